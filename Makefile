@@ -1,0 +1,43 @@
+# Touchpoint: two commands.
+#   make run   install, migrate, seed the demo franchise, serve on http://127.0.0.1:$(PORT) with a worker
+#   make test  the whole suite (CI=true: on PostgreSQL, Redis and S3 over HTTP, no fallbacks)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+export PORT
+
+.PHONY: install run test lint bench lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $@
+
+run: install
+	$(BIN)/python -m backend.devserver
+
+test: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" bench/run.sh
+
+# Re-resolve the pins from pyproject.toml into requirements.lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet ".[dev]"
+	echo "# Pinned, tested versions of everything pyproject.toml asks for (regenerate: make lock)." > requirements.lock
+	.lock-venv/bin/python -m pip freeze --exclude touchpoint >> requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,54 @@
+"""``make run``: migrate, seed the demo franchise, then serve the site with a real Celery worker.
+
+Everything runs on the embedded defaults unless the environment says otherwise: SQLite, photos and
+PDFs on local disk, and Celery's filesystem broker (a real worker process, no server to install).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
+
+
+def main() -> int:
+    port = os.environ.get("PORT", "8000")
+    python = sys.executable
+    manage = [python, "manage.py"]
+    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], check=True)
+    subprocess.run([*manage, "seed_demo"], check=True)
+    subprocess.run([*manage, "collectstatic", "--no-input", "-v", "0"], check=True)
+
+    worker = subprocess.Popen([python, "-m", "celery", "-A", "backend", "worker", "--beat", "--loglevel", "INFO",
+                               "--concurrency", "2", "--schedule", os.path.join("var", "celerybeat-schedule")])
+    password = os.environ.get("DEMO_PASSWORD", "demo")
+    print(
+        f"""
+  Touchpoint is starting on http://127.0.0.1:{port}/
+    API docs      http://127.0.0.1:{port}/api/docs/
+    Admin         http://127.0.0.1:{port}/admin/
+  Logins (password: {password!r}):
+    head.office                 head office: everything, edits the standard
+    auditor                     auditor: reads region nz
+    manager.<site code>         a branch manager, e.g. manager.akl-01
+  A Celery worker (pid {worker.pid}) renders reports in the background. Ctrl-C stops both.
+""",
+        flush=True,
+    )
+    try:
+        return subprocess.call([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"])
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+from rest_framework import serializers
+
+from ..models import Criterion, StandardVersion, TouchPoint
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["key", "prompt", "kind", "target", "comparison", "tolerance", "unit", "weight", "critical",
+                  "photos_required", "order"]
+
+
+class TouchPointSerializer(serializers.ModelSerializer):
+    criteria = CriterionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TouchPoint
+        fields = ["key", "name", "order", "why", "criteria"]
+
+
+class VersionSummarySerializer(serializers.ModelSerializer):
+    standard = serializers.CharField(source="standard.slug")
+    standard_name = serializers.CharField(source="standard.name")
+
+    class Meta:
+        model = StandardVersion
+        fields = ["standard", "standard_name", "number", "status", "notes", "effective_from", "created_at",
+                  "published_at", "retired_at"]
+
+
+class VersionSerializer(VersionSummarySerializer):
+    touch_points = TouchPointSerializer(many=True, read_only=True)
+
+    class Meta(VersionSummarySerializer.Meta):
+        fields = [*VersionSummarySerializer.Meta.fields, "touch_points"]
+
+
+class DraftCreateSerializer(serializers.Serializer):
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class PublishSerializer(serializers.Serializer):
+    effective_from = serializers.DateField(required=False,
+                                           help_text="First local day checks are judged by this version; "
+                                                     "default today.")
+
+
+class CriterionPatchSerializer(serializers.Serializer):
+    prompt = serializers.CharField(required=False, max_length=300)
+    target = serializers.FloatField(required=False)
+    comparison = serializers.ChoiceField(["lte", "gte", ""], required=False)
+    tolerance = serializers.FloatField(required=False, min_value=0)
+    unit = serializers.CharField(required=False, allow_blank=True, max_length=24)
+    weight = serializers.FloatField(required=False)
+    critical = serializers.BooleanField(required=False)
+    photos_required = serializers.IntegerField(required=False, min_value=0, max_value=10)

@@ -1,0 +1,99 @@
+"""The standard over HTTP: the current version for phones (with ETag revalidation) and head office's
+draft -> edit -> publish cycle."""
+
+from django.utils.http import quote_etag
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.permissions import HeadOfficeWrites
+
+from ..selectors import standard as selectors
+from ..services import standard as services
+from ..services.standard_document import parse_document
+from . import standard_serializers as s
+
+
+def version_etag(version) -> str:
+    # A released version never changes, so its identity (and status) is a strong validator.
+    return quote_etag(f"{version.standard.slug}-v{version.number}-{version.status}")
+
+
+class CurrentStandardView(APIView):
+    @extend_schema(responses=s.VersionSerializer, summary="The published standard (revalidate with If-None-Match)")
+    def get(self, request):
+        version = selectors.version_current()
+        etag = version_etag(version)
+        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+        else:
+            response = Response(s.VersionSerializer(version).data)
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+class VersionListView(APIView):
+    permission_classes = [HeadOfficeWrites]
+
+    @extend_schema(responses=s.VersionSummarySerializer(many=True))
+    def get(self, request):
+        return Response(s.VersionSummarySerializer(selectors.version_list(), many=True).data)
+
+    @extend_schema(request=s.DraftCreateSerializer, responses={201: s.VersionSerializer},
+                   summary="Draft a new version as a copy of the published one (head office)")
+    def post(self, request):
+        body = s.DraftCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        draft = services.version_draft(standard=selectors.master_standard(), user=request.user,
+                                       notes=body.validated_data.get("notes", ""))
+        version = selectors.version_get(number=draft.number)
+        return Response(s.VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class VersionDetailView(APIView):
+    permission_classes = [HeadOfficeWrites]
+
+    @extend_schema(responses=s.VersionSerializer)
+    def get(self, request, number: int):
+        return Response(s.VersionSerializer(selectors.version_get(number=number)).data)
+
+    @extend_schema(request=dict, responses=s.VersionSerializer,
+                   summary="Replace a draft's touch points and criteria with a whole standard document")
+    def put(self, request, number: int):
+        version = selectors.version_get(number=number, with_contents=False)
+        services.version_replace_contents(version=version, doc=parse_document(request.data))
+        return Response(s.VersionSerializer(selectors.version_get(number=number)).data)
+
+    @extend_schema(responses={204: None}, summary="Delete a draft")
+    def delete(self, request, number: int):
+        services.version_delete_draft(version=selectors.version_get(number=number, with_contents=False))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CriterionDetailView(APIView):
+    permission_classes = [HeadOfficeWrites]
+
+    @extend_schema(request=s.CriterionPatchSerializer, responses=s.CriterionSerializer,
+                   summary="Edit one criterion of a draft")
+    def patch(self, request, number: int, key: str):
+        body = s.CriterionPatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = selectors.version_get(number=number, with_contents=False)
+        criterion = services.criterion_update(version=version, key=key, changes=body.validated_data)
+        return Response(s.CriterionSerializer(criterion).data)
+
+
+class PublishView(APIView):
+    permission_classes = [HeadOfficeWrites]
+
+    @extend_schema(request=s.PublishSerializer, responses=s.VersionSerializer,
+                   summary="Publish a draft; the version in force is retired")
+    def post(self, request, number: int):
+        body = s.PublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = selectors.version_get(number=number, with_contents=False)
+        services.version_publish(version=version, user=request.user,
+                                 effective_from=body.validated_data.get("effective_from"))
+        return Response(s.VersionSerializer(selectors.version_get(number=number)).data)

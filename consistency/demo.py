@@ -1,0 +1,26 @@
+"""The demo franchise's standard (and, later, its history)."""
+
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import StandardVersion, VersionStatus
+from .services import standard as services
+from .services.standard_document import load_text, parse_document
+
+SAMPLE_STANDARD = Path(__file__).parent / "standards" / "touchpoint-brand.yaml"
+
+
+@transaction.atomic
+def seed_standard() -> StandardVersion:
+    """Publish the sample standard unless a version is already published."""
+    current = StandardVersion.objects.filter(status=VersionStatus.PUBLISHED).first()
+    if current is not None:
+        return current
+    doc = parse_document(load_text(SAMPLE_STANDARD.read_text(encoding="utf-8"), filename=SAMPLE_STANDARD.name))
+    version = services.version_create_from_document(doc=doc)
+    import datetime as dt
+
+    from sites.demo import DEMO_OPENED_ON
+
+    return services.version_publish(version=version, effective_from=min(DEMO_OPENED_ON, dt.date.today()))

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from consistency.demo import seed_standard
+from sites.demo import AUDITOR_REGION, seed_network
+
+
+class Command(BaseCommand):
+    help = "Build (or bring up to date) the demo franchise. Safe to run twice."
+
+    def handle(self, *args, **options):
+        password = settings.DEMO_PASSWORD
+        network = seed_network(password=password)
+        version = seed_standard()
+        sites = network["sites"]
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo franchise: {network['regions']} regions, {len(sites)} sites, "
+            f"standard version {version.number} published."
+        ))
+        self.stdout.write(
+            "Logins (password "
+            + ("from DEMO_PASSWORD" if password != "demo" else "'demo'")
+            + f"): head.office | auditor (region {AUDITOR_REGION}) | manager.<site code in lower case>, "
+            f"e.g. manager.{sites[0].code.lower()}"
+        )

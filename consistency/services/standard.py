@@ -1,0 +1,164 @@
+"""Head office's work on the standard: load, draft, edit and publish versions.
+
+A version is written only while it is a draft. Publishing retires the version in force and makes the
+draft the one checks are judged by from ``effective_from`` on; the retired version stays readable
+forever because past checks and reports refer to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from backend.errors import AppError, Conflict, FieldError
+
+from ..models import Criterion, Standard, StandardVersion, TouchPoint, VersionStatus
+from .standard_document import StandardDocument, document_of
+
+EDITABLE_CRITERION_FIELDS = ("prompt", "target", "comparison", "tolerance", "unit", "weight", "critical",
+                             "photos_required")
+
+
+def _write_contents(version: StandardVersion, doc: StandardDocument) -> None:
+    """Create the touch points and criteria of a draft: one INSERT per table."""
+    tps = TouchPoint.objects.bulk_create(
+        [TouchPoint(version=version, key=tp.key, name=tp.name, why=tp.why, order=i)
+         for i, tp in enumerate(doc.touch_points)]
+    )
+    Criterion.objects.bulk_create(
+        [
+            Criterion(version=version, touch_point=tp_obj, order=j, key=c.key, prompt=c.prompt, kind=c.kind,
+                      target=c.target, comparison=c.comparison, tolerance=c.tolerance, unit=c.unit,
+                      weight=c.weight, critical=c.critical, photos_required=c.photos_required)
+            for tp_obj, tp in zip(tps, doc.touch_points, strict=True)
+            for j, c in enumerate(tp.criteria)
+        ]
+    )
+
+
+def _require_draft(version: StandardVersion) -> None:
+    if version.status != VersionStatus.DRAFT:
+        raise Conflict(f"Version {version.number} is {version.status} and can never change; "
+                       "draft a new version to make changes.", field="status", code="version_immutable")
+
+
+@transaction.atomic
+def version_create_from_document(*, doc: StandardDocument, user=None) -> StandardVersion:
+    standard, created = Standard.objects.get_or_create(slug=doc.slug, defaults={"name": doc.name})
+    standard = Standard.objects.select_for_update().get(pk=standard.pk)
+    if not created and standard.name != doc.name:
+        standard.name = doc.name
+        standard.save(update_fields=["name"])
+    if standard.versions.filter(status=VersionStatus.DRAFT).exists():
+        raise Conflict(f"Standard {standard.slug!r} already has a draft; publish or delete it first.",
+                       field="status", code="draft_exists")
+    number = (standard.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = StandardVersion.objects.create(standard=standard, number=number, notes=doc.notes, created_by=user)
+    _write_contents(version, doc)
+    return version
+
+
+@transaction.atomic
+def version_draft(*, standard: Standard, user=None, notes: str = "") -> StandardVersion:
+    """A new draft that starts as a copy of the published version (or of the latest, if none is)."""
+    standard = Standard.objects.select_for_update().get(pk=standard.pk)
+    if standard.versions.filter(status=VersionStatus.DRAFT).exists():
+        raise Conflict("There is already a draft; edit it, publish it or delete it.", field="status",
+                       code="draft_exists")
+    source = (standard.versions.filter(status=VersionStatus.PUBLISHED).first()
+              or standard.versions.order_by("-number").first())
+    number = (standard.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    draft = StandardVersion.objects.create(standard=standard, number=number, created_by=user,
+                                           notes=notes or (f"Copy of version {source.number}" if source else ""))
+    if source is not None:
+        source = StandardVersion.objects.prefetch_related("touch_points__criteria").get(pk=source.pk)
+        from .standard_document import parse_document
+
+        _write_contents(draft, parse_document(document_of(source)))
+    return draft
+
+
+@transaction.atomic
+def version_replace_contents(*, version: StandardVersion, doc: StandardDocument) -> StandardVersion:
+    version = StandardVersion.objects.select_for_update().get(pk=version.pk)
+    _require_draft(version)
+    if doc.slug != version.standard.slug:
+        raise AppError(f"This draft belongs to standard {version.standard.slug!r}, not {doc.slug!r}.",
+                       field="standard.slug")
+    version.criteria.all().delete()
+    version.touch_points.all().delete()
+    version.notes = doc.notes
+    version.save(update_fields=["notes"])
+    _write_contents(version, doc)
+    return version
+
+
+@transaction.atomic
+def criterion_update(*, version: StandardVersion, key: str, changes: dict) -> Criterion:
+    """Edit one criterion of a draft. The merged result is validated as the loader would."""
+    from .standard_document import _Collector, _criterion
+
+    version = StandardVersion.objects.select_for_update().get(pk=version.pk)
+    _require_draft(version)
+    criterion = version.criteria.filter(key=key).first()
+    if criterion is None:
+        from backend.errors import NotFound
+
+        raise NotFound(f"Version {version.number} has no criterion {key!r}.", field="key")
+    unknown = sorted(set(changes) - set(EDITABLE_CRITERION_FIELDS))
+    if unknown:
+        raise AppError(f"{unknown[0]}: cannot be edited here (editable: {', '.join(EDITABLE_CRITERION_FIELDS)}).",
+                       field=unknown[0])
+    merged = {f: getattr(criterion, f) for f in EDITABLE_CRITERION_FIELDS}
+    merged.update(changes, key=criterion.key, kind=criterion.kind)
+    col = _Collector()
+    spec = _criterion(col, key, merged)
+    if col.errors:
+        raise AppError(errors=[FieldError(e.message, e.field.split(".", 1)[-1], e.code) for e in col.errors])
+    for f in EDITABLE_CRITERION_FIELDS:
+        setattr(criterion, f, getattr(spec, f))
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def version_delete_draft(*, version: StandardVersion) -> None:
+    version = StandardVersion.objects.select_for_update().get(pk=version.pk)
+    _require_draft(version)
+    version.criteria.all().delete()
+    version.touch_points.all().delete()
+    version.delete()
+
+
+@transaction.atomic
+def version_publish(*, version: StandardVersion, user=None, effective_from: dt.date | None = None) -> StandardVersion:
+    """Retire the version in force and publish this draft, atomically.
+
+    The standard row is locked so two head-office users publishing at once cannot both win; the partial
+    unique constraint on (standard) WHERE status='published' backs that up in the database.
+    """
+    Standard.objects.select_for_update().get(pk=version.standard_id)
+    version = StandardVersion.objects.select_for_update().get(pk=version.pk)
+    _require_draft(version)
+    if not version.criteria.exists():
+        raise AppError("A version needs at least one criterion before it can be published.", field="touch_points")
+    now = timezone.now()
+    today = timezone.localdate(now)
+    current = StandardVersion.objects.filter(standard_id=version.standard_id, status=VersionStatus.PUBLISHED).first()
+    effective_from = effective_from or today
+    if current and effective_from < current.effective_from:
+        raise AppError(f"effective_from must be on or after {current.effective_from}, when version "
+                       f"{current.number} took effect.", field="effective_from")
+    if current:
+        StandardVersion.objects.filter(pk=current.pk).update(status=VersionStatus.RETIRED, retired_at=now)
+    StandardVersion.objects.filter(pk=version.pk).update(
+        status=VersionStatus.PUBLISHED, published_at=now, published_by=user, effective_from=effective_from
+    )
+    try:
+        version.refresh_from_db()
+    except IntegrityError as exc:  # pragma: no cover - the lock above makes this unreachable
+        raise Conflict("Another version was published at the same moment; try again.") from exc
+    return version

@@ -1,0 +1,266 @@
+"""Parse and validate a standard document (JSON or YAML, from a file or the API).
+
+A bad document is refused whole: every problem is collected, each naming the touch point, the
+criterion and the field, e.g. ``touch_points[2] (restroom).criteria[1] (restroom_clean).target``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import yaml
+
+from backend.errors import AppError, FieldError
+
+from ..models import Comparison, Kind
+
+KEY_MAX = 64
+
+
+@dataclass
+class CriterionSpec:
+    key: str
+    prompt: str
+    kind: str
+    target: float
+    comparison: str = ""
+    tolerance: float = 0.0
+    unit: str = ""
+    weight: float = 1.0
+    critical: bool = False
+    photos_required: int = 0
+
+
+@dataclass
+class TouchPointSpec:
+    key: str
+    name: str
+    why: str = ""
+    criteria: list[CriterionSpec] = field(default_factory=list)
+
+
+@dataclass
+class StandardDocument:
+    slug: str
+    name: str
+    notes: str
+    touch_points: list[TouchPointSpec]
+
+
+class DuplicateKeyError(ValueError):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal mapping keys silently; a standard must not."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise DuplicateKeyError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _json_pairs(pairs):
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKeyError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def load_text(text: str, *, filename: str = "") -> dict:
+    """Read JSON or YAML text into plain data, refusing duplicate keys anywhere."""
+    try:
+        if filename.endswith(".json") or text.lstrip().startswith("{"):
+            data = json.loads(text, object_pairs_hook=_json_pairs,
+                              parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f"{c} is not allowed")))
+        else:
+            data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except DuplicateKeyError as exc:
+        raise AppError(f"The file has a {exc}.", code="duplicate_key") from exc
+    except (ValueError, yaml.YAMLError) as exc:
+        raise AppError(f"The file is not valid JSON or YAML: {exc}", code="parse_error") from exc
+    if not isinstance(data, dict):
+        raise AppError("The file must hold a mapping with 'standard' and 'touch_points'.", code="parse_error")
+    return data
+
+
+class _Collector:
+    def __init__(self):
+        self.errors: list[FieldError] = []
+
+    def add(self, path: str, message: str, code: str = "invalid"):
+        self.errors.append(FieldError(f"{path}: {message}", path, code))
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _text(col, path, data, name, *, required=True, max_length=300) -> str:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            col.add(f"{path}.{name}", "is required.", "required")
+        return ""
+    if not isinstance(value, str):
+        col.add(f"{path}.{name}", "must be text.")
+        return ""
+    if len(value) > max_length:
+        col.add(f"{path}.{name}", f"must be at most {max_length} characters.")
+    return value
+
+
+def _key(col, path, data) -> str:
+    key = _text(col, path, data, "key", max_length=KEY_MAX)
+    if key and not all(ch.isalnum() or ch in "-_" for ch in key):
+        col.add(f"{path}.key", f"{key!r} may hold only letters, digits, '-' and '_'.")
+    return key
+
+
+def _criterion(col, path, data) -> CriterionSpec | None:
+    if not isinstance(data, dict):
+        col.add(path, "must be a mapping.")
+        return None
+    known = {f for f in CriterionSpec.__dataclass_fields__}
+    for extra in sorted(set(data) - known):
+        col.add(f"{path}.{extra}", f"is not a criterion field (expected one of {', '.join(sorted(known))}).",
+                "unknown_field")
+    key = _key(col, path, data)
+    prompt = _text(col, path, data, "prompt")
+    kind = data.get("kind")
+    if kind not in Kind.values:
+        col.add(f"{path}.kind", f"{kind!r} is not a kind; use one of {', '.join(Kind.values)}.", "invalid_choice")
+        kind = None
+    target = data.get("target", 1 if kind == Kind.BOOLEAN else None)
+    comparison = data.get("comparison", "") or ""
+    tolerance = data.get("tolerance", 0)
+    unit = data.get("unit", "") or ""
+    weight = data.get("weight", 1)
+    critical = data.get("critical", False)
+    photos = data.get("photos_required", 0)
+
+    if not _is_number(target):
+        col.add(f"{path}.target", "must be a finite number.", "required" if target is None else "invalid")
+        target = None
+    if kind == Kind.BOOLEAN:
+        if target is not None and target not in (1, True):
+            col.add(f"{path}.target", "a boolean criterion always expects yes (target 1).")
+        if comparison:
+            col.add(f"{path}.comparison", "applies only to number criteria.")
+    elif kind == Kind.SCORE:
+        if target is not None and not (1 <= target <= 5):
+            col.add(f"{path}.target", f"a score target is a minimum between 1 and 5, not {target}.")
+        if comparison:
+            col.add(f"{path}.comparison", "applies only to number criteria.")
+    elif kind == Kind.NUMBER:
+        if comparison not in Comparison.values:
+            col.add(f"{path}.comparison", f"{comparison!r} is not a comparison; use 'lte' or 'gte'.",
+                    "invalid_choice")
+        if not unit:
+            col.add(f"{path}.unit", "is required for a number criterion (minutes, rings, %, °C...).", "required")
+    if not _is_number(tolerance) or tolerance < 0:
+        col.add(f"{path}.tolerance", "must be a number of zero or more.")
+    if not _is_number(weight) or weight <= 0:
+        col.add(f"{path}.weight", "must be a number greater than zero.")
+    if not isinstance(critical, bool):
+        col.add(f"{path}.critical", "must be true or false.")
+    if not isinstance(photos, int) or isinstance(photos, bool) or not (0 <= photos <= 10):
+        col.add(f"{path}.photos_required", "must be a whole number from 0 to 10.")
+    if not isinstance(unit, str) or len(unit) > 24:
+        col.add(f"{path}.unit", "must be text of at most 24 characters.")
+    if kind is None or target is None:
+        return None
+    return CriterionSpec(key=key, prompt=prompt, kind=kind, target=float(target), comparison=comparison,
+                         tolerance=float(tolerance) if _is_number(tolerance) else 0.0, unit=unit,
+                         weight=float(weight) if _is_number(weight) else 1.0, critical=bool(critical),
+                         photos_required=photos if isinstance(photos, int) else 0)
+
+
+def parse_document(data: dict) -> StandardDocument:
+    """Validate plain data (already read from JSON/YAML or a request body); raise AppError listing
+    every problem, or return the document."""
+    col = _Collector()
+    if not isinstance(data, dict):
+        raise AppError("The standard must be a mapping.", field=None)
+    standard = data.get("standard") or {}
+    if not isinstance(standard, dict):
+        col.add("standard", "must be a mapping with 'slug' and 'name'.")
+        standard = {}
+    slug = _text(col, "standard", standard, "slug", max_length=64)
+    name = _text(col, "standard", standard, "name", max_length=160)
+    notes = data.get("notes", "") or ""
+    if not isinstance(notes, str):
+        col.add("notes", "must be text.")
+        notes = ""
+
+    raw_tps = data.get("touch_points")
+    touch_points: list[TouchPointSpec] = []
+    if not isinstance(raw_tps, list) or not raw_tps:
+        col.add("touch_points", "is required: a list of touch points, each with its criteria.", "required")
+        raw_tps = []
+    tp_keys: dict[str, str] = {}
+    criterion_keys: dict[str, str] = {}
+    for i, raw_tp in enumerate(raw_tps):
+        path = f"touch_points[{i}]"
+        if not isinstance(raw_tp, dict):
+            col.add(path, "must be a mapping.")
+            continue
+        key = _key(col, path, raw_tp)
+        if key:
+            path = f"{path} ({key})"
+            if key in tp_keys:
+                col.add(f"{path}.key", f"duplicate touch point key; {tp_keys[key]} uses it already.", "duplicate_key")
+            tp_keys.setdefault(key, path)
+        for extra in sorted(set(raw_tp) - {"key", "name", "why", "criteria"}):
+            col.add(f"{path}.{extra}", "is not a touch point field (key, name, why, criteria).", "unknown_field")
+        tp = TouchPointSpec(key=key, name=_text(col, path, raw_tp, "name", max_length=160),
+                            why=_text(col, path, raw_tp, "why", required=False, max_length=2000))
+        raw_criteria = raw_tp.get("criteria")
+        if not isinstance(raw_criteria, list) or not raw_criteria:
+            col.add(f"{path}.criteria", "is required: a touch point needs at least one criterion.", "required")
+            raw_criteria = []
+        for j, raw_c in enumerate(raw_criteria):
+            cpath = f"{path}.criteria[{j}]"
+            if isinstance(raw_c, dict) and isinstance(raw_c.get("key"), str) and raw_c.get("key"):
+                cpath = f"{cpath} ({raw_c['key']})"
+            spec = _criterion(col, cpath, raw_c)
+            if spec is None:
+                continue
+            if spec.key in criterion_keys:
+                col.add(f"{cpath}.key", f"duplicate criterion key; {criterion_keys[spec.key]} uses it already.",
+                        "duplicate_key")
+            criterion_keys.setdefault(spec.key, cpath)
+            tp.criteria.append(spec)
+        touch_points.append(tp)
+    if col.errors:
+        raise AppError(f"The standard has {len(col.errors)} problem(s); nothing was loaded.",
+                       errors=col.errors, field=col.errors[0].field)
+    return StandardDocument(slug=slug, name=name, notes=notes, touch_points=touch_points)
+
+
+def document_of(version) -> dict:
+    """The document form of a stored version (the inverse of parse_document)."""
+    return {
+        "standard": {"slug": version.standard.slug, "name": version.standard.name},
+        "notes": version.notes,
+        "touch_points": [
+            {
+                "key": tp.key, "name": tp.name, "why": tp.why,
+                "criteria": [
+                    {"key": c.key, "prompt": c.prompt, "kind": c.kind, "target": c.target,
+                     "comparison": c.comparison, "tolerance": c.tolerance, "unit": c.unit, "weight": c.weight,
+                     "critical": c.critical, "photos_required": c.photos_required}
+                    for c in tp.criteria.all()
+                ],
+            }
+            for tp in version.touch_points.all()
+        ],
+    }

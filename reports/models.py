@@ -1,0 +1,52 @@
+"""Report runs: a PDF variance report or compliance pack ordered by someone, rendered by a worker."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ReportKind(models.TextChoices):
+    VARIANCE = "variance", "Variance report"
+    COMPLIANCE_PACK = "compliance_pack", "Compliance pack"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ReportRun(models.Model):
+    Kind = ReportKind
+    Status = RunStatus
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=32, choices=ReportKind.choices)
+    period_from = models.DateField()
+    period_to = models.DateField()
+    region = models.ForeignKey("sites.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sites = models.ManyToManyField("sites.Site", blank=True, related_name="+",
+                                   help_text="The scope; empty with no region means the whole network.")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    pdf_key = models.CharField(max_length=300, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    pdf_size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period_from}..{self.period_to} ({self.status})"

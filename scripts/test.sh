@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs the suite. Starts moto's standalone S3 server on a free loopback port and points the storage
+# settings at it over real HTTP. Under CI=true it uses PostgreSQL and Redis on 127.0.0.1 and fails
+# loudly if either is not answering; otherwise it uses them if DATABASE_URL / CELERY_BROKER_URL are
+# set, and the embedded defaults (SQLite, filesystem broker) if not.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DJANGO_SETTINGS_MODULE=backend.settings.test
+export TOUCHPOINT_VAR_DIR="${TOUCHPOINT_VAR_DIR:-$(mktemp -d -t touchpoint-test-XXXXXX)}"
+
+if [ "${CI:-}" = "true" ]; then
+  export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}"
+  python - <<'PY'
+import os, sys
+import psycopg, redis
+try:
+    psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://"), connect_timeout=5).close()
+except Exception as exc:
+    sys.exit(f"CI=true: PostgreSQL is not answering at {os.environ['DATABASE_URL']}: {exc}")
+try:
+    redis.Redis.from_url(os.environ["CELERY_BROKER_URL"], socket_connect_timeout=5).ping()
+except Exception as exc:
+    sys.exit(f"CI=true: Redis is not answering at {os.environ['CELERY_BROKER_URL']}: {exc}")
+PY
+fi
+
+# moto's standalone server: a real S3 endpoint over HTTP, on a free port.
+S3_PORT=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python -m moto.server -H 127.0.0.1 -p "$S3_PORT" >"$TOUCHPOINT_VAR_DIR/moto.log" 2>&1 &
+MOTO_PID=$!
+trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$S3_PORT/moto-api/')" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+export STORAGE_BACKEND=s3
+export S3_ENDPOINT_URL="http://127.0.0.1:$S3_PORT"
+export S3_BUCKET=touchpoint-test
+export S3_ACCESS_KEY_ID=test S3_SECRET_ACCESS_KEY=test S3_REGION=us-east-1
+
+python -m pytest "$@"

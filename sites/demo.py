@@ -1,0 +1,62 @@
+"""The demo franchise's network: regions, sites and people. Safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import Profile, Region, Role, Site
+
+REGIONS = [
+    ("nz", "New Zealand", "Pacific/Auckland", [("AKL", "Auckland", 3), ("WLG", "Wellington", 2),
+                                              ("CHC", "Christchurch", 2)]),
+    ("au", "Australia", "Australia/Sydney", [("SYD", "Sydney", 3), ("MEL", "Melbourne", 2),
+                                            ("BNE", "Brisbane", 1)]),
+    ("uk", "United Kingdom", "Europe/London", [("LON", "London", 3), ("MAN", "Manchester", 2)]),
+    ("us-east", "US East", "America/New_York", [("NYC", "New York", 3), ("BOS", "Boston", 2)]),
+    ("us-west", "US West", "America/Los_Angeles", [("LAX", "Los Angeles", 2), ("SFO", "San Francisco", 2),
+                                                   ("SEA", "Seattle", 1)]),
+]
+AUDITOR_REGION = "nz"
+DEMO_OPENED_ON = dt.date(2025, 1, 1)
+
+
+def demo_site_codes() -> list[str]:
+    return [f"{city}-{n:02d}" for _, _, _, cities in REGIONS for city, _, count in cities for n in range(1, count + 1)]
+
+
+def _user(username: str, password: str, *, first: str, last: str, role: str, superuser: bool = False):
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
+    user.set_password(password)
+    user.is_staff = superuser
+    user.is_superuser = superuser
+    user.save()
+    profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": role})
+    return user, profile
+
+
+@transaction.atomic
+def seed_network(*, password: str) -> dict:
+    """Create (or bring up to date) the demo regions, sites and logins."""
+    sites: list[Site] = []
+    for region_code, region_name, tz, cities in REGIONS:
+        region, _ = Region.objects.update_or_create(code=region_code, defaults={"name": region_name})
+        for city, city_name, count in cities:
+            for n in range(1, count + 1):
+                code = f"{city}-{n:02d}"
+                site, _ = Site.objects.update_or_create(code=code, defaults={
+                    "name": f"{city_name} {['Central', 'North', 'South'][n - 1]}", "region": region,
+                    "timezone": tz, "active": True, "opened_on": DEMO_OPENED_ON,
+                })
+                sites.append(site)
+    _user("head.office", password, first="Hana", last="Office", role=Role.HEAD_OFFICE, superuser=True)
+    _, auditor = _user("auditor", password, first="Ari", last="Auditor", role=Role.AUDITOR)
+    auditor.regions.set(Region.objects.filter(code=AUDITOR_REGION))
+    for site in sites:
+        _, profile = _user(f"manager.{site.code.lower()}", password, first="Manager", last=site.code,
+                           role=Role.MANAGER)
+        profile.sites.set([site])
+    return {"sites": sites, "regions": Region.objects.count()}

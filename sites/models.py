@@ -1,0 +1,62 @@
+"""Regions, sites and who may reach them."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone (for example 'Pacific/Auckland').")
+
+
+class Region(models.Model):
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Site(models.Model):
+    code = models.SlugField(max_length=32, unique=True, help_text="Short, stable code used in URLs, e.g. AKL-01.")
+    name = models.CharField(max_length=160)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="sites")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    active = models.BooleanField(default=True)
+    opened_on = models.DateField(help_text="The first local day a daily check is expected.")
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [models.Index(fields=["region", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", "Branch manager"
+    HEAD_OFFICE = "head_office", "Head office"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Profile(models.Model):
+    """A person's role and scope. Managers have sites; auditors have sites and/or regions;
+    head office reaches everything."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    sites = models.ManyToManyField(Site, blank=True, related_name="profiles")
+    regions = models.ManyToManyField(Region, blank=True, related_name="profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.get_role_display()})"

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from backend.errors import NotFound
+
+from . import access
+from .models import Site
+
+
+def site_list(*, user, region: str | None = None) -> QuerySet[Site]:
+    qs = access.readable_sites(user).select_related("region").order_by("code")
+    if region:
+        qs = qs.filter(region__code=region)
+    return qs
+
+
+def site_get(*, user, code: str, for_write: bool = False) -> Site:
+    """The site with this code if the user may see it (and write it, if asked); otherwise 404,
+    so a manager cannot even learn that the site next door exists. A readable site that may not be
+    written answers 403 instead: the user knows it exists already."""
+    site = access.readable_sites(user).select_related("region").filter(code=code).first()
+    if site is None:
+        raise NotFound(f"No site {code!r} among the sites you can see.", field="code")
+    if for_write and not access.writable_sites(user).filter(pk=site.pk).exists():
+        from backend.errors import Forbidden
+
+        raise Forbidden(f"You may read site {code!r} but not write to it.", field="code")
+    return site
+
+
+def me(*, user) -> dict:
+    profile = access._profile(user)
+    readable = list(access.readable_sites(user).order_by("code").values_list("code", flat=True))
+    writable = list(access.writable_sites(user).order_by("code").values_list("code", flat=True))
+    regions = list(profile.regions.order_by("code").values_list("code", flat=True)) if profile else []
+    return {
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),
+        "role": access.role_of(user),
+        "sites": readable,
+        "writable_sites": writable,
+        "regions": regions,
+    }

@@ -1,0 +1,84 @@
+"""Shared fixtures: the personas every access test uses, API clients that log in with real tokens,
+and the S3 bucket on the test endpoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from sites.models import Role
+
+from .factories import RegionFactory, SiteFactory, person, published_version
+
+
+@pytest.fixture(scope="session", autouse=True)
+def s3_bucket():
+    """Create the bucket on the S3 endpoint the suite was pointed at (moto's server under make test)."""
+    if settings.STORAGE_BACKEND != "s3":
+        yield None
+        return
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL, region_name=settings.AWS_S3_REGION_NAME,
+                          aws_access_key_id=settings.AWS_ACCESS_KEY_ID,
+                          aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY)
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    if settings.AWS_STORAGE_BUCKET_NAME not in existing:
+        client.create_bucket(Bucket=settings.AWS_STORAGE_BUCKET_NAME)
+    yield client
+
+
+@dataclass
+class Network:
+    """Two regions; site A1 and A2 in region A, B1 in region B; a person of every role."""
+
+    region_a: object
+    region_b: object
+    a1: object
+    a2: object
+    b1: object
+    manager_a: object  # manages A1
+    manager_b: object  # manages B1
+    head_office: object
+    auditor: object  # region A
+    auditor_b1: object  # site B1 only
+
+
+@pytest.fixture
+def network(db) -> Network:
+    region_a = RegionFactory(code="region-a", name="Region A")
+    region_b = RegionFactory(code="region-b", name="Region B")
+    a1 = SiteFactory(code="A1", region=region_a, timezone="Pacific/Auckland")
+    a2 = SiteFactory(code="A2", region=region_a, timezone="Pacific/Auckland")
+    b1 = SiteFactory(code="B1", region=region_b, timezone="America/New_York")
+    return Network(
+        region_a=region_a, region_b=region_b, a1=a1, a2=a2, b1=b1,
+        manager_a=person("manager.a1", Role.MANAGER, sites=[a1]),
+        manager_b=person("manager.b1", Role.MANAGER, sites=[b1]),
+        head_office=person("head.office", Role.HEAD_OFFICE),
+        auditor=person("auditor", Role.AUDITOR, regions=[region_a]),
+        auditor_b1=person("auditor.b1", Role.AUDITOR, sites=[b1]),
+    )
+
+
+@pytest.fixture
+def standard(db):
+    """The small test standard, published from 2026-01-01."""
+    return published_version()
+
+
+def client_for(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api():
+    return client_for
