@@ -1,0 +1,85 @@
+"""What the variance engine answers. The API serializes it; the PDF variance report renders it.
+
+Rates are shares 0..1; every rate carries its Wilson 95% interval (low, high). ``expected`` counts the
+site-days x criteria a site should have reported in the period; a missed day counts as expected with
+nothing passed (PRODUCT.md: not reporting is the worst result).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Rate:
+    passed: float          # weighted or plain count of passes (see the field using it)
+    expected: float        # denominator: expected observations (missed days included)
+    rate: float            # passed / expected, 0 when nothing was expected
+    low: float             # Wilson 95% lower bound
+    high: float            # Wilson 95% upper bound
+
+
+@dataclass
+class CriterionVariance:
+    key: str
+    touch_point: str
+    pass_rate: Rate
+    mean_deviation: float | None   # over observed results only; None when nothing observed
+    observations: int              # results actually received
+    previous_rate: float | None    # the previous period of the same length
+    trend: float | None            # pass_rate.rate - previous_rate
+
+
+@dataclass
+class TouchPointVariance:
+    key: str
+    name: str
+    pass_rate: Rate
+    mean_deviation: float | None
+    observations: int
+    previous_rate: float | None
+    trend: float | None
+
+
+@dataclass
+class SiteVariance:
+    code: str
+    name: str
+    region: str
+    score: float                   # weighted share of passed criteria over expected days, 0..1
+    score_interval: tuple[float, float]
+    previous_score: float | None
+    trend: float | None
+    expected_days: int
+    checked_days: int
+    missed_days: int
+    late_checks: int
+    flagged: bool                  # differs from the network with enough observations to say so
+    touch_points: list[TouchPointVariance] = field(default_factory=list)
+    criteria: list[CriterionVariance] = field(default_factory=list)
+
+
+@dataclass
+class Spread:
+    key: str                       # criterion or touch point key
+    name: str
+    network_rate: float
+    stddev: float                  # standard deviation of the per-site pass rates
+    min_rate: float
+    max_rate: float
+    drivers: list[str]             # site codes contributing most to the spread
+
+
+@dataclass
+class VarianceReport:
+    date_from: dt.date
+    date_to: dt.date
+    versions: list[int]            # standard version numbers in force during the period
+    network_score: float
+    network_score_interval: tuple[float, float]
+    consistency_index: float       # 0..100; formula documented in the engine and the report appendix
+    sites: list[SiteVariance]
+    touch_point_spread: list[Spread]
+    criterion_spread: list[Spread]
+    drivers: list[str]             # the sites that drive the network's spread most, worst first
