@@ -12,5 +12,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include("sites.urls")),
     path("api/v1/", include("consistency.api.urls")),
+    path("api/v1/", include("consistency.api.check_urls")),
+    path("api/v1/", include("consistency.api.evidence_urls")),
+    path("api/v1/", include("consistency.api.variance_urls")),
     path("api/v1/", include("reports.urls")),
 ]
