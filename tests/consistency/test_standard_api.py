@@ -1,0 +1,230 @@
+"""The standard over HTTP: reading it (every role), revalidating it, and head office's draft -> edit ->
+publish cycle, which no other role may touch."""
+
+import json
+
+import pytest
+from django.db import IntegrityError, InternalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from consistency.models import Criterion, StandardVersion, TouchPoint
+from tests.conftest import client_for
+from tests.factories import published_version, small_standard_doc
+
+pytestmark = pytest.mark.django_db
+
+ALL = ["manager_a", "manager_b", "head_office", "auditor", "auditor_b1"]
+NOT_HEAD_OFFICE = ["manager_a", "manager_b", "auditor", "auditor_b1"]
+
+
+def snapshot(version_number: int) -> bytes:
+    """Everything stored about a version, byte for byte."""
+    version = StandardVersion.objects.get(number=version_number)
+    rows = {
+        "version": list(StandardVersion.objects.filter(pk=version.pk).values(
+            "standard_id", "number", "notes", "effective_from", "published_at", "created_at")),
+        "touch_points": list(TouchPoint.objects.filter(version=version).order_by("id").values()),
+        "criteria": list(Criterion.objects.filter(version=version).order_by("id").values()),
+    }
+    return json.dumps(rows, default=str, sort_keys=True).encode()
+
+
+@pytest.mark.parametrize("persona", ALL)
+def test_every_role_reads_the_current_standard(network, standard, persona):
+    response = client_for(getattr(network, persona)).get("/api/v1/standard/current/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["number"] == 1 and body["status"] == "published"
+    assert [tp["key"] for tp in body["touch_points"]] == ["phone", "restroom", "delivery"]
+    restroom = body["touch_points"][1]["criteria"][0]
+    assert restroom == {**restroom, "key": "restroom_clean", "kind": "score", "target": 4.0, "critical": True,
+                        "photos_required": 1}
+
+
+def test_a_phone_revalidates_with_if_none_match(network, standard):
+    client = client_for(network.manager_a)
+    first = client.get("/api/v1/standard/current/")
+    etag = first["ETag"]
+    assert etag
+    again = client.get("/api/v1/standard/current/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again.content == b""
+    # After a new version is published the old tag no longer matches.
+    head = client_for(network.head_office)
+    assert head.post("/api/v1/standard/versions/", {}, format="json").status_code == 201
+    assert head.post("/api/v1/standard/versions/2/publish/", {}, format="json").status_code == 200
+    changed = client.get("/api/v1/standard/current/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert changed.json()["number"] == 2
+
+
+def test_no_published_standard_is_a_clear_404(network):
+    response = client_for(network.manager_a).get("/api/v1/standard/current/")
+    assert response.status_code == 404
+    assert "No version of the standard has been published" in response.json()["message"]
+
+
+def test_current_standard_query_count_does_not_grow_with_criteria(network):
+    doc = small_standard_doc()
+    published_version(doc)
+    client = client_for(network.manager_a)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/v1/standard/current/").status_code == 200
+        return len(ctx.captured_queries)
+
+    small = count()
+    # A second version with ten times the touch points and criteria.
+    big = small_standard_doc(touch_points=[
+        {"key": f"tp{i}", "name": f"TP {i}", "criteria": [
+            {"key": f"c{i}_{j}", "prompt": "p", "kind": "boolean"} for j in range(8)]}
+        for i in range(10)
+    ])
+    published_version(big)
+    assert count() == small
+    assert small <= 4  # token, version, touch points, criteria
+
+
+@pytest.mark.parametrize("persona", NOT_HEAD_OFFICE)
+def test_only_head_office_changes_the_standard(network, standard, persona):
+    client = client_for(getattr(network, persona))
+    head = client_for(network.head_office)
+    assert client.post("/api/v1/standard/versions/", {}, format="json").status_code == 403
+    assert head.post("/api/v1/standard/versions/", {}, format="json").status_code == 201
+    attempts = [
+        client.put("/api/v1/standard/versions/2/", small_standard_doc(), format="json"),
+        client.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"target": 5}, format="json"),
+        client.post("/api/v1/standard/versions/2/publish/", {}, format="json"),
+        client.delete("/api/v1/standard/versions/2/"),
+    ]
+    for response in attempts:
+        assert response.status_code == 403
+        assert response.json()["code"] == "permission_denied"
+    assert StandardVersion.objects.get(number=2).status == "draft"
+    assert Criterion.objects.get(version__number=2, key="phone_rings").target == 3
+    # ...but every role may read the history.
+    assert [v["number"] for v in client.get("/api/v1/standard/versions/").json()] == [2, 1]
+    assert client.get("/api/v1/standard/versions/1/").status_code == 200
+
+
+def test_draft_edit_publish_retires_the_old_version_unchanged(network, standard):
+    head = client_for(network.head_office)
+    before = snapshot(1)
+
+    draft = head.post("/api/v1/standard/versions/", {"notes": "Faster phones"}, format="json")
+    assert draft.status_code == 201
+    assert draft.json()["status"] == "draft" and draft.json()["number"] == 2
+    # The draft starts as a copy of the published version.
+    assert draft.json()["touch_points"] == head.get("/api/v1/standard/versions/1/").json()["touch_points"]
+
+    edit = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"target": 2, "weight": 3},
+                      format="json")
+    assert edit.status_code == 200, edit.json()
+    assert edit.json()["target"] == 2 and edit.json()["weight"] == 3
+
+    published = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2026-03-01"}, format="json")
+    assert published.status_code == 200
+    assert published.json()["status"] == "published"
+    assert published.json()["effective_from"] == "2026-03-01"
+
+    old = StandardVersion.objects.get(number=1)
+    assert old.status == "retired" and old.retired_at is not None
+    assert snapshot(1) == before
+    assert head.get("/api/v1/standard/current/").json()["number"] == 2
+    assert StandardVersion.objects.filter(status="published").count() == 1
+
+
+def test_editing_a_published_version_is_refused(network, standard):
+    head = client_for(network.head_office)
+    before = snapshot(1)
+    for response in [
+        head.patch("/api/v1/standard/versions/1/criteria/phone_rings/", {"target": 9}, format="json"),
+        head.put("/api/v1/standard/versions/1/", small_standard_doc(), format="json"),
+        head.post("/api/v1/standard/versions/1/publish/", {}, format="json"),
+        head.delete("/api/v1/standard/versions/1/"),
+    ]:
+        assert response.status_code == 409
+        assert response.json()["code"] == "version_immutable"
+    assert snapshot(1) == before
+
+
+def test_the_database_itself_refuses_to_change_a_released_version(network, standard):
+    criterion = Criterion.objects.get(version=standard, key="phone_rings")
+    for attempt in [
+        lambda: Criterion.objects.filter(pk=criterion.pk).update(target=10),
+        lambda: Criterion.objects.filter(pk=criterion.pk).delete(),
+        lambda: TouchPoint.objects.filter(version=standard).update(name="Renamed"),
+        lambda: Criterion.objects.create(version=standard, touch_point=criterion.touch_point, key="new",
+                                         prompt="p", kind="boolean", target=1),
+        lambda: StandardVersion.objects.filter(pk=standard.pk).update(notes="rewritten"),
+        lambda: StandardVersion.objects.filter(pk=standard.pk).update(status="draft"),
+    ]:
+        with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+            attempt()
+    criterion.refresh_from_db()
+    assert criterion.target == 3
+
+
+def test_a_draft_is_replaced_whole_and_bad_documents_name_the_field(network, standard):
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    bad = small_standard_doc()
+    bad["touch_points"][1]["criteria"][0]["target"] = 7
+    response = head.put("/api/v1/standard/versions/2/", bad, format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "touch_points[1] (restroom).criteria[0] (restroom_clean).target"
+    assert "between 1 and 5" in response.json()["message"]
+    # Nothing half-saved: the draft still has the copied contents.
+    assert Criterion.objects.filter(version__number=2).count() == 4
+
+    good = small_standard_doc()
+    good["touch_points"].append({"key": "windows", "name": "Windows", "criteria": [
+        {"key": "windows_clean", "prompt": "Clean", "kind": "score", "target": 4}]})
+    response = head.put("/api/v1/standard/versions/2/", good, format="json")
+    assert response.status_code == 200
+    assert [tp["key"] for tp in response.json()["touch_points"]][-1] == "windows"
+
+
+def test_a_second_draft_is_a_conflict_and_a_draft_can_be_deleted(network, standard):
+    head = client_for(network.head_office)
+    assert head.post("/api/v1/standard/versions/", {}, format="json").status_code == 201
+    second = head.post("/api/v1/standard/versions/", {}, format="json")
+    assert second.status_code == 409 and second.json()["code"] == "draft_exists"
+    assert head.delete("/api/v1/standard/versions/2/").status_code == 204
+    assert not StandardVersion.objects.filter(number=2).exists()
+
+
+def test_publish_cannot_date_back_before_the_version_in_force(network, standard):
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    response = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2025-06-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "effective_from"
+    assert StandardVersion.objects.get(number=1).status == "published"
+
+
+def test_criterion_patch_validates_like_the_loader(network, standard):
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    response = head.patch("/api/v1/standard/versions/2/criteria/restroom_clean/", {"target": 0}, format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "target"
+    response = head.patch("/api/v1/standard/versions/2/criteria/nope/", {"target": 2}, format="json")
+    assert response.status_code == 404
+    response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"weight": "NaN"}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "weight"
+
+
+def test_version_in_force_follows_effective_dates(network, standard):
+    import datetime as dt
+
+    from consistency.selectors.standard import version_in_force
+    from consistency.services import standard as services
+
+    draft = services.version_draft(standard=standard.standard)
+    services.version_publish(version=draft, effective_from=dt.date(2026, 3, 1))
+    assert version_in_force(on=dt.date(2025, 12, 31)) is None
+    assert version_in_force(on=dt.date(2026, 2, 28)).number == 1
+    assert version_in_force(on=dt.date(2026, 3, 1)).number == 2
