@@ -92,6 +92,15 @@ class Evidence(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     captured_at = models.DateTimeField(null=True, blank=True, help_text="From EXIF, if the photo carries it.")
     phash = models.CharField(max_length=16, blank=True, db_index=True, help_text="64-bit perceptual hash, hex.")
+    # The 64-bit phash cut into four 16-bit bands, each indexed: two hashes within Hamming distance 3
+    # share at least one band exactly (pigeonhole), so near-duplicates are found by index, not by a scan.
+    phash_band0 = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    phash_band1 = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    phash_band2 = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    phash_band3 = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    day = models.DateField(null=True, blank=True,
+                           help_text="The site's local day the photo stands for: the check's date, or the "
+                                     "day it was attached to a corrective action.")
     thumbnail_key = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     verified_at = models.DateTimeField(null=True, blank=True)
