@@ -26,6 +26,18 @@ except Exception as exc:
 PY
 fi
 
+# The browser tests drive Debian's Chromium with Playwright (no browser download).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Debian's chromium for the browser tests..."
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
+  elif [ "${CI:-}" = "true" ]; then
+    echo "CI=true: /usr/bin/chromium is missing and cannot be installed (need root and apt-get)." >&2; exit 1
+  else
+    echo "warning: no /usr/bin/chromium; browser tests will be skipped (install Debian's chromium)." >&2
+  fi
+fi
+
 # moto's standalone server: a real S3 endpoint over HTTP, on a free port.
 S3_PORT=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python -m moto.server -H 127.0.0.1 -p "$S3_PORT" >"$TOUCHPOINT_VAR_DIR/moto.log" 2>&1 &
