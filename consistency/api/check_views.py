@@ -1,0 +1,126 @@
+"""Daily checks, missed days and corrective actions over HTTP. Views wire HTTP to services/selectors."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.pagination import Pagination
+from sites.selectors import site_get
+
+from ..selectors import actions as action_selectors
+from ..selectors import checks as check_selectors
+from ..selectors.missed import missed_days
+from ..services import actions as action_services
+from ..services import idempotency
+from ..services.checks import check_submit
+from . import check_serializers as s
+
+_render = JSONRenderer().render
+PERIOD = [OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", OpenApiTypes.DATE)]
+
+
+def _paginated(request, view, items, serializer):
+    paginator = Pagination()
+    page = paginator.paginate_queryset(items, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+class SiteChecksView(APIView):
+    @extend_schema(parameters=[*PERIOD, OpenApiParameter("history", OpenApiTypes.BOOL)],
+                   responses=s.CheckSummarySerializer(many=True),
+                   summary="A site's checks, newest first (history=true includes superseded ones)")
+    def get(self, request, code: str):
+        site = site_get(user=request.user, code=code)
+        date_from, date_to = s.period_params(request.query_params, required=False)
+        history = request.query_params.get("history", "").lower() in ("1", "true", "yes")
+        checks = check_selectors.check_list(site=site, date_from=date_from, date_to=date_to, history=history)
+        return _paginated(request, self, checks, s.CheckSummarySerializer)
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="Submit the day's check: every result in one request (amend with \"amends\" + \"reason\")",
+    )
+    def post(self, request, code: str):
+        site = site_get(user=request.user, code=code, for_write=True)
+        raw, data = s.read_json(request)
+        payload = s.parse_check(data)
+
+        def run() -> tuple[int, bytes]:
+            submitted = check_submit(site=site, user=request.user, payload=payload)
+            return 201, _render(s.submitted_body(submitted))
+
+        stored = idempotency.idempotent(
+            user=request.user, key=request.headers.get("Idempotency-Key"), run=run,
+            request_fingerprint=idempotency.fingerprint(method=request.method, path=request.path, body=raw),
+        )
+        response = HttpResponse(stored.content, status=stored.status, content_type="application/json")
+        if stored.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class CheckDetailView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="One check with its results and evidence")
+    def get(self, request, check_id: int):
+        return Response(s.check_detail_body(check_selectors.check_get(user=request.user, check_id=check_id)))
+
+
+class SiteMissedView(APIView):
+    @extend_schema(parameters=PERIOD, responses=s.MissedDaySerializer(many=True),
+                   summary="Days since the site opened, already over locally, without a check")
+    def get(self, request, code: str):
+        site = site_get(user=request.user, code=code)
+        date_from, date_to = s.period_params(request.query_params, required=True)
+        days = missed_days(user=request.user, date_from=date_from, date_to=date_to, site=site)
+        return _paginated(request, self, days, s.MissedDaySerializer)
+
+
+class MissedView(APIView):
+    @extend_schema(parameters=[*PERIOD, OpenApiParameter("region", OpenApiTypes.STR)],
+                   responses=s.MissedDaySerializer(many=True),
+                   summary="Missed days across every site you can see (head office: the network)")
+    def get(self, request):
+        date_from, date_to = s.period_params(request.query_params, required=True)
+        days = missed_days(user=request.user, date_from=date_from, date_to=date_to,
+                           region=request.query_params.get("region") or None)
+        return _paginated(request, self, days, s.MissedDaySerializer)
+
+
+STATUS_PARAM = OpenApiParameter("status", OpenApiTypes.STR, enum=list(action_selectors.STATUSES))
+
+
+class SiteActionsView(APIView):
+    @extend_schema(parameters=[STATUS_PARAM], responses=s.ActionSerializer(many=True),
+                   summary="A site's corrective actions (status=open by default)")
+    def get(self, request, code: str):
+        site = site_get(user=request.user, code=code)
+        actions = action_selectors.action_list(user=request.user, site=site,
+                                               status=request.query_params.get("status", "open"))
+        return _paginated(request, self, actions, s.ActionSerializer)
+
+
+class ActionListView(APIView):
+    @extend_schema(parameters=[STATUS_PARAM, OpenApiParameter("region", OpenApiTypes.STR)],
+                   responses=s.ActionSerializer(many=True),
+                   summary="Corrective actions across every site you can see (open, overdue, resolved, all)")
+    def get(self, request):
+        actions = action_selectors.action_list(user=request.user, status=request.query_params.get("status", "open"),
+                                               region=request.query_params.get("region") or None)
+        return _paginated(request, self, actions, s.ActionSerializer)
+
+
+class ActionResolveView(APIView):
+    @extend_schema(request=s.ResolveSerializer, responses=s.ActionSerializer,
+                   summary="Resolve an action with a note (and verified photos where the criterion needs them)")
+    def post(self, request, action_id: int):
+        body = s.ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        action = action_services.action_resolve(user=request.user, action_id=action_id,
+                                                note=body.validated_data["note"])
+        return Response(s.ActionSerializer(action).data)

@@ -1,0 +1,120 @@
+"""Missed days: a day since a site opened, already over in the site's time zone, with no check.
+
+Computed in the database: a generated series of dates joined to the sites in scope, minus the days that
+have a current check. The only vendor SQL is the date series (PostgreSQL ``generate_series``, a recursive
+CTE elsewhere); both are tested. Each site's "today" is its local date, given to the query as one CASE
+over the handful of time zones in use, so a site in Auckland has missed yesterday while New York is still
+on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from backend.errors import AppError
+from sites import access
+from sites.models import Site
+
+from ..models import DailyCheck
+
+MAX_RANGE_DAYS = 366
+
+
+@dataclass(frozen=True)
+class MissedDay:
+    site: str
+    site_name: str
+    date: dt.date
+
+
+def _date_series_sql(vendor: str) -> str:
+    """A CTE ``days(day)`` of every date from %s to %s inclusive."""
+    if vendor == "postgresql":
+        return "days(day) AS (SELECT d::date FROM generate_series(%s::date, %s::date, interval '1 day') AS d)"
+    # SQLite stores dates as ISO text, so a recursive CTE of date() strings compares correctly.
+    return ("days(day) AS (SELECT date(%s) UNION ALL SELECT date(day, '+1 day') FROM days "
+            "WHERE day < date(%s))")
+
+
+class MissedDays:
+    """A lazy, sliceable list of missed days (Django's paginator counts it and slices it in SQL)."""
+
+    def __init__(self, *, sites_sql: str, sites_params: tuple, date_from: dt.date, date_to: dt.date,
+                 today_by_tz: dict[str, dt.date], vendor: str | None = None):
+        self.vendor = vendor or connection.vendor
+        qn = connection.ops.quote_name
+        adapt = connection.ops.adapt_datefield_value
+        site_t, check_t = qn(Site._meta.db_table), qn(DailyCheck._meta.db_table)
+        recursive = "" if self.vendor == "postgresql" else "RECURSIVE "
+        cases = " ".join("WHEN %s THEN %s" for _ in today_by_tz)
+        case_params: list = []
+        for tz, today in today_by_tz.items():
+            case_params += [tz, adapt(today)]
+        date_cast = "::date" if self.vendor == "postgresql" else ""
+        # Days strictly before the site's local today: today is not over yet, so it is not missed.
+        self._with = f"WITH {recursive}{_date_series_sql(self.vendor)}"
+        self._from = (
+            f"FROM {site_t} s JOIN days ON days.day >= s.opened_on "
+            f"AND days.day < (CASE s.timezone {cases} END){date_cast} "
+            f"WHERE s.active AND s.id IN ({sites_sql}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {check_t} c WHERE c.site_id = s.id AND c.date = days.day "
+            f"AND c.is_current)"
+        )
+        self._params = [adapt(date_from), adapt(date_to), *case_params, *sites_params]
+        if not today_by_tz:
+            self._from, self._params = None, []
+        self._count: int | None = None
+
+    def _sql(self, select: str) -> str:
+        return f"{self._with} SELECT {select} {self._from}"
+
+    def count(self) -> int:
+        if self._count is None:
+            if self._from is None:
+                self._count = 0
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(self._sql("COUNT(*)"), self._params)
+                    self._count = cursor.fetchone()[0]
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item) -> list[MissedDay]:
+        if not isinstance(item, slice) or self._from is None:
+            return [] if self._from is None else self[item:item + 1]
+        start = item.start or 0
+        limit = (item.stop - start) if item.stop is not None else -1
+        sql = self._sql("s.code, s.name, days.day") + " ORDER BY days.day, s.code LIMIT %s OFFSET %s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*self._params, limit if limit >= 0 else 10**9, start])
+            rows = cursor.fetchall()
+        return [MissedDay(code, name, day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
+                for code, name, day in rows]
+
+
+def missed_days(*, user, date_from: dt.date, date_to: dt.date, site: Site | None = None,
+                region: str | None = None, now: dt.datetime | None = None) -> MissedDays:
+    """Missed days of the active sites the user may read, optionally one site or one region."""
+    if date_to < date_from:
+        raise AppError("to must be on or after from.", field="to")
+    if (date_to - date_from).days >= MAX_RANGE_DAYS:
+        raise AppError(f"Ask for at most {MAX_RANGE_DAYS} days at a time.", field="to")
+    sites = access.readable_sites(user)
+    if site is not None:
+        sites = sites.filter(pk=site.pk)
+    if region:
+        sites = sites.filter(region__code=region)
+    now = now or timezone.now()
+    # Every time zone in use, not only the scope's: one small query, and the CASE covers any site.
+    zones = Site.objects.order_by().values_list("timezone", flat=True).distinct()
+    today_by_tz = {tz: now.astimezone(zoneinfo.ZoneInfo(tz)).date() for tz in zones}
+    sites_sql, sites_params = sites.order_by().values("id").query.sql_with_params()
+    return MissedDays(sites_sql=sites_sql, sites_params=tuple(sites_params), date_from=date_from,
+                      date_to=date_to, today_by_tz=today_by_tz)

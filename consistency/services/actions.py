@@ -1,0 +1,87 @@
+"""Corrective actions: a failed critical criterion opens one; the manager resolves it.
+
+An action is opened when a critical criterion is *not met* (its value misses the target). A result that
+is met but still waits for its photo is not a failure of the site, so it opens nothing.
+Where the criterion requires photos, resolving needs that many verified photos attached to the action
+(``Evidence.action``): "we cleaned it" is not proof.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backend.errors import AppError, Conflict, NotFound
+from sites import access
+from sites.selectors import site_get
+
+from ..models import CorrectiveAction, Evidence
+from ..models.checks import ActionStatus, EvidenceStatus
+
+RESOLUTION_NOTE_MAX_LENGTH = 2000
+
+
+def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> list[CorrectiveAction]:
+    """Open an action for every failed critical result of a new check (called inside its transaction).
+
+    For an amendment, the open actions of the check it replaces are carried over rather than duplicated:
+    still failing -> the action moves to the new check; now met -> resolved with a note saying so.
+    """
+    failing = {r.spec.id for r in judged if r.spec.critical and not r.met}
+    carried: set[int] = set()
+    if amended is not None:
+        still_open = list(CorrectiveAction.objects.filter(daily_check=amended, status=ActionStatus.OPEN)
+                          .values_list("pk", "criterion_id"))
+        move = [pk for pk, criterion_id in still_open if criterion_id in failing]
+        fixed = [pk for pk, criterion_id in still_open if criterion_id not in failing]
+        if move:
+            CorrectiveAction.objects.filter(pk__in=move).update(daily_check=check)
+        if fixed:
+            CorrectiveAction.objects.filter(pk__in=fixed).update(
+                status=ActionStatus.RESOLVED, resolved_at=now, resolved_by=check.submitted_by,
+                resolution_note=f"Amended check {check.pk} meets the criterion: {check.amendment_reason}"[:2000])
+        carried = {criterion_id for pk, criterion_id in still_open if criterion_id in failing}
+    due_on = check.date + dt.timedelta(days=settings.CORRECTIVE_ACTION_DUE_DAYS)
+    new = [CorrectiveAction(site_id=check.site_id, daily_check=check, criterion_id=r.spec.id, opened_at=now,
+                            due_on=due_on)
+           for r in judged if r.spec.id in failing and r.spec.id not in carried]
+    if new:
+        CorrectiveAction.objects.bulk_create(new)
+    return new
+
+
+def action_resolve(*, user, action_id: int, note: str, now: dt.datetime | None = None) -> CorrectiveAction:
+    """Resolve an open action of a site the user may write, with a note and, if needed, verified photos."""
+    action = (CorrectiveAction.objects.filter(pk=action_id, site__in=access.readable_sites(user))
+              .select_related("site", "criterion").first())
+    if action is None:
+        raise NotFound(f"No corrective action {action_id} among the sites you can see.", field="id")
+    site_get(user=user, code=action.site.code, for_write=True)  # 403 for a reader who may not write
+    note = (note or "").strip()
+    if not note:
+        raise AppError("Say what was done: a resolution needs a note.", field="note", code="required")
+    if len(note) > RESOLUTION_NOTE_MAX_LENGTH:
+        raise AppError(f"note: at most {RESOLUTION_NOTE_MAX_LENGTH} characters.", field="note", code="max_length")
+    required = action.criterion.photos_required
+    with transaction.atomic():
+        # The lock makes "is it still open?" and "resolve it" one step: two resolutions cannot both win.
+        locked = CorrectiveAction.objects.select_for_update().get(pk=action.pk)
+        if locked.status != ActionStatus.OPEN:
+            raise Conflict(f"Action {action.pk} was already resolved on {locked.resolved_at:%Y-%m-%d}.",
+                           field="id", code="already_resolved")
+        if required:
+            verified = Evidence.objects.filter(action=action, status=EvidenceStatus.VERIFIED).count()
+            if verified < required:
+                raise AppError(f"{action.criterion.key} needs {required} verified photo(s) attached to this action "
+                               f"before it can be resolved; it has {verified}.", field="evidence",
+                               code="evidence_required")
+        locked.status = ActionStatus.RESOLVED
+        locked.resolved_at = now or timezone.now()
+        locked.resolved_by = user
+        locked.resolution_note = note
+        locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
+    locked.site, locked.criterion = action.site, action.criterion
+    return locked

@@ -1,0 +1,250 @@
+"""Submitting a daily check, and amending one.
+
+One check per site per local day. A second check for the day is a 409 unless it is an amendment,
+which names the check it replaces and why; the earlier check stays in history (``is_current=False``,
+``superseded_at``) so auditors can see what changed and when.
+
+The hot path is written for a phone on a bad line and a network of thousands of sites: the criteria of
+a released version come from a per-process cache, every result is judged in plain Python with
+``scoring.judge`` and all results are written with one multi-row INSERT. Building 40 ORM instances
+(and running their field preparation) cost more than the database work itself (bench/RESULTS-submit.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.errors import AppError, Conflict, FieldError, NotFound
+
+from ..models import CheckResult, DailyCheck
+from ..selectors import checks as selectors
+from ..selectors.standard import version_in_force
+from . import actions as action_services
+from . import rollup, scoring
+
+# How far a phone's clock may run ahead of the server before ``performed_at`` counts as "in the future".
+CLOCK_SKEW = dt.timedelta(minutes=10)
+NOTE_MAX_LENGTH = CheckResult._meta.get_field("note").max_length
+REASON_MAX_LENGTH = DailyCheck._meta.get_field("amendment_reason").max_length
+
+
+@dataclass(frozen=True)
+class ResultInput:
+    criterion: str
+    value: bool | int | float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """A check as the phone sent it, already checked for shape (types, finiteness, lengths, duplicates)."""
+
+    date: dt.date
+    results: list[ResultInput]
+    performed_at: dt.datetime | None = None
+    client_id: uuid.UUID | None = None
+    amends: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class JudgedResult:
+    spec: selectors.CriterionSpec
+    value: float
+    note: str
+    met: bool
+    passed: bool
+    deviation: float
+
+
+@dataclass
+class SubmittedCheck:
+    """What the API answers after a submission; built from memory, no query needed."""
+
+    check: DailyCheck
+    version_number: int
+    results: list[JudgedResult]
+    actions: list = field(default_factory=list)
+
+
+def local_today(site, *, now: dt.datetime | None = None) -> dt.date:
+    return (now or timezone.now()).astimezone(site.tz).date()
+
+
+def _check_date(*, site, day: dt.date, now: dt.datetime) -> bool:
+    """Refuse a day the site cannot report; answer whether the check is late."""
+    today = local_today(site, now=now)
+    if day > today:
+        raise AppError(f"{day} is in the future for site {site.code} (its local date is {today}).", field="date",
+                       code="future_date")
+    if day < site.opened_on:
+        raise AppError(f"Site {site.code} opened on {site.opened_on}; there is no check to give for {day}.",
+                       field="date", code="before_opening")
+    window = settings.LATE_CHECK_WINDOW_DAYS
+    if (today - day).days > window:
+        raise AppError(f"{day} is more than {window} days ago; checks are accepted up to {window} days late.",
+                       field="date", code="too_late")
+    return day < today
+
+
+def _coerce(spec: selectors.CriterionSpec, value, path: str) -> float:
+    """The value as the float the table stores, or a FieldError naming what the criterion expects."""
+    if spec.kind == "boolean":
+        if not isinstance(value, bool):
+            raise _Invalid(f"{path}: {spec.key} is a yes/no criterion; send true or false.")
+        return 1.0 if value else 0.0
+    if isinstance(value, bool):
+        raise _Invalid(f"{path}: {spec.key} expects a number, not true/false.")
+    if spec.kind == "score":
+        if not (isinstance(value, int) or (isinstance(value, float) and value.is_integer())) or not 1 <= value <= 5:
+            raise _Invalid(f"{path}: {spec.key} is a score; send a whole number from 1 to 5.")
+        return float(value)
+    if abs(value) > 1e12:
+        raise _Invalid(f"{path}: {value} is out of range for {spec.key}.")
+    return float(value)
+
+
+class _Invalid(Exception):
+    pass
+
+
+def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultInput],
+                  version_number: int) -> list[JudgedResult]:
+    """Match results to the version's criteria and judge each; every problem is reported at once."""
+    errors: list[FieldError] = []
+    judged: list[JudgedResult] = []
+    seen: set[str] = set()
+    for index, item in enumerate(results):
+        spec = criteria.by_key.get(item.criterion)
+        if spec is None:
+            elsewhere = [n for n in selectors.criterion_versions_with_key(item.criterion) if n != version_number]
+            why = (f"belongs to version {', '.join(map(str, elsewhere))} of the standard, not version "
+                   f"{version_number} which is in force on that date" if elsewhere
+                   else f"is not a criterion of version {version_number} of the standard")
+            errors.append(FieldError(f"results[{index}].criterion: {item.criterion!r} {why}.",
+                                     f"results[{index}].criterion", "unknown_criterion"))
+            continue
+        seen.add(spec.key)
+        try:
+            value = _coerce(spec, item.value, f"results[{index}].value")
+        except _Invalid as exc:
+            errors.append(FieldError(str(exc), f"results[{index}].value", "invalid_value"))
+            continue
+        met, deviation = scoring.judge(spec, value)
+        # At submission no photo can be verified yet; evidence verification re-judges ``passed``.
+        ok = scoring.passed(met=met, photos_required=spec.photos_required, photos_verified=0)
+        judged.append(JudgedResult(spec, value, item.note, met, ok, deviation))
+    missing = [key for key in criteria.by_key if key not in seen]
+    if missing:
+        errors.append(FieldError(f"results: every criterion of version {version_number} needs a result; "
+                                 f"missing {', '.join(missing)}.", "results", "missing_criteria"))
+    if errors:
+        raise AppError(errors=errors)
+    return judged
+
+
+def _insert_results(check: DailyCheck, judged: list[JudgedResult]) -> None:
+    """All results in one multi-row INSERT with values computed above (no model instances)."""
+    meta = CheckResult._meta
+    qn = connection.ops.quote_name
+    columns = ["daily_check_id", "criterion_id", "site_id", "date", "is_current", "value", "note", "met",
+               "passed", "deviation"]
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    day = connection.ops.adapt_datefield_value(check.date)
+    params: list = []
+    for r in judged:
+        params += [check.pk, r.spec.id, check.site_id, day, True, r.value, r.note, r.met, r.passed, r.deviation]
+    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "
+           + ", ".join([row] * len(judged)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = None) -> SubmittedCheck:
+    """Store a daily check (or an amendment) for ``site``, which the caller resolved for writing."""
+    now = now or timezone.now()
+    late = _check_date(site=site, day=payload.date, now=now)
+    performed_at = payload.performed_at or now
+    if timezone.is_naive(performed_at):
+        performed_at = timezone.make_aware(performed_at, site.tz)
+    if performed_at > now + CLOCK_SKEW:
+        raise AppError("performed_at is in the future.", field="performed_at", code="future_time")
+    if payload.amends is not None and not payload.reason.strip():
+        raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
+
+    version = version_in_force(on=payload.date)
+    if version is None:
+        raise AppError(f"No version of the standard is in force on {payload.date}.", field="date",
+                       code="no_standard")
+    criteria = selectors.version_criteria(version)
+    judged = judge_results(criteria=criteria, results=payload.results, version_number=version.number)
+    score = scoring.check_score([(r.spec.weight, r.passed) for r in judged])
+
+    # Inside an idempotent request this nests in the transaction that stores the response.
+    with transaction.atomic():
+        amended = _supersede(site=site, payload=payload, now=now) if payload.amends is not None else None
+        _refuse_duplicate(site=site, payload=payload, amended=amended)
+        try:
+            check = DailyCheck.objects.create(
+                site=site, date=payload.date, version=version, submitted_by=user, performed_at=performed_at,
+                received_at=now, client_id=payload.client_id or uuid.uuid4(), late=late, amends=amended,
+                amendment_reason=payload.reason.strip() if amended else "", score=score,
+            )
+        except IntegrityError:
+            # Another request stored its check between our look and our insert; the constraint decided.
+            raise Conflict(f"Site {site.code} already has a check for {payload.date} (or one with this "
+                           f"client_id); it arrived a moment ago.", field="date", code="check_exists") from None
+        _insert_results(check, judged)
+        opened = action_services.actions_open_for_check(check=check, judged=judged, now=now, amended=amended)
+        rollup.results_changed(site_id=site.pk, dates=[payload.date])
+    return SubmittedCheck(check=check, version_number=version.number, results=judged, actions=opened)
+
+
+def _supersede(*, site, payload: CheckInput, now: dt.datetime) -> DailyCheck:
+    """Mark the check being amended as superseded; it must be the site's current check for that day."""
+    # select_for_update: two amendments of the same check cannot both succeed.
+    old = DailyCheck.objects.select_for_update().filter(pk=payload.amends, site=site).first()
+    if old is None:
+        raise NotFound(f"Site {site.code} has no check {payload.amends} to amend.", field="amends")
+    if not old.is_current:
+        raise Conflict(f"Check {old.pk} was already amended; amend the current check of {old.date} instead.",
+                       field="amends", code="already_amended")
+    if old.date != payload.date:
+        raise AppError(f"Check {old.pk} is for {old.date}, not {payload.date}; an amendment keeps the date.",
+                       field="date")
+    DailyCheck.objects.filter(pk=old.pk).update(is_current=False, superseded_at=now)
+    CheckResult.objects.filter(daily_check_id=old.pk).update(is_current=False)
+    old.is_current, old.superseded_at = False, now
+    return old
+
+
+def _refuse_duplicate(*, site, payload: CheckInput, amended: DailyCheck | None) -> None:
+    """One look for the two things that make a check a duplicate: the day already has a current check
+    (not the one being amended), or the phone's client_id was stored before."""
+    day_taken = Q(date=payload.date, is_current=True)
+    if amended is not None:
+        day_taken &= ~Q(pk=amended.pk)
+    same_client = Q(client_id=payload.client_id) if payload.client_id is not None else Q(pk__in=[])
+    clash = (DailyCheck.objects.filter(site=site).filter(day_taken | same_client)
+             .values_list("pk", "client_id").first())
+    if clash is None:
+        return
+    pk, client_id = clash
+    if payload.client_id is not None and client_id == payload.client_id:
+        raise Conflict(f"Check {pk} already carries client_id {payload.client_id}; it was stored before.",
+                       field="client_id", code="duplicate_client_id")
+    raise Conflict(f"Site {site.code} already has check {pk} for {payload.date}. To correct it, send an "
+                   f"amendment: the same body with \"amends\": {pk} and a \"reason\".", field="date",
+                   code="check_exists")
+
+
+def is_finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,114 @@
+"""``Idempotency-Key`` with the semantics of Stripe and the IETF httpapi draft.
+
+- The first request with a key claims it: the record is inserted and committed *before* the work runs,
+  so the unique constraint (user, key) is the lock. A concurrent request with the same key finds the
+  claim unfinished and gets a 409; it never runs the work a second time.
+- The work and the stored response commit in one transaction: a stored response always means the work
+  happened, and work that rolled back leaves no stored response (the claim is released, so a corrected
+  retry with the same key may run).
+- A replay (same user, key and request fingerprint) gets the stored status and the stored bytes back,
+  nothing new is written. The same key with another fingerprint is a 422.
+- Keys are scoped to the user and kept ``settings.IDEMPOTENCY_KEEP_HOURS`` (at least 24h); see
+  :func:`idempotency_purge`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backend.errors import AppError, Conflict, Unprocessable
+
+from ..models import IdempotencyRecord
+
+MAX_KEY_LENGTH = 255
+# A claim older than this whose work never finished belongs to a process that died mid-request;
+# the next retry may take it over.
+ABANDONED_AFTER = dt.timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    content: bytes
+    replayed: bool
+
+
+def fingerprint(*, method: str, path: str, body: bytes) -> str:
+    """What makes two requests "the same request": method, path and the exact body bytes."""
+    digest = hashlib.sha256()
+    for part in (method.upper().encode(), path.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def validate_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise AppError(f"An Idempotency-Key is 1 to {MAX_KEY_LENGTH} printable characters.",
+                       field="Idempotency-Key")
+    return key
+
+
+def _claim(*, user, key: str, request_fingerprint: str) -> IdempotencyRecord | StoredResponse:
+    """Insert the claim in its own transaction, or say what the existing record means."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(user=user, key=key, request_fingerprint=request_fingerprint)
+    except IntegrityError:
+        pass
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is None:  # purged between our insert and this read: simply try once more
+        return _claim(user=user, key=key, request_fingerprint=request_fingerprint)
+    if record.request_fingerprint != request_fingerprint:
+        raise Unprocessable("This Idempotency-Key was already used with a different request; "
+                            "use a new key for a new request.", field="Idempotency-Key", code="idempotency_mismatch")
+    if record.completed_at is not None:
+        return StoredResponse(record.status_code, record.response_body.encode(), replayed=True)
+    now = timezone.now()
+    taken_over = IdempotencyRecord.objects.filter(
+        pk=record.pk, completed_at__isnull=True, created_at__lt=now - ABANDONED_AFTER
+    ).update(created_at=now)
+    if taken_over:
+        return record
+    raise Conflict("A request with this Idempotency-Key is still being processed; retry in a moment.",
+                   field="Idempotency-Key", code="idempotency_in_progress")
+
+
+def idempotent(*, user, key: str | None, request_fingerprint: str,
+               run: Callable[[], tuple[int, bytes]]) -> StoredResponse:
+    """Run ``run`` (which returns status and rendered body) at most once per (user, key).
+
+    Without a key the work simply runs. ``run`` is called inside the transaction that stores its response.
+    """
+    if key is None:
+        status, content = run()
+        return StoredResponse(status, content, replayed=False)
+    claim = _claim(user=user, key=validate_key(key), request_fingerprint=request_fingerprint)
+    if isinstance(claim, StoredResponse):
+        return claim
+    try:
+        with transaction.atomic():
+            status, content = run()
+            IdempotencyRecord.objects.filter(pk=claim.pk).update(
+                status_code=status, response_body=content.decode(), completed_at=timezone.now())
+    except BaseException:
+        # Nothing was stored: release the claim so that a corrected retry with this key can run.
+        IdempotencyRecord.objects.filter(pk=claim.pk, completed_at__isnull=True).delete()
+        raise
+    return StoredResponse(status, content, replayed=False)
+
+
+def idempotency_purge(*, now: dt.datetime | None = None, keep_hours: int | None = None) -> int:
+    """Delete records older than the retention (never less than 24 hours). Returns how many went."""
+    hours = max(24, keep_hours if keep_hours is not None else settings.IDEMPOTENCY_KEEP_HOURS)
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=hours)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
