@@ -1,4 +1,5 @@
 from .checks import CheckResult, CorrectiveAction, DailyCheck, Evidence, IdempotencyRecord
+from .summary import CriterionRollup, SiteRollup
 from .standard import Comparison, Criterion, Kind, Standard, StandardVersion, TouchPoint, VersionStatus
 
 __all__ = [

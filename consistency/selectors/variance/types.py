@@ -2,7 +2,9 @@
 
 Rates are shares 0..1; every rate carries its Wilson 95% interval (low, high). ``expected`` counts the
 site-days x criteria a site should have reported in the period; a missed day counts as expected with
-nothing passed (PRODUCT.md: not reporting is the worst result).
+nothing passed (PRODUCT.md: not reporting is the worst result). Touch point rates and site scores are
+weighted by criterion weight (``Rate.passed``/``Rate.expected`` are then weighted sums); criterion
+rates are plain counts. Formulas: consistency/selectors/variance/stats.py.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class CriterionVariance:
     observations: int              # results actually received
     previous_rate: float | None    # the previous period of the same length
     trend: float | None            # pass_rate.rate - previous_rate
+    deviation_stddev: float | None = None  # population stddev of the observed deviations
+    flagged: bool = False          # the network rate is outside pass_rate's interval, enough observations
 
 
 @dataclass
@@ -40,6 +44,7 @@ class TouchPointVariance:
     observations: int
     previous_rate: float | None
     trend: float | None
+    flagged: bool = False
 
 
 @dataclass
@@ -64,8 +69,9 @@ class SiteVariance:
 class Spread:
     key: str                       # criterion or touch point key
     name: str
-    network_rate: float
-    stddev: float                  # standard deviation of the per-site pass rates
+    network_rate: float            # pooled: all sites' passes over all sites' expected observations
+    stddev: float                  # standard deviation of the per-site pass rates, each site weighted by
+                                   # its expected observations (see selectors/variance/stats.py)
     min_rate: float
     max_rate: float
     drivers: list[str]             # site codes contributing most to the spread
