@@ -1,0 +1,80 @@
+"""Shapes of evidence over HTTP. Validation of shape only; the rules live in services/evidence.py."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from .. import storage
+from ..models import Evidence
+from ..services import images
+
+
+class EvidenceRequestSerializer(serializers.Serializer):
+    criterion = serializers.CharField(max_length=64, required=False, allow_blank=False,
+                                      help_text="Criterion key (optional for a corrective action: its own).")
+    content_type = serializers.ChoiceField(choices=sorted(images.ALLOWED_TYPES))
+    size = serializers.IntegerField(min_value=1, help_text="Exact size of the file in bytes.")
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", help_text="SHA-256 of the file, hex.",
+                                    error_messages={"invalid": "Give the file's SHA-256 as 64 hex digits."})
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The photo (JPEG or PNG).", allow_empty_file=False)
+    criterion = serializers.CharField(max_length=64, required=False, allow_blank=False)
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False,
+                                    error_messages={"invalid": "Give the file's SHA-256 as 64 hex digits."})
+
+
+class UploadFormSerializer(serializers.Serializer):
+    method = serializers.CharField()
+    url = serializers.URLField()
+    fields = serializers.DictField(child=serializers.CharField(),
+                                   help_text="Form fields to send, in this order, before the 'file' field.")
+    expires_at = serializers.DateTimeField()
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """One photo. ``reused_from`` names the earlier photo only to readers of that photo's site; the
+    ``reused`` flag itself is shown to everyone who reads this one."""
+
+    id = serializers.UUIDField(source="public_id")
+    check = serializers.IntegerField(source="daily_check_id", allow_null=True)
+    action = serializers.IntegerField(source="action_id", allow_null=True)
+    site = serializers.CharField(source="site.code")
+    criterion = serializers.CharField(source="criterion.key")
+    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    content_type = serializers.CharField(source="declared_content_type")
+    declared = serializers.SerializerMethodField()
+    reused = serializers.SerializerMethodField()
+    reused_from = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="Short-lived link to the original (S3 only).")
+    thumbnail_url = serializers.SerializerMethodField(help_text="Short-lived link to the report copy (S3 only).")
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "check", "action", "site", "day", "criterion", "status", "reject_reason", "uploaded_by",
+                  "content_type", "declared", "size", "sha256", "width", "height", "captured_at", "phash",
+                  "reused", "reused_from", "stale_capture", "created_at", "verified_at", "url",
+                  "thumbnail_url"]
+
+    def get_declared(self, obj) -> dict:
+        return {"content_type": obj.declared_content_type, "size": obj.declared_size, "sha256": obj.declared_sha256}
+
+    def get_reused(self, obj) -> bool:
+        return obj.reused_from_id is not None
+
+    def get_reused_from(self, obj) -> dict | None:
+        other = obj.reused_from
+        if other is None or other.site_id not in self.context.get("readable_site_ids", ()):
+            return None
+        return {"id": str(other.public_id), "site": other.site.code, "day": other.day, "check": other.daily_check_id}
+
+    def get_url(self, obj) -> str | None:
+        if obj.status != Evidence.Status.VERIFIED:
+            return None
+        return storage.download_url(obj.key, content_type=obj.declared_content_type)
+
+    def get_thumbnail_url(self, obj) -> str | None:
+        if obj.status != Evidence.Status.VERIFIED or not obj.thumbnail_key:
+            return None
+        return storage.download_url(obj.thumbnail_key, content_type="image/jpeg")

@@ -1,0 +1,133 @@
+"""Photo evidence over HTTP: ask for an upload (JSON) or upload through the API (multipart), confirm,
+read. Scope: a manager reaches only their own sites (404 elsewhere), an auditor reads (403 on writes)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.errors import TooLarge
+from sites import access
+
+from ..selectors import evidence as selectors
+from ..services import evidence as services
+from . import evidence_serializers as s
+
+# Room for the multipart envelope and the small fields around the photo.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _context(user, items) -> dict:
+    """Which of the sites that reused photos come from this user may read: one query, only if any."""
+    other_sites = {e.reused_from.site_id for e in items if e.reused_from_id}
+    readable = set()
+    if other_sites:
+        readable = set(access.readable_sites(user).filter(id__in=other_sites).values_list("id", flat=True))
+    return {"readable_site_ids": readable}
+
+
+def evidence_body(user, evidence) -> dict:
+    return s.EvidenceSerializer(evidence, context=_context(user, [evidence])).data
+
+
+class _AttachView(APIView):
+    """GET lists the photos of a check/action; POST JSON asks for a direct upload, POST multipart uploads."""
+
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def target(self, request, pk: int, *, for_write: bool):
+        raise NotImplementedError
+
+    def get(self, request, pk: int):
+        target = self.target(request, pk, for_write=False)
+        items = list(selectors.evidence_list(daily_check=target.daily_check, action=target.action))
+        return Response(s.EvidenceSerializer(items, many=True, context=_context(request.user, items)).data)
+
+    def post(self, request, pk: int):
+        multipart = request.content_type.startswith("multipart/")
+        if multipart:
+            # Refuse an oversized upload before Django spools it to disk.
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            if length > settings.MAX_PHOTO_BYTES + _MULTIPART_OVERHEAD:
+                raise TooLarge(f"file: a photo may be at most {settings.MAX_PHOTO_BYTES:,} bytes.", field="file")
+        target = self.target(request, pk, for_write=True)
+        if multipart:
+            body = s.EvidenceUploadSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+            upload = data["file"]
+            evidence = services.evidence_upload(
+                user=request.user, target=target, criterion_key=data.get("criterion"), file=upload.file,
+                size=upload.size, content_type=upload.content_type, sha256=data.get("sha256"),
+            )
+            out = dict(evidence_body(request.user, evidence))
+            out["upload"] = None
+            return Response(out, status=status.HTTP_201_CREATED)
+        body = s.EvidenceRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        evidence, upload = services.evidence_request(
+            user=request.user, target=target, criterion_key=data.get("criterion"),
+            content_type=data["content_type"], size=data["size"], sha256=data["sha256"],
+        )
+        out = dict(evidence_body(request.user, evidence))
+        out["upload"] = s.UploadFormSerializer(upload).data
+        return Response(out, status=status.HTTP_201_CREATED)
+
+
+_POST_DOC = dict(
+    request={"application/json": s.EvidenceRequestSerializer, "multipart/form-data": s.EvidenceUploadSerializer},
+    responses={201: OpenApiResponse(s.EvidenceSerializer, description="The evidence; with JSON, also `upload`: "
+                                    "the presigned POST (`url`, form `fields`) to send the photo to.")},
+)
+
+
+class CheckEvidenceView(_AttachView):
+    def target(self, request, pk, *, for_write):
+        check = selectors.check_for_evidence(user=request.user, check_id=pk, for_write=for_write)
+        return services.target_for_check(check) if for_write else services.Target(site=check.site,
+                                                                                     daily_check=check)
+
+    @extend_schema(responses=s.EvidenceSerializer(many=True), summary="Photos of a daily check")
+    def get(self, request, pk: int):
+        return super().get(request, pk)
+
+    @extend_schema(summary="Attach a photo to a daily check (presigned POST, or multipart upload)", **_POST_DOC)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class ActionEvidenceView(_AttachView):
+    def target(self, request, pk, *, for_write):
+        action = selectors.action_for_evidence(user=request.user, action_id=pk, for_write=for_write)
+        return services.target_for_action(action) if for_write else services.Target(site=action.site,
+                                                                                       action=action)
+
+    @extend_schema(responses=s.EvidenceSerializer(many=True), summary="Photos of a corrective action")
+    def get(self, request, pk: int):
+        return super().get(request, pk)
+
+    @extend_schema(summary="Attach a photo to a corrective action (presigned POST, or multipart upload)",
+                   **_POST_DOC)
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+
+class EvidenceDetailView(APIView):
+    @extend_schema(responses=s.EvidenceSerializer, summary="One photo, its verdict and trust flags")
+    def get(self, request, public_id):
+        return Response(evidence_body(request.user, selectors.evidence_get(user=request.user, public_id=public_id)))
+
+
+class EvidenceConfirmView(APIView):
+    @extend_schema(request=None, responses={200: s.EvidenceSerializer},
+                   summary="Verify an uploaded photo (409 if not uploaded yet, 422 with the reason if refused)")
+    def post(self, request, public_id):
+        evidence = selectors.evidence_get(user=request.user, public_id=public_id, for_write=True)
+        evidence = services.evidence_confirm(evidence=evidence)
+        evidence = selectors.evidence_get(user=request.user, public_id=evidence.public_id)
+        return Response(evidence_body(request.user, evidence))

@@ -1,0 +1,66 @@
+"""Reading evidence, and the checks and actions evidence is attached to, within the user's scope.
+
+Outside the sites a user reads: 404 (they do not learn it exists). Readable but not writable (an
+auditor, or a manager's inactive site): 403 on a write.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from backend.errors import Forbidden, NotFound
+from sites import access
+
+from ..models import CorrectiveAction, DailyCheck, Evidence
+
+
+def _scoped(qs: QuerySet, *, user, pk, for_write: bool, what: str):
+    obj = qs.filter(site__in=access.readable_sites(user), pk=pk).first()
+    if obj is None:
+        raise NotFound(f"No {what} {pk} among the sites you can see.", field="id")
+    if for_write and not access.writable_sites(user).filter(pk=obj.site_id).exists():
+        raise Forbidden(f"You may read this {what} but not add evidence to it.", field="id")
+    return obj
+
+
+def check_for_evidence(*, user, check_id: int, for_write: bool = False) -> DailyCheck:
+    return _scoped(DailyCheck.objects.select_related("site", "version"), user=user, pk=check_id,
+                   for_write=for_write, what="check")
+
+
+def action_for_evidence(*, user, action_id: int, for_write: bool = False) -> CorrectiveAction:
+    return _scoped(CorrectiveAction.objects.select_related("site", "criterion", "daily_check"), user=user,
+                   pk=action_id, for_write=for_write, what="corrective action")
+
+
+def evidence_queryset() -> QuerySet[Evidence]:
+    return Evidence.objects.select_related("site", "criterion", "uploaded_by", "reused_from__site",
+                                           "daily_check", "action")
+
+
+def evidence_get(*, user, public_id: uuid.UUID, for_write: bool = False) -> Evidence:
+    evidence = (evidence_queryset().filter(site__in=access.readable_sites(user), public_id=public_id)
+                .first())
+    if evidence is None:
+        raise NotFound("No such evidence among the sites you can see.", field="id")
+    if for_write and not access.writable_sites(user).filter(pk=evidence.site_id).exists():
+        raise Forbidden("You may read this evidence but not change it.", field="id")
+    return evidence
+
+
+def evidence_list(*, daily_check: DailyCheck | None = None,
+                  action: CorrectiveAction | None = None) -> QuerySet[Evidence]:
+    """Evidence of a check or an action the caller has already resolved within scope."""
+    qs = evidence_queryset()
+    if daily_check is not None:
+        qs = qs.filter(daily_check=daily_check)
+    if action is not None:
+        qs = qs.filter(action=action)
+    return qs.order_by("created_at", "id")
+
+
+def readable_site_ids(user) -> set[int]:
+    """For serializers that show a link to another site's photo only to those who may read that site."""
+    return set(access.readable_sites(user).values_list("id", flat=True))

@@ -1,0 +1,336 @@
+"""Photo evidence: hand out an upload, take one through the API, verify it, and re-judge the result.
+
+Two ways in, the same checks:
+
+- **Direct to S3** (``evidence_request`` then ``evidence_confirm``): the server chooses a unique key
+  under the site and the check (or action), records what the phone declares (type, size, SHA-256) and
+  hands out a presigned POST. On confirmation it streams the object back, and trusts nothing the phone
+  said: size, hash, type and content are all checked on the bytes themselves.
+- **Multipart through the API** (``evidence_upload``), for storage without direct uploads (local
+  disk) or a phone that prefers it: the same checks run before anything is stored, and a refused file
+  leaves nothing behind.
+
+Originals are never overwritten: keys are server-chosen UUIDs, stored write-once (``storage.put_new``),
+and a verdict, once reached, is final (a second confirmation answers the first verdict without looking
+at the object again). The downscaled copy that reports embed is made here, once.
+
+After a photo is verified, the result for that check and criterion is re-judged
+(``scoring.passed`` with the count of verified photos), the check's score recomputed, and the variance
+summaries told (``rollup.results_changed``), all in the transaction that records the verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import uuid
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from backend.errors import AppError, Conflict, TooLarge, Unprocessable
+from sites.models import Site
+
+from .. import storage
+from ..models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence
+from ..models.checks import ActionStatus
+from . import evidence_trust as trust
+from . import images, rollup, scoring
+
+UPLOAD_EXPIRES_SECONDS = 300
+MAX_PHOTOS_PER_CRITERION = 10  # per check (or action); beyond this it is not evidence but noise
+THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a photo is attached to: a daily check or a corrective action, on one site and local day."""
+
+    site: Site
+    daily_check: DailyCheck | None = None
+    action: CorrectiveAction | None = None
+
+    @property
+    def prefix(self) -> str:
+        if self.daily_check is not None:
+            return f"sites/{self.site.code}/checks/{self.daily_check.pk}"
+        return f"sites/{self.site.code}/actions/{self.action.pk}"
+
+    @property
+    def day(self):
+        if self.daily_check is not None:
+            return self.daily_check.date
+        return timezone.localdate(timezone.now(), self.site.tz)
+
+    def filter(self) -> dict:
+        return {"daily_check": self.daily_check} if self.daily_check is not None else {"action": self.action}
+
+
+def target_for_check(check: DailyCheck) -> Target:
+    if not check.is_current:
+        raise Conflict("This check has been amended; attach photos to the current check of the day.",
+                       field="check", code="check_superseded")
+    return Target(site=check.site, daily_check=check)
+
+
+def target_for_action(action: CorrectiveAction) -> Target:
+    if action.status != ActionStatus.OPEN:
+        raise Conflict("This corrective action is already resolved; it takes no more evidence.",
+                       field="action", code="action_resolved")
+    return Target(site=action.site, action=action)
+
+
+def _criterion(target: Target, key: str | None) -> Criterion:
+    if target.action is not None:
+        criterion = target.action.criterion
+        if key and key != criterion.key:
+            raise AppError(f"criterion: this action is about {criterion.key!r}, not {key!r}.", field="criterion")
+        return criterion
+    if not key:
+        raise AppError("criterion: which criterion the photo is for is required.", field="criterion")
+    criterion = Criterion.objects.filter(version_id=target.daily_check.version_id, key=key).first()
+    if criterion is None:
+        raise AppError(f"criterion: {key!r} is not a criterion of the standard version this check was filled "
+                       "against.", field="criterion")
+    return criterion
+
+
+def _check_room(target: Target, criterion: Criterion) -> None:
+    taken = (Evidence.objects.filter(**target.filter(), criterion=criterion)
+             .exclude(status=Evidence.Status.REJECTED).count())
+    if taken >= MAX_PHOTOS_PER_CRITERION:
+        raise Conflict(f"criterion: {criterion.key!r} already has {taken} photos here; at most "
+                       f"{MAX_PHOTOS_PER_CRITERION}.", field="criterion", code="too_many_photos")
+
+
+def _new_key(target: Target, content_type: str) -> tuple[uuid.UUID, str]:
+    public_id = uuid.uuid4()
+    return public_id, f"{target.prefix}/{public_id}.{images.ALLOWED_TYPES[content_type]}"
+
+
+def thumbnail_key(key: str) -> str:
+    return key.rsplit(".", 1)[0] + ".thumb.jpg"
+
+
+def _check_declared_size(size: int, field: str) -> None:
+    if size > settings.MAX_PHOTO_BYTES:
+        raise TooLarge(f"{field}: a photo may be at most {settings.MAX_PHOTO_BYTES:,} bytes; this one is "
+                       f"{size:,}.", field=field)
+
+
+# --- direct upload to S3 --------------------------------------------------------------------------
+
+def evidence_request(*, user, target: Target, criterion_key: str, content_type: str, size: int,
+                     sha256: str) -> tuple[Evidence, dict]:
+    """A pending evidence and the presigned POST the phone uploads it with.
+
+    A retry with the same photo (same criterion and SHA-256) while it is still pending gets the same
+    evidence and key back with a fresh form, so a phone that lost the answer does not leave a trail.
+    """
+    if not storage.direct_upload_available():
+        raise Unprocessable("This server keeps photos on its own storage, without direct uploads: send the "
+                            "photo as multipart (fields 'file' and 'criterion') to this same address.",
+                            field="content_type", code="direct_upload_unavailable")
+    _check_declared_size(size, "size")
+    criterion = _criterion(target, criterion_key)
+    sha256 = sha256.lower()
+    with transaction.atomic():
+        same = Evidence.objects.filter(**target.filter(), criterion=criterion, declared_sha256=sha256)
+        if same.filter(status=Evidence.Status.VERIFIED).exists():
+            raise Conflict("This photo is already attached here and verified.", field="sha256",
+                           code="already_attached")
+        evidence = same.filter(status=Evidence.Status.PENDING, declared_content_type=content_type,
+                               declared_size=size).first()
+        if evidence is None:
+            _check_room(target, criterion)
+            public_id, key = _new_key(target, content_type)
+            evidence = Evidence.objects.create(
+                public_id=public_id, key=key, **target.filter(), criterion=criterion, site=target.site,
+                day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=size,
+                declared_sha256=sha256,
+            )
+    upload = storage.presigned_post(key=evidence.key, content_type=content_type, size=size,
+                                    expires_seconds=UPLOAD_EXPIRES_SECONDS)
+    return evidence, upload
+
+
+def evidence_confirm(*, evidence: Evidence) -> Evidence:
+    """Fetch the uploaded object and verify it. Verified -> the evidence; refused -> marked rejected
+    with its reason, and a 422 naming it. Nothing uploaded yet -> 409, still pending."""
+    if evidence.status == Evidence.Status.VERIFIED:
+        return evidence  # a retried confirmation: the verdict stands, the object is not read again
+    if evidence.status == Evidence.Status.REJECTED:
+        raise Conflict(f"This photo was already refused: {evidence.reject_reason} Ask for a new upload.",
+                       field="id", code="evidence_rejected")
+    try:
+        info = storage.stat(evidence.key)
+    except storage.ObjectMissing:
+        raise Conflict("No photo has been uploaded for this evidence yet: upload it with the form you were "
+                       "given, then confirm.", field="id", code="not_uploaded") from None
+
+    # Metadata first: a refusal here costs no download. Then the bytes themselves.
+    if info.size > settings.MAX_PHOTO_BYTES:
+        _reject(evidence, f"The uploaded file is {info.size:,} bytes; a photo may be at most "
+                          f"{settings.MAX_PHOTO_BYTES:,}.")
+    if info.size != evidence.declared_size:
+        _reject(evidence, f"The uploaded file is {info.size:,} bytes, not the {evidence.declared_size:,} declared.")
+    if info.content_type and info.content_type != evidence.declared_content_type:
+        _reject(evidence, f"The file was uploaded as {info.content_type}, not the {evidence.declared_content_type} "
+                          "declared.")
+    with tempfile.TemporaryFile() as spool:
+        try:
+            size, sha256 = storage.fetch(evidence.key, spool, max_bytes=settings.MAX_PHOTO_BYTES)
+        except storage.ObjectTooLarge:
+            _reject(evidence, f"The uploaded file is over the limit of {settings.MAX_PHOTO_BYTES:,} bytes.")
+        except storage.ObjectMissing:
+            raise Conflict("The uploaded photo has disappeared; upload it again, then confirm.", field="id",
+                           code="not_uploaded") from None
+        if size != evidence.declared_size:
+            _reject(evidence, f"The uploaded file is {size:,} bytes, not the {evidence.declared_size:,} declared.",
+                    size=size, sha256=sha256)
+        if sha256 != evidence.declared_sha256:
+            _reject(evidence, "The file's SHA-256 does not match the one declared: the upload was altered or "
+                              "incomplete.", size=size, sha256=sha256)
+        try:
+            facts = images.inspect_photo(spool, declared_type=evidence.declared_content_type)
+        except images.NotAcceptable as refusal:
+            _reject(evidence, str(refusal), size=size, sha256=sha256)
+    _store_thumbnail(evidence.key, facts)
+    return _accept(evidence.pk, size=size, sha256=sha256, facts=facts)
+
+
+def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "") -> None:
+    """Record the refusal (it stays, for auditors) and answer 422 with the reason."""
+    reason = reason[:300]
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if locked.status == Evidence.Status.PENDING:
+            locked.status = Evidence.Status.REJECTED
+            locked.reject_reason = reason
+            locked.size = size
+            locked.sha256 = sha256
+            locked.save(update_fields=["status", "reject_reason", "size", "sha256"])
+            evidence.status, evidence.reject_reason = locked.status, reason
+        elif locked.status == Evidence.Status.VERIFIED:  # a concurrent confirmation won
+            return
+    raise Unprocessable(reason, field="file", code="photo_rejected")
+
+
+def _store_thumbnail(key: str, facts: images.PhotoFacts) -> None:
+    try:
+        storage.put_new(thumbnail_key(key), io.BytesIO(facts.thumbnail), content_type="image/jpeg")
+    except storage.KeyExists:
+        pass  # a concurrent confirmation of the same photo made it from the same bytes
+
+
+def _accept(evidence_pk: int, *, size: int, sha256: str, facts: images.PhotoFacts) -> Evidence:
+    with transaction.atomic():
+        # Locked, and re-read: a concurrent confirmation may have reached its verdict meanwhile.
+        evidence = Evidence.objects.select_for_update().select_related("site").get(pk=evidence_pk)
+        if evidence.status != Evidence.Status.PENDING:
+            return evidence
+        _record(evidence, size=size, sha256=sha256, facts=facts)
+        evidence.save()
+        if evidence.daily_check_id:
+            rejudge(check_id=evidence.daily_check_id, criterion_id=evidence.criterion_id)
+    return evidence
+
+
+def _record(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts) -> None:
+    tz = evidence.site.tz
+    evidence.size = size
+    evidence.sha256 = sha256
+    evidence.width, evidence.height = facts.width, facts.height
+    evidence.captured_at = trust.capture_instant(facts.captured_local, facts.captured_offset, tz)
+    evidence.phash = facts.phash
+    (evidence.phash_band0, evidence.phash_band1,
+     evidence.phash_band2, evidence.phash_band3) = trust.phash_bands(facts.phash)
+    evidence.thumbnail_key = thumbnail_key(evidence.key)
+    evidence.status = Evidence.Status.VERIFIED
+    evidence.verified_at = timezone.now()
+    evidence.stale_capture = trust.is_stale(evidence.captured_at, evidence.day, tz)
+    evidence.reused_from = trust.find_reused(evidence)
+
+
+def rejudge(*, check_id: int, criterion_id: int) -> None:
+    """Re-judge one criterion of a check against its verified photos, rescore the check, tell rollup.
+    Call inside the transaction that changed the evidence."""
+    # The check row is the lock: two photos of one check verified at once are counted one after the other.
+    check = DailyCheck.objects.select_for_update().get(pk=check_id)
+    results = list(CheckResult.objects.filter(daily_check=check).select_related("criterion"))
+    verified = Evidence.objects.filter(daily_check=check, criterion_id=criterion_id,
+                                       status=Evidence.Status.VERIFIED).count()
+    for result in results:
+        if result.criterion_id != criterion_id:
+            continue
+        now_passed = scoring.passed(met=result.met, photos_required=result.criterion.photos_required,
+                                    photos_verified=verified)
+        if now_passed != result.passed:
+            result.passed = now_passed
+            result.save(update_fields=["passed"])
+    score = scoring.check_score([(r.criterion.weight, r.passed) for r in results])
+    if score != check.score:
+        check.score = score
+        check.save(update_fields=["score"])
+    rollup.results_changed(site_id=check.site_id, dates=[check.date])
+
+
+# --- multipart through the API --------------------------------------------------------------------
+
+def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO[bytes], size: int,
+                    content_type: str, sha256: str | None = None) -> Evidence:
+    """Verify an uploaded file and, only if it is an acceptable photo, store it and record it verified.
+    A refused file leaves nothing behind (422 with the reason)."""
+    criterion = _criterion(target, criterion_key)
+    _check_declared_size(size, "file")
+    if content_type not in images.ALLOWED_TYPES:
+        sent = content_type or "a file without a type"
+        raise AppError(f"file: send a JPEG or PNG photo (image/jpeg or image/png), not {sent}.", field="file")
+    _check_room(target, criterion)
+
+    digest, actual_size = hashlib.sha256(), 0
+    file.seek(0)
+    while chunk := file.read(storage.CHUNK_BYTES):
+        digest.update(chunk)
+        actual_size += len(chunk)
+    _check_declared_size(actual_size, "file")
+    actual_sha = digest.hexdigest()
+    if sha256 and sha256.lower() != actual_sha:
+        raise Unprocessable("file: the file's SHA-256 does not match the one declared: the upload was altered "
+                            "or incomplete.", field="sha256", code="photo_rejected")
+    try:
+        facts = images.inspect_photo(file, declared_type=content_type)
+    except images.NotAcceptable as refusal:
+        raise Unprocessable(str(refusal), field="file", code="photo_rejected") from None
+
+    public_id, key = _new_key(target, content_type)
+    stored: list[str] = []
+    try:
+        try:
+            storage.put_new(key, file, content_type=content_type)
+        except storage.KeyExists:
+            raise Conflict("A photo is already stored under this key; originals are never overwritten.",
+                           field="file", code="key_exists") from None
+        stored.append(key)
+        storage.put_new(thumbnail_key(key), io.BytesIO(facts.thumbnail), content_type="image/jpeg")
+        stored.append(thumbnail_key(key))
+        with transaction.atomic():
+            evidence = Evidence(
+                public_id=public_id, key=key, **target.filter(), criterion=criterion, site=target.site,
+                day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=actual_size,
+                declared_sha256=(sha256 or actual_sha).lower(),
+            )
+            _record(evidence, size=actual_size, sha256=actual_sha, facts=facts)
+            evidence.save()
+            if target.daily_check is not None:
+                rejudge(check_id=target.daily_check.pk, criterion_id=criterion.pk)
+    except Exception:
+        for key_written in stored:  # nothing half-saved: no stored file without its record
+            storage.delete(key_written)
+        raise
+    return evidence
+

@@ -1,0 +1,81 @@
+"""Can this photo be trusted? Two flags for head office and auditors.
+
+**Reused photo** (``Evidence.reused_from``): the photo's bytes (SHA-256) or its perceptual hash match a
+verified photo already submitted for *another* day or *another* site - the same restroom photo every
+morning. Perceptual hashes match when their Hamming distance is at most ``REUSE_MAX_DISTANCE`` (3 of
+64 bits): re-encoding, resizing or a change of JPEG quality moves a phash by 0-2 bits, while two
+genuine photos of the same room taken on different days (other light, other towel, another angle)
+differ by far more. A loose threshold (8-10 bits) would flag honest managers who stand in the same
+spot every day, so we keep it tight; ``phash`` is stored so the threshold can be revisited.
+The search uses the four indexed 16-bit bands of the hash: two hashes within distance 3 share at
+least one band exactly (pigeonhole), so candidates come from an index, then the exact distance is
+computed on those few rows.
+
+**Stale capture** (``Evidence.stale_capture``): the EXIF capture time is more than
+``STALE_CAPTURE_HOURS`` (36 h) from the middle (local noon) of the check's local day, i.e. taken more
+than a full day before that day began or after it ended. That leaves room for a check done late in the
+evening or a phone clock a few hours off, and catches a photo from last week. A capture time without a
+UTC offset is read in the site's time zone. No capture time, no flag (``captured_at`` stays empty so
+the reader sees that it is unknown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.db.models import Q
+
+from ..models import Evidence
+
+REUSE_MAX_DISTANCE = 3
+STALE_CAPTURE_HOURS = 36
+_BANDS = 4
+
+
+def phash_bands(phash: str) -> tuple[int, ...]:
+    value = int(phash, 16)
+    return tuple((value >> (16 * (_BANDS - 1 - i))) & 0xFFFF for i in range(_BANDS))
+
+
+def hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def find_reused(evidence: Evidence) -> Evidence | None:
+    """The earliest verified photo of another day or site with the same bytes or a near-identical
+    perceptual hash, or None."""
+    others = (Evidence.objects.filter(status=Evidence.Status.VERIFIED)
+              .exclude(pk=evidence.pk)
+              .exclude(site_id=evidence.site_id, day=evidence.day))
+    same_bytes = others.filter(sha256=evidence.sha256).order_by("id").first()
+    if same_bytes is not None:
+        return same_bytes
+    if not evidence.phash:
+        return None
+    bands = phash_bands(evidence.phash)
+    near = Q()
+    for i, band in enumerate(bands):
+        near |= Q(**{f"phash_band{i}": band})
+    candidates = others.filter(near).order_by("id").values_list("id", "phash")[:500]
+    for pk, phash in candidates:
+        if phash and hamming(phash, evidence.phash) <= REUSE_MAX_DISTANCE:
+            return Evidence.objects.get(pk=pk)
+    return None
+
+
+def capture_instant(local: dt.datetime | None, offset: dt.timedelta | None, tz: zoneinfo.ZoneInfo):
+    """The capture time as an aware datetime: with the camera's own offset if it wrote one, else in the
+    site's time zone (the phone was at the site)."""
+    if local is None:
+        return None
+    if offset is not None:
+        return local.replace(tzinfo=dt.timezone(offset))
+    return local.replace(tzinfo=tz)
+
+
+def is_stale(captured_at: dt.datetime | None, day: dt.date | None, tz: zoneinfo.ZoneInfo) -> bool:
+    if captured_at is None or day is None:
+        return False
+    noon = dt.datetime.combine(day, dt.time(12), tzinfo=tz)
+    return abs(captured_at - noon) > dt.timedelta(hours=STALE_CAPTURE_HOURS)

@@ -1,0 +1,293 @@
+"""Is this file really a photo, and what does it say about itself?
+
+``inspect_photo`` answers for a seekable file (a temporary file the object was streamed into, or an
+upload Django already spooled). It never holds the whole file in memory: the structure walk reads
+bounded chunks, and a JPEG is decoded at a reduced scale (libjpeg's DCT scaling via ``draft``), which
+still decodes every byte of the entropy-coded data, so ``load()`` proves the image is whole while the
+pixel buffer stays near the thumbnail's size.
+
+What is refused, and why:
+
+- **Not an image**: the first bytes must be a JPEG (FF D8 FF) or PNG signature. A text file renamed
+  ``.jpg`` fails here. The signature must also match the declared content type.
+- **Polyglot**: a file that is a valid image *and* something else a browser or server could act on.
+  We refuse (a) any bytes before the image signature (covered by the rule above), (b) markup (HTML,
+  SVG, script, PHP) inside the image's metadata segments (JPEG APPn/COM, PNG text chunks), which is
+  where classic JPEG/HTML polyglots and IE-style content sniffing find it, and (c) markup in any data
+  after the end-of-image marker (JPEG EOI, PNG IEND). Trailing data without markup is allowed:
+  cameras append legitimate trailers (multi-picture depth maps, motion-photo videos).
+- **Decompression bombs**: the pixel count from the header is checked against
+  ``settings.MAX_PHOTO_PIXELS`` before anything is decoded; Pillow's own bomb guard
+  (``Image.MAX_IMAGE_PIXELS``) is a second line. A 50,000 x 50,000 header is refused without
+  allocating its pixels.
+- **Damaged images**: Pillow ``verify()`` (PNG CRCs, structure) and a full ``load()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from typing import IO
+
+import imagehash
+from django.conf import settings
+from PIL import ExifTags, Image, ImageOps
+
+CHUNK_BYTES = 64 * 1024
+THUMBNAIL_PX = 800  # long side of the copy reports embed
+THUMBNAIL_QUALITY = 82
+MAX_TEXT_SEGMENT = 256 * 1024  # a PNG text chunk larger than this is not camera metadata
+
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+
+# Markup a browser or server would act on. Requires a delimiter after the tag name, so that binary
+# metadata and XMP (``<x:xmpmeta``, ``<rdf:RDF``) do not match.
+MARKUP = re.compile(
+    rb"<\s*(?:!doctype|html|head|body|script|iframe|frame|svg|object|embed|style|img|meta|link|form|base)"
+    rb"[\s>/]|<\?php|javascript:",
+    re.IGNORECASE,
+)
+_MARKUP_OVERLAP = 32
+
+
+class NotAcceptable(Exception):
+    """The file is not a photo we accept; ``str()`` is the human reason stored on the evidence."""
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    content_type: str
+    width: int
+    height: int
+    captured_local: dt.datetime | None  # naive, as the camera wrote it
+    captured_offset: dt.timedelta | None  # from OffsetTimeOriginal, when present
+    phash: str  # 16 hex digits
+    thumbnail: bytes  # JPEG, long side <= THUMBNAIL_PX, upright, without metadata
+
+
+def sniff(head: bytes) -> str | None:
+    if head.startswith(JPEG_SIGNATURE):
+        return "image/jpeg"
+    if head.startswith(PNG_SIGNATURE):
+        return "image/png"
+    return None
+
+
+def inspect_photo(f: IO[bytes], *, declared_type: str, max_pixels: int | None = None) -> PhotoFacts:
+    max_pixels = max_pixels or settings.MAX_PHOTO_PIXELS
+    f.seek(0)
+    actual = sniff(f.read(16))
+    if actual is None:
+        raise NotAcceptable("The file is not a JPEG or PNG image (its first bytes are not an image signature).")
+    if actual != declared_type:
+        raise NotAcceptable(f"The file is {_type_name(actual)} but {declared_type} was declared.")
+    if actual == "image/jpeg":
+        _walk_jpeg(f)
+    else:
+        _walk_png(f)
+    return _decode(f, content_type=actual, max_pixels=max_pixels)
+
+
+def _type_name(content_type: str) -> str:
+    return {"image/jpeg": "a JPEG image", "image/png": "a PNG image"}.get(content_type, content_type)
+
+
+# --- structure walks (bounded reads) ------------------------------------------------------------------
+
+def _scan_markup(data: bytes, where: str) -> None:
+    if MARKUP.search(data):
+        raise NotAcceptable(f"The file carries HTML or script markup in {where}; it is refused as a polyglot.")
+
+
+def _scan_trailer(f: IO[bytes], what: str) -> None:
+    tail = b""
+    while chunk := f.read(CHUNK_BYTES):
+        _scan_markup(tail + chunk, f"data after the {what}")
+        tail = chunk[-_MARKUP_OVERLAP:]
+
+
+def _read_exact(f: IO[bytes], n: int, what: str) -> bytes:
+    data = f.read(n)
+    if len(data) != n:
+        raise NotAcceptable(f"The image is truncated ({what}).")
+    return data
+
+
+def _walk_jpeg(f: IO[bytes]) -> None:
+    """Follow the JPEG marker structure to its end-of-image marker, scanning metadata for markup."""
+    f.seek(2)
+    while True:
+        if _read_exact(f, 1, "marker") != b"\xff":
+            raise NotAcceptable("The JPEG structure is corrupt (a segment does not start with a marker).")
+        code = 0xFF
+        while code == 0xFF:  # fill bytes may precede a marker
+            code = _read_exact(f, 1, "marker")[0]
+        if code == 0xD9:  # EOI
+            _scan_trailer(f, "JPEG end-of-image marker")
+            return
+        if 0xD0 <= code <= 0xD7 or code == 0x01:  # RSTn, TEM: no payload
+            continue
+        length = int.from_bytes(_read_exact(f, 2, "segment length"), "big")
+        if length < 2:
+            raise NotAcceptable("The JPEG structure is corrupt (a segment length is invalid).")
+        payload = _read_exact(f, length - 2, "segment")
+        if 0xE0 <= code <= 0xEF or code == 0xFE:  # APPn (EXIF, XMP, ICC...) and comments
+            _scan_markup(payload, "its metadata")
+        if code == 0xDA:  # start of scan: entropy-coded data runs to the next real marker
+            _skip_entropy(f)
+
+
+def _skip_entropy(f: IO[bytes]) -> None:
+    """Leave ``f`` at the 0xFF of the first marker after entropy-coded data (not FF00 or RSTn)."""
+    while True:
+        start = f.tell()
+        chunk = f.read(CHUNK_BYTES)
+        if len(chunk) < 2:
+            raise NotAcceptable("The image is truncated (it ends inside its image data).")
+        i = 0
+        while (j := chunk.find(b"\xff", i, len(chunk) - 1)) != -1:
+            nxt = chunk[j + 1]
+            if nxt == 0x00 or 0xD0 <= nxt <= 0xD7 or nxt == 0xFF:  # stuffed byte, restart, fill
+                i = j + 1
+                continue
+            f.seek(start + j)
+            return
+        # The last byte may be an FF whose meaning is in the next read: start the next read on it.
+        f.seek(start + len(chunk) - 1)
+
+
+def _walk_png(f: IO[bytes]) -> None:
+    f.seek(8)
+    while True:
+        length = int.from_bytes(_read_exact(f, 4, "chunk length"), "big")
+        kind = _read_exact(f, 4, "chunk type")
+        if kind in (b"tEXt", b"iTXt", b"zTXt"):
+            if length > MAX_TEXT_SEGMENT:
+                raise NotAcceptable("The PNG carries an oversized text chunk; it is not camera metadata.")
+            _scan_markup(_read_exact(f, length, "text chunk"), "its metadata")
+            f.seek(4, io.SEEK_CUR)
+        else:
+            here = f.tell()
+            f.seek(here + length + 4)  # skip data and CRC without reading them; verify() checks CRCs
+        if kind == b"IEND":
+            _scan_trailer(f, "PNG end marker")
+            return
+        if not f.read(1):
+            raise NotAcceptable("The image is truncated (no PNG end marker).")
+        f.seek(-1, io.SEEK_CUR)
+
+
+# --- decoding -------------------------------------------------------------------------------------
+
+def _open(f: IO[bytes], max_pixels: int) -> Image.Image:
+    f.seek(0)
+    try:
+        return Image.open(f, formats=["JPEG", "PNG"])
+    except Image.DecompressionBombError as error:  # Pillow's own guard, on the header alone
+        raise NotAcceptable(f"The image claims far more than {max_pixels:,} pixels; it is refused without being "
+                            "decoded.") from error
+    except (OSError, SyntaxError, ValueError) as error:
+        raise NotAcceptable(f"The image cannot be read: {error}.") from error
+
+
+def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
+    im = _open(f, max_pixels)
+    width, height = im.size
+    # Before any pixel is decoded: the header alone says how much memory decoding would take.
+    if width * height > max_pixels:
+        raise NotAcceptable(
+            f"The image is {width} x {height} pixels, over the limit of {max_pixels:,} pixels."
+        )
+    if width < 1 or height < 1:
+        raise NotAcceptable("The image has no pixels.")
+    captured_local, captured_offset = _capture_time(im)
+    try:
+        im.verify()
+    except Exception as error:  # Pillow raises a variety of types for corrupt data
+        raise NotAcceptable(f"The image is damaged: {error}.") from error
+
+    im = _open(f, max_pixels)  # verify() leaves the image unusable; decode from a fresh open
+    if content_type == "image/jpeg":
+        long_side = max(width, height)
+        if long_side > THUMBNAIL_PX:
+            box = (max(1, width * THUMBNAIL_PX // long_side), max(1, height * THUMBNAIL_PX // long_side))
+            im.draft("RGB", box)  # decode at 1/2, 1/4 or 1/8 scale, still reading all the data
+    try:
+        im.load()
+    except Exception as error:
+        raise NotAcceptable(f"The image is damaged or truncated: {error}.") from error
+
+    thumb = _thumbnail(im)
+    out = io.BytesIO()
+    thumb.save(out, format="JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
+    # The perceptual hash is taken on the upright, reduced copy: the same scene rotated by an EXIF
+    # flag or re-encoded at another size hashes the same.
+    phash = str(imagehash.phash(thumb))
+    return PhotoFacts(content_type=content_type, width=width, height=height, captured_local=captured_local,
+                      captured_offset=captured_offset, phash=phash, thumbnail=out.getvalue())
+
+
+def _thumbnail(im: Image.Image) -> Image.Image:
+    try:
+        upright = ImageOps.exif_transpose(im)
+        if upright.mode in ("RGBA", "LA", "P", "PA"):
+            rgba = upright.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, "white")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            upright = flat
+        elif upright.mode != "RGB":
+            upright = upright.convert("RGB")
+    except (ValueError, OSError) as error:
+        raise NotAcceptable(f"The image's pixel format is not supported: {error}.") from error
+    upright.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX), Image.Resampling.LANCZOS)
+    return upright
+
+
+# --- capture time ---------------------------------------------------------------------------------
+
+_EXIF_TIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+_EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+
+
+def _capture_time(im: Image.Image) -> tuple[dt.datetime | None, dt.timedelta | None]:
+    """DateTimeOriginal (else DateTimeDigitized) with its OffsetTime* tag when the camera wrote one."""
+    try:
+        exif_ifd = im.getexif().get_ifd(ExifTags.IFD.Exif)
+    except Exception:  # unreadable EXIF is no capture time, not a reason to refuse the photo
+        return None, None
+    pairs = [(ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal),
+             (ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized)]
+    for time_tag, offset_tag in pairs:
+        local = parse_exif_time(exif_ifd.get(time_tag))
+        if local is not None:
+            return local, parse_exif_offset(exif_ifd.get(offset_tag))
+    return None, None
+
+
+def parse_exif_time(value) -> dt.datetime | None:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    match = _EXIF_TIME.match(str(value or "").strip())
+    if not match:
+        return None
+    try:
+        return dt.datetime(*(int(part) for part in match.groups()))
+    except ValueError:  # "0000:00:00 00:00:00" and other impossible dates
+        return None
+
+
+def parse_exif_offset(value) -> dt.timedelta | None:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    match = _EXIF_OFFSET.match(str(value or "").strip().rstrip("\x00"))
+    if not match:
+        return None
+    sign, hours, minutes = match.groups()
+    delta = dt.timedelta(hours=int(hours), minutes=int(minutes))
+    if delta > dt.timedelta(hours=14):
+        return None
+    return -delta if sign == "-" else delta

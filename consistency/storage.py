@@ -1,0 +1,207 @@
+"""Where evidence photos live: presigned POSTs, streamed reads and write-once puts.
+
+With ``STORAGE_BACKEND=s3`` this talks plain S3 through the client django-storages already built
+(``default_storage.connection.meta.client``) and the bucket from settings, so AWS S3, MinIO or any
+other S3 endpoint works by configuration alone. With ``local`` it uses the default FileSystemStorage;
+direct uploads from the phone are then not available (the API takes multipart instead).
+
+Nothing here decides whether a photo is acceptable; it only moves bytes and says what it saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+# Bounded buffer for every streamed read: the memory a confirmation holds does not grow with the photo.
+CHUNK_BYTES = 64 * 1024
+
+
+class ObjectMissing(Exception):
+    """Nothing is stored under the key (the phone has not uploaded yet)."""
+
+
+class ObjectTooLarge(Exception):
+    def __init__(self, size: int | None):
+        self.size = size
+        super().__init__(f"object larger than allowed ({size} bytes)" if size else "object larger than allowed")
+
+
+class KeyExists(Exception):
+    """A write-once key already holds an object."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    content_type: str
+
+
+def direct_upload_available() -> bool:
+    """Phones can upload straight to object storage only where that storage is S3."""
+    return settings.STORAGE_BACKEND == "s3"
+
+
+def _s3():
+    return default_storage.connection.meta.client, default_storage.bucket_name
+
+
+def _is_missing(error) -> bool:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    return code in ("404", "NoSuchKey", "NotFound")
+
+
+def presigned_post(*, key: str, content_type: str, size: int, expires_seconds: int) -> dict:
+    """A form the phone posts the photo with, straight to S3.
+
+    The policy pins the exact key, the exact Content-Type and the exact declared size (a
+    content-length-range of [size, size], itself at most MAX_PHOTO_BYTES), and expires in minutes.
+    S3 enforces these; endpoints that do not (moto) are covered by the checks on confirmation.
+    """
+    client, bucket = _s3()
+    post = client.generate_presigned_post(
+        Bucket=bucket, Key=key,
+        Fields={"Content-Type": content_type},
+        # botocore adds the bucket and key conditions itself.
+        Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
+        ExpiresIn=expires_seconds,
+    )
+    expires_at = timezone.now() + dt.timedelta(seconds=expires_seconds)
+    return {"method": "POST", "url": post["url"], "fields": post["fields"], "expires_at": expires_at}
+
+
+def stat(key: str) -> ObjectInfo:
+    """Size and stored Content-Type of an object, or ObjectMissing."""
+    if settings.STORAGE_BACKEND == "s3":
+        from botocore.exceptions import ClientError
+
+        client, bucket = _s3()
+        try:
+            head = client.head_object(Bucket=bucket, Key=key)
+        except ClientError as error:
+            if _is_missing(error):
+                raise ObjectMissing(key) from error
+            raise
+        return ObjectInfo(size=int(head["ContentLength"]), content_type=head.get("ContentType", ""))
+    if not default_storage.exists(key):
+        raise ObjectMissing(key)
+    return ObjectInfo(size=default_storage.size(key), content_type="")
+
+
+def fetch(key: str, dest: IO[bytes], *, max_bytes: int) -> tuple[int, str]:
+    """Stream the object into ``dest`` in CHUNK_BYTES pieces, hashing on the way.
+
+    Returns (size, sha256 hex). Stops with ObjectTooLarge as soon as more than ``max_bytes`` arrive,
+    whatever the object's metadata claimed, so an object swapped after a HEAD cannot flood the disk.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in _chunks(key):
+        size += len(chunk)
+        if size > max_bytes:
+            raise ObjectTooLarge(None)
+        digest.update(chunk)
+        dest.write(chunk)
+    dest.flush()
+    dest.seek(0)
+    return size, digest.hexdigest()
+
+
+def _chunks(key: str):
+    if settings.STORAGE_BACKEND == "s3":
+        from botocore.exceptions import ClientError
+
+        client, bucket = _s3()
+        try:
+            body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        except ClientError as error:
+            if _is_missing(error):
+                raise ObjectMissing(key) from error
+            raise
+        try:
+            yield from body.iter_chunks(CHUNK_BYTES)
+        finally:
+            body.close()
+        return
+    if not default_storage.exists(key):
+        raise ObjectMissing(key)
+    with default_storage.open(key, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
+
+
+def put_new(key: str, fileobj: IO[bytes], *, content_type: str) -> None:
+    """Store ``fileobj`` under ``key`` only if nothing is there yet (KeyExists otherwise).
+
+    Originals are never overwritten: S3 is asked with ``If-None-Match: *`` (a conditional write that
+    AWS S3 and MinIO enforce atomically); the local storage opens files with O_EXCL and would rename on
+    a clash, which we detect and undo.
+    """
+    fileobj.seek(0)
+    if settings.STORAGE_BACKEND == "s3":
+        from botocore.exceptions import ClientError
+
+        client, bucket = _s3()
+        try:
+            client.put_object(Bucket=bucket, Key=key, Body=fileobj, ContentType=content_type, IfNoneMatch="*")
+        except ClientError as error:
+            status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            code = error.response.get("Error", {}).get("Code")
+            if status in (409, 412) or code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise KeyExists(key) from error
+            raise
+        return
+    if default_storage.exists(key):
+        raise KeyExists(key)
+    saved = default_storage.save(key, File(fileobj, name=key))
+    if saved != key:  # another writer got there between exists() and save(): keep theirs, drop ours
+        default_storage.delete(saved)
+        raise KeyExists(key)
+
+
+def delete(key: str) -> None:
+    """Remove an object this server wrote moments ago and could not record (never an original on record)."""
+    if settings.STORAGE_BACKEND == "s3":
+        client, bucket = _s3()
+        client.delete_object(Bucket=bucket, Key=key)
+    else:
+        default_storage.delete(key)
+
+
+def exists(key: str) -> bool:
+    try:
+        stat(key)
+    except ObjectMissing:
+        return False
+    return True
+
+
+def read_bytes(key: str, *, max_bytes: int) -> bytes:
+    """The whole object, for small server-made files only (thumbnails)."""
+    out = bytearray()
+    for chunk in _chunks(key):
+        out += chunk
+        if len(out) > max_bytes:
+            raise ObjectTooLarge(len(out))
+    return bytes(out)
+
+
+def download_url(key: str, *, content_type: str) -> str | None:
+    """A short-lived link to the object where the storage can sign one (S3); None on local disk,
+    whose files are not served publicly."""
+    if settings.STORAGE_BACKEND != "s3":
+        return None
+    client, bucket = _s3()
+    # The response type is forced to what was verified, so a browser never sniffs it as anything else.
+    return client.generate_presigned_url(
+        "get_object",
+        Params={"Bucket": bucket, "Key": key, "ResponseContentType": content_type},
+        ExpiresIn=settings.AWS_QUERYSTRING_EXPIRE,
+    )

@@ -1,0 +1,249 @@
+"""Direct uploads to S3: the presigned POST, the phone's upload over HTTP, and a confirmation that
+trusts nothing the phone said. Runs against the S3 endpoint scripts/test.sh starts (moto's server),
+which - like some S3-compatible stores - does not enforce POST policies: so every refusal below is the
+confirmation's own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from consistency.models import CheckResult, DailyCheck, Evidence
+
+from ..conftest import client_for
+from .evidence_factories import (
+    bomb_jpeg,
+    bomb_png,
+    decode_policy,
+    make_check,
+    photo,
+    post_form,
+    sha,
+    with_comment,
+)
+
+pytestmark = pytest.mark.skipif(settings.STORAGE_BACKEND != "s3",
+                                reason="direct uploads need an S3 endpoint (scripts/test.sh starts one)")
+
+
+@pytest.fixture
+def check(network, standard):
+    return make_check(network.a1, standard, network.manager_a, date=dt.date(2026, 3, 10))
+
+
+def ask(client, check, data: bytes, *, content_type="image/jpeg", size=None, digest=None, criterion="restroom_clean"):
+    return client.post(f"/api/v1/checks/{check.pk}/evidence/", {
+        "criterion": criterion, "content_type": content_type,
+        "size": len(data) if size is None else size, "sha256": digest or sha(data),
+    }, format="json")
+
+
+def s3_client():
+    return default_storage.connection.meta.client
+
+
+def test_presigned_post_pins_key_type_size_and_expiry(network, check):
+    data = photo(seed=1)
+    response = ask(client_for(network.manager_a), check, data)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    evidence = Evidence.objects.get(public_id=body["id"])
+    assert evidence.status == "pending" and body["status"] == "pending"
+    assert re.fullmatch(rf"sites/A1/checks/{check.pk}/{body['id']}\.jpg", evidence.key)
+
+    upload = body["upload"]
+    assert upload["method"] == "POST"
+    assert upload["url"].startswith(settings.AWS_S3_ENDPOINT_URL)
+    fields = upload["fields"]
+    assert fields["key"] == evidence.key
+    assert fields["Content-Type"] == "image/jpeg"
+    policy = decode_policy(fields)
+    conditions = policy["conditions"]
+    assert {"Content-Type": "image/jpeg"} in conditions
+    assert {"key": evidence.key} in conditions
+    assert {"bucket": settings.AWS_STORAGE_BUCKET_NAME} in conditions
+    size_range = [c for c in conditions if isinstance(c, list) and c[0] == "content-length-range"]
+    assert size_range == [["content-length-range", len(data), len(data)]]
+    assert len(data) <= settings.MAX_PHOTO_BYTES
+    expires = dt.datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    now = dt.datetime.now(dt.UTC)
+    assert dt.timedelta(minutes=1) < expires - now <= dt.timedelta(minutes=10)
+
+
+def test_upload_then_confirm_verifies_and_rejudges_the_result(network, check):
+    result = CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean")
+    assert result.met and not result.passed  # the photo is still owed
+    score_before = DailyCheck.objects.get(pk=check.pk).score
+    assert score_before < 1
+
+    data = photo(seed=2, size=(1600, 1200), captured="2026:03:10 08:15:00", offset="+13:00")
+    client = client_for(network.manager_a)
+    body = ask(client, check, data).json()
+    assert post_form(body["upload"]["url"], body["upload"]["fields"], data) in (200, 201, 204)
+
+    response = client.post(f"/api/v1/evidence/{body['id']}/confirm/")
+    assert response.status_code == 200, response.json()
+    out = response.json()
+    assert out["status"] == "verified"
+    assert out["size"] == len(data) and out["sha256"] == sha(data)
+    assert (out["width"], out["height"]) == (1600, 1200)
+    assert out["captured_at"] == "2026-03-09T19:15:00Z"  # 08:15 at +13:00
+    assert re.fullmatch(r"[0-9a-f]{16}", out["phash"])
+    assert out["reused"] is False and out["stale_capture"] is False
+    assert out["url"] and out["thumbnail_url"]
+
+    # The report copy was made once, here: a small upright JPEG next to the original.
+    evidence = Evidence.objects.get(public_id=out["id"])
+    thumb = s3_client().get_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=evidence.thumbnail_key)
+    assert thumb["ContentType"] == "image/jpeg"
+    im = Image.open(io.BytesIO(thumb["Body"].read()))
+    assert im.format == "JPEG" and max(im.size) == 800
+
+    result.refresh_from_db()
+    assert result.passed
+    assert DailyCheck.objects.get(pk=check.pk).score == 1.0
+
+    # A retried confirmation answers the same verdict without reading the object again.
+    again = client.post(f"/api/v1/evidence/{body['id']}/confirm/")
+    assert again.status_code == 200 and again.json()["verified_at"] == out["verified_at"]
+
+
+def test_confirm_before_upload_is_a_conflict_and_stays_pending(network, check):
+    client = client_for(network.manager_a)
+    body = ask(client, check, photo(seed=3)).json()
+    response = client.post(f"/api/v1/evidence/{body['id']}/confirm/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_uploaded"
+    assert Evidence.objects.get(public_id=body["id"]).status == "pending"
+
+
+def test_upload_to_another_key_does_not_count(network, check):
+    """moto stores a re-keyed upload; the evidence's own key is still empty, so nothing is confirmed."""
+    client = client_for(network.manager_a)
+    data = photo(seed=4)
+    body = ask(client, check, data).json()
+    fields = {**body["upload"]["fields"], "key": f"sites/A1/checks/{check.pk}/elsewhere.jpg"}
+    post_form(body["upload"]["url"], fields, data)
+    response = client.post(f"/api/v1/evidence/{body['id']}/confirm/")
+    assert response.status_code == 409 and response.json()["code"] == "not_uploaded"
+
+
+def _refused(client, evidence_id) -> dict:
+    response = client.post(f"/api/v1/evidence/{evidence_id}/confirm/")
+    assert response.status_code == 422, response.json()
+    body = response.json()
+    assert body["code"] == "photo_rejected" and body["field"] == "file"
+    evidence = Evidence.objects.get(public_id=evidence_id)
+    assert evidence.status == "rejected" and evidence.reject_reason == body["message"]
+    # The result is not passed on a refused photo, and a second confirmation keeps the verdict.
+    again = client.post(f"/api/v1/evidence/{evidence_id}/confirm/")
+    assert again.status_code == 409 and again.json()["code"] == "evidence_rejected"
+    return body
+
+
+def _declare_and_upload(client, check, declared: bytes, uploaded: bytes, *, declared_type="image/jpeg",
+                        form_type=None):
+    body = ask(client, check, declared, content_type=declared_type).json()
+    fields = dict(body["upload"]["fields"])
+    if form_type:
+        fields["Content-Type"] = form_type
+    post_form(body["upload"]["url"], fields, uploaded, content_type=fields["Content-Type"])
+    return body["id"]
+
+
+def test_oversized_object_is_refused_on_confirmation(network, check, settings):
+    settings.MAX_PHOTO_BYTES = 60_000
+    client = client_for(network.manager_a)
+    declared = photo(seed=5, size=(200, 150))
+    big = declared + b"\x00" * 70_000  # a harmless trailer that pushes it over the limit
+    evidence_id = _declare_and_upload(client, check, declared, big)
+    assert "at most 60,000" in _refused(client, evidence_id)["message"]
+
+
+def test_object_of_another_size_than_declared_is_refused(network, check):
+    client = client_for(network.manager_a)
+    declared = photo(seed=6)
+    evidence_id = _declare_and_upload(client, check, declared, photo(seed=7))
+    assert "declared" in _refused(client, evidence_id)["message"]
+
+
+def test_object_stored_with_another_content_type_is_refused(network, check):
+    client = client_for(network.manager_a)
+    data = photo(seed=8)
+    evidence_id = _declare_and_upload(client, check, data, data, form_type="text/html")
+    assert "text/html" in _refused(client, evidence_id)["message"]
+
+
+def test_png_declared_as_jpeg_is_refused(network, check):
+    client = client_for(network.manager_a)
+    png = photo(seed=9, fmt="PNG")
+    body = ask(client, check, png, content_type="image/jpeg").json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], png)
+    assert "PNG image but image/jpeg was declared" in _refused(client, body["id"])["message"]
+
+
+def test_hash_mismatch_is_refused(network, check):
+    client = client_for(network.manager_a)
+    data = photo(seed=10)
+    tampered = bytearray(data)
+    tampered[-10] ^= 0xFF  # same size, other bytes
+    body = ask(client, check, data).json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], bytes(tampered))
+    assert "SHA-256" in _refused(client, body["id"])["message"]
+
+
+BAD_FILES = {
+    "text renamed .jpg": (b"Meeting notes: the restroom was fine today.\n" * 40, "not a JPEG or PNG image"),
+    "html before the JPEG": (b"<html><script>alert(1)</script></html>" + photo(seed=11), "not a JPEG or PNG"),
+    "html after the JPEG end": (photo(seed=12) + b"<html><body><script>alert(document.cookie)</script>",
+                                "polyglot"),
+    "script in a JPEG comment": (with_comment(photo(seed=13), b"<script src=//evil.example/x.js></script>"),
+                                 "polyglot"),
+    "50,000 x 50,000 JPEG header": (bomb_jpeg(), "pixels"),
+    "truncated JPEG": (photo(seed=14)[:3000], "truncated"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_files_that_are_not_honest_photos_are_refused(network, check, case):
+    data, reason = BAD_FILES[case]
+    client = client_for(network.manager_a)
+    body = ask(client, check, data).json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    assert reason in _refused(client, body["id"])["message"]
+    assert not CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean").passed
+
+
+def test_png_bomb_header_is_refused(network, check):
+    client = client_for(network.manager_a)
+    data = bomb_png()
+    body = ask(client, check, data, content_type="image/png").json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], data, content_type="image/png")
+    assert "pixels" in _refused(client, body["id"])["message"]
+
+
+def test_pixel_limit_from_settings_applies_before_decoding(network, check, settings):
+    settings.MAX_PHOTO_PIXELS = 100 * 100
+    client = client_for(network.manager_a)
+    data = photo(seed=15, size=(200, 100))
+    body = ask(client, check, data).json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    assert "200 x 100 pixels, over the limit of 10,000" in _refused(client, body["id"])["message"]
+
+
+def test_retried_request_for_the_same_photo_reuses_the_pending_evidence(network, check):
+    client = client_for(network.manager_a)
+    data = photo(seed=16)
+    first, second = ask(client, check, data).json(), ask(client, check, data).json()
+    assert first["id"] == second["id"]
+    assert Evidence.objects.filter(daily_check=check).count() == 1
+    post_form(second["upload"]["url"], second["upload"]["fields"], data)
+    assert client.post(f"/api/v1/evidence/{first['id']}/confirm/").status_code == 200
+    third = ask(client, check, data)
+    assert third.status_code == 409 and third.json()["code"] == "already_attached"
