@@ -1,0 +1,197 @@
+"""Every bad input of a daily check: a 400 (or 413) naming the field, and nothing stored."""
+
+import json
+
+import pytest
+from django.test import override_settings
+
+from consistency.models import CheckResult, CorrectiveAction, DailyCheck, IdempotencyRecord
+from tests.conftest import client_for
+from tests.factories import small_standard_doc
+
+from .checks_support import check_body, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def post_raw(client, raw: bytes | str, content_type="application/json", **headers):
+    return client.generic("POST", "/api/v1/sites/A1/checks/", raw, content_type=content_type, headers=headers)
+
+
+def assert_refused(response, status: int, field: str, code: str | None = None):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"code", "message", "field", "errors"}
+    assert field in [e["field"] for e in body["errors"]], body
+    if code:
+        assert code in [e["code"] for e in body["errors"]], body
+    assert not DailyCheck.objects.exists()
+    assert not CheckResult.objects.exists()
+    assert not CorrectiveAction.objects.exists()
+
+
+def with_result(network, index: int, **changes) -> dict:
+    body = check_body(network.a1)
+    body["results"][index].update(changes)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("index", "value", "why"),
+    [
+        (0, "three", "a number as text"),
+        (0, True, "a boolean for a number"),
+        (0, [3], "a list"),
+        (0, {"v": 3}, "an object"),
+        (1, 1, "a number for a yes/no"),
+        (1, "yes", "text for a yes/no"),
+        (2, 0, "a score below 1"),
+        (2, 6, "a score above 5"),
+        (2, 4.5, "a score that is not whole"),
+        (2, True, "a boolean for a score"),
+        (0, 1e300, "an absurd number"),
+    ],
+)
+def test_a_wrong_value_names_the_result(network, standard, index, value, why):
+    response = submit(client_for(network.manager_a), "A1", with_result(network, index, value=value))
+    assert_refused(response, 400, f"results[{index}].value")
+
+
+def test_a_missing_value_names_the_result(network, standard):
+    body = check_body(network.a1)
+    del body["results"][3]["value"]
+    assert_refused(submit(client_for(network.manager_a), "A1", body), 400, "results[3].value", "required")
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_nan_and_infinity_are_refused_naming_the_field(network, standard, literal):
+    # Python's json module accepts NaN and Infinity, and 1e999 overflows to inf: all must be refused.
+    raw = json.dumps(check_body(network.a1)).replace('"value": 97.5', f'"value": {literal}')
+    assert literal in raw
+    assert_refused(post_raw(client_for(network.manager_a), raw), 400, "results[3].value")
+
+
+def test_an_unknown_criterion_is_refused(network, standard):
+    response = submit(client_for(network.manager_a), "A1", with_result(network, 0, criterion="phone_ringz"))
+    assert_refused(response, 400, "results[0].criterion", "unknown_criterion")
+    # The real one is now missing as well, and that is reported in the same answer.
+    assert "results" in [e["field"] for e in response.json()["errors"]]
+
+
+def test_a_missing_criterion_is_refused_naming_it(network, standard):
+    body = check_body(network.a1)
+    body["results"] = body["results"][:3]
+    response = submit(client_for(network.manager_a), "A1", body)
+    assert_refused(response, 400, "results", "missing_criteria")
+    assert "delivery_on_time_pct" in response.json()["message"]
+
+
+def test_a_duplicate_criterion_is_refused(network, standard):
+    body = check_body(network.a1)
+    body["results"].append(dict(body["results"][0]))
+    assert_refused(submit(client_for(network.manager_a), "A1", body), 400, "results[4].criterion", "duplicate")
+
+
+def test_a_criterion_of_another_version_is_refused_saying_so(network, standard):
+    # Version 2 adds a criterion, in force only from next year: today's checks are judged by version 1.
+    doc = small_standard_doc()
+    doc["touch_points"][0]["criteria"].append(
+        {"key": "phone_callback", "prompt": "Callback", "kind": "boolean", "weight": 1})
+    from consistency.services import standard as services
+    from consistency.services.standard_document import parse_document
+
+    draft = services.version_draft(standard=standard.standard, user=None, notes="v2")
+    services.version_replace_contents(version=draft, doc=parse_document(doc))
+    import datetime as dt
+
+    services.version_publish(version=draft, effective_from=dt.date(2027, 1, 1))
+    body = check_body(network.a1)
+    body["results"].append({"criterion": "phone_callback", "value": True})
+    response = submit(client_for(network.manager_a), "A1", body)
+    assert_refused(response, 400, "results[4].criterion", "unknown_criterion")
+    assert "version 2" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"date": "23/11/2026"}, "date"),
+        ({"date": "2026-02-30"}, "date"),
+        ({"date": 20261123}, "date"),
+        ({"date": None}, "date"),
+        ({"performed_at": "yesterday morning"}, "performed_at"),
+        ({"client_id": "not-a-uuid"}, "client_id"),
+        ({"client_id": 12}, "client_id"),
+        ({"results": []}, "results"),
+        ({"results": "phone_rings=2"}, "results"),
+        ({"results": None}, "results"),
+        ({"amends": "first"}, "amends"),
+        ({"reason": 5}, "reason"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_bad_top_level_fields_are_named(network, standard, change, field):
+    body = check_body(network.a1)
+    body.update(change)
+    assert_refused(submit(client_for(network.manager_a), "A1", body), 400, field)
+
+
+def test_a_result_that_is_not_an_object_or_has_a_typo(network, standard):
+    body = check_body(network.a1)
+    body["results"][0] = ["phone_rings", 2]
+    body["results"][1]["valeu"] = True
+    response = submit(client_for(network.manager_a), "A1", body)
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert_refused(response, 400, "results[0]")
+    assert "results[1].valeu" in fields
+
+
+def test_a_note_over_the_limit_is_refused(network, standard):
+    response = submit(client_for(network.manager_a), "A1", with_result(network, 1, note="x" * 1001))
+    assert_refused(response, 400, "results[1].note", "max_length")
+    ok = submit(client_for(network.manager_a), "A1", with_result(network, 1, note="x" * 1000))
+    assert ok.status_code == 201
+
+
+def test_a_reason_over_the_limit_is_refused(network, standard):
+    body = check_body(network.a1, amends=1, reason="r" * 501)
+    assert_refused(submit(client_for(network.manager_a), "A1", body), 400, "reason", "max_length")
+
+
+def test_every_problem_is_listed_at_once(network, standard):
+    body = check_body(network.a1)
+    body["results"][0]["value"] = "x"
+    body["results"][2]["value"] = 9
+    body["results"][1]["note"] = "n" * 2000
+    response = submit(client_for(network.manager_a), "A1", body)
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"results[0].value", "results[1].note"} <= fields
+
+
+def test_a_body_over_the_size_limit_is_a_413_in_the_error_shape(network, standard):
+    with override_settings(MAX_REQUEST_BYTES=2048, DATA_UPLOAD_MAX_MEMORY_SIZE=2048):
+        body = check_body(network.a1)
+        body["results"][0]["note"] = "x" * 900
+        body["results"][1]["note"] = "y" * 900
+        body["results"][2]["note"] = "z" * 900
+        response = submit(client_for(network.manager_a), "A1", body, **{"Idempotency-Key": "big-1"})
+    assert_refused(response, 413, "body", "too_large")
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_a_400(network, standard):
+    assert_refused(post_raw(client_for(network.manager_a), b'{"date": "2026-'), 400, "body", "parse_error")
+    assert_refused(post_raw(client_for(network.manager_a), b"[1, 2]"), 400, "body")
+
+
+def test_a_form_body_is_refused(network, standard):
+    response = post_raw(client_for(network.manager_a), "date=2026-11-23", content_type="application/x-www-form-urlencoded")
+    assert_refused(response, 415, "body")
+
+
+def test_refusal_after_the_claim_releases_the_idempotency_key(network, standard):
+    # A 400 from the rules of the standard stores nothing, not even the key: the corrected retry runs.
+    client = client_for(network.manager_a)
+    bad = with_result(network, 2, value=6)
+    assert submit(client, "A1", bad, **{"Idempotency-Key": "k-1"}).status_code == 400
+    assert not IdempotencyRecord.objects.exists()

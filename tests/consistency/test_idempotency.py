@@ -1,0 +1,174 @@
+"""Idempotency-Key: replay, conflicting replay, concurrency, scope per user, retention."""
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from consistency.models import CheckResult, DailyCheck, IdempotencyRecord
+from consistency.services import idempotency
+from tests.conftest import client_for
+
+from .checks_support import check_body, submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_replay_returns_the_identical_response_and_stores_nothing_new(network, standard):
+    client = client_for(network.manager_a)
+    body = check_body(network.a1)
+    first = submit(client, "A1", body, **{"Idempotency-Key": "morning-1"})
+    assert first.status_code == 201
+    assert "Idempotent-Replayed" not in first.headers
+    replay = submit(client, "A1", body, **{"Idempotency-Key": "morning-1"})
+    assert replay.status_code == 201
+    assert replay.content == first.content
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert DailyCheck.objects.count() == 1 and CheckResult.objects.count() == 4
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_the_same_key_with_a_different_body_is_a_422(network, standard):
+    client = client_for(network.manager_a)
+    body = check_body(network.a1)
+    assert submit(client, "A1", body, **{"Idempotency-Key": "k"}).status_code == 201
+    changed = {**body, "results": [{**r, "note": "changed"} for r in body["results"]]}
+    response = submit(client, "A1", changed, **{"Idempotency-Key": "k"})
+    assert response.status_code == 422
+    assert response.json()["field"] == "Idempotency-Key" and response.json()["code"] == "idempotency_mismatch"
+    assert DailyCheck.objects.count() == 1
+
+
+def test_the_same_key_on_another_site_is_a_422(network, standard, db):
+    client = client_for(network.head_office)
+    assert submit(client, "A1", check_body(network.a1), **{"Idempotency-Key": "k"}).status_code == 201
+    assert submit(client, "A2", check_body(network.a2), **{"Idempotency-Key": "k"}).status_code == 422
+
+
+def test_keys_are_scoped_to_the_user(network, standard):
+    # The same key from two people is two different requests.
+    a = submit(client_for(network.manager_a), "A1", check_body(network.a1), **{"Idempotency-Key": "shared"})
+    b = submit(client_for(network.manager_b), "B1", check_body(network.b1), **{"Idempotency-Key": "shared"})
+    assert a.status_code == b.status_code == 201
+    assert DailyCheck.objects.count() == 2
+
+
+def test_a_refused_request_releases_its_key_so_the_corrected_retry_runs(network, standard):
+    client = client_for(network.manager_a)
+    bad = check_body(network.a1, values={"restroom_clean": 6})
+    assert submit(client, "A1", bad, **{"Idempotency-Key": "fix-me"}).status_code == 400
+    good = check_body(network.a1)
+    assert submit(client, "A1", good, **{"Idempotency-Key": "fix-me"}).status_code == 201
+
+
+def test_a_replay_after_a_409_for_the_day_is_not_stored(network, standard):
+    client = client_for(network.manager_a)
+    assert submit(client, "A1", check_body(network.a1)).status_code == 201
+    body = check_body(network.a1)
+    assert submit(client, "A1", body, **{"Idempotency-Key": "second"}).status_code == 409
+    assert not IdempotencyRecord.objects.filter(key="second").exists()
+
+
+@pytest.mark.parametrize("key", ["", " ", "x" * 256, "tab\there"])
+def test_a_malformed_key_is_a_400(network, standard, key):
+    response = submit(client_for(network.manager_a), "A1", check_body(network.a1), **{"Idempotency-Key": key})
+    if key == "":
+        # An empty header is no header at all for the test client; it simply runs.
+        assert response.status_code in (201, 400)
+        return
+    assert response.status_code == 400 and response.json()["field"] == "Idempotency-Key"
+    assert not DailyCheck.objects.exists()
+
+
+def test_purge_keeps_at_least_a_day(network, standard):
+    client = client_for(network.manager_a)
+    submit(client, "A1", check_body(network.a1), **{"Idempotency-Key": "old"})
+    record = IdempotencyRecord.objects.get()
+    now = timezone.now()
+    # Asked to keep only an hour, it still keeps 24 hours.
+    assert idempotency.idempotency_purge(now=now + dt.timedelta(hours=23), keep_hours=1) == 0
+    assert idempotency.idempotency_purge(now=now + dt.timedelta(hours=47)) == 0
+    assert idempotency.idempotency_purge(now=now + dt.timedelta(hours=49)) == 1
+    assert not IdempotencyRecord.objects.filter(pk=record.pk).exists()
+
+
+def test_an_abandoned_claim_is_taken_over_and_a_live_one_is_not(network, standard):
+    from backend.errors import Conflict
+
+    fp = idempotency.fingerprint(method="POST", path="/api/v1/sites/A1/checks/", body=b"{}")
+    # A claim left by a process that died before finishing (no response, over a minute old):
+    stale = IdempotencyRecord.objects.create(user=network.manager_a, key="dead", request_fingerprint=fp)
+    IdempotencyRecord.objects.filter(pk=stale.pk).update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    fresh = IdempotencyRecord.objects.create(user=network.manager_a, key="busy", request_fingerprint=fp)
+    ran = []
+    result = idempotency.idempotent(user=network.manager_a, key="dead", request_fingerprint=fp,
+                                    run=lambda: (ran.append(1) or (201, b"{}")))
+    assert result.status == 201 and ran == [1]
+    with pytest.raises(Conflict):
+        idempotency.idempotent(user=network.manager_a, key="busy", request_fingerprint=fp, run=lambda: (201, b"{}"))
+    assert IdempotencyRecord.objects.get(pk=fresh.pk).completed_at is None
+
+
+# SQLite's in-memory test database shares one cache between threads, and shared-cache table locks ignore the
+# busy timeout: concurrent writers fail at once instead of waiting. These run on PostgreSQL (CI=true).
+needs_real_concurrency = pytest.mark.skipif(connection.vendor == "sqlite",
+                                            reason="concurrent writers need PostgreSQL (CI=true)")
+
+
+def _concurrently(n: int, work) -> list:
+    """Run ``work(i)`` in n threads released at the same instant; each thread has its own connection."""
+    barrier = threading.Barrier(n)
+    out: list = [None] * n
+
+    def runner(i):
+        try:
+            barrier.wait()
+            out[i] = work(i)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return out
+
+
+@needs_real_concurrency
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_requests_with_one_key_store_one_check(network, standard, monkeypatch):
+    from consistency.services import rollup
+
+    real = rollup.results_changed
+
+    def slow(**kwargs):  # hold the first request inside its transaction while the others arrive
+        time.sleep(0.5)
+        return real(**kwargs)
+
+    monkeypatch.setattr(rollup, "results_changed", slow)
+    body = check_body(network.a1)
+    user = network.manager_a
+    responses = _concurrently(20, lambda i: submit(client_for(user), "A1", body, **{"Idempotency-Key": "storm"}))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * 19, statuses
+    conflicts = [r.json() for r in responses if r.status_code == 409]
+    assert {c["code"] for c in conflicts} == {"idempotency_in_progress"}
+    assert DailyCheck.objects.count() == 1 and CheckResult.objects.count() == 4
+    # Once it finished, the same request replays the stored answer.
+    created = next(r for r in responses if r.status_code == 201)
+    replay = submit(client_for(user), "A1", body, **{"Idempotency-Key": "storm"})
+    assert replay.status_code == 201 and replay.content == created.content
+
+
+@needs_real_concurrency
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_checks_for_one_day_without_keys_store_one(network, standard):
+    user = network.manager_a
+    responses = _concurrently(8, lambda i: submit(client_for(user), "A1", check_body(network.a1)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] + [409] * 7, statuses
+    assert DailyCheck.objects.count() == 1 and CheckResult.objects.count() == 4
