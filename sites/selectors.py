@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from backend.errors import NotFound
+from backend.errors import Forbidden, NotFound
 
 from . import access
 from .models import Site
@@ -23,8 +23,6 @@ def site_get(*, user, code: str, for_write: bool = False) -> Site:
     if site is None:
         raise NotFound(f"No site {code!r} among the sites you can see.", field="code")
     if for_write and not access.writable_sites(user).filter(pk=site.pk).exists():
-        from backend.errors import Forbidden
-
         raise Forbidden(f"You may read site {code!r} but not write to it.", field="code")
     return site
 

@@ -13,10 +13,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from backend.errors import AppError, Conflict, FieldError
+from backend.errors import AppError, Conflict, NotFound
 
 from ..models import Criterion, Standard, StandardVersion, TouchPoint, VersionStatus
-from .standard_document import StandardDocument, document_of
+from .standard_document import StandardDocument, document_of, parse_criterion, parse_document
 
 EDITABLE_CRITERION_FIELDS = ("prompt", "target", "comparison", "tolerance", "unit", "weight", "critical",
                              "photos_required")
@@ -75,8 +75,6 @@ def version_draft(*, standard: Standard, user=None, notes: str = "") -> Standard
                                            notes=notes or (f"Copy of version {source.number}" if source else ""))
     if source is not None:
         source = StandardVersion.objects.prefetch_related("touch_points__criteria").get(pk=source.pk)
-        from .standard_document import parse_document
-
         _write_contents(draft, parse_document(document_of(source)))
     return draft
 
@@ -99,14 +97,10 @@ def version_replace_contents(*, version: StandardVersion, doc: StandardDocument)
 @transaction.atomic
 def criterion_update(*, version: StandardVersion, key: str, changes: dict) -> Criterion:
     """Edit one criterion of a draft. The merged result is validated as the loader would."""
-    from .standard_document import _Collector, _criterion
-
     version = StandardVersion.objects.select_for_update().get(pk=version.pk)
     _require_draft(version)
     criterion = version.criteria.filter(key=key).first()
     if criterion is None:
-        from backend.errors import NotFound
-
         raise NotFound(f"Version {version.number} has no criterion {key!r}.", field="key")
     unknown = sorted(set(changes) - set(EDITABLE_CRITERION_FIELDS))
     if unknown:
@@ -114,10 +108,7 @@ def criterion_update(*, version: StandardVersion, key: str, changes: dict) -> Cr
                        field=unknown[0])
     merged = {f: getattr(criterion, f) for f in EDITABLE_CRITERION_FIELDS}
     merged.update(changes, key=criterion.key, kind=criterion.kind)
-    col = _Collector()
-    spec = _criterion(col, key, merged)
-    if col.errors:
-        raise AppError(errors=[FieldError(e.message, e.field.split(".", 1)[-1], e.code) for e in col.errors])
+    spec = parse_criterion(merged)
     for f in EDITABLE_CRITERION_FIELDS:
         setattr(criterion, f, getattr(spec, f))
     criterion.save()

@@ -100,6 +100,10 @@ class _Collector:
         self.errors.append(FieldError(f"{path}: {message}", path, code))
 
 
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -108,20 +112,20 @@ def _text(col, path, data, name, *, required=True, max_length=300) -> str:
     value = data.get(name)
     if value is None or value == "":
         if required:
-            col.add(f"{path}.{name}", "is required.", "required")
+            col.add(_join(path, name), "is required.", "required")
         return ""
     if not isinstance(value, str):
-        col.add(f"{path}.{name}", "must be text.")
+        col.add(_join(path, name), "must be text.")
         return ""
     if len(value) > max_length:
-        col.add(f"{path}.{name}", f"must be at most {max_length} characters.")
+        col.add(_join(path, name), f"must be at most {max_length} characters.")
     return value
 
 
 def _key(col, path, data) -> str:
     key = _text(col, path, data, "key", max_length=KEY_MAX)
     if key and not all(ch.isalnum() or ch in "-_" for ch in key):
-        col.add(f"{path}.key", f"{key!r} may hold only letters, digits, '-' and '_'.")
+        col.add(_join(path, "key"), f"{key!r} may hold only letters, digits, '-' and '_'.")
     return key
 
 
@@ -131,13 +135,13 @@ def _criterion(col, path, data) -> CriterionSpec | None:
         return None
     known = {f for f in CriterionSpec.__dataclass_fields__}
     for extra in sorted(set(data) - known):
-        col.add(f"{path}.{extra}", f"is not a criterion field (expected one of {', '.join(sorted(known))}).",
+        col.add(_join(path, extra), f"is not a criterion field (expected one of {', '.join(sorted(known))}).",
                 "unknown_field")
     key = _key(col, path, data)
     prompt = _text(col, path, data, "prompt")
     kind = data.get("kind")
     if kind not in Kind.values:
-        col.add(f"{path}.kind", f"{kind!r} is not a kind; use one of {', '.join(Kind.values)}.", "invalid_choice")
+        col.add(_join(path, "kind"), f"{kind!r} is not a kind; use one of {', '.join(Kind.values)}.", "invalid_choice")
         kind = None
     target = data.get("target", 1 if kind == Kind.BOOLEAN else None)
     comparison = data.get("comparison", "") or ""
@@ -148,40 +152,49 @@ def _criterion(col, path, data) -> CriterionSpec | None:
     photos = data.get("photos_required", 0)
 
     if not _is_number(target):
-        col.add(f"{path}.target", "must be a finite number.", "required" if target is None else "invalid")
+        col.add(_join(path, "target"), "must be a finite number.", "required" if target is None else "invalid")
         target = None
     if kind == Kind.BOOLEAN:
         if target is not None and target not in (1, True):
-            col.add(f"{path}.target", "a boolean criterion always expects yes (target 1).")
+            col.add(_join(path, "target"), "a boolean criterion always expects yes (target 1).")
         if comparison:
-            col.add(f"{path}.comparison", "applies only to number criteria.")
+            col.add(_join(path, "comparison"), "applies only to number criteria.")
     elif kind == Kind.SCORE:
         if target is not None and not (1 <= target <= 5):
-            col.add(f"{path}.target", f"a score target is a minimum between 1 and 5, not {target}.")
+            col.add(_join(path, "target"), f"a score target is a minimum between 1 and 5, not {target}.")
         if comparison:
-            col.add(f"{path}.comparison", "applies only to number criteria.")
+            col.add(_join(path, "comparison"), "applies only to number criteria.")
     elif kind == Kind.NUMBER:
         if comparison not in Comparison.values:
-            col.add(f"{path}.comparison", f"{comparison!r} is not a comparison; use 'lte' or 'gte'.",
+            col.add(_join(path, "comparison"), f"{comparison!r} is not a comparison; use 'lte' or 'gte'.",
                     "invalid_choice")
         if not unit:
-            col.add(f"{path}.unit", "is required for a number criterion (minutes, rings, %, °C...).", "required")
+            col.add(_join(path, "unit"), "is required for a number criterion (minutes, rings, %, °C...).", "required")
     if not _is_number(tolerance) or tolerance < 0:
-        col.add(f"{path}.tolerance", "must be a number of zero or more.")
+        col.add(_join(path, "tolerance"), "must be a number of zero or more.")
     if not _is_number(weight) or weight <= 0:
-        col.add(f"{path}.weight", "must be a number greater than zero.")
+        col.add(_join(path, "weight"), "must be a number greater than zero.")
     if not isinstance(critical, bool):
-        col.add(f"{path}.critical", "must be true or false.")
+        col.add(_join(path, "critical"), "must be true or false.")
     if not isinstance(photos, int) or isinstance(photos, bool) or not (0 <= photos <= 10):
-        col.add(f"{path}.photos_required", "must be a whole number from 0 to 10.")
+        col.add(_join(path, "photos_required"), "must be a whole number from 0 to 10.")
     if not isinstance(unit, str) or len(unit) > 24:
-        col.add(f"{path}.unit", "must be text of at most 24 characters.")
+        col.add(_join(path, "unit"), "must be text of at most 24 characters.")
     if kind is None or target is None:
         return None
     return CriterionSpec(key=key, prompt=prompt, kind=kind, target=float(target), comparison=comparison,
                          tolerance=float(tolerance) if _is_number(tolerance) else 0.0, unit=unit,
                          weight=float(weight) if _is_number(weight) else 1.0, critical=bool(critical),
                          photos_required=photos if isinstance(photos, int) else 0)
+
+
+def parse_criterion(data: dict) -> CriterionSpec:
+    """Validate one criterion on its own; field paths are the bare field names."""
+    col = _Collector()
+    spec = _criterion(col, "", data)
+    if col.errors:
+        raise AppError(errors=col.errors)
+    return spec
 
 
 def parse_document(data: dict) -> StandardDocument:
@@ -217,15 +230,15 @@ def parse_document(data: dict) -> StandardDocument:
         if key:
             path = f"{path} ({key})"
             if key in tp_keys:
-                col.add(f"{path}.key", f"duplicate touch point key; {tp_keys[key]} uses it already.", "duplicate_key")
+                col.add(_join(path, "key"), f"duplicate touch point key; {tp_keys[key]} uses it already.", "duplicate_key")
             tp_keys.setdefault(key, path)
         for extra in sorted(set(raw_tp) - {"key", "name", "why", "criteria"}):
-            col.add(f"{path}.{extra}", "is not a touch point field (key, name, why, criteria).", "unknown_field")
+            col.add(_join(path, extra), "is not a touch point field (key, name, why, criteria).", "unknown_field")
         tp = TouchPointSpec(key=key, name=_text(col, path, raw_tp, "name", max_length=160),
                             why=_text(col, path, raw_tp, "why", required=False, max_length=2000))
         raw_criteria = raw_tp.get("criteria")
         if not isinstance(raw_criteria, list) or not raw_criteria:
-            col.add(f"{path}.criteria", "is required: a touch point needs at least one criterion.", "required")
+            col.add(_join(path, "criteria"), "is required: a touch point needs at least one criterion.", "required")
             raw_criteria = []
         for j, raw_c in enumerate(raw_criteria):
             cpath = f"{path}.criteria[{j}]"
