@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
 
@@ -24,30 +26,48 @@ def main() -> int:
 
     worker = subprocess.Popen([python, "-m", "celery", "-A", "backend", "worker", "--beat", "--loglevel", "INFO",
                                "--concurrency", "2", "--schedule", os.path.join("var", "celerybeat-schedule")])
-    password = os.environ.get("DEMO_PASSWORD", "demo")
-    print(
-        f"""
-  Touchpoint is starting on http://127.0.0.1:{port}/
+    server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"])
+    try:
+        if _wait_for_port(int(port), server):
+            print(BANNER.format(port=port, password=os.environ.get("DEMO_PASSWORD", "demo"), pid=worker.pid),
+                  flush=True)
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in (server, worker):
+            process.send_signal(signal.SIGTERM)
+        for process in (server, worker):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+BANNER = """
+  ================================================================
+  Touchpoint is running on http://127.0.0.1:{port}/
     API docs      http://127.0.0.1:{port}/api/docs/
     Admin         http://127.0.0.1:{port}/admin/
   Logins (password: {password!r}):
     head.office                 head office: everything, edits the standard
     auditor                     auditor: reads region nz
     manager.<site code>         a branch manager, e.g. manager.akl-01
-  A Celery worker (pid {worker.pid}) renders reports in the background. Ctrl-C stops both.
-""",
-        flush=True,
-    )
-    try:
-        return subprocess.call([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"])
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        worker.send_signal(signal.SIGTERM)
+  A Celery worker (pid {pid}) renders reports in the background.
+  Ctrl-C stops both.
+  ================================================================
+"""
+
+
+def _wait_for_port(port: int, server: subprocess.Popen, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None:
         try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
 
 
 if __name__ == "__main__":
