@@ -204,13 +204,13 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
         )
     if width < 1 or height < 1:
         raise NotAcceptable("The image has no pixels.")
-    captured_local, captured_offset = _capture_time(im)
     try:
         im.verify()
     except Exception as error:  # Pillow raises a variety of types for corrupt data
         raise NotAcceptable(f"The image is damaged: {error}.") from error
 
     im = _open(f, max_pixels)  # verify() leaves the image unusable; decode from a fresh open
+    captured_local, captured_offset = _capture_time(im)
     if content_type == "image/jpeg":
         long_side = max(width, height)
         if long_side > THUMBNAIL_PX:

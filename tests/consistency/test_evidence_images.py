@@ -1,0 +1,110 @@
+"""The image checks on their own: what counts as a photo, a polyglot, a bomb; EXIF capture times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from consistency.services import images
+
+from .evidence_factories import bomb_jpeg, bomb_png, photo, with_comment
+
+
+def inspect(data: bytes, declared="image/jpeg", **kwargs):
+    return images.inspect_photo(io.BytesIO(data), declared_type=declared, **kwargs)
+
+
+def refused(data: bytes, declared="image/jpeg", **kwargs) -> str:
+    with pytest.raises(images.NotAcceptable) as caught:
+        inspect(data, declared, **kwargs)
+    return str(caught.value)
+
+
+def png_with_chunk(kind: bytes, payload: bytes) -> bytes:
+    data = photo(seed=1, fmt="PNG", size=(32, 32))
+    chunk = struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+    iend = data.index(b"IEND") - 4
+    return data[:iend] + chunk + data[iend:]
+
+
+def test_a_plain_jpeg_and_png_pass():
+    facts = inspect(photo(seed=1, size=(320, 240)))
+    assert (facts.content_type, facts.width, facts.height) == ("image/jpeg", 320, 240)
+    assert inspect(photo(seed=1, fmt="PNG"), "image/png").content_type == "image/png"
+
+
+def test_progressive_grayscale_cmyk_and_transparent_images_pass():
+    base = Image.open(io.BytesIO(photo(seed=2, size=(900, 700))))
+    for mode, fmt, extra in [("RGB", "JPEG", {"progressive": True}), ("L", "JPEG", {}), ("CMYK", "JPEG", {}),
+                             ("RGBA", "PNG", {}), ("P", "PNG", {})]:
+        out = io.BytesIO()
+        base.convert(mode).save(out, fmt, **extra)
+        facts = inspect(out.getvalue(), f"image/{fmt.lower()}")
+        assert Image.open(io.BytesIO(facts.thumbnail)).mode == "RGB"
+
+
+def test_metadata_that_is_not_markup_is_not_a_polyglot():
+    xmp = (b'http://ns.adobe.com/xap/1.0/\x00<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+           b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>')
+    data = photo(seed=3)
+    app1 = b"\xff\xe1" + (len(xmp) + 2).to_bytes(2, "big") + xmp
+    inspect(data[:2] + app1 + data[2:])
+    inspect(with_comment(data, b"Restroom, 08:10, checked by Sam <sam at example.com>"))
+    # A binary trailer (a camera's depth map or motion photo) is allowed; markup in it is not.
+    inspect(data + bytes(range(256)) * 100)
+    assert "polyglot" in refused(data + bytes(range(256)) * 100 + b"<svg onload=alert(1)>")
+
+
+@pytest.mark.parametrize("payload", [b"Comment\x00<script>alert(1)</script>", b"Comment\x00<IFRAME src=x>"])
+def test_png_text_chunks_with_markup_are_refused(payload):
+    assert "polyglot" in refused(png_with_chunk(b"tEXt", payload), "image/png")
+
+
+def test_markup_split_across_read_boundaries_is_found():
+    data = photo(seed=4)
+    pad = images.CHUNK_BYTES - 3
+    assert "polyglot" in refused(data + b"\x00" * pad + b"<html>")
+
+
+def test_bombs_are_refused_from_the_header():
+    assert "pixels" in refused(bomb_jpeg())
+    assert "pixels" in refused(bomb_png(), "image/png")
+    # Under Pillow's own limit but over ours: our message, before decoding.
+    assert "8000 x 6000 pixels, over the limit of 40,000,000" in refused(bomb_jpeg(8000, 6000))
+
+
+def test_damaged_data_is_refused():
+    data = bytearray(photo(seed=5, fmt="PNG"))
+    data[data.index(b"IDAT") + 10] ^= 0xFF  # CRC no longer matches
+    assert "damaged" in refused(bytes(data), "image/png")
+    assert "truncated" in refused(photo(seed=5)[:-200])
+
+
+def test_exif_capture_time_and_offset():
+    facts = inspect(photo(seed=6, captured="2026:03:10 08:15:30", offset="-05:00"))
+    assert facts.captured_local == dt.datetime(2026, 3, 10, 8, 15, 30)
+    assert facts.captured_offset == dt.timedelta(hours=-5)
+    facts = inspect(photo(seed=6, captured="2026:03:10 08:15:30"))
+    assert facts.captured_offset is None
+    assert inspect(photo(seed=6, captured="0000:00:00 00:00:00")).captured_local is None
+    assert images.parse_exif_offset("+25:00") is None and images.parse_exif_offset("+05:45") == dt.timedelta(
+        hours=5, minutes=45)
+
+
+def test_thumbnail_is_upright_and_small():
+    im = Image.open(io.BytesIO(photo(seed=7, size=(2000, 1000))))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees on display
+    out = io.BytesIO()
+    im.save(out, "JPEG", exif=exif)
+    facts = inspect(out.getvalue())
+    assert (facts.width, facts.height) == (2000, 1000)
+    thumb = Image.open(io.BytesIO(facts.thumbnail))
+    assert thumb.size == (400, 800)
+    assert not thumb.getexif()  # no metadata (GPS...) travels into reports
