@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 
 from sites.models import Site
@@ -96,8 +96,8 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
         CriterionRollup.objects.filter(site_id=site_id, date=head, is_head=True).update(is_head=False)
         SiteRollup.objects.filter(site_id=site_id, date=head, is_head=True).update(is_head=False)
 
-    criterion_rows: list[CriterionRollup] = []
-    site_rows: list[SiteRollup] = []
+    criterion_rows: list[tuple] = []
+    site_rows: list[tuple] = []
     day = start
     while day <= end:
         expected = timeline.keys_expected(day)
@@ -115,11 +115,23 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
             checked += 1
             late += 1 if checks[day] else 0
         head = day == end
-        site_rows.append(SiteRollup(site_id=site_id, date=day, checked_days=checked, late_checks=late, is_head=head))
+        site_rows.append((site_id, day, checked, late, head))
         for key, (n, p, s, s2) in totals.items():
-            criterion_rows.append(CriterionRollup(site_id=site_id, key=key, date=day, observations=n, passed=p,
-                                                  deviation_sum=s, deviation_sq_sum=s2, is_head=head))
+            criterion_rows.append((site_id, key, day, n, p, s, s2, head))
         day += ONE_DAY
-    SiteRollup.objects.bulk_create(site_rows, batch_size=1000)
-    CriterionRollup.objects.bulk_create(criterion_rows, batch_size=1000)
+    _insert(SiteRollup, ("site_id", "date", "checked_days", "late_checks", "is_head"), site_rows)
+    _insert(CriterionRollup, ("site_id", "key", "date", "observations", "passed", "deviation_sum",
+                              "deviation_sq_sum", "is_head"), criterion_rows)
     return len(site_rows) + len(criterion_rows)
+
+
+def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Plain parameterised INSERTs through executemany: building an ORM instance per row cost far more
+    than the database's work (a 90-day rebuild of one site is 3,600 rows)."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)

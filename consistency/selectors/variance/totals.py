@@ -4,14 +4,16 @@ A period's numbers for one site and criterion are total(end) - total(start - 1).
 the row dated X, or the site's head row when the site's last row is before X (nothing changed since),
 or 0 when the key has no row yet. Both queries read only the rows of the boundary days and the heads:
 ``date IN (boundaries) OR is_head``, a fixed number of rows per site and criterion, whatever the
-length of the period. Plain ORM (CASE/SUM), so the same SQL runs on PostgreSQL and SQLite.
+length of the period. Portable SQL (CASE/SUM/IN), the same on PostgreSQL and SQLite; both are tested.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, F, FloatField, IntegerField, Q, QuerySet, Sum, Value, When
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import QuerySet
 
 from sites.models import Site
 
@@ -22,51 +24,46 @@ ONE_DAY = dt.timedelta(days=1)
 CRITERION_FIELDS = ("observations", "passed", "deviation_sum", "deviation_sq_sum")
 SITE_FIELDS = ("checked_days", "late_checks")
 
-
-def _total_on(day: dt.date) -> Q:
-    # The row dated ``day``, or the head when the site's last row is older: never both for one key.
-    return Q(date=day) | Q(is_head=True, date__lt=day)
-
-
-def _delta(field: str, seg: Segment):
-    output = FloatField() if field.startswith("deviation") else IntegerField()
-    zero = Value(0.0) if field.startswith("deviation") else Value(0)
-
-    def total(day):
-        return Sum(Case(When(_total_on(day), then=F(field)), default=zero, output_field=output))
-
-    return total(seg.end) - total(seg.start - ONE_DAY)
-
-
-def _boundaries(segments: list[Segment]) -> set[dt.date]:
-    return {s.start - ONE_DAY for s in segments} | {s.end for s in segments}
+# The total on a day: the row dated that day, or the head when the site's last row is older (never both).
+_TOTAL_ON = "CASE WHEN (date = %s OR (is_head AND date < %s)) THEN {field} ELSE 0 END"
 
 
 def _query(model, group: tuple[str, ...], fields: tuple[str, ...], *, sites: QuerySet[Site],
-           segments: list[Segment]):
-    names, aggregates = [], {}
-    for j, seg in enumerate(segments):
+           segments: list[Segment]) -> list[tuple]:
+    # Written as SQL rather than built with the ORM: the ORM took longer to compile these 16-40 CASE
+    # expressions than the database took to run them.
+    qn = connection.ops.quote_name
+    day = connection.ops.adapt_datefield_value
+    columns, params = [], []
+    for seg in segments:
+        end, before = day(seg.end), day(seg.start - ONE_DAY)
         for f in fields:
-            name = f"{f}_{j}"
-            names.append(name)
-            aggregates[name] = _delta(f, seg)
-    qs = (model.objects
-          .filter(site_id__in=sites.order_by().values("pk"))
-          .filter(Q(date__in=sorted(_boundaries(segments))) | Q(is_head=True))
-          .values(*group).annotate(**aggregates).order_by()
-          .values_list(*group, *names))
-    return qs
+            total = _TOTAL_ON.format(field=qn(f))
+            columns.append(f"SUM({total}) - SUM({total})")
+            params += [end, end, before, before]
+    boundaries = sorted({s.start - ONE_DAY for s in segments} | {s.end for s in segments})
+    try:
+        site_sql, site_params = sites.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # Site.objects.none(): nothing to read
+        return []
+    group_sql = ", ".join(qn(g) for g in group)
+    sql = (f"SELECT {group_sql}, {', '.join(columns)} FROM {qn(model._meta.db_table)} "
+           f"WHERE site_id IN ({site_sql}) AND (date IN ({', '.join(['%s'] * len(boundaries))}) OR is_head) "
+           f"GROUP BY {group_sql}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *site_params, *(day(b) for b in boundaries)])
+        return cursor.fetchall()
 
 
 def criterion_totals(*, sites: QuerySet[Site], segments: list[Segment]) -> list[tuple]:
     """[(site_id, key, then per segment: observations, passed, deviation_sum, deviation_sq_sum), ...]"""
     if not segments:
         return []
-    return list(_query(CriterionRollup, ("site_id", "key"), CRITERION_FIELDS, sites=sites, segments=segments))
+    return _query(CriterionRollup, ("site_id", "key"), CRITERION_FIELDS, sites=sites, segments=segments)
 
 
 def site_totals(*, sites: QuerySet[Site], segments: list[Segment]) -> list[tuple]:
     """[(site_id, then per segment: checked_days, late_checks), ...]"""
     if not segments:
         return []
-    return list(_query(SiteRollup, ("site_id",), SITE_FIELDS, sites=sites, segments=segments))
+    return _query(SiteRollup, ("site_id",), SITE_FIELDS, sites=sites, segments=segments)

@@ -1,0 +1,49 @@
+"""Every site against the standard and the network, over HTTP. The engine decides the numbers
+(consistency/selectors/variance); sites/access.py decides which sites a user's question may cover."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sites.models import Site
+from sites.selectors import site_get
+
+from ..selectors.variance import variance_report
+from ..selectors.variance.scope import variance_sites
+from . import variance_serializers as s
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("from", str, description="First day (YYYY-MM-DD, inclusive). Default: 29 days before 'to'."),
+    OpenApiParameter("to", str, description="Last day (YYYY-MM-DD, inclusive). Default: today. At most 366 days."),
+]
+
+
+def _period(request) -> dict:
+    query = s.VarianceQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class VarianceView(APIView):
+    @extend_schema(
+        summary="Every site in your scope against the standard and against each other",
+        parameters=[*PERIOD_PARAMETERS,
+                    OpenApiParameter("region", str, description="Only sites of this region code."),
+                    OpenApiParameter("site", str, description="Only this site code.")],
+        responses=s.VarianceReportSerializer,
+    )
+    def get(self, request):
+        q = _period(request)
+        sites = variance_sites(user=request.user, region=q.get("region"), site=q.get("site"))
+        report = variance_report(date_from=q["from"], date_to=q["to"], sites=sites)
+        return Response(s.report_data(report))
+
+
+class SiteVarianceView(APIView):
+    @extend_schema(summary="One site against the standard", parameters=PERIOD_PARAMETERS,
+                   responses=s.VarianceReportSerializer)
+    def get(self, request, code: str):
+        q = _period(request)
+        site = site_get(user=request.user, code=code)
+        report = variance_report(date_from=q["from"], date_to=q["to"], sites=Site.objects.filter(pk=site.pk))
+        return Response(s.report_data(report))

@@ -1,0 +1,118 @@
+"""GET /api/v1/variance/ and /api/v1/sites/{code}/variance/: every role inside and outside its scope,
+bad periods, and a pinned number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import client_for
+from tests.factories import SiteFactory
+
+from .variance_data import ALL_PASS_V1, check
+
+URL = "/api/v1/variance/"
+PERIOD = {"from": "2026-03-01", "to": "2026-03-04"}
+
+
+@pytest.fixture
+def history(network, standard):
+    for site, user in ((network.a1, network.manager_a), (network.a2, network.manager_a),
+                       (network.b1, network.manager_b)):
+        for day in (1, 2, 3):
+            values = {**ALL_PASS_V1, "phone_rings": 6} if site.code == "A1" else ALL_PASS_V1
+            check(site, dt.date(2026, 3, day), values, user=user)
+    return network
+
+
+def codes(response):
+    return [s["code"] for s in response.json()["sites"]]
+
+
+def test_head_office_sees_every_site_and_the_numbers(history):
+    r = client_for(history.head_office).get(URL, PERIOD)
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert codes(r) == ["A1", "A2", "B1"]
+    assert (body["date_from"], body["date_to"], body["versions"]) == ("2026-03-01", "2026-03-04", [1])
+    a1 = body["sites"][0]
+    # A1: 3 of 4 days checked, phone_rings (weight 2 of 7) failed every time.
+    assert (a1["expected_days"], a1["checked_days"], a1["missed_days"]) == (4, 3, 1)
+    assert a1["score"] == pytest.approx(3 * 5 / 28)
+    rings = next(c for c in a1["criteria"] if c["key"] == "phone_rings")
+    assert rings["pass_rate"]["rate"] == 0.0 and rings["observations"] == 3
+    assert set(body) >= {"network_score", "consistency_index", "drivers", "criterion_spread", "touch_point_spread"}
+    assert body["drivers"][0] == "A1"
+
+
+def test_region_and_site_filters(history):
+    client = client_for(history.head_office)
+    assert codes(client.get(URL, {**PERIOD, "region": "region-b"})) == ["B1"]
+    assert codes(client.get(URL, {**PERIOD, "site": "A2"})) == ["A2"]
+    r = client.get(URL, {**PERIOD, "region": "nowhere"})
+    assert r.status_code == 400 and r.json()["field"] == "region"
+
+
+def test_manager_reaches_only_their_own_site(history):
+    client = client_for(history.manager_a)
+    r = client.get(URL, PERIOD)
+    assert r.status_code == 200 and codes(r) == ["A1"]
+    # The network a manager is compared with is their own scope: nothing of other sites leaks.
+    assert r.json()["criterion_spread"][0]["drivers"] == []
+    assert codes(client.get(URL, {**PERIOD, "region": "region-b"})) == []
+    r = client.get(URL, {**PERIOD, "site": "B1"})
+    assert r.status_code == 404 and r.json()["field"] == "site"
+    assert client.get("/api/v1/sites/B1/variance/", PERIOD).status_code == 404
+    r = client.get("/api/v1/sites/A1/variance/", PERIOD)
+    assert r.status_code == 200 and codes(r) == ["A1"]
+
+
+def test_auditors_read_their_scope_only(history):
+    region_auditor = client_for(history.auditor)
+    assert codes(region_auditor.get(URL, PERIOD)) == ["A1", "A2"]
+    assert region_auditor.get("/api/v1/sites/B1/variance/", PERIOD).status_code == 404
+    site_auditor = client_for(history.auditor_b1)
+    assert codes(site_auditor.get(URL, PERIOD)) == ["B1"]
+    assert site_auditor.get("/api/v1/sites/B1/variance/", PERIOD).status_code == 200
+    assert site_auditor.post(URL, PERIOD).status_code == 405  # read-only resource
+
+
+def test_anonymous_is_refused(history):
+    assert client_for().get(URL, PERIOD).status_code == 401
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"from": "2026-13-01", "to": "2026-03-04"}, "from"),
+    ({"from": "2026-03-01", "to": "yesterday"}, "to"),
+    ({"from": "2026-03-05", "to": "2026-03-04"}, "from"),
+    ({"from": "2025-01-01", "to": "2026-03-04"}, "to"),
+])
+def test_bad_periods_are_400_naming_the_field(history, params, field):
+    for url in (URL, "/api/v1/sites/A1/variance/"):
+        r = client_for(history.head_office).get(url, params)
+        assert r.status_code == 400, r.content
+        body = r.json()
+        assert body["field"] == field and body["code"] and body["message"]
+
+
+def test_default_period_is_the_last_30_days(history):
+    r = client_for(history.head_office).get(URL)
+    assert r.status_code == 200
+    body = r.json()
+    d0, d1 = dt.date.fromisoformat(body["date_from"]), dt.date.fromisoformat(body["date_to"])
+    assert (d1 - d0).days == 29
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_query_count_is_pinned(network, standard, count):
+    for i in range(count):
+        site = SiteFactory(code=f"P{count}-{i:02d}", region=network.region_b)
+        check(site, dt.date(2026, 3, 1), ALL_PASS_V1, user=network.manager_b)
+    client = client_for(network.head_office)
+    client.get(URL, PERIOD)  # the token and the profile are looked up per request anyway
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(URL, {**PERIOD, "region": "region-b"})
+    assert len(r.json()["sites"]) == count + 1  # B1 too
+    # token + user, profile, the region exists, versions, sites, criterion totals, site totals
+    assert len(ctx.captured_queries) == 7, [q["sql"][:120] for q in ctx.captured_queries]
