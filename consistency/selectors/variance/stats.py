@@ -31,7 +31,10 @@ def wilson(rate: float, n: float) -> tuple[float, float]:
     denom = 1.0 + Z2 / n
     centre = (rate + Z2 / (2.0 * n)) / denom
     half = Z / denom * math.sqrt(max(rate * (1.0 - rate), 0.0) / n + Z2 / (4.0 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 and 1 the bound is exactly the rate; say so rather than leave a rounding error of 1e-16.
+    low = 0.0 if rate <= 0.0 else max(0.0, centre - half)
+    high = 1.0 if rate >= 1.0 else min(1.0, centre + half)
+    return low, high
 
 
 def flagged(*, low: float, high: float, network_rate: float, n: float) -> bool:

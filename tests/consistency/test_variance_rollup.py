@@ -1,0 +1,125 @@
+"""The running totals behind the variance engine stay equal to the raw current results, whatever order
+checks arrive in: late checks for earlier days, amendments, gaps, a version change."""
+
+import datetime as dt
+import random
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from consistency.models import CheckResult, CriterionRollup, SiteRollup
+from consistency.selectors.variance import variance_report
+from consistency.selectors.variance.timeline import Timeline
+from consistency.services import rollup
+from sites.models import Site
+from tests.conftest import client_for
+
+from .variance_data import ALL_PASS_V1, ALL_PASS_V2, check, second_version
+
+D = dt.date
+
+
+def totals_from_raw(site):
+    """Brute force: per day from the first to the last reported day, the totals since the beginning."""
+    timeline = Timeline.load()
+    rows = list(CheckResult.objects.filter(site=site, is_current=True, date__gte=site.opened_on)
+                .values_list("date", "criterion__key", "passed", "deviation"))
+    checks = {c.date: c.late for c in site.checks.filter(is_current=True, date__gte=site.opened_on)}
+    if not checks:
+        return {}, {}
+    crit, days = {}, {}
+    day, last = min(checks), max(checks)
+    running, checked, late = {}, 0, 0
+    while day <= last:
+        for d, key, ok, dev in rows:
+            if d == day and key in timeline.keys_expected(day):
+                n, p, s, s2 = running.get(key, (0, 0, 0.0, 0.0))
+                running[key] = (n + 1, p + ok, s + dev, s2 + dev * dev)
+        if day in checks:
+            checked, late = checked + 1, late + checks[day]
+        days[day] = (checked, late, day == last)
+        for key, t in running.items():
+            crit[(key, day)] = (*t, day == last)
+        day += dt.timedelta(days=1)
+    return crit, days
+
+
+def stored(site):
+    crit = {(r.key, r.date): (r.observations, r.passed, r.deviation_sum, r.deviation_sq_sum, r.is_head)
+            for r in CriterionRollup.objects.filter(site=site)}
+    days = {r.date: (r.checked_days, r.late_checks, r.is_head) for r in SiteRollup.objects.filter(site=site)}
+    return crit, days
+
+
+def assert_rollup_matches_raw(site):
+    expected_crit, expected_days = totals_from_raw(site)
+    crit, days = stored(site)
+    assert days == expected_days
+    assert crit.keys() == expected_crit.keys()
+    for k, v in expected_crit.items():
+        assert crit[k][:2] == v[:2] and crit[k][4] == v[4], k
+        assert crit[k][2:4] == pytest.approx(v[2:4], abs=1e-9), k
+
+
+def test_checks_in_any_order_keep_the_totals_exact(network, standard):
+    second_version(D(2026, 3, 10))
+    site, user = network.a1, network.manager_a
+    rng = random.Random(4)
+    days = [D(2026, 3, 1) + dt.timedelta(days=i) for i in range(20)]
+    current = {}
+    for day in rng.sample(days, 14):  # arrival order shuffled: late checks for earlier days, gaps
+        base = ALL_PASS_V1 if day < D(2026, 3, 10) else ALL_PASS_V2
+        values = {k: (v if rng.random() < 0.7 else (0 if k != "phone_rings" else 7)) for k, v in base.items()}
+        values = {k: (1 if k == "restroom_clean" and v == 0 else v) for k, v in values.items()}
+        current[day] = check(site, day, values, user=user, late=rng.random() < 0.3)
+        assert_rollup_matches_raw(site)
+    for day in rng.sample(sorted(current), 4):  # amendments
+        base = ALL_PASS_V1 if day < D(2026, 3, 10) else ALL_PASS_V2
+        current[day] = check(site, day, {**base, "phone_greeting": 0}, user=user, amends=current[day])
+        assert_rollup_matches_raw(site)
+    incremental = stored(site)
+    written = rollup.rebuild(site_ids=[site.pk])
+    assert written > 0 and stored(site) == incremental
+
+
+def test_a_later_day_fills_the_missed_days_before_it(network, standard):
+    site, user = network.a1, network.manager_a
+    check(site, D(2026, 3, 1), ALL_PASS_V1, user=user)
+    check(site, D(2026, 3, 5), ALL_PASS_V1, user=user)
+    rows = SiteRollup.objects.filter(site=site).order_by("date")
+    assert [(r.date.day, r.checked_days, r.is_head) for r in rows] == [
+        (1, 1, False), (2, 1, False), (3, 1, False), (4, 1, False), (5, 2, True)]
+    assert CriterionRollup.objects.filter(site=site, is_head=True).count() == 4
+
+
+def test_evidence_verified_later_is_picked_up_by_the_hook(network, standard):
+    site = network.a1
+    dc = check(site, D(2026, 3, 1), ALL_PASS_V1, user=network.manager_a, passed={"restroom_clean": False})
+    period = {"date_from": D(2026, 3, 1), "date_to": D(2026, 3, 1), "sites": Site.objects.filter(pk=site.pk)}
+    before = {c.key: c for c in variance_report(**period).sites[0].criteria}["restroom_clean"]
+    assert before.pass_rate.passed == 0
+    # What the evidence service does when the photo is verified: update the result, call the hook.
+    CheckResult.objects.filter(daily_check=dc, criterion__key="restroom_clean").update(passed=True)
+    rollup.results_changed(site_id=site.pk, dates=[dc.date])
+    after = {c.key: c for c in variance_report(**period).sites[0].criteria}["restroom_clean"]
+    assert after.pass_rate.passed == 1
+
+
+def test_a_check_submitted_through_the_api_reaches_the_variance_report(network, standard):
+    site = network.a1
+    today = timezone.now().astimezone(site.tz).date()
+    body = {"date": today.isoformat(), "client_id": str(uuid.uuid4()),
+            "performed_at": timezone.now().isoformat(),
+            "results": [{"criterion": k, "value": v} for k, v in
+                        {"phone_rings": 2, "phone_greeting": True, "restroom_clean": 5,
+                         "delivery_on_time_pct": 99}.items()]}
+    r = client_for(network.manager_a).post(f"/api/v1/sites/{site.code}/checks/", body, format="json")
+    assert r.status_code == 201, r.content
+    report = client_for(network.head_office).get(f"/api/v1/sites/{site.code}/variance/",
+                                                  {"from": today.isoformat(), "to": today.isoformat()}).json()
+    a1 = report["sites"][0]
+    assert (a1["expected_days"], a1["checked_days"], a1["missed_days"]) == (1, 1, 0)
+    delivery = next(c for c in a1["criteria"] if c["key"] == "delivery_on_time_pct")
+    assert delivery["pass_rate"]["passed"] == 1
+    assert_rollup_matches_raw(site)
