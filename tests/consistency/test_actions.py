@@ -1,0 +1,175 @@
+"""Corrective actions: opened by failed critical criteria, listed by role, resolved with a note and proof."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from consistency.models import CorrectiveAction, Evidence
+from consistency.selectors.actions import action_list
+from tests.conftest import client_for
+
+from .checks_support import check_body, local_today, submit
+
+pytestmark = pytest.mark.django_db
+
+FAIL_GREETING = {"phone_greeting": False}                 # critical, no photo needed
+FAIL_RESTROOM = {"restroom_clean": 2}                     # critical, needs one photo
+FAIL_RINGS = {"phone_rings": 9}                           # not critical
+
+
+def fail(network, site="a1", values=None, day=None):
+    site_obj = getattr(network, site)
+    user = network.manager_a if site == "a1" else network.manager_b if site == "b1" else network.head_office
+    response = submit(client_for(user), site_obj.code, check_body(site_obj, values=values, day=day))
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_only_failed_critical_criteria_open_actions(network, standard):
+    data = fail(network, values={**FAIL_GREETING, **FAIL_RESTROOM, **FAIL_RINGS})
+    assert sorted(a["criterion"] for a in data["actions"]) == ["phone_greeting", "restroom_clean"]
+    assert CorrectiveAction.objects.filter(site=network.a1, status="open").count() == 2
+
+
+def test_the_due_date_is_configurable(network, standard):
+    with override_settings(CORRECTIVE_ACTION_DUE_DAYS=7):
+        data = fail(network, values=FAIL_GREETING)
+    assert data["actions"][0]["due_on"] == str(local_today(network.a1) + dt.timedelta(days=7))
+
+
+@pytest.mark.parametrize(("persona", "status", "count"), [("manager_a", 200, 1), ("auditor", 200, 1),
+                                                          ("head_office", 200, 1), ("manager_b", 404, 0),
+                                                          ("auditor_b1", 404, 0)])
+def test_who_lists_a_sites_actions(network, standard, persona, status, count):
+    fail(network, values=FAIL_GREETING)
+    response = client_for(getattr(network, persona)).get("/api/v1/sites/A1/actions/")
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["count"] == count
+        item = response.json()["results"][0]
+        assert item["site"] == "A1" and item["criterion"] == "phone_greeting" and item["status"] == "open"
+
+
+@pytest.mark.parametrize(("persona", "sites"), [("head_office", {"A1", "B1"}), ("manager_a", {"A1"}),
+                                                ("manager_b", {"B1"}), ("auditor", {"A1"}), ("auditor_b1", {"B1"})])
+def test_the_network_list_is_scoped_by_role(network, standard, persona, sites):
+    fail(network, values=FAIL_GREETING)
+    fail(network, site="b1", values=FAIL_GREETING)
+    response = client_for(getattr(network, persona)).get("/api/v1/actions/?status=open")
+    assert {a["site"] for a in response.json()["results"]} == sites
+
+
+def test_overdue_uses_each_sites_local_date(network, standard):
+    a = fail(network, values=FAIL_GREETING)["actions"][0]
+    b = fail(network, site="b1", values=FAIL_GREETING)["actions"][0]
+    CorrectiveAction.objects.filter(pk__in=[a["id"], b["id"]]).update(due_on=dt.date(2026, 3, 10))
+    # 12:00 UTC on 10 March: Auckland is on the 11th (its action is overdue), New York on the 10th (not yet).
+    now = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)
+    overdue = action_list(user=network.head_office, status="overdue", now=now)
+    assert [x.site.code for x in overdue] == ["A1"]
+    later = action_list(user=network.head_office, status="overdue", now=now + dt.timedelta(hours=18))
+    assert [x.site.code for x in later] == ["A1", "B1"]
+
+
+def test_the_status_filter(network, standard):
+    data = fail(network, values={**FAIL_GREETING, **FAIL_RESTROOM})
+    greeting = next(a for a in data["actions"] if a["criterion"] == "phone_greeting")
+    client = client_for(network.manager_a)
+    assert client.post(f"/api/v1/actions/{greeting['id']}/resolve/", {"note": "retrained"}, format="json").status_code == 200
+    assert [a["criterion"] for a in client.get("/api/v1/sites/A1/actions/").json()["results"]] == ["restroom_clean"]
+    resolved = client.get("/api/v1/sites/A1/actions/?status=resolved").json()["results"]
+    assert [a["criterion"] for a in resolved] == ["phone_greeting"]
+    assert resolved[0]["resolved_by"] == "manager.a1" and resolved[0]["resolution_note"] == "retrained"
+    assert client.get("/api/v1/sites/A1/actions/?status=all").json()["count"] == 2
+    bad = client.get("/api/v1/actions/?status=late")
+    assert bad.status_code == 400 and bad.json()["field"] == "status"
+
+
+def test_resolving_needs_a_note(network, standard):
+    action = fail(network, values=FAIL_GREETING)["actions"][0]
+    client = client_for(network.manager_a)
+    for body in ({}, {"note": ""}, {"note": "   "}):
+        response = client.post(f"/api/v1/actions/{action['id']}/resolve/", body, format="json")
+        assert response.status_code == 400 and response.json()["field"] == "note"
+    too_long = client.post(f"/api/v1/actions/{action['id']}/resolve/", {"note": "x" * 2001}, format="json")
+    assert too_long.status_code == 400 and too_long.json()["field"] == "note"
+    assert CorrectiveAction.objects.get().status == "open"
+
+
+def test_resolving_twice_is_a_409(network, standard):
+    action = fail(network, values=FAIL_GREETING)["actions"][0]
+    client = client_for(network.manager_a)
+    assert client.post(f"/api/v1/actions/{action['id']}/resolve/", {"note": "done"}, format="json").status_code == 200
+    again = client.post(f"/api/v1/actions/{action['id']}/resolve/", {"note": "done"}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "already_resolved"
+
+
+@pytest.mark.parametrize(("persona", "status"), [("manager_b", 404), ("auditor_b1", 404), ("auditor", 403),
+                                                 ("head_office", 200)])
+def test_who_may_resolve(network, standard, persona, status):
+    action = fail(network, values=FAIL_GREETING)["actions"][0]
+    response = client_for(getattr(network, persona)).post(f"/api/v1/actions/{action['id']}/resolve/",
+                                                          {"note": "done"}, format="json")
+    assert response.status_code == status
+    assert CorrectiveAction.objects.get().status == ("resolved" if status == 200 else "open")
+
+
+def attach(action_id, network, status):
+    action = CorrectiveAction.objects.get(pk=action_id)
+    return Evidence.objects.create(action=action, criterion=action.criterion, site=action.site,
+                                   uploaded_by=network.manager_a, key=f"test/{uuid.uuid4()}.jpg",
+                                   declared_content_type="image/jpeg", declared_size=1000,
+                                   declared_sha256="0" * 64, status=status)
+
+
+def test_a_photo_criterion_needs_verified_evidence_on_the_action(network, standard):
+    action = fail(network, values=FAIL_RESTROOM)["actions"][0]
+    client = client_for(network.manager_a)
+    url = f"/api/v1/actions/{action['id']}/resolve/"
+    refused = client.post(url, {"note": "cleaned"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "evidence" and refused.json()["code"] == "evidence_required"
+    attach(action["id"], network, "pending")
+    attach(action["id"], network, "rejected")
+    assert client.post(url, {"note": "cleaned"}, format="json").status_code == 400
+    attach(action["id"], network, "verified")
+    response = client.post(url, {"note": "cleaned"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "resolved"
+
+
+def test_photos_of_the_check_do_not_count_for_the_action(network, standard):
+    data = fail(network, values=FAIL_RESTROOM)
+    action = CorrectiveAction.objects.get()
+    Evidence.objects.create(daily_check_id=data["id"], criterion=action.criterion, site=action.site,
+                            uploaded_by=network.manager_a, key="test/check-photo.jpg",
+                            declared_content_type="image/jpeg", declared_size=1, declared_sha256="0" * 64,
+                            status="verified")
+    response = client_for(network.manager_a).post(f"/api/v1/actions/{action.pk}/resolve/", {"note": "x"},
+                                                  format="json")
+    assert response.status_code == 400
+
+
+def test_listing_actions_is_a_fixed_number_of_queries(network, standard):
+    client = client_for(network.head_office)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx)
+
+    today = local_today(network.a1)
+    fail(network, values=FAIL_GREETING)
+    CorrectiveAction.objects.update(due_on=today - dt.timedelta(days=10))  # so that "overdue" lists one
+    one_site, one_network, one_overdue = (queries("/api/v1/sites/A1/actions/"), queries("/api/v1/actions/"),
+                                          queries("/api/v1/actions/?status=overdue"))
+    for n in range(1, 5):
+        fail(network, values={**FAIL_GREETING, **FAIL_RESTROOM}, day=today - dt.timedelta(days=n))
+        fail(network, site="b1", values=FAIL_RESTROOM, day=local_today(network.b1) - dt.timedelta(days=n))
+    assert CorrectiveAction.objects.count() == 13
+    assert queries("/api/v1/sites/A1/actions/") == one_site == 5
+    assert queries("/api/v1/actions/") == one_network == 4
+    assert queries("/api/v1/actions/?status=overdue") == one_overdue == 5
