@@ -1,3 +1,22 @@
-"""Every periodic job, in one place (read by backend.celery)."""
+"""Every periodic job, in one place (read by backend.celery through the settings)."""
 
-CELERY_BEAT_SCHEDULE: dict = {}
+from celery.schedules import crontab
+
+CELERY_BEAT_SCHEDULE: dict = {
+    # Head office's Monday read: last week's variance report for the whole network.
+    "weekly-network-variance-report": {
+        "task": "reports.order_weekly_variance",
+        "schedule": crontab(minute=0, hour=5, day_of_week="mon"),
+    },
+    # Auditors' monthly packs: one compliance pack per active site for the previous month.
+    "monthly-compliance-packs": {
+        "task": "reports.order_monthly_packs",
+        "schedule": crontab(minute=30, hour=5, day_of_month=1),
+    },
+    # Runs whose message was lost (broker down at order time, a worker killed on the filesystem
+    # broker) or whose worker died are handed out again; the claim keeps that idempotent.
+    "requeue-lost-report-runs": {
+        "task": "reports.requeue_lost_runs",
+        "schedule": 60.0,
+    },
+}

@@ -5,10 +5,12 @@ fall back: PostgreSQL, Redis and an S3 endpoint (moto's server, started by scrip
 configured, or the run stops before a single test.
 """
 
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGE_BACKEND, env
+from .base import DATABASES, STORAGE_BACKEND, VAR_DIR, env
 
 SECRET_KEY = "test-secret-key-not-for-production"
 DEBUG = False
@@ -23,3 +25,8 @@ if CI:
         raise ImproperlyConfigured("CI=true: CELERY_BROKER_URL must point at Redis.")
     if STORAGE_BACKEND != "s3" or not env.str("S3_ENDPOINT_URL", default=""):
         raise ImproperlyConfigured("CI=true: STORAGE_BACKEND=s3 with S3_ENDPOINT_URL is required.")
+
+# The report tests start a real Celery worker process, which must reach the test database: on SQLite
+# that database is therefore a file, not in-memory, named per test process so parallel runs never share it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}

@@ -1,0 +1,242 @@
+"""What a compliance pack contains, read from the database in a fixed handful of queries.
+
+The renderer (reports/rendering/compliance.py) draws these dataclasses; thumbnail bytes are filled in
+by the service from storage (they are never resized here: the evidence engineer's confirmation step
+stores a thumbnail next to every verified photo).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from consistency.models import (
+    CheckResult,
+    CorrectiveAction,
+    DailyCheck,
+    Evidence,
+    StandardVersion,
+    TouchPoint,
+)
+from consistency.models.standard import Criterion, VersionStatus
+from sites.models import Site
+
+
+@dataclass
+class PackCriterion:
+    key: str
+    prompt: str
+    kind: str
+    rule: str            # the target, in words
+    weight: float
+    critical: bool
+    photos_required: int
+
+
+@dataclass
+class PackTouchPoint:
+    key: str
+    name: str
+    why: str
+    criteria: list[PackCriterion]
+
+
+@dataclass
+class PackVersion:
+    number: int
+    status: str
+    effective_from: dt.date | None
+    touch_points: list[PackTouchPoint]
+
+
+@dataclass
+class PackResult:
+    criterion: str
+    value: str
+    passed: bool
+    met: bool
+    deviation: float
+    note: str
+
+
+@dataclass
+class PackCheck:
+    id: int
+    date: dt.date
+    version: int
+    submitted_by: str
+    performed_at: dt.datetime
+    received_at: dt.datetime
+    late: bool
+    is_current: bool
+    score: float
+    superseded_at: dt.datetime | None
+    amends: int | None            # the check this one replaced
+    amended_by: int | None        # the check that replaced this one
+    amendment_reason: str
+    results: list[PackResult]
+
+
+@dataclass
+class PackAction:
+    status: str
+    opened_at: dt.datetime
+    due_on: dt.date
+    resolved_at: dt.datetime | None
+    resolved_by: str
+    note: str
+
+
+@dataclass
+class PackFailure:
+    date: dt.date
+    check_id: int
+    criterion: str
+    prompt: str
+    value: str
+    deviation: float
+    critical: bool
+    note: str
+    action: PackAction | None
+
+
+@dataclass
+class PackEvidence:
+    id: str
+    date: dt.date | None
+    criterion: str
+    status: str
+    captured_at: dt.datetime | None
+    uploaded_at: dt.datetime
+    sha256: str
+    size: int | None
+    width: int | None
+    height: int | None
+    reused_from: str | None       # "<site> <date>" of the earlier photo with the same bytes or look
+    stale: bool
+    for_action: bool
+    thumbnail_key: str
+    thumbnail: bytes | None = None
+
+
+@dataclass
+class CompliancePack:
+    site_code: str
+    site_name: str
+    region: str
+    timezone: str
+    date_from: dt.date
+    date_to: dt.date
+    versions: list[PackVersion]
+    checks: list[PackCheck]
+    expected_days: int
+    missed_days: list[dt.date]
+    failures: list[PackFailure]
+    evidence: list[PackEvidence] = field(default_factory=list)
+
+
+KIND_SHORT = {"boolean": "yes/no", "score": "score 1-5", "number": "number"}
+
+
+def value_text(kind: str, value: float, unit: str) -> str:
+    if kind == "boolean":
+        return "yes" if value >= 1 else "no"
+    if kind == "score":
+        return f"{value:g} / 5"
+    return f"{value:g} {unit}".strip()
+
+
+def rule_text(c: Criterion) -> str:
+    if c.kind == "boolean":
+        return "yes"
+    if c.kind == "score":
+        return f"score at least {c.target:g} of 5"
+    word = "at most" if c.comparison == "lte" else "at least"
+    band = f" (tolerance {c.tolerance:g})" if c.tolerance else ""
+    return f"{word} {c.target:g} {c.unit}".rstrip() + band
+
+
+def _versions(date_from: dt.date, date_to: dt.date, used_ids: set[int]) -> list[PackVersion]:
+    """Every released version in force at some point of the period, plus any version a check used."""
+    released = StandardVersion.objects.exclude(status=VersionStatus.DRAFT)
+    start = released.filter(effective_from__lte=date_from).order_by("-effective_from", "-published_at").first()
+    ids = set(used_ids) | set(released.filter(effective_from__gt=date_from, effective_from__lte=date_to)
+                             .values_list("id", flat=True))
+    if start is not None:
+        ids.add(start.id)
+    versions = StandardVersion.objects.filter(id__in=ids).order_by("number").prefetch_related(
+        Prefetch("touch_points", queryset=TouchPoint.objects.order_by("order", "key").prefetch_related(
+            Prefetch("criteria", queryset=Criterion.objects.order_by("order", "key")))))
+    return [PackVersion(v.number, v.status, v.effective_from, [
+        PackTouchPoint(tp.key, tp.name, tp.why, [
+            PackCriterion(c.key, c.prompt, KIND_SHORT.get(c.kind, c.kind), rule_text(c), c.weight, c.critical,
+                          c.photos_required) for c in tp.criteria.all()])
+        for tp in v.touch_points.all()]) for v in versions]
+
+
+def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) -> CompliancePack:
+    """The pack's content for a site and period. The caller has checked the user may read the site."""
+    checks_qs = (DailyCheck.objects.filter(site=site, date__gte=date_from, date__lte=date_to)
+                 .select_related("version", "submitted_by", "amended_by")
+                 .prefetch_related(Prefetch("results", queryset=CheckResult.objects.select_related("criterion")
+                                            .order_by("criterion__touch_point__order", "criterion__order",
+                                                      "criterion__key")))
+                 .order_by("date", "received_at", "id"))
+    tz = site.tz
+    local = lambda value: value.astimezone(tz) if value else None  # noqa: E731 - every time in the site's zone
+    checks: list[PackCheck] = []
+    failures: list[PackFailure] = []
+    actions = {(a.daily_check_id, a.criterion_id): a for a in
+               CorrectiveAction.objects.filter(site=site, daily_check__date__gte=date_from,
+                                               daily_check__date__lte=date_to).select_related("resolved_by")}
+    used_versions: set[int] = set()
+    for check in checks_qs:
+        used_versions.add(check.version_id)
+        results = []
+        for r in check.results.all():
+            c = r.criterion
+            text = value_text(c.kind, r.value, c.unit)
+            results.append(PackResult(c.key, text, r.passed, r.met, r.deviation, r.note))
+            if check.is_current and not r.passed:
+                a = actions.get((check.id, c.id))
+                failures.append(PackFailure(
+                    check.date, check.id, c.key, c.prompt, text, r.deviation, c.critical, r.note,
+                    PackAction(a.status, local(a.opened_at), a.due_on, local(a.resolved_at),
+                               a.resolved_by.get_username() if a.resolved_by else "", a.resolution_note)
+                    if a else None))
+        amended_by = getattr(check, "amended_by", None)
+        checks.append(PackCheck(
+            check.id, check.date, check.version.number, check.submitted_by.get_username(), local(check.performed_at),
+            local(check.received_at), check.late, check.is_current, check.score, local(check.superseded_at),
+            check.amends_id,
+            amended_by.id if amended_by else None, check.amendment_reason, results))
+
+    today = timezone.now().astimezone(site.tz).date()
+    first, last = max(date_from, site.opened_on), min(date_to, today)
+    current_days = {c.date for c in checks if c.is_current}
+    expected = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)] if first <= last else []
+    missed = [d for d in expected if d not in current_days]
+
+    in_period = Q(daily_check__date__gte=date_from, daily_check__date__lte=date_to)
+    action_in_period = Q(action__daily_check__date__gte=date_from, action__daily_check__date__lte=date_to)
+    evidence = []
+    for e in (Evidence.objects.filter(site=site).filter(in_period | action_in_period)
+              .select_related("criterion", "daily_check", "action__daily_check", "reused_from__site",
+                              "reused_from__daily_check")
+              .order_by("created_at", "id")):
+        owner = e.daily_check or (e.action.daily_check if e.action else None)
+        reused = None
+        if e.reused_from is not None:
+            earlier = e.reused_from
+            reused = f"{earlier.site.code} {earlier.daily_check.date if earlier.daily_check else ''}".strip()
+        evidence.append(PackEvidence(
+            str(e.public_id), owner.date if owner else None, e.criterion.key, e.status, local(e.captured_at),
+            local(e.created_at), e.sha256 or e.declared_sha256, e.size, e.width, e.height, reused, e.stale_capture,
+            e.action_id is not None and e.daily_check_id is None, e.thumbnail_key))
+
+    return CompliancePack(site.code, site.name, site.region.name, site.timezone, date_from, date_to,
+                          _versions(date_from, date_to, used_versions), checks, len(expected), missed, failures,
+                          evidence)

@@ -1,0 +1,246 @@
+"""Rendering a report run: claim it, read, render, upload, record. Called by the Celery task.
+
+- A run is claimed with one conditional UPDATE (queued -> running, or a ``running`` claim older than the
+  hard time limit, whose worker must be dead), so two workers never render the same run.
+- Every later write (progress, done, failed) is conditional on still holding that claim.
+- Reading the data, rendering and uploading run outside any database transaction: no lock or
+  connection-held transaction lives as long as a render.
+- Transient storage errors give the claim back and ask the task to retry with backoff; anything else
+  fails the run with its error. ``attempts`` counts claims, so a run that keeps killing its worker ends
+  as failed once it reaches REPORT_MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import F, Q
+from django.utils import timezone
+
+from consistency.models import StandardVersion
+
+from . import conf
+from .models import ReportKind, ReportRun, RunStatus
+from .packs import compliance_pack_data
+from .selectors import run_scope_label, run_sites
+
+log = logging.getLogger(__name__)
+
+MAX_THUMBNAIL_BYTES = 2 * 1024 * 1024
+_TRANSIENT_CODES = {"500", "502", "503", "504", "SlowDown", "RequestTimeout", "InternalError",
+                    "ServiceUnavailable", "RequestTimeTooSkewed"}
+
+
+class TransientStorageError(Exception):
+    """Storage did not answer properly; the same attempt may well work a little later."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    run_id: int
+    worker: str
+    at: dt.datetime
+
+    def mine(self):
+        return ReportRun.objects.filter(pk=self.run_id, status=RunStatus.RUNNING, claimed_by=self.worker,
+                                        claimed_at=self.at)
+
+
+def backoff_seconds(retries: int) -> float:
+    """Exponential backoff with jitter: ~5 s, 10 s, 20 s ... capped at 5 minutes."""
+    return min(300.0, 5.0 * 2 ** retries) * random.uniform(0.8, 1.2)
+
+
+def _claimable(now: dt.datetime) -> Q:
+    stale = now - dt.timedelta(seconds=conf.STALE_AFTER)
+    return Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, claimed_at__lt=stale)
+
+
+def claim(*, run_id: int, worker: str) -> Claim | None:
+    now = timezone.now()
+    claimed = (ReportRun.objects.filter(_claimable(now), pk=run_id, attempts__lt=conf.MAX_ATTEMPTS)
+               .update(status=RunStatus.RUNNING, claimed_by=worker[:200], claimed_at=now,
+                       attempts=F("attempts") + 1, started_at=now, progress=0))
+    if claimed:
+        return Claim(run_id, worker[:200], now)
+    # Claimable but out of attempts: a poison run (it kept killing or timing out its worker). End it.
+    poisoned = ReportRun.objects.filter(_claimable(now), pk=run_id, attempts__gte=conf.MAX_ATTEMPTS).first()
+    if poisoned is not None:
+        last = poisoned.error or "the worker rendering it stopped without finishing (killed, out of memory " \
+                                 "or over the time limit)"
+        ReportRun.objects.filter(_claimable(now), pk=run_id).update(
+            status=RunStatus.FAILED, finished_at=now, error=f"Gave up after {poisoned.attempts} attempts: {last}"[:5000])
+        log.error("report run %s failed: out of attempts", run_id)
+    return None
+
+
+def run_report(*, run_id: int, worker: str) -> str:
+    """Render the run if it can be claimed. Returns "done", "failed" or "skipped"; raises
+    TransientStorageError when the task should retry."""
+    held = claim(run_id=run_id, worker=worker)
+    if held is None:
+        return "skipped"
+    run = ReportRun.objects.select_related("region").get(pk=run_id)
+    progress = _progress_writer(held)
+    key = ""
+    try:
+        progress(2)
+        pdf = _render(run, progress)
+        progress(99)
+        key = _upload(run, pdf)
+    except TransientStorageError as exc:
+        _delete_quietly(key)
+        error = f"storage unavailable: {exc}"
+        if run.attempts >= conf.MAX_ATTEMPTS:  # ``run`` was read after the claim counted this attempt
+            _fail(held, f"Gave up after {run.attempts} attempts: {error}")
+            return "failed"
+        # Give the claim back so the retry (with backoff) can take it.
+        held.mine().update(status=RunStatus.QUEUED, claimed_by="", claimed_at=None, error=error[:5000])
+        raise
+    except SoftTimeLimitExceeded:
+        _fail(held, f"Rendering took longer than the {conf.SOFT_TIME_LIMIT} s limit.")
+        return "failed"
+    except Exception as exc:  # noqa: BLE001 - any other error is this run's, not the worker's
+        log.exception("report run %s failed", run_id)
+        _fail(held, f"{type(exc).__name__}: {exc}")
+        return "failed"
+    finished = held.mine().update(status=RunStatus.DONE, progress=100, finished_at=timezone.now(), error="",
+                                  pdf_key=key, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf))
+    if not finished:
+        # We were too slow and our claim was taken over: the other worker's PDF is the one on record.
+        _delete_quietly(key)
+        return "skipped"
+    return "done"
+
+
+def _progress_writer(held: Claim):
+    def write(value: int) -> None:
+        held.mine().filter(progress__lt=value).update(progress=min(int(value), 99))
+    return write
+
+
+def _fail(held: Claim, error: str) -> None:
+    held.mine().update(status=RunStatus.FAILED, finished_at=timezone.now(), error=error[:5000])
+
+
+def _render(run: ReportRun, progress) -> bytes:
+    from .rendering import render_compliance_pack, render_variance
+    from .rendering.common import DocumentMeta
+
+    meta = DocumentMeta(title="variance report" if run.kind == ReportKind.VARIANCE else "compliance pack",
+                        scope=run_scope_label(run), date_from=run.period_from, date_to=run.period_to,
+                        run_id=str(run.public_id), generated_at=timezone.now())
+    if run.kind == ReportKind.VARIANCE:
+        from consistency.selectors.variance import variance_report  # the engine; imported when needed
+
+        report = variance_report(date_from=run.period_from, date_to=run.period_to, sites=run_sites(run))
+        meta.versions = _version_labels(report.versions)
+        progress(10)
+        _test_pause()
+        return render_variance(report, meta=meta, progress=lambda p: progress(10 + p * 88 // 100))
+    site = run_sites(run).get()
+    pack = compliance_pack_data(site=site, date_from=run.period_from, date_to=run.period_to)
+    meta.versions = [f"v{v.number}" for v in pack.versions]
+    progress(5)
+    _fetch_thumbnails(pack.evidence)
+    progress(15)
+    _test_pause()
+    return render_compliance_pack(pack, meta=meta, progress=lambda p: progress(15 + p * 83 // 100))
+
+
+def _test_pause() -> None:
+    if conf.TEST_RENDER_PAUSE:
+        time.sleep(conf.TEST_RENDER_PAUSE)
+
+
+def _version_labels(numbers: list[int]) -> list[str]:
+    found = dict(StandardVersion.objects.filter(number__in=numbers).values_list("number", "effective_from"))
+    return [f"v{n} (from {found[n]})" if found.get(n) else f"v{n}" for n in numbers]
+
+
+def _fetch_thumbnails(evidence) -> None:
+    """Read the thumbnails made at confirmation, in parallel (S3 round trips dominate otherwise).
+    A missing thumbnail leaves the evidence listed without an image."""
+    wanted = [e for e in evidence if e.thumbnail_key and e.status == "verified"]
+    if not wanted:
+        return
+
+    def fetch(e):
+        try:
+            with default_storage.open(e.thumbnail_key, "rb") as fh:
+                body = fh.read(MAX_THUMBNAIL_BYTES + 1)
+        except (FileNotFoundError, OSError) as exc:
+            if _transient(exc):
+                raise TransientStorageError(str(exc)) from exc
+            return
+        except ClientError as exc:
+            if _transient(exc):
+                raise TransientStorageError(str(exc)) from exc
+            return
+        if len(body) <= MAX_THUMBNAIL_BYTES:
+            e.thumbnail = body
+
+    with ThreadPoolExecutor(max_workers=max(1, min(conf.THUMBNAIL_FETCH_THREADS, len(wanted)))) as pool:
+        for _ in pool.map(fetch, wanted):
+            pass
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+        return True
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        return str(error.get("Code", "")) in _TRANSIENT_CODES or status.startswith("5")
+    return False
+
+
+def _upload(run: ReportRun, pdf: bytes) -> str:
+    # One key per attempt: a retry never overwrites (or races) what an earlier attempt may have left.
+    key = f"reports/{run.kind}/{run.public_id}/attempt-{run.attempts}.pdf"
+    try:
+        _delete_quietly(key)
+        saved = default_storage.save(key, ContentFile(pdf, name=key))
+    except Exception as exc:
+        if _transient(exc):
+            raise TransientStorageError(str(exc)) from exc
+        raise
+    return saved
+
+
+def _delete_quietly(key: str) -> None:
+    if not key:
+        return
+    try:
+        default_storage.delete(key)
+    except Exception:  # noqa: BLE001 - best effort clean-up
+        log.warning("could not delete %s", key, exc_info=True)
+
+
+def requeue_lost(*, now: dt.datetime | None = None) -> list[int]:
+    """Hand runs whose message was lost back to the workers: queued runs nobody has claimed for a while
+    (the broker was down, or the filesystem broker lost a message with its worker) and running claims
+    gone stale. The claim keeps a run from being rendered twice however often it is handed out."""
+    from .services import enqueue
+
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=conf.STALE_AFTER)
+    # A queued run given back for a retry has a recent started_at: its retry is already scheduled.
+    ids = list(ReportRun.objects.filter(
+        Q(status=RunStatus.QUEUED, started_at__isnull=True, created_at__lt=stale)
+        | Q(status=RunStatus.QUEUED, started_at__lt=stale)
+        | Q(status=RunStatus.RUNNING, claimed_at__lt=stale)).order_by("id").values_list("id", flat=True)[:1000])
+    for run_id in ids:
+        enqueue(run_id)
+    return ids

@@ -1,0 +1,55 @@
+"""Which report runs a user may see, and the sites a run covers.
+
+A run is visible to head office always; to anyone else only when every site it covers is one they may
+read (sites.access decides), so a manager never sees a run that includes a site next door.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from backend.errors import NotFound
+from sites import access
+from sites.models import Site
+
+from .models import ReportRun
+
+
+def run_list(*, user) -> QuerySet[ReportRun]:
+    qs = ReportRun.objects.select_related("region", "requested_by").prefetch_related("sites")
+    if access.is_head_office(user):
+        return qs
+    readable = access.readable_sites(user).values("id")
+    through = ReportRun.sites.through
+    has_sites = Exists(through.objects.filter(reportrun_id=OuterRef("pk")))
+    foreign_site = Exists(through.objects.filter(reportrun_id=OuterRef("pk")).exclude(site_id__in=readable))
+    foreign_region_site = Exists(Site.objects.filter(region_id=OuterRef("region_id")).exclude(id__in=readable))
+    # Whole-network runs (no region, no sites) stay head office's.
+    return qs.filter((has_sites & ~foreign_site) | (Q(region__isnull=False) & ~foreign_region_site))
+
+
+def run_get(*, user, public_id) -> ReportRun:
+    run = run_list(user=user).filter(public_id=public_id).first()
+    if run is None:
+        raise NotFound("No such report among those you can see.", field="id")
+    return run
+
+
+def run_sites(run: ReportRun) -> QuerySet[Site]:
+    """The sites a run covers: its region's, its listed sites, or the whole network."""
+    if run.region_id:
+        return Site.objects.filter(region_id=run.region_id).select_related("region").order_by("code")
+    if run.sites.exists():
+        return Site.objects.filter(id__in=run.sites.values("id")).select_related("region").order_by("code")
+    return Site.objects.select_related("region").order_by("code")
+
+
+def run_scope_label(run: ReportRun) -> str:
+    if run.region_id:
+        return f"Region {run.region.name}"
+    codes = sorted(s.code for s in run.sites.all())
+    if not codes:
+        return "Whole network"
+    if len(codes) == 1:
+        return f"Site {codes[0]}"
+    return ", ".join(codes) if len(codes) <= 5 else f"{len(codes)} sites"

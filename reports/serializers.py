@@ -1,0 +1,67 @@
+from rest_framework import serializers
+
+from .models import ReportKind, ReportRun
+
+
+class ReportOrderSerializer(serializers.Serializer):
+    """``{"kind", "from", "to", "region" | "sites"}``; meaning is checked by services.report_order."""
+
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    region = serializers.SlugField(required=False, max_length=32)
+    sites = serializers.ListField(child=serializers.CharField(max_length=32), required=False, allow_empty=False,
+                                  max_length=5000)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "from" is a Python keyword, so these two are added by name.
+        fields["from"] = serializers.DateField(help_text="First day of the period (sites' local dates).")
+        fields["to"] = serializers.DateField(help_text="Last day of the period, inclusive.")
+        return fields
+
+
+class ReportRunSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    sites = serializers.SerializerMethodField()
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportRun
+        fields = ["id", "kind", "status", "progress", "error", "attempts", "region", "sites", "requested_by",
+                  "created_at", "started_at", "finished_at", "pdf_sha256", "pdf_size", "links"]
+        read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(source="period_from", read_only=True)
+        fields["to"] = serializers.DateField(source="period_to", read_only=True)
+        return fields
+
+    def get_sites(self, run) -> list[str]:
+        return sorted(s.code for s in run.sites.all())
+
+    def get_links(self, run) -> dict:
+        base = f"/api/v1/reports/{run.public_id}/"
+        return {"self": base, "download": f"{base}download/" if run.status == "done" else None}
+
+
+class DownloadSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Short-lived link to the PDF.")
+    expires_in = serializers.IntegerField(help_text="Seconds the link stays valid.")
+    expires_at = serializers.DateTimeField()
+    filename = serializers.CharField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField(allow_null=True)
+
+
+class VerifyUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The PDF to check.")
+
+
+class VerifyResultSerializer(serializers.Serializer):
+    verified = serializers.BooleanField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    message = serializers.CharField()
+    report = serializers.DictField(allow_null=True)

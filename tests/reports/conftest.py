@@ -1,0 +1,203 @@
+"""Report fixtures: a real Celery worker process on the test run's broker and database, a unique queue
+per test session, and a small site history (checks, an amendment, failures, actions, photos)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.utils import timezone
+
+from backend.celery import app as celery_app
+from consistency.models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence
+from consistency.services.scoring import check_score, judge
+
+from .samples import jpeg
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def report_queue():
+    """A queue of our own, so parallel test runs on one broker never take each other's tasks."""
+    name = f"touchpoint-test-{uuid.uuid4().hex[:12]}"
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = name
+    yield name
+    celery_app.conf.task_default_queue = previous
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    if s["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Worker:
+    def __init__(self, proc: subprocess.Popen, log: Path):
+        self.proc, self.log = proc, log
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool child at once: nothing gets to clean up or ack."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def start_worker(transactional_db, report_queue, tmp_path):
+    """Start ``python -m celery -A backend worker --pool prefork -c 1`` on the test broker, the test
+    database (pytest-django's renamed one) and the test storage; wait until it is ready."""
+    started: list[Worker] = []
+
+    def start(name: str = "w1", **env) -> Worker:
+        log = tmp_path / f"worker-{name}.log"
+        full = {**os.environ, "DATABASE_URL": _database_url(),
+                "DJANGO_SETTINGS_MODULE": "tests.reports.worker_settings",
+                **{k: str(v) for k, v in env.items()}}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "backend", "worker", "--pool", "prefork", "-c", "1",
+             "-Q", report_queue, "-n", f"{name}-{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=full, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        worker = Worker(proc, log)
+        started.append(worker)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            text = log.read_text(errors="replace")
+            if " ready." in text:
+                return worker
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{text}")
+            time.sleep(0.2)
+        raise RuntimeError(f"worker not ready after 60 s:\n{log.read_text(errors='replace')}")
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, message: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s: {message}")
+
+
+# --- a small history for compliance packs ---------------------------------------------------------
+
+VALUES = {"phone_rings": 2, "phone_greeting": 1, "restroom_clean": 5, "delivery_on_time_pct": 99}
+
+
+def make_check(*, site, version, user, day: dt.date, values: dict | None = None, notes: dict | None = None,
+               late: bool = False, amends: DailyCheck | None = None, reason: str = "") -> DailyCheck:
+    """A daily check with judged results, written directly (the check service is another module's)."""
+    criteria = {c.key: c for c in Criterion.objects.filter(version=version).select_related("touch_point")}
+    values = {**VALUES, **(values or {})}
+    performed = dt.datetime.combine(day, dt.time(9, 0), tzinfo=site.tz)
+    received = performed + (dt.timedelta(days=1, hours=3) if late else dt.timedelta(minutes=2))
+    judged = []
+    for key, value in values.items():
+        c = criteria[key]
+        met, deviation = judge(c, float(value))
+        judged.append((c, float(value), met, met, deviation))
+    score = check_score([(c.weight, passed) for c, _, _, passed, _ in judged])
+    if amends is not None:
+        DailyCheck.objects.filter(pk=amends.pk).update(is_current=False, superseded_at=received)
+        CheckResult.objects.filter(daily_check=amends).update(is_current=False)
+    check = DailyCheck.objects.create(site=site, date=day, version=version, submitted_by=user, performed_at=performed,
+                                      received_at=received, client_id=uuid.uuid4(), late=late, amends=amends,
+                                      amendment_reason=reason, score=score)
+    CheckResult.objects.bulk_create([
+        CheckResult(daily_check=check, criterion=c, site=site, date=day, value=v, met=met, passed=ok, deviation=d,
+                    note=(notes or {}).get(c.key, "")) for c, v, met, ok, d in judged])
+    for c, _, _, ok, _ in judged:
+        if not ok and c.critical:
+            CorrectiveAction.objects.create(site=site, daily_check=check, criterion=c, opened_at=received,
+                                            due_on=day + dt.timedelta(days=3))
+    return check
+
+
+def make_photo(*, check: DailyCheck, key: str = "restroom_clean", seed: int = 1, thumbnail: bool = True,
+               reused_from: Evidence | None = None, stale: bool = False) -> Evidence:
+    criterion = Criterion.objects.get(version=check.version, key=key)
+    body = jpeg(seed=seed)
+    import hashlib
+
+    sha = hashlib.sha256(body + b"original").hexdigest()
+    thumb_key = ""
+    if thumbnail:
+        thumb_key = default_storage.save(f"test-thumbs/{uuid.uuid4().hex}.jpg", ContentFile(body))
+    return Evidence.objects.create(
+        daily_check=check, criterion=criterion, site=check.site, uploaded_by=check.submitted_by,
+        key=f"evidence/{uuid.uuid4().hex}.jpg", declared_content_type="image/jpeg", declared_size=len(body),
+        declared_sha256=sha, status=Evidence.Status.VERIFIED, size=len(body), sha256=sha, width=320, height=240,
+        captured_at=check.performed_at - dt.timedelta(minutes=1), thumbnail_key=thumb_key,
+        verified_at=timezone.now(), reused_from=reused_from, stale_capture=stale)
+
+
+@pytest.fixture
+def history(network, standard):
+    """Site A1 over 2026-03-01..2026-03-07: five ordinary days, a missed day (03-04), a late check,
+    an amendment (03-02: restroom 3 -> 5), a failed critical criterion with its corrective action
+    (03-05 greeting), notes, and three photos (one reused, one stale, one without a thumbnail)."""
+    a1, user = network.a1, network.manager_a
+    days = [dt.date(2026, 3, d) for d in (1, 2, 3, 5, 6, 7)]
+    checks = {}
+    for day in days:
+        values = {}
+        if day.day == 2:
+            values = {"restroom_clean": 3}
+        if day.day == 5:
+            values = {"phone_greeting": 0, "phone_rings": 6}
+        checks[day.day] = make_check(site=a1, version=standard, user=user, day=day, values=values,
+                                     notes={"phone_rings": "busy lunch"} if day.day == 5 else None,
+                                     late=day.day == 6)
+    amended = make_check(site=a1, version=standard, user=user, day=dt.date(2026, 3, 2),
+                         values={"restroom_clean": 5}, amends=checks[2], reason="cleaner finished late")
+    first = make_photo(check=checks[1], seed=1)
+    make_photo(check=checks[3], seed=2, reused_from=first)
+    make_photo(check=checks[5], seed=3, thumbnail=False, stale=True)
+    return {"site": a1, "checks": checks, "amended": amended, "from": dt.date(2026, 3, 1),
+            "to": dt.date(2026, 3, 7)}
+
+
+@pytest.fixture
+def storage_keys():
+    """Keys stored under a prefix, on whichever storage the run uses."""
+
+    def keys(prefix: str) -> list[str]:
+        if settings.STORAGE_BACKEND == "s3":
+            client = default_storage.connection.meta.client
+            found = client.list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Prefix=prefix)
+            return sorted(o["Key"] for o in found.get("Contents", []))
+        root = Path(settings.MEDIA_ROOT) / prefix
+        return sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*") if p.is_file()) \
+            if root.exists() else []
+
+    return keys
