@@ -1,0 +1,110 @@
+"""Closed-loop load generator: N client processes, each sending requests back to back over http.client.
+
+One process per client (not threads) so that the generator's own Python does not serialise on one GIL.
+Prints one JSON line: requests/s over the measured window, latency percentiles (ms), errors.
+
+    python loadgen.py --port 8123 --mode ping|submit --clients 16 --seconds 15 --warmup 3 --plan plan.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import multiprocessing as mp
+import random
+import time
+import uuid
+
+
+def check_body(site: str, values: dict, rng: random.Random) -> bytes:
+    # Mostly passing, sometimes not: roughly what a real morning looks like.
+    results = [{"criterion": key, "value": rng.choices(options, weights=(80, 15, 5))[0], "note": ""}
+               for key, options in values.items()]
+    return json.dumps({
+        "date": dt.datetime.now(dt.UTC).date().isoformat(),
+        "performed_at": dt.datetime.now(dt.UTC).isoformat(),
+        "client_id": str(uuid.uuid4()),
+        "results": results,
+    }).encode()
+
+
+def client(index: int, args, plan, start_at: float, measure_from: float, stop_at: float, out: mp.Queue):
+    rng = random.Random(index)
+    conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+    latencies: list[float] = []
+    errors: list[str] = []
+    sent = 0
+    sites = iter(plan["clients"][index % len(plan["clients"])]["sites"]) if plan else None
+    token = plan["clients"][index % len(plan["clients"])]["token"] if plan else None
+    while time.time() < start_at:
+        time.sleep(0.001)
+    while True:
+        now = time.time()
+        if now >= stop_at:
+            break
+        if args.mode == "ping":
+            method, path, body, headers, ok = "GET", "/bench/ping/", None, {}, 200
+        else:
+            site = next(sites)
+            method, path, ok = "POST", f"/api/v1/sites/{site}/checks/", 201
+            body = check_body(site, plan["values"], rng)
+            headers = {"Content-Type": "application/json", "Authorization": f"Token {token}",
+                       "Idempotency-Key": str(uuid.uuid4())}
+        t0 = time.perf_counter()
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            status = response.status
+            if response.will_close:
+                conn.close()
+        except Exception as exc:  # counted, never hidden
+            conn.close()
+            status, payload = None, repr(exc).encode()
+        elapsed = time.perf_counter() - t0
+        if now >= measure_from:
+            sent += 1
+            latencies.append(elapsed)
+            if status != ok:
+                errors.append(f"{status}: {payload[:200]!r}")
+    out.put((sent, latencies, errors))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--mode", choices=["ping", "submit"], required=True)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--plan")
+    args = parser.parse_args()
+    plan = json.load(open(args.plan)) if args.mode == "submit" else None
+    start_at = time.time() + 1.0
+    measure_from = start_at + args.warmup
+    stop_at = measure_from + args.seconds
+    out: mp.Queue = mp.Queue()
+    procs = [mp.Process(target=client, args=(i, args, plan, start_at, measure_from, stop_at, out))
+             for i in range(args.clients)]
+    for p in procs:
+        p.start()
+    parts = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    sent = sum(p[0] for p in parts)
+    latencies = sorted(x for p in parts for x in p[1])
+    errors = [e for p in parts for e in p[2]]
+
+    def pct(q: float) -> float:
+        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2) if latencies else 0.0
+
+    print(json.dumps({"mode": args.mode, "clients": args.clients, "seconds": args.seconds, "requests": sent,
+                      "rps": round(sent / args.seconds, 1), "p50_ms": pct(0.50), "p90_ms": pct(0.90),
+                      "p99_ms": pct(0.99), "max_ms": pct(1.0), "errors": len(errors),
+                      "error_sample": errors[:3]}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The submission benchmark, one command:   bench/submit/run.sh
+#
+# A fresh PostgreSQL database (127.0.0.1:5432, user postgres), gunicorn sync workers serving the real
+# application with production settings, and a closed-loop load generator of 16 client processes.
+# Baseline: a minimal Django JSON view (bench_urls.ping) under the same server, measured in the same run
+# before and after the submissions. Prints the figures and writes them to $OUT (default last-run.json).
+#
+# Knobs: WORKERS (gunicorn workers, default 2 x CPUs), CLIENTS (16), SECONDS (15), WARMUP (3).
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$(pwd)
+ROOT=$(cd ../.. && pwd)
+PY=${PYTHON:-$ROOT/.venv/bin/python}
+GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
+WORKERS=${WORKERS:-$(( $(nproc) * 2 ))}
+CLIENTS=${CLIENTS:-16}
+SECONDS_=${SECONDS:-15}
+WARMUP=${WARMUP:-3}
+OUT=${OUT:-$HERE/last-run.json}
+PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
+DB=touchpoint_bench_submit
+
+export DJANGO_SETTINGS_MODULE=bench_settings
+export PYTHONPATH="$ROOT:$HERE"
+export DATABASE_URL="$PGURL/$DB"
+export SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(64))')
+export SECURE_SSL_REDIRECT=false STORAGE_BACKEND=local
+export TOUCHPOINT_VAR_DIR=$(mktemp -d -t touchpoint-bench-XXXXXX)
+
+$PY - <<PY
+import psycopg
+with psycopg.connect("$PGURL/postgres", autocommit=True) as c:
+    c.execute("DROP DATABASE IF EXISTS $DB WITH (FORCE)")
+    c.execute("CREATE DATABASE $DB")
+PY
+$PY seed.py "$TOUCHPOINT_VAR_DIR/plan.json"
+
+PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+$GUNICORN backend.wsgi:application --workers "$WORKERS" --worker-class sync --bind "127.0.0.1:$PORT" \
+  --pythonpath "$ROOT,$HERE" --log-level warning --error-logfile "$TOUCHPOINT_VAR_DIR/gunicorn.log" &
+GPID=$!
+trap 'kill $GPID 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if $PY -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/bench/ping/')" 2>/dev/null; then break; fi
+  sleep 0.2
+done
+
+run() { $PY loadgen.py --port "$PORT" --clients "$CLIENTS" --seconds "$SECONDS_" --warmup "$WARMUP" "$@"; }
+echo "gunicorn: $WORKERS sync workers on $(nproc) CPUs; $CLIENTS clients; ${SECONDS_}s measured after ${WARMUP}s warm-up"
+BASE1=$(run --mode ping);                                   echo "baseline  $BASE1"
+SUBMIT=$(run --mode submit --plan "$TOUCHPOINT_VAR_DIR/plan.json"); echo "submit    $SUBMIT"
+BASE2=$(run --mode ping);                                   echo "baseline  $BASE2"
+
+$PY - "$OUT" "$BASE1" "$SUBMIT" "$BASE2" "$WORKERS" <<'PY'
+import json, os, sys
+out, b1, s, b2, workers = sys.argv[1], *map(json.loads, sys.argv[2:5]), int(sys.argv[5])
+baseline = (b1["rps"] + b2["rps"]) / 2
+ratio = s["rps"] / baseline if baseline else 0.0
+summary = {"workers": workers, "cpus": os.cpu_count(), "baseline_rps": round(baseline, 1),
+           "submit_rps": s["rps"], "ratio": round(ratio, 3), "submit_p50_ms": s["p50_ms"],
+           "submit_p99_ms": s["p99_ms"], "submit_errors": s["errors"],
+           "baseline_p99_ms": max(b1["p99_ms"], b2["p99_ms"]),
+           "targets": {"ratio>=0.15": ratio >= 0.15, "p99<50ms": s["p99_ms"] < 50, "zero errors": s["errors"] == 0},
+           "runs": {"baseline_before": b1, "submit": s, "baseline_after": b2}}
+json.dump(summary, open(out, "w"), indent=2)
+print(f"ratio {ratio:.3f}x of the baseline; submit p99 {s['p99_ms']} ms; errors {s['errors']}  -> {out}")
+PY
