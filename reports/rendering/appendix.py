@@ -51,20 +51,19 @@ JUDGING = [
 ]
 
 
+ENGINE_MODULES = ("consistency.selectors.variance.engine", "consistency.selectors.variance.stats")
+
+
 def engine_documentation() -> str:
-    """The variance engine's own docstrings (module and ``variance_report``), if the engine is installed."""
-    try:
-        module = importlib.import_module("consistency.selectors.variance")
-    except ImportError:  # pragma: no cover - the engine ships with the app
-        return ""
-    parts = [inspect.getdoc(module) or ""]
-    func = getattr(module, "variance_report", None)
-    if func is not None:
-        parts.append(inspect.getdoc(func) or "")
-    for name in ("consistency", "index", "spread", "wilson"):
-        sub = getattr(module, name, None)
-        if inspect.ismodule(sub):
-            parts.append(inspect.getdoc(sub) or "")
+    """The variance engine's own documentation: how expected observations, segments, intervals, spread,
+    the consistency index and flags are computed (its engine and stats modules)."""
+    parts = []
+    for name in ENGINE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        parts.append(inspect.getdoc(module) or "")
     return "\n\n".join(p for p in parts if p.strip())
 
 

@@ -1,0 +1,119 @@
+"""Claims, attempts, retries and the requeue sweep (reports/runner.py), without a worker process."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from botocore.exceptions import EndpointConnectionError
+from django.utils import timezone
+
+from reports import conf, runner
+from reports.models import ReportRun
+from reports.services import report_order
+
+
+@pytest.fixture
+def queued(network, standard):
+    return report_order(user=network.head_office, kind="compliance_pack", date_from=dt.date(2026, 3, 1),
+                        date_to=dt.date(2026, 3, 7), sites=["A1"])
+
+
+def test_only_one_worker_claims_a_run(queued):
+    first = runner.claim(run_id=queued.id, worker="w1")
+    second = runner.claim(run_id=queued.id, worker="w2")
+    assert first is not None and second is None
+    run = ReportRun.objects.get(pk=queued.id)
+    assert (run.status, run.claimed_by, run.attempts) == ("running", "w1", 1)
+
+
+def test_a_stale_claim_is_taken_over_and_the_old_holder_cannot_finish(queued):
+    old = runner.claim(run_id=queued.id, worker="w1")
+    ReportRun.objects.filter(pk=queued.id).update(
+        claimed_at=timezone.now() - dt.timedelta(seconds=conf.STALE_AFTER + 1))
+    assert runner.claim(run_id=queued.id, worker="w2") is not None
+    # The first worker's writes are conditional on its claim: they no longer land.
+    assert old.mine().update(status="done") == 0
+    run = ReportRun.objects.get(pk=queued.id)
+    assert (run.status, run.claimed_by, run.attempts) == ("running", "w2", 2)
+
+
+def test_a_fresh_running_claim_is_not_taken_over(queued):
+    runner.claim(run_id=queued.id, worker="w1")
+    assert runner.run_report(run_id=queued.id, worker="w2") == "skipped"
+
+
+def test_a_poison_run_ends_as_failed_after_the_attempt_cap(queued):
+    stale = timezone.now() - dt.timedelta(seconds=conf.STALE_AFTER + 1)
+    ReportRun.objects.filter(pk=queued.id).update(status="running", attempts=conf.MAX_ATTEMPTS, claimed_at=stale,
+                                                  claimed_by="dead")
+    assert runner.run_report(run_id=queued.id, worker="w9") == "skipped"
+    run = ReportRun.objects.get(pk=queued.id)
+    assert run.status == "failed" and run.attempts == conf.MAX_ATTEMPTS
+    assert run.error.startswith(f"Gave up after {conf.MAX_ATTEMPTS} attempts")
+
+
+def test_an_error_in_rendering_fails_the_run_with_its_error(queued, monkeypatch):
+    def boom(run, progress):
+        raise ValueError("no such thing")
+
+    monkeypatch.setattr(runner, "_render", boom)
+    assert runner.run_report(run_id=queued.id, worker="w1") == "failed"
+    run = ReportRun.objects.get(pk=queued.id)
+    assert run.status == "failed" and run.error == "ValueError: no such thing" and run.finished_at
+
+
+def test_transient_storage_errors_give_the_claim_back_then_fail_at_the_cap(queued, monkeypatch):
+    monkeypatch.setattr(runner, "_render", lambda run, progress: b"%PDF-1.4 test")
+
+    def unavailable(run, pdf):
+        try:
+            raise EndpointConnectionError(endpoint_url="http://s3.invalid")
+        except Exception as exc:
+            if runner._transient(exc):
+                raise runner.TransientStorageError(str(exc)) from exc
+            raise
+
+    monkeypatch.setattr(runner, "_upload", unavailable)
+    for attempt in range(1, conf.MAX_ATTEMPTS):
+        with pytest.raises(runner.TransientStorageError):
+            runner.run_report(run_id=queued.id, worker=f"w{attempt}")
+        run = ReportRun.objects.get(pk=queued.id)
+        assert (run.status, run.attempts, run.claimed_by) == ("queued", attempt, "")
+        assert "storage unavailable" in run.error
+    assert runner.run_report(run_id=queued.id, worker="last") == "failed"
+    run = ReportRun.objects.get(pk=queued.id)
+    assert run.status == "failed" and run.attempts == conf.MAX_ATTEMPTS
+    assert run.error.startswith(f"Gave up after {conf.MAX_ATTEMPTS} attempts: storage unavailable")
+
+
+def test_backoff_grows_and_is_capped():
+    assert 4 <= runner.backoff_seconds(0) <= 6
+    assert 16 <= runner.backoff_seconds(2) <= 24
+    assert runner.backoff_seconds(20) <= 360
+
+
+def test_the_sweep_hands_out_lost_and_stale_runs_only(queued, network, monkeypatch):
+    sent = []
+    monkeypatch.setattr("reports.services.enqueue", sent.append)
+    fresh = report_order(user=network.head_office, kind="variance", date_from=dt.date(2026, 3, 1),
+                         date_to=dt.date(2026, 3, 7))
+    long_ago = timezone.now() - dt.timedelta(seconds=conf.STALE_AFTER + 5)
+    ReportRun.objects.filter(pk=queued.pk).update(created_at=long_ago)
+    done = report_order(user=network.head_office, kind="variance", date_from=dt.date(2026, 3, 1),
+                        date_to=dt.date(2026, 3, 7))
+    ReportRun.objects.filter(pk=done.pk).update(status="done", created_at=long_ago)
+    assert runner.requeue_lost() == [queued.id]
+    assert sent == [queued.id]
+    assert fresh.id not in sent
+
+
+def test_progress_only_moves_forward_and_only_for_the_holder(queued):
+    held = runner.claim(run_id=queued.id, worker="w1")
+    write = runner._progress_writer(held)
+    write(40)
+    write(20)
+    assert ReportRun.objects.get(pk=queued.id).progress == 40
+    other = runner.Claim(queued.id, "w2", held.at)
+    runner._progress_writer(other)(90)
+    assert ReportRun.objects.get(pk=queued.id).progress == 40
