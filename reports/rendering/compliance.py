@@ -35,8 +35,11 @@ def render_compliance_pack(pack: CompliancePack, *, meta: DocumentMeta, progress
     story += _manifest(pack, meta)
     expected_pages = 4 + len(pack.checks) // 2 + len(pack.evidence) // 12 + len(pack.failures) // 30
     step = Stepper(progress, 0, 99, expected_pages) if progress else None
-    return build(story, meta, subject="Touchpoint compliance pack",
-                 on_page=(lambda page: step(min(page, expected_pages))) if step else None)
+    pdf = build(story, meta, subject="Touchpoint compliance pack",
+                on_page=(lambda page: step(min(page, expected_pages))) if step else None)
+    if progress is not None:
+        progress(99)  # the page estimate may have been generous
+    return pdf
 
 
 def _p(text: str, style: str = "cell") -> Paragraph:

@@ -54,8 +54,11 @@ def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Pro
         step(index + 1)
     story += variance_appendix()
     expected_pages = 6 + len(sites) + 3 * (len(sites) // 40 + 1) + len(touch_points) // 3
-    return build(story, meta, subject="Touchpoint variance report",
-                 on_page=_page_progress(progress, 25, 99, expected_pages))
+    pdf = build(story, meta, subject="Touchpoint variance report",
+                on_page=_page_progress(progress, 25, 99, expected_pages))
+    if progress is not None:
+        progress(99)  # the page estimate may have been generous
+    return pdf
 
 
 def _page_progress(progress: Progress | None, start: int, end: int, expected: int):

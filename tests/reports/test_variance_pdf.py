@@ -1,0 +1,98 @@
+"""The variance report PDF, rendered from hand-made engine answers and read back with pdfplumber."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pdfplumber
+import pytest
+
+from reports.rendering import render_variance
+from reports.rendering.common import DocumentMeta
+
+from .samples import variance_sample
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    report = variance_sample(70)
+    meta = DocumentMeta("variance report", "Whole network", report.date_from, report.date_to, run_id="run-123",
+                        generated_at=dt.datetime(2026, 11, 2, 5, 0, tzinfo=dt.UTC), versions=["v1 (from 2026-01-01)"])
+    progress: list[int] = []
+    pdf = render_variance(report, meta=meta, progress=progress.append)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        pages = [page.extract_text() or "" for page in doc.pages]
+    return report, pdf, pages, progress
+
+
+def _page(pages, marker):
+    return next(i for i, text in enumerate(pages) if marker in text)
+
+
+def test_cover_and_summary_carry_the_scope_period_version_and_headline_numbers(rendered):
+    report, _, pages, _ = rendered
+    cover = pages[0]
+    assert "Variance report" in cover and "Whole network" in cover
+    assert "2026-10-01 to 2026-10-30" in cover and "v1 (from 2026-01-01)" in cover and "70" in cover
+    summary = pages[_page(pages, "Summary")]
+    assert f"{report.network_score * 100:.1f}%" in summary
+    assert "81.2 / 100" in summary  # consistency index 81.25
+    best = max(report.sites, key=lambda s: (s.score, s.code))
+    worst = min(report.sites, key=lambda s: (s.score, s.code))
+    assert best.code in summary and worst.code in summary
+    widest = max(report.touch_point_spread, key=lambda s: s.stddev)
+    assert f"{widest.name} {widest.network_rate * 100:.1f}% {widest.stddev * 100:.1f}%" in summary
+
+
+def test_heat_map_and_league_table_list_every_site_with_repeated_headers(rendered):
+    report, _, pages, _ = rendered
+    heat = [p for p in pages if "Site Score Phone Greeting" in p]
+    assert len(heat) >= 2  # broke across pages, header on each
+    league_pages = [p for p in pages if "# Site Name Region Score 95% interval" in p]
+    assert len(league_pages) >= 2
+    rows = [line for p in league_pages for line in p.splitlines() if re.match(r"^\d+ S\d{4} ", line)]
+    assert len(rows) == len(report.sites)
+    ranked = sorted(report.sites, key=lambda s: (-s.score, s.code))
+    assert rows[0].startswith(f"1 {ranked[0].code} ") and f"{ranked[0].score * 100:.1f}%" in rows[0]
+    assert rows[-1].startswith(f"{len(ranked)} {ranked[-1].code} ")
+    # A heat-map cell reads back as the touch point's rate.
+    site = report.sites[0]
+    phone = next(t for t in site.touch_points if t.key == "phone")
+    line = next(line for p in heat for line in p.splitlines() if line.startswith(f"{site.code} "))
+    assert line.split()[2] == f"{phone.pass_rate.rate * 100:.0f}%"
+
+
+def test_a_page_per_site_with_shortfalls_trend_and_missed_days(rendered):
+    report, _, pages, _ = rendered
+    for site in (report.sites[0], report.sites[-1]):
+        page = pages[_page(pages, f"{site.code} · {site.name}")]
+        assert f"{site.missed_days} missed day(s) of {site.expected_days} expected" in page
+        assert f"trend {site.trend * 100:+.1f} pts" in page
+        worst = min((c for c in site.criteria if c.pass_rate.rate < 1), key=lambda c: (c.pass_rate.rate, c.key))
+        assert f"{worst.key} {worst.touch_point} {worst.pass_rate.rate * 100:.1f}%" in page
+    assert sum(1 for p in pages if "Shortfalls (criteria below 100%" in p) == len(report.sites)
+
+
+def test_charts_and_appendix(rendered):
+    _, _, pages, _ = rendered
+    assert "Number of sites per pass-rate band (70 sites)" in "\n".join(pages)
+    appendix = "\n".join(pages[_page(pages, "Appendix: how every number is computed"):])
+    for term in ("Wilson", "Deviation = (target", "tolerance", "Consistency index", "missed"):
+        assert term.lower() in appendix.lower()
+
+
+def test_progress_rises_to_the_end_and_footer_names_the_run(rendered):
+    _, pdf, pages, progress = rendered
+    assert progress == sorted(progress) and progress[-1] >= 95
+    assert all("run run-123" in p for p in pages)
+    assert b"ASCII85Decode" not in pdf
+
+
+def test_a_small_network_gets_a_bar_per_site():
+    report = variance_sample(6)
+    meta = DocumentMeta("variance report", "Region A", report.date_from, report.date_to)
+    with pdfplumber.open(io.BytesIO(render_variance(report, meta=meta))) as doc:
+        text = "\n".join(p.extract_text() or "" for p in doc.pages)
+    assert "Pass rate per site (%)" in text
