@@ -28,16 +28,17 @@ SITE_FIELDS = ("checked_days", "late_checks")
 _TOTAL_ON = "CASE WHEN (date = %s OR (is_head AND date < %s)) THEN {field} ELSE 0 END"
 
 
-def _query(model, group: tuple[str, ...], fields: tuple[str, ...], *, sites: QuerySet[Site],
+def _query(model, group: tuple[str, ...], fields: list[tuple[str, ...]], *, sites: QuerySet[Site],
            segments: list[Segment]) -> list[tuple]:
-    # Written as SQL rather than built with the ORM: the ORM took longer to compile these 16-40 CASE
+    """One row per group: for each segment j, the change of each of ``fields[j]`` over the segment."""
+    # Written as SQL rather than built with the ORM: the ORM took longer to compile these CASE
     # expressions than the database took to run them.
     qn = connection.ops.quote_name
     day = connection.ops.adapt_datefield_value
     columns, params = [], []
-    for seg in segments:
+    for seg, seg_fields in zip(segments, fields, strict=True):
         end, before = day(seg.end), day(seg.start - ONE_DAY)
-        for f in fields:
+        for f in seg_fields:
             total = _TOTAL_ON.format(field=qn(f))
             columns.append(f"SUM({total}) - SUM({total})")
             params += [end, end, before, before]
@@ -55,15 +56,18 @@ def _query(model, group: tuple[str, ...], fields: tuple[str, ...], *, sites: Que
         return cursor.fetchall()
 
 
-def criterion_totals(*, sites: QuerySet[Site], segments: list[Segment]) -> list[tuple]:
-    """[(site_id, key, then per segment: observations, passed, deviation_sum, deviation_sq_sum), ...]"""
+def criterion_totals(*, sites: QuerySet[Site], segments: list[Segment], current: set[int]) -> list[tuple]:
+    """[(site_id, key, per current segment: observations, passed, deviation_sum, deviation_sq_sum;
+    per previous segment: passed), ...] in segment order."""
     if not segments:
         return []
-    return _query(CriterionRollup, ("site_id", "key"), CRITERION_FIELDS, sites=sites, segments=segments)
+    fields = [CRITERION_FIELDS if j in current else ("passed",) for j in range(len(segments))]
+    return _query(CriterionRollup, ("site_id", "key"), fields, sites=sites, segments=segments)
 
 
-def site_totals(*, sites: QuerySet[Site], segments: list[Segment]) -> list[tuple]:
-    """[(site_id, then per segment: checked_days, late_checks), ...]"""
+def site_totals(*, sites: QuerySet[Site], segments: list[Segment], current: set[int]) -> list[tuple]:
+    """[(site_id, per current segment: checked_days, late_checks; per previous one: checked_days), ...]"""
     if not segments:
         return []
-    return _query(SiteRollup, ("site_id",), SITE_FIELDS, sites=sites, segments=segments)
+    fields = [SITE_FIELDS if j in current else ("checked_days",) for j in range(len(segments))]
+    return _query(SiteRollup, ("site_id",), fields, sites=sites, segments=segments)
