@@ -30,7 +30,7 @@ STAGES = [
     ("read + parse + shape-check the body", ["read_json", "parse_check"]),
     ("version in force + criteria (cached)", ["version_in_force", "version_criteria"]),
     ("judge 40 results", ["judge_results"]),
-    ("insert check + results + actions", ["_refuse_duplicate", "create", "_insert_results", "actions_open_for_check"]),
+    ("insert check + results + actions", ["_refuse_duplicate", "create", "insert_results", "actions_open_for_check"]),
     ("variance rollup hook (results_changed)", ["results_changed"]),
     ("idempotency claim + stored response", ["_claim"]),
     ("render the answer", ["submitted_body", "render"]),

@@ -29,6 +29,7 @@ class CriterionSpec:
     weight: float
     critical: bool
     photos_required: int
+    unit: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def version_criteria(version: StandardVersion) -> VersionCriteria:
     rows = (Criterion.objects.filter(version=version)
             .order_by("touch_point__order", "order", "key")
             .values_list("id", "key", "touch_point__key", "kind", "target", "comparison", "tolerance", "weight",
-                         "critical", "photos_required"))
+                         "critical", "photos_required", "unit"))
     found = VersionCriteria(version.pk, version.number, {row[1]: CriterionSpec(*row) for row in rows})
     if cacheable:
         with _CACHE_LOCK:

@@ -79,7 +79,7 @@ def local_today(site, *, now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(site.tz).date()
 
 
-def _check_date(*, site, day: dt.date, now: dt.datetime) -> bool:
+def validate_check_date(*, site, day: dt.date, now: dt.datetime) -> bool:
     """Refuse a day the site cannot report; answer whether the check is late."""
     today = local_today(site, now=now)
     if day > today:
@@ -151,7 +151,7 @@ def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultIn
     return judged
 
 
-def _insert_results(check: DailyCheck, judged: list[JudgedResult]) -> None:
+def insert_results(check: DailyCheck, judged: list[JudgedResult]) -> None:
     """All results in one multi-row INSERT with values computed above (no model instances)."""
     meta = CheckResult._meta
     qn = connection.ops.quote_name
@@ -171,7 +171,7 @@ def _insert_results(check: DailyCheck, judged: list[JudgedResult]) -> None:
 def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = None) -> SubmittedCheck:
     """Store a daily check (or an amendment) for ``site``, which the caller resolved for writing."""
     now = now or timezone.now()
-    late = _check_date(site=site, day=payload.date, now=now)
+    late = validate_check_date(site=site, day=payload.date, now=now)
     performed_at = payload.performed_at or now
     if timezone.is_naive(performed_at):
         performed_at = timezone.make_aware(performed_at, site.tz)
@@ -202,7 +202,7 @@ def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = N
             # Another request stored its check between our look and our insert; the constraint decided.
             raise Conflict(f"Site {site.code} already has a check for {payload.date} (or one with this "
                            f"client_id); it arrived a moment ago.", field="date", code="check_exists") from None
-        _insert_results(check, judged)
+        insert_results(check, judged)
         opened = action_services.actions_open_for_check(check=check, judged=judged, now=now, amended=amended)
         rollup.results_changed(site_id=site.pk, dates=[payload.date])
     return SubmittedCheck(check=check, version_number=version.number, results=judged, actions=opened)

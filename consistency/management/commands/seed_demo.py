@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from consistency.demo import seed_standard
+from consistency.demo_history import seed_history
 from sites.demo import AUDITOR_REGION, seed_network
 
 
@@ -13,6 +14,8 @@ class Command(BaseCommand):
         network = seed_network(password=password)
         version = seed_standard()
         sites = network["sites"]
+        history = seed_history(days=60)
+        self.stdout.write(f"History: {history['checks']} new daily checks, {history['amendments']} amendments.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo franchise: {network['regions']} regions, {len(sites)} sites, "
             f"standard version {version.number} published."

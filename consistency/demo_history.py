@@ -1,0 +1,188 @@
+"""About 60 days of realistic daily checks for the demo sites, stored through the submission service.
+
+Sites differ, so that every feature of the daily checks shows on a fresh ``make run``:
+
+- most sites are good, with everyday slips;
+- a few are weak on restrooms (cleanliness and odour below target: failed critical criteria, actions);
+- one is slow on deliveries; one skips days (missed days); one submits late (a day or two after);
+- one amends a check now and then (the superseded check stays in history).
+
+Deterministic (one random stream per site and day) and safe to run twice: a day that has a check is left
+alone, so a second run only adds the days since the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from sites.models import Site
+
+from .models import CorrectiveAction, DailyCheck
+from .selectors import checks as check_selectors
+from .selectors.standard import version_in_force
+from .services import rollup, scoring
+from .services.actions import actions_open_for_check
+from .services.checks import (CheckInput, ResultInput, check_submit, insert_results, judge_results,
+                              validate_check_date)
+
+
+@dataclass(frozen=True)
+class Habit:
+    """How a site tends to do: a base pass rate and weaker touch points."""
+
+    pass_rate: float = 0.93
+    weak: tuple[str, ...] = ()        # touch point keys (or criterion key prefixes) done badly
+    weak_rate: float = 0.45
+    skip_rate: float = 0.0            # share of days without a check
+    late_days: int = 0                # checks arrive this many days after the day
+    amend_every: int = 0              # every n-th day the check is amended
+
+
+HABITS: dict[str, Habit] = {
+    "CHC-01": Habit(weak=("restroom",)),
+    "MEL-02": Habit(weak=("restroom",), weak_rate=0.55),
+    "SEA-01": Habit(pass_rate=0.88, weak=("restroom",)),
+    "LAX-01": Habit(weak=("delivery",), weak_rate=0.35),
+    "BOS-02": Habit(skip_rate=0.3),
+    "MAN-02": Habit(late_days=2),
+    "WLG-01": Habit(amend_every=9),
+}
+DEFAULT = Habit()
+
+
+def _value(spec: check_selectors.CriterionSpec, good: bool, rng: random.Random):
+    """A value that meets (or misses) the criterion's target, with plausible spread."""
+    if spec.kind == "boolean":
+        return good
+    if spec.kind == "score":
+        low = int(spec.target)
+        return rng.randint(low, 5) if good else rng.randint(max(1, low - 2), max(1, low - 1))
+    band = spec.tolerance
+    scale = max(abs(spec.target) * 0.25, band * 2, 2.0)
+    if spec.comparison == "lte":
+        value = spec.target + (rng.uniform(-scale, band) if good else rng.uniform(band + 0.5, band + scale * 2))
+        value = max(0.0, value)
+    else:
+        value = spec.target - (rng.uniform(-scale, band) if good else rng.uniform(band + 0.5, band + scale * 2))
+        if spec.unit == "%":
+            value = min(100.0, value)
+    return round(value, 1) if spec.unit not in ("rings", "invoices", "days") else round(value)
+
+
+def _results(criteria: check_selectors.VersionCriteria, habit: Habit, rng: random.Random) -> list[ResultInput]:
+    out = []
+    for spec in criteria.by_key.values():
+        weak = any(spec.touch_point == w or spec.key.startswith(w) for w in habit.weak)
+        good = rng.random() < (habit.weak_rate if weak else habit.pass_rate)
+        value = _value(spec, good, rng)
+        note = "" if good else rng.choice(["", "Short-staffed this morning.", "Raised with the team.",
+                                           "Supplier issue.", ""])
+        out.append(ResultInput(spec.key, value, note))
+    return out
+
+
+def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: list[str] | None = None) -> dict:
+    """Store up to ``days`` days of checks (before each site's local today) for the demo sites."""
+    from sites.demo import demo_site_codes
+
+    now = now or timezone.now()
+    codes = site_codes or demo_site_codes()
+    sites = list(Site.objects.filter(code__in=codes, active=True).order_by("code"))
+    User = get_user_model()
+    managers = {u.username: u for u in User.objects.filter(username__in=[f"manager.{s.code.lower()}" for s in sites])}
+    fallback = User.objects.filter(is_superuser=True).order_by("id").first()
+    have = set(DailyCheck.objects.filter(site__in=sites).values_list("site_id", "date"))
+    versions: dict[dt.date, object] = {}
+    stored = amended = 0
+    for site in sites:
+        tz = zoneinfo.ZoneInfo(site.timezone)
+        today = now.astimezone(tz).date()
+        habit = HABITS.get(site.code, DEFAULT)
+        user = managers.get(f"manager.{site.code.lower()}") or fallback
+        planned: list[tuple[CheckInput, dt.datetime]] = []
+        amendments: list[tuple[dt.date, CheckInput, dt.datetime]] = []
+        for back in range(days, 0, -1):
+            day = today - dt.timedelta(days=back)
+            if day < site.opened_on or (site.pk, day) in have:
+                continue
+            rng = random.Random(f"{site.code}/{day.isoformat()}")
+            if rng.random() < habit.skip_rate:
+                continue
+            arrives = dt.datetime.combine(day + dt.timedelta(days=habit.late_days),
+                                          dt.time(8, rng.randint(0, 59)), tzinfo=tz)
+            if arrives > now:
+                continue  # a late site's most recent days have not arrived yet
+            if day not in versions:
+                versions[day] = version_in_force(on=day)
+            if versions[day] is None:
+                continue
+            criteria = check_selectors.version_criteria(versions[day])
+            performed = dt.datetime.combine(day, dt.time(7, rng.randint(30, 59)), tzinfo=tz)
+            planned.append((CheckInput(date=day, results=_results(criteria, habit, rng), performed_at=performed),
+                            arrives))
+            if habit.amend_every and back % habit.amend_every == 0:
+                amendments.append((day, CheckInput(
+                    date=day, results=_results(criteria, DEFAULT, rng), performed_at=performed,
+                    reason="Re-checked after the morning briefing; the first entry had the wrong values."),
+                    arrives + dt.timedelta(hours=3)))
+        stored += _store_site_history(site=site, user=user, planned=planned, versions=versions)
+        for day, payload, arrives in amendments:
+            # Amendments go through the submission service itself, as the phone would send them.
+            first = DailyCheck.objects.get(site=site, date=day, is_current=True)
+            check_submit(site=site, user=user, now=arrives, payload=CheckInput(
+                date=day, results=payload.results, performed_at=payload.performed_at, amends=first.pk,
+                reason=payload.reason))
+            amended += 1
+    _resolve_some(now=now)
+    return {"checks": stored, "amendments": amended, "sites": len(sites)}
+
+
+@transaction.atomic
+def _store_site_history(*, site, user, planned: list[tuple[CheckInput, dt.datetime]], versions: dict) -> int:
+    """A site's history in bulk, judged by the same code as a submission (checks.judge_results, the
+    same date rules, the same actions), with one rollup update for all its days instead of one per day."""
+    if not planned:
+        return 0
+    rows = []
+    for payload, arrives in planned:
+        late = validate_check_date(site=site, day=payload.date, now=arrives)
+        version = versions[payload.date]
+        criteria = check_selectors.version_criteria(version)
+        judged = judge_results(criteria=criteria, results=payload.results, version_number=version.number)
+        score = scoring.check_score([(r.spec.weight, r.passed) for r in judged])
+        check = DailyCheck(site=site, date=payload.date, version=version, submitted_by=user,
+                           performed_at=payload.performed_at, received_at=arrives, client_id=uuid.uuid4(),
+                           late=late, score=score)
+        rows.append((check, judged, arrives))
+    DailyCheck.objects.bulk_create([check for check, _, _ in rows])
+    for check, judged, arrives in rows:
+        insert_results(check, judged)
+        actions_open_for_check(check=check, judged=judged, now=arrives)
+    rollup.results_changed(site_id=site.pk, dates=[check.date for check, _, _ in rows])
+    return len(rows)
+
+
+def _resolve_some(*, now: dt.datetime) -> None:
+    """Older actions that need no photo were mostly dealt with; recent ones are still open (some overdue).
+    Demo data written directly (the resolve service's per-request access checks cost seconds here)."""
+    cutoff = now.date() - dt.timedelta(days=10)
+    old = (CorrectiveAction.objects.filter(status=CorrectiveAction.Status.OPEN, criterion__photos_required=0,
+                                           daily_check__date__lt=cutoff)
+           .select_related("daily_check").order_by("id"))
+    with transaction.atomic():
+        for action in old:
+            if random.Random(action.pk).random() < 0.8:
+                action.status = CorrectiveAction.Status.RESOLVED
+                action.resolved_at = dt.datetime.combine(action.due_on - dt.timedelta(days=1), dt.time(16),
+                                                         tzinfo=dt.UTC)
+                action.resolved_by_id = action.daily_check.submitted_by_id
+                action.resolution_note = "Discussed at the team briefing; checked again the next day."
+                action.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])

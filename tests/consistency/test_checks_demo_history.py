@@ -1,0 +1,49 @@
+"""The demo history: realistic, different sites, stored through the submission service, safe twice."""
+
+import pytest
+
+from consistency.demo import seed_standard
+from consistency.demo_history import seed_history
+from consistency.models import CheckResult, CorrectiveAction, DailyCheck
+from sites.demo import seed_network
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    seed_network(password="pw")
+    return seed_standard()
+
+
+def test_history_has_the_sites_that_differ(demo):
+    summary = seed_history(days=20)
+    assert summary["sites"] == 28 and summary["checks"] > 300
+    checks = DailyCheck.objects.filter(is_current=True)
+    per_site = {code: checks.filter(site__code=code).count() for code in ("AKL-01", "BOS-02", "MAN-02")}
+    assert per_site["AKL-01"] == 20
+    assert per_site["BOS-02"] < 18                       # skips days
+    assert per_site["MAN-02"] == 18                      # its last two days have not arrived yet
+    assert not checks.filter(site__code="AKL-01", late=True).exists()
+    assert checks.filter(site__code="MAN-02").exclude(late=True).count() == 0
+    # WLG-01 amends now and then; the superseded check stays in history.
+    assert summary["amendments"] == 2
+    assert DailyCheck.objects.filter(site__code="WLG-01", is_current=False).count() == 2
+
+    def restroom_pass(code):
+        results = CheckResult.objects.filter(site__code=code, is_current=True,
+                                             criterion__key="restroom_odour")
+        return results.filter(met=True).count() / results.count()
+
+    assert restroom_pass("MEL-02") < restroom_pass("AKL-01")
+    assert CorrectiveAction.objects.filter(site__code="MEL-02", criterion__key="restroom_cleanliness").exists()
+    late = CheckResult.objects.filter(site__code="LAX-01", is_current=True, criterion__key="delivery_late_minutes")
+    assert late.filter(met=False).count() > late.count() / 3
+
+
+def test_history_is_safe_to_run_twice(demo):
+    seed_history(days=10)
+    before = (DailyCheck.objects.count(), CheckResult.objects.count(), CorrectiveAction.objects.count())
+    again = seed_history(days=10)
+    assert again["checks"] == 0 and again["amendments"] == 0
+    assert (DailyCheck.objects.count(), CheckResult.objects.count(), CorrectiveAction.objects.count()) == before
