@@ -9,15 +9,15 @@ time, SHA-256 and reuse/staleness flags; a closing manifest.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Image, LongTable, PageBreak, Paragraph, Spacer, Table
+from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, Spacer, Table
 
 from ..packs import CompliancePack, PackCheck, PackEvidence
 from .common import FRAME_WIDTH, STYLES, TABLE_BASE, DocumentMeta, Progress, Stepper, build, pct, zebra
+from .grid import image_flowable
 
 THUMBS_PER_ROW = 4
 THUMB_BOX = (FRAME_WIDTH / THUMBS_PER_ROW) - 4 * mm
@@ -214,8 +214,7 @@ def _evidence_cell(e: PackEvidence) -> list:
         lines.append(f"<font color='#b00020'><b>{escape(', '.join(flags))}</b></font>")
     caption = Paragraph("<br/>".join(lines), STYLES["small"])
     if e.thumbnail:
-        image = Image(io.BytesIO(e.thumbnail), width=THUMB_BOX, height=THUMB_BOX * 0.75, kind="proportional")
-        return [image, caption]
+        return [image_flowable(e.thumbnail, (THUMB_BOX, THUMB_BOX * 0.75)), caption]
     return [Paragraph("<i>no thumbnail: listed only</i>", STYLES["small"]), caption]
 
 

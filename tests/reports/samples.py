@@ -91,17 +91,23 @@ def variance_sample(sites: int, *, days: int = 30, seed: int = 7) -> VarianceRep
         drivers=[s.code for s in sorted(out, key=lambda s: s.score)[:5]])
 
 
-def jpeg(width: int = 320, height: int = 240, *, seed: int = 0) -> bytes:
+def jpeg(width: int = 320, height: int = 240, *, seed: int = 0, photo_like: bool = False) -> bytes:
+    """A JPEG; ``photo_like`` adds noise so it compresses like a real photo (the 800 px report copies
+    made at confirmation are ~100-200 KB)."""
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (width, height), ((seed * 37) % 255, (seed * 91) % 255, (seed * 13) % 255))
     ImageDraw.Draw(img).rectangle([10, 10, width - 10, height // 2], outline=(255, 255, 255), width=3)
+    if photo_like:
+        noise = Image.effect_noise((width, height), 40 + seed % 20).convert("RGB")
+        img = Image.blend(img, noise, 0.5)
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=80)
+    img.save(buf, "JPEG", quality=82)
     return buf.getvalue()
 
 
-def pack_sample(*, photos: int = 200, days: int = 30, with_thumbnails: bool = True) -> CompliancePack:
+def pack_sample(*, photos: int = 200, days: int = 30, with_thumbnails: bool = True,
+                thumbnail_size: tuple[int, int] = (320, 240), photo_like: bool = False) -> CompliancePack:
     start = dt.date(2026, 10, 1)
     tz = dt.UTC
     criteria = [PackCriterion(f"crit_{i}", f"Prompt for criterion {i}", "Score 1-5", "score at least 4 of 5",
@@ -125,7 +131,7 @@ def pack_sample(*, photos: int = 200, days: int = 30, with_thumbnails: bool = Tr
     missed = [start + dt.timedelta(days=d) for d in range(days) if d % 10 == 9]
     evidence = []
     for i in range(photos):
-        body = jpeg(seed=i) if with_thumbnails else None
+        body = jpeg(*thumbnail_size, seed=i, photo_like=photo_like) if with_thumbnails else None
         at = dt.datetime.combine(start + dt.timedelta(days=i % days), dt.time(9, 5), tz)
         evidence.append(PackEvidence(f"{i:08d}-0000-0000-0000-000000000000", at.date(), criteria[i % 10].key,
                                      "verified", at, at, hashlib.sha256(f"photo{i}".encode()).hexdigest(),
