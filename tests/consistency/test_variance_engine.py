@@ -206,3 +206,15 @@ def test_query_count_does_not_grow_with_sites_days_or_criteria(network, standard
         report = variance_report(date_from=D(2026, 2, 1), date_to=D(2026, 3, 31), sites=scope)
     assert len(report.sites) == count
     assert len(ctx.captured_queries) == 4
+
+
+def test_no_standard_yet_means_nothing_expected(network):
+    report = report_for(["A1", "A2"])
+    assert [s.code for s in report.sites] == ["A1", "A2"]
+    assert all(s.expected_days == 0 and s.criteria == [] and s.touch_points == [] for s in report.sites)
+    assert report.versions == [] and report.consistency_index == 100.0
+
+
+def test_a_period_before_the_first_version_expects_nothing(dataset):
+    report = report_for(["A1"], date_from=D(2025, 12, 1), date_to=D(2025, 12, 31))
+    assert report.sites[0].expected_days == 0 and report.versions == []

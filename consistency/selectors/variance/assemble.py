@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+
 from sites.models import Site
 
 from .grid import Grid, Layout
@@ -37,63 +39,67 @@ def _spreads(sp, keys: list[str], names: list[str], codes: list[str]) -> list[Sp
             for c in range(len(keys)) if sp.shown[c]]
 
 
+def _or_none(values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    return np.where(present, values, None)
+
+
+def _rates(passed: np.ndarray, expected: np.ndarray, rate, low, high) -> np.ndarray:
+    """One Rate per distinct (passed, expected) pair, as an object array shaped like ``passed``."""
+    if not passed.size:
+        return np.empty(passed.shape, dtype=object)
+    pairs = np.stack([passed.ravel(), expected.ravel()], axis=1)
+    unique, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+    r, lo, hi = rate.ravel()[first].tolist(), low.ravel()[first].tolist(), high.ravel()[first].tolist()
+    made = np.empty(len(unique), dtype=object)
+    made[:] = [Rate(passed=p, expected=e, rate=r[n], low=lo[n], high=hi[n])
+               for n, (p, e) in enumerate(unique.tolist())]
+    return made[inverse.ravel()].reshape(passed.shape)
+
+
+def _per_site(cls, shown: np.ndarray, columns: list[np.ndarray]) -> list[list]:
+    """cls(*column values) for every shown (site, column) cell, grouped by site, in one pass."""
+    flat = [np.broadcast_to(c, shown.shape)[shown].tolist() for c in columns]
+    objects = list(map(cls, *flat))
+    ends = np.cumsum(shown.sum(axis=1)).tolist()
+    out, start = [], 0
+    for end in ends:
+        out.append(objects[start:end])
+        start = end
+    return out
+
+
 def _sites(layout: Layout, site_list: list[Site], g: Grid) -> list[SiteVariance]:
-    keys, key_tp = layout.keys, layout.key_touch_point
-    K = range(len(keys))
-    shown, passed, expected, rate, low, high = (a.tolist() for a in (g.shown, g.passed, g.expected, g.rate,
-                                                                      g.low, g.high))
-    obs, mean, sd, flag = g.observations.tolist(), g.mean.tolist(), g.sd.tolist(), g.flag.tolist()
-    prev_rate, prev_exp = g.prev_rate.tolist(), g.prev_expected.tolist()
-    tp = _touch_points(layout, g)
+    observed = g.observations > 0
+    has_prev = g.prev_expected > 0
+    prev = _or_none(g.prev_rate, has_prev)
+    criteria = _per_site(CriterionVariance, g.shown, [
+        np.array(layout.keys, dtype=object), np.array(layout.key_touch_point, dtype=object),
+        _rates(g.passed, g.expected, g.rate, g.low, g.high),
+        _or_none(g.mean, observed), g.observations, prev,
+        _or_none(g.rate - g.prev_rate, has_prev & (g.expected > 0)),
+        _or_none(g.sd, observed), g.flag,
+    ])
+    tp_has_prev = g.tp_prev_wexpected > 0
+    tp_rates = np.empty(g.tp_rate.shape, dtype=object)
+    if g.tp_rate.size:
+        tp_rates[...] = [[Rate(*values) for values in zip(*row, strict=True)] for row in zip(
+            g.tp_wpassed.tolist(), g.tp_wexpected.tolist(), g.tp_rate.tolist(), g.tp_low.tolist(),
+            g.tp_high.tolist(), strict=True)]
+    touch_points = _per_site(TouchPointVariance, g.tp_shown, [
+        np.array(layout.touch_points, dtype=object), np.array(layout.touch_point_names, dtype=object), tp_rates,
+        _or_none(g.tp_mean, g.tp_observations > 0), g.tp_observations, _or_none(g.tp_prev_rate, tp_has_prev),
+        _or_none(g.tp_rate - g.tp_prev_rate, tp_has_prev & (g.tp_wexpected > 0)), g.tp_flag,
+    ])
     site_cols = [a.tolist() for a in (g.score, g.score_low, g.score_high, g.prev_score, g.prev_wexpected,
                                       g.site_wexpected, g.expected_days, g.checked, g.late, g.site_flag)]
-    rates: dict[tuple, Rate] = {}
     out = []
     for i, site in enumerate(site_list):
-        sh, p_i, e_i, r_i, lo_i, hi_i = shown[i], passed[i], expected[i], rate[i], low[i], high[i]
-        o_i, m_i, sd_i, f_i, pr_i, pe_i = obs[i], mean[i], sd[i], flag[i], prev_rate[i], prev_exp[i]
-        criteria = []
-        for k in K:
-            if not sh[k]:
-                continue
-            e = e_i[k]
-            key = (p_i[k], e)
-            r = rates.get(key)
-            if r is None:
-                r = rates[key] = Rate(passed=p_i[k], expected=e, rate=r_i[k], low=lo_i[k], high=hi_i[k])
-            previous = pr_i[k] if pe_i[k] else None
-            observed = o_i[k] > 0
-            criteria.append(CriterionVariance(
-                keys[k], key_tp[k], r, m_i[k] if observed else None, o_i[k], previous,
-                None if previous is None or not e else r.rate - previous,
-                sd_i[k] if observed else None, f_i[k]))
         score, s_low, s_high, prev_score, prev_wexp, wexp, days, checked, late, site_flag = (c[i] for c in site_cols)
         previous = prev_score if prev_wexp else None
         out.append(SiteVariance(
             code=site.code, name=site.name, region=site.region.code, score=score, score_interval=(s_low, s_high),
             previous_score=previous, trend=None if previous is None or not wexp else score - previous,
             expected_days=days, checked_days=checked, missed_days=max(days - checked, 0), late_checks=late,
-            flagged=site_flag, touch_points=tp[i], criteria=criteria,
+            flagged=site_flag, touch_points=touch_points[i], criteria=criteria[i],
         ))
-    return out
-
-
-def _touch_points(layout: Layout, g: Grid) -> list[list[TouchPointVariance]]:
-    cols = [a.tolist() for a in (g.tp_shown, g.tp_wpassed, g.tp_wexpected, g.tp_rate, g.tp_low, g.tp_high,
-                                 g.tp_mean, g.tp_observations, g.tp_prev_rate, g.tp_prev_wexpected, g.tp_flag)]
-    out = []
-    T = range(len(layout.touch_points))
-    for i in range(g.days.shape[0]):
-        shown, wp, we, rate, low, high, mean, obs, prev, prev_we, flag = (c[i] for c in cols)
-        row = []
-        for t in T:
-            if not shown[t]:
-                continue
-            previous = prev[t] if prev_we[t] else None
-            row.append(TouchPointVariance(
-                key=layout.touch_points[t], name=layout.touch_point_names[t],
-                pass_rate=Rate(passed=wp[t], expected=we[t], rate=rate[t], low=low[t], high=high[t]),
-                mean_deviation=mean[t] if obs[t] else None, observations=obs[t], previous_rate=previous,
-                trend=None if previous is None or not we[t] else rate[t] - previous, flagged=flag[t]))
-        out.append(row)
     return out

@@ -51,7 +51,7 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
     grid = Grid.empty(len(site_list), layout)
     index = {site.pk: i for i, site in enumerate(site_list)}
     _fill_days(grid, layout, site_list, site_rows, index)
-    _fill_totals(grid, layout, criterion_rows, index)
+    _fill_totals(grid, layout, criterion_rows, np.array([site.pk for site in site_list], dtype=np.int64))
     compute(grid, layout)
     return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions)
 
@@ -116,31 +116,34 @@ def _fill_days(grid: Grid, layout: Layout, site_list: list[Site], site_rows: lis
     grid.checked = checked[:, layout.current].sum(axis=1)
 
 
-def _fill_totals(grid: Grid, layout: Layout, rows: list[tuple], index: dict[int, int]) -> None:
-    """Scatter the database's per (site, key) totals into the sites x keys arrays."""
+def _fill_totals(grid: Grid, layout: Layout, rows: list[tuple], site_ids: np.ndarray) -> None:
+    """Scatter the database's per (site, key) totals into the sites x keys arrays (column-wise, in C)."""
     if not rows:
         return
+    columns = list(zip(*rows, strict=True))
+    order = np.argsort(site_ids)
+    ids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
+    si = order[np.searchsorted(site_ids[order], ids)]
     key_index = {k: i for i, k in enumerate(layout.keys)}
-    pairs = [(index[r[0]], key_index.get(r[1], -1)) for r in rows]
-    keep = [n for n, (_, k) in enumerate(pairs) if k >= 0]  # keys no version in the period has
-    si = np.array([pairs[n][0] for n in keep], dtype=np.int64)
-    ki = np.array([pairs[n][1] for n in keep], dtype=np.int64)
-    columns = list(zip(*(rows[n] for n in keep), strict=True)) if keep else []
-    if not keep:
-        return
-    c = 2
-    w = layout.weights
+    ki = np.fromiter((key_index.get(k, -1) for k in columns[1]), dtype=np.int64, count=len(rows))
+    keep = ki >= 0  # a key no version of these periods has: not expected, not shown
+    si, ki = si[keep], ki[keep]
+
+    def col(c: int) -> np.ndarray:
+        return np.asarray(columns[c], dtype=float)[keep]
+
+    c, w = 2, layout.weights
     for j in range(len(layout.segments)):
         if j in layout.current:
-            n, p, s, s2 = (np.asarray(columns[c + x], dtype=float) for x in range(4))
-            grid.observations[si, ki] += n.astype(np.int64)
+            p = col(c + 1)
+            grid.observations[si, ki] += col(c).astype(np.int64)
             grid.passed[si, ki] += p.astype(np.int64)
             grid.weighted_passed[si, ki] += w[j, ki] * p
-            grid.deviation[si, ki] += s
-            grid.deviation_sq[si, ki] += s2
+            grid.deviation[si, ki] += col(c + 2)
+            grid.deviation_sq[si, ki] += col(c + 3)
             c += 4
         else:
-            p = np.asarray(columns[c], dtype=float)
+            p = col(c)
             grid.prev_passed[si, ki] += p.astype(np.int64)
             grid.prev_weighted_passed[si, ki] += w[j, ki] * p
             c += 1
