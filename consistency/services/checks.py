@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, FieldError, NotFound
@@ -188,23 +187,25 @@ def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = N
     judged = judge_results(criteria=criteria, results=payload.results, version_number=version.number)
     score = scoring.check_score([(r.spec.weight, r.passed) for r in judged])
 
-    # Inside an idempotent request this nests in the transaction that stores the response.
-    with transaction.atomic():
-        amended = _supersede(site=site, payload=payload, now=now) if payload.amends is not None else None
-        _refuse_duplicate(site=site, payload=payload, amended=amended)
-        try:
+    # Inside an idempotent request this nests (a savepoint) in the transaction that stores the response.
+    # The unique constraints decide duplicates: no look before the insert, and a refusal rolls back to
+    # here, so the explanation below can still query.
+    try:
+        with transaction.atomic():
+            amended = _supersede(site=site, payload=payload, now=now) if payload.amends is not None else None
             check = DailyCheck.objects.create(
                 site=site, date=payload.date, version=version, submitted_by=user, performed_at=performed_at,
                 received_at=now, client_id=payload.client_id or uuid.uuid4(), late=late, amends=amended,
                 amendment_reason=payload.reason.strip() if amended else "", score=score,
             )
-        except IntegrityError:
-            # Another request stored its check between our look and our insert; the constraint decided.
-            raise Conflict(f"Site {site.code} already has a check for {payload.date} (or one with this "
-                           f"client_id); it arrived a moment ago.", field="date", code="check_exists") from None
-        insert_results(check, judged)
-        opened = action_services.actions_open_for_check(check=check, judged=judged, now=now, amended=amended)
-        rollup.results_changed(site_id=site.pk, dates=[payload.date])
+            insert_results(check, judged)
+            opened = action_services.actions_open_for_check(check=check, judged=judged, now=now, amended=amended)
+            rollup.results_changed(site_id=site.pk, dates=[payload.date])
+    except IntegrityError:
+        conflict = _conflict(site=site, payload=payload)
+        if conflict is None:
+            raise  # not a duplicate check: a bug, not the phone's fault
+        raise conflict from None
     return SubmittedCheck(check=check, version_number=version.number, results=judged, actions=opened)
 
 
@@ -226,24 +227,20 @@ def _supersede(*, site, payload: CheckInput, now: dt.datetime) -> DailyCheck:
     return old
 
 
-def _refuse_duplicate(*, site, payload: CheckInput, amended: DailyCheck | None) -> None:
-    """One look for the two things that make a check a duplicate: the day already has a current check
-    (not the one being amended), or the phone's client_id was stored before."""
-    day_taken = Q(date=payload.date, is_current=True)
-    if amended is not None:
-        day_taken &= ~Q(pk=amended.pk)
-    same_client = Q(client_id=payload.client_id) if payload.client_id is not None else Q(pk__in=[])
-    clash = (DailyCheck.objects.filter(site=site).filter(day_taken | same_client)
-             .values_list("pk", "client_id").first())
-    if clash is None:
-        return
-    pk, client_id = clash
-    if payload.client_id is not None and client_id == payload.client_id:
-        raise Conflict(f"Check {pk} already carries client_id {payload.client_id}; it was stored before.",
-                       field="client_id", code="duplicate_client_id")
-    raise Conflict(f"Site {site.code} already has check {pk} for {payload.date}. To correct it, send an "
-                   f"amendment: the same body with \"amends\": {pk} and a \"reason\".", field="date",
-                   code="check_exists")
+def _conflict(*, site, payload: CheckInput) -> Conflict | None:
+    """Which constraint refused the check: the phone's client_id stored before, or the day already checked."""
+    if payload.client_id is not None:
+        same = DailyCheck.objects.filter(site=site, client_id=payload.client_id).values_list("pk", flat=True).first()
+        if same is not None:
+            return Conflict(f"Check {same} already carries client_id {payload.client_id}; it was stored before.",
+                            field="client_id", code="duplicate_client_id")
+    current = (DailyCheck.objects.filter(site=site, date=payload.date, is_current=True)
+               .values_list("pk", flat=True).first())
+    if current is None:
+        return None
+    return Conflict(f"Site {site.code} already has check {current} for {payload.date}. To correct it, send an "
+                    f"amendment: the same body with \"amends\": {current} and a \"reason\".", field="date",
+                    code="check_exists")
 
 
 def is_finite_number(value) -> bool:

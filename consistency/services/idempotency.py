@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, Unprocessable
@@ -60,8 +60,11 @@ def validate_key(key: str) -> str:
 def _claim(*, user, key: str, request_fingerprint: str) -> IdempotencyRecord | StoredResponse:
     """Insert the claim in its own transaction, or say what the existing record means."""
     try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(user=user, key=key, request_fingerprint=request_fingerprint)
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint keeps the caller's transaction usable after a refusal
+                return IdempotencyRecord.objects.create(user=user, key=key, request_fingerprint=request_fingerprint)
+        # Autocommit: the single INSERT commits at once (one round trip), and the claim is visible to all.
+        return IdempotencyRecord.objects.create(user=user, key=key, request_fingerprint=request_fingerprint)
     except IntegrityError:
         pass
     record = IdempotencyRecord.objects.filter(user=user, key=key).first()
