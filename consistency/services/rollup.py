@@ -33,7 +33,8 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date]) -> None:
     dates = sorted(set(dates))
     if not dates:
         return
-    with transaction.atomic():
+    # savepoint=False: inside the writer's transaction there is nothing to roll back separately.
+    with transaction.atomic(savepoint=False):
         # The site row lock serialises rollups of one site: two writers of the same site would otherwise
         # each rebuild from a base the other is about to replace.
         site = Site.objects.select_for_update().only("id", "opened_on").get(pk=site_id)

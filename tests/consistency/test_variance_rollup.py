@@ -123,3 +123,27 @@ def test_a_check_submitted_through_the_api_reaches_the_variance_report(network, 
     delivery = next(c for c in a1["criteria"] if c["key"] == "delivery_on_time_pct")
     assert delivery["pass_rate"]["passed"] == 1
     assert_rollup_matches_raw(site)
+
+
+@pytest.mark.parametrize("extra_criteria", [0, 20])
+def test_the_hook_costs_a_fixed_number_of_queries(network, extra_criteria):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import published_version, small_standard_doc
+
+    doc = small_standard_doc()
+    doc["touch_points"].append({"key": "extra", "name": "Extra", "criteria": [
+        {"key": f"extra_{i}", "prompt": "Extra", "kind": "boolean", "weight": 1} for i in range(extra_criteria)]})
+    if not extra_criteria:
+        doc["touch_points"].pop()
+    published_version(doc)
+    site = network.a1
+    check(site, D(2026, 3, 1), ALL_PASS_V1, user=network.manager_a)
+    check(site, D(2026, 3, 2), ALL_PASS_V1, user=network.manager_a, passed={"restroom_clean": False})
+    CheckResult.objects.filter(date=D(2026, 3, 2), criterion__key="restroom_clean").update(passed=True)
+    with CaptureQueriesContext(connection) as ctx:  # today's check: one day rewritten
+        rollup.results_changed(site_id=site.pk, dates=[D(2026, 3, 2)])
+    # lock the site, head, versions, base totals x2, results, checks, delete x2, insert x2
+    assert len(ctx.captured_queries) == 11, [q["sql"][:90] for q in ctx.captured_queries]
+    assert_rollup_matches_raw(site)
