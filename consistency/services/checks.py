@@ -151,18 +151,30 @@ def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultIn
 
 
 def insert_results(check: DailyCheck, judged: list[JudgedResult]) -> None:
-    """All results in one multi-row INSERT with values computed above (no model instances)."""
-    meta = CheckResult._meta
+    """All results of a check in one INSERT with the values computed above (no model instances).
+
+    On PostgreSQL the values travel as six arrays (``unnest``): the statement stays short, so the driver
+    neither re-parses hundreds of placeholders nor misses its statement cache. Elsewhere, one multi-row
+    VALUES list.
+    """
     qn = connection.ops.quote_name
-    columns = ["daily_check_id", "criterion_id", "site_id", "date", "is_current", "value", "note", "met",
-               "passed", "deviation"]
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    table = qn(CheckResult._meta.db_table)
+    columns = ", ".join(qn(c) for c in ("daily_check_id", "site_id", "date", "is_current", "criterion_id",
+                                        "value", "note", "met", "passed", "deviation"))
     day = connection.ops.adapt_datefield_value(check.date)
-    params: list = []
-    for r in judged:
-        params += [check.pk, r.spec.id, check.site_id, day, True, r.value, r.note, r.met, r.passed, r.deviation]
-    sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "
-           + ", ".join([row] * len(judged)))
+    if connection.vendor == "postgresql":
+        sql = (f"INSERT INTO {table} ({columns}) SELECT %s, %s, %s::date, true, u.c, u.v, u.n, u.m, u.p, u.d "
+               "FROM unnest(%s::bigint[], %s::float8[], %s::text[], %s::bool[], %s::bool[], %s::float8[]) "
+               "AS u(c, v, n, m, p, d)")
+        params = [check.pk, check.site_id, day, [r.spec.id for r in judged], [r.value for r in judged],
+                  [r.note for r in judged], [r.met for r in judged], [r.passed for r in judged],
+                  [r.deviation for r in judged]]
+    else:
+        sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"]
+                                                                     * len(judged))
+        params = []
+        for r in judged:
+            params += [check.pk, check.site_id, day, True, r.spec.id, r.value, r.note, r.met, r.passed, r.deviation]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
