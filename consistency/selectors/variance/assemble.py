@@ -10,13 +10,11 @@ import datetime as dt
 
 import numpy as np
 
-from sites.models import Site
-
 from .grid import Grid, Layout
 from .types import CriterionVariance, Rate, SiteVariance, Spread, TouchPointVariance, VarianceReport
 
 
-def assemble(layout: Layout, site_list: list[Site], g: Grid | None, *, date_from: dt.date, date_to: dt.date,
+def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.date, date_to: dt.date,
              versions: list[int]) -> VarianceReport:
     if g is None:
         return VarianceReport(date_from=date_from, date_to=date_to, versions=versions, network_score=0.0,
@@ -47,12 +45,12 @@ def _rates(passed: np.ndarray, expected: np.ndarray, rate, low, high) -> np.ndar
     """One Rate per distinct (passed, expected) pair, as an object array shaped like ``passed``."""
     if not passed.size:
         return np.empty(passed.shape, dtype=object)
-    pairs = np.stack([passed.ravel(), expected.ravel()], axis=1)
-    unique, first, inverse = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
-    r, lo, hi = rate.ravel()[first].tolist(), low.ravel()[first].tolist(), high.ravel()[first].tolist()
-    made = np.empty(len(unique), dtype=object)
-    made[:] = [Rate(passed=p, expected=e, rate=r[n], low=lo[n], high=hi[n])
-               for n, (p, e) in enumerate(unique.tolist())]
+    p, e = passed.ravel(), expected.ravel()
+    code = p * (int(e.max()) + 1) + e  # one integer per (passed, expected) pair
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    values = [a.ravel()[first].tolist() for a in (passed, expected, rate, low, high)]
+    made = np.empty(len(first), dtype=object)
+    made[:] = list(map(Rate, *values))
     return made[inverse.ravel()].reshape(passed.shape)
 
 
@@ -68,7 +66,7 @@ def _per_site(cls, shown: np.ndarray, columns: list[np.ndarray]) -> list[list]:
     return out
 
 
-def _sites(layout: Layout, site_list: list[Site], g: Grid) -> list[SiteVariance]:
+def _sites(layout: Layout, site_list: list, g: Grid) -> list[SiteVariance]:
     observed = g.observations > 0
     has_prev = g.prev_expected > 0
     prev = _or_none(g.prev_rate, has_prev)
@@ -97,7 +95,7 @@ def _sites(layout: Layout, site_list: list[Site], g: Grid) -> list[SiteVariance]
         score, s_low, s_high, prev_score, prev_wexp, wexp, days, checked, late, site_flag = (c[i] for c in site_cols)
         previous = prev_score if prev_wexp else None
         out.append(SiteVariance(
-            code=site.code, name=site.name, region=site.region.code, score=score, score_interval=(s_low, s_high),
+            code=site.code, name=site.name, region=site.region, score=score, score_interval=(s_low, s_high),
             previous_score=previous, trend=None if previous is None or not wexp else score - previous,
             expected_days=days, checked_days=checked, missed_days=max(days - checked, 0), late_checks=late,
             flagged=site_flag, touch_points=touch_points[i], criteria=criteria[i],

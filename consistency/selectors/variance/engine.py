@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 from django.db.models import QuerySet
@@ -40,7 +42,8 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
     length = date_to - date_from + dt.timedelta(days=1)
     segments = timeline.segments(date_from - length, date_to, cuts=(date_from,))
     layout = _layout(segments, date_from)
-    site_list = list(sites.select_related("region").order_by("code"))
+    site_list = [SiteRow(*row) for row in sites.order_by("code").values_list(
+        "pk", "code", "name", "region__code", "timezone", "active", "opened_on")]
     versions = sorted({segments[j].version.number for j in layout.current if segments[j].version is not None})
     if not site_list:
         return assemble(layout, site_list, None, date_from=date_from, date_to=date_to, versions=versions)
@@ -54,6 +57,16 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
     _fill_totals(grid, layout, criterion_rows, np.array([site.pk for site in site_list], dtype=np.int64))
     compute(grid, layout)
     return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions)
+
+
+class SiteRow(NamedTuple):
+    pk: int
+    code: str
+    name: str
+    region: str
+    timezone: str
+    active: bool
+    opened_on: dt.date
 
 
 def _layout(segments: list[Segment], date_from: dt.date) -> Layout:
@@ -84,7 +97,7 @@ def _layout(segments: list[Segment], date_from: dt.date) -> Layout:
                   touch_points=tp_keys, touch_point_names=[touch_points[t] for t in tp_keys], tp_of=tp_of)
 
 
-def _fill_days(grid: Grid, layout: Layout, site_list: list[Site], site_rows: list[tuple],
+def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], site_rows: list[tuple],
                index: dict[int, int]) -> None:
     """Days expected per site and segment, and the current period's checked days and late checks."""
     columns = [(j, j in layout.current) for j in range(len(layout.segments))]
@@ -120,17 +133,16 @@ def _fill_totals(grid: Grid, layout: Layout, rows: list[tuple], site_ids: np.nda
     """Scatter the database's per (site, key) totals into the sites x keys arrays (column-wise, in C)."""
     if not rows:
         return
-    columns = list(zip(*rows, strict=True))
+    table = np.array(rows, dtype=object)  # one C pass over the fetched tuples
     order = np.argsort(site_ids)
-    ids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
-    si = order[np.searchsorted(site_ids[order], ids)]
+    si = order[np.searchsorted(site_ids[order], table[:, 0].astype(np.int64))]
     key_index = {k: i for i, k in enumerate(layout.keys)}
-    ki = np.fromiter((key_index.get(k, -1) for k in columns[1]), dtype=np.int64, count=len(rows))
+    ki = np.fromiter(map(key_index.get, table[:, 1], repeat(-1)), dtype=np.int64, count=len(rows))
     keep = ki >= 0  # a key no version of these periods has: not expected, not shown
     si, ki = si[keep], ki[keep]
 
     def col(c: int) -> np.ndarray:
-        return np.asarray(columns[c], dtype=float)[keep]
+        return table[keep, c].astype(float)
 
     c, w = 2, layout.weights
     for j in range(len(layout.segments)):

