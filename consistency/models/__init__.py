@@ -1,16 +1,18 @@
 from .checks import CheckResult, CorrectiveAction, DailyCheck, Evidence, IdempotencyRecord
-from .summary import CriterionRollup, SiteRollup
 from .standard import Comparison, Criterion, Kind, Standard, StandardVersion, TouchPoint, VersionStatus
+from .summary import CriterionRollup, SiteRollup
 
 __all__ = [
     "CheckResult",
     "Comparison",
     "CorrectiveAction",
     "Criterion",
+    "CriterionRollup",
     "DailyCheck",
     "Evidence",
     "IdempotencyRecord",
     "Kind",
+    "SiteRollup",
     "Standard",
     "StandardVersion",
     "TouchPoint",

@@ -20,14 +20,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from consistency.selectors.variance import variance_report
-from consistency.services import rollup
 from consistency.selectors.variance.stats import MIN_FLAG_OBSERVATIONS
+from consistency.services import rollup
 from sites.models import Site
 
 from .variance_data import ALL_PASS_V1, ALL_PASS_V2, check, second_version
 
 D = dt.date
 Z = 1.959963984540054
+MARCH_1, MARCH_4 = D(2026, 3, 1), D(2026, 3, 4)
 
 
 def wilson_by_hand(p, n):
@@ -53,7 +54,7 @@ def dataset(network, standard):
     return network
 
 
-def report_for(codes, date_from=D(2026, 3, 1), date_to=D(2026, 3, 4)):
+def report_for(codes, date_from=MARCH_1, date_to=MARCH_4):
     return variance_report(date_from=date_from, date_to=date_to, sites=Site.objects.filter(code__in=codes))
 
 
