@@ -99,6 +99,7 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
 
     criterion_rows: list[tuple] = []
     site_rows: list[tuple] = []
+    as_param = connection.ops.adapt_datefield_value  # SQLite takes ISO text, PostgreSQL the date
     day = start
     while day <= end:
         expected = timeline.keys_expected(day)
@@ -115,10 +116,10 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
         if day in checks:
             checked += 1
             late += 1 if checks[day] else 0
-        head = day == end
-        site_rows.append((site_id, day, checked, late, head))
+        last, value = day == end, as_param(day)
+        site_rows.append((site_id, value, checked, late, last))
         for key, (n, p, s, s2) in totals.items():
-            criterion_rows.append((site_id, key, day, n, p, s, s2, head))
+            criterion_rows.append((site_id, key, value, n, p, s, s2, last))
         day += ONE_DAY
     _insert(SiteRollup, ("site_id", "date", "checked_days", "late_checks", "is_head"), site_rows)
     _insert(CriterionRollup, ("site_id", "key", "date", "observations", "passed", "deviation_sum",
