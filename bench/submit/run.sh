@@ -6,7 +6,8 @@
 # Baseline: a minimal Django JSON view (bench_urls.ping) under the same server, measured in the same run
 # before and after the submissions. Prints the figures and writes them to $OUT (default last-run.json).
 #
-# Knobs: WORKERS (gunicorn workers, default 2 x CPUs), CLIENTS (16), SECONDS (15), WARMUP (3).
+# Knobs: WORKERS (gunicorn workers, default 2 x CPUs), CLIENTS (16), DURATION (seconds measured, 15), WARMUP (3),
+# ROLLUP=off (diagnosis: the variance rollup hook replaced by a no-op in the server).
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
@@ -15,7 +16,7 @@ PY=${PYTHON:-$ROOT/.venv/bin/python}
 GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
 WORKERS=${WORKERS:-$(( $(nproc) * 2 ))}
 CLIENTS=${CLIENTS:-16}
-SECONDS_=${SECONDS:-15}
+SECONDS_=${DURATION:-15}
 WARMUP=${WARMUP:-3}
 OUT=${OUT:-$HERE/last-run.json}
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
@@ -26,7 +27,8 @@ export PYTHONPATH="$ROOT:$HERE"
 export DATABASE_URL="$PGURL/$DB"
 export SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(64))')
 export SECURE_SSL_REDIRECT=false STORAGE_BACKEND=local
-export TOUCHPOINT_VAR_DIR=$(mktemp -d -t touchpoint-bench-XXXXXX)
+[ "${ROLLUP:-on}" = "off" ] && export BENCH_WITHOUT_ROLLUP=1
+export TOUCHPOINT_VAR_DIR=$(mktemp -d -t touchpoint-submit-bench-XXXXXX)
 
 $PY - <<PY
 import psycopg
@@ -47,17 +49,18 @@ for _ in $(seq 1 100); do
 done
 
 run() { $PY loadgen.py --port "$PORT" --clients "$CLIENTS" --seconds "$SECONDS_" --warmup "$WARMUP" "$@"; }
-echo "gunicorn: $WORKERS sync workers on $(nproc) CPUs; $CLIENTS clients; ${SECONDS_}s measured after ${WARMUP}s warm-up"
+echo "gunicorn: $WORKERS sync workers on $(nproc) CPUs; $CLIENTS clients; ${SECONDS_}s measured after ${WARMUP}s warm-up; rollup hook ${ROLLUP:-on}; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 BASE1=$(run --mode ping);                                   echo "baseline  $BASE1"
 SUBMIT=$(run --mode submit --plan "$TOUCHPOINT_VAR_DIR/plan.json"); echo "submit    $SUBMIT"
 BASE2=$(run --mode ping);                                   echo "baseline  $BASE2"
 
-$PY - "$OUT" "$BASE1" "$SUBMIT" "$BASE2" "$WORKERS" <<'PY'
+$PY - "$OUT" "$BASE1" "$SUBMIT" "$BASE2" "$WORKERS" "${ROLLUP:-on}" <<'PY'
 import json, os, sys
-out, b1, s, b2, workers = sys.argv[1], *map(json.loads, sys.argv[2:5]), int(sys.argv[5])
+out, b1, s, b2, workers, rollup = sys.argv[1], *map(json.loads, sys.argv[2:5]), int(sys.argv[5]), sys.argv[6]
 baseline = (b1["rps"] + b2["rps"]) / 2
 ratio = s["rps"] / baseline if baseline else 0.0
-summary = {"workers": workers, "cpus": os.cpu_count(), "baseline_rps": round(baseline, 1),
+summary = {"workers": workers, "cpus": os.cpu_count(), "rollup_hook": rollup,
+           "load_average_after": open("/proc/loadavg").read().split()[:3], "baseline_rps": round(baseline, 1),
            "submit_rps": s["rps"], "ratio": round(ratio, 3), "submit_p50_ms": s["p50_ms"],
            "submit_p99_ms": s["p99_ms"], "submit_errors": s["errors"],
            "baseline_p99_ms": max(b1["p99_ms"], b2["p99_ms"]),
