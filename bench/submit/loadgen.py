@@ -35,7 +35,7 @@ def client(index: int, args, plan, start_at: float, measure_from: float, stop_at
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
     latencies: list[float] = []
     errors: list[str] = []
-    sent = 0
+    sent = total = 0
     sites = iter(plan["clients"][index % len(plan["clients"])]["sites"]) if plan else None
     token = plan["clients"][index % len(plan["clients"])]["token"] if plan else None
     while time.time() < start_at:
@@ -64,12 +64,13 @@ def client(index: int, args, plan, start_at: float, measure_from: float, stop_at
             conn.close()
             status, payload = None, repr(exc).encode()
         elapsed = time.perf_counter() - t0
+        total += 1
         if now >= measure_from:
             sent += 1
             latencies.append(elapsed)
             if status != ok:
                 errors.append(f"{status}: {payload[:200]!r}")
-    out.put((sent, latencies, errors))
+    out.put((sent, latencies, errors, total))
 
 
 def main() -> None:
@@ -101,6 +102,7 @@ def main() -> None:
         return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 2) if latencies else 0.0
 
     print(json.dumps({"mode": args.mode, "clients": args.clients, "seconds": args.seconds, "requests": sent,
+                      "requests_total": sum(p[3] for p in parts),
                       "rps": round(sent / args.seconds, 1), "p50_ms": pct(0.50), "p90_ms": pct(0.90),
                       "p99_ms": pct(0.99), "max_ms": pct(1.0), "errors": len(errors),
                       "error_sample": errors[:3]}))

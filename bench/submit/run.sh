@@ -48,7 +48,23 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 
-run() { $PY loadgen.py --port "$PORT" --clients "$CLIENTS" --seconds "$SECONDS_" --warmup "$WARMUP" "$@"; }
+# Each phase also reports the CPU the server's workers and the database backends spent per request.
+run() {
+  local before after result
+  before=$($PY cpu_snapshot.py "$GPID" "$DB")
+  result=$($PY loadgen.py --port "$PORT" --clients "$CLIENTS" --seconds "$SECONDS_" --warmup "$WARMUP" "$@")
+  after=$($PY cpu_snapshot.py "$GPID" "$DB")
+  $PY - "$result" "$before" "$after" <<'PY'
+import json, sys
+result, before, after = (json.loads(a) for a in sys.argv[1:4])
+# Warm-up requests are not counted in "requests", so spread CPU over every request sent in the phase.
+total = result["requests_total"]
+for part in ("app", "db"):
+    used = sum(v - before[part].get(k, 0.0) for k, v in after[part].items())
+    result[f"cpu_ms_per_request_{part}"] = round(1000 * used / total, 2) if total else None
+print(json.dumps(result))
+PY
+}
 echo "gunicorn: $WORKERS sync workers on $(nproc) CPUs; $CLIENTS clients; ${SECONDS_}s measured after ${WARMUP}s warm-up; rollup hook ${ROLLUP:-on}; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 BASE1=$(run --mode ping);                                   echo "baseline  $BASE1"
 SUBMIT=$(run --mode submit --plan "$TOUCHPOINT_VAR_DIR/plan.json"); echo "submit    $SUBMIT"
@@ -61,11 +77,16 @@ baseline = (b1["rps"] + b2["rps"]) / 2
 ratio = s["rps"] / baseline if baseline else 0.0
 summary = {"workers": workers, "cpus": os.cpu_count(), "rollup_hook": rollup,
            "load_average_after": open("/proc/loadavg").read().split()[:3], "baseline_rps": round(baseline, 1),
-           "submit_rps": s["rps"], "ratio": round(ratio, 3), "submit_p50_ms": s["p50_ms"],
+           "submit_rps": s["rps"], "ratio": round(ratio, 3),
+           "cpu_ms_per_request": {"submit_app": s["cpu_ms_per_request_app"], "submit_db": s["cpu_ms_per_request_db"],
+                                  "baseline_app": b2["cpu_ms_per_request_app"]},
+           "cpu_ratio": round((b2["cpu_ms_per_request_app"] + b2["cpu_ms_per_request_db"])
+                              / (s["cpu_ms_per_request_app"] + s["cpu_ms_per_request_db"]), 3), "submit_p50_ms": s["p50_ms"],
            "submit_p99_ms": s["p99_ms"], "submit_errors": s["errors"],
            "baseline_p99_ms": max(b1["p99_ms"], b2["p99_ms"]),
            "targets": {"ratio>=0.15": ratio >= 0.15, "p99<50ms": s["p99_ms"] < 50, "zero errors": s["errors"] == 0},
            "runs": {"baseline_before": b1, "submit": s, "baseline_after": b2}}
 json.dump(summary, open(out, "w"), indent=2)
-print(f"ratio {ratio:.3f}x of the baseline; submit p99 {s['p99_ms']} ms; errors {s['errors']}  -> {out}")
+print(f"ratio {ratio:.3f}x of the baseline; submit p99 {s['p99_ms']} ms; errors {s['errors']}; "
+      f"CPU per request: submit {summary['cpu_ms_per_request']}, ratio by CPU {summary['cpu_ratio']}x  -> {out}")
 PY

@@ -13,6 +13,7 @@ a released version come from a per-process cache, every result is judged in plai
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -153,9 +154,9 @@ def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultIn
 def insert_results(check: DailyCheck, judged: list[JudgedResult]) -> None:
     """All results of a check in one INSERT with the values computed above (no model instances).
 
-    On PostgreSQL the values travel as six arrays (``unnest``): the statement stays short, so the driver
-    neither re-parses hundreds of placeholders nor misses its statement cache. Elsewhere, one multi-row
-    VALUES list.
+    On PostgreSQL the rows travel as one JSON document (``json_to_recordset``): the statement stays short
+    and constant, so the driver neither re-parses hundreds of placeholders nor adapts values one by one
+    (``json.dumps`` is C code). Elsewhere, one multi-row VALUES list.
     """
     qn = connection.ops.quote_name
     table = qn(CheckResult._meta.db_table)
@@ -163,12 +164,11 @@ def insert_results(check: DailyCheck, judged: list[JudgedResult]) -> None:
                                         "value", "note", "met", "passed", "deviation"))
     day = connection.ops.adapt_datefield_value(check.date)
     if connection.vendor == "postgresql":
-        sql = (f"INSERT INTO {table} ({columns}) SELECT %s, %s, %s::date, true, u.c, u.v, u.n, u.m, u.p, u.d "
-               "FROM unnest(%s::bigint[], %s::float8[], %s::text[], %s::bool[], %s::bool[], %s::float8[]) "
-               "AS u(c, v, n, m, p, d)")
-        params = [check.pk, check.site_id, day, [r.spec.id for r in judged], [r.value for r in judged],
-                  [r.note for r in judged], [r.met for r in judged], [r.passed for r in judged],
-                  [r.deviation for r in judged]]
+        sql = (f"INSERT INTO {table} ({columns}) SELECT %s, %s, %s::date, true, x.c, x.v, x.n, x.m, x.p, x.d "
+               "FROM json_to_recordset(%s::json) AS x(c bigint, v float8, n text, m boolean, p boolean, d float8)")
+        rows = json.dumps([{"c": r.spec.id, "v": r.value, "n": r.note, "m": r.met, "p": r.passed, "d": r.deviation}
+                           for r in judged])
+        params = [check.pk, check.site_id, day, rows]
     else:
         sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"]
                                                                      * len(judged))
