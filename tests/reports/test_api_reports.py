@@ -10,7 +10,6 @@ import urllib.request
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -193,27 +192,23 @@ def test_an_auditor_downloads_only_assigned_sites(history, network, api):
     assert api(network.manager_a).get(f"{URL}{a1.public_id}/download/").status_code == 200
 
 
-@override_settings(STORAGE_BACKEND="local")
 def test_local_links_are_signed_and_expire(history, network, api, settings, tmp_path):
-    from django.core.files.storage import storages
-
+    # Only pytest-django's ``settings`` fixture changes settings here: it undoes them in order, and its
+    # setting_changed signal resets default_storage both ways.
+    settings.STORAGE_BACKEND = "local"
     settings.STORAGES = {**settings.STORAGES, "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
-    storages._storages.pop("default", None)
-    try:
-        run = done_pack(network)
-        body = api(network.manager_a).get(f"{URL}{run.public_id}/download/").json()
-        assert "/api/v1/reports/files/" in body["url"]
-        assert _fetch(api(None), body["url"]).startswith(b"%PDF")
-        tampered = body["url"].rstrip("/")[:-2] + "xx/"
-        assert api(None).get(tampered).status_code == 404
-        settings.AWS_QUERYSTRING_EXPIRE = 0
-        import time
+    run = done_pack(network)
+    body = api(network.manager_a).get(f"{URL}{run.public_id}/download/").json()
+    assert "/api/v1/reports/files/" in body["url"]
+    assert _fetch(api(None), body["url"]).startswith(b"%PDF")
+    tampered = body["url"].rstrip("/")[:-2] + "xx/"
+    assert api(None).get(tampered).status_code == 404
+    settings.AWS_QUERYSTRING_EXPIRE = 0
+    import time
 
-        time.sleep(1.1)
-        assert api(None).get(body["url"]).status_code == 403
-    finally:
-        storages._storages.pop("default", None)
+    time.sleep(1.1)
+    assert api(None).get(body["url"]).status_code == 403
 
 
 # --- verification --------------------------------------------------------------------------------

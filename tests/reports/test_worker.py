@@ -40,6 +40,19 @@ def test_a_worker_renders_a_compliance_pack_end_to_end(start_worker, history, ne
     assert status["status"] == "done" and status["progress"] == 100 and status["links"]["download"]
 
 
+def test_a_worker_renders_a_variance_report_from_the_engine(start_worker, history, network, api):
+    start_worker("variance")
+    response = api(network.head_office).post("/api/v1/reports/", {
+        "kind": "variance", "from": "2026-03-01", "to": "2026-03-07"}, format="json")
+    assert response.status_code == 202, response.json()
+    run_id = ReportRun.objects.get(public_id=response.json()["id"]).id
+    run = wait_for(lambda: (r := _status(run_id)).status in ("done", "failed") and r, timeout=90,
+                   message="the worker did not finish the variance run")
+    assert run.status == "done", run.error
+    with default_storage.open(run.pdf_key, "rb") as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == run.pdf_sha256
+
+
 def test_a_worker_killed_mid_render_leaves_a_run_another_worker_completes_once(
         start_worker, history, network, storage_keys, monkeypatch):
     limits = {"TEST_REPORT_TIME_LIMIT": 6, "TEST_REPORT_STALE_AFTER": 8}
