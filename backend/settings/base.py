@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
         "EvidenceStatusEnum": "consistency.models.checks.EvidenceStatus",
         "ActionStatusEnum": "consistency.models.checks.ActionStatus",
         "ReportStatusEnum": "reports.models.RunStatus",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "CriterionKindEnum": "consistency.models.standard.Kind",
     },
 }
 
