@@ -30,8 +30,14 @@ from .selectors import checks as check_selectors
 from .selectors.standard import version_in_force
 from .services import rollup, scoring
 from .services.actions import actions_open_for_check
-from .services.checks import (CheckInput, ResultInput, check_submit, insert_results, judge_results,
-                              validate_check_date)
+from .services.checks import (
+    CheckInput,
+    ResultInput,
+    check_submit,
+    insert_results,
+    judge_results,
+    validate_check_date,
+)
 
 
 @dataclass(frozen=True)

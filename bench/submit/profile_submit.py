@@ -22,7 +22,6 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-
 from loadgen import check_body  # noqa: E402
 
 STAGES = [

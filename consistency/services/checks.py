@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import uuid
 from dataclasses import dataclass, field
 
@@ -253,7 +252,3 @@ def _conflict(*, site, payload: CheckInput) -> Conflict | None:
     return Conflict(f"Site {site.code} already has check {current} for {payload.date}. To correct it, send an "
                     f"amendment: the same body with \"amends\": {current} and a \"reason\".", field="date",
                     code="check_exists")
-
-
-def is_finite_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
