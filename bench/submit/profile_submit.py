@@ -2,7 +2,7 @@
 
     bench/submit/profile.sh            (seeds like run.sh, then runs this)
 
-Prints the share of wall time in each stage (auth and scope, body parsing, judging, database writes,
+Prints the share of CPU time in each stage (auth and scope, body parsing, judging, database writes,
 the variance rollup hook, the idempotency record, rendering) and the top functions by cumulative time.
 """
 
@@ -24,16 +24,32 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from loadgen import check_body  # noqa: E402
 
-STAGES = [
-    ("token auth + role scope (site_get)", ["authenticate", "site_get"]),
-    ("read + parse + shape-check the body", ["read_json", "parse_check"]),
-    ("version in force + criteria (cached)", ["version_in_force", "version_criteria"]),
-    ("judge 40 results", ["judge_results"]),
-    ("insert check + results + actions", ["_refuse_duplicate", "create", "insert_results", "actions_open_for_check"]),
-    ("variance rollup hook (results_changed)", ["results_changed"]),
-    ("idempotency claim + stored response", ["_claim"]),
-    ("render the answer", ["submitted_body", "render"]),
-]
+
+def _cum(stats, func: str, where: str) -> float:
+    """Cumulative time of the function named ``func`` defined in a file whose path contains ``where``."""
+    return sum(v[3] for (filename, _, name), v in stats.stats.items() if name == func and where in filename)
+
+
+def stage_table(stats) -> list[tuple[str, float]]:
+    auth = _cum(stats, "_authenticate", "rest_framework/request.py") + _cum(stats, "_site_for_write", "check_views")
+    body = _cum(stats, "read_json", "check_serializers") + _cum(stats, "parse_check", "check_serializers")
+    submit = _cum(stats, "check_submit", "services/checks.py")
+    version = _cum(stats, "version_in_force", "selectors/standard") + _cum(stats, "version_criteria", "selectors")
+    judge = _cum(stats, "judge_results", "services/checks.py")
+    hook = _cum(stats, "results_changed", "services/rollup.py")
+    writes = submit - version - judge - hook
+    idem = _cum(stats, "idempotent", "services/idempotency.py") - _cum(stats, "run", "check_views")
+    render = _cum(stats, "submitted_body", "check_serializers") + _cum(stats, "render", "renderers.py")
+    return [
+        ("token auth + role scope", auth),
+        ("read + parse + shape-check the body", body),
+        ("version in force + criteria (cached)", version),
+        ("judge every result", judge),
+        ("insert check + results + actions (+ savepoint)", writes),
+        ("variance rollup hook (results_changed)", hook),
+        ("idempotency claim + stored response", idem),
+        ("render the answer", render),
+    ]
 
 
 def main(plan_path: str, n: int = 300) -> None:
@@ -55,46 +71,54 @@ def main(plan_path: str, n: int = 300) -> None:
 
     for token, site in todo[:20]:  # warm caches and connections
         one(token, site)
-    timings: list[tuple[float, str]] = []
+    from consistency.services import rollup
+
+    timings: list[tuple[float, str, bool]] = []
+    in_hook = [False]
+    real_hook = rollup.results_changed
+
+    def hook(**kwargs):
+        in_hook[0] = True
+        try:
+            return real_hook(**kwargs)
+        finally:
+            in_hook[0] = False
 
     def timed(execute, sql, params, many, context):
         t = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            timings.append((1000 * (time.perf_counter() - t), sql))
+            timings.append((1000 * (time.perf_counter() - t), sql, in_hook[0]))
 
+    rollup.results_changed = hook
     with connection.execute_wrapper(timed):
         one(*todo[20])
-    ctx = type("Q", (), {"captured_queries": [{"sql": sql} for _, sql in timings]})()
-    ctx.__len__ = lambda self=ctx: len(timings)
-    profiler = cProfile.Profile()
+    rollup.results_changed = real_hook
+    profiler = cProfile.Profile(time.process_time)  # CPU time: what the machine is busy with, load aside
+    cpu0 = time.process_time()
+    for token, site in todo[21:41]:  # CPU per submission without the profiler's overhead
+        one(token, site)
+    cpu_plain = (time.process_time() - cpu0) / 20
     t0 = time.perf_counter()
     profiler.enable()
-    for token, site in todo[21:]:
+    for token, site in todo[41:]:
         one(token, site)
     profiler.disable()
     wall = time.perf_counter() - t0
-    count = len(todo) - 21
+    count = len(todo) - 41
     stats = pstats.Stats(profiler)
-    for ms, sql in timings:
-        print(f"  {ms:7.2f} ms  {sql[:110]}")
-    print(f"{count} submissions in-process: {1000 * wall / count:.2f} ms each; {len(timings)} queries each "
-          f"({sum(1 for q in ctx.captured_queries if 'rollup' in q['sql'])} of them by the rollup hook)")
-    total = sum(v[3] for k, v in stats.stats.items() if k[2] == "one")
-    print(f"{'stage':45s} {'ms/check':>9s} {'share':>6s}")
-    for label, names in STAGES:
-        cum = 0.0
-        for (filename, _, func), (_, _, _, ct, _) in stats.stats.items():
-            if func in names and ("touchpoint" in filename or "/work/" in filename or func == "authenticate"):
-                if func == "create" and "query.py" not in filename:
-                    continue
-                if func == "render" and "renderers.py" not in filename:
-                    continue
-                if func == "authenticate" and "rest_framework/request.py" not in filename:
-                    continue
-                cum += ct
-        print(f"{label:45s} {1000 * cum / count:9.2f} {cum / total:6.1%}")
+    for ms, sql, hooked in timings:
+        print(f"  {ms:7.2f} ms {'hook' if hooked else '    '}  {sql[:100]}")
+    print(f"CPU per submission in-process, no profiler: {1000 * cpu_plain:.2f} ms")
+    print(f"{count} submissions in-process under the profiler: {1000 * wall / count:.2f} ms each; "
+          f"{len(timings)} queries each ({sum(1 for t in timings if t[2])} of them by the rollup hook)")
+    total = _cum(stats, "one", "profile_submit")
+    print(f"{'stage (CPU, under the profiler)':48s} {'ms/check':>9s} {'share':>6s}")
+    for label, cum in stage_table(stats):
+        print(f"{label:48s} {1000 * cum / count:9.2f} {cum / total:6.1%}")
+    rest = total - sum(c for _, c in stage_table(stats))
+    print(f"{'Django/DRF request handling, middleware, other':48s} {1000 * rest / count:9.2f} {rest / total:6.1%}")
     stats.sort_stats("cumulative").print_stats(25)
 
 
