@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO
 
@@ -164,6 +166,45 @@ def put_new(key: str, fileobj: IO[bytes], *, content_type: str) -> None:
     if saved != key:  # another writer got there between exists() and save(): keep theirs, drop ours
         default_storage.delete(saved)
         raise KeyExists(key)
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    # Long-lived threads: django-storages keeps one S3 connection per thread, so a fresh thread per
+    # request would pay for a new client every time.
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="evidence-put")
+        return _POOL
+
+
+def put_new_all(items: list[tuple[str, IO[bytes], str]]) -> None:
+    """``put_new`` for several (key, file, content type) at once - concurrently on S3, where each write is a
+    round trip. All or nothing: if one fails, the ones this call wrote are deleted and the first error
+    is raised (KeyExists for a key that was taken: that object is someone else's and stays)."""
+    if settings.STORAGE_BACKEND != "s3" or len(items) < 2:
+        outcomes = []
+        for key, fileobj, content_type in items:
+            try:
+                put_new(key, fileobj, content_type=content_type)
+                outcomes.append((key, None))
+            except Exception as error:
+                outcomes.append((key, error))
+                break
+    else:
+        futures = [(key, _pool().submit(put_new, key, fileobj, content_type=content_type))
+                   for key, fileobj, content_type in items]
+        outcomes = [(key, future.exception()) for key, future in futures]
+    errors = [error for _, error in outcomes if error is not None]
+    if errors:
+        for key, error in outcomes:
+            if error is None:
+                delete(key)
+        raise errors[0]
 
 
 def delete(key: str) -> None:

@@ -30,14 +30,16 @@ from typing import IO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, TooLarge, Unprocessable
 from sites.models import Site
 
 from .. import storage
-from ..models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence
+from ..models import CheckResult, CorrectiveAction, DailyCheck, Evidence
 from ..models.checks import ActionStatus
+from ..selectors.checks import version_criteria
 from . import evidence_trust as trust
 from . import images, rollup, scoring
 
@@ -84,23 +86,30 @@ def target_for_action(action: CorrectiveAction) -> Target:
     return Target(site=action.site, action=action)
 
 
-def _criterion(target: Target, key: str | None) -> Criterion:
+@dataclass(frozen=True)
+class CriterionRef:
+    id: int
+    key: str
+
+
+def _criterion(target: Target, key: str | None) -> CriterionRef:
     if target.action is not None:
         criterion = target.action.criterion
         if key and key != criterion.key:
             raise AppError(f"criterion: this action is about {criterion.key!r}, not {key!r}.", field="criterion")
-        return criterion
+        return CriterionRef(criterion.pk, criterion.key)
     if not key:
         raise AppError("criterion: which criterion the photo is for is required.", field="criterion")
-    criterion = Criterion.objects.filter(version_id=target.daily_check.version_id, key=key).first()
-    if criterion is None:
+    # Released versions never change: their criteria come from the per-process cache, without a query.
+    spec = version_criteria(target.daily_check.version).by_key.get(key)
+    if spec is None:
         raise AppError(f"criterion: {key!r} is not a criterion of the standard version this check was filled "
                        "against.", field="criterion")
-    return criterion
+    return CriterionRef(spec.id, spec.key)
 
 
-def _check_room(target: Target, criterion: Criterion) -> None:
-    taken = (Evidence.objects.filter(**target.filter(), criterion=criterion)
+def _check_room(target: Target, criterion: CriterionRef) -> None:
+    taken = (Evidence.objects.filter(**target.filter(), criterion_id=criterion.id)
              .exclude(status=Evidence.Status.REJECTED).count())
     if taken >= MAX_PHOTOS_PER_CRITERION:
         raise Conflict(f"criterion: {criterion.key!r} already has {taken} photos here; at most "
@@ -139,7 +148,7 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
     criterion = _criterion(target, criterion_key)
     sha256 = sha256.lower()
     with transaction.atomic():
-        same = Evidence.objects.filter(**target.filter(), criterion=criterion, declared_sha256=sha256)
+        same = Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, declared_sha256=sha256)
         if same.filter(status=Evidence.Status.VERIFIED).exists():
             raise Conflict("This photo is already attached here and verified.", field="sha256",
                            code="already_attached")
@@ -149,7 +158,7 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
             _check_room(target, criterion)
             public_id, key = _new_key(target, content_type)
             evidence = Evidence.objects.create(
-                public_id=public_id, key=key, **target.filter(), criterion=criterion, site=target.site,
+                public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,
                 day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=size,
                 declared_sha256=sha256,
             )
@@ -236,7 +245,7 @@ def _accept(evidence_pk: int, *, size: int, sha256: str, facts: images.PhotoFact
         _record(evidence, size=size, sha256=sha256, facts=facts)
         evidence.save()
         if evidence.daily_check_id:
-            rejudge(check_id=evidence.daily_check_id, criterion_id=evidence.criterion_id)
+            rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
     return evidence
 
 
@@ -256,35 +265,44 @@ def _record(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFa
     evidence.reused_from = trust.find_reused(evidence)
 
 
-def rejudge(*, check_id: int, criterion_id: int) -> None:
-    """Re-judge one criterion of a check against its verified photos, rescore the check, tell rollup.
-    Call inside the transaction that changed the evidence."""
+def rejudge(*, check_id: int, criterion_ids: list[int], notify: bool = True) -> None:
+    """Re-judge criteria of a check against their verified photos, rescore the check, tell rollup.
+    Call inside the transaction that changed the evidence. ``notify=False`` leaves the rollup call to a
+    caller that re-judges many checks of one site in one transaction and then calls it once."""
     # The check row is the lock: two photos of one check verified at once are counted one after the other.
-    check = DailyCheck.objects.select_for_update().get(pk=check_id)
-    results = list(CheckResult.objects.filter(daily_check=check).select_related("criterion"))
-    verified = Evidence.objects.filter(daily_check=check, criterion_id=criterion_id,
-                                       status=Evidence.Status.VERIFIED).count()
-    for result in results:
-        if result.criterion_id != criterion_id:
-            continue
-        now_passed = scoring.passed(met=result.met, photos_required=result.criterion.photos_required,
-                                    photos_verified=verified)
-        if now_passed != result.passed:
-            result.passed = now_passed
-            result.save(update_fields=["passed"])
-    score = scoring.check_score([(r.criterion.weight, r.passed) for r in results])
+    check = DailyCheck.objects.select_for_update().only("id", "site_id", "date", "score").get(pk=check_id)
+    results = list(CheckResult.objects.filter(daily_check_id=check_id)
+                   .values_list("id", "criterion_id", "met", "passed", "criterion__weight",
+                                "criterion__photos_required"))
+    verified = dict(Evidence.objects.filter(daily_check_id=check_id, criterion_id__in=criterion_ids,
+                                            status=Evidence.Status.VERIFIED)
+                    .order_by().values_list("criterion_id").annotate(n=Count("id")))
+    judged = []
+    for pk, criterion_id, met, was_passed, weight, photos_required in results:
+        now_passed = was_passed
+        if criterion_id in criterion_ids:
+            now_passed = scoring.passed(met=met, photos_required=photos_required,
+                                        photos_verified=verified.get(criterion_id, 0))
+            if now_passed != was_passed:
+                CheckResult.objects.filter(pk=pk).update(passed=now_passed)
+        judged.append((weight, now_passed))
+    score = scoring.check_score(judged)
     if score != check.score:
         check.score = score
         check.save(update_fields=["score"])
-    rollup.results_changed(site_id=check.site_id, dates=[check.date])
+    if notify:
+        rollup.results_changed(site_id=check.site_id, dates=[check.date])
 
 
 # --- multipart through the API --------------------------------------------------------------------
 
 def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO[bytes], size: int,
-                    content_type: str, sha256: str | None = None) -> Evidence:
+                    content_type: str, sha256: str | None = None, rejudge_now: bool = True) -> Evidence:
     """Verify an uploaded file and, only if it is an acceptable photo, store it and record it verified.
-    A refused file leaves nothing behind (422 with the reason)."""
+    A refused file leaves nothing behind (422 with the reason).
+
+    ``rejudge_now=False`` is for a caller that attaches several photos to one check inside its own
+    transaction and then calls ``rejudge`` once for all of them (the demo seeding)."""
     criterion = _criterion(target, criterion_key)
     _check_declared_size(size, "file")
     if content_type not in images.ALLOWED_TYPES:
@@ -308,29 +326,27 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
         raise Unprocessable(str(refusal), field="file", code="photo_rejected") from None
 
     public_id, key = _new_key(target, content_type)
-    stored: list[str] = []
     try:
-        try:
-            storage.put_new(key, file, content_type=content_type)
-        except storage.KeyExists:
-            raise Conflict("A photo is already stored under this key; originals are never overwritten.",
-                           field="file", code="key_exists") from None
-        stored.append(key)
-        storage.put_new(thumbnail_key(key), io.BytesIO(facts.thumbnail), content_type="image/jpeg")
-        stored.append(thumbnail_key(key))
+        storage.put_new_all([(key, file, content_type),
+                             (thumbnail_key(key), io.BytesIO(facts.thumbnail), "image/jpeg")])
+    except storage.KeyExists:
+        raise Conflict("A photo is already stored under this key; originals are never overwritten.",
+                       field="file", code="key_exists") from None
+    try:
         with transaction.atomic():
             evidence = Evidence(
-                public_id=public_id, key=key, **target.filter(), criterion=criterion, site=target.site,
+                public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,
                 day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=actual_size,
                 declared_sha256=(sha256 or actual_sha).lower(),
             )
             _record(evidence, size=actual_size, sha256=actual_sha, facts=facts)
             evidence.save()
-            if target.daily_check is not None:
-                rejudge(check_id=target.daily_check.pk, criterion_id=criterion.pk)
+            if target.daily_check is not None and rejudge_now:
+                rejudge(check_id=target.daily_check.pk, criterion_ids=[criterion.id])
     except Exception:
-        for key_written in stored:  # nothing half-saved: no stored file without its record
-            storage.delete(key_written)
+        # Nothing half-saved: no stored file without its record.
+        storage.delete(key)
+        storage.delete(thumbnail_key(key))
         raise
     return evidence
 

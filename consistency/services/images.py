@@ -223,7 +223,7 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
 
     thumb = _thumbnail(im)
     out = io.BytesIO()
-    thumb.save(out, format="JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
+    thumb.save(out, format="JPEG", quality=THUMBNAIL_QUALITY)
     # The perceptual hash is taken on the upright, reduced copy: the same scene rotated by an EXIF
     # flag or re-encoded at another size hashes the same.
     phash = str(imagehash.phash(thumb))

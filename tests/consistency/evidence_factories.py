@@ -22,7 +22,8 @@ from consistency.services import scoring
 GOOD_VALUES = {"phone_rings": 2, "phone_greeting": 1, "restroom_clean": 5, "delivery_on_time_pct": 99}
 
 
-def make_check(site, version, user, *, date=dt.date(2026, 3, 10), values: dict | None = None) -> DailyCheck:
+def make_check(site, version, user, *, date=dt.date(2026, 3, 10), values: dict | None = None,
+               performed_at: dt.datetime | None = None) -> DailyCheck:
     """A check as submission would store it: judged, and not passed where photos are still owed."""
     values = {**GOOD_VALUES, **(values or {})}
     criteria = {c.key: c for c in Criterion.objects.filter(version=version)}
@@ -34,7 +35,7 @@ def make_check(site, version, user, *, date=dt.date(2026, 3, 10), values: dict |
                        scoring.passed(met=met, photos_required=c.photos_required, photos_verified=0)))
     now = timezone.now()
     check = DailyCheck.objects.create(
-        site=site, date=date, version=version, submitted_by=user, performed_at=now, received_at=now,
+        site=site, date=date, version=version, submitted_by=user, performed_at=performed_at or now, received_at=now,
         client_id=uuid.uuid4(), score=scoring.check_score([(c.weight, ok) for c, _, _, _, ok in judged]),
     )
     CheckResult.objects.bulk_create([
