@@ -24,33 +24,38 @@ ONE_DAY = dt.timedelta(days=1)
 CRITERION_FIELDS = ("observations", "passed", "deviation_sum", "deviation_sq_sum")
 SITE_FIELDS = ("checked_days", "late_checks")
 
-# The total on a day: the row dated that day, or the head when the site's last row is older (never both).
-_TOTAL_ON = "CASE WHEN (date = %s OR (is_head AND date < %s)) THEN {field} ELSE 0 END"
+# 1 when the row holds the total on that day (the row dated that day, or the head when the site's last
+# row is older; never both for one key), else 0.
+_TOTAL_ON = "CASE WHEN (date = %s OR (is_head AND date < %s)) THEN 1 ELSE 0 END"
 
 
 def _query(model, group: tuple[str, ...], fields: list[tuple[str, ...]], *, sites: QuerySet[Site],
            segments: list[Segment]) -> list[tuple]:
-    """One row per group: for each segment j, the change of each of ``fields[j]`` over the segment."""
-    # Written as SQL rather than built with the ORM: the ORM took longer to compile these CASE
-    # expressions than the database took to run them.
+    """One row per group: for each segment j, the change of each of ``fields[j]`` over the segment.
+
+    Each row gets a sign per segment (+1 at the segment's end, -1 the day before its start), worked
+    out once in the inner query; the sums multiply by it. Written as SQL rather than built with the
+    ORM: the ORM took longer to compile these expressions than the database took to run them.
+    """
     qn = connection.ops.quote_name
     day = connection.ops.adapt_datefield_value
-    columns, params = [], []
-    for seg, seg_fields in zip(segments, fields, strict=True):
+    signs, columns, params = [], [], []
+    for j, (seg, seg_fields) in enumerate(zip(segments, fields, strict=True)):
         end, before = day(seg.end), day(seg.start - ONE_DAY)
-        for f in seg_fields:
-            total = _TOTAL_ON.format(field=qn(f))
-            columns.append(f"SUM({total}) - SUM({total})")
-            params += [end, end, before, before]
+        signs.append(f"({_TOTAL_ON}) - ({_TOTAL_ON}) AS s{j}")
+        params += [end, end, before, before]
+        columns += [f"SUM({qn(f)} * s{j})" for f in seg_fields]
     boundaries = sorted({s.start - ONE_DAY for s in segments} | {s.end for s in segments})
     try:
         site_sql, site_params = sites.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # Site.objects.none(): nothing to read
         return []
     group_sql = ", ".join(qn(g) for g in group)
-    sql = (f"SELECT {group_sql}, {', '.join(columns)} FROM {qn(model._meta.db_table)} "
-           f"WHERE site_id IN ({site_sql}) AND (date IN ({', '.join(['%s'] * len(boundaries))}) OR is_head) "
-           f"GROUP BY {group_sql}")
+    needed = sorted({qn(g) for g in group} | {qn(f) for seg_fields in fields for f in seg_fields})
+    sql = (f"SELECT {group_sql}, {', '.join(columns)} FROM ("
+           f"SELECT {', '.join(needed)}, {', '.join(signs)} FROM {qn(model._meta.db_table)} "
+           f"WHERE site_id IN ({site_sql}) AND (date IN ({', '.join(['%s'] * len(boundaries))}) OR is_head)"
+           f") boundary_rows GROUP BY {group_sql}")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *site_params, *(day(b) for b in boundaries)])
         return cursor.fetchall()
