@@ -117,3 +117,34 @@ def test_progress_only_moves_forward_and_only_for_the_holder(queued):
     other = runner.Claim(queued.id, "w2", held.at)
     runner._progress_writer(other)(90)
     assert ReportRun.objects.get(pk=queued.id).progress == 40
+
+
+def test_the_render_task_survives_a_lost_worker_and_stays_under_the_visibility_timeout():
+    from django.conf import settings
+
+    from reports.tasks import render_report
+
+    assert render_report.acks_late and render_report.reject_on_worker_lost
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", float("inf"))
+    assert render_report.soft_time_limit < render_report.time_limit < visibility
+    assert conf.STALE_AFTER > render_report.time_limit  # a live render's claim is never taken over
+
+
+def test_the_task_retries_transient_storage_errors_until_the_attempt_cap(queued, monkeypatch):
+    from reports.tasks import render_report
+
+    calls = []
+    monkeypatch.setattr(runner, "_render", lambda run, progress: b"%PDF-1.4 test")
+
+    def unavailable(run, pdf):
+        calls.append(run.attempts)
+        raise runner.TransientStorageError("endpoint unreachable")
+
+    monkeypatch.setattr(runner, "_upload", unavailable)
+    monkeypatch.setattr(runner, "backoff_seconds", lambda retries: 0)
+    result = render_report.apply(args=[queued.id])  # run here; each retry runs again in turn
+    assert (result.state, result.result) == ("SUCCESS", "failed")  # the task ended; the run is marked failed
+    run = ReportRun.objects.get(pk=queued.id)
+    assert calls == list(range(1, conf.MAX_ATTEMPTS + 1))
+    assert run.status == "failed" and run.attempts == conf.MAX_ATTEMPTS
+    assert run.error == f"Gave up after {conf.MAX_ATTEMPTS} attempts: storage unavailable: endpoint unreachable"
