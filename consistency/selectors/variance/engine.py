@@ -103,7 +103,9 @@ def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], site_rows: 
     columns = [(j, j in layout.current) for j in range(len(layout.segments))]
     checked = np.zeros((len(site_list), len(layout.segments)), dtype=np.int64)
     for row in site_rows:
-        i, c = index[row[0]], 1
+        i, c = index.get(row[0]), 1
+        if i is None:  # joined the scope after the sites query: not in the answer
+            continue
         for j, is_current in columns:
             checked[i, j] = row[c]
             if is_current:
@@ -135,10 +137,14 @@ def _fill_totals(grid: Grid, layout: Layout, rows: list[tuple], site_ids: np.nda
         return
     table = np.array(rows, dtype=object)  # one C pass over the fetched tuples
     order = np.argsort(site_ids)
-    si = order[np.searchsorted(site_ids[order], table[:, 0].astype(np.int64))]
+    ids = table[:, 0].astype(np.int64)
+    pos = np.minimum(np.searchsorted(site_ids[order], ids), len(order) - 1)
+    si = order[pos]
     key_index = {k: i for i, k in enumerate(layout.keys)}
     ki = np.fromiter(map(key_index.get, table[:, 1], repeat(-1)), dtype=np.int64, count=len(rows))
-    keep = ki >= 0  # a key no version of these periods has: not expected, not shown
+    # Drop a key no version of these periods has (not expected, not shown) and a site that joined the
+    # scope between the sites query and this one (it is not in the answer).
+    keep = (ki >= 0) & (site_ids[si] == ids)
     si, ki = si[keep], ki[keep]
 
     def col(c: int) -> np.ndarray:
