@@ -146,7 +146,7 @@ Python {platform.python_version()}). Generated {time.strftime('%Y-%m-%d %H:%M UT
 
 Data: {sites:,} sites x {(date_to - date_from).days + 1} days x 40 criteria = **{results:,} current results**
 (plus 1% amended checks whose superseded results stay in the table, 5% late checks), one standard version.
-Rollup (running totals kept by `consistency.services.rollup.results_changed`): {rollup_rows:,} rows.
+Rollup (running totals kept by `consistency.services.rollup.results_changed`): {rollup_rows:,} criterion rows.
 
 | what (period {date_from}..{date_to}, all sites) | median of {ROUNDS} | runs (ms) |
 | --- | --- | --- |
@@ -178,8 +178,11 @@ Where the time goes and what it does not do yet:
   with results.
 - About half of the engine's time is Python building the answer's 40,000 criterion objects and
   parsing the 40,000 aggregate rows; the database part is a few hundred ms or less.
-- This machine is shared with other work running at the same time (2 CPUs, load 4-6 during the run):
-  absolute times are several times what they are on an idle machine; the ratio is what is comparable.
+- This machine is shared with other work running at the same time (2 CPUs, load 4-8 during runs):
+  absolute times are several times what they are on an idle machine; the ratio is what is comparable,
+  and it moves with the load: repeated runs on 2026-11-23 gave 0.15x-0.23x for 90 days, and 0.26x once
+  while a full test suite ran alongside (the bench fails when the ratio is over 0.25x).
+- Memory is Python's own allocations during one report (tracemalloc), database buffers aside.
 """
     with open(RESULTS, "w", encoding="utf-8") as fh:
         fh.write(text)
