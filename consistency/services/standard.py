@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from backend.errors import AppError, Conflict, NotFound
 
-from ..models import Criterion, Standard, StandardVersion, TouchPoint, VersionStatus
+from ..models import Criterion, DailyCheck, Standard, StandardVersion, TouchPoint, VersionStatus
 from .standard_document import StandardDocument, document_of, parse_criterion, parse_document
 
 EDITABLE_CRITERION_FIELDS = ("prompt", "target", "comparison", "tolerance", "unit", "weight", "critical",
@@ -143,6 +143,12 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     if current and effective_from < current.effective_from:
         raise AppError(f"effective_from must be on or after {current.effective_from}, when version "
                        f"{current.number} took effect.", field="effective_from")
+    # Checks already submitted stay judged by the version they were filled against: a new version may
+    # not take effect on a day that has checks.
+    judged = DailyCheck.objects.filter(date__gte=effective_from).order_by("-date").values_list("date", flat=True)
+    if latest := judged.first():
+        raise AppError(f"effective_from must be after {latest}: checks up to that day were judged by the "
+                       "version in force then.", field="effective_from")
     if current:
         StandardVersion.objects.filter(pk=current.pk).update(status=VersionStatus.RETIRED, retired_at=now)
     StandardVersion.objects.filter(pk=version.pk).update(

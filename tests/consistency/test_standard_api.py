@@ -200,6 +200,26 @@ def test_a_second_draft_is_a_conflict_and_a_draft_can_be_deleted(network, standa
     assert not StandardVersion.objects.filter(number=2).exists()
 
 
+def test_a_new_version_cannot_take_effect_on_days_already_checked(network, standard):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from consistency.models import DailyCheck
+
+    DailyCheck.objects.create(site=network.a1, date=dt.date(2026, 6, 1), version=standard,
+                              submitted_by=network.manager_a, performed_at=timezone.now(),
+                              received_at=timezone.now(), client_id="6f1c1a52-8c8e-4d43-9a43-3d1f6f0e7a10", score=1)
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    response = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2026-06-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "effective_from"
+    assert "after 2026-06-01" in response.json()["message"]
+    assert head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2026-06-02"},
+                     format="json").status_code == 200
+
+
 def test_publish_cannot_date_back_before_the_version_in_force(network, standard):
     head = client_for(network.head_office)
     head.post("/api/v1/standard/versions/", {}, format="json")
