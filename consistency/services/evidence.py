@@ -26,7 +26,7 @@ import io
 import tempfile
 import uuid
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, NoReturn
 
 from django.conf import settings
 from django.db import transaction
@@ -212,20 +212,22 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
     return _accept(evidence.pk, size=size, sha256=sha256, facts=facts)
 
 
-def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "") -> None:
+def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "") -> NoReturn:
     """Record the refusal (it stays, for auditors) and answer 422 with the reason."""
     reason = reason[:300]
     with transaction.atomic():
         locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
-        if locked.status == Evidence.Status.PENDING:
+        verdict = locked.status
+        if verdict == Evidence.Status.PENDING:
             locked.status = Evidence.Status.REJECTED
             locked.reject_reason = reason
             locked.size = size
             locked.sha256 = sha256
             locked.save(update_fields=["status", "reject_reason", "size", "sha256"])
             evidence.status, evidence.reject_reason = locked.status, reason
-        elif locked.status == Evidence.Status.VERIFIED:  # a concurrent confirmation won
-            return
+    if verdict != Evidence.Status.PENDING:  # a concurrent confirmation reached a verdict first; it stands
+        raise Conflict(f"This photo already has a verdict ({verdict}); it is not judged again.", field="id",
+                       code="evidence_decided")
     raise Unprocessable(reason, field="file", code="photo_rejected")
 
 
