@@ -31,7 +31,7 @@ class ReportRun(models.Model):
                                    help_text="The scope; empty with no region means the whole network.")
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Claims so far; capped by REPORT_MAX_ATTEMPTS.")
     claimed_by = models.CharField(max_length=200, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -47,6 +47,14 @@ class ReportRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="report_progress_at_most_100"),
+            # A run is only ever "done" together with the stored PDF's key, fingerprint and size.
+            models.CheckConstraint(
+                condition=~models.Q(status="done")
+                | (~models.Q(pdf_key="") & ~models.Q(pdf_sha256="") & models.Q(pdf_size__isnull=False)),
+                name="report_done_has_its_pdf"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period_from}..{self.period_to} ({self.status})"

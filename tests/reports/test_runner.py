@@ -102,7 +102,8 @@ def test_the_sweep_hands_out_lost_and_stale_runs_only(queued, network, monkeypat
     ReportRun.objects.filter(pk=queued.pk).update(created_at=long_ago)
     done = report_order(user=network.head_office, kind="variance", date_from=dt.date(2026, 3, 1),
                         date_to=dt.date(2026, 3, 7))
-    ReportRun.objects.filter(pk=done.pk).update(status="done", created_at=long_ago)
+    ReportRun.objects.filter(pk=done.pk).update(status="done", created_at=long_ago, pdf_key="k", pdf_sha256="0" * 64,
+                                                pdf_size=1)
     assert runner.requeue_lost() == [queued.id]
     assert sent == [queued.id]
     assert fresh.id not in sent
@@ -148,3 +149,12 @@ def test_the_task_retries_transient_storage_errors_until_the_attempt_cap(queued,
     assert calls == list(range(1, conf.MAX_ATTEMPTS + 1))
     assert run.status == "failed" and run.attempts == conf.MAX_ATTEMPTS
     assert run.error == f"Gave up after {conf.MAX_ATTEMPTS} attempts: storage unavailable: endpoint unreachable"
+
+
+def test_the_database_refuses_a_done_run_without_its_pdf(queued):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportRun.objects.filter(pk=queued.pk).update(status="done")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportRun.objects.filter(pk=queued.pk).update(progress=101)
