@@ -281,3 +281,45 @@ def test_confirming_a_large_photo_holds_the_python_heap_flat(network, check):
         tracemalloc.stop()
     assert confirmed.status == "verified"
     assert peak < 1_500_000, f"confirmation held {peak:,} bytes of Python heap"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+                    reason="row locks between threads need PostgreSQL (CI=true)")
+def test_two_confirmations_at_once_reach_one_verdict(network, standard):
+    """Both answer 'verified'; the evidence is recorded once and the result re-judged once."""
+    import threading
+
+    from django.db import connection as main_connection
+
+    from consistency.services import evidence as services
+
+    check = make_check(network.a1, standard, network.manager_a, date=dt.date(2026, 3, 10))
+    data = photo(seed=40)
+    body = ask(client_for(network.manager_a), check, data).json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def confirm():
+        from django.db import connection
+
+        try:
+            evidence = Evidence.objects.get(public_id=body["id"])
+            barrier.wait()
+            outcomes.append(services.evidence_confirm(evidence=evidence).status)
+        except Exception as error:  # noqa: BLE001 - reported below
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["verified", "verified"]
+    evidence = Evidence.objects.get(public_id=body["id"])
+    assert evidence.status == "verified" and evidence.thumbnail_key
+    assert CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean").passed
+    assert main_connection.is_usable()
