@@ -86,9 +86,14 @@ class MissedDays:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, item) -> list[MissedDay]:
-        if not isinstance(item, slice) or self._from is None:
-            return [] if self._from is None else self[item:item + 1]
+    def __getitem__(self, item) -> list[MissedDay] | MissedDay:
+        if not isinstance(item, slice):
+            found = self[item:item + 1]
+            if not found:
+                raise IndexError(item)
+            return found[0]
+        if self._from is None:
+            return []
         start = item.start or 0
         limit = (item.stop - start) if item.stop is not None else -1
         sql = self._sql("s.code, s.name, days.day") + " ORDER BY days.day, s.code LIMIT %s OFFSET %s"

@@ -92,6 +92,9 @@ def test_the_vendor_sql_path_in_use(history):
     assert marker in result._sql("1")
     assert [(r.site, r.date) for r in result[0:10]] == [("A1", D(2026, 3, 1)), ("B1", D(2026, 3, 1)),
                                                          ("B1", D(2026, 3, 2))]
+    assert result[2].site == "B1" and len(result) == 3
+    with pytest.raises(IndexError):
+        result[3]
 
 
 def test_the_site_endpoint(history):
