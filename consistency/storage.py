@@ -56,6 +56,8 @@ def _s3():
 
 
 def _is_missing(error) -> bool:
+    # AWS answers a HEAD/GET of a missing key with 404 only if the credentials may list the bucket
+    # (s3:ListBucket); without it, 403. Grant it: a 403 here is treated as the error it is, not as "missing".
     code = str(error.response.get("Error", {}).get("Code", ""))
     return code in ("404", "NoSuchKey", "NotFound")
 
