@@ -3,6 +3,10 @@
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Min
+
+from sites.demo import demo_opened_on
+from sites.models import Site
 
 from .models import StandardVersion, VersionStatus
 from .services import standard as services
@@ -19,8 +23,6 @@ def seed_standard() -> StandardVersion:
         return current
     doc = parse_document(load_text(SAMPLE_STANDARD.read_text(encoding="utf-8"), filename=SAMPLE_STANDARD.name))
     version = services.version_create_from_document(doc=doc)
-    import datetime as dt
-
-    from sites.demo import DEMO_OPENED_ON
-
-    return services.version_publish(version=version, effective_from=min(DEMO_OPENED_ON, dt.date.today()))
+    # In force from the first day any demo site was open, so the whole demo history is judged by it.
+    first_day = Site.objects.aggregate(first=Min("opened_on"))["first"] or demo_opened_on()
+    return services.version_publish(version=version, effective_from=first_day)

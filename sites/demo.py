@@ -20,7 +20,13 @@ REGIONS = [
                                                    ("SEA", "Seattle", 1)]),
 ]
 AUDITOR_REGION = "nz"
-DEMO_OPENED_ON = dt.date(2025, 1, 1)
+# The demo sites open this many days before the first seeding, so the demo history (consistency.
+# demo_history) covers their whole life and "missed days" mean days that were really skipped.
+DEMO_HISTORY_DAYS = 60
+
+
+def demo_opened_on() -> dt.date:
+    return dt.date.today() - dt.timedelta(days=DEMO_HISTORY_DAYS)
 
 
 def demo_site_codes() -> list[str]:
@@ -47,10 +53,15 @@ def seed_network(*, password: str) -> dict:
         for city, city_name, count in cities:
             for n in range(1, count + 1):
                 code = f"{city}-{n:02d}"
-                site, _ = Site.objects.update_or_create(code=code, defaults={
-                    "name": f"{city_name} {['Central', 'North', 'South'][n - 1]}", "region": region,
-                    "timezone": tz, "active": True, "opened_on": DEMO_OPENED_ON,
-                })
+                site, _ = Site.objects.update_or_create(
+                    code=code,
+                    defaults={"name": f"{city_name} {['Central', 'North', 'South'][n - 1]}", "region": region,
+                              "timezone": tz, "active": True},
+                    # Kept on later runs: moving a site's opening would rewrite its history's meaning.
+                    create_defaults={"name": f"{city_name} {['Central', 'North', 'South'][n - 1]}",
+                                     "region": region, "timezone": tz, "active": True,
+                                     "opened_on": demo_opened_on()},
+                )
                 sites.append(site)
     _user("head.office", password, first="Hana", last="Office", role=Role.HEAD_OFFICE, superuser=True)
     _, auditor = _user("auditor", password, first="Ari", last="Auditor", role=Role.AUDITOR)
