@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .models import Profile, Region, Role, Site
@@ -33,10 +34,10 @@ def demo_site_codes() -> list[str]:
     return [f"{city}-{n:02d}" for _, _, _, cities in REGIONS for city, _, count in cities for n in range(1, count + 1)]
 
 
-def _user(username: str, password: str, *, first: str, last: str, role: str, superuser: bool = False):
+def _user(username: str, password_hash: str, *, first: str, last: str, role: str, superuser: bool = False):
     User = get_user_model()
     user, _ = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
-    user.set_password(password)
+    user.password = password_hash
     user.is_staff = superuser
     user.is_superuser = superuser
     user.save()
@@ -47,6 +48,8 @@ def _user(username: str, password: str, *, first: str, last: str, role: str, sup
 @transaction.atomic
 def seed_network(*, password: str) -> dict:
     """Create (or bring up to date) the demo regions, sites and logins."""
+    # One hash for every demo login: hashing is deliberately slow, and 30 of them took 12 s.
+    password_hash = make_password(password)
     sites: list[Site] = []
     for region_code, region_name, tz, cities in REGIONS:
         region, _ = Region.objects.update_or_create(code=region_code, defaults={"name": region_name})
@@ -63,11 +66,11 @@ def seed_network(*, password: str) -> dict:
                                      "opened_on": demo_opened_on()},
                 )
                 sites.append(site)
-    _user("head.office", password, first="Hana", last="Office", role=Role.HEAD_OFFICE, superuser=True)
-    _, auditor = _user("auditor", password, first="Ari", last="Auditor", role=Role.AUDITOR)
+    _user("head.office", password_hash, first="Hana", last="Office", role=Role.HEAD_OFFICE, superuser=True)
+    _, auditor = _user("auditor", password_hash, first="Ari", last="Auditor", role=Role.AUDITOR)
     auditor.regions.set(Region.objects.filter(code=AUDITOR_REGION))
     for site in sites:
-        _, profile = _user(f"manager.{site.code.lower()}", password, first="Manager", last=site.code,
+        _, profile = _user(f"manager.{site.code.lower()}", password_hash, first="Manager", last=site.code,
                            role=Role.MANAGER)
         profile.sites.set([site])
     return {"sites": sites, "regions": Region.objects.count()}

@@ -6,7 +6,9 @@ import os
 import shutil
 
 import pytest
-from django.core.management import call_command
+
+from consistency.demo import seed_standard
+from sites.demo import seed_network
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -48,8 +50,9 @@ def try_operation(page, operation_id: str, params: dict | None = None) -> int:
 
 
 def test_newcomer_uses_the_api_docs_as_a_manager(live_server, browser_page, settings):
-    settings.DEMO_PASSWORD = "demo"
-    call_command("seed_demo", verbosity=0)
+    # The demo network and standard (seed_demo without the history, which this path does not need).
+    seed_network(password="demo")
+    seed_standard()
     page = browser_page
 
     page.goto(f"{live_server.url}/accounts/login/?next=/api/docs/")
