@@ -19,4 +19,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.requeue_lost_runs",
         "schedule": 60.0,
     },
+    # Idempotency-Key records are kept at least 24 hours (IDEMPOTENCY_KEEP_HOURS), then forgotten.
+    "purge-idempotency-keys": {
+        "task": "consistency.purge_idempotency_keys",
+        "schedule": crontab(minute=15, hour=3),
+    },
 }

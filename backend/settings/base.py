@@ -199,6 +199,11 @@ LATE_CHECK_WINDOW_DAYS = env.int("LATE_CHECK_WINDOW_DAYS", default=7)
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=256 * 1024)
 CORRECTIVE_ACTION_DUE_DAYS = env.int("CORRECTIVE_ACTION_DUE_DAYS", default=3)
 IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
+# Report runs (see reports/conf.py for what each means; the time limit must stay below the broker's
+# visibility timeout, which reports/conf.py checks at startup).
+REPORT_TIME_LIMIT = env.int("REPORT_TIME_LIMIT", default=900)
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+REPORT_MAX_PERIOD_DAYS = env.int("REPORT_MAX_PERIOD_DAYS", default=366)
 MAX_PHOTO_BYTES = env.int("MAX_PHOTO_BYTES", default=15 * 1024 * 1024)
 MAX_PHOTO_PIXELS = env.int("MAX_PHOTO_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES

@@ -1,0 +1,11 @@
+"""Periodic housekeeping for daily checks (thin tasks over services; scheduled in backend/schedules.py)."""
+
+from celery import shared_task
+
+from .services.idempotency import idempotency_purge
+
+
+@shared_task(name="consistency.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Forget Idempotency-Key records past their retention (never sooner than 24 hours)."""
+    return idempotency_purge()
