@@ -18,11 +18,12 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import DateField, Max, Min, OuterRef, Subquery
 
 from sites.models import Site
 
-from ..models import CheckResult, CriterionRollup, DailyCheck, SiteRollup
+from ..models import CheckResult, Criterion, CriterionRollup, DailyCheck, SiteRollup, StandardVersion
+from ..models import VersionStatus
 from ..selectors.variance.timeline import Timeline
 
 ONE_DAY = dt.timedelta(days=1)
@@ -36,16 +37,23 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date]) -> None:
     # savepoint=False: inside the writer's transaction there is nothing to roll back separately.
     with transaction.atomic(savepoint=False):
         # The site row lock serialises rollups of one site: two writers of the same site would otherwise
-        # each rebuild from a base the other is about to replace.
-        site = Site.objects.select_for_update().only("id", "opened_on").get(pk=site_id)
-        first = max(dates[0], site.opened_on)
+        # each rebuild from a base the other is about to replace. The head day comes with it (one query).
+        head_day = SiteRollup.objects.filter(site_id=OuterRef("pk"), is_head=True).values("date")[:1]
+        row = (Site.objects.select_for_update(of=("self",)).filter(pk=site_id)
+               .annotate(head=Subquery(head_day, output_field=DateField())).values_list("opened_on", "head").get())
+        opened_on, head = row
+        first = max(dates[0], opened_on)
         last = dates[-1]
-        if last < site.opened_on:
+        if last < opened_on:
             return
-        head = SiteRollup.objects.filter(site_id=site_id, is_head=True).values_list("date", flat=True).first()
+        if first == last and (head is None or first > head):
+            # The common case, a check for a day after the last one: append rows in SQL (bench/RESULTS-submit.md).
+            _append_day(site_id, first, head=head)
+            return
         if head is not None:
             # Rows are dense up to the head; a later day also fills the gap of missed days before it.
             first, last = min(first, head + ONE_DAY), max(last, head)
+        site = Site(pk=site_id, opened_on=opened_on)
         _rebuild(site, first, last, Timeline.load(), head=head)
 
 
@@ -141,3 +149,68 @@ def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         for i in range(0, len(rows), batch):
             chunk = rows[i:i + batch]
             cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
+
+
+def _append_day(site_id: int, day: dt.date, *, head: dt.date | None) -> None:
+    """Rows of ``day`` (after the head) from the head's rows and the day's results, in SQL, no rows read.
+
+    Equal to ``_rebuild(site, head + 1, day)``: missed days between the head and ``day`` repeat the head's
+    totals; ``day`` adds its current results whose key belongs to the version in force that day (the rule of
+    ``Timeline``: latest effective_from, then latest published, then highest number; drafts and versions
+    without criteria never count) and its current check. Portable SQL: PostgreSQL and SQLite run the same.
+    """
+    qn = connection.ops.quote_name
+    cr, sr = qn(CriterionRollup._meta.db_table), qn(SiteRollup._meta.db_table)
+    res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
+    crit, ver = qn(Criterion._meta.db_table), qn(StandardVersion._meta.db_table)
+    as_param = connection.ops.adapt_datefield_value
+    date_sql = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+    base = as_param(head) if head is not None else None  # no head: nothing to carry
+    with connection.cursor() as cursor:
+        if head is not None:
+            # The old last day stops being the head.
+            cursor.execute(f"UPDATE {cr} SET is_head = %s WHERE site_id = %s AND date = %s AND is_head",
+                           [False, site_id, base])
+            cursor.execute(f"UPDATE {sr} SET is_head = %s WHERE site_id = %s AND date = %s AND is_head",
+                           [False, site_id, base])
+            gap = [head + ONE_DAY * i for i in range(1, (day - head).days)]
+            if gap:  # missed days: the head's totals, unchanged
+                days = " UNION ALL ".join([f"SELECT {date_sql} AS d"] * len(gap))
+                values = [as_param(d) for d in gap]
+                cursor.execute(
+                    f"INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
+                    f"SELECT b.site_id, g.d, b.checked_days, b.late_checks, %s FROM {sr} b CROSS JOIN ({days}) g "
+                    "WHERE b.site_id = %s AND b.date = %s", [False, *values, site_id, base])
+                cursor.execute(
+                    f"INSERT INTO {cr} (site_id, key, date, observations, passed, deviation_sum, deviation_sq_sum, "
+                    f"is_head) SELECT b.site_id, b.key, g.d, b.observations, b.passed, b.deviation_sum, "
+                    f"b.deviation_sq_sum, %s FROM {cr} b CROSS JOIN ({days}) g WHERE b.site_id = %s AND b.date = %s",
+                    [False, *values, site_id, base])
+        value = as_param(day)
+        cursor.execute(
+            f"INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
+            f"SELECT %s, {date_sql}, "
+            f"COALESCE((SELECT b.checked_days FROM {sr} b WHERE b.site_id = %s AND b.date = %s), 0) + "
+            f"(SELECT COUNT(*) FROM {chk} c WHERE c.site_id = %s AND c.date = %s AND c.is_current), "
+            f"COALESCE((SELECT b.late_checks FROM {sr} b WHERE b.site_id = %s AND b.date = %s), 0) + "
+            f"(SELECT COUNT(*) FROM {chk} c WHERE c.site_id = %s AND c.date = %s AND c.is_current AND c.late), %s",
+            [site_id, value, site_id, base, site_id, value, site_id, base, site_id, value, True])
+        in_force = (f"SELECT v.id FROM {ver} v WHERE v.status <> %s AND v.effective_from <= %s "
+                    f"AND EXISTS (SELECT 1 FROM {crit} x WHERE x.version_id = v.id) "
+                    "ORDER BY v.effective_from DESC, CASE WHEN v.published_at IS NULL THEN 1 ELSE 0 END, "
+                    "v.published_at DESC, v.number DESC LIMIT 1")
+        cursor.execute(
+            f"WITH prev AS (SELECT key, observations, passed, deviation_sum, deviation_sq_sum FROM {cr} "
+            "WHERE site_id = %s AND date = %s), "
+            "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
+            "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
+            f"FROM {res} r JOIN {crit} k ON k.id = r.criterion_id "
+            "WHERE r.site_id = %s AND r.date = %s AND r.is_current "
+            f"AND k.key IN (SELECT e.key FROM {crit} e WHERE e.version_id = ({in_force})) GROUP BY k.key), "
+            "keys AS (SELECT key FROM prev UNION SELECT key FROM new) "
+            f"INSERT INTO {cr} (site_id, key, date, observations, passed, deviation_sum, deviation_sq_sum, is_head) "
+            f"SELECT %s, keys.key, {date_sql}, COALESCE(prev.observations, 0) + COALESCE(new.n, 0), "
+            "COALESCE(prev.passed, 0) + COALESCE(new.p, 0), COALESCE(prev.deviation_sum, 0) + COALESCE(new.s, 0), "
+            "COALESCE(prev.deviation_sq_sum, 0) + COALESCE(new.s2, 0), %s "
+            "FROM keys LEFT JOIN prev ON prev.key = keys.key LEFT JOIN new ON new.key = keys.key",
+            [site_id, base, site_id, value, VersionStatus.DRAFT.value, value, site_id, value, True])

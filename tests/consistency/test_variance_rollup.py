@@ -144,8 +144,8 @@ def test_the_hook_costs_a_fixed_number_of_queries(network, extra_criteria):
     CheckResult.objects.filter(date=D(2026, 3, 2), criterion__key="restroom_clean").update(passed=True)
     with CaptureQueriesContext(connection) as ctx:  # today's check: one day rewritten
         rollup.results_changed(site_id=site.pk, dates=[D(2026, 3, 2)])
-    # lock the site, head, versions, base totals x2, results, checks, delete x2, insert x2
-    assert len(ctx.captured_queries) == 11, [q["sql"][:90] for q in ctx.captured_queries]
+    # lock the site with its head, versions, base totals x2, results, checks, delete x2, insert x2
+    assert len(ctx.captured_queries) == 10, [q["sql"][:90] for q in ctx.captured_queries]
     assert_rollup_matches_raw(site)
 
 
@@ -165,3 +165,57 @@ def test_rebuild_command_recovers_totals_written_without_the_hook(network, stand
     assert_rollup_matches_raw(site)
     with pytest.raises(SystemExit):
         call_command("rebuild_variance", "NOPE", stdout=out, stderr=StringIO())
+
+
+def test_a_day_after_the_head_is_appended_in_sql_as_a_rebuild_would_write_it(network, standard):
+    """The fast path (a check for a day after the last one) against the brute force and a full rebuild:
+    first day, next day, missed days, a version change that drops and adds keys."""
+    second_version(D(2026, 3, 4))
+    site, user = network.a1, network.manager_a
+    for day, late in [(D(2026, 3, 1), False), (D(2026, 3, 2), True), (D(2026, 3, 6), False), (D(2026, 3, 7), True)]:
+        base = ALL_PASS_V1 if day < D(2026, 3, 4) else ALL_PASS_V2
+        check(site, day, {**base, "phone_rings": 7}, user=user, late=late, passed={"phone_greeting": False})
+        assert_rollup_matches_raw(site)
+    appended = stored(site)
+    rollup.rebuild(site_ids=[site.pk])
+    assert stored(site) == appended
+
+
+def test_appending_counts_only_the_keys_of_the_version_in_force(network, standard, monkeypatch):
+    """A result whose key the day's version does not have is left out, as the rebuild leaves it out."""
+    from consistency.models import Criterion
+
+    second_version(D(2026, 3, 4))
+    site, user = network.a1, network.manager_a
+    check(site, D(2026, 3, 1), ALL_PASS_V1, user=user)
+    real = rollup.results_changed
+    monkeypatch.setattr(rollup, "results_changed", lambda **kw: None)
+    dc = check(site, D(2026, 3, 5), ALL_PASS_V2, user=user)
+    monkeypatch.setattr(rollup, "results_changed", real)
+    dropped = Criterion.objects.filter(key="delivery_on_time_pct").order_by("pk").first()  # version 1 only
+    CheckResult.objects.create(daily_check=dc, criterion=dropped, site=site, date=dc.date, is_current=True,
+                               value=10, met=False, passed=False, deviation=0.5)
+    rollup.results_changed(site_id=site.pk, dates=[dc.date])
+    assert_rollup_matches_raw(site)
+    assert CriterionRollup.objects.get(site=site, key="delivery_on_time_pct", is_head=True).observations == 1
+
+
+@pytest.mark.parametrize("gap, queries", [(None, 2), (0, 4), (3, 6)])
+def test_appending_a_day_costs_a_fixed_number_of_queries(network, standard, monkeypatch, gap, queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    site, user = network.a1, network.manager_a
+    day = D(2026, 3, 1)
+    if gap is not None:
+        check(site, day, ALL_PASS_V1, user=user)
+        day += dt.timedelta(days=gap + 1)
+    real = rollup.results_changed
+    monkeypatch.setattr(rollup, "results_changed", lambda **kw: None)
+    check(site, day, ALL_PASS_V1, user=user, passed={"restroom_clean": False})
+    monkeypatch.setattr(rollup, "results_changed", real)
+    with CaptureQueriesContext(connection) as ctx:
+        rollup.results_changed(site_id=site.pk, dates=[day])
+    # lock the site with its head; [old head off x2; missed days x2]; the day's rows x2
+    assert len(ctx.captured_queries) == 1 + queries, [q["sql"][:90] for q in ctx.captured_queries]
+    assert_rollup_matches_raw(site)
