@@ -27,7 +27,7 @@ PERIOD = [OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", Op
 
 def _site_for_write(user, code: str):
     """The hot path asks once: a site this user may write. Only a refusal asks again, to tell 404 from 403."""
-    site = access.writable_sites(user).select_related("region").filter(code=code).first()
+    site = access.writable_site(user, code)
     return site if site is not None else site_get(user=user, code=code, for_write=True)
 
 

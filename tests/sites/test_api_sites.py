@@ -124,3 +124,30 @@ def test_site_list_query_count_does_not_grow_with_sites(network, persona):
     assert count() == before
     # token + profile + count + page, whatever the number of sites
     assert before <= 4
+
+
+def test_writable_site_is_writable_sites_in_one_query(network):
+    """The submission's one-query scope says what writable_sites says, for every persona and site."""
+    from django.contrib.auth import get_user_model
+
+    from sites import access
+    from sites.models import Profile, Role, Site
+
+    network.a2.active = False
+    network.a2.save(update_fields=["active"])
+    lonely = get_user_model().objects.create_user("manager.without.sites")
+    Profile.objects.create(user=lonely, role=Role.MANAGER)
+    nobody = get_user_model().objects.create_user("no.profile")
+    root = get_user_model().objects.create_superuser("root")
+    people = [network.manager_a, network.manager_b, network.head_office, network.auditor, network.auditor_b1,
+              lonely, nobody, root]
+    for user in people:
+        for site in Site.objects.all():
+            fresh = get_user_model().objects.get(pk=user.pk)  # no profile cached yet
+            with CaptureQueriesContext(connection) as ctx:
+                got = access.writable_site(fresh, site.code)
+            assert len(ctx.captured_queries) == 1
+            expected = access.writable_sites(fresh).filter(pk=site.pk).first()
+            assert got == expected, (user.username, site.code)
+            assert access.writable_site(fresh, site.code) == expected  # profile now cached: the other path
+        assert access.writable_site(user, "NOPE") is None
