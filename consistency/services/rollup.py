@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import DateField, Max, Min, OuterRef, Subquery
+from django.db.models import Max, Min
 
 from sites.models import Site
 
@@ -38,10 +38,7 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date]) -> None:
     with transaction.atomic(savepoint=False):
         # The site row lock serialises rollups of one site: two writers of the same site would otherwise
         # each rebuild from a base the other is about to replace. The head day comes with it (one query).
-        head_day = SiteRollup.objects.filter(site_id=OuterRef("pk"), is_head=True).values("date")[:1]
-        row = (Site.objects.select_for_update(of=("self",)).filter(pk=site_id)
-               .annotate(head=Subquery(head_day, output_field=DateField())).values_list("opened_on", "head").get())
-        opened_on, head = row
+        opened_on, head = _lock_site(site_id)
         first = max(dates[0], opened_on)
         last = dates[-1]
         if last < opened_on:
@@ -55,6 +52,22 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date]) -> None:
             first, last = min(first, head + ONE_DAY), max(last, head)
         site = Site(pk=site_id, opened_on=opened_on)
         _rebuild(site, first, last, Timeline.load(), head=head)
+
+
+def _lock_site(site_id: int) -> tuple[dt.date, dt.date | None]:
+    """Lock the site's row; its opening day and the head day of its totals (None: no rows yet)."""
+    qn = connection.ops.quote_name
+    sql = (f"SELECT s.opened_on, (SELECT h.date FROM {qn(SiteRollup._meta.db_table)} h WHERE h.site_id = s.id "
+           f"AND h.is_head) FROM {qn(Site._meta.db_table)} s WHERE s.id = %s")
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [site_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Site.DoesNotExist(site_id)
+    # SQLite hands back dates as text (the subquery's column has no declared type).
+    return tuple(dt.date.fromisoformat(v) if isinstance(v, str) else v for v in row)
 
 
 def rebuild(*, site_ids: Iterable[int] | None = None) -> int:
