@@ -6,9 +6,10 @@ Every queryset of site data goes through :func:`readable_sites` / :func:`writabl
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 
-from .models import Profile, Role, Site
+from .models import Profile, Region, Role, Site
 
 
 def role_of(user) -> str | None:
@@ -57,12 +58,46 @@ def writable_site(user, code: str) -> Site | None:
     first (the hot path of a check submission asks nothing else of the profile)."""
     if not user or not user.is_authenticated:
         return None
-    sites = Site.objects.select_related("region").filter(code=code)
     if user.is_superuser or hasattr(user, "_touchpoint_profile"):
         return writable_sites(user).select_related("region").filter(code=code).first()
-    profile = Profile.objects.filter(user=user)
-    return sites.filter(Exists(profile.filter(role=Role.HEAD_OFFICE))
-                        | Q(active=True, id__in=profile.filter(role=Role.MANAGER).values("sites"))).first()
+    return _writable_site_sql(user.pk, code)
+
+
+def _writable_site_sql(user_id: int, code: str) -> Site | None:
+    # Plain SQL: on the submission's hot path, compiling this query through the ORM (EXISTS, an M2M
+    # subquery, select_related) cost more CPU than running it (bench/RESULTS-submit.md).
+    qn = connection.ops.quote_name
+    site_cols = [f.column for f in Site._meta.concrete_fields]
+    region_cols = [f.column for f in Region._meta.concrete_fields]
+    through = Profile.sites.through._meta
+    m2m = Profile._meta.get_field("sites")
+    sql = (f"SELECT {', '.join('s.' + qn(c) for c in site_cols)}, {', '.join('r.' + qn(c) for c in region_cols)} "
+           f"FROM {qn(Site._meta.db_table)} s JOIN {qn(Region._meta.db_table)} r ON r.id = s.region_id "
+           f"WHERE s.code = %s AND (EXISTS (SELECT 1 FROM {qn(Profile._meta.db_table)} p "
+           "WHERE p.user_id = %s AND p.role = %s) "
+           f"OR (s.active AND EXISTS (SELECT 1 FROM {qn(Profile._meta.db_table)} p "
+           f"JOIN {qn(through.db_table)} ps ON ps.{qn(m2m.m2m_column_name())} = p.id "
+           f"WHERE p.user_id = %s AND p.role = %s AND ps.{qn(m2m.m2m_reverse_name())} = s.id)))")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [code, user_id, Role.HEAD_OFFICE.value, user_id, Role.MANAGER.value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # from_db applies each field's database converters (SQLite booleans and dates, for instance).
+    site = _from_row(Site, row[:len(site_cols)])
+    site.region = _from_row(Region, row[len(site_cols):])
+    return site
+
+
+def _from_row(model, values):
+    fields = model._meta.concrete_fields
+    converted = []
+    for f, v in zip(fields, values):
+        col = f.get_col(model._meta.db_table)
+        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+            v = convert(v, col, connection)
+        converted.append(v)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 def is_head_office(user) -> bool:
