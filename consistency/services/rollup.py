@@ -22,8 +22,15 @@ from django.db.models import Max, Min
 
 from sites.models import Site
 
-from ..models import CheckResult, Criterion, CriterionRollup, DailyCheck, SiteRollup, StandardVersion
-from ..models import VersionStatus
+from ..models import (
+    CheckResult,
+    Criterion,
+    CriterionRollup,
+    DailyCheck,
+    SiteRollup,
+    StandardVersion,
+    VersionStatus,
+)
 from ..selectors.variance.timeline import Timeline
 
 ONE_DAY = dt.timedelta(days=1)
