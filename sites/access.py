@@ -92,7 +92,7 @@ def _writable_site_sql(user_id: int, code: str) -> Site | None:
 def _from_row(model, values):
     fields = model._meta.concrete_fields
     converted = []
-    for f, v in zip(fields, values):
+    for f, v in zip(fields, values, strict=True):
         col = f.get_col(model._meta.db_table)
         for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
             v = convert(v, col, connection)
