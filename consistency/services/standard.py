@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -154,8 +154,5 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     StandardVersion.objects.filter(pk=version.pk).update(
         status=VersionStatus.PUBLISHED, published_at=now, published_by=user, effective_from=effective_from
     )
-    try:
-        version.refresh_from_db()
-    except IntegrityError as exc:  # pragma: no cover - the lock above makes this unreachable
-        raise Conflict("Another version was published at the same moment; try again.") from exc
+    version.refresh_from_db()
     return version
