@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from backend import rows
+
 from .models import Profile, Region, Role, Site
 
 
@@ -63,41 +65,42 @@ def writable_site(user, code: str) -> Site | None:
     return _writable_site_sql(user.pk, code)
 
 
-def _writable_site_sql(user_id: int, code: str) -> Site | None:
-    # Plain SQL: on the submission's hot path, compiling this query through the ORM (EXISTS, an M2M
-    # subquery, select_related) cost more CPU than running it (bench/RESULTS-submit.md).
+def writable_site_from(user_id: int, code: str) -> tuple[str, str, list]:
+    """The ``FROM`` and ``WHERE`` of the site with this code (alias ``s``, its region ``r``) if this user may
+    write it, and the WHERE's parameters: the scope of :func:`writable_sites` in plain SQL, for hot-path
+    queries that select more beside the site."""
     qn = connection.ops.quote_name
-    site_cols = [f.column for f in Site._meta.concrete_fields]
-    region_cols = [f.column for f in Region._meta.concrete_fields]
     through = Profile.sites.through._meta
     m2m = Profile._meta.get_field("sites")
-    sql = (f"SELECT {', '.join('s.' + qn(c) for c in site_cols)}, {', '.join('r.' + qn(c) for c in region_cols)} "
-           f"FROM {qn(Site._meta.db_table)} s JOIN {qn(Region._meta.db_table)} r ON r.id = s.region_id "
-           f"WHERE s.code = %s AND (EXISTS (SELECT 1 FROM {qn(Profile._meta.db_table)} p "
-           "WHERE p.user_id = %s AND p.role = %s) "
-           f"OR (s.active AND EXISTS (SELECT 1 FROM {qn(Profile._meta.db_table)} p "
-           f"JOIN {qn(through.db_table)} ps ON ps.{qn(m2m.m2m_column_name())} = p.id "
-           f"WHERE p.user_id = %s AND p.role = %s AND ps.{qn(m2m.m2m_reverse_name())} = s.id)))")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [code, user_id, Role.HEAD_OFFICE.value, user_id, Role.MANAGER.value])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    # from_db applies each field's database converters (SQLite booleans and dates, for instance).
-    site = _from_row(Site, row[:len(site_cols)])
-    site.region = _from_row(Region, row[len(site_cols):])
+    from_sql = f"FROM {qn(Site._meta.db_table)} s JOIN {qn(Region._meta.db_table)} r ON r.id = s.region_id"
+    where = (f"WHERE s.code = %s AND (EXISTS (SELECT 1 FROM {qn(Profile._meta.db_table)} p "
+             "WHERE p.user_id = %s AND p.role = %s) "
+             f"OR (s.active AND EXISTS (SELECT 1 FROM {qn(Profile._meta.db_table)} p "
+             f"JOIN {qn(through.db_table)} ps ON ps.{qn(m2m.m2m_column_name())} = p.id "
+             f"WHERE p.user_id = %s AND p.role = %s AND ps.{qn(m2m.m2m_reverse_name())} = s.id)))")
+    return from_sql, where, [code, user_id, Role.HEAD_OFFICE.value, user_id, Role.MANAGER.value]
+
+
+def site_from_row(row) -> Site:
+    """The site (region attached) from the first columns of a row selected with :data:`SITE_COLUMNS`."""
+    site = rows.from_row(Site, row[:rows.width(Site)])
+    site.region = rows.from_row(Region, row[rows.width(Site):rows.width(Site) + rows.width(Region)])
     return site
 
 
-def _from_row(model, values):
-    fields = model._meta.concrete_fields
-    converted = []
-    for f, v in zip(fields, values, strict=True):
-        col = f.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
-            v = convert(v, col, connection)
-        converted.append(v)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+def site_columns() -> str:
+    """The columns of the site ``s`` and its region ``r``, in the order :func:`site_from_row` reads."""
+    return f"{rows.columns(Site, 's')}, {rows.columns(Region, 'r')}"
+
+
+def _writable_site_sql(user_id: int, code: str) -> Site | None:
+    # Plain SQL: on the submission's hot path, compiling this query through the ORM (EXISTS, an M2M
+    # subquery, select_related) cost more CPU than running it (bench/RESULTS-submit.md).
+    from_sql, where, params = writable_site_from(user_id, code)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {site_columns()} {from_sql} {where}", params)
+        row = cursor.fetchone()
+    return None if row is None else site_from_row(row)
 
 
 def is_head_office(user) -> bool:

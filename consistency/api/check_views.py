@@ -9,6 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.errors import AppError
 from backend.pagination import Pagination
 from sites import access
 from sites.selectors import site_get
@@ -17,7 +18,7 @@ from ..selectors import actions as action_selectors
 from ..selectors import checks as check_selectors
 from ..selectors.missed import missed_days
 from ..services import actions as action_services
-from ..services import idempotency
+from ..services import check_fast, idempotency
 from ..services.checks import check_submit
 from . import check_serializers as s
 
@@ -29,6 +30,10 @@ def _site_for_write(user, code: str):
     """The hot path asks once: a site this user may write. Only a refusal asks again, to tell 404 from 403."""
     site = access.writable_site(user, code)
     return site if site is not None else site_get(user=user, code=code, for_write=True)
+
+
+def _render_submitted(submitted) -> bytes:
+    return _render(s.submitted_body(submitted))
 
 
 def _paginated(request, view, items, serializer):
@@ -54,18 +59,26 @@ class SiteChecksView(APIView):
         summary="Submit the day's check: every result in one request (amend with \"amends\" + \"reason\")",
     )
     def post(self, request, code: str):
-        site = _site_for_write(request.user, code)
-        raw, data = s.read_json(request)
-        payload = s.parse_check(data)
+        try:
+            raw, data = s.read_json(request)
+            payload = s.parse_check(data)
+        except AppError:
+            _site_for_write(request.user, code)  # a site this user may not write is a 404/403 whatever the body
+            raise
+        key = request.headers.get("Idempotency-Key")
+        request_fingerprint = idempotency.fingerprint(method=request.method, path=request.path, body=raw)
+        stored = None
+        if check_fast.available(payload):
+            stored = check_fast.check_submit_fast(user=request.user, code=code, payload=payload, key=key,
+                                                  request_fingerprint=request_fingerprint, render=_render_submitted)
+        if stored is None:
+            site = _site_for_write(request.user, code)
 
-        def run() -> tuple[int, bytes]:
-            submitted = check_submit(site=site, user=request.user, payload=payload)
-            return 201, _render(s.submitted_body(submitted))
+            def run() -> tuple[int, bytes]:
+                return 201, _render_submitted(check_submit(site=site, user=request.user, payload=payload))
 
-        stored = idempotency.idempotent(
-            user=request.user, key=request.headers.get("Idempotency-Key"), run=run,
-            request_fingerprint=idempotency.fingerprint(method=request.method, path=request.path, body=raw),
-        )
+            stored = idempotency.idempotent(user=request.user, key=key, run=run,
+                                            request_fingerprint=request_fingerprint)
         response = HttpResponse(stored.content, status=stored.status, content_type="application/json")
         if stored.replayed:
             response["Idempotent-Replayed"] = "true"

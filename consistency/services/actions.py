@@ -44,13 +44,18 @@ def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> 
                 status=ActionStatus.RESOLVED, resolved_at=now, resolved_by=check.submitted_by,
                 resolution_note=f"Amended check {check.pk} meets the criterion: {check.amendment_reason}"[:2000])
         carried = {criterion_id for pk, criterion_id in still_open if criterion_id in failing}
-    due_on = check.date + dt.timedelta(days=settings.CORRECTIVE_ACTION_DUE_DAYS)
-    new = [CorrectiveAction(site_id=check.site_id, daily_check=check, criterion_id=r.spec.id, opened_at=now,
-                            due_on=due_on)
-           for r in judged if r.spec.id in failing and r.spec.id not in carried]
+    new = actions_to_open(check=check, judged=judged, now=now, carried=carried)
     if new:
         CorrectiveAction.objects.bulk_create(new)
     return new
+
+
+def actions_to_open(*, check, judged, now: dt.datetime, carried: set[int] = frozenset()) -> list[CorrectiveAction]:
+    """The actions a check opens (unsaved): one per critical result not met, unless carried over."""
+    due_on = check.date + dt.timedelta(days=settings.CORRECTIVE_ACTION_DUE_DAYS)
+    return [CorrectiveAction(site_id=check.site_id, daily_check=check, criterion_id=r.spec.id, opened_at=now,
+                             due_on=due_on)
+            for r in judged if r.spec.critical and not r.met and r.spec.id not in carried]
 
 
 def action_resolve(*, user, action_id: int, note: str, now: dt.datetime | None = None) -> CorrectiveAction:

@@ -75,19 +75,51 @@ def _claim(*, user, key: str, request_fingerprint: str) -> IdempotencyRecord | S
     record = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if record is None:  # purged between our insert and this read: simply try once more
         return _claim(user=user, key=key, request_fingerprint=request_fingerprint)
-    if record.request_fingerprint != request_fingerprint:
-        raise Unprocessable("This Idempotency-Key was already used with a different request; "
-                            "use a new key for a new request.", field="Idempotency-Key", code="idempotency_mismatch")
-    if record.completed_at is not None:
-        return StoredResponse(record.status_code, record.response_body.encode(), replayed=True)
+    stored = _stored(record, request_fingerprint)
+    if stored is not None:
+        return stored
     now = timezone.now()
     taken_over = IdempotencyRecord.objects.filter(
         pk=record.pk, completed_at__isnull=True, created_at__lt=now - ABANDONED_AFTER
     ).update(created_at=now)
     if taken_over:
         return record
-    raise Conflict("A request with this Idempotency-Key is still being processed; retry in a moment.",
-                   field="Idempotency-Key", code="idempotency_in_progress")
+    raise _in_progress()
+
+
+def _in_progress() -> Conflict:
+    return Conflict("A request with this Idempotency-Key is still being processed; retry in a moment.",
+                    field="Idempotency-Key", code="idempotency_in_progress")
+
+
+def _stored(record: IdempotencyRecord, request_fingerprint: str) -> StoredResponse | None:
+    """The stored response to replay, None while the work is unfinished; a 422 for another request."""
+    if record.request_fingerprint != request_fingerprint:
+        raise Unprocessable("This Idempotency-Key was already used with a different request; "
+                            "use a new key for a new request.", field="Idempotency-Key", code="idempotency_mismatch")
+    if record.completed_at is not None:
+        return StoredResponse(record.status_code, record.response_body.encode(), replayed=True)
+    return None
+
+
+def lock_id(*, user_id: int, key: str) -> int:
+    """The 64-bit advisory lock that stands for (user, key) while a request holding it runs (PostgreSQL).
+
+    A collision of two keys costs nothing worse than one 409 asking for a retry."""
+    digest = hashlib.sha256(f"{user_id}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def settle_unclaimed(*, user, key: str, request_fingerprint: str) -> StoredResponse:
+    """After a claim that found its key taken or locked (``check_fast``): replay, 422 or 409.
+
+    Raises the 409 while another request holds the key, and when a claim of the portable path is still
+    unfinished (its takeover after ``ABANDONED_AFTER`` is the portable path's, see :func:`idempotent`)."""
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    stored = None if record is None else _stored(record, request_fingerprint)
+    if stored is None:
+        raise _in_progress()
+    return stored
 
 
 def idempotent(*, user, key: str | None, request_fingerprint: str,
