@@ -7,6 +7,8 @@ asks the same question (the token's user, which must be active) with the same an
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
@@ -19,13 +21,8 @@ from backend import rows
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         user_model = get_user_model()
-        qn = connection.ops.quote_name
-        sql = (f"SELECT {rows.columns(Token, 't')}, {rows.columns(user_model, 'u')} "
-               f"FROM {qn(Token._meta.db_table)} t JOIN {qn(user_model._meta.db_table)} u "
-               f"ON u.{qn(user_model._meta.pk.column)} = t.{qn(Token._meta.get_field('user').column)} "
-               f"WHERE t.{qn(Token._meta.get_field('key').column)} = %s")
         with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
+            cursor.execute(_sql(user_model, connection.vendor), [key])
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
@@ -35,3 +32,12 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return user, token
+
+
+@cache
+def _sql(user_model, vendor: str) -> str:
+    qn = connection.ops.quote_name
+    return (f"SELECT {rows.columns(Token, 't')}, {rows.columns(user_model, 'u')} "
+            f"FROM {qn(Token._meta.db_table)} t JOIN {qn(user_model._meta.db_table)} u "
+            f"ON u.{qn(user_model._meta.pk.column)} = t.{qn(Token._meta.get_field('user').column)} "
+            f"WHERE t.{qn(Token._meta.get_field('key').column)} = %s")

@@ -19,4 +19,5 @@ with psycopg.connect("$PGURL/postgres", autocommit=True) as c:
     c.execute("CREATE DATABASE $DB")
 PY
 $PY seed.py "$TOUCHPOINT_VAR_DIR/plan.json"
+[ -n "${EXPERIMENT_SQL:-}" ] && psql "$PGURL/$DB" -qc "$EXPERIMENT_SQL"
 $PY profile_submit.py "$TOUCHPOINT_VAR_DIR/plan.json" "${N:-300}"

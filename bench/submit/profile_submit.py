@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cProfile
 import json
+import os
 import pstats
 import random
 import sys
@@ -30,25 +31,31 @@ def _cum(stats, func: str, where: str) -> float:
     return sum(v[3] for (filename, _, name), v in stats.stats.items() if name == func and where in filename)
 
 
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process on this machine, from /proc."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stage_table(stats) -> list[tuple[str, float]]:
-    auth = _cum(stats, "_authenticate", "rest_framework/request.py") + _cum(stats, "_site_for_write", "check_views")
+    auth = _cum(stats, "authenticate_credentials", "sites/authentication.py")
     body = _cum(stats, "read_json", "check_serializers") + _cum(stats, "parse_check", "check_serializers")
-    submit = _cum(stats, "check_submit", "services/checks.py")
-    version = _cum(stats, "version_in_force", "selectors/standard") + _cum(stats, "version_criteria", "selectors")
+    resolve = _cum(stats, "_resolve", "services/check_fast.py")
+    prepare = _cum(stats, "check_prepare", "services/checks.py")
     judge = _cum(stats, "judge_results", "services/checks.py")
+    render = _cum(stats, "_render_submitted", "check_views")
     hook = _cum(stats, "results_changed", "services/rollup.py")
-    writes = submit - version - judge - hook
-    idem = _cum(stats, "idempotent", "services/idempotency.py") - _cum(stats, "run", "check_views")
-    render = _cum(stats, "submitted_body", "check_serializers") + _cum(stats, "render", "renderers.py")
+    fast = _cum(stats, "check_submit_fast", "services/check_fast.py")
+    write = fast - resolve - prepare - render - hook
     return [
-        ("token auth + role scope", auth),
+        ("token auth (one query)", auth),
         ("read + parse + shape-check the body", body),
-        ("version in force + criteria (cached)", version),
+        ("site + version in force + ids (one query)", resolve),
         ("judge every result", judge),
-        ("insert check + results + actions (+ savepoint)", writes),
-        ("variance rollup hook (results_changed)", hook),
-        ("idempotency claim + stored response", idem),
+        ("check the day, score, build the check (prepare - judge)", prepare - judge),
         ("render the answer", render),
+        ("write key + check + results + actions (one statement)", write),
+        ("variance rollup hook (results_changed)", hook),
     ]
 
 
@@ -96,21 +103,26 @@ def main(plan_path: str, n: int = 300) -> None:
         one(*todo[20])
     rollup.results_changed = real_hook
     profiler = cProfile.Profile(time.process_time)  # CPU time: what the machine is busy with, load aside
-    cpu0 = time.process_time()
-    for token, site in todo[21:41]:  # CPU per submission without the profiler's overhead
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    db0, cpu0 = _proc_cpu(backend), time.process_time()
+    for token, site in todo[21:121]:  # CPU per submission without the profiler's overhead
         one(token, site)
-    cpu_plain = (time.process_time() - cpu0) / 20
+    cpu_plain = (time.process_time() - cpu0) / 100
+    cpu_db = (_proc_cpu(backend) - db0) / 100
     t0 = time.perf_counter()
     profiler.enable()
-    for token, site in todo[41:]:
+    for token, site in todo[121:]:
         one(token, site)
     profiler.disable()
     wall = time.perf_counter() - t0
-    count = len(todo) - 41
+    count = len(todo) - 121
     stats = pstats.Stats(profiler)
     for ms, sql, hooked in timings:
         print(f"  {ms:7.2f} ms {'hook' if hooked else '    '}  {sql[:100]}")
-    print(f"CPU per submission in-process, no profiler: {1000 * cpu_plain:.2f} ms")
+    print(f"CPU per submission in-process, no profiler: {1000 * cpu_plain:.2f} ms; "
+          f"its PostgreSQL backend: {1000 * cpu_db:.2f} ms")
     print(f"{count} submissions in-process under the profiler: {1000 * wall / count:.2f} ms each; "
           f"{len(timings)} queries each ({sum(1 for t in timings if t[2])} of them by the rollup hook)")
     total = _cum(stats, "one", "profile_submit")
@@ -119,7 +131,7 @@ def main(plan_path: str, n: int = 300) -> None:
         print(f"{label:48s} {1000 * cum / count:9.2f} {cum / total:6.1%}")
     rest = total - sum(c for _, c in stage_table(stats))
     print(f"{'Django/DRF request handling, middleware, other':48s} {1000 * rest / count:9.2f} {rest / total:6.1%}")
-    stats.sort_stats("cumulative").print_stats(25)
+    stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_TOP", "25")))
 
 
 if __name__ == "__main__":

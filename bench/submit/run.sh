@@ -37,6 +37,7 @@ with psycopg.connect("$PGURL/postgres", autocommit=True) as c:
     c.execute("CREATE DATABASE $DB")
 PY
 $PY seed.py "$TOUCHPOINT_VAR_DIR/plan.json"
+[ -n "${EXPERIMENT_SQL:-}" ] && psql "$PGURL/$DB" -qc "$EXPERIMENT_SQL"
 
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 $GUNICORN backend.wsgi:application --workers "$WORKERS" --worker-class sync --bind "127.0.0.1:$PORT" \

@@ -8,7 +8,8 @@ from django.db.models import Q
 
 
 class DailyCheck(models.Model):
-    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="checks")
+    # Indexed by the (site, date) index and the (site, client_id) constraint, which lead with it.
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="checks", db_index=False)
     date = models.DateField(help_text="The site's local date the check is for.")
     version = models.ForeignKey("consistency.StandardVersion", on_delete=models.PROTECT, related_name="checks")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -39,9 +40,18 @@ class DailyCheck(models.Model):
 
 class CheckResult(models.Model):
     # site, date and is_current are copied from the check so that variance aggregates read one table.
-    daily_check = models.ForeignKey(DailyCheck, on_delete=models.CASCADE, related_name="results")
-    criterion = models.ForeignKey("consistency.Criterion", on_delete=models.PROTECT, related_name="results")
-    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="+")
+    # Forty rows arrive with every check, so each index and each foreign-key check here costs forty times
+    # (bench/RESULTS-submit.md). Kept: the foreign key to the check, the true parent. Not kept in the
+    # database: the foreign key to the criterion (results only ever name criteria of released versions,
+    # which the database itself refuses to change or delete, migration 0002; its per-row check also locked
+    # the same 40 criterion rows FOR KEY SHARE in every concurrent submission) and the one to the site (a
+    # copy of the check's site, written from the check row in the same statement). Indexes that another
+    # index already leads with are not created.
+    daily_check = models.ForeignKey(DailyCheck, on_delete=models.CASCADE, related_name="results", db_index=False)
+    criterion = models.ForeignKey("consistency.Criterion", on_delete=models.PROTECT, related_name="results",
+                                  db_constraint=False)
+    site = models.ForeignKey("sites.Site", on_delete=models.PROTECT, related_name="+", db_index=False,
+                             db_constraint=False)
     date = models.DateField()
     is_current = models.BooleanField(default=True)
     value = models.FloatField(help_text="boolean as 1/0, score 1..5, number in the criterion's unit.")

@@ -9,7 +9,9 @@ databases); what differs is how many times the server talks to the database. Aft
 2. one INSERT ... statement with data-modifying CTEs, in a transaction: the Idempotency-Key record with
    its complete stored response (only if ``pg_try_advisory_xact_lock`` takes the key's lock and the key
    is new), the check, its results (one JSON document, ``json_to_recordset``) and its actions;
-3. the variance rollup hook, in the same transaction; then COMMIT.
+   It also takes the site's row lock for the variance rollup;
+3. the variance rollup hook, in the same transaction (one statement for a day after the site's last
+   one, ``rollup._append_day_pg``); then COMMIT.
 
 Idempotency keeps the semantics of ``idempotency.idempotent``: the key's advisory lock is held until
 the transaction ends, so a concurrent request with the same key gets a 409 without waiting; once the
@@ -23,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -50,6 +53,7 @@ def _sequence(model) -> str:
     return f"pg_get_serial_sequence('{model._meta.db_table}', '{model._meta.pk.column}')"
 
 
+@cache
 def _resolve_sql(from_sql: str, where: str) -> str:
     qn = connection.ops.quote_name
     ver, crit = qn(StandardVersion._meta.db_table), qn(Criterion._meta.db_table)
@@ -107,8 +111,13 @@ def _write_sql(with_key: bool) -> str:
         f"new_actions AS (INSERT INTO {act} (id, site_id, daily_check_id, criterion_id, opened_at, due_on, status, "
         "resolved_at, resolved_by_id, resolution_note) SELECT x.i, k.site_id, k.id, x.c, %(now)s, x.due::date, "
         "%(open)s, NULL, NULL, '' FROM new_check k CROSS JOIN json_to_recordset(%(actions)s::json) "
-        "AS x(i bigint, c bigint, due text)) "
-        "SELECT count(*) FROM new_check"
+        "AS x(i bigint, c bigint, due text)), "
+        # The site's row lock, which serialises the variance rollup of a site (rollup.results_changed), taken
+        # here rather than by a statement of its own; only when the check is written, so that a request whose
+        # key is busy answers 409 at once instead of waiting for the site.
+        f"locked AS (SELECT s.id FROM {qn(Site._meta.db_table)} s WHERE s.id = %(site_id)s "
+        "AND EXISTS (SELECT 1 FROM new_check) FOR UPDATE OF s) "
+        "SELECT (SELECT count(*) FROM new_check), (SELECT count(*) FROM locked)"
     )
     _SQL[f"write-{with_key}"] = sql
     return sql
@@ -148,9 +157,9 @@ def check_submit_fast(*, user, code: str, payload: CheckInput, key: str | None, 
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(_write_sql(key is not None), params)
-                (stored,) = cursor.fetchone()
+                stored, locked = cursor.fetchone()
             if stored:
-                rollup.results_changed(site_id=site.pk, dates=[payload.date])
+                rollup.results_changed(site_id=site.pk, dates=[payload.date], site_locked=bool(locked))
     except IntegrityError:
         conflict = check_conflict(site=site, payload=payload)
         if conflict is None:

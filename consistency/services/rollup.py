@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import cache
 
 from django.db import connection, transaction
 from django.db.models import Max, Min
@@ -36,22 +37,37 @@ from ..selectors.variance.timeline import Timeline
 ONE_DAY = dt.timedelta(days=1)
 
 
-def results_changed(*, site_id: int, dates: Iterable[dt.date]) -> None:
-    """Bring the variance totals of this site up to date after its results on ``dates`` changed."""
+def results_changed(*, site_id: int, dates: Iterable[dt.date], site_locked: bool = False) -> None:
+    """Bring the variance totals of this site up to date after its results on ``dates`` changed.
+
+    ``site_locked``: the caller's transaction already holds the site's row lock (``check_fast`` takes it
+    in the statement that writes the check).
+    """
     dates = sorted(set(dates))
     if not dates:
         return
     # savepoint=False: inside the writer's transaction there is nothing to roll back separately.
     with transaction.atomic(savepoint=False):
         # The site row lock serialises rollups of one site: two writers of the same site would otherwise
-        # each rebuild from a base the other is about to replace. The head day comes with it (one query).
-        opened_on, head = _lock_site(site_id)
+        # each rebuild from a base the other is about to replace. It is taken by a statement of its own:
+        # in READ COMMITTED a statement that waited for the lock still reads with the snapshot it started
+        # with, so what is read must be read by a later statement.
+        if not site_locked:
+            _lock_site(site_id)
+        if connection.vendor == "postgresql" and len(dates) == 1:
+            # The common case, a check for a day after the last one, in one statement; otherwise it tells
+            # what the rebuild below needs.
+            appended, opened_on, head = _append_day_pg(site_id, dates[0])
+            if appended:
+                return
+        else:
+            opened_on, head = _site_head(site_id)
         first = max(dates[0], opened_on)
         last = dates[-1]
         if last < opened_on:
             return
         if first == last and (head is None or first > head):
-            # The common case, a check for a day after the last one: append rows in SQL (bench/RESULTS-submit.md).
+            # The common case elsewhere (SQLite): append rows in SQL, a few statements (bench/RESULTS-submit.md).
             _append_day(site_id, first, head=head)
             return
         if head is not None:
@@ -61,13 +77,22 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date]) -> None:
         _rebuild(site, first, last, Timeline.load(), head=head)
 
 
-def _lock_site(site_id: int) -> tuple[dt.date, dt.date | None]:
-    """Lock the site's row; its opening day and the head day of its totals (None: no rows yet)."""
+def _lock_site(site_id: int) -> None:
+    """Lock the site's row until the transaction ends (SQLite: its write transaction already excludes others)."""
+    if not connection.features.has_select_for_update:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(Site._meta.db_table)} WHERE id = %s FOR UPDATE",
+                       [site_id])
+        if cursor.fetchone() is None:
+            raise Site.DoesNotExist(site_id)
+
+
+def _site_head(site_id: int) -> tuple[dt.date, dt.date | None]:
+    """The site's opening day and the head day of its totals (None: no rows yet)."""
     qn = connection.ops.quote_name
     sql = (f"SELECT s.opened_on, (SELECT h.date FROM {qn(SiteRollup._meta.db_table)} h WHERE h.site_id = s.id "
            f"AND h.is_head) FROM {qn(Site._meta.db_table)} s WHERE s.id = %s")
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE OF s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [site_id])
         row = cursor.fetchone()
@@ -234,3 +259,77 @@ def _append_day(site_id: int, day: dt.date, *, head: dt.date | None) -> None:
             "COALESCE(prev.deviation_sq_sum, 0) + COALESCE(new.s2, 0), %s "
             "FROM keys LEFT JOIN prev ON prev.key = keys.key LEFT JOIN new ON new.key = keys.key",
             [site_id, base, site_id, value, VersionStatus.DRAFT.value, value, site_id, value, True])
+
+
+def _in_force_sql(day_expr: str) -> str:
+    """The id of the version in force on ``day_expr`` by the rule of ``Timeline``: released, with criteria,
+    latest effective_from, then latest published, then highest number."""
+    qn = connection.ops.quote_name
+    crit, ver = qn(Criterion._meta.db_table), qn(StandardVersion._meta.db_table)
+    return (f"SELECT v.id FROM {ver} v WHERE v.status <> %(draft)s AND v.effective_from <= {day_expr} "
+            f"AND EXISTS (SELECT 1 FROM {crit} x WHERE x.version_id = v.id) "
+            "ORDER BY v.effective_from DESC, CASE WHEN v.published_at IS NULL THEN 1 ELSE 0 END, "
+            "v.published_at DESC, v.number DESC LIMIT 1")
+
+
+@cache
+def _append_day_pg_sql() -> str:
+    qn = connection.ops.quote_name
+    cr, sr = qn(CriterionRollup._meta.db_table), qn(SiteRollup._meta.db_table)
+    res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
+    crit, site = qn(Criterion._meta.db_table), qn(Site._meta.db_table)
+    totals = "observations, passed, deviation_sum, deviation_sq_sum"
+    gap = "generate_series((go.head + 1)::timestamp, (go.day - 1)::timestamp, interval '1 day') AS g(d)"
+    return (
+        # Go only for a day after the head (or a site's first day), on or after the site opened.
+        f"WITH go AS (SELECT (SELECT h.date FROM {sr} h WHERE h.site_id = s.id AND h.is_head) AS head, "
+        f"%(day)s::date AS day, s.opened_on FROM {site} s WHERE s.id = %(site)s), "
+        "go_on AS (SELECT head, day FROM go WHERE (head IS NULL OR head < day) AND opened_on <= day), "
+        # The old head stops being the head.
+        f"sr_off AS (UPDATE {sr} u SET is_head = false FROM go_on WHERE u.site_id = %(site)s "
+        "AND u.date = go_on.head AND u.is_head RETURNING 1), "
+        f"cr_off AS (UPDATE {cr} u SET is_head = false FROM go_on WHERE u.site_id = %(site)s "
+        "AND u.date = go_on.head AND u.is_head RETURNING 1), "
+        # Missed days between: the head's totals, unchanged.
+        f"sr_gap AS (INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
+        f"SELECT b.site_id, g.d::date, b.checked_days, b.late_checks, false FROM go_on go JOIN {sr} b "
+        f"ON b.site_id = %(site)s AND b.date = go.head CROSS JOIN {gap}), "
+        f"cr_gap AS (INSERT INTO {cr} (site_id, key, date, {totals}, is_head) "
+        f"SELECT b.site_id, b.key, g.d::date, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum, false "
+        f"FROM go_on go JOIN {cr} b ON b.site_id = %(site)s AND b.date = go.head CROSS JOIN {gap}), "
+        # The day: the head's totals plus the day's current check and results.
+        f"sr_day AS (INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
+        f"SELECT %(site)s, go.day, COALESCE(b.checked_days, 0) + (SELECT count(*) FROM {chk} c "
+        "WHERE c.site_id = %(site)s AND c.date = go.day AND c.is_current), "
+        f"COALESCE(b.late_checks, 0) + (SELECT count(*) FROM {chk} c WHERE c.site_id = %(site)s "
+        "AND c.date = go.day AND c.is_current AND c.late), true "
+        f"FROM go_on go LEFT JOIN {sr} b ON b.site_id = %(site)s AND b.date = go.head), "
+        f"prev AS (SELECT b.key, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum FROM go_on go "
+        f"JOIN {cr} b ON b.site_id = %(site)s AND b.date = go.head), "
+        "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
+        "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
+        f"FROM go_on go JOIN {res} r ON r.site_id = %(site)s AND r.date = go.day AND r.is_current "
+        f"JOIN {crit} k ON k.id = r.criterion_id "
+        f"WHERE k.key IN (SELECT e.key FROM {crit} e WHERE e.version_id = ({_in_force_sql('go.day')})) "
+        "GROUP BY k.key), "
+        f"cr_day AS (INSERT INTO {cr} (site_id, key, date, {totals}, is_head) "
+        "SELECT %(site)s, COALESCE(prev.key, new.key), go.day, COALESCE(prev.observations, 0) + COALESCE(new.n, 0), "
+        "COALESCE(prev.passed, 0) + COALESCE(new.p, 0), COALESCE(prev.deviation_sum, 0) + COALESCE(new.s, 0), "
+        "COALESCE(prev.deviation_sq_sum, 0) + COALESCE(new.s2, 0), true "
+        "FROM go_on go CROSS JOIN (prev FULL JOIN new ON new.key = prev.key)) "
+        "SELECT (SELECT count(*) FROM go_on), go.opened_on, go.head FROM go"
+    )
+
+
+def _append_day_pg(site_id: int, day: dt.date) -> tuple[bool, dt.date, dt.date | None]:
+    """``_append_day`` in one PostgreSQL statement, the head read inside it (after the caller's lock).
+
+    Returns whether it appended, the site's opening day and the head day it found (before appending).
+    Nothing is written when ``day`` is not after the head or is before the site opened: the caller
+    rebuilds instead."""
+    with connection.cursor() as cursor:
+        cursor.execute(_append_day_pg_sql(), {"site": site_id, "day": day, "draft": VersionStatus.DRAFT.value})
+        row = cursor.fetchone()
+    if row is None:
+        raise Site.DoesNotExist(site_id)
+    return row[0] == 1, row[1], row[2]

@@ -12,7 +12,7 @@ from consistency.models import CheckResult, DailyCheck, IdempotencyRecord
 from consistency.services import idempotency
 from tests.conftest import client_for
 
-from .checks_support import check_body, submit
+from .checks_support import check_body, local_today, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +172,19 @@ def test_concurrent_checks_for_one_day_without_keys_store_one(network, standard)
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * 7, statuses
     assert DailyCheck.objects.count() == 1 and CheckResult.objects.count() == 4
+
+
+@needs_real_concurrency
+@pytest.mark.django_db(transaction=True)
+def test_a_phone_uploading_a_week_of_checks_at_once_counts_every_day(network, standard):
+    """An offline phone back on the network sends its queued days in parallel: every check is stored and
+    the site's variance totals equal the raw results (each writer reads the head after the site lock)."""
+    from .test_variance_rollup import assert_rollup_matches_raw
+
+    user, today = network.manager_a, local_today(network.a1)
+    days = [today - dt.timedelta(days=i) for i in range(6, -1, -1)]
+    responses = _concurrently(len(days), lambda i: submit(client_for(user), "A1",
+                                                          check_body(network.a1, day=days[i])))
+    assert sorted(r.status_code for r in responses) == [201] * len(days), [r.content[:200] for r in responses]
+    assert DailyCheck.objects.filter(site=network.a1).count() == len(days)
+    assert_rollup_matches_raw(network.a1)
