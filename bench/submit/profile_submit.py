@@ -121,6 +121,10 @@ def main(plan_path: str, n: int = 300) -> None:
     stats = pstats.Stats(profiler)
     for ms, sql, hooked in timings:
         print(f"  {ms:7.2f} ms {'hook' if hooked else '    '}  {sql[:100]}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT left(statement, 60) FROM pg_prepared_statements ORDER BY prepare_time")
+        prepared = [row[0] for row in cursor.fetchall()]
+    print(f"prepared statements on this connection ({len(prepared)}):", *prepared, sep="\n  ")
     print(f"CPU per submission in-process, no profiler: {1000 * cpu_plain:.2f} ms; "
           f"its PostgreSQL backend: {1000 * cpu_db:.2f} ms")
     print(f"{count} submissions in-process under the profiler: {1000 * wall / count:.2f} ms each; "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from backend.errors import Forbidden, NotFound
 from sites import access
@@ -64,3 +64,25 @@ def evidence_list(*, daily_check: DailyCheck | None = None,
 def readable_site_ids(user) -> set[int]:
     """For serializers that show a link to another site's photo only to those who may read that site."""
     return set(access.readable_sites(user).values_list("id", flat=True))
+
+
+def verified_photos_of_day(*, site_id: int, day, criterion_ids=None) -> dict[int, int]:
+    """Verified photos per criterion for a site's day, whichever of the day's checks they were attached to.
+
+    A photo shows the site on that day: when a check is amended, the photos given for the check it
+    replaces still count for the amendment (the evidence stays attached where it was given, for history).
+    """
+    qs = Evidence.objects.filter(daily_check__site_id=site_id, daily_check__date=day,
+                                 status=Evidence.Status.VERIFIED)
+    if criterion_ids is not None:
+        qs = qs.filter(criterion_id__in=criterion_ids)
+    return dict(qs.order_by().values_list("criterion_id").annotate(n=Count("id")))
+
+
+def current_check_id_of_day(check_id: int) -> int:
+    """The current check of the day of check ``check_id`` (itself, unless it has been amended)."""
+    check = DailyCheck.objects.only("site_id", "date", "is_current").get(pk=check_id)
+    if check.is_current:
+        return check_id
+    return DailyCheck.objects.filter(site_id=check.site_id, date=check.date, is_current=True).values_list(
+        "pk", flat=True).first() or check_id

@@ -25,6 +25,7 @@ from backend.errors import AppError, Conflict, FieldError, NotFound
 
 from ..models import CheckResult, DailyCheck
 from ..selectors import checks as selectors
+from ..selectors import evidence as evidence_selectors
 from ..selectors.standard import version_in_force
 from . import actions as action_services
 from . import rollup, scoring
@@ -116,8 +117,11 @@ class _Invalid(Exception):
 
 
 def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultInput],
-                  version_number: int) -> list[JudgedResult]:
-    """Match results to the version's criteria and judge each; every problem is reported at once."""
+                  version_number: int, photos: dict[int, int] | None = None) -> list[JudgedResult]:
+    """Match results to the version's criteria and judge each; every problem is reported at once.
+
+    ``photos``: verified photos per criterion id already given for the day (an amendment); a new check
+    has none yet, and evidence verification re-judges ``passed`` later."""
     errors: list[FieldError] = []
     judged: list[JudgedResult] = []
     seen: set[str] = set()
@@ -138,8 +142,8 @@ def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultIn
             errors.append(FieldError(str(exc), f"results[{index}].value", "invalid_value"))
             continue
         met, deviation = scoring.judge(spec, value)
-        # At submission no photo can be verified yet; evidence verification re-judges ``passed``.
-        ok = scoring.passed(met=met, photos_required=spec.photos_required, photos_verified=0)
+        ok = scoring.passed(met=met, photos_required=spec.photos_required,
+                            photos_verified=photos.get(spec.id, 0) if photos else 0)
         judged.append(JudgedResult(spec, value, item.note, met, ok, deviation))
     missing = [key for key in criteria.by_key if key not in seen]
     if missing:
@@ -194,7 +198,10 @@ def check_prepare(*, site, user, payload: CheckInput, version, now: dt.datetime)
         raise AppError(f"No version of the standard is in force on {payload.date}.", field="date",
                        code="no_standard")
     criteria = selectors.version_criteria(version)
-    judged = judge_results(criteria=criteria, results=payload.results, version_number=version.number)
+    # An amendment keeps the photos already verified for the day (attached to the check it replaces).
+    photos = (evidence_selectors.verified_photos_of_day(site_id=site.pk, day=payload.date)
+              if payload.amends is not None else None)
+    judged = judge_results(criteria=criteria, results=payload.results, version_number=version.number, photos=photos)
     check = DailyCheck(
         site=site, date=payload.date, version=version, submitted_by=user, performed_at=performed_at,
         received_at=now, client_id=payload.client_id or uuid.uuid4(), late=late,

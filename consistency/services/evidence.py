@@ -30,7 +30,6 @@ from typing import IO, NoReturn
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, TooLarge, Unprocessable
@@ -39,6 +38,7 @@ from sites.models import Site
 from .. import storage
 from ..models import CheckResult, CorrectiveAction, DailyCheck, Evidence
 from ..models.checks import ActionStatus
+from ..selectors import evidence as evidence_selectors
 from ..selectors.checks import version_criteria
 from . import evidence_trust as trust
 from . import images, rollup, scoring
@@ -247,7 +247,9 @@ def _accept(evidence_pk: int, *, size: int, sha256: str, facts: images.PhotoFact
         _record(evidence, size=size, sha256=sha256, facts=facts)
         evidence.save()
         if evidence.daily_check_id:
-            rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
+            # Confirmed after its check was amended: the photo counts for the amendment, the day's current check.
+            rejudge(check_id=evidence_selectors.current_check_id_of_day(evidence.daily_check_id),
+                    criterion_ids=[evidence.criterion_id])
     return evidence
 
 
@@ -276,9 +278,8 @@ def rejudge(*, check_id: int, criterion_ids: list[int], notify: bool = True) -> 
     results = list(CheckResult.objects.filter(daily_check_id=check_id)
                    .values_list("id", "criterion_id", "met", "passed", "criterion__weight",
                                 "criterion__photos_required"))
-    verified = dict(Evidence.objects.filter(daily_check_id=check_id, criterion_id__in=criterion_ids,
-                                            status=Evidence.Status.VERIFIED)
-                    .order_by().values_list("criterion_id").annotate(n=Count("id")))
+    verified = evidence_selectors.verified_photos_of_day(site_id=check.site_id, day=check.date,
+                                                         criterion_ids=criterion_ids)
     judged = []
     for pk, criterion_id, met, was_passed, weight, photos_required in results:
         now_passed = was_passed
@@ -344,7 +345,8 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
             _record(evidence, size=actual_size, sha256=actual_sha, facts=facts)
             evidence.save()
             if target.daily_check is not None and rejudge_now:
-                rejudge(check_id=target.daily_check.pk, criterion_ids=[criterion.id])
+                rejudge(check_id=evidence_selectors.current_check_id_of_day(target.daily_check.pk),
+                        criterion_ids=[criterion.id])
     except Exception:
         # Nothing half-saved: no stored file without its record.
         storage.delete(key)

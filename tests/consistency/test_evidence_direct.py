@@ -323,3 +323,50 @@ def test_two_confirmations_at_once_reach_one_verdict(network, standard):
     assert evidence.status == "verified" and evidence.thumbnail_key
     assert CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean").passed
     assert main_connection.is_usable()
+
+
+def _amend(check, user, *, reason="The delivery figure was mistyped."):
+    """Amend ``check`` through the service, as the phone would on the day (the date is in the past here)."""
+    from consistency.services.checks import CheckInput, ResultInput, check_submit
+
+    values = {"phone_rings": 2, "phone_greeting": True, "restroom_clean": 5, "delivery_on_time_pct": 97}
+    on_the_day = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC)  # 14:00 in Auckland (A1)
+    return check_submit(site=check.site, user=user, now=on_the_day, payload=CheckInput(
+        date=check.date, results=[ResultInput(k, v) for k, v in values.items()], amends=check.pk, reason=reason))
+
+
+def _upload(client, check, data: bytes) -> str:
+    body = ask(client, check, data).json()
+    assert post_form(body["upload"]["url"], body["upload"]["fields"], data) in (200, 201, 204)
+    return body["id"]
+
+
+def test_an_amendment_keeps_the_photos_already_verified_for_the_day(network, check):
+    client = client_for(network.manager_a)
+    evidence_id = _upload(client, check, photo(seed=21))
+    assert client.post(f"/api/v1/evidence/{evidence_id}/confirm/").json()["status"] == "verified"
+    assert DailyCheck.objects.get(pk=check.pk).score == 1.0
+
+    amended = _amend(check, network.manager_a)
+    restroom = next(r for r in amended.results if r.spec.key == "restroom_clean")
+    assert restroom.met and restroom.passed  # no need to photograph the restroom again
+    assert amended.check.score == 1.0
+    stored = CheckResult.objects.get(daily_check=amended.check, criterion__key="restroom_clean")
+    assert stored.passed
+    # The photo stays where it was given: the superseded check still shows it, for the auditors.
+    assert Evidence.objects.get(public_id=evidence_id).daily_check_id == check.pk
+
+
+def test_a_photo_confirmed_after_its_check_was_amended_counts_for_the_amendment(network, check):
+    client = client_for(network.manager_a)
+    evidence_id = _upload(client, check, photo(seed=22))
+    amended = _amend(check, network.manager_a)  # amended while the photo was still on its way
+    assert not CheckResult.objects.get(daily_check=amended.check, criterion__key="restroom_clean").passed
+
+    response = client.post(f"/api/v1/evidence/{evidence_id}/confirm/")
+    assert response.status_code == 200 and response.json()["status"] == "verified"
+    assert CheckResult.objects.get(daily_check=amended.check, criterion__key="restroom_clean").passed
+    assert DailyCheck.objects.get(pk=amended.check.pk).score == 1.0
+    # The superseded check is history: it is not re-judged.
+    old = DailyCheck.objects.get(pk=check.pk)
+    assert not old.is_current and old.score < 1.0
