@@ -1,5 +1,6 @@
 """Production settings refuse to start without a secret and pass `check --deploy`."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -32,3 +33,17 @@ def test_storage_backend_is_validated():
     result = run(["check"], DJANGO_SETTINGS_MODULE="backend.settings.local", STORAGE_BACKEND="ftp")
     assert result.returncode != 0
     assert "STORAGE_BACKEND must be 'local' or 's3'" in result.stderr
+
+
+def _pg_options(**env) -> dict:
+    code = "from django.conf import settings; print(repr(settings.DATABASES['default']['OPTIONS']))"
+    result = run(["shell", "-c", code], DJANGO_SETTINGS_MODULE="backend.settings.local",
+                 DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres", **env)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_prepares_hot_statements_and_can_be_told_not_to():
+    assert _pg_options() == {"server_side_binding": True, "prepare_threshold": 5}
+    assert _pg_options(DATABASE_PREPARE_THRESHOLD="off")["prepare_threshold"] is None
+    assert _pg_options(DATABASE_SERVER_SIDE_BINDING="false")["server_side_binding"] is False

@@ -85,7 +85,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # the hot path's statements are then planned once per connection, not on every request.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options.setdefault("server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True))
-    _options.setdefault("prepare_threshold", env.int("DATABASE_PREPARE_THRESHOLD", default=5))
+    # "off" disables preparing (psycopg's None), e.g. behind a pooler that cannot carry prepared statements.
+    _threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
+    _options.setdefault("prepare_threshold", None if _threshold in ("off", "none", "") else int(_threshold))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,7 +7,8 @@
 # before and after the submissions. Prints the figures and writes them to $OUT (default last-run.json).
 #
 # Knobs: WORKERS (gunicorn workers, default 2 x CPUs), CLIENTS (16), DURATION (seconds measured, 15), WARMUP (3),
-# ROLLUP=off (diagnosis: the variance rollup hook replaced by a no-op in the server).
+# ROLLUP=off (diagnosis: the variance rollup hook replaced by a no-op in the server),
+# EXPERIMENT_SQL (diagnosis: SQL run on the fresh database before the load, e.g. to try dropping an index).
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
