@@ -41,8 +41,6 @@ from . import actions as action_services
 from . import idempotency, rollup
 from .checks import CheckInput, SubmittedCheck, check_conflict, check_prepare
 
-_SQL: dict[str, str] = {}
-
 
 def available(payload: CheckInput) -> bool:
     """New checks on PostgreSQL; amendments (rare, several rows to change) take the portable path."""
@@ -82,10 +80,8 @@ def _resolve(user, code: str, day: dt.date):
     return site, version, row[end], list(row[end + 1])
 
 
+@cache
 def _write_sql(with_key: bool) -> str:
-    cached = _SQL.get(f"write-{with_key}")
-    if cached:
-        return cached
     qn = connection.ops.quote_name
     idem, chk = qn(IdempotencyRecord._meta.db_table), qn(DailyCheck._meta.db_table)
     res, act = qn(CheckResult._meta.db_table), qn(CorrectiveAction._meta.db_table)
@@ -101,7 +97,7 @@ def _write_sql(with_key: bool) -> str:
         new_check = f"SELECT {check_values} FROM claim"
     else:
         claim, new_check = "", f"VALUES ({check_values})"
-    sql = (
+    return (
         f"WITH {claim}"
         f"new_check AS (INSERT INTO {chk} ({', '.join(check_columns)}) {new_check} RETURNING id, site_id, date), "
         f"new_results AS (INSERT INTO {res} (daily_check_id, site_id, date, is_current, criterion_id, value, note, "
@@ -119,8 +115,6 @@ def _write_sql(with_key: bool) -> str:
         "AND EXISTS (SELECT 1 FROM new_check) FOR UPDATE OF s) "
         "SELECT (SELECT count(*) FROM new_check), (SELECT count(*) FROM locked)"
     )
-    _SQL[f"write-{with_key}"] = sql
-    return sql
 
 
 def check_submit_fast(*, user, code: str, payload: CheckInput, key: str | None, request_fingerprint: str,

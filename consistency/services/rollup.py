@@ -207,7 +207,7 @@ def _append_day(site_id: int, day: dt.date, *, head: dt.date | None) -> None:
     qn = connection.ops.quote_name
     cr, sr = qn(CriterionRollup._meta.db_table), qn(SiteRollup._meta.db_table)
     res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
-    crit, ver = qn(Criterion._meta.db_table), qn(StandardVersion._meta.db_table)
+    crit = qn(Criterion._meta.db_table)
     as_param = connection.ops.adapt_datefield_value
     date_sql = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
     base = as_param(head) if head is not None else None  # no head: nothing to carry
@@ -240,10 +240,7 @@ def _append_day(site_id: int, day: dt.date, *, head: dt.date | None) -> None:
             f"COALESCE((SELECT b.late_checks FROM {sr} b WHERE b.site_id = %s AND b.date = %s), 0) + "
             f"(SELECT COUNT(*) FROM {chk} c WHERE c.site_id = %s AND c.date = %s AND c.is_current AND c.late), %s",
             [site_id, value, site_id, base, site_id, value, site_id, base, site_id, value, True])
-        in_force = (f"SELECT v.id FROM {ver} v WHERE v.status <> %s AND v.effective_from <= %s "
-                    f"AND EXISTS (SELECT 1 FROM {crit} x WHERE x.version_id = v.id) "
-                    "ORDER BY v.effective_from DESC, CASE WHEN v.published_at IS NULL THEN 1 ELSE 0 END, "
-                    "v.published_at DESC, v.number DESC LIMIT 1")
+        in_force = _in_force_sql("%s", draft="%s")
         cursor.execute(
             f"WITH prev AS (SELECT key, observations, passed, deviation_sum, deviation_sq_sum FROM {cr} "
             "WHERE site_id = %s AND date = %s), "
@@ -261,12 +258,13 @@ def _append_day(site_id: int, day: dt.date, *, head: dt.date | None) -> None:
             [site_id, base, site_id, value, VersionStatus.DRAFT.value, value, site_id, value, True])
 
 
-def _in_force_sql(day_expr: str) -> str:
+def _in_force_sql(day_expr: str, *, draft: str = "%(draft)s") -> str:
     """The id of the version in force on ``day_expr`` by the rule of ``Timeline``: released, with criteria,
-    latest effective_from, then latest published, then highest number."""
+    latest effective_from, then latest published, then highest number. ``draft`` is the placeholder of the
+    draft status's value (it comes first in the parameters, then any in ``day_expr``)."""
     qn = connection.ops.quote_name
     crit, ver = qn(Criterion._meta.db_table), qn(StandardVersion._meta.db_table)
-    return (f"SELECT v.id FROM {ver} v WHERE v.status <> %(draft)s AND v.effective_from <= {day_expr} "
+    return (f"SELECT v.id FROM {ver} v WHERE v.status <> {draft} AND v.effective_from <= {day_expr} "
             f"AND EXISTS (SELECT 1 FROM {crit} x WHERE x.version_id = v.id) "
             "ORDER BY v.effective_from DESC, CASE WHEN v.published_at IS NULL THEN 1 ELSE 0 END, "
             "v.published_at DESC, v.number DESC LIMIT 1")
