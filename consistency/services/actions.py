@@ -30,7 +30,7 @@ def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> 
     For an amendment, the open actions of the check it replaces are carried over rather than duplicated:
     still failing -> the action moves to the new check; now met -> resolved with a note saying so.
     """
-    failing = {r.spec.id for r in judged if r.spec.critical and not r.met}
+    failing = {r.spec.id for r in judged if _opens_action(r)}
     carried: set[int] = set()
     if amended is not None:
         still_open = list(CorrectiveAction.objects.filter(daily_check=amended, status=ActionStatus.OPEN)
@@ -55,7 +55,12 @@ def actions_to_open(*, check, judged, now: dt.datetime, carried: set[int] = froz
     due_on = check.date + dt.timedelta(days=settings.CORRECTIVE_ACTION_DUE_DAYS)
     return [CorrectiveAction(site_id=check.site_id, daily_check=check, criterion_id=r.spec.id, opened_at=now,
                              due_on=due_on)
-            for r in judged if r.spec.critical and not r.met and r.spec.id not in carried]
+            for r in judged if _opens_action(r) and r.spec.id not in carried]
+
+
+def _opens_action(result) -> bool:
+    """A critical criterion whose value misses the target (a photo still owed is not a failure)."""
+    return result.spec.critical and not result.met
 
 
 def action_resolve(*, user, action_id: int, note: str, now: dt.datetime | None = None) -> CorrectiveAction:

@@ -23,6 +23,21 @@ def test_token_login_gives_a_token_that_authenticates(network):
     assert anon.get("/api/v1/me/").json()["username"] == "manager.a1"
 
 
+def test_an_unknown_token_and_a_deactivated_user_are_refused(network):
+    stranger = client_for()
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = stranger.get("/api/v1/me/")
+    assert response.status_code == 401 and "Invalid token" in response.json()["message"]
+
+    client = client_for(network.manager_a)
+    assert client.get("/api/v1/me/").status_code == 200
+    network.manager_a.is_active = False
+    network.manager_a.save(update_fields=["is_active"])
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 401 and "inactive" in response.json()["message"]
+    assert client.post("/api/v1/sites/A1/checks/", {}, format="json").status_code == 401
+
+
 def test_wrong_password_is_a_400_in_the_error_shape(network):
     response = client_for().post("/api/v1/auth/token/", {"username": "manager.a1", "password": "nope"},
                                  format="json")
