@@ -27,7 +27,8 @@ def pids(args: list[str]) -> list[int]:
     return [int(p) for p in out]
 
 
-master, database = int(sys.argv[1]), sys.argv[2]
-app = {p: cpu_seconds(p) for p in pids(["-P", str(master)])}
-db = {p: cpu_seconds(p) for p in pids(["-f", f"postgres: .* {database} "])}
-print(json.dumps({"app": {str(k): v for k, v in app.items()}, "db": {str(k): v for k, v in db.items()}}))
+if __name__ == "__main__":
+    master, database = int(sys.argv[1]), sys.argv[2]
+    app = {p: cpu_seconds(p) for p in pids(["-P", str(master)])}
+    db = {p: cpu_seconds(p) for p in pids(["-f", f"postgres: .* {database} "])}
+    print(json.dumps({"app": {str(k): v for k, v in app.items()}, "db": {str(k): v for k, v in db.items()}}))

@@ -21,6 +21,7 @@ import django
 
 django.setup()
 
+from cpu_snapshot import cpu_seconds  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from loadgen import check_body  # noqa: E402
@@ -29,12 +30,6 @@ from loadgen import check_body  # noqa: E402
 def _cum(stats, func: str, where: str) -> float:
     """Cumulative time of the function named ``func`` defined in a file whose path contains ``where``."""
     return sum(v[3] for (filename, _, name), v in stats.stats.items() if name == func and where in filename)
-
-
-def _proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process on this machine, from /proc."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stage_table(stats) -> list[tuple[str, float]]:
@@ -106,11 +101,11 @@ def main(plan_path: str, n: int = 300) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    db0, cpu0 = _proc_cpu(backend), time.process_time()
+    db0, cpu0 = cpu_seconds(backend), time.process_time()
     for token, site in todo[21:121]:  # CPU per submission without the profiler's overhead
         one(token, site)
     cpu_plain = (time.process_time() - cpu0) / 100
-    cpu_db = (_proc_cpu(backend) - db0) / 100
+    cpu_db = (cpu_seconds(backend) - db0) / 100
     t0 = time.perf_counter()
     profiler.enable()
     for token, site in todo[121:]:
