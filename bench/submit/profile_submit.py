@@ -9,6 +9,7 @@ the variance rollup hook, the idempotency record, rendering) and the top functio
 from __future__ import annotations
 
 import cProfile
+import datetime as dt
 import json
 import os
 import pstats
@@ -54,14 +55,19 @@ def stage_table(stats) -> list[tuple[str, float]]:
     ]
 
 
+# Submissions timed without the profiler (PROFILE_PLAIN; more gives a finer CPU figure: /proc counts 10 ms ticks).
+PLAIN = int(os.environ.get("PROFILE_PLAIN", "100"))
+
+
 def main(plan_path: str, n: int = 300) -> None:
     plan = json.load(open(plan_path))
     rng = random.Random(7)
     clients = plan["clients"]
-    # Sites without a check today (each site checks once a day).
+    # Sites without a check today (each site checks once a day; the seeded history is of earlier days).
     from consistency.models import DailyCheck
 
-    done = set(DailyCheck.objects.filter(is_current=True).values_list("site__code", flat=True).distinct())
+    today = dt.datetime.now(dt.UTC).date()
+    done = set(DailyCheck.objects.filter(is_current=True, date=today).values_list("site__code", flat=True))
     todo = [(c["token"], s) for c in clients for s in c["sites"][-(n // len(clients) + 2):] if s not in done][:n]
     http = Client()
 
@@ -102,17 +108,18 @@ def main(plan_path: str, n: int = 300) -> None:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
     db0, cpu0 = cpu_seconds(backend), time.process_time()
-    for token, site in todo[21:121]:  # CPU per submission without the profiler's overhead
+    plain = todo[21:21 + PLAIN]
+    for token, site in plain:  # CPU per submission without the profiler's overhead
         one(token, site)
-    cpu_plain = (time.process_time() - cpu0) / 100
-    cpu_db = (cpu_seconds(backend) - db0) / 100
+    cpu_plain = (time.process_time() - cpu0) / len(plain)
+    cpu_db = (cpu_seconds(backend) - db0) / len(plain)
     t0 = time.perf_counter()
     profiler.enable()
-    for token, site in todo[121:]:
+    for token, site in todo[21 + PLAIN:]:
         one(token, site)
     profiler.disable()
     wall = time.perf_counter() - t0
-    count = len(todo) - 121
+    count = len(todo) - 21 - PLAIN
     stats = pstats.Stats(profiler)
     for ms, sql, hooked in timings:
         print(f"  {ms:7.2f} ms {'hook' if hooked else '    '}  {sql[:100]}")
@@ -120,7 +127,7 @@ def main(plan_path: str, n: int = 300) -> None:
         cursor.execute("SELECT left(statement, 60) FROM pg_prepared_statements ORDER BY prepare_time")
         prepared = [row[0] for row in cursor.fetchall()]
     print(f"prepared statements on this connection ({len(prepared)}):", *prepared, sep="\n  ")
-    print(f"CPU per submission in-process, no profiler: {1000 * cpu_plain:.2f} ms; "
+    print(f"CPU per submission in-process over {len(plain)}, no profiler: {1000 * cpu_plain:.2f} ms; "
           f"its PostgreSQL backend: {1000 * cpu_db:.2f} ms")
     print(f"{count} submissions in-process under the profiler: {1000 * wall / count:.2f} ms each; "
           f"{len(timings)} queries each ({sum(1 for t in timings if t[2])} of them by the rollup hook)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 
 import django
@@ -44,6 +45,91 @@ def standard_doc(n: int = 40) -> tuple[dict, dict]:
     return {"standard": {"slug": "brand", "name": "Bench"}, "notes": "", "touch_points": touch_points}, values
 
 
+def seed_history(days: int, values: dict) -> None:
+    """``days`` of checks before today for every site, and their running totals, as a live database has them.
+
+    Without history the tables are empty when the load starts, the planner's statistics say so, and
+    every foreign-key check at commit scans the growing check table (PostgreSQL keeps the plan it made
+    for an empty table until the next ANALYZE; autovacuum, which would run it, is off on the bench
+    machines): a benchmark of an artefact. Written in bulk SQL; each result judged by the application's
+    own ``judge``; the totals checked against ``rollup.rebuild`` for a few sites."""
+    from django.db import connection
+
+    from consistency.models import CheckResult, Criterion, CriterionRollup, DailyCheck, SiteRollup
+    from consistency.models.checks import CorrectiveAction
+    from consistency.services import rollup
+    from consistency.services.scoring import judge
+
+    if days <= 0:
+        return
+    criteria = list(Criterion.objects.all())
+    version_id = criteria[0].version_id
+    # Every value a result may take (the plan's three per criterion, 80/15/5 as the load sends them).
+    options = []
+    for c in criteria:
+        for rank, value in enumerate(values[c.key]):
+            met, deviation = judge(c, float(value))
+            options.append((c.id, rank, float(value), met, met and c.photos_required == 0, deviation))
+    qn = connection.ops.quote_name
+    chk, res, crit = (qn(DailyCheck._meta.db_table), qn(CheckResult._meta.db_table),
+                      qn(Criterion._meta.db_table))
+    act, cr, sr = (qn(CorrectiveAction._meta.db_table), qn(CriterionRollup._meta.db_table),
+                   qn(SiteRollup._meta.db_table))
+    today = dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=days)
+    opts = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(options))
+    user_id = get_user_model().objects.order_by("pk").values_list("pk", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {chk} (site_id, date, version_id, submitted_by_id, performed_at, received_at, client_id, "
+            "late, is_current, amendment_reason, score) "
+            "SELECT s.id, d::date, %s, %s, d + interval '8 hours', d + interval '8 hours 5 minutes', "
+            f"gen_random_uuid(), false, true, '', 0 FROM {qn(Site._meta.db_table)} s "
+            "CROSS JOIN generate_series(%s::timestamptz, %s::timestamptz, interval '1 day') d",
+            [version_id, user_id, first, today - dt.timedelta(days=1)])
+        cursor.execute("CREATE TEMP TABLE bench_options (criterion_id int, rank int, value float8, met bool, "
+                       "passed bool, deviation float8)")
+        cursor.execute(f"INSERT INTO bench_options VALUES {opts}", [v for row in options for v in row])
+        # rank 0/1/2 with weights 80/15/5, drawn per check and criterion.
+        cursor.execute(
+            f"INSERT INTO {res} (daily_check_id, criterion_id, site_id, date, is_current, value, note, met, passed, "
+            "deviation) SELECT c.id, o.criterion_id, c.site_id, c.date, true, o.value, '', o.met, o.passed, "
+            f"o.deviation FROM {chk} c CROSS JOIN LATERAL (SELECT DISTINCT criterion_id FROM bench_options) k "
+            "CROSS JOIN LATERAL (SELECT CASE WHEN r < 0.80 THEN 0 WHEN r < 0.95 THEN 1 ELSE 2 END AS rank "
+            "FROM (SELECT random() + k.criterion_id * 0 + c.id * 0 AS r) x) pick "
+            "JOIN bench_options o ON o.criterion_id = k.criterion_id AND o.rank = pick.rank")
+        cursor.execute(
+            f"UPDATE {chk} c SET score = x.score FROM (SELECT r.daily_check_id AS id, "
+            "SUM(CASE WHEN r.passed THEN k.weight ELSE 0 END) / SUM(k.weight) AS score "
+            f"FROM {res} r JOIN {crit} k ON k.id = r.criterion_id "
+            "GROUP BY r.daily_check_id) x WHERE x.id = c.id")
+        cursor.execute(
+            f"INSERT INTO {act} (site_id, daily_check_id, criterion_id, opened_at, due_on, status, "
+            "resolution_note) SELECT r.site_id, r.daily_check_id, r.criterion_id, c.received_at, "
+            f"r.date + 3, 'open', '' FROM {res} r JOIN {chk} c ON c.id = r.daily_check_id "
+            f"JOIN {crit} k ON k.id = r.criterion_id WHERE k.critical AND NOT r.met")
+        cursor.execute(
+            f"INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
+            "SELECT site_id, date, ROW_NUMBER() OVER w, 0, date = %s FROM "
+            f"{chk} WINDOW w AS (PARTITION BY site_id ORDER BY date)", [today - dt.timedelta(days=1)])
+        cursor.execute(
+            f"INSERT INTO {cr} (site_id, key, date, observations, passed, deviation_sum, deviation_sq_sum, is_head) "
+            "SELECT r.site_id, k.key, r.date, COUNT(*) OVER w, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) OVER w, "
+            "SUM(r.deviation) OVER w, SUM(r.deviation * r.deviation) OVER w, r.date = %s "
+            f"FROM {res} r JOIN {crit} k ON k.id = r.criterion_id "
+            "WINDOW w AS (PARTITION BY r.site_id, k.key ORDER BY r.date)", [today - dt.timedelta(days=1)])
+    # The totals must be what the application itself would have kept.
+    sample = list(DailyCheck.objects.order_by().values_list("site_id", flat=True).distinct()[:3])
+    def rows(model):
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
+        return sorted((tuple(round(v, 9) if isinstance(v, float) else v for v in r))
+                      for r in model.objects.filter(site_id__in=sample).values_list(*fields))
+    seeded = rows(CriterionRollup), rows(SiteRollup)
+    rollup.rebuild(site_ids=sample)
+    if (rows(CriterionRollup), rows(SiteRollup)) != seeded:
+        raise SystemExit("seeded running totals differ from rollup.rebuild's")
+
+
 def main(plan_path: str, sites: int = 24000, managers: int = 16) -> None:
     call_command("migrate", verbosity=0)
     doc, values = standard_doc()
@@ -62,6 +148,7 @@ def main(plan_path: str, sites: int = 24000, managers: int = 16) -> None:
         profile.sites.set(mine)
         token = Token.objects.create(user=user)
         plan["clients"].append({"token": token.key, "sites": [s.code for s in mine]})
+    seed_history(int(os.environ.get("HISTORY_DAYS", "3")), values)
     from django.db import connection
 
     with connection.cursor() as cursor:  # fresh tables: give the planner real statistics, as autovacuum would
