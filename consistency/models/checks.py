@@ -65,10 +65,10 @@ class CheckResult(models.Model):
             models.UniqueConstraint(fields=["daily_check", "criterion"], name="one_result_per_criterion"),
             models.CheckConstraint(condition=Q(deviation__gte=0), name="deviation_non_negative"),
         ]
-        indexes = [
-            models.Index(fields=["site", "date"], name="result_site_date"),
-            models.Index(fields=["date", "criterion"], name="result_date_criterion"),
-        ]
+        # Read by check (the constraint above leads with it) and by site and day (the rollup). Not by day
+        # across sites: the variance engine reads the running totals instead, so no (date, criterion)
+        # index, which also made every concurrent submission of a day insert into the same leaf pages.
+        indexes = [models.Index(fields=["site", "date"], name="result_site_date")]
 
     def __str__(self) -> str:
         return f"{self.criterion_id}={self.value} ({'pass' if self.passed else 'fail'})"
