@@ -107,12 +107,20 @@ def main(plan_path: str, n: int = 300) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        wal0 = cursor.fetchone()[0]
     db0, cpu0 = cpu_seconds(backend), time.process_time()
     plain = todo[21:21 + PLAIN]
     for token, site in plain:  # CPU per submission without the profiler's overhead
         one(token, site)
     cpu_plain = (time.process_time() - cpu0) / len(plain)
     cpu_db = (cpu_seconds(backend) - db0) / len(plain)
+    # WAL written per submission: the database's write work, free of the machine's noise (it also holds
+    # full-page images after a checkpoint, so compare runs of the same length).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s)", [wal0])
+        wal = float(cursor.fetchone()[0]) / len(plain)
     t0 = time.perf_counter()
     profiler.enable()
     for token, site in todo[21 + PLAIN:]:
@@ -128,7 +136,7 @@ def main(plan_path: str, n: int = 300) -> None:
         prepared = [row[0] for row in cursor.fetchall()]
     print(f"prepared statements on this connection ({len(prepared)}):", *prepared, sep="\n  ")
     print(f"CPU per submission in-process over {len(plain)}, no profiler: {1000 * cpu_plain:.2f} ms; "
-          f"its PostgreSQL backend: {1000 * cpu_db:.2f} ms")
+          f"its PostgreSQL backend: {1000 * cpu_db:.2f} ms; WAL {wal / 1024:.1f} KiB")
     print(f"{count} submissions in-process under the profiler: {1000 * wall / count:.2f} ms each; "
           f"{len(timings)} queries each ({sum(1 for t in timings if t[2])} of them by the rollup hook)")
     total = _cum(stats, "one", "profile_submit")
