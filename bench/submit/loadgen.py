@@ -36,7 +36,9 @@ def client(index: int, args, plan, start_at: float, measure_from: float, stop_at
     latencies: list[float] = []
     errors: list[str] = []
     sent = total = 0
-    sites = iter(plan["clients"][index % len(plan["clients"])]["sites"]) if plan else None
+    sites = plan["clients"][index % len(plan["clients"])]["sites"] if plan else None
+    # The reference takes each client's sites from the other end: one check per site and day.
+    sites = iter(reversed(sites) if args.mode == "reference" else sites) if plan else None
     token = plan["clients"][index % len(plan["clients"])]["token"] if plan else None
     while time.time() < start_at:
         time.sleep(0.001)
@@ -48,7 +50,8 @@ def client(index: int, args, plan, start_at: float, measure_from: float, stop_at
             method, path, body, headers, ok = "GET", "/bench/ping/", None, {}, 200
         else:
             site = next(sites)
-            method, path, ok = "POST", f"/api/v1/sites/{site}/checks/", 201
+            prefix = "/bench/reference" if args.mode == "reference" else "/api/v1"
+            method, path, ok = "POST", f"{prefix}/sites/{site}/checks/", 201
             body = check_body(site, plan["values"], rng)
             headers = {"Content-Type": "application/json", "Authorization": f"Token {token}",
                        "Idempotency-Key": str(uuid.uuid4())}
@@ -76,13 +79,13 @@ def client(index: int, args, plan, start_at: float, measure_from: float, stop_at
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--mode", choices=["ping", "submit"], required=True)
+    parser.add_argument("--mode", choices=["ping", "submit", "reference"], required=True)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--plan")
     args = parser.parse_args()
-    plan = json.load(open(args.plan)) if args.mode == "submit" else None
+    plan = json.load(open(args.plan)) if args.mode != "ping" else None
     start_at = time.time() + 1.0
     measure_from = start_at + args.warmup
     stop_at = measure_from + args.seconds

@@ -8,7 +8,9 @@
 #
 # Knobs: WORKERS (gunicorn workers, default 2 x CPUs), CLIENTS (16), DURATION (seconds measured, 15), WARMUP (3),
 # ROLLUP=off (diagnosis: the variance rollup hook replaced by a no-op in the server),
-# EXPERIMENT_SQL (diagnosis: SQL run on the fresh database before the load, e.g. to try dropping an index).
+# EXPERIMENT_SQL (diagnosis: SQL run on the fresh database before the load, e.g. to try dropping an index),
+# REFERENCE=off (skip the reference phase: the issue's straightforward DRF submission, reference.py),
+# HISTORY_DAYS (3: days of checks seeded before today).
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
@@ -70,11 +72,16 @@ PY
 echo "gunicorn: $WORKERS sync workers on $(nproc) CPUs; $CLIENTS clients; ${SECONDS_}s measured after ${WARMUP}s warm-up; rollup hook ${ROLLUP:-on}; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 BASE1=$(run --mode ping);                                   echo "baseline  $BASE1"
 SUBMIT=$(run --mode submit --plan "$TOUCHPOINT_VAR_DIR/plan.json"); echo "submit    $SUBMIT"
+REF_RESULT=null
+if [ "${REFERENCE:-on}" != "off" ]; then
+  REF_RESULT=$(run --mode reference --plan "$TOUCHPOINT_VAR_DIR/plan.json"); echo "reference $REF_RESULT"
+fi
 BASE2=$(run --mode ping);                                   echo "baseline  $BASE2"
 
-$PY - "$OUT" "$BASE1" "$SUBMIT" "$BASE2" "$WORKERS" "${ROLLUP:-on}" <<'PY'
+$PY - "$OUT" "$BASE1" "$SUBMIT" "$BASE2" "$WORKERS" "${ROLLUP:-on}" "$REF_RESULT" <<'PY'
 import json, os, sys
 out, b1, s, b2, workers, rollup = sys.argv[1], *map(json.loads, sys.argv[2:5]), int(sys.argv[5]), sys.argv[6]
+ref = json.loads(sys.argv[7])
 baseline = (b1["rps"] + b2["rps"]) / 2
 ratio = s["rps"] / baseline if baseline else 0.0
 summary = {"workers": workers, "cpus": os.cpu_count(), "rollup_hook": rollup,
@@ -87,8 +94,16 @@ summary = {"workers": workers, "cpus": os.cpu_count(), "rollup_hook": rollup,
            "submit_p99_ms": s["p99_ms"], "submit_errors": s["errors"],
            "baseline_p99_ms": max(b1["p99_ms"], b2["p99_ms"]),
            "targets": {"ratio>=0.15": ratio >= 0.15, "p99<50ms": s["p99_ms"] < 50, "zero errors": s["errors"] == 0},
-           "runs": {"baseline_before": b1, "submit": s, "baseline_after": b2}}
+           "reference": ref and {"rps": ref["rps"], "ratio": round(ref["rps"] / baseline, 3) if baseline else 0.0,
+                                 "p50_ms": ref["p50_ms"], "p99_ms": ref["p99_ms"], "errors": ref["errors"],
+                                 "cpu_ms_per_request_app": ref["cpu_ms_per_request_app"],
+                                 "cpu_ms_per_request_db": ref["cpu_ms_per_request_db"]},
+           "runs": {"baseline_before": b1, "submit": s, "reference": ref, "baseline_after": b2}}
 json.dump(summary, open(out, "w"), indent=2)
 print(f"ratio {ratio:.3f}x of the baseline; submit p99 {s['p99_ms']} ms; errors {s['errors']}; "
       f"CPU per request: submit {summary['cpu_ms_per_request']}, ratio by CPU {summary['cpu_ratio']}x  -> {out}")
+if ref:
+    r = summary["reference"]
+    print(f"reference (straightforward DRF + bulk_create, does less): {r['ratio']:.3f}x of the baseline; "
+          f"p99 {r['p99_ms']} ms; errors {r['errors']}; ours is {s['rps'] / ref['rps']:.2f}x its throughput")
 PY
