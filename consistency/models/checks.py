@@ -65,10 +65,10 @@ class CheckResult(models.Model):
             models.UniqueConstraint(fields=["daily_check", "criterion"], name="one_result_per_criterion"),
             models.CheckConstraint(condition=Q(deviation__gte=0), name="deviation_non_negative"),
         ]
-        # Read by check (the constraint above leads with it) and by site and day (the rollup). Not by day
-        # across sites: the variance engine reads the running totals instead, so no (date, criterion)
-        # index, which also made every concurrent submission of a day insert into the same leaf pages.
-        indexes = [models.Index(fields=["site", "date"], name="result_site_date")]
+        # Read by check only (the constraint above leads with it): the rollup finds a site's results through
+        # its checks, and the variance engine reads running totals. No index by site and day (each check
+        # wrote 40 entries and a page image per checkpoint into a page of its own site) and none by day
+        # across sites (every concurrent submission of a day inserted into its same leaf pages).
 
     def __str__(self) -> str:
         return f"{self.criterion_id}={self.value} ({'pass' if self.passed else 'fail'})"

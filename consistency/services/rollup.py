@@ -135,8 +135,10 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
     checked, late = base or (0, 0)
 
     results: dict[dt.date, list[tuple[str, bool, float]]] = {}
+    # Through the site's checks (indexed by site and day), then each check's results (by check).
     for day, key, passed, deviation in (CheckResult.objects
-                                        .filter(site_id=site_id, is_current=True, date__range=(start, end))
+                                        .filter(daily_check__site_id=site_id, daily_check__is_current=True,
+                                                daily_check__date__range=(start, end))
                                         .values_list("date", "criterion__key", "passed", "deviation")):
         results.setdefault(day, []).append((key, passed, deviation))
     checks = dict(DailyCheck.objects.filter(site_id=site_id, is_current=True, date__range=(start, end))
@@ -246,8 +248,8 @@ def _append_day(site_id: int, day: dt.date, *, head: dt.date | None) -> None:
             "WHERE site_id = %s AND date = %s), "
             "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
             "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
-            f"FROM {res} r JOIN {crit} k ON k.id = r.criterion_id "
-            "WHERE r.site_id = %s AND r.date = %s AND r.is_current "
+            f"FROM {chk} c JOIN {res} r ON r.daily_check_id = c.id JOIN {crit} k ON k.id = r.criterion_id "
+            "WHERE c.site_id = %s AND c.date = %s AND c.is_current "
             f"AND k.key IN (SELECT e.key FROM {crit} e WHERE e.version_id = ({in_force})) GROUP BY k.key), "
             "keys AS (SELECT key FROM prev UNION SELECT key FROM new) "
             f"INSERT INTO {cr} (site_id, key, date, observations, passed, deviation_sum, deviation_sq_sum, is_head) "
@@ -306,7 +308,8 @@ def _append_day_pg_sql() -> str:
         f"JOIN {cr} b ON b.site_id = %(site)s AND b.date = go.head), "
         "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
         "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
-        f"FROM go_on go JOIN {res} r ON r.site_id = %(site)s AND r.date = go.day AND r.is_current "
+        f"FROM go_on go JOIN {chk} c ON c.site_id = %(site)s AND c.date = go.day AND c.is_current "
+        f"JOIN {res} r ON r.daily_check_id = c.id "
         f"JOIN {crit} k ON k.id = r.criterion_id "
         f"WHERE k.key IN (SELECT e.key FROM {crit} e WHERE e.version_id = ({_in_force_sql('go.day')})) "
         "GROUP BY k.key), "
