@@ -181,7 +181,7 @@ Where the time goes and what it does not do yet:
 - This machine is shared with other work (2 CPUs): absolute times move with the load, and so does
   the ratio, the other way than one might expect. The baseline's parallel scan suffers more from a busy
   machine than the engine does. Runs on 2026-11-23 gave 0.15x-0.23x for 90 days under load 4-8, and
-  0.235x-0.240x on a quiet machine (four runs, the last of them above). That is close to the limit
+  0.234x-0.240x on a quiet machine (five runs, the last of them above). That is close to the limit
   (the bench fails over 0.25x).
 - Memory is Python's own allocations during one report (tracemalloc), database buffers aside.
 """
