@@ -90,7 +90,7 @@ def _writable_site_sql_parts(vendor: str) -> tuple[str, str]:
 
 
 def site_from_row(row) -> Site:
-    """The site (region attached) from the first columns of a row selected with :data:`SITE_COLUMNS`."""
+    """The site (region attached) from the first columns of a row selected with :func:`site_columns`."""
     site = rows.from_row(Site, row[:rows.width(Site)])
     site.region = rows.from_row(Region, row[rows.width(Site):rows.width(Site) + rows.width(Region)])
     return site

@@ -93,11 +93,11 @@ def seed_history(days: int, values: dict) -> None:
         # rank 0/1/2 with weights 80/15/5, drawn per check and criterion.
         cursor.execute(
             f"INSERT INTO {res} (daily_check_id, criterion_id, site_id, date, is_current, value, note, met, passed, "
-            "deviation) SELECT c.id, o.criterion_id, c.site_id, c.date, true, o.value, '', o.met, o.passed, "
-            f"o.deviation FROM {chk} c CROSS JOIN LATERAL (SELECT DISTINCT criterion_id FROM bench_options) k "
-            "CROSS JOIN LATERAL (SELECT CASE WHEN r < 0.80 THEN 0 WHEN r < 0.95 THEN 1 ELSE 2 END AS rank "
-            "FROM (SELECT random() + k.criterion_id * 0 + c.id * 0 AS r) x) pick "
-            "JOIN bench_options o ON o.criterion_id = k.criterion_id AND o.rank = pick.rank")
+            "deviation) SELECT x.id, o.criterion_id, x.site_id, x.date, true, o.value, '', o.met, o.passed, "
+            f"o.deviation FROM (SELECT c.id, c.site_id, c.date, k.criterion_id, random() AS r FROM {chk} c "
+            "CROSS JOIN (SELECT DISTINCT criterion_id FROM bench_options) k) x "
+            "JOIN bench_options o ON o.criterion_id = x.criterion_id "
+            "AND o.rank = CASE WHEN x.r < 0.80 THEN 0 WHEN x.r < 0.95 THEN 1 ELSE 2 END")
         cursor.execute(
             f"UPDATE {chk} c SET score = x.score FROM (SELECT r.daily_check_id AS id, "
             "SUM(CASE WHEN r.passed THEN k.weight ELSE 0 END) / SUM(k.weight) AS score "

@@ -39,14 +39,14 @@ class DailyCheck(models.Model):
 
 
 class CheckResult(models.Model):
-    # site, date and is_current are copied from the check so that variance aggregates read one table.
+    # site, date and is_current are copies of the check's, for queries over results alone (the demo's photo
+    # seeding, the variance bench's raw baseline); the rollup, evidence and reports go through the check.
     # Forty rows arrive with every check, so each index and each foreign-key check here costs forty times
     # (bench/RESULTS-submit.md). Kept: the foreign key to the check, the true parent. Not kept in the
     # database: the foreign key to the criterion (results only ever name criteria of released versions,
     # which the database itself refuses to change or delete, migration 0002; its per-row check also locked
     # the same 40 criterion rows FOR KEY SHARE in every concurrent submission) and the one to the site (a
-    # copy of the check's site, written from the check row in the same statement). Indexes that another
-    # index already leads with are not created.
+    # copy of the check's site, written from the check row in the same statement).
     daily_check = models.ForeignKey(DailyCheck, on_delete=models.CASCADE, related_name="results", db_index=False)
     criterion = models.ForeignKey("consistency.Criterion", on_delete=models.PROTECT, related_name="results",
                                   db_constraint=False)
