@@ -1,6 +1,8 @@
 """Closed-loop load generator: N client processes, each sending requests back to back over http.client.
 
 One process per client (not threads) so that the generator's own Python does not serialise on one GIL.
+Each client builds all its request bodies before the clock starts: the generator shares the server's CPUs,
+and building a 40-result body per request would bill the submission for work the ping does not do.
 Prints one JSON line: requests/s over the measured window, latency percentiles (ms), errors.
 
     python loadgen.py --port 8123 --mode ping|submit --clients 16 --seconds 15 --warmup 3 --plan plan.json
@@ -30,16 +32,24 @@ def check_body(site: str, values: dict, rng: random.Random) -> bytes:
     }).encode()
 
 
-def client(index: int, args, plan, start_at: float, measure_from: float, stop_at: float, out: mp.Queue):
+def client(index: int, args, plan, ready: mp.Queue, times, out: mp.Queue):
     rng = random.Random(index)
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
     latencies: list[float] = []
     errors: list[str] = []
     sent = total = 0
-    sites = plan["clients"][index % len(plan["clients"])]["sites"] if plan else None
-    # The reference takes each client's sites from the other end: one check per site and day.
-    sites = iter(reversed(sites) if args.mode == "reference" else sites) if plan else None
-    token = plan["clients"][index % len(plan["clients"])]["token"] if plan else None
+    if plan:
+        manager = plan["clients"][index % len(plan["clients"])]
+        # The reference takes each client's sites from the other end: one check per site and day.
+        sites = list(reversed(manager["sites"]) if args.mode == "reference" else manager["sites"])
+        prefix = "/bench/reference" if args.mode == "reference" else "/api/v1"
+        requests = iter([("POST", f"{prefix}/sites/{site}/checks/", check_body(site, plan["values"], rng),
+                          {"Content-Type": "application/json", "Authorization": f"Token {manager['token']}",
+                           "Idempotency-Key": str(uuid.uuid4())}, 201) for site in sites])
+    ready.put(index)
+    while not times[0]:  # the start time, set once every client is ready
+        time.sleep(0.001)
+    start_at, measure_from, stop_at = times[:]
     while time.time() < start_at:
         time.sleep(0.001)
     while True:
@@ -49,12 +59,7 @@ def client(index: int, args, plan, start_at: float, measure_from: float, stop_at
         if args.mode == "ping":
             method, path, body, headers, ok = "GET", "/bench/ping/", None, {}, 200
         else:
-            site = next(sites)
-            prefix = "/bench/reference" if args.mode == "reference" else "/api/v1"
-            method, path, ok = "POST", f"{prefix}/sites/{site}/checks/", 201
-            body = check_body(site, plan["values"], rng)
-            headers = {"Content-Type": "application/json", "Authorization": f"Token {token}",
-                       "Idempotency-Key": str(uuid.uuid4())}
+            method, path, body, headers, ok = next(requests)
         t0 = time.perf_counter()
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -86,14 +91,17 @@ def main() -> None:
     parser.add_argument("--plan")
     args = parser.parse_args()
     plan = json.load(open(args.plan)) if args.mode != "ping" else None
-    start_at = time.time() + 1.0
-    measure_from = start_at + args.warmup
-    stop_at = measure_from + args.seconds
     out: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=client, args=(i, args, plan, start_at, measure_from, stop_at, out))
-             for i in range(args.clients)]
+    ready: mp.Queue = mp.Queue()
+    times = mp.Array("d", 3)
+    procs = [mp.Process(target=client, args=(i, args, plan, ready, times, out)) for i in range(args.clients)]
     for p in procs:
         p.start()
+    for _ in procs:
+        ready.get()
+    start_at = time.time() + 0.5
+    times[1], times[2] = start_at + args.warmup, start_at + args.warmup + args.seconds
+    times[0] = start_at
     parts = [out.get() for _ in procs]
     for p in procs:
         p.join()

@@ -55,7 +55,7 @@ def seed_history(days: int, values: dict) -> None:
     own ``judge``; the totals checked against ``rollup.rebuild`` for a few sites."""
     from django.db import connection
 
-    from consistency.models import CheckResult, Criterion, CriterionRollup, DailyCheck, SiteRollup
+    from consistency.models import CheckResult, Criterion, DailyCheck, SiteRollup
     from consistency.models.checks import CorrectiveAction
     from consistency.services import rollup
     from consistency.services.scoring import judge
@@ -73,8 +73,7 @@ def seed_history(days: int, values: dict) -> None:
     qn = connection.ops.quote_name
     chk, res, crit = (qn(DailyCheck._meta.db_table), qn(CheckResult._meta.db_table),
                       qn(Criterion._meta.db_table))
-    act, cr, sr = (qn(CorrectiveAction._meta.db_table), qn(CriterionRollup._meta.db_table),
-                   qn(SiteRollup._meta.db_table))
+    act, sr = qn(CorrectiveAction._meta.db_table), qn(SiteRollup._meta.db_table)
     today = dt.datetime.now(dt.UTC).date()
     first = today - dt.timedelta(days=days)
     opts = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(options))
@@ -108,25 +107,29 @@ def seed_history(days: int, values: dict) -> None:
             "resolution_note) SELECT r.site_id, r.daily_check_id, r.criterion_id, c.received_at, "
             f"r.date + 3, 'open', '' FROM {res} r JOIN {chk} c ON c.id = r.daily_check_id "
             f"JOIN {crit} k ON k.id = r.criterion_id WHERE k.critical AND NOT r.met")
+        # Running totals per site and day: every key's since the beginning, packed in the day's row (sorted keys).
         cursor.execute(
-            f"INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
-            "SELECT site_id, date, ROW_NUMBER() OVER w, 0, date = %s FROM "
-            f"{chk} WINDOW w AS (PARTITION BY site_id ORDER BY date)", [today - dt.timedelta(days=1)])
-        cursor.execute(
-            f"INSERT INTO {cr} (site_id, key, date, observations, passed, deviation_sum, deviation_sq_sum, is_head) "
-            "SELECT r.site_id, k.key, r.date, COUNT(*) OVER w, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) OVER w, "
-            "SUM(r.deviation) OVER w, SUM(r.deviation * r.deviation) OVER w, r.date = %s "
-            f"FROM {res} r JOIN {crit} k ON k.id = r.criterion_id "
-            "WINDOW w AS (PARTITION BY r.site_id, k.key ORDER BY r.date)", [today - dt.timedelta(days=1)])
+            f"INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head, keys, observations, passed, "
+            "deviation_sum, deviation_sq_sum) SELECT t.site_id, t.date, d.checked, 0, t.date = %s, "
+            "array_agg(t.key ORDER BY t.key), array_agg(t.n ORDER BY t.key), array_agg(t.p ORDER BY t.key), "
+            "array_agg(t.s ORDER BY t.key), array_agg(t.s2 ORDER BY t.key) "
+            "FROM (SELECT r.site_id, k.key, r.date, (COUNT(*) OVER w)::int AS n, "
+            "(SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) OVER w)::int AS p, SUM(r.deviation) OVER w AS s, "
+            f"SUM(r.deviation * r.deviation) OVER w AS s2 FROM {res} r JOIN {crit} k ON k.id = r.criterion_id "
+            "WINDOW w AS (PARTITION BY r.site_id, k.key ORDER BY r.date)) t "
+            "JOIN (SELECT site_id, date, (ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY date))::int AS checked "
+            f"FROM {chk}) d ON d.site_id = t.site_id AND d.date = t.date "
+            "GROUP BY t.site_id, t.date, d.checked", [today - dt.timedelta(days=1)])
     # The totals must be what the application itself would have kept.
     sample = list(DailyCheck.objects.order_by().values_list("site_id", flat=True).distinct()[:3])
     def rows(model):
         fields = [f.attname for f in model._meta.concrete_fields if f.attname != "id"]
-        return sorted((tuple(round(v, 9) if isinstance(v, float) else v for v in r))
-                      for r in model.objects.filter(site_id__in=sample).values_list(*fields))
-    seeded = rows(CriterionRollup), rows(SiteRollup)
+        def exact(v):
+            return [exact(x) for x in v] if isinstance(v, list) else round(v, 9) if isinstance(v, float) else v
+        return sorted(tuple(exact(v) for v in r) for r in model.objects.filter(site_id__in=sample).values_list(*fields))
+    seeded = rows(SiteRollup)
     rollup.rebuild(site_ids=sample)
-    if (rows(CriterionRollup), rows(SiteRollup)) != seeded:
+    if rows(SiteRollup) != seeded:
         raise SystemExit("seeded running totals differ from rollup.rebuild's")
 
 

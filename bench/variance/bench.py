@@ -86,7 +86,7 @@ def main() -> None:
         cur.execute("SELECT min(date), max(date), count(*) FILTER (WHERE is_current), count(DISTINCT site_id) "
                     "FROM consistency_checkresult")
         date_from, date_to, results, sites = cur.fetchone()
-        cur.execute("SELECT count(*) FROM consistency_criterionrollup")
+        cur.execute("SELECT count(*) FROM consistency_siterollup")
         rollup_rows = cur.fetchone()[0]
     # Warm both (caches, plans), then alternate so neither profits from the order.
     baseline(date_from, date_to)
@@ -146,7 +146,8 @@ Python {platform.python_version()}). Generated {time.strftime('%Y-%m-%d %H:%M UT
 
 Data: {sites:,} sites x {(date_to - date_from).days + 1} days x 40 criteria = **{results:,} current results**
 (plus 1% amended checks whose superseded results stay in the table, 5% late checks), one standard version.
-Rollup (running totals kept by `consistency.services.rollup.results_changed`): {rollup_rows:,} criterion rows.
+Rollup (running totals kept by `consistency.services.rollup.results_changed`): {rollup_rows:,} rows, one per site
+and day, each holding every criterion key's totals.
 
 | what (period {date_from}..{date_to}, all sites) | median of {ROUNDS} | runs (ms) |
 | --- | --- | --- |
@@ -165,15 +166,15 @@ Rollup (running totals kept by `consistency.services.rollup.results_changed`): {
   ({results // 3:,} results), {m['peak90'] / 1e6:.1f} MB for 90 days ({results:,} results): flat in the
   number of results; it grows with sites x criteria (the size of the answer).
 
-Why it is fast: the rollup holds running totals per site, criterion key and day, so any period is
-total(end) - total(start - 1). The report reads the rows of the boundary days (and the heads), at most
-{sites * 40 * 4:,} narrow rows found by index, and one aggregate query turns them into one row per site and
+Why it is fast: the rollup holds running totals per site and day (a list entry per criterion key), so any
+period is total(end) - total(start - 1). The report reads the rows of the boundary days (and the heads), at
+most {sites * 4:,} rows found by index, and one aggregate query unnests them into one row per site and
 criterion; numpy does the rest (Wilson intervals, touch points, spreads) on sites x criteria arrays.
 
 Where the time goes and what it does not do yet:
 - The 90-day period's previous period has no data (the data set starts on its first day), so only
   one boundary day has rows; the 45-day period reads two (its start and its end) and its ratio is
-  higher. Both read a fixed number of rows per site and criterion: the engine's time grows with
+  higher. Both read a fixed number of rows per site: the engine's time grows with
   sites x criteria (the size of the answer), not with days or results, while the baseline grows
   with results.
 - About half of the engine's time is Python building the answer's 40,000 criterion objects and

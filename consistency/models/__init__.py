@@ -1,13 +1,12 @@
 from .checks import CheckResult, CorrectiveAction, DailyCheck, Evidence, IdempotencyRecord
 from .standard import Comparison, Criterion, Kind, Standard, StandardVersion, TouchPoint, VersionStatus
-from .summary import CriterionRollup, SiteRollup
+from .summary import SiteRollup
 
 __all__ = [
     "CheckResult",
     "Comparison",
     "CorrectiveAction",
     "Criterion",
-    "CriterionRollup",
     "DailyCheck",
     "Evidence",
     "IdempotencyRecord",

@@ -2,13 +2,12 @@
 
 Writers (check submission, amendments, evidence verification) call ``results_changed`` with the site
 and the local dates whose results they inserted or changed. It keeps the running totals of
-``consistency.models.summary`` (CriterionRollup, SiteRollup) exactly equal to what the raw current
-results say, so the variance engine can read two rows per site and criterion instead of every result.
+``consistency.models.summary.SiteRollup`` exactly equal to what the raw current results say, so the
+variance engine can read two rows per site instead of every result.
 
 How: the totals of the changed site are rebuilt from the earliest changed day to the site's last day
-(dense, one row per day and criterion key), starting from the stored totals of the day before. A
-check for today rewrites one day (a row per criterion); an amendment of a check 30 days back
-rewrites 30 days. Counted are current results on days on or after the site opened whose criterion
+(dense, one row per day holding every criterion key's totals), starting from the stored totals of the
+day before. A check for today writes one row; an amendment of a check 30 days back rewrites 30 rows. Counted are current results on days on or after the site opened whose criterion
 key belongs to the version in force that day.
 """
 
@@ -23,15 +22,7 @@ from django.db.models import Max, Min
 
 from sites.models import Site
 
-from ..models import (
-    CheckResult,
-    Criterion,
-    CriterionRollup,
-    DailyCheck,
-    SiteRollup,
-    StandardVersion,
-    VersionStatus,
-)
+from ..models import CheckResult, Criterion, DailyCheck, SiteRollup, StandardVersion, VersionStatus
 from ..selectors.variance.timeline import Timeline
 
 ONE_DAY = dt.timedelta(days=1)
@@ -65,10 +56,6 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date], site_locked: bool
         first = max(dates[0], opened_on)
         last = dates[-1]
         if last < opened_on:
-            return
-        if first == last and (head is None or first > head):
-            # The common case elsewhere (SQLite): append rows in SQL, a few statements (bench/RESULTS-submit.md).
-            _append_day(site_id, first, head=head)
             return
         if head is not None:
             # Rows are dense up to the head; a later day also fills the gap of missed days before it.
@@ -113,7 +100,6 @@ def rebuild(*, site_ids: Iterable[int] | None = None) -> int:
     for site_id in qs.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
             site = Site.objects.select_for_update().only("id", "opened_on").get(pk=site_id)
-            CriterionRollup.objects.filter(site_id=site_id).delete()
             SiteRollup.objects.filter(site_id=site_id).delete()
             span = DailyCheck.objects.filter(site_id=site_id, is_current=True,
                                              date__gte=site.opened_on).aggregate(lo=Min("date"), hi=Max("date"))
@@ -125,36 +111,27 @@ def rebuild(*, site_ids: Iterable[int] | None = None) -> int:
 def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, head: dt.date | None) -> int:
     """Rewrite the rows of [start, end]; ``head`` is the site's current last day (None: no rows yet)."""
     site_id = site.pk
-    before = start - ONE_DAY
-    totals: dict[str, list] = {
-        key: [n, p, s, s2]
-        for key, n, p, s, s2 in CriterionRollup.objects.filter(site_id=site_id, date=before).values_list(
-            "key", "observations", "passed", "deviation_sum", "deviation_sq_sum")
-    }
-    base = SiteRollup.objects.filter(site_id=site_id, date=before).values_list("checked_days", "late_checks").first()
-    checked, late = base or (0, 0)
+    base = SiteRollup.objects.filter(site_id=site_id, date=start - ONE_DAY).first()
+    totals: dict[str, list] = {key: list(t) for key, t in base.criterion_totals().items()} if base else {}
+    checked, late = (base.checked_days, base.late_checks) if base else (0, 0)
 
     results: dict[dt.date, list[tuple[str, bool, float]]] = {}
     # Through the site's checks (indexed by site and day), then each check's results (by check).
     for day, key, passed, deviation in (CheckResult.objects
                                         .filter(daily_check__site_id=site_id, daily_check__is_current=True,
                                                 daily_check__date__range=(start, end))
-                                        .values_list("date", "criterion__key", "passed", "deviation")):
+                                        .values_list("daily_check__date", "criterion__key", "passed", "deviation")):
         results.setdefault(day, []).append((key, passed, deviation))
     checks = dict(DailyCheck.objects.filter(site_id=site_id, is_current=True, date__range=(start, end))
                   .values_list("date", "late"))
 
     if head is not None and head >= start:
-        CriterionRollup.objects.filter(site_id=site_id, date__gte=start).delete()
         SiteRollup.objects.filter(site_id=site_id, date__gte=start).delete()
     elif head is not None:
         # Extending past the old last day: that day stops being the head.
-        CriterionRollup.objects.filter(site_id=site_id, date=head, is_head=True).update(is_head=False)
         SiteRollup.objects.filter(site_id=site_id, date=head, is_head=True).update(is_head=False)
 
-    criterion_rows: list[tuple] = []
-    site_rows: list[tuple] = []
-    as_param = connection.ops.adapt_datefield_value  # SQLite takes ISO text, PostgreSQL the date
+    rows: list[SiteRollup] = []
     day = start
     while day <= end:
         expected = timeline.keys_expected(day)
@@ -171,93 +148,14 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
         if day in checks:
             checked += 1
             late += 1 if checks[day] else 0
-        last, value = day == end, as_param(day)
-        site_rows.append((site_id, value, checked, late, last))
-        for key, (n, p, s, s2) in totals.items():
-            criterion_rows.append((site_id, key, value, n, p, s, s2, last))
+        keys = sorted(totals)
+        rows.append(SiteRollup(site_id=site_id, date=day, checked_days=checked, late_checks=late, is_head=day == end,
+                               keys=keys, observations=[totals[k][0] for k in keys],
+                               passed=[totals[k][1] for k in keys], deviation_sum=[totals[k][2] for k in keys],
+                               deviation_sq_sum=[totals[k][3] for k in keys]))
         day += ONE_DAY
-    _insert(SiteRollup, ("site_id", "date", "checked_days", "late_checks", "is_head"), site_rows)
-    _insert(CriterionRollup, ("site_id", "key", "date", "observations", "passed", "deviation_sum",
-                              "deviation_sq_sum", "is_head"), criterion_rows)
-    return len(site_rows) + len(criterion_rows)
-
-
-def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Multi-row INSERTs of plain tuples: building an ORM instance per row cost far more than the
-    database's work (a 90-day rebuild of one site is 3,600 rows), and one statement per row as much again."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "
-    one = f"({', '.join(['%s'] * len(columns))})"
-    limit = connection.features.max_query_params or 10_000
-    batch = max(1, min(1000, limit // len(columns)))
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), batch):
-            chunk = rows[i:i + batch]
-            cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
-
-
-def _append_day(site_id: int, day: dt.date, *, head: dt.date | None) -> None:
-    """Rows of ``day`` (after the head) from the head's rows and the day's results, in SQL, no rows read.
-
-    Equal to ``_rebuild(site, head + 1, day)``: missed days between the head and ``day`` repeat the head's
-    totals; ``day`` adds its current results whose key belongs to the version in force that day (the rule of
-    ``Timeline``: latest effective_from, then latest published, then highest number; drafts and versions
-    without criteria never count) and its current check. Portable SQL: PostgreSQL and SQLite run the same.
-    """
-    qn = connection.ops.quote_name
-    cr, sr = qn(CriterionRollup._meta.db_table), qn(SiteRollup._meta.db_table)
-    res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
-    crit = qn(Criterion._meta.db_table)
-    as_param = connection.ops.adapt_datefield_value
-    date_sql = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
-    base = as_param(head) if head is not None else None  # no head: nothing to carry
-    with connection.cursor() as cursor:
-        if head is not None:
-            # The old last day stops being the head.
-            cursor.execute(f"UPDATE {cr} SET is_head = %s WHERE site_id = %s AND date = %s AND is_head",
-                           [False, site_id, base])
-            cursor.execute(f"UPDATE {sr} SET is_head = %s WHERE site_id = %s AND date = %s AND is_head",
-                           [False, site_id, base])
-            gap = [head + ONE_DAY * i for i in range(1, (day - head).days)]
-            if gap:  # missed days: the head's totals, unchanged
-                days = " UNION ALL ".join([f"SELECT {date_sql} AS d"] * len(gap))
-                values = [as_param(d) for d in gap]
-                cursor.execute(
-                    f"INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
-                    f"SELECT b.site_id, g.d, b.checked_days, b.late_checks, %s FROM {sr} b CROSS JOIN ({days}) g "
-                    "WHERE b.site_id = %s AND b.date = %s", [False, *values, site_id, base])
-                cursor.execute(
-                    f"INSERT INTO {cr} (site_id, key, date, observations, passed, deviation_sum, deviation_sq_sum, "
-                    f"is_head) SELECT b.site_id, b.key, g.d, b.observations, b.passed, b.deviation_sum, "
-                    f"b.deviation_sq_sum, %s FROM {cr} b CROSS JOIN ({days}) g WHERE b.site_id = %s AND b.date = %s",
-                    [False, *values, site_id, base])
-        value = as_param(day)
-        cursor.execute(
-            f"INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
-            f"SELECT %s, {date_sql}, "
-            f"COALESCE((SELECT b.checked_days FROM {sr} b WHERE b.site_id = %s AND b.date = %s), 0) + "
-            f"(SELECT COUNT(*) FROM {chk} c WHERE c.site_id = %s AND c.date = %s AND c.is_current), "
-            f"COALESCE((SELECT b.late_checks FROM {sr} b WHERE b.site_id = %s AND b.date = %s), 0) + "
-            f"(SELECT COUNT(*) FROM {chk} c WHERE c.site_id = %s AND c.date = %s AND c.is_current AND c.late), %s",
-            [site_id, value, site_id, base, site_id, value, site_id, base, site_id, value, True])
-        in_force = _in_force_sql("%s", draft="%s")
-        cursor.execute(
-            f"WITH prev AS (SELECT key, observations, passed, deviation_sum, deviation_sq_sum FROM {cr} "
-            "WHERE site_id = %s AND date = %s), "
-            "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
-            "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
-            f"FROM {chk} c JOIN {res} r ON r.daily_check_id = c.id JOIN {crit} k ON k.id = r.criterion_id "
-            "WHERE c.site_id = %s AND c.date = %s AND c.is_current "
-            f"AND k.key IN (SELECT e.key FROM {crit} e WHERE e.version_id = ({in_force})) GROUP BY k.key), "
-            "keys AS (SELECT key FROM prev UNION SELECT key FROM new) "
-            f"INSERT INTO {cr} (site_id, key, date, observations, passed, deviation_sum, deviation_sq_sum, is_head) "
-            f"SELECT %s, keys.key, {date_sql}, COALESCE(prev.observations, 0) + COALESCE(new.n, 0), "
-            "COALESCE(prev.passed, 0) + COALESCE(new.p, 0), COALESCE(prev.deviation_sum, 0) + COALESCE(new.s, 0), "
-            "COALESCE(prev.deviation_sq_sum, 0) + COALESCE(new.s2, 0), %s "
-            "FROM keys LEFT JOIN prev ON prev.key = keys.key LEFT JOIN new ON new.key = keys.key",
-            [site_id, base, site_id, value, VersionStatus.DRAFT.value, value, site_id, value, True])
+    SiteRollup.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
 
 
 def _in_force_sql(day_expr: str, *, draft: str = "%(draft)s") -> str:
@@ -275,37 +173,25 @@ def _in_force_sql(day_expr: str, *, draft: str = "%(draft)s") -> str:
 @cache
 def _append_day_pg_sql() -> str:
     qn = connection.ops.quote_name
-    cr, sr = qn(CriterionRollup._meta.db_table), qn(SiteRollup._meta.db_table)
-    res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
+    sr, res, chk = qn(SiteRollup._meta.db_table), qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
     crit, site = qn(Criterion._meta.db_table), qn(Site._meta.db_table)
-    totals = "observations, passed, deviation_sum, deviation_sq_sum"
+    columns = "site_id, date, checked_days, late_checks, is_head, keys, observations, passed, deviation_sum, " \
+              "deviation_sq_sum"
     gap = "generate_series((go.head + 1)::timestamp, (go.day - 1)::timestamp, interval '1 day') AS g(d)"
     return (
         # Go only for a day after the head (or a site's first day), on or after the site opened.
         f"WITH go AS (SELECT (SELECT h.date FROM {sr} h WHERE h.site_id = s.id AND h.is_head) AS head, "
         f"%(day)s::date AS day, s.opened_on FROM {site} s WHERE s.id = %(site)s), "
         "go_on AS (SELECT head, day FROM go WHERE (head IS NULL OR head < day) AND opened_on <= day), "
+        f"prev AS (SELECT b.* FROM go_on go JOIN {sr} b ON b.site_id = %(site)s AND b.date = go.head), "
         # The old head stops being the head.
-        f"sr_off AS (UPDATE {sr} u SET is_head = false FROM go_on WHERE u.site_id = %(site)s "
-        "AND u.date = go_on.head AND u.is_head RETURNING 1), "
-        f"cr_off AS (UPDATE {cr} u SET is_head = false FROM go_on WHERE u.site_id = %(site)s "
+        f"head_off AS (UPDATE {sr} u SET is_head = false FROM go_on WHERE u.site_id = %(site)s "
         "AND u.date = go_on.head AND u.is_head RETURNING 1), "
         # Missed days between: the head's totals, unchanged.
-        f"sr_gap AS (INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
-        f"SELECT b.site_id, g.d::date, b.checked_days, b.late_checks, false FROM go_on go JOIN {sr} b "
-        f"ON b.site_id = %(site)s AND b.date = go.head CROSS JOIN {gap}), "
-        f"cr_gap AS (INSERT INTO {cr} (site_id, key, date, {totals}, is_head) "
-        f"SELECT b.site_id, b.key, g.d::date, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum, false "
-        f"FROM go_on go JOIN {cr} b ON b.site_id = %(site)s AND b.date = go.head CROSS JOIN {gap}), "
-        # The day: the head's totals plus the day's current check and results.
-        f"sr_day AS (INSERT INTO {sr} (site_id, date, checked_days, late_checks, is_head) "
-        f"SELECT %(site)s, go.day, COALESCE(b.checked_days, 0) + (SELECT count(*) FROM {chk} c "
-        "WHERE c.site_id = %(site)s AND c.date = go.day AND c.is_current), "
-        f"COALESCE(b.late_checks, 0) + (SELECT count(*) FROM {chk} c WHERE c.site_id = %(site)s "
-        "AND c.date = go.day AND c.is_current AND c.late), true "
-        f"FROM go_on go LEFT JOIN {sr} b ON b.site_id = %(site)s AND b.date = go.head), "
-        f"prev AS (SELECT b.key, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum FROM go_on go "
-        f"JOIN {cr} b ON b.site_id = %(site)s AND b.date = go.head), "
+        f"gap_rows AS (INSERT INTO {sr} ({columns}) SELECT b.site_id, g.d::date, b.checked_days, b.late_checks, "
+        "false, b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum "
+        f"FROM go_on go CROSS JOIN prev b CROSS JOIN {gap}), "
+        # The day: the head's totals plus the day's current check and results, merged by key.
         "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
         "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
         f"FROM go_on go JOIN {chk} c ON c.site_id = %(site)s AND c.date = go.day AND c.is_current "
@@ -313,17 +199,29 @@ def _append_day_pg_sql() -> str:
         f"JOIN {crit} k ON k.id = r.criterion_id "
         f"WHERE k.key IN (SELECT e.key FROM {crit} e WHERE e.version_id = ({_in_force_sql('go.day')})) "
         "GROUP BY k.key), "
-        f"cr_day AS (INSERT INTO {cr} (site_id, key, date, {totals}, is_head) "
-        "SELECT %(site)s, COALESCE(prev.key, new.key), go.day, COALESCE(prev.observations, 0) + COALESCE(new.n, 0), "
-        "COALESCE(prev.passed, 0) + COALESCE(new.p, 0), COALESCE(prev.deviation_sum, 0) + COALESCE(new.s, 0), "
-        "COALESCE(prev.deviation_sq_sum, 0) + COALESCE(new.s2, 0), true "
-        "FROM go_on go CROSS JOIN (prev FULL JOIN new ON new.key = prev.key)) "
+        "old AS (SELECT u.* FROM prev b CROSS JOIN LATERAL "
+        "unnest(b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum) AS u(key, n, p, s, s2)), "
+        "merged AS (SELECT COALESCE(o.key, w.key) AS key, (COALESCE(o.n, 0) + COALESCE(w.n, 0))::integer AS n, "
+        "(COALESCE(o.p, 0) + COALESCE(w.p, 0))::integer AS p, COALESCE(o.s, 0) + COALESCE(w.s, 0) AS s, "
+        "COALESCE(o.s2, 0) + COALESCE(w.s2, 0) AS s2 FROM old o FULL JOIN new w ON w.key = o.key), "
+        f"day_row AS (INSERT INTO {sr} ({columns}) "
+        f"SELECT %(site)s, go.day, COALESCE(b.checked_days, 0) + (SELECT count(*) FROM {chk} c "
+        "WHERE c.site_id = %(site)s AND c.date = go.day AND c.is_current), "
+        f"COALESCE(b.late_checks, 0) + (SELECT count(*) FROM {chk} c WHERE c.site_id = %(site)s "
+        "AND c.date = go.day AND c.is_current AND c.late), true, "
+        "COALESCE(m.keys, '{}'), COALESCE(m.n, '{}'), COALESCE(m.p, '{}'), COALESCE(m.s, '{}'), COALESCE(m.s2, '{}') "
+        "FROM go_on go LEFT JOIN prev b ON true CROSS JOIN (SELECT array_agg(key ORDER BY key) AS keys, "
+        "array_agg(n ORDER BY key) AS n, array_agg(p ORDER BY key) AS p, array_agg(s ORDER BY key) AS s, "
+        "array_agg(s2 ORDER BY key) AS s2 FROM merged) m) "
         "SELECT (SELECT count(*) FROM go_on), go.opened_on, go.head FROM go"
     )
 
 
 def _append_day_pg(site_id: int, day: dt.date) -> tuple[bool, dt.date, dt.date | None]:
-    """``_append_day`` in one PostgreSQL statement, the head read inside it (after the caller's lock).
+    """The rows of ``day`` (after the head) in one PostgreSQL statement, the head read inside it (after the
+    caller's lock), nothing read back: equal to ``_rebuild(site, head + 1, day)``. Missed days between the head
+    and ``day`` repeat the head's totals; ``day`` adds its current results whose key belongs to the version in
+    force that day (the rule of ``Timeline``) and its current check.
 
     Returns whether it appended, the site's opening day and the head day it found (before appending).
     Nothing is written when ``day`` is not after the head or is before the site opened: the caller

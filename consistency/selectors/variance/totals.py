@@ -2,9 +2,10 @@
 
 A period's numbers for one site and criterion are total(end) - total(start - 1). The total on day X is
 the row dated X, or the site's head row when the site's last row is before X (nothing changed since),
-or 0 when the key has no row yet. Both queries read only the rows of the boundary days and the heads:
-``date IN (boundaries) OR is_head``, a fixed number of rows per site and criterion, whatever the
-length of the period. Portable SQL (CASE/SUM/IN), the same on PostgreSQL and SQLite; both are tested.
+or 0 when the key is not in the row yet. Both queries read only the rows of the boundary days and the
+heads: ``date IN (boundaries) OR is_head``, a fixed number of rows per site, whatever the length of the
+period. The criterion totals are lists in each row (one entry per key): PostgreSQL unnests its arrays,
+SQLite walks its JSON lists with json_each; the rest of the SQL is the same on both, and both are tested.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import QuerySet
 
 from sites.models import Site
 
-from ...models import CriterionRollup, SiteRollup
+from ...models import SiteRollup
 from .timeline import Segment
 
 ONE_DAY = dt.timedelta(days=1)
@@ -25,13 +26,21 @@ CRITERION_FIELDS = ("observations", "passed", "deviation_sum", "deviation_sq_sum
 SITE_FIELDS = ("checked_days", "late_checks")
 
 # 1 when the row holds the total on that day (the row dated that day, or the head when the site's last
-# row is older; never both for one key), else 0.
+# row is older; never both for one site), else 0.
 _TOTAL_ON = "CASE WHEN (date = %s OR (is_head AND date < %s)) THEN 1 ELSE 0 END"
 
 
-def _query(model, group: tuple[str, ...], fields: list[tuple[str, ...]], *, sites: QuerySet[Site],
+def _unpacked(field: str) -> str:
+    """The value of one key's entry in the list column ``field`` (FROM clause of _query: b, then u or k)."""
+    if connection.vendor == "postgresql":
+        return f"u.{field}"
+    return f"json_extract(b.{field}, '$[' || k.key || ']')"
+
+
+def _query(fields: list[tuple[str, ...]], *, per_key: bool, sites: QuerySet[Site],
            segments: list[Segment]) -> list[tuple]:
-    """One row per group: for each segment j, the change of each of ``fields[j]`` over the segment.
+    """One row per site (``per_key``: per site and criterion key): for each segment j, the change of each
+    of ``fields[j]`` over the segment.
 
     Each row gets a sign per segment (+1 at the segment's end, -1 the day before its start), worked
     out once in the inner query; the sums multiply by it. Written as SQL rather than built with the
@@ -44,18 +53,25 @@ def _query(model, group: tuple[str, ...], fields: list[tuple[str, ...]], *, site
         end, before = day(seg.end), day(seg.start - ONE_DAY)
         signs.append(f"({_TOTAL_ON}) - ({_TOTAL_ON}) AS s{j}")
         params += [end, end, before, before]
-        columns += [f"SUM({qn(f)} * s{j})" for f in seg_fields]
+        columns += [f"SUM({_unpacked(f) if per_key else 'b.' + f} * b.s{j})" for f in seg_fields]
     boundaries = sorted({s.start - ONE_DAY for s in segments} | {s.end for s in segments})
     try:
         site_sql, site_params = sites.order_by().values("pk").query.sql_with_params()
     except EmptyResultSet:  # Site.objects.none(): nothing to read
         return []
-    group_sql = ", ".join(qn(g) for g in group)
-    needed = sorted({qn(g) for g in group} | {qn(f) for seg_fields in fields for f in seg_fields})
-    sql = (f"SELECT {group_sql}, {', '.join(columns)} FROM ("
-           f"SELECT {', '.join(needed)}, {', '.join(signs)} FROM {qn(model._meta.db_table)} "
-           f"WHERE site_id IN ({site_sql}) AND (date IN ({', '.join(['%s'] * len(boundaries))}) OR is_head)"
-           f") boundary_rows GROUP BY {group_sql}")
+    needed = ("keys", *CRITERION_FIELDS) if per_key else sorted({f for seg_fields in fields for f in seg_fields})
+    inner = (f"SELECT site_id, {', '.join(qn(f) for f in needed)}, {', '.join(signs)} "
+             f"FROM {qn(SiteRollup._meta.db_table)} "
+             f"WHERE site_id IN ({site_sql}) AND (date IN ({', '.join(['%s'] * len(boundaries))}) OR is_head)")
+    if not per_key:
+        sql = f"SELECT b.site_id, {', '.join(columns)} FROM ({inner}) b GROUP BY b.site_id"
+    elif connection.vendor == "postgresql":
+        sql = (f"SELECT b.site_id, u.key, {', '.join(columns)} FROM ({inner}) b CROSS JOIN LATERAL "
+               f"unnest(b.keys, {', '.join('b.' + f for f in CRITERION_FIELDS)}) AS u(key, {', '.join(CRITERION_FIELDS)}) "
+               "GROUP BY b.site_id, u.key")
+    else:
+        sql = (f"SELECT b.site_id, k.value, {', '.join(columns)} FROM ({inner}) b, json_each(b.keys) k "
+               "GROUP BY b.site_id, k.value")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *site_params, *(day(b) for b in boundaries)])
         return cursor.fetchall()
@@ -67,7 +83,7 @@ def criterion_totals(*, sites: QuerySet[Site], segments: list[Segment], current:
     if not segments:
         return []
     fields = [CRITERION_FIELDS if j in current else ("passed",) for j in range(len(segments))]
-    return _query(CriterionRollup, ("site_id", "key"), fields, sites=sites, segments=segments)
+    return _query(fields, per_key=True, sites=sites, segments=segments)
 
 
 def site_totals(*, sites: QuerySet[Site], segments: list[Segment], current: set[int]) -> list[tuple]:
@@ -75,4 +91,4 @@ def site_totals(*, sites: QuerySet[Site], segments: list[Segment], current: set[
     if not segments:
         return []
     fields = [SITE_FIELDS if j in current else ("checked_days",) for j in range(len(segments))]
-    return _query(SiteRollup, ("site_id",), fields, sites=sites, segments=segments)
+    return _query(fields, per_key=False, sites=sites, segments=segments)

@@ -1,0 +1,52 @@
+"""A list of scalars in one column: a PostgreSQL array, JSON text on other databases (SQLite for `make run`).
+
+The running totals keep one row per site and day with a list per measure (models/summary.py); a
+PostgreSQL array is what lets the database unnest them in the variance engine's aggregate and build them
+in the rollup's statement. ``django.contrib.postgres``'s ArrayField would tie the schema to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import models
+
+ITEM_TYPES = {"text": str, "integer": int, "double precision": float}
+
+
+class ScalarListField(models.Field):
+    description = "A list of text, integers or floats"
+
+    def __init__(self, item_type: str, **kwargs):
+        if item_type not in ITEM_TYPES:
+            raise ValueError(f"item_type must be one of {', '.join(ITEM_TYPES)}")
+        self.item_type = item_type
+        kwargs.setdefault("default", list)
+        super().__init__(**kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["item_type"] = self.item_type
+        if kwargs.get("default") is list:
+            del kwargs["default"]
+        return name, path, args, kwargs
+
+    def db_type(self, connection) -> str:
+        return f"{self.item_type}[]" if connection.vendor == "postgresql" else "text"
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        cast = ITEM_TYPES[self.item_type]
+        items = [cast(v) for v in value]
+        return items if connection.vendor == "postgresql" else json.dumps(items)
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
