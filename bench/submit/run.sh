@@ -10,7 +10,9 @@
 # ROLLUP=off (diagnosis: the variance rollup hook replaced by a no-op in the server),
 # EXPERIMENT_SQL (diagnosis: SQL run on the fresh database before the load, e.g. to try dropping an index),
 # REFERENCE=off (skip the reference phase: the issue's straightforward DRF submission, reference.py),
-# HISTORY_DAYS (3: days of checks seeded before today).
+# HISTORY_DAYS (3: days of checks seeded before today),
+# BENCH_DB (database name) and REUSE=1 with PLAN=<plan.json of an earlier run on that database>: skip the seed and
+# send today's checks only to sites still without one (for back-to-back comparisons of two versions of the code).
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$(pwd)
@@ -23,7 +25,7 @@ SECONDS_=${DURATION:-15}
 WARMUP=${WARMUP:-3}
 OUT=${OUT:-$HERE/last-run.json}
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
-DB=touchpoint_bench_submit
+DB=${BENCH_DB:-touchpoint_bench_submit}
 
 export DJANGO_SETTINGS_MODULE=bench_settings
 export PYTHONPATH="$ROOT:$HERE"
@@ -33,13 +35,29 @@ export SECURE_SSL_REDIRECT=false STORAGE_BACKEND=local
 [ "${ROLLUP:-on}" = "off" ] && export BENCH_WITHOUT_ROLLUP=1
 export TOUCHPOINT_VAR_DIR=$(mktemp -d -t touchpoint-submit-bench-XXXXXX)
 
-$PY - <<PY
+if [ "${REUSE:-0}" = "1" ]; then
+  # The sites of the earlier plan still without a check today (the load sends one check per site and day).
+  $PY - "${PLAN:?REUSE=1 needs PLAN}" "$TOUCHPOINT_VAR_DIR/plan.json" <<PY
+import datetime as dt, json, sys
+import psycopg
+plan = json.load(open(sys.argv[1]))
+with psycopg.connect("$PGURL/$DB") as c:
+    done = {row[0] for row in c.execute("SELECT s.code FROM sites_site s JOIN consistency_dailycheck d "
+                                        "ON d.site_id = s.id WHERE d.date = %s", [dt.datetime.now(dt.UTC).date()])}
+for client in plan["clients"]:
+    client["sites"] = [s for s in client["sites"] if s not in done]
+json.dump(plan, open(sys.argv[2], "w"))
+print(f"reusing $DB: {sum(len(c['sites']) for c in plan['clients'])} sites without a check today")
+PY
+else
+  $PY - <<PY
 import psycopg
 with psycopg.connect("$PGURL/postgres", autocommit=True) as c:
     c.execute("DROP DATABASE IF EXISTS $DB WITH (FORCE)")
     c.execute("CREATE DATABASE $DB")
 PY
-$PY seed.py "$TOUCHPOINT_VAR_DIR/plan.json"
+  $PY seed.py "$TOUCHPOINT_VAR_DIR/plan.json"
+fi
 [ -n "${EXPERIMENT_SQL:-}" ] && psql "$PGURL/$DB" -qc "$EXPERIMENT_SQL"
 
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
