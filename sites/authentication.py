@@ -18,6 +18,19 @@ from rest_framework.authtoken.models import Token
 from backend import rows
 
 
+def token_key(request) -> str | None:
+    """The key of a well-formed ``Authorization: Token <key>`` header, else None. A hot path that checks the
+    key inside its own query (``consistency.services.check_fast``) reads it here; anything it cannot
+    accept goes through :class:`TokenAuthentication` for DRF's answer."""
+    parts = authentication.get_authorization_header(request).split()
+    if len(parts) != 2 or parts[0].lower() != TokenAuthentication.keyword.lower().encode():
+        return None
+    try:
+        return parts[1].decode()
+    except UnicodeError:
+        return None
+
+
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
         user_model = get_user_model()

@@ -102,16 +102,8 @@ def _stored(record: IdempotencyRecord, request_fingerprint: str) -> StoredRespon
     return None
 
 
-def lock_id(*, user_id: int, key: str) -> int:
-    """The 64-bit advisory lock that stands for (user, key) while a request holding it runs (PostgreSQL).
-
-    A collision of two keys costs nothing worse than one 409 asking for a retry."""
-    digest = hashlib.sha256(f"{user_id}\x00{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 def settle_unclaimed(*, user, key: str, request_fingerprint: str) -> StoredResponse:
-    """After a claim that found its key taken or locked (``check_fast``): replay, 422 or 409.
+    """After a claim that found its key taken or in use (``check_fast``): replay, 422 or 409.
 
     Raises the 409 while another request holds the key, and when a claim of the portable path is still
     unfinished (its takeover after ``ABANDONED_AFTER`` is the portable path's, see :func:`idempotent`)."""

@@ -170,22 +170,27 @@ def _in_force_sql(day_expr: str, *, draft: str = "%(draft)s") -> str:
             "v.published_at DESC, v.number DESC LIMIT 1")
 
 
-@cache
-def _append_day_pg_sql() -> str:
+def append_day_ctes(*, results: str, checks: str, gate: str = "") -> str:
+    """The CTEs that append the day ``%(date)s`` of the site ``%(site_id)s`` after its head, for one statement.
+
+    ``results``: a relation of that day's current results (columns criterion_id, passed, deviation);
+    ``checks``: a relation of that day's current checks (column late); ``gate``: a further condition
+    (SQL) for appending at all. The CTE ``go_on`` has a row when the day is appended; ``go`` has the head
+    and the site's opening day. ``check_fast`` appends in its write statement, from the rows it inserts.
+    """
     qn = connection.ops.quote_name
-    sr, res, chk = qn(SiteRollup._meta.db_table), qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
-    crit, site = qn(Criterion._meta.db_table), qn(Site._meta.db_table)
+    sr, crit, site = qn(SiteRollup._meta.db_table), qn(Criterion._meta.db_table), qn(Site._meta.db_table)
     columns = "site_id, date, checked_days, late_checks, is_head, keys, observations, passed, deviation_sum, " \
               "deviation_sq_sum"
     gap = "generate_series((go.head + 1)::timestamp, (go.day - 1)::timestamp, interval '1 day') AS g(d)"
     return (
         # Go only for a day after the head (or a site's first day), on or after the site opened.
-        f"WITH go AS (SELECT (SELECT h.date FROM {sr} h WHERE h.site_id = s.id AND h.is_head) AS head, "
-        f"%(day)s::date AS day, s.opened_on FROM {site} s WHERE s.id = %(site)s), "
+        f"go AS (SELECT (SELECT h.date FROM {sr} h WHERE h.site_id = s.id AND h.is_head) AS head, "
+        f"%(date)s::date AS day, s.opened_on FROM {site} s WHERE s.id = %(site_id)s {gate}), "
         "go_on AS (SELECT head, day FROM go WHERE (head IS NULL OR head < day) AND opened_on <= day), "
-        f"prev AS (SELECT b.* FROM go_on go JOIN {sr} b ON b.site_id = %(site)s AND b.date = go.head), "
+        f"prev AS (SELECT b.* FROM go_on go JOIN {sr} b ON b.site_id = %(site_id)s AND b.date = go.head), "
         # The old head stops being the head.
-        f"head_off AS (UPDATE {sr} u SET is_head = false FROM go_on WHERE u.site_id = %(site)s "
+        f"head_off AS (UPDATE {sr} u SET is_head = false FROM go_on WHERE u.site_id = %(site_id)s "
         "AND u.date = go_on.head AND u.is_head RETURNING 1), "
         # Missed days between: the head's totals, unchanged.
         f"gap_rows AS (INSERT INTO {sr} ({columns}) SELECT b.site_id, g.d::date, b.checked_days, b.late_checks, "
@@ -194,9 +199,7 @@ def _append_day_pg_sql() -> str:
         # The day: the head's totals plus the day's current check and results, merged by key.
         "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
         "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
-        f"FROM go_on go JOIN {chk} c ON c.site_id = %(site)s AND c.date = go.day AND c.is_current "
-        f"JOIN {res} r ON r.daily_check_id = c.id "
-        f"JOIN {crit} k ON k.id = r.criterion_id "
+        f"FROM go_on go CROSS JOIN {results} r JOIN {crit} k ON k.id = r.criterion_id "
         f"WHERE k.key IN (SELECT e.key FROM {crit} e WHERE e.version_id = ({_in_force_sql('go.day')})) "
         "GROUP BY k.key), "
         "old AS (SELECT u.* FROM prev b CROSS JOIN LATERAL "
@@ -205,16 +208,24 @@ def _append_day_pg_sql() -> str:
         "(COALESCE(o.p, 0) + COALESCE(w.p, 0))::integer AS p, COALESCE(o.s, 0) + COALESCE(w.s, 0) AS s, "
         "COALESCE(o.s2, 0) + COALESCE(w.s2, 0) AS s2 FROM old o FULL JOIN new w ON w.key = o.key), "
         f"day_row AS (INSERT INTO {sr} ({columns}) "
-        f"SELECT %(site)s, go.day, COALESCE(b.checked_days, 0) + (SELECT count(*) FROM {chk} c "
-        "WHERE c.site_id = %(site)s AND c.date = go.day AND c.is_current), "
-        f"COALESCE(b.late_checks, 0) + (SELECT count(*) FROM {chk} c WHERE c.site_id = %(site)s "
-        "AND c.date = go.day AND c.is_current AND c.late), true, "
+        f"SELECT %(site_id)s, go.day, COALESCE(b.checked_days, 0) + (SELECT count(*) FROM {checks} c), "
+        f"COALESCE(b.late_checks, 0) + (SELECT count(*) FROM {checks} c WHERE c.late), true, "
         "COALESCE(m.keys, '{}'), COALESCE(m.n, '{}'), COALESCE(m.p, '{}'), COALESCE(m.s, '{}'), COALESCE(m.s2, '{}') "
         "FROM go_on go LEFT JOIN prev b ON true CROSS JOIN (SELECT array_agg(key ORDER BY key) AS keys, "
         "array_agg(n ORDER BY key) AS n, array_agg(p ORDER BY key) AS p, array_agg(s ORDER BY key) AS s, "
-        "array_agg(s2 ORDER BY key) AS s2 FROM merged) m) "
-        "SELECT (SELECT count(*) FROM go_on), go.opened_on, go.head FROM go"
+        "array_agg(s2 ORDER BY key) AS s2 FROM merged) m)"
     )
+
+
+@cache
+def _append_day_pg_sql() -> str:
+    qn = connection.ops.quote_name
+    res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
+    checks = f"(SELECT late FROM {chk} WHERE site_id = %(site_id)s AND date = %(date)s AND is_current)"
+    results = (f"(SELECT r.criterion_id, r.passed, r.deviation FROM {chk} c JOIN {res} r ON r.daily_check_id = c.id "
+               "WHERE c.site_id = %(site_id)s AND c.date = %(date)s AND c.is_current)")
+    return (f"WITH {append_day_ctes(results=results, checks=checks)} "
+            "SELECT (SELECT count(*) FROM go_on), go.opened_on, go.head FROM go")
 
 
 def _append_day_pg(site_id: int, day: dt.date) -> tuple[bool, dt.date, dt.date | None]:
@@ -227,7 +238,7 @@ def _append_day_pg(site_id: int, day: dt.date) -> tuple[bool, dt.date, dt.date |
     Nothing is written when ``day`` is not after the head or is before the site opened: the caller
     rebuilds instead."""
     with connection.cursor() as cursor:
-        cursor.execute(_append_day_pg_sql(), {"site": site_id, "day": day, "draft": VersionStatus.DRAFT.value})
+        cursor.execute(_append_day_pg_sql(), {"site_id": site_id, "date": day, "draft": VersionStatus.DRAFT.value})
         row = cursor.fetchone()
     if row is None:
         raise Site.DoesNotExist(site_id)

@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 from django.test import override_settings
+from rest_framework.test import APIClient
 
-from consistency.models import CheckResult, CorrectiveAction, DailyCheck
+from consistency.models import CheckResult, CorrectiveAction, DailyCheck, IdempotencyRecord
 from tests.conftest import client_for
 
 from .checks_support import check_body, local_today, submit
@@ -203,6 +204,36 @@ def test_who_may_read_a_check(network, standard, persona, status):
 
 def test_anonymous_is_refused(network, standard):
     assert submit(client_for(), "A1", check_body(network.a1)).status_code == 401
+
+
+@pytest.mark.parametrize("authorization", ["Token not-a-token", "Token", "Token a b", "Bearer x", "Token \u00e9t\u00e9"])
+def test_a_bad_token_is_a_401_whatever_the_body(network, standard, authorization):
+    # On PostgreSQL the submission checks the token inside its first query; what that cannot accept
+    # still gets DRF's answer, before anything about the body or the site.
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=authorization)
+    for body in (check_body(network.a1), {"results": "nonsense"}):
+        response = submit(client, "A1", body, **{"Idempotency-Key": "k"})
+        assert response.status_code == 401, response.content
+    assert not DailyCheck.objects.exists() and not IdempotencyRecord.objects.exists()
+
+
+def test_a_deactivated_manager_token_is_refused(network, standard):
+    client = client_for(network.manager_a)
+    network.manager_a.is_active = False
+    network.manager_a.save()
+    response = submit(client, "A1", check_body(network.a1))
+    assert response.status_code == 401 and "inactive" in response.json()["message"], response.json()
+    assert not DailyCheck.objects.exists()
+
+
+def test_a_session_signed_in_manager_submits_too(network, standard):
+    client = APIClient(enforce_csrf_checks=False)
+    client.force_login(network.manager_a)
+    response = submit(client, "A1", check_body(network.a1))
+    assert response.status_code == 201, response.content
+    assert response.json()["submitted_by"] == network.manager_a.username
+    assert submit(client, "B1", check_body(network.b1)).status_code == 404
 
 
 def test_no_version_in_force_is_a_400_on_date(network, standard):

@@ -141,15 +141,15 @@ def _concurrently(n: int, work) -> list:
 @needs_real_concurrency
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_requests_with_one_key_store_one_check(network, standard, monkeypatch):
-    from consistency.services import rollup
+    from consistency.services import checks
 
-    real = rollup.results_changed
+    real = checks.judge_results
 
-    def slow(**kwargs):  # hold the first request inside its transaction while the others arrive
+    def slow(**kwargs):  # hold the first request inside its transaction, its key taken, while the others arrive
         time.sleep(0.5)
         return real(**kwargs)
 
-    monkeypatch.setattr(rollup, "results_changed", slow)
+    monkeypatch.setattr(checks, "judge_results", slow)
     body = check_body(network.a1)
     user = network.manager_a
     responses = _concurrently(20, lambda i: submit(client_for(user), "A1", body, **{"Idempotency-Key": "storm"}))
