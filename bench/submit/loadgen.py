@@ -38,6 +38,7 @@ def client(index: int, args, plan, ready: mp.Queue, times, out: mp.Queue):
     latencies: list[float] = []
     errors: list[str] = []
     sent = total = 0
+    exhausted = False
     if plan:
         manager = plan["clients"][index % len(plan["clients"])]
         # The reference takes each client's sites from the other end: one check per site and day.
@@ -59,7 +60,11 @@ def client(index: int, args, plan, ready: mp.Queue, times, out: mp.Queue):
         if args.mode == "ping":
             method, path, body, headers, ok = "GET", "/bench/ping/", None, {}, 200
         else:
-            method, path, body, headers, ok = next(requests)
+            planned = next(requests, None)
+            if planned is None:  # every site of this client has its check for today: stop, and say so
+                exhausted = True
+                break
+            method, path, body, headers, ok = planned
         t0 = time.perf_counter()
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -78,7 +83,7 @@ def client(index: int, args, plan, ready: mp.Queue, times, out: mp.Queue):
             latencies.append(elapsed)
             if status != ok:
                 errors.append(f"{status}: {payload[:200]!r}")
-    out.put((sent, latencies, errors, total))
+    out.put((sent, latencies, errors, total, exhausted))
 
 
 def main() -> None:
@@ -116,7 +121,7 @@ def main() -> None:
                       "requests_total": sum(p[3] for p in parts),
                       "rps": round(sent / args.seconds, 1), "p50_ms": pct(0.50), "p90_ms": pct(0.90),
                       "p99_ms": pct(0.99), "max_ms": pct(1.0), "errors": len(errors),
-                      "error_sample": errors[:3]}))
+                      "error_sample": errors[:3], "clients_out_of_sites": sum(p[4] for p in parts)}))
 
 
 if __name__ == "__main__":

@@ -44,14 +44,14 @@ def stage_table(stats) -> list[tuple[str, float]]:
     fast = _cum(stats, "check_submit_fast", "services/check_fast.py")
     write = fast - resolve - prepare - render - hook
     return [
-        ("token auth (one query)", auth),
+        ("DRF token auth (not on the fast path)", auth),
         ("read + parse + shape-check the body", body),
-        ("site + version in force + ids (one query)", resolve),
+        ("token's user, site, version, ids, locks (1 query)", resolve),
         ("judge every result", judge),
         ("check the day, score, build the check (prepare - judge)", prepare - judge),
         ("render the answer", render),
-        ("write key + check + results + actions (one statement)", write),
-        ("variance rollup hook (results_changed)", hook),
+        ("write key, check, results, actions, totals (1)", write),
+        ("rollup hook (late days only)", hook),
     ]
 
 

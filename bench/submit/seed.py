@@ -162,4 +162,4 @@ def main(plan_path: str, sites: int = 24000, managers: int = 16) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], int(os.environ.get("SITES", "24000")))

@@ -32,7 +32,7 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date], site_locked: bool
     """Bring the variance totals of this site up to date after its results on ``dates`` changed.
 
     ``site_locked``: the caller's transaction already holds the site's row lock (``check_fast`` takes it
-    in the statement that writes the check).
+    in its first statement).
     """
     dates = sorted(set(dates))
     if not dates:
