@@ -75,11 +75,14 @@ def writable_site_from(user_id: int, code: str) -> tuple[str, str, list]:
     return from_sql, where, [code, user_id, Role.HEAD_OFFICE.value, user_id, Role.MANAGER.value]
 
 
-def writable_site_of_column(user_column: str, code: str) -> tuple[str, str, list]:
-    """The same scope for a user id that is a column of the query (``check_fast`` finds the token's user
-    in the same statement as the site)."""
-    from_sql, where = _writable_site_sql_parts(connection.vendor, user_column)
-    return from_sql, where, [code, Role.HEAD_OFFICE.value, Role.MANAGER.value]
+def writable_site_of_column(user_column: str) -> tuple[str, str]:
+    """The same ``FROM`` and ``WHERE`` for a user id that is a column of the query (``check_fast`` finds the
+    token's user in the same statement as the site); the WHERE's parameters are :func:`writable_site_params`."""
+    return _writable_site_sql_parts(connection.vendor, user_column)
+
+
+def writable_site_params(code: str) -> list:
+    return [code, Role.HEAD_OFFICE.value, Role.MANAGER.value]
 
 
 @cache

@@ -75,7 +75,7 @@ def _resolve_sql(by_token: bool, with_key: bool) -> str:
                "AND u.is_active")
     else:
         who = f"SELECT u.* FROM {users} u WHERE u.{user_pk} = %s"
-    from_sql, where, _ = access.writable_site_of_column(f"u.{user_pk}", "")
+    from_sql, where = access.writable_site_of_column(f"u.{user_pk}")
     lock = f" AND {_KEY_LOCK.format(user=f'u.{user_pk}', key='%s')}" if with_key else ""
     # The rule of ``selectors.standard.version_in_force``: released, latest effective_from, then latest published.
     # Action ids: as many as the version has critical criteria, the most a check can open.
@@ -92,8 +92,8 @@ def _resolve_sql(by_token: bool, with_key: bool) -> str:
 def _resolve(*, token: str | None, user, code: str, day: dt.date, key: str | None):
     """(user, site, version or None, check id, action ids), the key's and the site's locks taken; None when
     the token is unknown or inactive, the user may not write the site, or the key is in use."""
-    _, _, scope_params = access.writable_site_of_column("", code)
-    params = [token if token is not None else user.pk, VersionStatus.DRAFT.value, day, *scope_params]
+    params = [token if token is not None else user.pk, VersionStatus.DRAFT.value, day,
+              *access.writable_site_params(code)]
     if key is not None:
         params.append(key)
     with connection.cursor() as cursor:
@@ -112,7 +112,8 @@ def _resolve(*, token: str | None, user, code: str, day: dt.date, key: str | Non
 
 
 def key_busy(*, user_id: int, key: str) -> bool:
-    """Whether a request holding this (user, key) is running now (its advisory lock is taken)."""
+    """Whether a request holding this (user, key) is running now (its advisory lock is taken). Asked outside
+    a transaction, a free lock is taken only for the instant of the question."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {_KEY_LOCK.format(user='%s', key='%s')}", [user_id, key])
         free = cursor.fetchone()[0]
