@@ -102,23 +102,27 @@ class SiteChecksView(APIView):
             if done is not None:
                 request.user, stored = done
         if stored is None:
-            self._authenticate(request)
-            site = _site_for_write(request.user, code)
-            if fast and key is not None and check_fast.key_busy(user_id=request.user.pk, key=key):
-                # The fast path found the key taken by a request still running: its 409 (or, if it has just
-                # finished, its replay).
-                stored = idempotency.settle_unclaimed(user=request.user, key=key,
-                                                      request_fingerprint=request_fingerprint)
-            else:
-                def run() -> tuple[int, bytes]:
-                    return 201, _render_submitted(check_submit(site=site, user=request.user, payload=payload))
-
-                stored = idempotency.idempotent(user=request.user, key=key, run=run,
-                                                request_fingerprint=request_fingerprint)
+            stored = self._submit_the_slow_way(request, code, payload, key, request_fingerprint, after_fast=fast)
         response = HttpResponse(stored.content, status=stored.status, content_type="application/json")
         if stored.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+    def _submit_the_slow_way(self, request, code, payload, key, request_fingerprint, *, after_fast: bool):
+        """Authenticated by DRF and scoped by ``site_get`` (their 401/403/404); a key that the fast path found
+        in use gets its 409 or replay; everything else takes the portable path."""
+        self._authenticate(request)
+        site = _site_for_write(request.user, code)
+        stored = (check_fast.busy_key_answer(user=request.user, key=key, request_fingerprint=request_fingerprint)
+                  if after_fast else None)
+        if stored is not None:
+            return stored
+
+        def run() -> tuple[int, bytes]:
+            return 201, _render_submitted(check_submit(site=site, user=request.user, payload=payload))
+
+        return idempotency.idempotent(user=request.user, key=key, run=run, request_fingerprint=request_fingerprint)
 
 
 class CheckDetailView(APIView):

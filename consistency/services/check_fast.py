@@ -35,10 +35,10 @@ from functools import cache
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from backend import rows
 from sites import access
+from sites.authentication import active_user_of_token_sql
 from sites.models import Region, Site
 
 from ..models import CheckResult, CorrectiveAction, Criterion, DailyCheck, IdempotencyRecord, StandardVersion
@@ -69,10 +69,7 @@ def _resolve_sql(by_token: bool, with_key: bool) -> str:
     user_model = get_user_model()
     users, user_pk = qn(user_model._meta.db_table), qn(user_model._meta.pk.column)
     if by_token:
-        token = Token._meta
-        who = (f"SELECT u.* FROM {qn(token.db_table)} t JOIN {users} u ON u.{user_pk} = "
-               f"t.{qn(token.get_field('user').column)} WHERE t.{qn(token.get_field('key').column)} = %s "
-               "AND u.is_active")
+        who = active_user_of_token_sql()
     else:
         who = f"SELECT u.* FROM {users} u WHERE u.{user_pk} = %s"
     from_sql, where = access.writable_site_of_column(f"u.{user_pk}")
@@ -111,13 +108,22 @@ def _resolve(*, token: str | None, user, code: str, day: dt.date, key: str | Non
     return user, site, version, row[end], list(row[end + 1])
 
 
-def key_busy(*, user_id: int, key: str) -> bool:
+def _key_busy(*, user_id: int, key: str) -> bool:
     """Whether a request holding this (user, key) is running now (its advisory lock is taken). Asked outside
     a transaction, a free lock is taken only for the instant of the question."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {_KEY_LOCK.format(user='%s', key='%s')}", [user_id, key])
         free = cursor.fetchone()[0]
     return not free
+
+
+def busy_key_answer(*, user, key: str | None, request_fingerprint: str) -> idempotency.StoredResponse | None:
+    """After :func:`check_submit_fast` found nothing for a user who may write the site: the answer when the
+    key is held by a request still running (its 409, or its replay if it has just finished); None when the
+    key is free, and the submission takes the portable path."""
+    if key is None or not _key_busy(user_id=user.pk, key=key):
+        return None
+    return idempotency.settle_unclaimed(user=user, key=key, request_fingerprint=request_fingerprint)
 
 
 @cache
