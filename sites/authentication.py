@@ -26,13 +26,16 @@ def token_key(request) -> str | None:
     if len(parts) != 2 or parts[0].lower() != TokenAuthentication.keyword.lower().encode():
         return None
     try:
-        return parts[1].decode()
+        key = parts[1].decode()
     except UnicodeError:
         return None
+    return key if key.isprintable() else None
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key):
+        if not key.isprintable():  # a NUL byte would reach the database as an error, not as a wrong token
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         user_model = get_user_model()
         with connection.cursor() as cursor:
             cursor.execute(_sql(user_model, connection.vendor), [key])

@@ -206,7 +206,8 @@ def test_anonymous_is_refused(network, standard):
     assert submit(client_for(), "A1", check_body(network.a1)).status_code == 401
 
 
-@pytest.mark.parametrize("authorization", ["Token not-a-token", "Token", "Token a b", "Bearer x", "Token \u00e9t\u00e9"])
+@pytest.mark.parametrize("authorization", ["Token not-a-token", "Token", "Token a b", "Bearer x", "Token \u00e9t\u00e9",
+                                           "Token a\x00b"])
 def test_a_bad_token_is_a_401_whatever_the_body(network, standard, authorization):
     # On PostgreSQL the submission checks the token inside its first query; what that cannot accept
     # still gets DRF's answer, before anything about the body or the site.
