@@ -196,12 +196,15 @@ def append_day_ctes(*, results: str, checks: str, gate: str = "") -> str:
         f"gap_rows AS (INSERT INTO {sr} ({columns}) SELECT b.site_id, g.d::date, b.checked_days, b.late_checks, "
         "false, b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum "
         f"FROM go_on go CROSS JOIN prev b CROSS JOIN {gap}), "
+        # The keys of the version in force that day, found once (a subquery on go.day inside ``new`` would be
+        # run again for every result row).
+        f"in_force AS (SELECT e.key FROM {crit} e WHERE e.version_id = "
+        f"(SELECT ({_in_force_sql('go.day')}) FROM go_on go)), "
         # The day: the head's totals plus the day's current check and results, merged by key.
         "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
         "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
         f"FROM go_on go CROSS JOIN {results} r JOIN {crit} k ON k.id = r.criterion_id "
-        f"WHERE k.key IN (SELECT e.key FROM {crit} e WHERE e.version_id = ({_in_force_sql('go.day')})) "
-        "GROUP BY k.key), "
+        "WHERE k.key IN (SELECT key FROM in_force) GROUP BY k.key), "
         "old AS (SELECT u.* FROM prev b CROSS JOIN LATERAL "
         "unnest(b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum) AS u(key, n, p, s, s2)), "
         "merged AS (SELECT COALESCE(o.key, w.key) AS key, (COALESCE(o.n, 0) + COALESCE(w.n, 0))::integer AS n, "
