@@ -13,6 +13,7 @@ import json
 import math
 import uuid
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.utils.dateparse import parse_datetime
@@ -55,6 +56,10 @@ def read_json(request) -> tuple[bytes, object]:
     if content_type != "application/json":
         raise AppError("Send the check as JSON (Content-Type: application/json).", field="body",
                        code="unsupported_media_type", status_code=415)
+    try:
+        return raw, orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # the standard library says what is wrong, and reads NaN/Infinity so that the field can be named
     try:
         return raw, json.loads(raw, parse_constant=_NonFinite)
     except (ValueError, UnicodeDecodeError) as exc:

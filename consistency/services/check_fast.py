@@ -28,10 +28,10 @@ in use), the caller asks again the slow way to give the right answer (401, 403/4
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from functools import cache
 
+import orjson
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -189,10 +189,9 @@ def check_submit_fast(*, token: str | None, user, code: str, payload: CheckInput
                 "user_id": user.pk, "performed_at": check.performed_at, "now": now, "client_id": check.client_id,
                 "late": check.late, "score": check.score, "open": ActionStatus.OPEN.value,
                 "draft": VersionStatus.DRAFT.value,
-                "results": json.dumps([{"c": r.spec.id, "v": r.value, "n": r.note, "m": r.met, "p": r.passed,
-                                        "d": r.deviation} for r in judged]),
-                "actions": json.dumps([{"i": a.pk, "c": a.criterion_id, "due": a.due_on.isoformat()}
-                                       for a in opened]),
+                "results": orjson.dumps([{"c": r.spec.id, "v": r.value, "n": r.note, "m": r.met, "p": r.passed,
+                                          "d": r.deviation} for r in judged]).decode(),
+                "actions": orjson.dumps([{"i": a.pk, "c": a.criterion_id, "due": a.due_on} for a in opened]).decode(),
             }
             if key is not None:
                 params.update(key=key, fingerprint=request_fingerprint, status=201, body=body.decode())
