@@ -36,6 +36,7 @@ def client(index: int, args, plan, ready: mp.Queue, times, out: mp.Queue):
     rng = random.Random(index)
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
     latencies: list[float] = []
+    starts: list[float] = []  # perf_counter at each measured request's start, with --trace
     errors: list[str] = []
     sent = total = 0
     exhausted = False
@@ -81,8 +82,13 @@ def client(index: int, args, plan, ready: mp.Queue, times, out: mp.Queue):
         if now >= measure_from:
             sent += 1
             latencies.append(elapsed)
+            if args.trace:
+                starts.append(t0)
             if status != ok:
                 errors.append(f"{status}: {payload[:200]!r}")
+    if args.trace:  # one line per measured request: client, start (s, this machine's monotonic clock), latency (ms)
+        with open(f"{args.trace}.{index}", "w") as fh:
+            fh.writelines(f"{index} {t:.6f} {1000 * x:.3f}\n" for t, x in zip(starts, latencies, strict=True))
     out.put((sent, latencies, errors, total, exhausted))
 
 
@@ -94,6 +100,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--plan")
+    parser.add_argument("--trace", help="write each measured request's start and latency to TRACE.<client>")
     args = parser.parse_args()
     plan = json.load(open(args.plan)) if args.mode != "ping" else None
     out: mp.Queue = mp.Queue()

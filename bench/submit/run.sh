@@ -11,6 +11,7 @@
 # EXPERIMENT_SQL (diagnosis: SQL run on the fresh database before the load, e.g. to try dropping an index),
 # REFERENCE=off (skip the reference phase: the straightforward DRF submission, reference.py),
 # HISTORY_DAYS (3: days of checks seeded before today),
+# TRACE=<path> (diagnosis: each measured submission's start and latency, one file per client, <path>.<client>),
 # BENCH_DB (database name) and REUSE=1 with PLAN=<plan.json of an earlier run on that database>: skip the seed and
 # send today's checks only to sites still without one (for back-to-back comparisons of two versions of the code).
 set -euo pipefail
@@ -89,7 +90,7 @@ PY
 }
 echo "gunicorn: $WORKERS sync workers on $(nproc) CPUs; $CLIENTS clients; ${SECONDS_}s measured after ${WARMUP}s warm-up; rollup hook ${ROLLUP:-on}; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 BASE1=$(run --mode ping);                                   echo "baseline  $BASE1"
-SUBMIT=$(run --mode submit --plan "$TOUCHPOINT_VAR_DIR/plan.json"); echo "submit    $SUBMIT"
+SUBMIT=$(run --mode submit --plan "$TOUCHPOINT_VAR_DIR/plan.json" ${TRACE:+--trace "$TRACE"}); echo "submit    $SUBMIT"
 REF_RESULT=null
 if [ "${REFERENCE:-on}" != "off" ]; then
   REF_RESULT=$(run --mode reference --plan "$TOUCHPOINT_VAR_DIR/plan.json"); echo "reference $REF_RESULT"
