@@ -132,9 +132,9 @@ def _write_sql(with_key: bool) -> str:
     idem, chk = qn(IdempotencyRecord._meta.db_table), qn(DailyCheck._meta.db_table)
     res, act = qn(CheckResult._meta.db_table), qn(CorrectiveAction._meta.db_table)
     check_columns = ("id", "site_id", "date", "version_id", "submitted_by_id", "performed_at", "received_at",
-                     "client_id", "late", "is_current", "superseded_at", "amendment_reason", "score", "amends_id")
+                     "client_id", "late", "is_current", "amendment_reason", "score")
     check_values = ("%(check_id)s, %(site_id)s, %(date)s, %(version_id)s, %(user_id)s, %(performed_at)s, "
-                    "%(now)s, %(client_id)s, %(late)s, true, NULL, '', %(score)s, NULL")
+                    "%(now)s, %(client_id)s, %(late)s, true, '', %(score)s")
     if with_key:
         # The key's lock is held (step 1): a record already there is an earlier request's, complete.
         claim = (f"claim AS (INSERT INTO {idem} (user_id, key, request_fingerprint, status_code, response_body, "
@@ -153,8 +153,7 @@ def _write_sql(with_key: bool) -> str:
         "FROM new_check k CROSS JOIN json_to_recordset(%(results)s::json) "
         "AS x(c bigint, v float8, n text, m boolean, p boolean, d float8) RETURNING criterion_id, passed, deviation), "
         f"new_actions AS (INSERT INTO {act} (id, site_id, daily_check_id, criterion_id, opened_at, due_on, status, "
-        "resolved_at, resolved_by_id, resolution_note) SELECT x.i, k.site_id, k.id, x.c, %(now)s, x.due::date, "
-        "%(open)s, NULL, NULL, '' FROM new_check k CROSS JOIN json_to_recordset(%(actions)s::json) "
+        "resolution_note) SELECT x.i, k.site_id, k.id, x.c, %(now)s, x.due::date, %(open)s, '' FROM new_check k CROSS JOIN json_to_recordset(%(actions)s::json) "
         "AS x(i bigint, c bigint, due text)), "
         f"{totals} "
         "SELECT (SELECT count(*) FROM new_check), (SELECT count(*) FROM go_on)"

@@ -166,8 +166,7 @@ def _in_force_sql(day_expr: str, *, draft: str = "%(draft)s") -> str:
     crit, ver = qn(Criterion._meta.db_table), qn(StandardVersion._meta.db_table)
     return (f"SELECT v.id FROM {ver} v WHERE v.status <> {draft} AND v.effective_from <= {day_expr} "
             f"AND EXISTS (SELECT 1 FROM {crit} x WHERE x.version_id = v.id) "
-            "ORDER BY v.effective_from DESC, CASE WHEN v.published_at IS NULL THEN 1 ELSE 0 END, "
-            "v.published_at DESC, v.number DESC LIMIT 1")
+            "ORDER BY v.effective_from DESC, v.published_at DESC NULLS LAST, v.number DESC LIMIT 1")
 
 
 def append_day_ctes(*, results: str, checks: str, gate: str = "") -> str:
@@ -192,25 +191,23 @@ def append_day_ctes(*, results: str, checks: str, gate: str = "") -> str:
         # The old head stops being the head.
         f"head_off AS (UPDATE {sr} u SET is_head = false FROM go_on WHERE u.site_id = %(site_id)s "
         "AND u.date = go_on.head AND u.is_head RETURNING 1), "
-        # Missed days between: the head's totals, unchanged.
-        f"gap_rows AS (INSERT INTO {sr} ({columns}) SELECT b.site_id, g.d::date, b.checked_days, b.late_checks, "
-        "false, b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum "
-        f"FROM go_on go CROSS JOIN prev b CROSS JOIN {gap}), "
         # The keys of the version in force that day, found once (a subquery on go.day inside ``new`` would be
         # run again for every result row).
         f"in_force AS (SELECT e.key FROM {crit} e WHERE e.version_id = "
         f"(SELECT ({_in_force_sql('go.day')}) FROM go_on go)), "
         # The day: the head's totals plus the day's current check and results, merged by key.
-        "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS p, "
+        "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(r.passed::int) AS p, "
         "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
         f"FROM go_on go CROSS JOIN {results} r JOIN {crit} k ON k.id = r.criterion_id "
         "WHERE k.key IN (SELECT key FROM in_force) GROUP BY k.key), "
         "old AS (SELECT u.* FROM prev b CROSS JOIN LATERAL "
         "unnest(b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum) AS u(key, n, p, s, s2)), "
-        "merged AS (SELECT COALESCE(o.key, w.key) AS key, (COALESCE(o.n, 0) + COALESCE(w.n, 0))::integer AS n, "
-        "(COALESCE(o.p, 0) + COALESCE(w.p, 0))::integer AS p, COALESCE(o.s, 0) + COALESCE(w.s, 0) AS s, "
-        "COALESCE(o.s2, 0) + COALESCE(w.s2, 0) AS s2 FROM old o FULL JOIN new w ON w.key = o.key), "
-        f"day_row AS (INSERT INTO {sr} ({columns}) "
+        "merged AS (SELECT key, SUM(n)::integer AS n, SUM(p)::integer AS p, SUM(s) AS s, SUM(s2) AS s2 "
+        "FROM (SELECT * FROM old UNION ALL SELECT * FROM new) a GROUP BY key), "
+        # Missed days between the head and the day: the head's totals, unchanged; then the day.
+        f"day_rows AS (INSERT INTO {sr} ({columns}) SELECT b.site_id, g.d::date, b.checked_days, b.late_checks, "
+        "false, b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum "
+        f"FROM go_on go CROSS JOIN prev b CROSS JOIN {gap} UNION ALL "
         f"SELECT %(site_id)s, go.day, COALESCE(b.checked_days, 0) + (SELECT count(*) FROM {checks} c), "
         f"COALESCE(b.late_checks, 0) + (SELECT count(*) FROM {checks} c WHERE c.late), true, "
         "COALESCE(m.keys, '{}'), COALESCE(m.n, '{}'), COALESCE(m.p, '{}'), COALESCE(m.s, '{}'), COALESCE(m.s2, '{}') "
