@@ -128,6 +128,8 @@ def busy_key_answer(*, user, key: str | None, request_fingerprint: str) -> idemp
 
 @cache
 def _write_sql(with_key: bool) -> str:
+    # Kept under psycopg's 4,096 characters, past which the driver parses it again on every call (pinned in
+    # test_checks_queries): columns that a new check leaves NULL (superseded_at, amends, resolved_*) are omitted.
     qn = connection.ops.quote_name
     idem, chk = qn(IdempotencyRecord._meta.db_table), qn(DailyCheck._meta.db_table)
     res, act = qn(CheckResult._meta.db_table), qn(CorrectiveAction._meta.db_table)
@@ -153,8 +155,8 @@ def _write_sql(with_key: bool) -> str:
         "FROM new_check k CROSS JOIN json_to_recordset(%(results)s::json) "
         "AS x(c bigint, v float8, n text, m boolean, p boolean, d float8) RETURNING criterion_id, passed, deviation), "
         f"new_actions AS (INSERT INTO {act} (id, site_id, daily_check_id, criterion_id, opened_at, due_on, status, "
-        "resolution_note) SELECT x.i, k.site_id, k.id, x.c, %(now)s, x.due::date, %(open)s, '' FROM new_check k CROSS JOIN json_to_recordset(%(actions)s::json) "
-        "AS x(i bigint, c bigint, due text)), "
+        "resolution_note) SELECT x.i, k.site_id, k.id, x.c, %(now)s, x.due::date, %(open)s, '' "
+        "FROM new_check k CROSS JOIN json_to_recordset(%(actions)s::json) AS x(i bigint, c bigint, due text)), "
         f"{totals} "
         "SELECT (SELECT count(*) FROM new_check), (SELECT count(*) FROM go_on)"
     )
