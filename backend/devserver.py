@@ -16,7 +16,15 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # `kill`, `timeout`, an editor's stop button or a closed terminal send SIGTERM/SIGHUP, not Ctrl-C's
+    # SIGINT: stop the worker and the server the same way, rather than leave them running on their own.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     port = os.environ.get("PORT", "8000")
     python = sys.executable
     manage = [python, "manage.py"]
