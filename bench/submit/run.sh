@@ -11,7 +11,8 @@
 # EXPERIMENT_SQL (diagnosis: SQL run on the fresh database before the load, e.g. to try dropping an index),
 # REFERENCE=off (skip the reference phase: the straightforward DRF submission, reference.py),
 # HISTORY_DAYS (3: days of checks seeded before today),
-# TRACE=<path> (diagnosis: each measured submission's start and latency, one file per client, <path>.<client>),
+# TRACE=<path> (diagnosis: each measured submission's start and latency, one file per client, <path>.<client>;
+# read them with trace_bursts.py <path>),
 # BENCH_DB (database name) and REUSE=1 with PLAN=<plan.json of an earlier run on that database>: skip the seed and
 # send today's checks only to sites still without one (for back-to-back comparisons of two versions of the code).
 set -euo pipefail
