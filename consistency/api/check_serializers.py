@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from backend.errors import AppError, FieldError, TooLarge
+from backend.numbers import is_finite_number
 
 from ..models import CorrectiveAction, DailyCheck
 from ..services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, CheckInput, ResultInput, SubmittedCheck
@@ -64,10 +65,6 @@ def read_json(request) -> tuple[bytes, object]:
         return raw, json.loads(raw, parse_constant=_NonFinite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise AppError(f"The body is not valid JSON: {exc}.", field="body", code="parse_error") from None
-
-
-def _finite_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def parse_check(data) -> CheckInput:
@@ -137,41 +134,39 @@ def parse_check(data) -> CheckInput:
     else:
         seen: dict[str, int] = {}
         for i, item in enumerate(items):
-            at = f"results[{i}]"
-            if not isinstance(item, dict):
-                err(at, "an object {criterion, value, note}.")
+            # The common case (a well-formed result) is tested first; each problem is then named.
+            if type(item) is not dict:
+                err(f"results[{i}]", "an object {criterion, value, note}.")
                 continue
-            for name in sorted(set(item) - RESULT_FIELDS):
-                err(f"{at}.{name}", "unknown field; a result has criterion, value and note.", "unknown_field")
+            if not item.keys() <= RESULT_FIELDS:
+                for name in sorted(item.keys() - RESULT_FIELDS):
+                    err(f"results[{i}].{name}", "unknown field; a result has criterion, value and note.",
+                        "unknown_field")
             key, value, note = item.get("criterion"), item.get("value"), item.get("note", "")
-            ok = True
+            if note is None:
+                note = ""
+            if (type(key) is str and key and key not in seen and type(note) is str and len(note) <= NOTE_MAX_LENGTH
+                    and (type(value) is bool or is_finite_number(value))):
+                seen[key] = i
+                results.append(ResultInput(key, value, note))
+                continue
+            at = f"results[{i}]"
             if not isinstance(key, str) or not key:
                 err(f"{at}.criterion", "the key of a criterion, e.g. \"phone_rings\".", "required")
-                ok = False
             elif key in seen:
                 err(f"{at}.criterion", f"{key!r} appears twice (also results[{seen[key]}]).", "duplicate")
-                ok = False
             else:
                 seen[key] = i
             if isinstance(value, _NonFinite) or (isinstance(value, float) and not math.isfinite(value)):
                 err(f"{at}.value", "NaN and Infinity are not values; send a finite number.")
-                ok = False
             elif value is None:
                 err(f"{at}.value", "required.", "required")
-                ok = False
-            elif not isinstance(value, bool) and not _finite_number(value):
+            elif not isinstance(value, bool) and not is_finite_number(value):
                 err(f"{at}.value", "true/false, a score 1-5 or a number.")
-                ok = False
-            if note is None:
-                note = ""
             if not isinstance(note, str):
                 err(f"{at}.note", "text.")
-                ok = False
             elif len(note) > NOTE_MAX_LENGTH:
                 err(f"{at}.note", f"at most {NOTE_MAX_LENGTH} characters.", "max_length")
-                ok = False
-            if ok:
-                results.append(ResultInput(key, value, note))
     if errors:
         raise AppError(errors=errors)
     return CheckInput(date=day, results=results, performed_at=performed_at, client_id=client_id, amends=amends,

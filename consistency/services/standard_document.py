@@ -7,12 +7,12 @@ criterion and the field, e.g. ``touch_points[2] (restroom).criteria[1] (restroom
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 
 import yaml
 
 from backend.errors import AppError, FieldError
+from backend.numbers import is_finite_number
 
 from ..models import Comparison, Kind
 
@@ -104,10 +104,6 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _text(col, path, data, name, *, required=True, max_length=300) -> str:
     value = data.get(name)
     if value is None or value == "":
@@ -151,7 +147,7 @@ def _criterion(col, path, data) -> CriterionSpec | None:
     critical = data.get("critical", False)
     photos = data.get("photos_required", 0)
 
-    if not _is_number(target):
+    if not is_finite_number(target):
         col.add(_join(path, "target"), "must be a finite number.", "required" if target is None else "invalid")
         target = None
     if kind == Kind.BOOLEAN:
@@ -170,9 +166,9 @@ def _criterion(col, path, data) -> CriterionSpec | None:
                     "invalid_choice")
         if not unit:
             col.add(_join(path, "unit"), "is required for a number criterion (minutes, rings, %, °C...).", "required")
-    if not _is_number(tolerance) or tolerance < 0:
+    if not is_finite_number(tolerance) or tolerance < 0:
         col.add(_join(path, "tolerance"), "must be a number of zero or more.")
-    if not _is_number(weight) or weight <= 0:
+    if not is_finite_number(weight) or weight <= 0:
         col.add(_join(path, "weight"), "must be a number greater than zero.")
     if not isinstance(critical, bool):
         col.add(_join(path, "critical"), "must be true or false.")
@@ -183,8 +179,8 @@ def _criterion(col, path, data) -> CriterionSpec | None:
     if kind is None or target is None:
         return None
     return CriterionSpec(key=key, prompt=prompt, kind=kind, target=float(target), comparison=comparison,
-                         tolerance=float(tolerance) if _is_number(tolerance) else 0.0, unit=unit,
-                         weight=float(weight) if _is_number(weight) else 1.0, critical=bool(critical),
+                         tolerance=float(tolerance) if is_finite_number(tolerance) else 0.0, unit=unit,
+                         weight=float(weight) if is_finite_number(weight) else 1.0, critical=bool(critical),
                          photos_required=photos if isinstance(photos, int) else 0)
 
 

@@ -63,9 +63,11 @@ def test_a_missing_value_names_the_result(network, standard):
     assert_refused(submit(client_for(network.manager_a), "A1", body), 400, "results[3].value", "required")
 
 
-@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999", "1" + "0" * 400],
+                         ids=["NaN", "Infinity", "-Infinity", "1e999", "10^400"])
 def test_nan_and_infinity_are_refused_naming_the_field(network, standard, literal):
-    # Python's json module accepts NaN and Infinity, and 1e999 overflows to inf: all must be refused.
+    # Python's json module accepts NaN and Infinity, 1e999 overflows to inf, and an integer of 401 digits is
+    # past any float: all must be refused.
     raw = json.dumps(check_body(network.a1)).replace('"value": 97.5', f'"value": {literal}')
     assert literal in raw
     assert_refused(post_raw(client_for(network.manager_a), raw), 400, "results[3].value")

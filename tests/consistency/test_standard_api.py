@@ -182,6 +182,11 @@ def test_a_draft_is_replaced_whole_and_bad_documents_name_the_field(network, sta
     assert "between 1 and 5" in response.json()["message"]
     # Nothing half-saved: the draft still has the copied contents.
     assert Criterion.objects.filter(version__number=2).count() == 4
+    # An integer past any float's range: JSON allows it, and converting it raised OverflowError (a 500).
+    bad = small_standard_doc()
+    bad["touch_points"][0]["criteria"][0]["weight"] = 10**400
+    response = head.put("/api/v1/standard/versions/2/", bad, format="json")
+    assert response.status_code == 400 and response.json()["field"].endswith(".weight")
 
     good = small_standard_doc()
     good["touch_points"].append({"key": "windows", "name": "Windows", "criteria": [
