@@ -17,3 +17,5 @@ urlpatterns = [
     path("api/v1/", include("consistency.api.variance_urls")),
     path("api/v1/", include("reports.urls")),
 ]
+
+handler404 = views.not_found

@@ -6,5 +6,5 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("me/", views.MeView.as_view(), name="me"),
     path("sites/", views.SiteListView.as_view(), name="site-list"),
-    path("sites/<str:code>/", views.SiteDetailView.as_view(), name="site-detail"),
+    path("sites/<slug:code>/", views.SiteDetailView.as_view(), name="site-detail"),
 ]

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from backend.errors import AppError, FieldError, TooLarge
-from backend.numbers import is_finite_number
+from backend.inputs import NUL, NUL_MESSAGE, is_finite_number
 
 from ..models import CorrectiveAction, DailyCheck
 from ..services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, CheckInput, ResultInput, SubmittedCheck
@@ -122,6 +122,8 @@ def parse_check(data) -> CheckInput:
         reason = ""
     elif len(reason) > REASON_MAX_LENGTH:
         err("reason", f"at most {REASON_MAX_LENGTH} characters.", "max_length")
+    elif NUL in reason:
+        err("reason", NUL_MESSAGE)
 
     results: list[ResultInput] = []
     items = data.get("results")
@@ -145,7 +147,8 @@ def parse_check(data) -> CheckInput:
             key, value, note = item.get("criterion"), item.get("value"), item.get("note", "")
             if note is None:
                 note = ""
-            if (type(key) is str and key and key not in seen and type(note) is str and len(note) <= NOTE_MAX_LENGTH
+            if (type(key) is str and key and key not in seen and NUL not in key and type(note) is str
+                    and len(note) <= NOTE_MAX_LENGTH and NUL not in note
                     and (type(value) is bool or is_finite_number(value))):
                 seen[key] = i
                 results.append(ResultInput(key, value, note))
@@ -155,6 +158,8 @@ def parse_check(data) -> CheckInput:
                 err(f"{at}.criterion", "the key of a criterion, e.g. \"phone_rings\".", "required")
             elif key in seen:
                 err(f"{at}.criterion", f"{key!r} appears twice (also results[{seen[key]}]).", "duplicate")
+            elif NUL in key:
+                err(f"{at}.criterion", NUL_MESSAGE)
             else:
                 seen[key] = i
             if isinstance(value, _NonFinite) or (isinstance(value, float) and not math.isfinite(value)):
@@ -167,6 +172,8 @@ def parse_check(data) -> CheckInput:
                 err(f"{at}.note", "text.")
             elif len(note) > NOTE_MAX_LENGTH:
                 err(f"{at}.note", f"at most {NOTE_MAX_LENGTH} characters.", "max_length")
+            elif NUL in note:
+                err(f"{at}.note", NUL_MESSAGE)
     if errors:
         raise AppError(errors=errors)
     return CheckInput(date=day, results=results, performed_at=performed_at, client_id=client_id, amends=amends,

@@ -4,5 +4,5 @@ from . import variance_views
 
 urlpatterns = [
     path("variance/", variance_views.VarianceView.as_view(), name="variance"),
-    path("sites/<str:code>/variance/", variance_views.SiteVarianceView.as_view(), name="site-variance"),
+    path("sites/<slug:code>/variance/", variance_views.SiteVarianceView.as_view(), name="site-variance"),
 ]

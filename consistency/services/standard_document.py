@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from backend.errors import AppError, FieldError
-from backend.numbers import is_finite_number
+from backend.inputs import NUL, NUL_MESSAGE, is_finite_number
 
 from ..models import Comparison, Kind
 
@@ -115,6 +115,8 @@ def _text(col, path, data, name, *, required=True, max_length=300) -> str:
         return ""
     if len(value) > max_length:
         col.add(_join(path, name), f"must be at most {max_length} characters.")
+    if NUL in value:
+        col.add(_join(path, name), NUL_MESSAGE)
     return value
 
 
@@ -176,6 +178,8 @@ def _criterion(col, path, data) -> CriterionSpec | None:
         col.add(_join(path, "photos_required"), "must be a whole number from 0 to 10.")
     if not isinstance(unit, str) or len(unit) > 24:
         col.add(_join(path, "unit"), "must be text of at most 24 characters.")
+    elif NUL in unit:
+        col.add(_join(path, "unit"), NUL_MESSAGE)
     if kind is None or target is None:
         return None
     return CriterionSpec(key=key, prompt=prompt, kind=kind, target=float(target), comparison=comparison,
@@ -209,6 +213,8 @@ def parse_document(data: dict) -> StandardDocument:
     if not isinstance(notes, str):
         col.add("notes", "must be text.")
         notes = ""
+    elif NUL in notes:
+        col.add("notes", NUL_MESSAGE)
 
     raw_tps = data.get("touch_points")
     touch_points: list[TouchPointSpec] = []

@@ -73,6 +73,19 @@ def test_nan_and_infinity_are_refused_naming_the_field(network, standard, litera
     assert_refused(post_raw(client_for(network.manager_a), raw), 400, "results[3].value")
 
 
+@pytest.mark.parametrize("where", ["criterion", "note", "reason"])
+def test_the_nul_character_is_refused_naming_the_field(network, standard, where):
+    # JSON may carry it (\u0000); PostgreSQL refuses it in text, which was a 500.
+    body = check_body(network.a1)
+    if where == "reason":
+        body.update(amends=1, reason="wrong\x00value")
+        field = "reason"
+    else:
+        body["results"][2][where] = body["results"][2][where] + "\x00" if where == "criterion" else "a\x00b"
+        field = f"results[2].{where}"
+    assert_refused(submit(client_for(network.manager_a), "A1", body), 400, field)
+
+
 def test_an_unknown_criterion_is_refused(network, standard):
     response = submit(client_for(network.manager_a), "A1", with_result(network, 0, criterion="phone_ringz"))
     assert_refused(response, 400, "results[0].criterion", "unknown_criterion")

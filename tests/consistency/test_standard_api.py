@@ -182,6 +182,17 @@ def test_a_draft_is_replaced_whole_and_bad_documents_name_the_field(network, sta
     assert "between 1 and 5" in response.json()["message"]
     # Nothing half-saved: the draft still has the copied contents.
     assert Criterion.objects.filter(version__number=2).count() == 4
+    # The NUL character, which PostgreSQL refuses in text (a 500 before), in any text of the document.
+    bad = small_standard_doc()
+    bad["notes"] = "n\x00"
+    bad["touch_points"][0]["name"] = "Phone\x00"
+    bad["touch_points"][0]["criteria"][0].update(prompt="Rings\x00", unit="s\x00")
+    response = head.put("/api/v1/standard/versions/2/", bad, format="json")
+    assert response.status_code == 400
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert "notes" in fields and any(f.endswith(".name") for f in fields)
+    assert any(f.endswith(".prompt") for f in fields) and any(f.endswith(".unit") for f in fields)
+    assert Criterion.objects.filter(version__number=2).count() == 4
     # An integer past any float's range: JSON allows it, and converting it raised OverflowError (a 500).
     bad = small_standard_doc()
     bad["touch_points"][0]["criteria"][0]["weight"] = 10**400

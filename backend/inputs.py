@@ -1,6 +1,10 @@
-"""What counts as a number in a request body, for every validator that reads one."""
+"""Rules for values read from a request body, shared by every validator that reads one."""
 
 import math
+
+# PostgreSQL refuses the NUL character in text (JSON may carry it as \u0000): a 400 here, not a 500 there.
+NUL = "\x00"
+NUL_MESSAGE = "the NUL character (\\u0000) is not allowed in text."
 
 
 def is_finite_number(value) -> bool:

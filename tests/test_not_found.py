@@ -1,0 +1,26 @@
+"""An address that leads nowhere: the API answers with its JSON error, the pages with a page."""
+
+import pytest
+
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["sites/A%001/", "sites/A%001/checks/", "sites/A%001/missed/",
+                                  "sites/A%001/actions/", "sites/A%001/variance/", "sites/A1%20/checks/",
+                                  "no-such-thing/"])
+def test_an_api_address_that_leads_nowhere_is_a_json_404(network, path):
+    # A site code is a slug in every URL: one no site can have (a NUL byte, which PostgreSQL refused in the
+    # query: a 500 before; a space) is no address at all.
+    client = client_for(network.manager_a)
+    for response in (client.get(f"/api/v1/{path}"), client.post(f"/api/v1/{path}", {}, format="json")):
+        assert response.status_code == 404
+        body = response.json()
+        assert body["code"] == "not_found" and "/api/docs/" in body["message"]
+
+
+def test_a_page_address_that_leads_nowhere_is_a_page(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
