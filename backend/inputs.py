@@ -1,6 +1,9 @@
 """Rules for values read from a request body, shared by every validator that reads one."""
 
 import math
+import re
+
+from .errors import AppError
 
 # PostgreSQL refuses the NUL character in text (JSON may carry it as \u0000): a 400 here, not a 500 there.
 NUL = "\x00"
@@ -16,3 +19,16 @@ def is_finite_number(value) -> bool:
         return math.isfinite(value)
     except OverflowError:
         return False
+
+
+def slug_param(query_params, name: str) -> str | None:
+    """An optional query parameter that names something by its code (a slug, as region and site codes are):
+    None when absent or empty; a 400 naming it when no code could look like that (a NUL byte in it was a 500
+    in the database's hands)."""
+    value = query_params.get(name) or None
+    if value is not None and not _SLUG.fullmatch(value):
+        raise AppError(f"{name}: a code of letters, digits, '-' and '_'.", field=name)
+    return value
+
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")

@@ -5,6 +5,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from backend.inputs import slug_param
+
 from . import selectors
 from .serializers import MeSerializer, SiteSerializer
 
@@ -30,7 +32,7 @@ class SiteListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return selectors.site_list(user=self.request.user, region=self.request.query_params.get("region"))
+        return selectors.site_list(user=self.request.user, region=slug_param(self.request.query_params, "region"))
 
 
 class SiteDetailView(generics.RetrieveAPIView):

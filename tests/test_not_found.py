@@ -24,3 +24,12 @@ def test_a_page_address_that_leads_nowhere_is_a_page(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sites/", "/api/v1/actions/", "/api/v1/missed/?from=2026-11-01&to=2026-11-02"])
+@pytest.mark.parametrize("region", ["a%00b", "a b"])
+def test_a_region_filter_that_no_region_code_could_match_is_a_400(network, path, region):
+    # A NUL byte in it went to PostgreSQL, which refused it: a 500.
+    sep = "&" if "?" in path else "?"
+    response = client_for(network.head_office).get(f"{path}{sep}region={region}")
+    assert response.status_code == 400 and response.json()["field"] == "region"

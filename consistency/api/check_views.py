@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.errors import AppError
+from backend.inputs import slug_param
 from backend.pagination import Pagination
 from sites import access
 from sites.authentication import token_key
@@ -149,7 +150,7 @@ class MissedView(APIView):
     def get(self, request):
         date_from, date_to = s.period_params(request.query_params, required=True)
         days = missed_days(user=request.user, date_from=date_from, date_to=date_to,
-                           region=request.query_params.get("region") or None)
+                           region=slug_param(request.query_params, "region"))
         return _paginated(request, self, days, s.MissedDaySerializer)
 
 
@@ -172,7 +173,7 @@ class ActionListView(APIView):
                    summary="Corrective actions across every site you can see (open, overdue, resolved, all)")
     def get(self, request):
         actions = action_selectors.action_list(user=request.user, status=request.query_params.get("status", "open"),
-                                               region=request.query_params.get("region") or None)
+                                               region=slug_param(request.query_params, "region"))
         return _paginated(request, self, actions, s.ActionSerializer)
 
 
