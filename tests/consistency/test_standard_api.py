@@ -253,6 +253,9 @@ def test_criterion_patch_validates_like_the_loader(network, standard):
     assert response.json()["field"] == "target"
     response = head.patch("/api/v1/standard/versions/2/criteria/nope/", {"target": 2}, format="json")
     assert response.status_code == 404
+    # A key no criterion can have (a NUL byte went to PostgreSQL, which refused it: a 500) is no address.
+    response = head.patch("/api/v1/standard/versions/2/criteria/a%00b/", {"target": 2}, format="json")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
     response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"weight": "NaN"}, format="json")
     assert response.status_code == 400 and response.json()["field"] == "weight"
 
