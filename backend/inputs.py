@@ -1,7 +1,8 @@
 """Rules for values read from a request body, shared by every validator that reads one."""
 
 import math
-import re
+
+from django.core.validators import slug_re
 
 from .errors import AppError
 
@@ -26,9 +27,7 @@ def slug_param(query_params, name: str) -> str | None:
     None when absent or empty; a 400 naming it when no code could look like that (a NUL byte in it was a 500
     in the database's hands)."""
     value = query_params.get(name) or None
-    if value is not None and not _SLUG.fullmatch(value):
+    if value is not None and not slug_re.match(value):
         raise AppError(f"{name}: a code of letters, digits, '-' and '_'.", field=name)
     return value
 
-
-_SLUG = re.compile(r"[-a-zA-Z0-9_]+")

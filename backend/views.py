@@ -20,5 +20,6 @@ def not_found(request, exception):
     """A URL that leads nowhere: under /api/ the API's JSON error (a phone parses it like any other 404),
     elsewhere Django's page. A site code is a slug in every URL, so a code no site can have ends here too."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body([FieldError(f"There is nothing at {request.path}; the API's addresses are in /api/docs/.", None, "not_found")]), status=404)
+        message = f"There is nothing at {request.path}; the API's addresses are in /api/docs/."
+        return JsonResponse(error_body([FieldError(message, None, "not_found")]), status=404)
     return defaults.page_not_found(request, exception)
