@@ -78,11 +78,3 @@ def verified_photos_of_day(*, site_id: int, day, criterion_ids=None) -> dict[int
         qs = qs.filter(criterion_id__in=criterion_ids)
     return dict(qs.order_by().values_list("criterion_id").annotate(n=Count("id")))
 
-
-def current_check_id_of_day(check_id: int) -> int:
-    """The current check of the day of check ``check_id`` (itself, unless it has been amended)."""
-    check = DailyCheck.objects.only("site_id", "date", "is_current").get(pk=check_id)
-    if check.is_current:
-        return check_id
-    return DailyCheck.objects.filter(site_id=check.site_id, date=check.date, is_current=True).values_list(
-        "pk", flat=True).first() or check_id

@@ -217,20 +217,23 @@ def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = N
     New checks on PostgreSQL take ``check_fast`` (same rules, fewer round trips).
     """
     now = now or timezone.now()
-    check, judged = check_prepare(site=site, user=user, payload=payload, version=version_in_force(on=payload.date),
-                                  now=now)
     # Inside an idempotent request this nests (a savepoint) in the transaction that stores the response.
     # The unique constraints decide duplicates: no look before the insert, and a refusal rolls back to
     # here, so the explanation below can still query.
     try:
         with transaction.atomic():
+            # The site's lock before anything is read: an amendment judges with every photo verified before
+            # it, and a photo confirmed meanwhile waits for it and then counts for it (evidence.rejudge).
+            rollup.lock_site(site.pk)
+            check, judged = check_prepare(site=site, user=user, payload=payload,
+                                          version=version_in_force(on=payload.date), now=now)
             amended = _supersede(site=site, payload=payload, now=now) if payload.amends is not None else None
             if amended is not None:
                 check.amends, check.amendment_reason = amended, payload.reason.strip()
             check.save(force_insert=True)
             insert_results(check, judged)
             opened = action_services.actions_open_for_check(check=check, judged=judged, now=now, amended=amended)
-            rollup.results_changed(site_id=site.pk, dates=[payload.date])
+            rollup.results_changed(site_id=site.pk, dates=[payload.date], site_locked=True)
     except IntegrityError:
         conflict = check_conflict(site=site, payload=payload)
         if conflict is None:

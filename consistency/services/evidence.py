@@ -240,16 +240,15 @@ def _store_thumbnail(key: str, facts: images.PhotoFacts) -> None:
 
 def _accept(evidence_pk: int, *, size: int, sha256: str, facts: images.PhotoFacts) -> Evidence:
     with transaction.atomic():
-        # Locked, and re-read: a concurrent confirmation may have reached its verdict meanwhile.
-        evidence = Evidence.objects.select_for_update().select_related("site").get(pk=evidence_pk)
+        # Locked, and re-read: a concurrent confirmation may have reached its verdict meanwhile. The photo's
+        # row only: the site's lock is rejudge's to take, in the order every writer of the site takes it.
+        evidence = Evidence.objects.select_for_update(of=("self",)).select_related("site").get(pk=evidence_pk)
         if evidence.status != Evidence.Status.PENDING:
             return evidence
         _record(evidence, size=size, sha256=sha256, facts=facts)
         evidence.save()
         if evidence.daily_check_id:
-            # Confirmed after its check was amended: the photo counts for the amendment, the day's current check.
-            rejudge(check_id=evidence_selectors.current_check_id_of_day(evidence.daily_check_id),
-                    criterion_ids=[evidence.criterion_id])
+            rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
     return evidence
 
 
@@ -270,12 +269,19 @@ def _record(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFa
 
 
 def rejudge(*, check_id: int, criterion_ids: list[int], notify: bool = True) -> None:
-    """Re-judge criteria of a check against their verified photos, rescore the check, tell rollup.
-    Call inside the transaction that changed the evidence. ``notify=False`` leaves the rollup call to a
-    caller that re-judges many checks of one site in one transaction and then calls it once."""
-    # The check row is the lock: two photos of one check verified at once are counted one after the other.
-    check = DailyCheck.objects.select_for_update().only("id", "site_id", "date", "score").get(pk=check_id)
-    results = list(CheckResult.objects.filter(daily_check_id=check_id)
+    """Re-judge criteria of the current check of check ``check_id``'s day against their verified photos,
+    rescore it, tell rollup. A photo counts for the day's current check: the amendment, when the check it
+    was given for has been amended (before its confirmation, or during it). Call inside the transaction
+    that changed the evidence. ``notify=False`` leaves the rollup call to a caller that re-judges many
+    checks of one site in one transaction and then calls it once."""
+    day = DailyCheck.objects.only("site_id", "date").get(pk=check_id)
+    # The site's lock, as every writer of its checks takes it first: two photos of one day verified at once
+    # are counted one after the other, and an amendment of the day either has committed (its check is the
+    # current one read below) or waits for this transaction (and then counts this photo itself).
+    rollup.lock_site(day.site_id)
+    check = (DailyCheck.objects.filter(site_id=day.site_id, date=day.date, is_current=True)
+             .only("id", "site_id", "date", "score").first()) or day
+    results = list(CheckResult.objects.filter(daily_check_id=check.pk)
                    .values_list("id", "criterion_id", "met", "passed", "criterion__weight",
                                 "criterion__photos_required"))
     verified = evidence_selectors.verified_photos_of_day(site_id=check.site_id, day=check.date,
@@ -294,7 +300,7 @@ def rejudge(*, check_id: int, criterion_ids: list[int], notify: bool = True) -> 
         check.score = score
         check.save(update_fields=["score"])
     if notify:
-        rollup.results_changed(site_id=check.site_id, dates=[check.date])
+        rollup.results_changed(site_id=check.site_id, dates=[check.date], site_locked=True)
 
 
 # --- multipart through the API --------------------------------------------------------------------
@@ -345,8 +351,7 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
             _record(evidence, size=actual_size, sha256=actual_sha, facts=facts)
             evidence.save()
             if target.daily_check is not None and rejudge_now:
-                rejudge(check_id=evidence_selectors.current_check_id_of_day(target.daily_check.pk),
-                        criterion_ids=[criterion.id])
+                rejudge(check_id=target.daily_check.pk, criterion_ids=[criterion.id])
     except Exception:
         # Nothing half-saved: no stored file without its record.
         storage.delete(key)

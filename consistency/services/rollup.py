@@ -44,7 +44,7 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date], site_locked: bool
         # in READ COMMITTED a statement that waited for the lock still reads with the snapshot it started
         # with, so what is read must be read by a later statement.
         if not site_locked:
-            _lock_site(site_id)
+            lock_site(site_id)
         if connection.vendor == "postgresql" and len(dates) == 1:
             # The common case, a check for a day after the last one, in one statement; otherwise it tells
             # what the rebuild below needs.
@@ -64,8 +64,12 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date], site_locked: bool
         _rebuild(site, first, last, Timeline.load(), head=head)
 
 
-def _lock_site(site_id: int) -> None:
-    """Lock the site's row until the transaction ends (SQLite: its write transaction already excludes others)."""
+def lock_site(site_id: int) -> None:
+    """Lock the site's row until the transaction ends (SQLite: its write transaction already excludes others).
+
+    The lock of everything written about a site's days: checks, amendments, photos counted into results,
+    totals. Every writer takes it before any other row lock of the site's checks, so that two writers wait
+    for each other instead of deadlocking."""
     if not connection.features.has_select_for_update:
         return
     with connection.cursor() as cursor:

@@ -370,3 +370,76 @@ def test_a_photo_confirmed_after_its_check_was_amended_counts_for_the_amendment(
     # The superseded check is history: it is not re-judged.
     old = DailyCheck.objects.get(pk=check.pk)
     assert not old.is_current and old.score < 1.0
+
+
+def _waiting_for_a_lock() -> bool:
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+                    reason="row locks between threads need PostgreSQL (CI=true)")
+@pytest.mark.parametrize("first", ["confirmation", "amendment"])
+def test_a_photo_confirmed_while_its_check_is_being_amended_counts_for_the_amendment(network, standard, first,
+                                                                                     monkeypatch):
+    """The two reach the database at the same moment: whichever commits first, the amendment ends up
+    passed on the photographed criterion. ``first`` holds its transaction open (paused just before its
+    commit) until the other is waiting on a lock, as a slow request would."""
+    import threading
+    import time
+
+    from django.db import connection as main_connection
+
+    from consistency.services import evidence as services
+    from consistency.services import rollup
+
+    check = make_check(network.a1, standard, network.manager_a, date=dt.date(2026, 3, 10))
+    evidence_id = _upload(client_for(network.manager_a), check, photo(seed=23))
+    # Both end their transaction by telling the rollup: the one that goes first pauses there.
+    paused, release = threading.Event(), threading.Event()
+    real_results_changed = rollup.results_changed
+
+    def results_changed(**kwargs):
+        if threading.current_thread().name == first:
+            paused.set()
+            assert release.wait(30)
+        return real_results_changed(**kwargs)
+
+    monkeypatch.setattr(rollup, "results_changed", results_changed)
+    outcome = {}
+
+    def run(name):
+        from django.db import connection
+
+        try:
+            if name == "amendment":
+                outcome[name] = _amend(check, network.manager_a).check.pk
+            else:
+                outcome[name] = services.evidence_confirm(evidence=Evidence.objects.get(public_id=evidence_id)).status
+        except Exception as error:  # noqa: BLE001 - reported below
+            outcome[name] = repr(error)
+        finally:
+            connection.close()
+
+    second = "amendment" if first == "confirmation" else "confirmation"
+    threads = {name: threading.Thread(target=run, args=(name,), name=name) for name in (first, second)}
+    threads[first].start()
+    assert paused.wait(30)
+    threads[second].start()
+    deadline = time.monotonic() + 10
+    while not _waiting_for_a_lock() and threads[second].is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    release.set()
+    for thread in threads.values():
+        thread.join(30)
+
+    assert outcome["confirmation"] == "verified", outcome
+    amended = DailyCheck.objects.get(pk=outcome["amendment"])
+    assert amended.is_current and amended.amends_id == check.pk
+    assert CheckResult.objects.get(daily_check=amended, criterion__key="restroom_clean").passed
+    assert amended.score == 1.0
+    assert main_connection.is_usable()
