@@ -137,7 +137,8 @@ def main(plan_path: str, n: int = 300) -> None:
     for ms, sql, hooked in timings:
         print(f"  {ms:7.2f} ms {'hook' if hooked else '    '}  {sql[:100]}")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT left(statement, 60) FROM pg_prepared_statements ORDER BY prepare_time")
+        cursor.execute("SELECT left(statement, 60) || ' (generic plans ' || generic_plans || ', custom plans ' || custom_plans "
+                       "|| ')' FROM pg_prepared_statements ORDER BY prepare_time")
         prepared = [row[0] for row in cursor.fetchall()]
     print(f"prepared statements on this connection ({len(prepared)}):", *prepared, sep="\n  ")
     print(f"CPU per submission in-process over {len(plain)}, no profiler: {1000 * cpu_plain:.2f} ms; "

@@ -86,6 +86,9 @@ total = result["requests_total"]
 for part in ("app", "db"):
     used = sum(v - before[part].get(k, 0.0) for k, v in after[part].items())
     result[f"cpu_ms_per_request_{part}"] = round(1000 * used / total, 2) if total else None
+wal = {k: v - before["wal"][k] for k, v in after["wal"].items()}  # the whole cluster's, so the phase's alone
+result["wal_per_request"] = total and {"records": round(wal["records"] / total, 1), "page_images": round(wal["fpi"] / total, 2),
+                                       "kib": round(wal["bytes"] / total / 1024, 1), "flushes": round(wal["syncs"] / total, 2)}
 print(json.dumps(result))
 PY
 }
