@@ -40,6 +40,10 @@ class KeyExists(Exception):
     """A write-once key already holds an object."""
 
 
+class ObjectChanged(Exception):
+    """The object was replaced since it was read (its ETag is no longer the one read)."""
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     size: int
@@ -99,15 +103,23 @@ def stat(key: str) -> ObjectInfo:
     return ObjectInfo(size=default_storage.size(key), content_type="")
 
 
-def fetch(key: str, dest: IO[bytes], *, max_bytes: int) -> tuple[int, str]:
+@dataclass(frozen=True)
+class Fetched:
+    size: int
+    sha256: str
+    etag: str  # which version of the object these bytes were (S3); "" on local disk
+
+
+def fetch(key: str, dest: IO[bytes], *, max_bytes: int) -> Fetched:
     """Stream the object into ``dest`` in CHUNK_BYTES pieces, hashing on the way.
 
-    Returns (size, sha256 hex). Stops with ObjectTooLarge as soon as more than ``max_bytes`` arrive,
-    whatever the object's metadata claimed, so an object swapped after a HEAD cannot flood the disk.
+    Stops with ObjectTooLarge as soon as more than ``max_bytes`` arrive, whatever the object's metadata
+    claimed, so an object swapped after a HEAD cannot flood the disk.
     """
     digest = hashlib.sha256()
     size = 0
-    for chunk in _chunks(key):
+    etag, chunks = _open(key)
+    for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
             raise ObjectTooLarge(None)
@@ -115,30 +127,61 @@ def fetch(key: str, dest: IO[bytes], *, max_bytes: int) -> tuple[int, str]:
         dest.write(chunk)
     dest.flush()
     dest.seek(0)
-    return size, digest.hexdigest()
+    return Fetched(size, digest.hexdigest(), etag)
 
 
-def _chunks(key: str):
+def _open(key: str):
+    """(ETag, iterator of the object's bytes in CHUNK_BYTES pieces), or ObjectMissing."""
     if settings.STORAGE_BACKEND == "s3":
         from botocore.exceptions import ClientError
 
         client, bucket = _s3()
         try:
-            body = client.get_object(Bucket=bucket, Key=key)["Body"]
+            response = client.get_object(Bucket=bucket, Key=key)
         except ClientError as error:
             if _is_missing(error):
                 raise ObjectMissing(key) from error
             raise
-        try:
-            yield from body.iter_chunks(CHUNK_BYTES)
-        finally:
-            body.close()
-        return
+        return response.get("ETag", ""), _stream(response["Body"])
     if not default_storage.exists(key):
         raise ObjectMissing(key)
+    return "", _read_file(key)
+
+
+def _stream(body):
+    try:
+        yield from body.iter_chunks(CHUNK_BYTES)
+    finally:
+        body.close()
+
+
+def _read_file(key: str):
     with default_storage.open(key, "rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
             yield chunk
+
+
+def _chunks(key: str):
+    return _open(key)[1]
+
+
+def copy_if_unchanged(source: str, dest: str, *, etag: str) -> None:
+    """Copy ``source`` to ``dest`` inside the bucket (no bytes through this server), only if ``source`` is
+    still the version whose ETag is ``etag`` (ObjectChanged otherwise: it was replaced since it was read;
+    AWS S3 and MinIO enforce the condition atomically). S3 only: direct uploads exist only there."""
+    from botocore.exceptions import ClientError
+
+    client, bucket = _s3()
+    try:
+        client.copy_object(Bucket=bucket, Key=dest, CopySource={"Bucket": bucket, "Key": source},
+                           CopySourceIfMatch=etag, MetadataDirective="COPY")
+    except ClientError as error:
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if status == 412 or error.response.get("Error", {}).get("Code") == "PreconditionFailed":
+            raise ObjectChanged(source) from error
+        if _is_missing(error):
+            raise ObjectMissing(source) from error
+        raise
 
 
 def put_new(key: str, fileobj: IO[bytes], *, content_type: str) -> None:

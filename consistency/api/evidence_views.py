@@ -125,7 +125,11 @@ class EvidenceDetailView(APIView):
 
 class EvidenceConfirmView(APIView):
     @extend_schema(request=None, responses={200: s.EvidenceSerializer},
-                   summary="Verify an uploaded photo (409 if not uploaded yet, 422 with the reason if refused)")
+                   summary="Verify an uploaded photo (409 if not uploaded yet, 422 with the reason if refused)",
+                   description="The server reads the upload back and trusts nothing the phone declared. When it is "
+                               "accepted, the server keeps its own copy of those very bytes as the original. 409 "
+                               "`upload_changed`: the photo was uploaded again while it was being checked; confirm "
+                               "again.")
     def post(self, request, public_id):
         evidence = selectors.evidence_get(user=request.user, public_id=public_id, for_write=True)
         evidence = services.evidence_confirm(evidence=evidence)

@@ -12,7 +12,10 @@ Two ways in, the same checks:
 
 Originals are never overwritten: keys are server-chosen UUIDs, stored write-once (``storage.put_new``),
 and a verdict, once reached, is final (a second confirmation answers the first verdict without looking
-at the object again). The downscaled copy that reports embed is made here, once.
+at the object again). A direct upload goes to a key of the phone's own (``upload_key``): its form stays
+valid for minutes and an S3 POST cannot be made conditional, so the original is the server's copy of the
+very bytes it verified (``storage.copy_if_unchanged``), under a key no form can write to. The downscaled
+copy that reports embed is made here, once.
 
 After a photo is verified, the result for that check and criterion is re-judged
 (``scoring.passed`` with the count of verified photos), the check's score recomputed, and the variance
@@ -26,6 +29,7 @@ import io
 import tempfile
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, NoReturn
 
 from django.conf import settings
@@ -125,6 +129,11 @@ def thumbnail_key(key: str) -> str:
     return key.rsplit(".", 1)[0] + ".thumb.jpg"
 
 
+def upload_key(key: str) -> str:
+    """Where the phone's direct upload for the original ``key`` lands (and only that: the form pins it)."""
+    return f"uploads/{key}"
+
+
 def _check_declared_size(size: int, field: str) -> None:
     if size > settings.MAX_PHOTO_BYTES:
         raise TooLarge(f"{field}: a photo may be at most {settings.MAX_PHOTO_BYTES:,} bytes; this one is "
@@ -162,7 +171,7 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
                 day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=size,
                 declared_sha256=sha256,
             )
-    upload = storage.presigned_post(key=evidence.key, content_type=content_type, size=size,
+    upload = storage.presigned_post(key=upload_key(evidence.key), content_type=content_type, size=size,
                                     expires_seconds=UPLOAD_EXPIRES_SECONDS)
     return evidence, upload
 
@@ -176,7 +185,7 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
         raise Conflict(f"This photo was already refused: {evidence.reject_reason} Ask for a new upload.",
                        field="id", code="evidence_rejected")
     try:
-        info = storage.stat(evidence.key)
+        info = storage.stat(upload_key(evidence.key))
     except storage.ObjectMissing:
         raise Conflict("No photo has been uploaded for this evidence yet: upload it with the form you were "
                        "given, then confirm.", field="id", code="not_uploaded") from None
@@ -192,12 +201,13 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
                           "declared.")
     with tempfile.TemporaryFile() as spool:
         try:
-            size, sha256 = storage.fetch(evidence.key, spool, max_bytes=settings.MAX_PHOTO_BYTES)
+            fetched = storage.fetch(upload_key(evidence.key), spool, max_bytes=settings.MAX_PHOTO_BYTES)
         except storage.ObjectTooLarge:
             _reject(evidence, f"The uploaded file is over the limit of {settings.MAX_PHOTO_BYTES:,} bytes.")
         except storage.ObjectMissing:
             raise Conflict("The uploaded photo has disappeared; upload it again, then confirm.", field="id",
                            code="not_uploaded") from None
+        size, sha256 = fetched.size, fetched.sha256
         if size != evidence.declared_size:
             _reject(evidence, f"The uploaded file is {size:,} bytes, not the {evidence.declared_size:,} declared.",
                     size=size, sha256=sha256)
@@ -208,8 +218,7 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
             facts = images.inspect_photo(spool, declared_type=evidence.declared_content_type)
         except images.NotAcceptable as refusal:
             _reject(evidence, str(refusal), size=size, sha256=sha256)
-    _store_thumbnail(evidence.key, facts)
-    return _accept(evidence.pk, size=size, sha256=sha256, facts=facts)
+    return _accept(evidence.pk, fetched=fetched, facts=facts)
 
 
 def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "") -> NoReturn:
@@ -232,23 +241,37 @@ def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256:
 
 
 def _store_thumbnail(key: str, facts: images.PhotoFacts) -> None:
+    thumb = thumbnail_key(key)
     try:
-        storage.put_new(thumbnail_key(key), io.BytesIO(facts.thumbnail), content_type="image/jpeg")
+        storage.put_new(thumb, io.BytesIO(facts.thumbnail), content_type="image/jpeg")
     except storage.KeyExists:
-        pass  # a concurrent confirmation of the same photo made it from the same bytes
+        # Left by an attempt that failed after storing it (the photo is still pending, and its lock is held):
+        # this one is made from the bytes now on record.
+        storage.delete(thumb)
+        storage.put_new(thumb, io.BytesIO(facts.thumbnail), content_type="image/jpeg")
 
 
-def _accept(evidence_pk: int, *, size: int, sha256: str, facts: images.PhotoFacts) -> Evidence:
+def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFacts) -> Evidence:
     with transaction.atomic():
         # Locked, and re-read: a concurrent confirmation may have reached its verdict meanwhile. The photo's
         # row only: the site's lock is rejudge's to take, in the order every writer of the site takes it.
         evidence = Evidence.objects.select_for_update(of=("self",)).select_related("site").get(pk=evidence_pk)
         if evidence.status != Evidence.Status.PENDING:
             return evidence
-        _record(evidence, size=size, sha256=sha256, facts=facts)
+        # Under that lock, so only one confirmation writes the original: the server's copy of the upload, if
+        # it is still the version that was hashed and inspected.
+        try:
+            storage.copy_if_unchanged(upload_key(evidence.key), evidence.key, etag=fetched.etag)
+        except (storage.ObjectChanged, storage.ObjectMissing):
+            raise Conflict("The photo was uploaded again while it was being checked; confirm again.", field="id",
+                           code="upload_changed") from None
+        _store_thumbnail(evidence.key, facts)
+        _record(evidence, size=fetched.size, sha256=fetched.sha256, facts=facts)
         evidence.save()
         if evidence.daily_check_id:
             rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
+        # The upload has served its purpose; a form used again before it expires only writes there.
+        transaction.on_commit(partial(storage.delete, upload_key(evidence.key)), robust=True)
     return evidence
 
 

@@ -61,12 +61,13 @@ def test_presigned_post_pins_key_type_size_and_expiry(network, check):
     assert upload["method"] == "POST"
     assert upload["url"].startswith(settings.AWS_S3_ENDPOINT_URL)
     fields = upload["fields"]
-    assert fields["key"] == evidence.key
+    # The phone's upload has a key of its own; the original's key is written by the server only.
+    assert fields["key"] == f"uploads/{evidence.key}"
     assert fields["Content-Type"] == "image/jpeg"
     policy = decode_policy(fields)
     conditions = policy["conditions"]
     assert {"Content-Type": "image/jpeg"} in conditions
-    assert {"key": evidence.key} in conditions
+    assert {"key": f"uploads/{evidence.key}"} in conditions
     assert {"bucket": settings.AWS_STORAGE_BUCKET_NAME} in conditions
     size_range = [c for c in conditions if isinstance(c, list) and c[0] == "content-length-range"]
     assert size_range == [["content-length-range", len(data), len(data)]]
@@ -114,6 +115,69 @@ def test_upload_then_confirm_verifies_and_rejudges_the_result(network, check):
     assert again.status_code == 200 and again.json()["verified_at"] == out["verified_at"]
 
 
+def test_a_second_upload_with_the_same_form_cannot_replace_the_verified_original(network, check):
+    """The form stays valid for minutes after the confirmation, and an S3 POST cannot be made conditional: the
+    phone uploads to a key of its own, and the original is the server's copy of the bytes it verified."""
+    client = client_for(network.manager_a)
+    data = photo(seed=5)
+    body = ask(client, check, data).json()
+    evidence = Evidence.objects.get(public_id=body["id"])
+    assert body["upload"]["fields"]["key"] != evidence.key
+    assert post_form(body["upload"]["url"], body["upload"]["fields"], data) in (200, 201, 204)
+    out = client.post(f"/api/v1/evidence/{body['id']}/confirm/").json()
+    assert out["status"] == "verified"
+    evidence.refresh_from_db()
+    thumbnail = s3_client().get_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME,
+                                       Key=evidence.thumbnail_key)["Body"].read()
+
+    other = photo(seed=6)
+    assert other != data
+    assert post_form(body["upload"]["url"], body["upload"]["fields"], other) in (200, 201, 204)
+
+    stored = s3_client().get_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=evidence.key)["Body"].read()
+    assert sha(stored) == evidence.sha256 == sha(data)
+    again = s3_client().get_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=evidence.thumbnail_key)
+    assert again["Body"].read() == thumbnail
+    # What the auditor's link serves is the verified photo.
+    import urllib.request
+
+    shown = client.get(f"/api/v1/evidence/{body['id']}/").json()
+    with urllib.request.urlopen(shown["url"], timeout=30) as response:
+        assert sha(response.read()) == sha(data)
+    # A confirmation after that answers the verdict already reached.
+    assert client.post(f"/api/v1/evidence/{body['id']}/confirm/").json()["sha256"] == sha(data)
+
+
+def test_an_upload_gone_while_it_was_checked_is_a_conflict_and_stays_pending(network, check, monkeypatch):
+    """Between reading the upload and keeping it, the phone's form may write it again (AWS S3 and MinIO then
+    refuse the copy: its source is no longer the version read) or it may vanish (here, where moto enforces
+    no copy condition): either way nothing is kept, and a confirmation after a fresh upload succeeds."""
+    from consistency.services import images
+
+    client = client_for(network.manager_a)
+    data = photo(seed=7)
+    body = ask(client, check, data).json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    evidence = Evidence.objects.get(public_id=body["id"])
+    real_inspect = images.inspect_photo
+
+    def inspect_while_the_upload_goes(*args, **kwargs):
+        s3_client().delete_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=body["upload"]["fields"]["key"])
+        return real_inspect(*args, **kwargs)
+
+    monkeypatch.setattr(images, "inspect_photo", inspect_while_the_upload_goes)
+    response = client.post(f"/api/v1/evidence/{body['id']}/confirm/")
+    assert response.status_code == 409 and response.json()["code"] == "upload_changed"
+    evidence.refresh_from_db()
+    assert evidence.status == "pending" and not evidence.sha256
+    assert "Contents" not in s3_client().list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME,
+                                                         Prefix=evidence.key)
+
+    monkeypatch.setattr(images, "inspect_photo", real_inspect)
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    assert client.post(f"/api/v1/evidence/{body['id']}/confirm/").json()["status"] == "verified"
+
+
 def test_confirm_before_upload_is_a_conflict_and_stays_pending(network, check):
     client = client_for(network.manager_a)
     body = ask(client, check, photo(seed=3)).json()
@@ -123,15 +187,30 @@ def test_confirm_before_upload_is_a_conflict_and_stays_pending(network, check):
     assert Evidence.objects.get(public_id=body["id"]).status == "pending"
 
 
-def test_upload_to_another_key_does_not_count(network, check):
-    """moto stores a re-keyed upload; the evidence's own key is still empty, so nothing is confirmed."""
+@pytest.mark.parametrize("where", ["elsewhere", "the original's key"])
+def test_upload_to_another_key_does_not_count(network, check, where, django_capture_on_commit_callbacks):
+    """moto stores a re-keyed upload; the evidence's upload key is still empty, so nothing is confirmed.
+    Even one posted straight to the original's key is not the original: that is the server's copy of what
+    it verified, written on confirmation."""
     client = client_for(network.manager_a)
     data = photo(seed=4)
     body = ask(client, check, data).json()
-    fields = {**body["upload"]["fields"], "key": f"sites/A1/checks/{check.pk}/elsewhere.jpg"}
-    post_form(body["upload"]["url"], fields, data)
+    evidence = Evidence.objects.get(public_id=body["id"])
+    key = f"sites/A1/checks/{check.pk}/elsewhere.jpg" if where == "elsewhere" else evidence.key
+    post_form(body["upload"]["url"], {**body["upload"]["fields"], "key": key}, data)
     response = client.post(f"/api/v1/evidence/{body['id']}/confirm/")
     assert response.status_code == 409 and response.json()["code"] == "not_uploaded"
+
+    decoy = photo(seed=44)
+    post_form(body["upload"]["url"], {**body["upload"]["fields"], "key": evidence.key}, decoy)
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/api/v1/evidence/{body['id']}/confirm/").json()["status"] == "verified"
+    stored = s3_client().get_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=evidence.key)["Body"].read()
+    assert stored == data
+    # The upload itself is removed once its bytes are on record.
+    assert "Contents" not in s3_client().list_objects_v2(Bucket=settings.AWS_STORAGE_BUCKET_NAME,
+                                                         Prefix=f"uploads/{evidence.key}")
 
 
 def _refused(client, evidence_id) -> dict:
