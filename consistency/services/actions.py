@@ -33,8 +33,10 @@ def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> 
     failing = {r.spec.id for r in judged if _opens_action(r)}
     carried: set[int] = set()
     if amended is not None:
-        still_open = list(CorrectiveAction.objects.filter(daily_check=amended, status=ActionStatus.OPEN)
-                          .values_list("pk", "criterion_id"))
+        # Locked: an action being resolved by hand at this moment is waited for and then, resolved, left as
+        # its resolver wrote it (a resolution's note is never replaced by the amendment's).
+        still_open = list(CorrectiveAction.objects.select_for_update()
+                          .filter(daily_check=amended, status=ActionStatus.OPEN).values_list("pk", "criterion_id"))
         move = [pk for pk, criterion_id in still_open if criterion_id in failing]
         fixed = [pk for pk, criterion_id in still_open if criterion_id not in failing]
         if move:

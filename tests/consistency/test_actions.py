@@ -173,3 +173,68 @@ def test_listing_actions_is_a_fixed_number_of_queries(network, standard):
     assert queries("/api/v1/sites/A1/actions/") == one_site == 5
     assert queries("/api/v1/actions/") == one_network == 4
     assert queries("/api/v1/actions/?status=overdue") == one_overdue == 5
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between threads need PostgreSQL (CI=true)")
+def test_an_amendment_never_overwrites_a_resolution_given_meanwhile(network, standard, monkeypatch):
+    """The manager resolves the action while the check that opened it is being amended to meet the criterion.
+    The manager's resolution stands, with its note: the amendment resolves only actions still open once it
+    holds them."""
+    import threading
+    import time
+
+    first = fail(network, values=FAIL_GREETING)
+    action_id = first["actions"][0]["id"]
+    paused, release = threading.Event(), threading.Event()
+    real_save = CorrectiveAction.save
+
+    def save(self, *args, **kwargs):
+        real_save(self, *args, **kwargs)
+        if threading.current_thread().name == "resolve":
+            paused.set()  # saved, not yet committed: the resolution holds the action's lock
+            assert release.wait(30)
+
+    monkeypatch.setattr(CorrectiveAction, "save", save)
+    outcome = {}
+
+    def resolve():
+        from django.db import connection as thread_connection
+
+        try:
+            outcome["resolve"] = client_for(network.manager_a).post(
+                f"/api/v1/actions/{action_id}/resolve/", {"note": "Greeted every caller; retrained Sam."},
+                format="json").status_code
+        finally:
+            thread_connection.close()
+
+    def amend():
+        from django.db import connection as thread_connection
+
+        try:
+            outcome["amend"] = submit(client_for(network.manager_a), "A1", check_body(
+                network.a1, amends=first["id"], reason="Greeting was given; misread")).status_code
+        finally:
+            thread_connection.close()
+
+    resolving = threading.Thread(target=resolve, name="resolve")
+    resolving.start()
+    assert paused.wait(30)
+    amending = threading.Thread(target=amend, name="amend")
+    amending.start()
+    deadline = time.monotonic() + 10
+    while amending.is_alive() and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.02)
+    release.set()
+    resolving.join(30)
+    amending.join(30)
+
+    assert outcome == {"resolve": 200, "amend": 201}
+    action = CorrectiveAction.objects.get(pk=action_id)
+    assert action.status == "resolved" and action.resolved_by == network.manager_a
+    assert action.resolution_note == "Greeted every caller; retrained Sam."
+    assert CorrectiveAction.objects.count() == 1
