@@ -19,6 +19,15 @@ pytestmark = [
 
 
 @pytest.fixture
+def demo():
+    """The demo network and standard (seed_demo without the history, which this path does not need). Seeded
+    before the browser starts: inside Playwright's event loop the ORM would open a connection of its own
+    (Django's connections are per context there), which nothing closes."""
+    seed_network(password="demo")
+    seed_standard()
+
+
+@pytest.fixture
 def browser_page():
     from playwright.sync_api import sync_playwright
 
@@ -49,10 +58,7 @@ def try_operation(page, operation_id: str, params: dict | None = None) -> int:
     return int(status.inner_text().strip().split()[0])
 
 
-def test_newcomer_uses_the_api_docs_as_a_manager(live_server, browser_page, settings):
-    # The demo network and standard (seed_demo without the history, which this path does not need).
-    seed_network(password="demo")
-    seed_standard()
+def test_newcomer_uses_the_api_docs_as_a_manager(demo, live_server, browser_page):
     page = browser_page
 
     page.goto(f"{live_server.url}/accounts/login/?next=/api/docs/")
