@@ -147,7 +147,8 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
     """A pending evidence and the presigned POST the phone uploads it with.
 
     A retry with the same photo (same criterion and SHA-256) while it is still pending gets the same
-    evidence and key back with a fresh form, so a phone that lost the answer does not leave a trail.
+    evidence and key back with a fresh form, so a phone that lost the answer does not leave a trail, even
+    when the retry arrives while the first request is still being answered.
     """
     if not storage.direct_upload_available():
         raise Unprocessable("This server keeps photos on its own storage, without direct uploads: send the "
@@ -157,10 +158,14 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
     criterion = _criterion(target, criterion_key)
     sha256 = sha256.lower()
     with transaction.atomic():
+        # The site's lock (every writer of the site's days takes it first): a retry that arrives while the
+        # first request runs waits for it, then finds its evidence below.
+        rollup.lock_site(target.site.pk)
         same = Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, declared_sha256=sha256)
-        if same.filter(status=Evidence.Status.VERIFIED).exists():
-            raise Conflict("This photo is already attached here and verified.", field="sha256",
-                           code="already_attached")
+        verified = same.filter(status=Evidence.Status.VERIFIED).values_list("public_id", flat=True).first()
+        if verified is not None:
+            raise Conflict(f"This photo is already attached here and verified (evidence {verified}).",
+                           field="sha256", code="already_attached")
         evidence = same.filter(status=Evidence.Status.PENDING, declared_content_type=content_type,
                                declared_size=size).first()
         if evidence is None:
@@ -366,6 +371,14 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
                        field="file", code="key_exists") from None
     try:
         with transaction.atomic():
+            # Under the site's lock, so that a retried upload finds the first one: one photo never counts twice.
+            rollup.lock_site(target.site.pk)
+            same = (Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, sha256=actual_sha,
+                                            status=Evidence.Status.VERIFIED).values_list("public_id", flat=True)
+                    .first())
+            if same is not None:
+                raise Conflict(f"This photo is already attached here (evidence {same}).", field="file",
+                               code="already_attached")
             evidence = Evidence(
                 public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,
                 day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=actual_size,

@@ -328,6 +328,55 @@ def test_retried_request_for_the_same_photo_reuses_the_pending_evidence(network,
     assert third.status_code == 409 and third.json()["code"] == "already_attached"
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+                    reason="row locks between threads need PostgreSQL (CI=true)")
+def test_a_retry_sent_while_the_first_request_still_runs_reuses_its_evidence(network, standard, monkeypatch):
+    """The phone gave up waiting and asked again while the server was still answering the first request: one
+    photo, one evidence (a second, never uploaded, would stay pending and take a place among the photos)."""
+    import threading
+    import time
+
+    from consistency.services import evidence as services
+
+    check = make_check(network.a1, standard, network.manager_a, date=dt.date(2026, 3, 10))
+    data = photo(seed=17)
+    paused, release = threading.Event(), threading.Event()
+    real_check_room = services._check_room
+
+    def slow_check_room(*args, **kwargs):
+        if threading.current_thread().name == "first":
+            paused.set()
+            assert release.wait(30)
+        return real_check_room(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_check_room", slow_check_room)
+    answers = {}
+
+    def request(name):
+        from django.db import connection
+
+        try:
+            answers[name] = ask(client_for(network.manager_a), check, data).json()
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=request, args=("first",), name="first")
+    first.start()
+    assert paused.wait(30)
+    retry = threading.Thread(target=request, args=("retry",), name="retry")
+    retry.start()
+    deadline = time.monotonic() + 10
+    while not _waiting_for_a_lock() and retry.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    release.set()
+    first.join(30)
+    retry.join(30)
+
+    assert answers["first"]["id"] == answers["retry"]["id"], answers
+    assert Evidence.objects.filter(daily_check=check).count() == 1
+
+
 def test_confirming_a_large_photo_holds_the_python_heap_flat(network, check):
     """A ~3 MB photo: the confirmation never holds it in one buffer (streamed in 64 KB pieces), so the
     Python heap peak stays well under the photo's size. bench/evidence measures it at 5 and 10 MB."""

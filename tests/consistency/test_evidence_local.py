@@ -63,6 +63,27 @@ def test_multipart_upload_is_verified_and_stored_on_disk(network, check, local_s
     assert CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean").passed
 
 
+def test_the_same_photo_sent_again_is_not_a_second_photo(network, check, local_storage):
+    """A phone that lost the answer sends the upload again: the photo is already there, and one photo does not
+    count twice towards the photos a criterion needs."""
+    data = photo(seed=5)
+    client = client_for(network.manager_a)
+    first = client.post(f"/api/v1/checks/{check.pk}/evidence/", multipart(data, criterion="restroom_clean"),
+                        format="multipart")
+    assert first.status_code == 201, first.json()
+    again = client.post(f"/api/v1/checks/{check.pk}/evidence/", multipart(data, criterion="restroom_clean"),
+                        format="multipart")
+    assert again.status_code == 409, again.json()
+    assert again.json()["code"] == "already_attached" and again.json()["field"] == "file"
+    assert first.json()["id"] in again.json()["message"]
+    evidence = Evidence.objects.get()
+    assert files_under(local_storage) == sorted([evidence.key, evidence.thumbnail_key])
+    # Another photo of the same criterion is welcome.
+    other = client.post(f"/api/v1/checks/{check.pk}/evidence/", multipart(photo(seed=6), criterion="restroom_clean"),
+                        format="multipart")
+    assert other.status_code == 201
+
+
 @pytest.mark.parametrize("data, reason", [
     (b"just some text, honestly a jpeg", "not a JPEG or PNG image"),
     (photo(seed=2) + b"<script>alert(1)</script>", "polyglot"),

@@ -39,11 +39,14 @@ def test_the_same_photo_every_morning_is_flagged(network, days):
     assert third["reused"] and third["reused_from"]["id"] == first["id"]  # points at the original
 
 
-def test_two_photos_of_one_check_are_not_reuse(network, days):
+def test_the_same_photo_twice_on_one_check_is_one_photo_and_not_reuse(network, days):
     (monday, *_), _ = days
     data = photo(seed=2)
-    upload(network.manager_a, monday, data)
     assert upload(network.manager_a, monday, data)["reused"] is False
+    again = client_for(network.manager_a).post(f"/api/v1/checks/{monday.pk}/evidence/",
+                                               multipart(data, criterion="restroom_clean"), format="multipart")
+    assert again.status_code == 409 and again.json()["code"] == "already_attached"
+    assert Evidence.objects.filter(daily_check=monday).count() == 1
 
 
 def test_the_same_photo_at_another_site_on_the_same_day_is_flagged(network, days):
