@@ -379,6 +379,7 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
             if same is not None:
                 raise Conflict(f"This photo is already attached here (evidence {same}).", field="file",
                                code="already_attached")
+            _check_room(target, criterion)  # again, now that no other upload of the site can be counting
             evidence = Evidence(
                 public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,
                 day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=actual_size,
