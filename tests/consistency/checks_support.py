@@ -1,4 +1,5 @@
-"""Helpers shared by the daily-check tests: a valid body for the small test standard, and local dates."""
+"""Helpers shared by the daily-check tests: a valid body for the small test standard, local dates, and waiting
+for a concurrent transaction to block."""
 
 from __future__ import annotations
 
@@ -30,3 +31,19 @@ def check_body(site=None, *, day: dt.date | None = None, values: dict | None = N
 
 def submit(client, site_code: str, body: dict, **headers):
     return client.post(f"/api/v1/sites/{site_code}/checks/", body, format="json", headers=headers)
+
+
+def wait_until_blocked(thread, timeout: float = 10) -> None:
+    """Return once ``thread`` waits for a database lock (or has finished, or ``timeout`` seconds passed): for
+    tests that hold one transaction open while another one runs into it."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while thread.is_alive() and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)

@@ -12,7 +12,7 @@ from consistency.models import CorrectiveAction, Evidence
 from consistency.selectors.actions import action_list
 from tests.conftest import client_for
 
-from .checks_support import check_body, local_today, submit
+from .checks_support import check_body, local_today, submit, wait_until_blocked
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,6 @@ def test_an_amendment_never_overwrites_a_resolution_given_meanwhile(network, sta
     The manager's resolution stands, with its note: the amendment resolves only actions still open once it
     holds them."""
     import threading
-    import time
 
     first = fail(network, values=FAIL_GREETING)
     action_id = first["actions"][0]["id"]
@@ -222,13 +221,7 @@ def test_an_amendment_never_overwrites_a_resolution_given_meanwhile(network, sta
     assert paused.wait(30)
     amending = threading.Thread(target=amend, name="amend")
     amending.start()
-    deadline = time.monotonic() + 10
-    while amending.is_alive() and time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                break
-        time.sleep(0.02)
+    wait_until_blocked(amending)
     release.set()
     resolving.join(30)
     amending.join(30)

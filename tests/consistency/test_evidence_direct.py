@@ -17,6 +17,7 @@ from PIL import Image
 from consistency.models import CheckResult, DailyCheck, Evidence
 
 from ..conftest import client_for
+from .checks_support import wait_until_blocked
 from .evidence_factories import (
     bomb_jpeg,
     bomb_png,
@@ -335,7 +336,6 @@ def test_a_retry_sent_while_the_first_request_still_runs_reuses_its_evidence(net
     """The phone gave up waiting and asked again while the server was still answering the first request: one
     photo, one evidence (a second, never uploaded, would stay pending and take a place among the photos)."""
     import threading
-    import time
 
     from consistency.services import evidence as services
 
@@ -366,9 +366,7 @@ def test_a_retry_sent_while_the_first_request_still_runs_reuses_its_evidence(net
     assert paused.wait(30)
     retry = threading.Thread(target=request, args=("retry",), name="retry")
     retry.start()
-    deadline = time.monotonic() + 10
-    while not _waiting_for_a_lock() and retry.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until_blocked(retry)
     release.set()
     first.join(30)
     retry.join(30)
@@ -500,14 +498,6 @@ def test_a_photo_confirmed_after_its_check_was_amended_counts_for_the_amendment(
     assert not old.is_current and old.score < 1.0
 
 
-def _waiting_for_a_lock() -> bool:
-    from django.db import connections
-
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        return cursor.fetchone()[0] > 0
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
                     reason="row locks between threads need PostgreSQL (CI=true)")
@@ -518,7 +508,6 @@ def test_a_photo_confirmed_while_its_check_is_being_amended_counts_for_the_amend
     passed on the photographed criterion. ``first`` holds its transaction open (paused just before its
     commit) until the other is waiting on a lock, as a slow request would."""
     import threading
-    import time
 
     from django.db import connection as main_connection
 
@@ -558,9 +547,7 @@ def test_a_photo_confirmed_while_its_check_is_being_amended_counts_for_the_amend
     threads[first].start()
     assert paused.wait(30)
     threads[second].start()
-    deadline = time.monotonic() + 10
-    while not _waiting_for_a_lock() and threads[second].is_alive() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until_blocked(threads[second])
     release.set()
     for thread in threads.values():
         thread.join(30)
