@@ -19,6 +19,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.requeue_lost_runs",
         "schedule": 60.0,
     },
+    # Photos asked for and never confirmed (UNCONFIRMED_PHOTO_HOURS): verified if they arrived, else refused.
+    "settle-unconfirmed-photos": {
+        "task": "consistency.settle_unconfirmed_photos",
+        "schedule": crontab(minute=40),
+    },
     # Idempotency-Key records are kept at least 24 hours (IDEMPOTENCY_KEEP_HOURS), then forgotten.
     "purge-idempotency-keys": {
         "task": "consistency.purge_idempotency_keys",

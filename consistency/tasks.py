@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .services.evidence import settle_unconfirmed
 from .services.idempotency import idempotency_purge
 
 
@@ -9,3 +10,9 @@ from .services.idempotency import idempotency_purge
 def purge_idempotency_keys() -> int:
     """Forget Idempotency-Key records past their retention (never sooner than 24 hours)."""
     return idempotency_purge()
+
+
+@shared_task(name="consistency.settle_unconfirmed_photos")
+def settle_unconfirmed_photos() -> dict:
+    """Verify the photos that arrived but were never confirmed; refuse the requests never uploaded."""
+    return settle_unconfirmed()

@@ -207,6 +207,9 @@ LATE_CHECK_WINDOW_DAYS = env.int("LATE_CHECK_WINDOW_DAYS", default=7)
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=256 * 1024)
 CORRECTIVE_ACTION_DUE_DAYS = env.int("CORRECTIVE_ACTION_DUE_DAYS", default=3)
 IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
+# A direct photo upload still unconfirmed this long after it was asked for is settled by the server: verified
+# if the photo is in storage (the phone lost the line before confirming), otherwise refused as never uploaded.
+UNCONFIRMED_PHOTO_HOURS = env.int("UNCONFIRMED_PHOTO_HOURS", default=24)
 # Report runs (see reports/conf.py for what each means; the time limit must stay below the broker's
 # visibility timeout, which reports/conf.py checks at startup).
 REPORT_TIME_LIMIT = env.int("REPORT_TIME_LIMIT", default=900)

@@ -127,6 +127,8 @@ class Evidence(models.Model):
             models.CheckConstraint(condition=Q(daily_check__isnull=False) | Q(action__isnull=False),
                                    name="evidence_belongs_to_check_or_action"),
         ]
+        # The few photos still waiting for their confirmation, oldest first (consistency.settle_unconfirmed_photos).
+        indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="evidence_pending")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"

@@ -24,6 +24,7 @@ summaries told (``rollup.results_changed``), all in the transaction that records
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import tempfile
@@ -243,6 +244,40 @@ def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256:
         raise Conflict(f"This photo already has a verdict ({verdict}); it is not judged again.", field="id",
                        code="evidence_decided")
     raise Unprocessable(reason, field="file", code="photo_rejected")
+
+
+def settle_unconfirmed(*, older_than: dt.timedelta | None = None, limit: int = 500) -> dict[str, int]:
+    """Direct uploads asked for long ago (``UNCONFIRMED_PHOTO_HOURS``) and never confirmed.
+
+    A phone may upload the photo and lose the line before it confirms: the photo is there, and it is
+    verified as if the phone had confirmed it (the same checks, the same verdicts). A request whose photo
+    never arrived is refused as never uploaded: it stops taking a place among the criterion's photos, and
+    auditors do not see it waiting forever. Returns how many ended each way."""
+    age = older_than if older_than is not None else dt.timedelta(hours=settings.UNCONFIRMED_PHOTO_HOURS)
+    settled = {"verified": 0, "rejected": 0, "never_uploaded": 0, "left_pending": 0}
+    if not storage.direct_upload_available():
+        return settled
+    pending = (Evidence.objects.filter(status=Evidence.Status.PENDING, created_at__lt=timezone.now() - age)
+               .order_by("created_at")[:limit])
+    for evidence in pending:
+        try:
+            evidence_confirm(evidence=evidence)
+            settled["verified"] += 1
+        except Unprocessable:
+            settled["rejected"] += 1
+        except Conflict as conflict:
+            if conflict.code != "not_uploaded":
+                settled["left_pending"] += 1  # decided meanwhile, or uploaded again meanwhile: next time
+                continue
+            hours = round(age.total_seconds() / 3600)
+            try:
+                _reject(evidence, f"No photo was uploaded within {hours} hours of the request; ask for a new "
+                                  "upload.")
+            except Unprocessable:
+                settled["never_uploaded"] += 1
+            except Conflict:
+                settled["left_pending"] += 1
+    return settled
 
 
 def _store_thumbnail(key: str, facts: images.PhotoFacts) -> None:

@@ -179,6 +179,54 @@ def test_an_upload_gone_while_it_was_checked_is_a_conflict_and_stays_pending(net
     assert client.post(f"/api/v1/evidence/{body['id']}/confirm/").json()["status"] == "verified"
 
 
+def test_photos_never_confirmed_are_settled_by_the_server(network, check, django_capture_on_commit_callbacks):
+    """A day after the request, the scheduled task verifies a photo that arrived without its confirmation
+    (the phone lost the line) and refuses one that never arrived; a recent request is left to the phone."""
+    from django.utils import timezone
+
+    from consistency.tasks import settle_unconfirmed_photos
+
+    client = client_for(network.manager_a)
+    arrived, never, recent = (photo(seed=s) for s in (31, 32, 34))
+    body = {name: ask(client, check, data).json() for name, data in
+            (("arrived", arrived), ("never", never), ("recent", recent))}
+    for name, data in (("arrived", arrived), ("recent", recent)):
+        post_form(body[name]["upload"]["url"], body[name]["upload"]["fields"], data)
+    day_old = timezone.now() - dt.timedelta(hours=25)
+    Evidence.objects.filter(public_id__in=[body["arrived"]["id"], body["never"]["id"]]).update(created_at=day_old)
+    assert not CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean").passed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert settle_unconfirmed_photos() == {"verified": 1, "rejected": 0, "never_uploaded": 1, "left_pending": 0}
+
+    settled = {name: Evidence.objects.get(public_id=body[name]["id"]) for name in ("arrived", "never", "recent")}
+    assert settled["arrived"].status == "verified" and settled["arrived"].sha256 == sha(arrived)
+    assert CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean").passed
+    assert settled["never"].status == "rejected"
+    assert settled["never"].reject_reason == ("No photo was uploaded within 24 hours of the request; ask for a "
+                                              "new upload.")
+    assert settled["recent"].status == "pending"
+    # The phone that comes back late hears the verdicts.
+    assert client.post(f"/api/v1/evidence/{body['arrived']['id']}/confirm/").json()["status"] == "verified"
+    late = client.post(f"/api/v1/evidence/{body['never']['id']}/confirm/")
+    assert late.status_code == 409 and late.json()["code"] == "evidence_rejected"
+    # And a second run finds nothing more to do.
+    assert settle_unconfirmed_photos() == {"verified": 0, "rejected": 0, "never_uploaded": 0, "left_pending": 0}
+
+
+def test_a_photo_that_arrived_unconfirmed_and_is_no_photo_is_refused_when_settled(network, check):
+    from consistency.services.evidence import settle_unconfirmed
+
+    client = client_for(network.manager_a)
+    declared = photo(seed=35)
+    body = ask(client, check, declared).json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], b"<html>not a photo</html>")
+    assert settle_unconfirmed(older_than=dt.timedelta(0)) == {"verified": 0, "rejected": 1, "never_uploaded": 0,
+                                                              "left_pending": 0}
+    evidence = Evidence.objects.get(public_id=body["id"])
+    assert evidence.status == "rejected" and "bytes, not the" in evidence.reject_reason
+
+
 def test_confirm_before_upload_is_a_conflict_and_stays_pending(network, check):
     client = client_for(network.manager_a)
     body = ask(client, check, photo(seed=3)).json()
