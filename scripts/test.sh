@@ -7,7 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DJANGO_SETTINGS_MODULE=backend.settings.test
-export TOUCHPOINT_VAR_DIR="${TOUCHPOINT_VAR_DIR:-$(mktemp -d -t touchpoint-test-XXXXXX)}"
+# A scratch folder of the run's own (moto's log, collected static files) unless one is given; removed after a
+# passing run, kept (and named) after a failing one.
+OWN_VAR_DIR=""
+if [ -z "${TOUCHPOINT_VAR_DIR:-}" ]; then
+  OWN_VAR_DIR=$(mktemp -d -t touchpoint-test-XXXXXX)
+  export TOUCHPOINT_VAR_DIR="$OWN_VAR_DIR"
+fi
 
 if [ "${CI:-}" = "true" ]; then
   export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -42,7 +48,14 @@ fi
 S3_PORT=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python -m moto.server -H 127.0.0.1 -p "$S3_PORT" >"$TOUCHPOINT_VAR_DIR/moto.log" 2>&1 &
 MOTO_PID=$!
-trap 'kill $MOTO_PID 2>/dev/null || true' EXIT
+finish() {
+  local status=$?
+  kill "$MOTO_PID" 2>/dev/null || true
+  if [ -n "$OWN_VAR_DIR" ]; then
+    if [ "$status" = 0 ]; then rm -rf "$OWN_VAR_DIR"; else echo "scratch folder kept: $OWN_VAR_DIR (moto.log)" >&2; fi
+  fi
+}
+trap finish EXIT
 for _ in $(seq 1 100); do
   if python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$S3_PORT/moto-api/')" 2>/dev/null; then break; fi
   sleep 0.1
