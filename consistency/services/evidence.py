@@ -121,6 +121,16 @@ def _check_room(target: Target, criterion: CriterionRef) -> None:
                        f"{MAX_PHOTOS_PER_CRITERION}.", field="criterion", code="too_many_photos")
 
 
+def _refuse_a_second_copy(target: Target, criterion: CriterionRef, sha256: str, *, field: str) -> None:
+    """409 if these very bytes are already a verified photo of this check (or action) and criterion: one photo
+    never counts twice. Call under the site's lock, so that a concurrent retry is seen."""
+    same = (Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, sha256=sha256,
+                                    status=Evidence.Status.VERIFIED).values_list("public_id", flat=True).first())
+    if same is not None:
+        raise Conflict(f"This photo is already attached here and verified (evidence {same}).", field=field,
+                       code="already_attached")
+
+
 def _new_key(target: Target, content_type: str) -> tuple[uuid.UUID, str]:
     public_id = uuid.uuid4()
     return public_id, f"{target.prefix}/{public_id}.{images.ALLOWED_TYPES[content_type]}"
@@ -162,13 +172,10 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
         # The site's lock (every writer of the site's days takes it first): a retry that arrives while the
         # first request runs waits for it, then finds its evidence below.
         rollup.lock_site(target.site.pk)
-        same = Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, declared_sha256=sha256)
-        verified = same.filter(status=Evidence.Status.VERIFIED).values_list("public_id", flat=True).first()
-        if verified is not None:
-            raise Conflict(f"This photo is already attached here and verified (evidence {verified}).",
-                           field="sha256", code="already_attached")
-        evidence = same.filter(status=Evidence.Status.PENDING, declared_content_type=content_type,
-                               declared_size=size).first()
+        _refuse_a_second_copy(target, criterion, sha256, field="sha256")
+        evidence = Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, declared_sha256=sha256,
+                                           status=Evidence.Status.PENDING, declared_content_type=content_type,
+                                           declared_size=size).first()
         if evidence is None:
             _check_room(target, criterion)
             public_id, key = _new_key(target, content_type)
@@ -408,12 +415,7 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
         with transaction.atomic():
             # Under the site's lock, so that a retried upload finds the first one: one photo never counts twice.
             rollup.lock_site(target.site.pk)
-            same = (Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, sha256=actual_sha,
-                                            status=Evidence.Status.VERIFIED).values_list("public_id", flat=True)
-                    .first())
-            if same is not None:
-                raise Conflict(f"This photo is already attached here (evidence {same}).", field="file",
-                               code="already_attached")
+            _refuse_a_second_copy(target, criterion, actual_sha, field="file")
             _check_room(target, criterion)  # again, now that no other upload of the site can be counting
             evidence = Evidence(
                 public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,
