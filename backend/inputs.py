@@ -31,3 +31,40 @@ def slug_param(query_params, name: str) -> str | None:
         raise AppError(f"{name}: a code of letters, digits, '-' and '_'.", field=name)
     return value
 
+
+
+def lone_surrogate_at(value, path: str = "") -> str | None:
+    """Where parsed JSON holds a lone UTF-16 surrogate (``"\\ud800"``): the path of the first string (a value
+    or a key) that does, e.g. ``results[3].note`` (``body`` for the top level); None when there is none.
+
+    Python's json reads one; no text holding it can be encoded, stored or rendered (a 500 later, not a 400).
+    Deep nesting raises RecursionError, as the parse itself does.
+    """
+    if isinstance(value, str):
+        return (path or "body") if _has_surrogate(value) else None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = lone_surrogate_at(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _has_surrogate(key):
+                return path or "body"
+            found = lone_surrogate_at(item, f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+    return None
+
+
+def lone_surrogate_error(path: str) -> AppError:
+    return AppError(f"{path}: text holding a lone UTF-16 surrogate (\\ud800-\\udfff) is not valid Unicode; "
+                    "send the character whole.", field=path, code="invalid")
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from backend.errors import AppError, FieldError, TooLarge
-from backend.inputs import NUL, NUL_MESSAGE, is_finite_number
+from backend.inputs import NUL, NUL_MESSAGE, is_finite_number, lone_surrogate_at, lone_surrogate_error
 
 from ..models import CorrectiveAction, DailyCheck
 from ..services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, CheckInput, ResultInput, SubmittedCheck
@@ -62,9 +62,17 @@ def read_json(request) -> tuple[bytes, object]:
     except orjson.JSONDecodeError:
         pass  # the standard library says what is wrong, and reads NaN/Infinity so that the field can be named
     try:
-        return raw, json.loads(raw, parse_constant=_NonFinite)
+        data = json.loads(raw, parse_constant=_NonFinite)
+        # What orjson refuses and the standard library reads: NaN/Infinity (named by parse_check), integers
+        # over 64 bits, and a lone UTF-16 surrogate (\ud800), which no text can be stored with.
+        where = lone_surrogate_at(data)
+    except RecursionError:
+        raise AppError("The body is not valid JSON: it nests too deeply.", field="body", code="parse_error") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise AppError(f"The body is not valid JSON: {exc}.", field="body", code="parse_error") from None
+    if where is not None:
+        raise lone_surrogate_error(where)
+    return raw, data
 
 
 def parse_check(data) -> CheckInput:

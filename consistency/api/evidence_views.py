@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.errors import TooLarge
+from backend.parsers import JSONParser
 from sites import access
 
 from ..selectors import evidence as selectors

@@ -86,6 +86,28 @@ def test_the_nul_character_is_refused_naming_the_field(network, standard, where)
     assert_refused(submit(client_for(network.manager_a), "A1", body), 400, field)
 
 
+@pytest.mark.parametrize("where", ["criterion", "note", "reason"])
+def test_a_lone_surrogate_is_refused_naming_the_field(network, standard, where):
+    # orjson refuses "\ud800" and Python's json reads it; no text holding it can be stored (it was a 500).
+    body = check_body(network.a1)
+    if where == "reason":
+        body.update(amends=1, reason="SURROGATE")
+        field = "reason"
+    else:
+        body["results"][2][where] = "SURROGATE"
+        field = f"results[2].{where}"
+    raw = json.dumps(body).replace("SURROGATE", "wrong \\ud800 value")
+    assert "\\ud800" in raw
+    assert_refused(post_raw(client_for(network.manager_a), raw), 400, field)
+
+
+def test_a_body_nested_too_deeply_is_a_400(network, standard):
+    # 10 kB, far under the size limit: deeper than orjson reads and than Python's recursion limit.
+    assert_refused(post_raw(client_for(network.manager_a), b"[" * 5000 + b"]" * 5000), 400, "body", "parse_error")
+    nested = json.dumps(check_body(network.a1)).replace('"value": 97.5', '"value": ' + "[" * 5000 + "]" * 5000)
+    assert_refused(post_raw(client_for(network.manager_a), nested), 400, "body", "parse_error")
+
+
 def test_an_unknown_criterion_is_refused(network, standard):
     response = submit(client_for(network.manager_a), "A1", with_result(network, 0, criterion="phone_ringz"))
     assert_refused(response, 400, "results[0].criterion", "unknown_criterion")
