@@ -35,6 +35,19 @@ class VersionSerializer(VersionSummarySerializer):
         fields = [*VersionSummarySerializer.Meta.fields, "touch_points"]
 
 
+class UpcomingVersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    effective_from = serializers.DateField()
+
+
+class CurrentVersionSerializer(VersionSerializer):
+    upcoming = UpcomingVersionSerializer(allow_null=True, read_only=True,
+                                         help_text="The version that takes effect next, if one is published.")
+
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "upcoming"]
+
+
 class DraftCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 

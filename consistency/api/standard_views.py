@@ -1,34 +1,75 @@
 """The standard over HTTP: the current version for phones (with ETag revalidation) and head office's
 draft -> edit -> publish cycle."""
 
+import datetime as dt
+
+from django.utils import timezone
 from django.utils.http import quote_etag
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.errors import AppError
+from backend.inputs import slug_param
 from backend.permissions import HeadOfficeWrites
+from sites import access
+from sites.selectors import site_get
 
 from ..selectors import standard as selectors
 from ..services import standard as services
+from ..services.checks import local_today
 from ..services.standard_document import parse_document
 from . import standard_serializers as s
 
 
 def version_etag(version) -> str:
-    # A released version never changes, so its identity (and status) is a strong validator.
-    return quote_etag(f"{version.standard.slug}-v{version.number}-{version.status}")
+    # A released version never changes, so its identity (and status) is a strong validator; the version that
+    # takes effect next is part of the answer too.
+    upcoming = getattr(version, "upcoming", None)
+    next_part = f"-next-v{upcoming.number}-{upcoming.effective_from}" if upcoming else ""
+    return quote_etag(f"{version.standard.slug}-v{version.number}-{version.status}{next_part}")
+
+
+def _checklist_day(request):
+    """The day whose version is asked for: ``date``; else the local today of ``site`` or, for a user who
+    reads exactly one site, of that site (a phone's case); else today on the server's clock."""
+    raw_date, code = request.query_params.get("date"), slug_param(request.query_params, "site")
+    day = None
+    if raw_date:
+        try:
+            day = dt.date.fromisoformat(raw_date) if len(raw_date) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise AppError("date: a date as YYYY-MM-DD.", field="date")
+    if code is not None:
+        site = site_get(user=request.user, code=code)
+    else:
+        sites = list(access.readable_sites(request.user)[:2])
+        site = sites[0] if len(sites) == 1 else None
+    if day is not None:
+        return day
+    return local_today(site) if site is not None else timezone.localdate()
 
 
 class CurrentStandardView(APIView):
-    @extend_schema(responses=s.VersionSerializer, summary="The published standard (revalidate with If-None-Match)")
+    @extend_schema(
+        responses=s.CurrentVersionSerializer,
+        parameters=[
+            OpenApiParameter("site", str, description="A site code: the version in force on that site's local "
+                                                      "today. Default: your site, if you have exactly one."),
+            OpenApiParameter("date", dt.date, description="The version in force on this day instead."),
+        ],
+        summary="The standard in force today: the checklist a phone fills in (revalidate with If-None-Match)",
+    )
     def get(self, request):
-        version = selectors.version_current()
+        version = selectors.version_current(on=_checklist_day(request))
         etag = version_etag(version)
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
-            response = Response(s.VersionSerializer(version).data)
+            response = Response(s.CurrentVersionSerializer(selectors.load_contents(version)).data)
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         return response

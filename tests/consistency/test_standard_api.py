@@ -1,6 +1,7 @@
 """The standard over HTTP: reading it (every role), revalidating it, and head office's draft -> edit ->
 publish cycle, which no other role may touch."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -10,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from consistency.models import Criterion, StandardVersion, TouchPoint
 from tests.conftest import client_for
 from tests.factories import published_version, small_standard_doc
+
+from .checks_support import GOOD, check_body, local_today, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +62,60 @@ def test_a_phone_revalidates_with_if_none_match(network, standard):
     assert changed.json()["number"] == 2
 
 
+def with_extra_criterion() -> dict:
+    doc = small_standard_doc()
+    doc["touch_points"][0]["criteria"].append({"key": "phone_name_given", "prompt": "Name given",
+                                               "kind": "boolean", "weight": 1})
+    return doc
+
+
+def checklist_keys(body: dict) -> list[str]:
+    return [c["key"] for tp in body["touch_points"] for c in tp["criteria"]]
+
+
+def test_a_version_published_for_a_later_day_is_not_the_checklist_before_that_day(network, standard):
+    # Head office publishes version 2 to take effect next week: until then version 1 stays in force, and a
+    # phone that fills in what /current/ hands out must be able to submit it.
+    client = client_for(network.manager_a)
+    before = client.get("/api/v1/standard/current/")
+    effective = local_today(network.a1) + dt.timedelta(days=7)
+    published_version(with_extra_criterion(), effective_from=effective)
+
+    current = client.get("/api/v1/standard/current/")
+    body = current.json()
+    assert body["number"] == 1
+    assert body["upcoming"] == {"number": 2, "effective_from": effective.isoformat()}
+    assert current["ETag"] != before["ETag"]  # a phone revalidating learns that a change is coming
+    results = [{"criterion": key, "value": {**GOOD, "phone_name_given": True}[key], "note": ""} for key in checklist_keys(body)]
+    assert submit(client, "A1", {**check_body(network.a1), "results": results}).status_code == 201
+
+    on_the_day = client.get("/api/v1/standard/current/", {"date": effective.isoformat()}).json()
+    assert on_the_day["number"] == 2 and "phone_name_given" in checklist_keys(on_the_day)
+    assert on_the_day["upcoming"] is None
+
+
+def test_the_checklist_follows_the_sites_local_day(network, standard):
+    # 25 hours apart: whatever the time, Kiritimati's local day is after Pago Pago's.
+    network.a1.timezone, network.b1.timezone = "Pacific/Kiritimati", "Pacific/Pago_Pago"
+    network.a1.save(), network.b1.save()
+    published_version(with_extra_criterion(), effective_from=local_today(network.a1))
+    head = client_for(network.head_office)
+    assert head.get("/api/v1/standard/current/", {"site": "A1"}).json()["number"] == 2
+    assert head.get("/api/v1/standard/current/", {"site": "B1"}).json()["number"] == 1
+    # A manager of one site gets that site's day without asking.
+    assert client_for(network.manager_a).get("/api/v1/standard/current/").json()["number"] == 2
+    assert client_for(network.manager_b).get("/api/v1/standard/current/").json()["number"] == 1
+
+
+def test_the_checklist_of_a_site_or_day_that_cannot_be_given(network, standard):
+    client = client_for(network.manager_a)
+    assert client.get("/api/v1/standard/current/", {"site": "B1"}).status_code == 404  # not theirs
+    bad = client.get("/api/v1/standard/current/", {"date": "2026-13-01"})
+    assert bad.status_code == 400 and bad.json()["field"] == "date"
+    early = client.get("/api/v1/standard/current/", {"date": "2025-12-31"})  # version 1 starts 2026-01-01
+    assert early.status_code == 404 and "No version of the standard is in force on 2025-12-31" in early.json()["message"]
+
+
 def test_no_published_standard_is_a_clear_404(network):
     response = client_for(network.manager_a).get("/api/v1/standard/current/")
     assert response.status_code == 404
@@ -84,7 +141,9 @@ def test_current_standard_query_count_does_not_grow_with_criteria(network):
     ])
     published_version(big)
     assert count() == small
-    assert small <= 4  # token, version, touch points, criteria
+    # token, the user's role and sites (whose local day), the version in force and the next one, touch points,
+    # criteria; a revalidation answered 304 stops before the last two
+    assert small <= 7
 
 
 @pytest.mark.parametrize("persona", NOT_HEAD_OFFICE)
