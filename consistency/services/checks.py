@@ -192,6 +192,12 @@ def check_prepare(*, site, user, payload: CheckInput, version, now: dt.datetime)
         performed_at = timezone.make_aware(performed_at, site.tz)
     if performed_at > now + CLOCK_SKEW:
         raise AppError("performed_at is in the future.", field="performed_at", code="future_time")
+    # A check of a day cannot be done before that day begins at the site (a later time is a late check).
+    day_begins = dt.datetime.combine(payload.date, dt.time.min, tzinfo=site.tz)
+    if performed_at < day_begins - CLOCK_SKEW:
+        raise AppError(f"performed_at ({performed_at.isoformat()}) is before {payload.date} began at the site "
+                       f"({site.timezone}); send when the check was done.", field="performed_at",
+                       code="before_the_day")
     if payload.amends is not None and not payload.reason.strip():
         raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
     if version is None:

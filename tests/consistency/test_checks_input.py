@@ -1,5 +1,6 @@
 """Every bad input of a daily check: a 400 (or 413) naming the field, and nothing stored."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -171,6 +172,17 @@ def test_bad_top_level_fields_are_named(network, standard, change, field):
     body = check_body(network.a1)
     body.update(change)
     assert_refused(submit(client_for(network.manager_a), "A1", body), 400, field)
+
+
+@pytest.mark.parametrize("performed_at", ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00", "DAY_BEFORE"],
+                         ids=["year 1 (was a 500)", "year 1, no offset", "the evening before"])
+def test_a_check_performed_before_its_day_began_is_refused(network, standard, performed_at):
+    body = check_body(network.a1)
+    if performed_at == "DAY_BEFORE":  # 20:00 the evening before, at the site
+        day = dt.date.fromisoformat(body["date"])
+        performed_at = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(20), tzinfo=network.a1.tz).isoformat()
+    response = submit(client_for(network.manager_a), "A1", {**body, "performed_at": performed_at})
+    assert_refused(response, 400, "performed_at", "before_the_day")
 
 
 def test_a_result_that_is_not_an_object_or_has_a_typo(network, standard):
