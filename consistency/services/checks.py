@@ -266,10 +266,15 @@ def _supersede(*, site, payload: CheckInput, now: dt.datetime) -> DailyCheck:
     return old
 
 
-def check_conflict(*, site, payload: CheckInput) -> Conflict | None:
-    """Which constraint refused the check: the phone's client_id stored before, or the day already checked."""
+def check_conflict(*, site, payload: CheckInput) -> AppError | None:
+    """Which constraint refused the check: the phone's client_id stored before (or, for an amendment, the
+    client_id of the check it replaces), or the day already checked."""
     if payload.client_id is not None:
         same = DailyCheck.objects.filter(site=site, client_id=payload.client_id).values_list("pk", flat=True).first()
+        if same is not None and same == payload.amends:
+            return AppError(f"client_id {payload.client_id} is the one of check {same}, which this amendment "
+                            "replaces; an amendment is a new check: give it a client_id of its own.",
+                            field="client_id", code="client_id_of_amended_check")
         if same is not None:
             return Conflict(f"Check {same} already carries client_id {payload.client_id}; it was stored before.",
                             field="client_id", code="duplicate_client_id")
@@ -278,5 +283,5 @@ def check_conflict(*, site, payload: CheckInput) -> Conflict | None:
     if current is None:
         return None
     return Conflict(f"Site {site.code} already has check {current} for {payload.date}. To correct it, send an "
-                    f"amendment: the same body with \"amends\": {current} and a \"reason\".", field="date",
-                    code="check_exists")
+                    f"amendment: the corrected results with \"amends\": {current}, a \"reason\" and a new "
+                    "\"client_id\".", field="date", code="check_exists")

@@ -82,6 +82,21 @@ def test_same_client_id_twice_is_a_409_naming_client_id(network, standard):
     assert again.status_code == 409 and again.json()["field"] == "client_id"
 
 
+def test_following_the_409s_advice_amends_the_check(network, standard):
+    client = client_for(network.manager_a)
+    body = check_body(network.a1, values={"phone_greeting": False})
+    first = submit(client, "A1", body).json()
+    conflict = submit(client, "A1", check_body(network.a1))
+    assert conflict.status_code == 409 and "a new \"client_id\"" in conflict.json()["message"]
+    # The amendment carrying the client_id of the check it replaces is told exactly that (it was a 409
+    # "duplicate_client_id ... stored before", which a phone reads as "my correction is saved").
+    same_id = submit(client, "A1", {**body, "amends": first["id"], "reason": "greeting was given"})
+    assert same_id.status_code == 400 and same_id.json()["code"] == "client_id_of_amended_check"
+    assert same_id.json()["field"] == "client_id" and DailyCheck.objects.get(pk=first["id"]).is_current
+    advised = submit(client, "A1", check_body(network.a1, amends=first["id"], reason="greeting was given"))
+    assert advised.status_code == 201 and advised.json()["amends"] == first["id"]
+
+
 def test_an_amendment_keeps_the_earlier_check_in_history(network, standard):
     client = client_for(network.manager_a)
     first = submit(client, "A1", check_body(network.a1, values={"phone_greeting": False})).json()
