@@ -27,25 +27,31 @@ RESOLUTION_NOTE_MAX_LENGTH = 2000
 def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> list[CorrectiveAction]:
     """Open an action for every failed critical result of a new check (called inside its transaction).
 
-    For an amendment, the open actions of the check it replaces are carried over rather than duplicated:
-    still failing -> the action moves to the new check; now met -> resolved with a note saying so.
+    For an amendment, the actions of the check it replaces are carried over rather than duplicated:
+    - a criterion still failing keeps its action, open or already resolved, which moves to the new check
+      (a failure the manager dealt with is not opened again because a typo elsewhere was corrected);
+    - an open action whose criterion now passes is resolved with a note saying so; one whose criterion is
+      met but not passed (its photos not verified) stays open: an amendment is no way around the proof that
+      resolving by hand needs.
     """
     failing = {r.spec.id for r in judged if _opens_action(r)}
     carried: set[int] = set()
     if amended is not None:
+        passed = {r.spec.id for r in judged if r.passed}
         # Locked: an action being resolved by hand at this moment is waited for and then, resolved, left as
         # its resolver wrote it (a resolution's note is never replaced by the amendment's).
-        still_open = list(CorrectiveAction.objects.select_for_update()
-                          .filter(daily_check=amended, status=ActionStatus.OPEN).values_list("pk", "criterion_id"))
-        move = [pk for pk, criterion_id in still_open if criterion_id in failing]
-        fixed = [pk for pk, criterion_id in still_open if criterion_id not in failing]
+        earlier = list(CorrectiveAction.objects.select_for_update().filter(daily_check=amended)
+                       .values_list("pk", "criterion_id", "status"))
+        fixed = [pk for pk, criterion, status in earlier if status == ActionStatus.OPEN and criterion in passed]
+        move = [pk for pk, criterion, status in earlier
+                if criterion in failing or (status == ActionStatus.OPEN and criterion not in passed)]
         if move:
             CorrectiveAction.objects.filter(pk__in=move).update(daily_check=check)
         if fixed:
             CorrectiveAction.objects.filter(pk__in=fixed).update(
                 status=ActionStatus.RESOLVED, resolved_at=now, resolved_by=check.submitted_by,
                 resolution_note=f"Amended check {check.pk} meets the criterion: {check.amendment_reason}"[:2000])
-        carried = {criterion_id for pk, criterion_id in still_open if criterion_id in failing}
+        carried = {criterion for pk, criterion, status in earlier if pk in move}
     new = actions_to_open(check=check, judged=judged, now=now, carried=carried)
     if new:
         CorrectiveAction.objects.bulk_create(new)

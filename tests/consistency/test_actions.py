@@ -231,3 +231,34 @@ def test_an_amendment_never_overwrites_a_resolution_given_meanwhile(network, sta
     assert action.status == "resolved" and action.resolved_by == network.manager_a
     assert action.resolution_note == "Greeted every caller; retrained Sam."
     assert CorrectiveAction.objects.count() == 1
+
+
+def test_an_amendment_does_not_reopen_a_failure_already_resolved(network, standard):
+    client = client_for(network.manager_a)
+    first = fail(network, values=FAIL_GREETING)
+    action = first["actions"][0]["id"]
+    assert client.post(f"/api/v1/actions/{action}/resolve/", {"note": "Retrained the team."},
+                       format="json").status_code == 200
+    # A typo elsewhere is corrected; the greeting failure of that day is unchanged and already dealt with.
+    amended = submit(client, "A1", check_body(network.a1, values={**FAIL_GREETING, "phone_rings": 3},
+                                              amends=first["id"], reason="rings recounted"))
+    assert amended.status_code == 201 and amended.json()["actions"] == []
+    kept = CorrectiveAction.objects.get()
+    assert kept.pk == action and kept.status == "resolved" and kept.resolution_note == "Retrained the team."
+    assert kept.daily_check_id == amended.json()["id"]  # it goes with the current check of the day
+
+
+def test_an_amendment_does_not_close_a_photo_action_without_its_proof(network, standard):
+    client = client_for(network.manager_a)
+    first = fail(network, values=FAIL_RESTROOM)
+    action = first["actions"][0]["id"]
+    direct = client.post(f"/api/v1/actions/{action}/resolve/", {"note": "Cleaned it."}, format="json")
+    assert direct.status_code == 400 and direct.json()["code"] == "evidence_required"
+    # Amending the score instead, with no photo anywhere: met, but not passed, so the action stays open.
+    amended = submit(client, "A1", check_body(network.a1, amends=first["id"], reason="It was clean really"))
+    assert amended.status_code == 201
+    restroom = next(r for r in amended.json()["results"] if r["criterion"] == "restroom_clean")
+    assert restroom["met"] is True and restroom["passed"] is False
+    kept = CorrectiveAction.objects.get(pk=action)
+    assert kept.status == "open" and kept.daily_check_id == amended.json()["id"]
+    assert CorrectiveAction.objects.count() == 1
