@@ -8,7 +8,8 @@ databases); what differs is how many times the server talks to the database. One
    (``nextval``), so that the whole answer can be rendered before anything is written. It takes the
    Idempotency-Key's advisory lock (``pg_try_advisory_xact_lock``: a concurrent request with the same key
    does not wait, it finds no row and answers 409) and then the site's row lock, which serialises writers
-   of the site's variance totals;
+   of the site's variance totals. It also tells whether the key was used before: such a request is
+   answered from the key's record (a replay, or 422 for another body) without being judged again;
 2. one INSERT ... statement with data-modifying CTEs: the Idempotency-Key record with its complete stored
    response (if the key is new), the check, its results (one JSON document, ``json_to_recordset``), its
    actions, and the variance totals of the day (``rollup.append_day_ctes``, from the rows it inserts). It
@@ -74,23 +75,31 @@ def _resolve_sql(by_token: bool, with_key: bool) -> str:
         who = f"SELECT u.* FROM {users} u WHERE u.{user_pk} = %s"
     from_sql, where = access.writable_site_of_column(f"u.{user_pk}")
     lock = f" AND {_KEY_LOCK.format(user=f'u.{user_pk}', key='%s')}" if with_key else ""
+    # A key used before answers with what it stored (a replay, or 422 for another body), whatever the
+    # rules say now: a late check retried after midnight, or a version published meanwhile.
+    idem = qn(IdempotencyRecord._meta.db_table)
+    known = (f"EXISTS (SELECT 1 FROM {idem} r WHERE r.user_id = u.{user_pk} AND r.key = %s)" if with_key
+             else "false")
     # The rule of ``selectors.standard.version_in_force``: released, latest effective_from, then latest published.
     # Action ids: as many as the version has critical criteria, the most a check can open.
     return (f"WITH u AS MATERIALIZED ({who}) "
             f"SELECT {rows.columns(user_model, 'u')}, {access.site_columns()}, {rows.columns(StandardVersion, 'v')}, "
             f"nextval({_sequence(DailyCheck)}), "
             f"ARRAY(SELECT nextval({_sequence(CorrectiveAction)}) FROM {crit} c "
-            "WHERE c.version_id = v.id AND c.critical) "
+            f"WHERE c.version_id = v.id AND c.critical), {known} "
             f"{from_sql} CROSS JOIN u LEFT JOIN LATERAL (SELECT * FROM {ver} x WHERE x.status <> %s "
             "AND x.effective_from <= %s ORDER BY x.effective_from DESC, x.published_at DESC LIMIT 1) v ON true "
             f"{where}{lock} FOR UPDATE OF s")
 
 
 def _resolve(*, token: str | None, user, code: str, day: dt.date, key: str | None):
-    """(user, site, version or None, check id, action ids), the key's and the site's locks taken; None when
-    the token is unknown or inactive, the user may not write the site, or the key is in use."""
-    params = [token if token is not None else user.pk, VersionStatus.DRAFT.value, day,
-              *access.writable_site_params(code)]
+    """(user, site, version or None, check id, action ids, whether the key was used before), the key's and
+    the site's locks taken; None when the token is unknown or inactive, the user may not write the site, or
+    the key is in use."""
+    params = [token if token is not None else user.pk]
+    if key is not None:
+        params.append(key)
+    params += [VersionStatus.DRAFT.value, day, *access.writable_site_params(code)]
     if key is not None:
         params.append(key)
     with connection.cursor() as cursor:
@@ -105,7 +114,11 @@ def _resolve(*, token: str | None, user, code: str, day: dt.date, key: str | Non
     start = at + rows.width(Site) + rows.width(Region)
     end = start + rows.width(StandardVersion)
     version = rows.from_row(StandardVersion, row[start:end]) if row[start] is not None else None
-    return user, site, version, row[end], list(row[end + 1])
+    return user, site, version, row[end], list(row[end + 1]), row[end + 2]
+
+
+class _Replay(Exception):
+    """Leaves the transaction of a request whose key was used before (nothing was written)."""
 
 
 def _key_busy(*, user_id: int, key: str) -> bool:
@@ -177,7 +190,9 @@ def check_submit_fast(*, token: str | None, user, code: str, payload: CheckInput
             resolved = _resolve(token=token, user=user, code=code, day=payload.date, key=key)
             if resolved is None:
                 return None
-            user, site, version, check_id, action_ids = resolved
+            user, site, version, check_id, action_ids, used_before = resolved
+            if used_before:  # leave (nothing written, locks released) and answer with what the key stored
+                raise _Replay
             check, judged = check_prepare(site=site, user=user, payload=payload, version=version, now=now)
             check.pk = check_id
             opened = action_services.actions_to_open(check=check, judged=judged, now=now)
@@ -201,6 +216,8 @@ def check_submit_fast(*, token: str | None, user, code: str, payload: CheckInput
                 stored, appended = cursor.fetchone()
             if stored and not appended:  # a day before the site's last one: the totals are rebuilt from it
                 rollup.results_changed(site_id=site.pk, dates=[payload.date], site_locked=True)
+    except _Replay:
+        stored = False
     except IntegrityError:
         conflict = check_conflict(site=site, payload=payload)
         if conflict is None:

@@ -42,6 +42,22 @@ def test_the_same_key_with_a_different_body_is_a_422(network, standard):
     assert DailyCheck.objects.count() == 1
 
 
+def test_a_replay_is_answered_from_the_key_whatever_the_rules_say_now(network, standard, settings):
+    # A check at the edge of the late window; its 201 is lost and the phone retries after the day has left
+    # the window (here: the window shrinks). The retry gets the stored 201, not a 400 "too late"; the same key
+    # with another body, which the rules would refuse too, is a 422 for the key.
+    client = client_for(network.manager_a)
+    body = check_body(network.a1, day=local_today(network.a1) - dt.timedelta(days=7))
+    first = submit(client, "A1", body, **{"Idempotency-Key": "late-1"})
+    assert first.status_code == 201
+    settings.LATE_CHECK_WINDOW_DAYS = 1
+    replay = submit(client, "A1", body, **{"Idempotency-Key": "late-1"})
+    assert replay.status_code == 201 and replay.content == first.content
+    changed = {**body, "results": [{**r, "note": "changed"} for r in body["results"]]}
+    assert submit(client, "A1", changed, **{"Idempotency-Key": "late-1"}).status_code == 422
+    assert DailyCheck.objects.count() == 1
+
+
 def test_the_same_key_on_another_site_is_a_422(network, standard, db):
     client = client_for(network.head_office)
     assert submit(client, "A1", check_body(network.a1), **{"Idempotency-Key": "k"}).status_code == 201
