@@ -6,7 +6,7 @@ read (sites.access decides), so a manager never sees a run that includes a site 
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from backend.errors import NotFound
 from sites import access
@@ -23,9 +23,9 @@ def run_list(*, user) -> QuerySet[ReportRun]:
     through = ReportRun.sites.through
     has_sites = Exists(through.objects.filter(reportrun_id=OuterRef("pk")))
     foreign_site = Exists(through.objects.filter(reportrun_id=OuterRef("pk")).exclude(site_id__in=readable))
-    foreign_region_site = Exists(Site.objects.filter(region_id=OuterRef("region_id")).exclude(id__in=readable))
-    # Whole-network runs (no region, no sites) stay head office's.
-    return qs.filter((has_sites & ~foreign_site) | (Q(region__isnull=False) & ~foreign_region_site))
+    # A region's run records the region's sites when it is ordered; whole-network runs (no region, no sites)
+    # stay head office's.
+    return qs.filter(has_sites & ~foreign_site)
 
 
 def run_get(*, user, public_id) -> ReportRun:
@@ -36,10 +36,9 @@ def run_get(*, user, public_id) -> ReportRun:
 
 
 def run_sites(run: ReportRun) -> QuerySet[Site]:
-    """The sites a run covers: its region's, its listed sites, or the whole network."""
-    if run.region_id:
-        return Site.objects.filter(region_id=run.region_id).select_related("region").order_by("code")
-    if run.sites.exists():
+    """The sites a run covers: those recorded when it was ordered (a region's as they were then), or the
+    whole network."""
+    if run.region_id or run.sites.exists():
         return Site.objects.filter(id__in=run.sites.values("id")).select_related("region").order_by("code")
     return Site.objects.select_related("region").order_by("code")
 

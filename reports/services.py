@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
+from backend.inputs import EARLIEST_DAY
 from sites import access
 from sites.models import Region, Site
 
@@ -41,6 +42,9 @@ def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, regio
     codes = list(dict.fromkeys(sites or []))
     if region and codes:
         raise AppError("Give either region or sites, not both.", field="sites")
+    if date_from < EARLIEST_DAY:
+        raise AppError(f"from: a day from {EARLIEST_DAY} on; {date_from} is before anything Touchpoint records.",
+                       field="from")
     if date_from > date_to:
         raise AppError("from must be on or before to.", field="from")
     if (date_to - date_from).days + 1 > conf.MAX_PERIOD_DAYS:
@@ -53,7 +57,9 @@ def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, regio
     with transaction.atomic():
         run = ReportRun.objects.create(kind=kind, period_from=date_from, period_to=date_to, region=region_obj,
                                        requested_by=user if getattr(user, "is_authenticated", False) else None)
-        if scope is not None and region_obj is None:
+        if scope is not None:
+            # A region's sites too, as they are now: a site moved or added later neither joins the report nor
+            # hands it to someone who may not read every site in it.
             run.sites.set(scope)
         transaction.on_commit(lambda: enqueue(run.id))
     return run
@@ -70,8 +76,11 @@ def _scope(*, user, kind: str, region: str | None, codes: list[str]) -> tuple[Re
             raise AppError("A compliance pack is for exactly one site: give sites: [code].", field="sites")
     if region:
         region_obj = Region.objects.filter(code=region).first()
-        if region_obj is None:
+        if region_obj is None and head_office:
             raise AppError(f"There is no region {region!r}.", field="region")
+        if region_obj is None or not readable.filter(region=region_obj).exists():
+            # Unknown or wholly someone else's: the same answer, so that region codes cannot be probed.
+            raise NotFound(f"No region {region!r} among the sites you can see.", field="region")
         in_region = Site.objects.filter(region=region_obj)
         if not in_region.exists():
             raise AppError(f"Region {region!r} has no sites.", field="region")

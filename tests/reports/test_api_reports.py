@@ -15,7 +15,10 @@ from django.utils import timezone
 
 from reports import runner
 from reports.models import ReportRun
+from reports.selectors import run_sites
 from reports.services import report_order
+from sites.models import Site
+from tests.factories import SiteFactory
 
 URL = "/api/v1/reports/"
 
@@ -47,6 +50,7 @@ def done_pack(network, site_code="A1", user=None):
     ({"region": "region-a", "sites": None}, "region"),
     ({"kind": "variance", "region": "nowhere", "sites": None}, "region"),
     ({"kind": "variance", "sites": ["A1", "ZZ9"]}, "sites[1]"),
+    ({"kind": "variance", "from": "0001-01-01", "to": "0001-01-07"}, "from"),  # was a run that failed later
 ])
 def test_bad_orders_are_refused_naming_the_field_and_nothing_is_saved(network, standard, api, body, field):
     body = {"sites": ["A1"], **body}
@@ -91,6 +95,11 @@ def test_variance_scopes(network, standard, api):
     # An auditor may order their region; head office the whole network.
     response = order(api(network.auditor), kind="variance", region="region-a", sites=None)
     assert response.status_code == 202 and response.json()["region"] == "region-a"
+    assert response.json()["sites"] == ["A1", "A2"]  # the region's sites, recorded when it was ordered
+    # A region none of whose sites one reads is answered as an unknown one: region codes cannot be probed.
+    other, unknown = (order(manager, kind="variance", region=code, sites=None) for code in ("region-b", "nowhere"))
+    assert other.status_code == unknown.status_code == 404 and other.json()["field"] == "region"
+    assert other.json()["message"] == unknown.json()["message"].replace("nowhere", "region-b")
     response = order(api(network.head_office), kind="variance", sites=None)
     assert response.status_code == 202 and response.json()["region"] is None and response.json()["sites"] == []
 
@@ -125,6 +134,21 @@ def test_status_and_list_are_scoped(network, standard, api):
     assert detail.json()["status"] == "queued" and detail.json()["links"]["download"] is None
     assert api(network.manager_a).get(f"{URL}{b1.public_id}/").status_code == 404
     assert api(network.manager_b).get(f"{URL}{region_a.public_id}/").status_code == 404
+
+
+def test_a_region_run_covers_the_sites_of_the_region_when_it_was_ordered(network, standard, api):
+    # Region B holds B1 and B2 when head office orders its report; B2 then moves to region A. manager_b
+    # (B1 only) must not be handed a PDF with B2's figures, and the run still reports on B1 and B2.
+    b2 = SiteFactory(code="B2", region=network.region_b)
+    run = report_order(user=network.head_office, kind="variance", date_from=dt.date(2026, 3, 1),
+                       date_to=dt.date(2026, 3, 7), region="region-b")
+    Site.objects.filter(pk=b2.pk).update(region=network.region_a)
+    SiteFactory(code="B3", region=network.region_b)  # joins the region after the order: not in the report
+    assert runner.run_report(run_id=run.id, worker="test") == "done"
+    assert list(run_sites(run).values_list("code", flat=True)) == ["B1", "B2"]
+    assert api(network.manager_b).get(f"{URL}{run.public_id}/").status_code == 404
+    assert api(network.manager_b).get(f"{URL}{run.public_id}/download/").status_code == 404
+    assert str(run.public_id) not in {r["id"] for r in api(network.manager_b).get(URL).json()["results"]}
 
 
 def test_the_list_runs_a_fixed_number_of_queries(network, standard, api):
