@@ -1,5 +1,6 @@
 """Rules for values read from a request body, shared by every validator that reads one."""
 
+import datetime as dt
 import math
 
 from django.core.validators import slug_re
@@ -9,6 +10,11 @@ from .errors import AppError
 # PostgreSQL refuses the NUL character in text (JSON may carry it as \u0000): a 400 here, not a 500 there.
 NUL = "\x00"
 NUL_MESSAGE = "the NUL character (\\u0000) is not allowed in text."
+
+
+# No record of Touchpoint's predates this day: an earlier period is a typo (year 1 overflowed the date
+# arithmetic of a period and the one before it: a 500).
+EARLIEST_DAY = dt.date(2000, 1, 1)
 
 
 def is_finite_number(value) -> bool:

@@ -310,4 +310,6 @@ def period_params(query, *, required: bool) -> tuple[dt.date | None, dt.date | N
             out.append(dt.date.fromisoformat(raw))
         except ValueError:
             raise AppError(f"{name}: a date as YYYY-MM-DD.", field=name) from None
+    if out[0] is not None and out[1] is not None and out[0] > out[1]:
+        raise AppError(f"from: the period starts ({out[0]}) after it ends ({out[1]}).", field="from")
     return out[0], out[1]

@@ -12,6 +12,7 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework import serializers
 
+from backend.inputs import EARLIEST_DAY
 from consistency.selectors.variance.types import (
     CriterionVariance,
     Rate,
@@ -40,8 +41,18 @@ class VarianceQuerySerializer(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
+        # The latest local day of any site is at most one day after the server's (UTC) date.
+        latest = timezone.localdate() + dt.timedelta(days=1)
+        for name in ("from", "to"):
+            day = attrs.get(name)
+            if day is not None and day < EARLIEST_DAY:
+                raise serializers.ValidationError({name: f"A day from {EARLIEST_DAY} on; {day} is before anything "
+                                                         "Touchpoint records."})
+        if attrs.get("to") is not None and attrs["to"] > latest:
+            raise serializers.ValidationError({"to": f"{attrs['to']} is in the future; a period ends today at the "
+                                                     "latest."})
         date_to = attrs.get("to") or timezone.localdate()
-        date_from = attrs.get("from") or date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        date_from = attrs.get("from") or max(EARLIEST_DAY, date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
         if date_from > date_to:
             raise serializers.ValidationError({"from": f"The period starts ({date_from}) after it ends ({date_to})."})
         if (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:

@@ -259,3 +259,8 @@ def test_no_version_in_force_is_a_400_on_date(network, standard):
     with override_settings(LATE_CHECK_WINDOW_DAYS=10000):
         response = submit(client_for(network.manager_a), "A1", check_body(network.a1, day=dt.date(2025, 6, 1)))
     assert response.status_code == 400 and response.json()["code"] == "no_standard"
+
+
+def test_listing_checks_for_a_period_that_ends_before_it_starts_is_a_400(network, standard):
+    response = client_for(network.manager_a).get("/api/v1/sites/A1/checks/", {"from": "2026-03-07", "to": "2026-03-01"})
+    assert response.status_code == 400 and response.json()["field"] == "from"

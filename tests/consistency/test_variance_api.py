@@ -60,7 +60,10 @@ def test_manager_reaches_only_their_own_site(history):
     assert r.status_code == 200 and codes(r) == ["A1"]
     # The network a manager is compared with is their own scope: nothing of other sites leaks.
     assert r.json()["criterion_spread"][0]["drivers"] == []
-    assert codes(client.get(URL, {**PERIOD, "region": "region-b"})) == []
+    # A region none of whose sites they read is answered as an unknown one: region codes cannot be probed.
+    other, unknown = client.get(URL, {**PERIOD, "region": "region-b"}), client.get(URL, {**PERIOD, "region": "nowhere"})
+    assert other.status_code == unknown.status_code == 400 and other.json()["field"] == "region"
+    assert other.json()["message"] == unknown.json()["message"].replace("nowhere", "region-b")
     r = client.get(URL, {**PERIOD, "site": "B1"})
     assert r.status_code == 404 and r.json()["field"] == "site"
     assert client.get("/api/v1/sites/B1/variance/", PERIOD).status_code == 404
@@ -87,6 +90,9 @@ def test_anonymous_is_refused(history):
     ({"from": "2026-03-01", "to": "yesterday"}, "to"),
     ({"from": "2026-03-05", "to": "2026-03-04"}, "from"),
     ({"from": "2025-01-01", "to": "2026-03-04"}, "to"),
+    ({"from": "0001-01-01", "to": "0001-01-05"}, "from"),  # year 1 overflowed the previous period: a 500
+    ({"to": "0001-01-05"}, "to"),
+    ({"from": "2099-06-01", "to": "2099-06-30"}, "to"),  # a period in the future scored every site 0%
 ])
 def test_bad_periods_are_400_naming_the_field(history, params, field):
     for url in (URL, "/api/v1/sites/A1/variance/"):
