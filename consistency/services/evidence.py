@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ from ..selectors import evidence as evidence_selectors
 from ..selectors.checks import version_criteria
 from . import evidence_trust as trust
 from . import images, rollup, scoring
+
+log = logging.getLogger(__name__)
 
 UPLOAD_EXPIRES_SECONDS = 300
 MAX_PHOTOS_PER_CRITERION = 10  # per check (or action); beyond this it is not evidence but noise
@@ -261,30 +264,36 @@ def settle_unconfirmed(*, older_than: dt.timedelta | None = None, limit: int = 5
     never arrived is refused as never uploaded: it stops taking a place among the criterion's photos, and
     auditors do not see it waiting forever. Returns how many ended each way."""
     age = older_than if older_than is not None else dt.timedelta(hours=settings.UNCONFIRMED_PHOTO_HOURS)
-    settled = {"verified": 0, "rejected": 0, "never_uploaded": 0, "left_pending": 0}
+    settled = {"verified": 0, "rejected": 0, "never_uploaded": 0, "left_pending": 0, "failed": 0}
     if not storage.direct_upload_available():
         return settled
     pending = (Evidence.objects.filter(status=Evidence.Status.PENDING, created_at__lt=timezone.now() - age)
                .order_by("created_at")[:limit])
     for evidence in pending:
         try:
-            evidence_confirm(evidence=evidence)
-            settled["verified"] += 1
-        except Unprocessable:
-            settled["rejected"] += 1
-        except Conflict as conflict:
-            if conflict.code != "not_uploaded":
-                settled["left_pending"] += 1  # decided meanwhile, or uploaded again meanwhile: next time
-                continue
-            hours = round(age.total_seconds() / 3600)
-            try:
-                _reject(evidence, f"No photo was uploaded within {hours} hours of the request; ask for a new "
-                                  "upload.")
-            except Unprocessable:
-                settled["never_uploaded"] += 1
-            except Conflict:
-                settled["left_pending"] += 1
+            settled[_settle_one(evidence, age)] += 1
+        except Exception:  # one photo that breaks something unforeseen must not stop every later one
+            log.exception("Settling unconfirmed photo %s failed; it stays pending.", evidence.pk)
+            settled["failed"] += 1
     return settled
+
+
+def _settle_one(evidence: Evidence, age: dt.timedelta) -> str:
+    try:
+        evidence_confirm(evidence=evidence)
+        return "verified"
+    except Unprocessable:
+        return "rejected"
+    except Conflict as conflict:
+        if conflict.code != "not_uploaded":
+            return "left_pending"  # decided meanwhile, or uploaded again meanwhile: next time
+    hours = round(age.total_seconds() / 3600)
+    try:
+        _reject(evidence, f"No photo was uploaded within {hours} hours of the request; ask for a new upload.")
+    except Unprocessable:
+        return "never_uploaded"
+    except Conflict:
+        return "left_pending"
 
 
 def _store_thumbnail(key: str, facts: images.PhotoFacts) -> None:

@@ -234,6 +234,9 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
 def _thumbnail(im: Image.Image) -> Image.Image:
     try:
         upright = ImageOps.exif_transpose(im)
+    except Exception:  # Pillow rewriting a malformed EXIF block (a mistyped tag): the pixels as stored
+        upright = im
+    try:
         if upright.mode in ("RGBA", "LA", "P", "PA"):
             rgba = upright.convert("RGBA")
             flat = Image.new("RGB", rgba.size, "white")
@@ -249,6 +252,7 @@ def _thumbnail(im: Image.Image) -> Image.Image:
 
 # --- capture time ---------------------------------------------------------------------------------
 
+EXIF_YEARS = (1900, 2999)
 _EXIF_TIME = re.compile(r"^(\d{4}):(\d{2}):(\d{2}) (\d{2}):(\d{2}):(\d{2})")
 _EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 
@@ -275,9 +279,12 @@ def parse_exif_time(value) -> dt.datetime | None:
     if not match:
         return None
     try:
-        return dt.datetime(*(int(part) for part in match.groups()))
+        taken = dt.datetime(*(int(part) for part in match.groups()))
     except ValueError:  # "0000:00:00 00:00:00" and other impossible dates
         return None
+    # A clock that says year 1 or 9999 says nothing (and such a time overflows once moved to UTC); one that
+    # says 1980 is kept, and flagged as far from the check's day.
+    return taken if EXIF_YEARS[0] <= taken.year <= EXIF_YEARS[1] else None
 
 
 def parse_exif_offset(value) -> dt.timedelta | None:

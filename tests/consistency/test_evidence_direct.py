@@ -197,7 +197,8 @@ def test_photos_never_confirmed_are_settled_by_the_server(network, check, django
     assert not CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean").passed
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert settle_unconfirmed_photos() == {"verified": 1, "rejected": 0, "never_uploaded": 1, "left_pending": 0}
+        assert settle_unconfirmed_photos() == {"verified": 1, "rejected": 0, "never_uploaded": 1, "left_pending": 0,
+                                               "failed": 0}
 
     settled = {name: Evidence.objects.get(public_id=body[name]["id"]) for name in ("arrived", "never", "recent")}
     assert settled["arrived"].status == "verified" and settled["arrived"].sha256 == sha(arrived)
@@ -211,7 +212,8 @@ def test_photos_never_confirmed_are_settled_by_the_server(network, check, django
     late = client.post(f"/api/v1/evidence/{body['never']['id']}/confirm/")
     assert late.status_code == 409 and late.json()["code"] == "evidence_rejected"
     # And a second run finds nothing more to do.
-    assert settle_unconfirmed_photos() == {"verified": 0, "rejected": 0, "never_uploaded": 0, "left_pending": 0}
+    assert settle_unconfirmed_photos() == {"verified": 0, "rejected": 0, "never_uploaded": 0, "left_pending": 0,
+                                           "failed": 0}
 
 
 def test_a_photo_that_arrived_unconfirmed_and_is_no_photo_is_refused_when_settled(network, check):
@@ -222,9 +224,46 @@ def test_a_photo_that_arrived_unconfirmed_and_is_no_photo_is_refused_when_settle
     body = ask(client, check, declared).json()
     post_form(body["upload"]["url"], body["upload"]["fields"], b"<html>not a photo</html>")
     assert settle_unconfirmed(older_than=dt.timedelta(0)) == {"verified": 0, "rejected": 1, "never_uploaded": 0,
-                                                              "left_pending": 0}
+                                                              "left_pending": 0, "failed": 0}
     evidence = Evidence.objects.get(public_id=body["id"])
     assert evidence.status == "rejected" and "bytes, not the" in evidence.reject_reason
+
+
+def test_one_photo_that_breaks_the_settling_does_not_stop_the_others(network, check, monkeypatch):
+    from consistency.services import evidence as services
+
+    client = client_for(network.manager_a)
+    first, second = (photo(seed=s) for s in (36, 37))
+    bodies = [ask(client, check, data).json() for data in (first, second)]
+    for body, data in zip(bodies, (first, second), strict=True):
+        post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    Evidence.objects.filter(public_id=bodies[0]["id"]).update(created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    Evidence.objects.filter(public_id=bodies[1]["id"]).update(created_at=dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    confirm = services.evidence_confirm
+
+    def breaks_on_the_oldest(*, evidence):
+        if str(evidence.public_id) == bodies[0]["id"]:
+            raise RuntimeError("something nobody foresaw")
+        return confirm(evidence=evidence)
+
+    monkeypatch.setattr(services, "evidence_confirm", breaks_on_the_oldest)
+    assert services.settle_unconfirmed() == {"verified": 1, "rejected": 0, "never_uploaded": 0, "left_pending": 0,
+                                             "failed": 1}
+    assert Evidence.objects.get(public_id=bodies[0]["id"]).status == "pending"  # tried again next hour
+    assert Evidence.objects.get(public_id=bodies[1]["id"]).status == "verified"
+
+
+@pytest.mark.parametrize(("captured", "offset"), [("0001:01:01 00:00:00", "+13:00"), ("0001:01:01 05:00:00", None),
+                                                  ("9999:12:31 23:00:00", "-05:00")])
+def test_a_camera_clock_at_year_1_or_9999_is_no_capture_time(network, check, captured, offset):
+    # Moved to UTC, such a time leaves the calendar: confirming was a 500, and the photo stayed pending.
+    data = photo(seed=38, captured=captured, offset=offset)
+    client = client_for(network.manager_a)
+    body = ask(client, check, data).json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    confirmed = client.post(f"/api/v1/evidence/{body['id']}/confirm/")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "verified"
+    assert Evidence.objects.get(public_id=body["id"]).captured_at is None
 
 
 def test_confirm_before_upload_is_a_conflict_and_stays_pending(network, check):

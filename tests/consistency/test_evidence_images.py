@@ -97,6 +97,27 @@ def test_exif_capture_time_and_offset():
         hours=5, minutes=45)
 
 
+def test_a_camera_clock_far_off_is_kept_and_one_off_the_calendar_is_none():
+    assert inspect(photo(seed=6, captured="1980:01:01 00:00:00")).captured_local == dt.datetime(1980, 1, 1)
+    for absurd in ("0001:01:01 00:00:00", "9999:12:31 23:00:00"):
+        assert inspect(photo(seed=6, captured=absurd, offset="+13:00")).captured_local is None
+
+
+def test_a_mistyped_exif_tag_beside_an_orientation_flag_does_not_refuse_the_photo():
+    # Pillow rewriting the EXIF to turn the image upright raised AttributeError on the mistyped tag: a 500.
+    im = Image.new("RGB", (640, 480), (100, 150, 200))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotated
+    exif[0x010F] = "Camera"  # Make, ASCII
+    out = io.BytesIO()
+    im.save(out, "JPEG", exif=exif)
+    data = bytearray(out.getvalue())
+    entry = data.index(b"\x01\x0f\x00\x02\x00\x00\x00\x07")  # the Make entry: ASCII, count 7
+    data[entry + 2:entry + 8] = b"\x00\x05\x00\x00\x00\x01"  # now RATIONAL, count 1
+    facts = inspect(bytes(data))
+    assert (facts.width, facts.height) == (640, 480) and facts.thumbnail
+
+
 def test_thumbnail_is_upright_and_small():
     im = Image.open(io.BytesIO(photo(seed=7, size=(2000, 1000))))
     exif = Image.Exif()
