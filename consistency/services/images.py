@@ -170,6 +170,15 @@ def _walk_png(f: IO[bytes]) -> None:
                 raise NotAcceptable("The PNG carries an oversized text chunk; it is not camera metadata.")
             _scan_markup(_read_exact(f, length, "text chunk"), "its metadata")
             f.seek(4, io.SEEK_CUR)
+        elif kind not in (b"IDAT", b"IEND"):
+            # Every other chunk is metadata (EXIF, ICC profile, a private chunk): scanned as a JPEG's APPn
+            # segments are, in bounded reads. Only the image data is skipped, as a JPEG's entropy-coded data is.
+            tail, left = b"", length
+            while left:
+                piece = _read_exact(f, min(left, CHUNK_BYTES), "chunk")
+                _scan_markup(tail + piece, "its metadata")
+                tail, left = piece[-_MARKUP_OVERLAP:], left - len(piece)
+            f.seek(4, io.SEEK_CUR)
         else:
             here = f.tell()
             f.seek(here + length + 4)  # skip data and CRC without reading them; verify() checks CRCs

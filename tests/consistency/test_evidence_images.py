@@ -66,6 +66,15 @@ def test_png_text_chunks_with_markup_are_refused(payload):
     assert "polyglot" in refused(png_with_chunk(b"tEXt", payload), "image/png")
 
 
+@pytest.mark.parametrize("kind", [b"eXIf", b"prVt"])
+def test_markup_in_any_png_metadata_chunk_is_refused(kind):
+    # As in any of a JPEG's APPn segments: a PNG's EXIF or a private chunk carrying a page was verified.
+    page = b"<html><body><script>alert(document.cookie)</script></body></html>"
+    assert "polyglot" in refused(png_with_chunk(kind, page), "image/png")
+    assert "polyglot" in refused(png_with_chunk(kind, bytes(range(256)) * 300 + page), "image/png")  # past one read
+    inspect(png_with_chunk(kind, bytes(range(256)) * 300), "image/png")  # binary metadata is fine
+
+
 def test_markup_split_across_read_boundaries_is_found():
     data = photo(seed=4)
     pad = images.CHUNK_BYTES - 3
