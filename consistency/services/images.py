@@ -206,7 +206,11 @@ def _open(f: IO[bytes], max_pixels: int) -> Image.Image:
 def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
     im = _open(f, max_pixels)
     width, height = im.size
-    # Before any pixel is decoded: the header alone says how much memory decoding would take.
+    # Before any pixel is decoded: the header alone says how much memory decoding would take. A JPEG is
+    # decoded at reduced scale below; a PNG cannot be, so it has a lower limit.
+    if content_type == "image/png" and width * height > min(max_pixels, settings.MAX_PNG_PIXELS):
+        raise NotAcceptable(f"The PNG is {width} x {height} pixels, over the limit of "
+                            f"{min(max_pixels, settings.MAX_PNG_PIXELS):,} pixels for a PNG; send the photo as a JPEG.")
     if width * height > max_pixels:
         raise NotAcceptable(
             f"The image is {width} x {height} pixels, over the limit of {max_pixels:,} pixels."
@@ -229,6 +233,7 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
         im.load()
     except Exception as error:
         raise NotAcceptable(f"The image is damaged or truncated: {error}.") from error
+    im = _shrink(im)
 
     thumb = _thumbnail(im)
     out = io.BytesIO()
@@ -240,13 +245,32 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
                       captured_offset=captured_offset, phash=phash, thumbnail=out.getvalue())
 
 
+def _shrink(im: Image.Image) -> Image.Image:
+    """A decoded PNG of many pixels, reduced before anything converts its pixel format: converting first held
+    the palette image, its RGBA copy and its RGB copy at full size at once (~380 MB for 36 Mpx). What is
+    left for the thumbnail is at least twice its size, so that its resampling still has detail to work on."""
+    factor = max(im.size) // (2 * THUMBNAIL_PX)
+    if factor < 2 or im.format != "PNG":
+        return im  # a JPEG was decoded at reduced scale already
+    box = (max(1, im.width // factor), max(1, im.height // factor))
+    exif = im.getexif()
+    if im.mode in ("P", "PA", "1"):  # no averaging on a palette: the nearest pixel, still at twice the size
+        small = im.resize(box, Image.Resampling.NEAREST)
+    else:
+        small = im.reduce(factor)
+    small.info["exif"] = exif.tobytes()  # the orientation flag, for exif_transpose
+    return small
+
+
 def _thumbnail(im: Image.Image) -> Image.Image:
     try:
         upright = ImageOps.exif_transpose(im)
     except Exception:  # Pillow rewriting a malformed EXIF block (a mistyped tag): the pixels as stored
         upright = im
     try:
-        if upright.mode in ("RGBA", "LA", "P", "PA"):
+        if upright.mode == "P" and "transparency" not in upright.info:
+            upright = upright.convert("RGB")
+        elif upright.mode in ("RGBA", "LA", "P", "PA"):
             rgba = upright.convert("RGBA")
             flat = Image.new("RGB", rgba.size, "white")
             flat.paste(rgba, mask=rgba.getchannel("A"))

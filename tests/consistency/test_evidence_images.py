@@ -127,6 +127,37 @@ def test_a_mistyped_exif_tag_beside_an_orientation_flag_does_not_refuse_the_phot
     assert (facts.width, facts.height) == (640, 480) and facts.thumbnail
 
 
+def test_a_png_has_a_lower_pixel_limit_than_a_jpeg(settings):
+    settings.MAX_PNG_PIXELS = 100 * 100
+    inspect(photo(seed=7, size=(100, 100), fmt="PNG"), "image/png")
+    assert "send the photo as a JPEG" in refused(photo(seed=7, size=(101, 100), fmt="PNG"), "image/png")
+    inspect(photo(seed=7, size=(200, 200)))  # a JPEG is decoded at reduced scale: its own limit
+
+
+def test_a_large_png_is_reduced_before_its_pixels_are_converted(tmp_path):
+    # A 16 Mpx palette PNG (the PNG limit): converting it at full size held ~100 MB at once (bench/evidence).
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    im = Image.new("P", (4000, 4000), 3)
+    im.putpalette([v for i in range(256) for v in (i, 255 - i, 128)])
+    path = tmp_path / "big.png"
+    im.save(path)
+    measure = ("import sys, django; django.setup()\n"
+               "from consistency.services import images\n"
+               "status = lambda f: next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith(f + ':'))\n"
+               "open('/proc/self/clear_refs', 'w').write('5'); before = status('VmRSS')\n"
+               "facts = images.inspect_photo(open(sys.argv[1], 'rb'), declared_type='image/png')\n"
+               "print(facts.width, (status('VmHWM') - before) // 1024)")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", measure, str(path)], cwd=root, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(root), "DJANGO_SETTINGS_MODULE": "backend.settings.test"})
+    width, peak_mb = map(int, out.stdout.split())
+    assert width == 4000 and peak_mb < 75, f"inspecting a 16 Mpx palette PNG grew the process by {peak_mb} MB"
+
+
 def test_thumbnail_is_upright_and_small():
     im = Image.open(io.BytesIO(photo(seed=7, size=(2000, 1000))))
     exif = Image.Exif()
