@@ -124,11 +124,23 @@ def _check_room(target: Target, criterion: CriterionRef) -> None:
                        f"{MAX_PHOTOS_PER_CRITERION}.", field="criterion", code="too_many_photos")
 
 
+def _verified_copy(*, site_id: int, day, action_id: int | None, criterion_id: int, sha256: str,
+                   exclude_pk: int | None = None):
+    """The public id of a verified photo with these very bytes that already counts where this one would: for
+    a check, any check of the site's day (an amendment counts the photos given for the check it replaces);
+    for an action, that action. None if there is none. Call under the site's lock."""
+    where = ({"action_id": action_id} if action_id is not None  # as verified_photos_of_day counts them:
+             else {"daily_check__site_id": site_id, "daily_check__date": day})
+    return (Evidence.objects.filter(**where, criterion_id=criterion_id, sha256=sha256, status=Evidence.Status.VERIFIED)
+            .exclude(pk=exclude_pk).values_list("public_id", flat=True).first())
+
+
 def _refuse_a_second_copy(target: Target, criterion: CriterionRef, sha256: str, *, field: str) -> None:
-    """409 if these very bytes are already a verified photo of this check (or action) and criterion: one photo
-    never counts twice. Call under the site's lock, so that a concurrent retry is seen."""
-    same = (Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, sha256=sha256,
-                                    status=Evidence.Status.VERIFIED).values_list("public_id", flat=True).first())
+    """409 if these very bytes are already a verified photo of this criterion for the site's day (or this
+    action): one photo never counts twice. Call under the site's lock, so that a concurrent retry is seen."""
+    same = _verified_copy(site_id=target.site.pk, day=target.day,
+                          action_id=target.action.pk if target.action is not None else None,
+                          criterion_id=criterion.id, sha256=sha256)
     if same is not None:
         raise Conflict(f"This photo is already attached here and verified (evidence {same}).", field=field,
                        code="already_attached")
@@ -311,7 +323,8 @@ def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFa
     with transaction.atomic():
         # Locked, and re-read: a concurrent confirmation may have reached its verdict meanwhile. The photo's
         # row only: the site's lock is rejudge's to take, in the order every writer of the site takes it.
-        evidence = Evidence.objects.select_for_update(of=("self",)).select_related("site").get(pk=evidence_pk)
+        evidence = (Evidence.objects.select_for_update(of=("self",)).select_related("site", "daily_check")
+                    .get(pk=evidence_pk))
         if evidence.status != Evidence.Status.PENDING:
             return evidence
         # Under that lock, so only one confirmation writes the original: the server's copy of the upload, if
@@ -322,12 +335,24 @@ def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFa
             raise Conflict("The photo was uploaded again while it was being checked; confirm again.", field="id",
                            code="upload_changed") from None
         _store_thumbnail(evidence.key, facts)
-        _record(evidence, size=fetched.size, sha256=fetched.sha256, facts=facts)
-        evidence.save()
-        if evidence.daily_check_id:
-            rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
+        # The site's lock (after the I/O above), then: are these bytes verified already, by another way in (a
+        # multipart upload, another request's form) or for the check this one's amends? They count once.
+        rollup.lock_site(evidence.site_id)
+        day = evidence.daily_check.date if evidence.daily_check_id else None
+        same = _verified_copy(site_id=evidence.site_id, day=day, action_id=evidence.action_id,
+                              criterion_id=evidence.criterion_id, sha256=fetched.sha256, exclude_pk=evidence.pk)
+        if same is None:
+            _record(evidence, size=fetched.size, sha256=fetched.sha256, facts=facts)
+            evidence.save()
+            if evidence.daily_check_id:
+                rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
         # The upload has served its purpose; a form used again before it expires only writes there.
         transaction.on_commit(partial(storage.delete, upload_key(evidence.key)), robust=True)
+    if same is not None:
+        storage.delete(evidence.key)
+        storage.delete(thumbnail_key(evidence.key))
+        _reject(evidence, f"This photo is already attached here and verified (evidence {same}); it counts once.",
+                size=fetched.size, sha256=fetched.sha256)
     return evidence
 
 

@@ -645,3 +645,57 @@ def test_a_photo_confirmed_while_its_check_is_being_amended_counts_for_the_amend
     assert CheckResult.objects.get(daily_check=amended, criterion__key="restroom_clean").passed
     assert amended.score == 1.0
     assert main_connection.is_usable()
+
+
+@pytest.fixture
+def two_photo_check(network, db):
+    from tests.factories import published_version, small_standard_doc
+
+    doc = small_standard_doc()
+    doc["touch_points"][1]["criteria"][0]["photos_required"] = 2  # restroom_clean needs two photos
+    return make_check(network.a1, published_version(doc), network.manager_a, date=dt.date(2026, 3, 10))
+
+
+def _restroom_now(check) -> CheckResult:
+    return CheckResult.objects.get(daily_check__site=check.site, daily_check__date=check.date,
+                                   daily_check__is_current=True, criterion__key="restroom_clean")
+
+
+def test_a_photo_asked_for_directly_and_also_sent_as_multipart_counts_once(network, two_photo_check):
+    # A bad line: the phone asks for a direct upload, gives up, sends the same photo as multipart, and then the
+    # direct upload it had started gets through and is confirmed. Both were verified: one photo passed a
+    # criterion that needs two.
+    from .evidence_factories import multipart
+
+    data = photo(seed=201)
+    client = client_for(network.manager_a)
+    asked = ask(client, two_photo_check, data).json()
+    sent = client.post(f"/api/v1/checks/{two_photo_check.pk}/evidence/",
+                       multipart(data, criterion="restroom_clean"), format="multipart")
+    assert sent.status_code == 201
+    post_form(asked["upload"]["url"], asked["upload"]["fields"], data)
+    confirmed = client.post(f"/api/v1/evidence/{asked['id']}/confirm/")
+    assert confirmed.status_code == 422 and f"evidence {sent.json()['id']}" in confirmed.json()["message"]
+    assert Evidence.objects.get(public_id=asked["id"]).status == "rejected"
+    assert Evidence.objects.filter(status="verified", sha256=sha(data)).count() == 1
+    assert not _restroom_now(two_photo_check).passed
+    assert not default_storage.exists(Evidence.objects.get(public_id=asked["id"]).key)  # no orphan original
+
+
+def test_the_same_photo_given_again_for_an_amendment_counts_once(network, two_photo_check):
+    # The amendment counts the day's photos, those given for the check it replaces included.
+    from consistency.services.checks import CheckInput, ResultInput, check_submit
+
+    data = photo(seed=202)
+    client = client_for(network.manager_a)
+    body = ask(client, two_photo_check, data).json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    assert client.post(f"/api/v1/evidence/{body['id']}/confirm/").status_code == 200
+    values = {"phone_rings": 2, "phone_greeting": True, "restroom_clean": 5, "delivery_on_time_pct": 97}
+    amended = check_submit(site=two_photo_check.site, user=network.manager_a,
+                           now=dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC),  # 14:00 that day in Auckland
+                           payload=CheckInput(date=two_photo_check.date, amends=two_photo_check.pk, reason="typo",
+                                              results=[ResultInput(k, v) for k, v in values.items()])).check
+    again = ask(client, amended, data)
+    assert again.status_code == 409 and again.json()["code"] == "already_attached"
+    assert not _restroom_now(amended).passed
