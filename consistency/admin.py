@@ -61,8 +61,23 @@ class CriterionAdmin(ReleasedReadOnly, admin.ModelAdmin):
     list_select_related = ["touch_point", "version__standard"]
 
 
+class RecordReadOnly:
+    """Checks, their results, photos and actions are the record auditors rely on: the admin shows them and
+    changes none. They change through the API, which judges, keeps history and re-scores (an amendment, a
+    photo's verdict, a resolution); a photo deleted here left its criterion passed without it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DailyCheck)
-class DailyCheckAdmin(admin.ModelAdmin):
+class DailyCheckAdmin(RecordReadOnly, admin.ModelAdmin):
     list_display = ["site", "date", "version", "submitted_by", "late", "is_current", "score", "received_at"]
     list_filter = ["late", "is_current", "site__region"]
     search_fields = ["site__code"]
@@ -72,21 +87,21 @@ class DailyCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(CheckResult)
-class CheckResultAdmin(admin.ModelAdmin):
+class CheckResultAdmin(RecordReadOnly, admin.ModelAdmin):
     list_display = ["daily_check", "criterion", "value", "met", "passed", "deviation"]
     list_select_related = ["daily_check__site", "criterion"]
     raw_id_fields = ["daily_check", "criterion", "site"]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(RecordReadOnly, admin.ModelAdmin):
     list_display = ["public_id", "site", "criterion", "status", "size", "captured_at", "stale_capture"]
     list_filter = ["status", "stale_capture"]
     raw_id_fields = ["daily_check", "action", "criterion", "site", "uploaded_by", "reused_from"]
 
 
 @admin.register(CorrectiveAction)
-class CorrectiveActionAdmin(admin.ModelAdmin):
+class CorrectiveActionAdmin(RecordReadOnly, admin.ModelAdmin):
     list_display = ["site", "criterion", "opened_at", "due_on", "status", "resolved_at"]
     list_filter = ["status"]
     raw_id_fields = ["daily_check", "criterion", "site", "resolved_by"]
