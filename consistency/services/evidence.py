@@ -135,15 +135,29 @@ def _verified_copy(*, site_id: int, day, action_id: int | None, criterion_id: in
             .exclude(pk=exclude_pk).values_list("public_id", flat=True).first())
 
 
+def _photo_of_a_check(*, site_id: int, criterion_id: int, sha256: str):
+    """For a corrective action: (public id, day) of a verified photo with these very bytes given for one of the
+    site's checks, the failure's own photo included; None if there is none. Proof of a fix is a new photo."""
+    return (Evidence.objects.filter(daily_check__site_id=site_id, criterion_id=criterion_id, sha256=sha256,
+                                    status=Evidence.Status.VERIFIED)
+            .values_list("public_id", "daily_check__date").first())
+
+
 def _refuse_a_second_copy(target: Target, criterion: CriterionRef, sha256: str, *, field: str) -> None:
     """409 if these very bytes are already a verified photo of this criterion for the site's day (or this
-    action): one photo never counts twice. Call under the site's lock, so that a concurrent retry is seen."""
+    action): one photo never counts twice; and, for an action, if they are a photo given for one of the site's
+    checks. Call under the site's lock, so that a concurrent retry is seen."""
     same = _verified_copy(site_id=target.site.pk, day=target.day,
                           action_id=target.action.pk if target.action is not None else None,
                           criterion_id=criterion.id, sha256=sha256)
     if same is not None:
         raise Conflict(f"This photo is already attached here and verified (evidence {same}).", field=field,
                        code="already_attached")
+    if target.action is not None:
+        given = _photo_of_a_check(site_id=target.site.pk, criterion_id=criterion.id, sha256=sha256)
+        if given is not None:
+            raise Conflict(f"This photo was given for the check of {given[1]} (evidence {given[0]}); proof that "
+                           "the failure was put right is a photo taken since.", field=field, code="photo_of_a_check")
 
 
 def _new_key(target: Target, content_type: str) -> tuple[uuid.UUID, str]:
@@ -341,18 +355,23 @@ def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFa
         day = evidence.daily_check.date if evidence.daily_check_id else None
         same = _verified_copy(site_id=evidence.site_id, day=day, action_id=evidence.action_id,
                               criterion_id=evidence.criterion_id, sha256=fetched.sha256, exclude_pk=evidence.pk)
-        if same is None:
+        refusal = same and f"This photo is already attached here and verified (evidence {same}); it counts once."
+        if same is None and evidence.action_id is not None:
+            given = _photo_of_a_check(site_id=evidence.site_id, criterion_id=evidence.criterion_id,
+                                      sha256=fetched.sha256)
+            refusal = given and (f"This photo was given for the check of {given[1]} (evidence {given[0]}); proof "
+                                 "that the failure was put right is a photo taken since.")
+        if not refusal:
             _record(evidence, size=fetched.size, sha256=fetched.sha256, facts=facts)
             evidence.save()
             if evidence.daily_check_id:
                 rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
         # The upload has served its purpose; a form used again before it expires only writes there.
         transaction.on_commit(partial(storage.delete, upload_key(evidence.key)), robust=True)
-    if same is not None:
+    if refusal:
         storage.delete(evidence.key)
         storage.delete(thumbnail_key(evidence.key))
-        _reject(evidence, f"This photo is already attached here and verified (evidence {same}); it counts once.",
-                size=fetched.size, sha256=fetched.sha256)
+        _reject(evidence, refusal, size=fetched.size, sha256=fetched.sha256)
     return evidence
 
 

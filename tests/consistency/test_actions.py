@@ -262,3 +262,35 @@ def test_an_amendment_does_not_close_a_photo_action_without_its_proof(network, s
     kept = CorrectiveAction.objects.get(pk=action)
     assert kept.status == "open" and kept.daily_check_id == amended.json()["id"]
     assert CorrectiveAction.objects.count() == 1
+
+
+def test_the_photo_of_the_failure_is_no_proof_of_the_fix(network, standard, settings):
+    # The morning's check photographs the dirty restroom; the very same photo attached to the action was
+    # accepted as proof that it was cleaned, by either way in.
+    from .evidence_factories import multipart, photo, post_form, sha
+
+    if settings.STORAGE_BACKEND != "s3":
+        pytest.skip("needs the S3 endpoint of scripts/test.sh")
+    client = client_for(network.manager_a)
+    data = fail(network, values=FAIL_RESTROOM)
+    action = data["actions"][0]["id"]
+    dirty = photo(seed=401)
+    declared = {"content_type": "image/jpeg", "size": len(dirty), "sha256": sha(dirty)}
+    early = client.post(f"/api/v1/actions/{action}/evidence/", declared, format="json").json()  # before the check's
+    given = client.post(f"/api/v1/checks/{data['id']}/evidence/", multipart(dirty, criterion="restroom_clean"),
+                        format="multipart")
+    assert given.status_code == 201
+    again = client.post(f"/api/v1/actions/{action}/evidence/", multipart(dirty), format="multipart")
+    assert again.status_code == 409 and again.json()["code"] == "photo_of_a_check"
+    assert given.json()["id"] in again.json()["message"]
+    asked = client.post(f"/api/v1/actions/{action}/evidence/", declared, format="json")
+    assert asked.status_code == 409 and asked.json()["code"] == "photo_of_a_check"
+    # Asked for before the check's photo was given, and confirmed after: refused on confirmation.
+    post_form(early["upload"]["url"], early["upload"]["fields"], dirty)
+    confirmed = client.post(f"/api/v1/evidence/{early['id']}/confirm/")
+    assert confirmed.status_code == 422 and "given for the check of" in confirmed.json()["message"]
+    assert client.post(f"/api/v1/actions/{action}/resolve/", {"note": "cleaned"}, format="json").status_code == 400
+    # A photo taken since is the proof.
+    assert client.post(f"/api/v1/actions/{action}/evidence/", multipart(photo(seed=403)),
+                       format="multipart").status_code == 201
+    assert client.post(f"/api/v1/actions/{action}/resolve/", {"note": "cleaned"}, format="json").status_code == 200
