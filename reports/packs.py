@@ -101,6 +101,7 @@ class PackFailure:
     critical: bool
     note: str
     action: PackAction | None
+    awaiting_photo: bool = False  # met, but its photos are not verified: not a failure of the site, no action
 
 
 @dataclass
@@ -206,7 +207,7 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
                     check.date, check.id, c.key, c.prompt, text, r.deviation, c.critical, r.note,
                     PackAction(a.status, local(a.opened_at), a.due_on, local(a.resolved_at),
                                a.resolved_by.get_username() if a.resolved_by else "", a.resolution_note)
-                    if a else None))
+                    if a else None, awaiting_photo=r.met))
         amended_by = getattr(check, "amended_by", None)
         checks.append(PackCheck(
             check.id, check.date, check.version.number, check.submitted_by.get_username(), local(check.performed_at),
@@ -217,7 +218,10 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
     today = timezone.now().astimezone(site.tz).date()
     first, last = max(date_from, site.opened_on), min(date_to, today)
     current_days = {c.date for c in checks if c.is_current}
-    expected = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)] if first <= last else []
+    if site.active:
+        expected = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)] if first <= last else []
+    else:  # as the variance report and the missed days count it: a closed site is expected only where it checked
+        expected = sorted(current_days)
     missed = [d for d in expected if d not in current_days]
 
     in_period = Q(daily_check__date__gte=date_from, daily_check__date__lte=date_to)
@@ -230,8 +234,10 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
         owner = e.daily_check or (e.action.daily_check if e.action else None)
         reused = None
         if e.reused_from is not None:
+            # Another site is not named: whoever reads this site may read the pack, not necessarily that site.
             earlier = e.reused_from
-            reused = f"{earlier.site.code} {earlier.daily_check.date if earlier.daily_check else ''}".strip()
+            day = earlier.daily_check.date.isoformat() if earlier.daily_check else ""
+            reused = f"{day} at this site".strip() if earlier.site_id == site.pk else "a photo of another site"
         evidence.append(PackEvidence(
             str(e.public_id), owner.date if owner else None, e.criterion.key, e.status, local(e.captured_at),
             local(e.created_at), e.sha256 or e.declared_sha256, e.size, e.width, e.height, reused, e.stale_capture,

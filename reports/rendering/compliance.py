@@ -168,7 +168,9 @@ def _failures(pack: CompliancePack) -> list:
         return [*out, Paragraph("No failures in the period.", STYLES["body"]), PageBreak()]
     rows = [["Day", "Criterion", "Value", "Critical", "Corrective action"]]
     for f in pack.failures:
-        if f.action is None:
+        if f.action is None and f.awaiting_photo:
+            action = "met; photo not yet verified (no action)"
+        elif f.action is None:
             action = "none opened" if not f.critical else "none recorded"
         else:
             a = f.action
@@ -206,10 +208,12 @@ def _evidence_cell(e: PackEvidence) -> list:
     if e.status != "verified":
         flags.append(e.status.upper())
     sha = e.sha256 or "-"
+    # Only a verified photo's hash was computed from its bytes; otherwise it is what the phone declared.
+    declared = "" if e.status == "verified" else "declared: "
     lines = [f"<b>{escape(e.criterion)}</b> · {e.date.isoformat() if e.date else '-'}"
              + (" · action" if e.for_action else ""),
              f"captured {_dt(e.captured_at)}", f"uploaded {_dt(e.uploaded_at)}",
-             f"<font face='Courier' size='6'>{sha[:32]}<br/>{sha[32:]}</font>"]
+             f"<font face='Courier' size='6'>{declared}{sha[:32]}<br/>{sha[32:]}</font>"]
     if flags:
         lines.append(f"<font color='#b00020'><b>{escape(', '.join(flags))}</b></font>")
     caption = Paragraph("<br/>".join(lines), STYLES["small"])

@@ -53,7 +53,7 @@ def test_pack_contains_the_standard_checks_amendment_missed_days_failures_and_ph
 
     for e in Evidence.objects.all():
         assert e.sha256[:32] in text.replace("\n", "")
-    assert "REUSED (same as A1 2026-03-01)" in flat
+    assert "REUSED (same as 2026-03-01 at this site)" in flat
     assert "STALE capture" in flat
     assert "no thumbnail: listed only" in text
     # The manifest counts.
@@ -76,3 +76,52 @@ def test_pack_embeds_the_stored_thumbnails_without_ascii85(history, network):
     import hashlib
 
     assert run.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+def _pack_text(user, code: str, date_from, date_to) -> str:
+    run = report_order(user=user, kind="compliance_pack", date_from=date_from, date_to=date_to, sites=[code])
+    assert runner.run_report(run_id=run.id, worker="test") == "done"
+    run.refresh_from_db()
+    with default_storage.open(run.pdf_key, "rb") as fh:
+        return _text(fh.read())
+
+
+def test_a_pack_does_not_name_another_site(network, standard):
+    # A1's photo repeats one sent from B1: a pack of A1 is for whoever reads A1, who may not read B1.
+    import datetime as dt
+
+    from .conftest import make_check, make_photo
+
+    b1_photo = make_photo(check=make_check(site=network.b1, version=standard, user=network.manager_b,
+                                           day=dt.date(2026, 3, 1)), seed=1, thumbnail=False)
+    a1_check = make_check(site=network.a1, version=standard, user=network.manager_a, day=dt.date(2026, 3, 2))
+    make_photo(check=a1_check, seed=2, thumbnail=False, reused_from=b1_photo)
+    text = _pack_text(network.manager_a, "A1", dt.date(2026, 3, 1), dt.date(2026, 3, 7)).replace("\n", " ")
+    assert "REUSED (same as a photo of another site)" in text
+    assert "B1" not in text
+
+
+def test_a_met_result_awaiting_its_photo_is_not_shown_as_a_failure_missing_its_action(network, standard):
+    import datetime as dt
+
+    from consistency.models import CheckResult
+
+    from .conftest import make_check
+
+    check = make_check(site=network.a1, version=standard, user=network.manager_a, day=dt.date(2026, 3, 2))
+    CheckResult.objects.filter(daily_check=check, criterion__key="restroom_clean").update(passed=False)  # photo owed
+    text = _pack_text(network.head_office, "A1", dt.date(2026, 3, 1), dt.date(2026, 3, 3))
+    start = text.index("Failures and corrective actions")
+    failures = text[start:text.index("Photo evidence", start)]
+    row = next(line for line in failures.splitlines() if line.startswith("2026-03-02 restroom_clean"))
+    assert "met; photo not yet verified (no action)" in row and "none recorded" not in failures
+
+
+def test_a_closed_sites_pack_counts_missed_days_as_the_variance_report_does(network, standard):
+    import datetime as dt
+
+    from sites.models import Site
+
+    Site.objects.filter(pk=network.a2.pk).update(active=False)
+    text = _pack_text(network.head_office, "A2", dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert "0 of 0 expected days have no check" in text
