@@ -98,7 +98,8 @@ class SiteVarianceSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     region = serializers.CharField()
-    score = serializers.FloatField()
+    score = serializers.FloatField(allow_null=True, help_text="null when nothing was expected of the site in the "
+                                                               "period (it opened after it, or is closed)")
     score_interval = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
     previous_score = serializers.FloatField(allow_null=True)
     trend = serializers.FloatField(allow_null=True)

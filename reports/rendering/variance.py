@@ -100,8 +100,13 @@ def _cover(report: VarianceReport, meta: DocumentMeta, site_count: int) -> list:
             PageBreak()]
 
 
+def _ranked(report: VarianceReport) -> list[SiteVariance]:
+    """Sites by score, best first; those with nothing expected (no score) last, unranked."""
+    return sorted(report.sites, key=lambda s: (s.score is None, -(s.score or 0.0), s.code))
+
+
 def _summary(report: VarianceReport) -> list:
-    ranked = sorted(report.sites, key=lambda s: (-s.score, s.code))
+    ranked = [s for s in _ranked(report) if s.score is not None]
     lo, hi = report.network_score_interval
     head = Table([
         ["Network score", "95% interval", "Consistency index", "Sites", "Flagged"],
@@ -112,7 +117,7 @@ def _summary(report: VarianceReport) -> list:
                    ("TOPPADDING", (0, 1), (-1, 1), 6), ("BOTTOMPADDING", (0, 1), (-1, 1), 6)])
 
     def site_rows(items: list[SiteVariance]) -> list[list[str]]:
-        return [[s.code, s.name[:40], s.region, pct(s.score), interval(*s.score_interval), signed_pts(s.trend)]
+        return [[s.code, s.name[:40], s.region, pct(s.score), _score_interval(s), signed_pts(s.trend)]
                 for s in items]
 
     header = ["Site", "Name", "Region", "Score", "95% interval", "Trend"]
@@ -171,15 +176,16 @@ def _abbreviate(name: str, width: float) -> str:
 
 
 def _league_table(report: VarianceReport) -> list:
-    ranked = sorted(report.sites, key=lambda s: (-s.score, s.code))
     header = ["#", "Site", "Name", "Region", "Score", "95% interval", "Trend", "Checked", "Missed", "Late", "Flag"]
-    rows = [[str(rank), s.code, s.name[:28], s.region[:14], pct(s.score), interval(*s.score_interval),
-             signed_pts(s.trend), f"{s.checked_days}/{s.expected_days}", str(s.missed_days), str(s.late_checks),
-             "yes" if s.flagged else ""] for rank, s in enumerate(ranked, start=1)]
+    rows = [[str(rank) if s.score is not None else "-", s.code, s.name[:28], s.region[:14], pct(s.score),
+             _score_interval(s), signed_pts(s.trend), f"{s.checked_days}/{s.expected_days}", str(s.missed_days),
+             str(s.late_checks), "yes" if s.flagged else ""] for rank, s in enumerate(_ranked(report), start=1)]
     widths = [10 * mm, 20 * mm, 40 * mm, 20 * mm, 15 * mm, 22 * mm, 17 * mm, 15 * mm, 12 * mm, 9 * mm, 9 * mm]
     return [Paragraph("League table", STYLES["h1"]),
             Paragraph("Every site by score, best first. <i>Flag</i>: the site differs from the network by more "
-                      "than its 95% interval allows, on enough observations to say so.", STYLES["small"]),
+                      "than its 95% interval allows, on enough observations to say so. A site of which nothing was "
+                      "expected in the period (opened after it, or closed) has no score and is listed last.",
+                      STYLES["small"]),
             Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLLLRRRRRRC"), PageBreak()]
 
 
@@ -237,11 +243,14 @@ def _chart(rates: list[tuple[str, float]]) -> Drawing:
     return drawing
 
 
+def _score_interval(site: SiteVariance) -> str:
+    return interval(*site.score_interval) if site.score is not None else "-"
+
+
 def _site_page(site: SiteVariance) -> list:
-    lo, hi = site.score_interval
     stats = Grid(["Score", "95% interval", "Previous period", "Trend", "Checked days", "Missed days", "Late checks",
                   "Flag"],
-                 [[pct(site.score), interval(lo, hi), pct(site.previous_score), signed_pts(site.trend),
+                 [[pct(site.score), _score_interval(site), pct(site.previous_score), signed_pts(site.trend),
                    f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
                    "flagged" if site.flagged else "-"]], [FRAME_WIDTH / 8] * 8, align="C")
     tps = Grid(["Touch point", "Pass rate", "95% interval", "Mean deviation", "Observed", "Trend"],

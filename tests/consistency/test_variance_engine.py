@@ -213,6 +213,7 @@ def test_no_standard_yet_means_nothing_expected(network):
     report = report_for(["A1", "A2"])
     assert [s.code for s in report.sites] == ["A1", "A2"]
     assert all(s.expected_days == 0 and s.criteria == [] and s.touch_points == [] for s in report.sites)
+    assert all(s.score is None and s.trend is None for s in report.sites)  # 0% would rank them worst
     assert report.versions == [] and report.consistency_index == 100.0
 
 

@@ -31,3 +31,24 @@ def test_a_variance_run_renders_the_engines_numbers(history, network):
     assert f"{a1.missed_days} missed day(s) of {a1.expected_days} expected" in text
     assert "v1 (from 2026-01-01)" in text
     assert "Consistency index = 100" in text  # the engine's own formula, in the appendix
+
+
+def test_a_site_of_which_nothing_was_expected_has_no_score_and_is_not_ranked_worst(history, network):
+    # A3 opens after the period: 0 of 0 days expected. It was scored 0.0% and listed among the worst sites.
+    from tests.factories import SiteFactory
+
+    SiteFactory(code="A3", name="Opens later", region=network.region_a, opened_on=dt.date(2026, 3, 20))
+    run = report_order(user=network.head_office, kind="variance", date_from=dt.date(2026, 3, 1),
+                       date_to=dt.date(2026, 3, 7), region="region-a")
+    assert runner.run_report(run_id=run.id, worker="test") == "done", run.error
+    run.refresh_from_db()
+    with default_storage.open(run.pdf_key, "rb") as fh, pdfplumber.open(io.BytesIO(fh.read())) as doc:
+        text = "\n".join(p.extract_text() or "" for p in doc.pages)
+    summary = text[text.index("Summary"):text.index("League table")]
+    assert " A3 " not in f" {summary} "  # neither best nor worst
+    league = text[text.index("League table"):]
+    row = next(line for line in league.splitlines() if line.startswith("- A3 Opens later"))
+    assert "0/0" in row and "0.0%" not in row
+    report = variance_report(date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 7),
+                             sites=Site.objects.filter(code="A3"))
+    assert report.sites[0].score is None

@@ -94,6 +94,8 @@ def _sites(layout: Layout, site_list: list, g: Grid) -> list[SiteVariance]:
     for i, site in enumerate(site_list):
         score, s_low, s_high, prev_score, prev_wexp, wexp, days, checked, late, site_flag = (c[i] for c in site_cols)
         previous = prev_score if prev_wexp else None
+        if not wexp:  # nothing expected: no score (0% would rank the site worst), nor a trend
+            score = None
         out.append(SiteVariance(
             code=site.code, name=site.name, region=site.region, score=score, score_interval=(s_low, s_high),
             previous_score=previous, trend=None if previous is None or not wexp else score - previous,

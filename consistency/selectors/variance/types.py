@@ -53,7 +53,8 @@ class SiteVariance:
     code: str
     name: str
     region: str
-    score: float                   # weighted share of passed criteria over expected days, 0..1
+    score: float | None            # weighted share of passed criteria over expected days, 0..1; None when
+                                   # nothing was expected (opened after the period, or closed and silent)
     score_interval: tuple[float, float]
     previous_score: float | None
     trend: float | None
