@@ -10,12 +10,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.errors import AppError
+from backend.errors import AppError, NotFound
 from backend.inputs import slug_param
 from backend.permissions import HeadOfficeWrites
 from sites import access
 from sites.selectors import site_get
 
+from ..models import VersionStatus
 from ..selectors import standard as selectors
 from ..services import standard as services
 from ..services.checks import local_today
@@ -78,9 +79,13 @@ class CurrentStandardView(APIView):
 class VersionListView(APIView):
     permission_classes = [HeadOfficeWrites]
 
-    @extend_schema(responses=s.VersionSummarySerializer(many=True))
+    @extend_schema(responses=s.VersionSummarySerializer(many=True),
+                   summary="Every version (drafts are head office's own work in progress: only head office sees them)")
     def get(self, request):
-        return Response(s.VersionSummarySerializer(selectors.version_list(), many=True).data)
+        versions = selectors.version_list()
+        if not access.is_head_office(request.user):
+            versions = versions.exclude(status=VersionStatus.DRAFT)
+        return Response(s.VersionSummarySerializer(versions, many=True).data)
 
     @extend_schema(request=s.DraftCreateSerializer, responses={201: s.VersionSerializer},
                    summary="Draft a new version as a copy of the published one (head office)")
@@ -98,7 +103,10 @@ class VersionDetailView(APIView):
 
     @extend_schema(responses=s.VersionSerializer)
     def get(self, request, number: int):
-        return Response(s.VersionSerializer(selectors.version_get(number=number)).data)
+        version = selectors.version_get(number=number)
+        if version.status == VersionStatus.DRAFT and not access.is_head_office(request.user):
+            raise NotFound(f"The standard has no version {number}.", field="number")  # as if it did not exist
+        return Response(s.VersionSerializer(version).data)
 
     @extend_schema(request=dict, responses=s.VersionSerializer,
                    summary="Replace a draft's touch points and criteria with a whole standard document")

@@ -163,9 +163,12 @@ def test_only_head_office_changes_the_standard(network, standard, persona):
         assert response.json()["code"] == "permission_denied"
     assert StandardVersion.objects.get(number=2).status == "draft"
     assert Criterion.objects.get(version__number=2, key="phone_rings").target == 3
-    # ...but every role may read the history.
-    assert [v["number"] for v in client.get("/api/v1/standard/versions/").json()] == [2, 1]
+    # ...but every role may read the released history; a draft is head office's work in progress.
+    assert [v["number"] for v in client.get("/api/v1/standard/versions/").json()] == [1]
     assert client.get("/api/v1/standard/versions/1/").status_code == 200
+    assert client.get("/api/v1/standard/versions/2/").status_code == 404
+    assert [v["number"] for v in head.get("/api/v1/standard/versions/").json()] == [2, 1]
+    assert head.get("/api/v1/standard/versions/2/").status_code == 200
 
 
 def test_draft_edit_publish_retires_the_old_version_unchanged(network, standard):
