@@ -81,6 +81,9 @@ def local_today(site, *, now: dt.datetime | None = None) -> dt.date:
 
 def validate_check_date(*, site, day: dt.date, now: dt.datetime) -> bool:
     """Refuse a day the site cannot report; answer whether the check is late."""
+    if not site.active:
+        raise Conflict(f"Site {site.code} is closed (inactive): it takes no more checks.", field="code",
+                       code="site_inactive")
     today = local_today(site, now=now)
     if day > today:
         raise AppError(f"{day} is in the future for site {site.code} (its local date is {today}).", field="date",

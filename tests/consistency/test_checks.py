@@ -264,3 +264,12 @@ def test_no_version_in_force_is_a_400_on_date(network, standard):
 def test_listing_checks_for_a_period_that_ends_before_it_starts_is_a_400(network, standard):
     response = client_for(network.manager_a).get("/api/v1/sites/A1/checks/", {"from": "2026-03-07", "to": "2026-03-01"})
     assert response.status_code == 400 and response.json()["field"] == "from"
+
+
+def test_a_closed_site_takes_no_checks(network, standard):
+    # The missed days and the variance report no longer expect anything of it; a check would be counted nowhere.
+    network.a2.active = False
+    network.a2.save()
+    response = submit(client_for(network.head_office), "A2", check_body(network.a2))
+    assert response.status_code == 409 and response.json()["code"] == "site_inactive"
+    assert not DailyCheck.objects.exists()
