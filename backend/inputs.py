@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+import re
 
 from django.core.validators import slug_re
 
@@ -15,6 +16,20 @@ NUL_MESSAGE = "the NUL character (\\u0000) is not allowed in text."
 # No record of Touchpoint's predates this day: an earlier period is a typo (year 1 overflowed the date
 # arithmetic of a period and the one before it: a 500).
 EARLIEST_DAY = dt.date(2000, 1, 1)
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_day(raw) -> dt.date | None:
+    """A date written YYYY-MM-DD, else None. Python's fromisoformat also reads week dates ("2026-W48-2") and
+    "20261123", which no form of ours writes."""
+    if not isinstance(raw, str) or not _ISO_DAY.fullmatch(raw):
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def is_finite_number(value) -> bool:

@@ -20,7 +20,14 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from backend.errors import AppError, FieldError, TooLarge
-from backend.inputs import NUL, NUL_MESSAGE, is_finite_number, lone_surrogate_at, lone_surrogate_error
+from backend.inputs import (
+    NUL,
+    NUL_MESSAGE,
+    is_finite_number,
+    iso_day,
+    lone_surrogate_at,
+    lone_surrogate_error,
+)
 
 from ..models import CorrectiveAction, DailyCheck
 from ..services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, CheckInput, ResultInput, SubmittedCheck
@@ -92,11 +99,8 @@ def parse_check(data) -> CheckInput:
     if raw_date is None:
         err("date", "required: the site's local date the check is for (YYYY-MM-DD).", "required")
     else:
-        try:
-            if not isinstance(raw_date, str) or len(raw_date) != 10:
-                raise ValueError
-            day = dt.date.fromisoformat(raw_date)
-        except ValueError:
+        day = iso_day(raw_date)
+        if day is None:
             err("date", "a date as YYYY-MM-DD.")
 
     performed_at = None
@@ -306,10 +310,10 @@ def period_params(query, *, required: bool) -> tuple[dt.date | None, dt.date | N
                 raise AppError(f"{name}: required, a date as YYYY-MM-DD.", field=name, code="required")
             out.append(None)
             continue
-        try:
-            out.append(dt.date.fromisoformat(raw))
-        except ValueError:
-            raise AppError(f"{name}: a date as YYYY-MM-DD.", field=name) from None
+        day = iso_day(raw)
+        if day is None:
+            raise AppError(f"{name}: a date as YYYY-MM-DD.", field=name)
+        out.append(day)
     if out[0] is not None and out[1] is not None and out[0] > out[1]:
         raise AppError(f"from: the period starts ({out[0]}) after it ends ({out[1]}).", field="from")
     return out[0], out[1]

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.errors import AppError, NotFound
-from backend.inputs import slug_param
+from backend.inputs import iso_day, slug_param
 from backend.permissions import HeadOfficeWrites
 from sites import access
 from sites.selectors import site_get
@@ -36,14 +36,9 @@ def _checklist_day(request):
     """The day whose version is asked for: ``date``; else the local today of ``site`` or, for a user who
     reads exactly one site, of that site (a phone's case); else today on the server's clock."""
     raw_date, code = request.query_params.get("date"), slug_param(request.query_params, "site")
-    day = None
-    if raw_date:
-        try:
-            day = dt.date.fromisoformat(raw_date) if len(raw_date) == 10 else None
-        except ValueError:
-            day = None
-        if day is None:
-            raise AppError("date: a date as YYYY-MM-DD.", field="date")
+    day = iso_day(raw_date) if raw_date else None
+    if raw_date and day is None:
+        raise AppError("date: a date as YYYY-MM-DD.", field="date")
     if code is not None:
         site = site_get(user=request.user, code=code)
     else:

@@ -156,6 +156,8 @@ def test_a_criterion_of_another_version_is_refused_saying_so(network, standard):
         ({"date": "23/11/2026"}, "date"),
         ({"date": "2026-02-30"}, "date"),
         ({"date": 20261123}, "date"),
+        ({"date": "2026-W48-2"}, "date"),  # an ISO week date: Python reads it, no phone means it
+        ({"date": "２０２６-11-23"}, "date"),  # full-width digits
         ({"date": None}, "date"),
         ({"performed_at": "yesterday morning"}, "performed_at"),
         ({"client_id": "not-a-uuid"}, "client_id"),
