@@ -201,6 +201,7 @@ def check_prepare(*, site, user, payload: CheckInput, version, now: dt.datetime)
         raise AppError(f"performed_at ({performed_at.isoformat()}) is before {payload.date} began at the site "
                        f"({site.timezone}); send when the check was done.", field="performed_at",
                        code="before_the_day")
+    performed_at = performed_at.astimezone(dt.UTC)  # as the check reads back: the answer to the POST too
     if payload.amends is not None and not payload.reason.strip():
         raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
     if version is None:

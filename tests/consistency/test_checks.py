@@ -60,6 +60,9 @@ def test_performed_at_is_kept_beside_received_at(network, standard):
     data = submit(client_for(network.manager_a), "A1", body).json()
     check = DailyCheck.objects.get(pk=data["id"])
     assert check.performed_at == performed
+    # The answer gives it as the check reads back (UTC), not in the phone's offset.
+    detail = client_for(network.manager_a).get(f"/api/v1/checks/{data['id']}/").json()
+    assert data["performed_at"] == detail["performed_at"] and data["performed_at"].endswith("+00:00")
     assert check.received_at > check.performed_at
     assert check.late is True and data["late"] is True
 
