@@ -383,7 +383,7 @@ def _record(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFa
     evidence.captured_at = trust.capture_instant(facts.captured_local, facts.captured_offset, tz)
     evidence.phash = facts.phash
     (evidence.phash_band0, evidence.phash_band1,
-     evidence.phash_band2, evidence.phash_band3) = trust.phash_bands(facts.phash)
+     evidence.phash_band2, evidence.phash_band3) = trust.phash_bands(facts.phash) if facts.phash else (None,) * 4
     evidence.thumbnail_key = thumbnail_key(evidence.key)
     evidence.status = Evidence.Status.VERIFIED
     evidence.verified_at = timezone.now()

@@ -48,18 +48,17 @@ def find_reused(evidence: Evidence) -> Evidence | None:
     others = (Evidence.objects.filter(status=Evidence.Status.VERIFIED)
               .exclude(pk=evidence.pk)
               .exclude(site_id=evidence.site_id, day=evidence.day))
-    # One query over the indexes (SHA-256 and the four phash bands), no ORDER BY: with one, a database
-    # may walk the primary key instead of the indexes. The exact comparison happens here, on the few rows.
-    near = Q(sha256=evidence.sha256)
-    if evidence.phash:
-        for i, band in enumerate(phash_bands(evidence.phash)):
-            near |= Q(**{f"phash_band{i}": band})
-    candidates = list(others.filter(near).values_list("id", "sha256", "phash")[:1000])
-    same_bytes = [pk for pk, sha, _ in candidates if sha == evidence.sha256]
-    if same_bytes:
-        return Evidence.objects.get(pk=min(same_bytes))
-    similar = [pk for pk, _, phash in candidates
-               if phash and evidence.phash and hamming(phash, evidence.phash) <= REUSE_MAX_DISTANCE]
+    # The same bytes first, on their own index: among many near hashes, a cap on candidates could leave them out.
+    same_bytes = others.filter(sha256=evidence.sha256).order_by("id").first()
+    if same_bytes is not None or not evidence.phash:
+        return same_bytes
+    # Then the four phash bands in one query over their indexes, no ORDER BY: with one, a database may walk the
+    # primary key instead of the indexes. The exact distance is computed here, on the few rows.
+    near = Q()
+    for i, band in enumerate(phash_bands(evidence.phash)):
+        near |= Q(**{f"phash_band{i}": band})
+    candidates = list(others.filter(near).values_list("id", "phash")[:1000])
+    similar = [pk for pk, phash in candidates if phash and hamming(phash, evidence.phash) <= REUSE_MAX_DISTANCE]
     return Evidence.objects.get(pk=min(similar)) if similar else None
 
 

@@ -33,11 +33,12 @@ from typing import IO
 
 import imagehash
 from django.conf import settings
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image, ImageOps, ImageStat
 
 CHUNK_BYTES = 64 * 1024
 THUMBNAIL_PX = 800  # long side of the copy reports embed
 THUMBNAIL_QUALITY = 82
+FEATURELESS_STDDEV = 2.0  # grey levels, over the report copy
 MAX_TEXT_SEGMENT = 256 * 1024  # a PNG text chunk larger than this is not camera metadata
 
 JPEG_SIGNATURE = b"\xff\xd8\xff"
@@ -65,7 +66,7 @@ class PhotoFacts:
     height: int
     captured_local: dt.datetime | None  # naive, as the camera wrote it
     captured_offset: dt.timedelta | None  # from OffsetTimeOriginal, when present
-    phash: str  # 16 hex digits
+    phash: str  # 16 hex digits; empty for a featureless picture
     thumbnail: bytes  # JPEG, long side <= THUMBNAIL_PX, upright, without metadata
 
 
@@ -240,7 +241,11 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
     thumb.save(out, format="JPEG", quality=THUMBNAIL_QUALITY)
     # The perceptual hash is taken on the upright, reduced copy: the same scene rotated by an EXIF
     # flag or re-encoded at another size hashes the same.
-    phash = str(imagehash.phash(thumb))
+    # A featureless picture (a single colour: a blank frame, a lens cap) has the same hash as every other one
+    # ("8000000000000000"): it gets none, so that unrelated blank photos are not flagged as copies of each other.
+    # Its bytes are still compared.
+    featureless = max(ImageStat.Stat(thumb.convert("L")).stddev) < FEATURELESS_STDDEV
+    phash = "" if featureless else str(imagehash.phash(thumb))
     return PhotoFacts(content_type=content_type, width=width, height=height, captured_local=captured_local,
                       captured_offset=captured_offset, phash=phash, thumbnail=out.getvalue())
 

@@ -79,6 +79,25 @@ def test_different_photos_are_not_flagged(network, days):
     assert min(trust.hamming(a, b) for a in hashes for b in hashes if a != b) > trust.REUSE_MAX_DISTANCE
 
 
+def test_unrelated_blank_pictures_are_not_flagged_as_copies_of_each_other(network, days):
+    # Every single-colour picture had the perceptual hash 8000000000000000: a grey wall on Monday and a dark
+    # frame on Tuesday were "the same photo". Their bytes still count.
+    import io
+
+    from PIL import Image
+
+    def blank(colour, size) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", size, colour).save(out, "JPEG")
+        return out.getvalue()
+
+    (monday, tuesday, wednesday), _ = days
+    grey = upload(network.manager_a, monday, blank((128, 128, 128), (640, 480)))
+    dark = upload(network.manager_a, tuesday, blank((20, 20, 30), (800, 600)))
+    assert grey["phash"] == dark["phash"] == "" and dark["reused"] is False
+    assert upload(network.manager_a, wednesday, blank((128, 128, 128), (640, 480)))["reused"]  # the very bytes
+
+
 def test_rejected_and_pending_photos_are_not_reuse_sources(network, days):
     (monday, tuesday, _), _ = days
     data = photo(seed=5)
