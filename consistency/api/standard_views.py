@@ -40,8 +40,8 @@ def _checklist_day(request):
     if raw_date and day is None:
         raise AppError("date: a date as YYYY-MM-DD.", field="date")
     if code is not None:
-        site = site_get(user=request.user, code=code)
-    else:
+        site = site_get(user=request.user, code=code)  # 404 for a site one may not read, even with a date
+    elif day is None:
         sites = list(access.readable_sites(request.user)[:2])
         site = sites[0] if len(sites) == 1 else None
     if day is not None:

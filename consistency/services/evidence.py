@@ -124,40 +124,38 @@ def _check_room(target: Target, criterion: CriterionRef) -> None:
                        f"{MAX_PHOTOS_PER_CRITERION}.", field="criterion", code="too_many_photos")
 
 
-def _verified_copy(*, site_id: int, day, action_id: int | None, criterion_id: int, sha256: str,
-                   exclude_pk: int | None = None):
-    """The public id of a verified photo with these very bytes that already counts where this one would: for
-    a check, any check of the site's day (an amendment counts the photos given for the check it replaces);
-    for an action, that action. None if there is none. Call under the site's lock."""
-    where = ({"action_id": action_id} if action_id is not None  # as verified_photos_of_day counts them:
+def _already_counted(*, site_id: int, day, action_id: int | None, criterion_id: int, sha256: str,
+                     exclude_pk: int | None = None) -> tuple[str, str] | None:
+    """Why a photo with these very bytes would not be new evidence, as (code, message); None if it would be.
+
+    - One photo counts once: a verified photo of the criterion with the same bytes already counts where this
+      one would (for a check, any check of the site's day, as ``verified_photos_of_day`` counts them: an
+      amendment counts the photos given for the check it replaces; for an action, that action).
+    - The photo of a failure is no proof of its fix: for an action, the same bytes given for one of the
+      site's checks, the failure's own photo included.
+
+    Call under the site's lock, so that a concurrent retry or upload is seen."""
+    where = ({"action_id": action_id} if action_id is not None
              else {"daily_check__site_id": site_id, "daily_check__date": day})
-    return (Evidence.objects.filter(**where, criterion_id=criterion_id, sha256=sha256, status=Evidence.Status.VERIFIED)
-            .exclude(pk=exclude_pk).values_list("public_id", flat=True).first())
-
-
-def _photo_of_a_check(*, site_id: int, criterion_id: int, sha256: str):
-    """For a corrective action: (public id, day) of a verified photo with these very bytes given for one of the
-    site's checks, the failure's own photo included; None if there is none. Proof of a fix is a new photo."""
-    return (Evidence.objects.filter(daily_check__site_id=site_id, criterion_id=criterion_id, sha256=sha256,
-                                    status=Evidence.Status.VERIFIED)
-            .values_list("public_id", "daily_check__date").first())
+    verified = Evidence.objects.filter(criterion_id=criterion_id, sha256=sha256, status=Evidence.Status.VERIFIED)
+    same = verified.filter(**where).exclude(pk=exclude_pk).values_list("public_id", flat=True).first()
+    if same is not None:
+        return "already_attached", f"This photo is already attached here and verified (evidence {same}); it counts once."
+    if action_id is not None:
+        given = verified.filter(daily_check__site_id=site_id).values_list("public_id", "daily_check__date").first()
+        if given is not None:
+            return "photo_of_a_check", (f"This photo was given for the check of {given[1]} (evidence {given[0]}); "
+                                        "proof that the failure was put right is a photo taken since.")
+    return None
 
 
 def _refuse_a_second_copy(target: Target, criterion: CriterionRef, sha256: str, *, field: str) -> None:
-    """409 if these very bytes are already a verified photo of this criterion for the site's day (or this
-    action): one photo never counts twice; and, for an action, if they are a photo given for one of the site's
-    checks. Call under the site's lock, so that a concurrent retry is seen."""
-    same = _verified_copy(site_id=target.site.pk, day=target.day,
-                          action_id=target.action.pk if target.action is not None else None,
-                          criterion_id=criterion.id, sha256=sha256)
-    if same is not None:
-        raise Conflict(f"This photo is already attached here and verified (evidence {same}).", field=field,
-                       code="already_attached")
-    if target.action is not None:
-        given = _photo_of_a_check(site_id=target.site.pk, criterion_id=criterion.id, sha256=sha256)
-        if given is not None:
-            raise Conflict(f"This photo was given for the check of {given[1]} (evidence {given[0]}); proof that "
-                           "the failure was put right is a photo taken since.", field=field, code="photo_of_a_check")
+    """409 if these bytes would not be new evidence here (``_already_counted``)."""
+    refused = _already_counted(site_id=target.site.pk, day=target.day,
+                               action_id=target.action.pk if target.action is not None else None,
+                               criterion_id=criterion.id, sha256=sha256)
+    if refused is not None:
+        raise Conflict(refused[1], field=field, code=refused[0])
 
 
 def _new_key(target: Target, content_type: str) -> tuple[uuid.UUID, str]:
@@ -352,26 +350,20 @@ def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFa
         # The site's lock (after the I/O above), then: are these bytes verified already, by another way in (a
         # multipart upload, another request's form) or for the check this one's amends? They count once.
         rollup.lock_site(evidence.site_id)
-        day = evidence.daily_check.date if evidence.daily_check_id else None
-        same = _verified_copy(site_id=evidence.site_id, day=day, action_id=evidence.action_id,
-                              criterion_id=evidence.criterion_id, sha256=fetched.sha256, exclude_pk=evidence.pk)
-        refusal = same and f"This photo is already attached here and verified (evidence {same}); it counts once."
-        if same is None and evidence.action_id is not None:
-            given = _photo_of_a_check(site_id=evidence.site_id, criterion_id=evidence.criterion_id,
-                                      sha256=fetched.sha256)
-            refusal = given and (f"This photo was given for the check of {given[1]} (evidence {given[0]}); proof "
-                                 "that the failure was put right is a photo taken since.")
-        if not refusal:
+        refused = _already_counted(site_id=evidence.site_id, action_id=evidence.action_id,
+                                   day=evidence.daily_check.date if evidence.daily_check_id else None,
+                                   criterion_id=evidence.criterion_id, sha256=fetched.sha256, exclude_pk=evidence.pk)
+        if refused is None:
             _record(evidence, size=fetched.size, sha256=fetched.sha256, facts=facts)
             evidence.save()
             if evidence.daily_check_id:
                 rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
         # The upload has served its purpose; a form used again before it expires only writes there.
         transaction.on_commit(partial(storage.delete, upload_key(evidence.key)), robust=True)
-    if refusal:
+    if refused is not None:  # the copies made above go; the request stays, refused with the reason
         storage.delete(evidence.key)
         storage.delete(thumbnail_key(evidence.key))
-        _reject(evidence, refusal, size=fetched.size, sha256=fetched.sha256)
+        _reject(evidence, refused[1], size=fetched.size, sha256=fetched.sha256)
     return evidence
 
 
