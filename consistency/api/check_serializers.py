@@ -262,6 +262,8 @@ def check_detail_body(check: DailyCheck) -> dict:
         for r in check.results.all()
     ]
     body["evidence"] = [evidence_item(e) for e in check.evidence.all()]
+    body["actions"] = [{"id": a.pk, "criterion": a.criterion.key, "due_on": a.due_on.isoformat(), "status": a.status}
+                       for a in check.actions.all()]
     return body
 
 

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from backend.errors import NotFound
 from sites import access
 
-from ..models import CheckResult, Criterion, DailyCheck, Evidence, StandardVersion
+from ..models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence, StandardVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,8 @@ def check_list(*, site, date_from: dt.date | None = None, date_to: dt.date | Non
 
 
 def check_get(*, user, check_id: int) -> DailyCheck:
-    """One check with its results and evidence, if the user may read its site; 404 otherwise."""
+    """One check with its results, evidence and corrective actions, if the user may read its site; 404
+    otherwise."""
     check = (DailyCheck.objects
              .filter(pk=check_id, site__in=access.readable_sites(user))
              .select_related("site", "version", "submitted_by", "amended_by")
@@ -99,6 +100,7 @@ def check_get(*, user, check_id: int) -> DailyCheck:
                           .order_by("criterion__touch_point__order", "criterion__order", "criterion__key")),
                  Prefetch("evidence", queryset=Evidence.objects.select_related("criterion").order_by("created_at",
                                                                                                       "id")),
+                 Prefetch("actions", queryset=CorrectiveAction.objects.select_related("criterion").order_by("id")),
              )
              .first())
     if check is None:

@@ -25,7 +25,8 @@ RESOLUTION_NOTE_MAX_LENGTH = 2000
 
 
 def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> list[CorrectiveAction]:
-    """Open an action for every failed critical result of a new check (called inside its transaction).
+    """Open an action for every failed critical result of a new check (called inside its transaction), and
+    return the check's actions.
 
     For an amendment, the actions of the check it replaces are carried over rather than duplicated:
     - a criterion still failing keeps its action, open or already resolved, which moves to the new check
@@ -36,6 +37,7 @@ def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> 
     """
     failing = {r.spec.id for r in judged if _opens_action(r)}
     carried: set[int] = set()
+    moved: list[CorrectiveAction] = []
     if amended is not None:
         passed = {r.spec.id for r in judged if r.passed}
         # Locked: an action being resolved by hand at this moment is waited for and then, resolved, left as
@@ -47,6 +49,7 @@ def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> 
                 if criterion in failing or (status == ActionStatus.OPEN and criterion not in passed)]
         if move:
             CorrectiveAction.objects.filter(pk__in=move).update(daily_check=check)
+            moved = list(CorrectiveAction.objects.filter(pk__in=move).order_by("id"))
         if fixed:
             CorrectiveAction.objects.filter(pk__in=fixed).update(
                 status=ActionStatus.RESOLVED, resolved_at=now, resolved_by=check.submitted_by,
@@ -55,7 +58,7 @@ def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> 
     new = actions_to_open(check=check, judged=judged, now=now, carried=carried)
     if new:
         CorrectiveAction.objects.bulk_create(new)
-    return new
+    return moved + new  # the check's actions: those carried over to it and those it opened
 
 
 def actions_to_open(*, check, judged, now: dt.datetime, carried: set[int] = frozenset()) -> list[CorrectiveAction]:

@@ -242,7 +242,8 @@ def test_an_amendment_does_not_reopen_a_failure_already_resolved(network, standa
     # A typo elsewhere is corrected; the greeting failure of that day is unchanged and already dealt with.
     amended = submit(client, "A1", check_body(network.a1, values={**FAIL_GREETING, "phone_rings": 3},
                                               amends=first["id"], reason="rings recounted"))
-    assert amended.status_code == 201 and amended.json()["actions"] == []
+    assert amended.status_code == 201
+    assert [(a["id"], a["status"]) for a in amended.json()["actions"]] == [(action, "resolved")]  # carried, not new
     kept = CorrectiveAction.objects.get()
     assert kept.pk == action and kept.status == "resolved" and kept.resolution_note == "Retrained the team."
     assert kept.daily_check_id == amended.json()["id"]  # it goes with the current check of the day
@@ -262,6 +263,11 @@ def test_an_amendment_does_not_close_a_photo_action_without_its_proof(network, s
     kept = CorrectiveAction.objects.get(pk=action)
     assert kept.status == "open" and kept.daily_check_id == amended.json()["id"]
     assert CorrectiveAction.objects.count() == 1
+    # The answer and the check's detail both show it: the day's open action now belongs to the amendment.
+    assert [(a["id"], a["status"]) for a in amended.json()["actions"]] == [(action, "open")]
+    detail = client.get(f"/api/v1/checks/{amended.json()['id']}/").json()
+    assert detail["actions"] == amended.json()["actions"]
+    assert client.get(f"/api/v1/checks/{first['id']}/").json()["actions"] == []
 
 
 def test_the_photo_of_the_failure_is_no_proof_of_the_fix(network, standard, settings):

@@ -140,4 +140,5 @@ def test_check_detail_is_a_fixed_number_of_queries(network, standard):
     with CaptureQueriesContext(connection) as ctx:
         response = auditor.get(f"/api/v1/checks/{created['id']}/")
     assert response.status_code == 200 and len(response.json()["results"]) == 4
-    assert len(ctx) == 5, "\n".join(q["sql"] for q in ctx.captured_queries)
+    assert len(ctx) == 6, "\n".join(q["sql"] for q in ctx.captured_queries)  # token, role, check, results,
+    # evidence, actions
