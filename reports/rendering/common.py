@@ -68,8 +68,16 @@ class DocumentMeta:
 
     @property
     def footer(self) -> str:
+        """One line of at most FOOTER_CHARS; a long scope (a region's or a site's name) is shortened, never the
+        period or the run id by which the document is verified."""
+        limit = FOOTER_CHARS
         run = f" · run {self.run_id}" if self.run_id else ""
-        return f"Touchpoint {self.title} · {self.scope} · {self.period}{run}"
+        fixed = f"Touchpoint {self.title} ·  · {self.period}{run}"
+        scope = self.scope if len(fixed) + len(self.scope) <= limit else self.scope[:max(0, limit - len(fixed) - 1)] + "…"
+        return f"Touchpoint {self.title} · {scope} · {self.period}{run}"
+
+
+FOOTER_CHARS = 160  # one line at 7 pt across the page
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -118,7 +126,7 @@ def build(story: list, meta: DocumentMeta, *, subject: str = "", on_page: Callab
         canvas.saveState()
         canvas.setFont("Helvetica", 7)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawString(MARGIN, 8 * mm, meta.footer[:160])
+        canvas.drawString(MARGIN, 8 * mm, meta.footer)
         canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, f"page {doc.page}")
         canvas.restoreState()
 

@@ -239,7 +239,9 @@ def _manifest(pack: CompliancePack, meta: DocumentMeta) -> list:
     ], [90 * mm, 30 * mm], long=False)
     rows = [["#", "Evidence", "Criterion", "Day", "SHA-256 of the original"]]
     for i, e in enumerate(pack.evidence, start=1):
-        rows.append([str(i), e.id[:8], e.criterion[:26], e.date.isoformat() if e.date else "-", e.sha256 or "-"])
+        # A photo not verified has only the hash its phone declared: said beside its criterion.
+        criterion = e.criterion if e.status == "verified" else f"{e.criterion} ({e.status}: hash as declared)"
+        rows.append([str(i), e.id[:8], _p(criterion), e.date.isoformat() if e.date else "-", e.sha256 or "-"])
     out = [CondPageBreak(80 * mm), Paragraph("Manifest", STYLES["h1"]),
            Paragraph(f"Compliance pack for {escape(pack.site_code)}, {meta.period}, run {meta.run_id or '-'}.",
                      STYLES["body"]), Spacer(1, 2 * mm), summary, Spacer(1, 4 * mm)]

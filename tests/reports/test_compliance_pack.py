@@ -125,3 +125,17 @@ def test_a_closed_sites_pack_counts_missed_days_as_the_variance_report_does(netw
     Site.objects.filter(pk=network.a2.pk).update(active=False)
     text = _pack_text(network.head_office, "A2", dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     assert "0 of 0 expected days have no check" in text
+
+
+def test_long_names_do_not_cut_the_run_id_or_a_criterion_key(network, standard):
+    # A long region name pushed the run id off the 160-character footer, and the manifest cut criterion
+    # keys at 26 characters: the two things an auditor checks a pack by.
+    import datetime as dt
+
+    from reports.rendering.common import DocumentMeta
+
+    meta = DocumentMeta("compliance pack", "Site A1 · " + "Very Long Region Name " * 10, dt.date(2026, 3, 1),
+                        dt.date(2026, 3, 7), run_id="6d43adb6-9f23-40c6-8d67-81df8eede75f")
+    footer = meta.footer
+    assert len(footer) <= 160 and footer.endswith("run 6d43adb6-9f23-40c6-8d67-81df8eede75f")
+    assert "2026-03-01" in footer and "…" in footer
