@@ -216,8 +216,10 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
             amended_by.id if amended_by else None, check.amendment_reason, results))
 
     today = timezone.now().astimezone(site.tz).date()
-    first, last = max(date_from, site.opened_on), min(date_to, today)
     current_days = {c.date for c in checks if c.is_current}
+    # Today is not over: expected once its check is in, as the variance report and the missed days count it.
+    first = max(date_from, site.opened_on)
+    last = min(date_to, today if today in current_days else today - dt.timedelta(days=1))
     if site.active:
         expected = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)] if first <= last else []
     else:  # as the variance report and the missed days count it: a closed site is expected only where it checked

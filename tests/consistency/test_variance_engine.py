@@ -173,6 +173,29 @@ def test_only_days_up_to_the_sites_local_today_and_after_opening_are_expected(da
     assert site.expected_days <= (dt.date.today() + dt.timedelta(days=1) - D(2026, 3, 3)).days + 1
 
 
+def test_today_is_expected_once_its_check_is_in(network, standard):
+    # Each morning every site that had not checked yet lost a day in the 30 days up to today, as if nothing
+    # had passed; the missed days do not count a day that is not over.
+    from tests.conftest import client_for
+
+    from .checks_support import check_body, local_today, submit
+
+    a1 = network.a1
+    today = local_today(a1)
+    Site.objects.filter(pk=a1.pk).update(opened_on=today - dt.timedelta(days=2))
+    before = report_for(["A1"], date_from=today - dt.timedelta(days=2), date_to=today).sites[0]
+    assert (before.expected_days, before.missed_days) == (2, 2)  # the day before yesterday and yesterday
+    assert submit(client_for(network.manager_a), "A1", check_body(a1)).status_code == 201
+    after = report_for(["A1"], date_from=today - dt.timedelta(days=2), date_to=today).sites[0]
+    assert (after.expected_days, after.checked_days, after.missed_days) == (3, 1, 2)
+    # A period that ends before today asks nothing about today.
+    with CaptureQueriesContext(connection) as past:
+        report_for(["A1"], date_from=today - dt.timedelta(days=2), date_to=today - dt.timedelta(days=1))
+    with CaptureQueriesContext(connection) as present:
+        report_for(["A1"], date_from=today - dt.timedelta(days=2), date_to=today)
+    assert len(present) == len(past) + 1
+
+
 def test_inactive_site_is_expected_only_on_days_it_checked(dataset):
     Site.objects.filter(code="A1").update(active=False)
     a1 = report_for(["A1"]).sites[0]

@@ -139,3 +139,19 @@ def test_long_names_do_not_cut_the_run_id_or_a_criterion_key(network, standard):
     footer = meta.footer
     assert len(footer) <= 160 and footer.endswith("run 6d43adb6-9f23-40c6-8d67-81df8eede75f")
     assert "2026-03-01" in footer and "…" in footer
+
+
+def test_a_pack_reaching_today_counts_it_once_its_check_is_in(network, standard):
+    import datetime as dt
+
+    from sites.models import Site
+    from tests.conftest import client_for
+    from tests.consistency.checks_support import check_body, local_today, submit
+
+    today = local_today(network.a1)
+    Site.objects.filter(pk=network.a1.pk).update(opened_on=today - dt.timedelta(days=1))
+    text = _pack_text(network.head_office, "A1", today - dt.timedelta(days=1), today)
+    assert "1 of 1 expected days have no check" in text  # yesterday; today is not over
+    assert submit(client_for(network.manager_a), "A1", check_body(network.a1)).status_code == 201
+    text = _pack_text(network.head_office, "A1", today - dt.timedelta(days=1), today)
+    assert "1 of 2 expected days have no check" in text

@@ -3,10 +3,12 @@
 Reads (a fixed number of queries, whatever the number of sites, days or criteria):
  1. every released version's criteria (timeline.py), 2. the sites in scope,
  3. per site and criterion key, and 4. per site, the running totals at the period's boundaries
-    (totals.py), computed by the database as differences of the summary rows.
+    (totals.py), computed by the database as differences of the summary rows; 5. when the period reaches
+    a site's local today, which sites have today's check in.
 
 Expected observations: for an active site, each local day of the period on or after ``opened_on`` and
-up to the site's local today on which a version is in force, times the criteria of that day's version
+up to the site's local yesterday (today too once its check is in: the day is not over) on which a version
+is in force, times the criteria of that day's version
 (a key the day's version does not have is not expected that day). A day with no check adds expected
 observations and no pass. An inactive site is expected only on the days it did check.
 The period is split into segments where the version changes, so every pass is weighted by the weight
@@ -28,6 +30,7 @@ from django.utils import timezone
 
 from sites.models import Site
 
+from ...models import DailyCheck
 from . import totals
 from .assemble import assemble
 from .grid import Grid, Layout, compute
@@ -53,7 +56,7 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
     criterion_rows = totals.criterion_totals(sites=sites, segments=segments, current=current)
     grid = Grid.empty(len(site_list), layout)
     index = {site.pk: i for i, site in enumerate(site_list)}
-    _fill_days(grid, layout, site_list, site_rows, index)
+    _fill_days(grid, layout, site_list, site_rows, index, checked_today=_checked_today(sites, site_list, date_to))
     _fill_totals(grid, layout, criterion_rows, np.array([site.pk for site in site_list], dtype=np.int64))
     compute(grid, layout)
     return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions)
@@ -97,8 +100,22 @@ def _layout(segments: list[Segment], date_from: dt.date) -> Layout:
                   touch_points=tp_keys, touch_point_names=[touch_points[t] for t in tp_keys], tp_of=tp_of)
 
 
+def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.date) -> set[tuple[int, dt.date]]:
+    """(site, day) for the sites whose local today, inside the period, already has its check. A day that is not
+    over yet is expected only once its check is in (as the missed days count it): before that the manager
+    still has time, and counting it as a day on which nothing passed would lower every score each morning.
+    No query when the period ends before any site's today."""
+    now = timezone.now()
+    todays = {now.astimezone(zoneinfo.ZoneInfo(z)).date() for z in {s.timezone for s in site_list}}
+    todays = {d for d in todays if d <= date_to}
+    if not todays:
+        return set()
+    return set(DailyCheck.objects.filter(site__in=sites, date__in=todays, is_current=True)
+               .values_list("site_id", "date"))
+
+
 def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], site_rows: list[tuple],
-               index: dict[int, int]) -> None:
+               index: dict[int, int], *, checked_today: set[tuple[int, dt.date]]) -> None:
     """Days expected per site and segment, and the current period's checked days and late checks."""
     columns = [(j, j in layout.current) for j in range(len(layout.segments))]
     checked = np.zeros((len(site_list), len(layout.segments)), dtype=np.int64)
@@ -121,9 +138,10 @@ def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], site_rows: 
             continue
         tz = zones.get(site.timezone) or zones.setdefault(site.timezone, zoneinfo.ZoneInfo(site.timezone))
         today = now.astimezone(tz).date()
+        last = today if (site.pk, today) in checked_today else today - dt.timedelta(days=1)
         for j, seg in enumerate(layout.segments):
             if seg.version is not None:
-                start, end = max(seg.start, site.opened_on), min(seg.end, today)
+                start, end = max(seg.start, site.opened_on), min(seg.end, last)
                 grid.days[i, j] = max((end - start).days + 1, 0)
     for j, seg in enumerate(layout.segments):
         if seg.version is None:
