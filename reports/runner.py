@@ -113,7 +113,10 @@ def run_report(*, run_id: int, worker: str) -> str:
         return "failed"
     except Exception as exc:  # noqa: BLE001 - any other error is this run's, not the worker's
         log.exception("report run %s failed", run_id)
-        _fail(held, f"{type(exc).__name__}: {exc}")
+        # Whoever ordered the run reads this: the kind of error, not its text (a database host, a file path);
+        # the text is in the worker's log with the traceback.
+        _fail(held, f"The report could not be made ({type(exc).__name__}); the worker's log has the details "
+                    f"under run {run.public_id}. Ordering it again may work; if not, tell your administrator.")
         return "failed"
     finished = held.mine().update(status=RunStatus.DONE, progress=100, finished_at=timezone.now(), error="",
                                   pdf_key=key, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf))

@@ -53,14 +53,17 @@ def test_a_poison_run_ends_as_failed_after_the_attempt_cap(queued):
     assert run.error.startswith(f"Gave up after {conf.MAX_ATTEMPTS} attempts")
 
 
-def test_an_error_in_rendering_fails_the_run_with_its_error(queued, monkeypatch):
+def test_an_error_in_rendering_fails_the_run_saying_so_without_its_internals(queued, monkeypatch, caplog):
     def boom(run, progress):
-        raise ValueError("no such thing")
+        raise ValueError("could not read /srv/touchpoint/secret.conf on db-7.internal")
 
     monkeypatch.setattr(runner, "_render", boom)
     assert runner.run_report(run_id=queued.id, worker="w1") == "failed"
     run = ReportRun.objects.get(pk=queued.id)
-    assert run.status == "failed" and run.error == "ValueError: no such thing" and run.finished_at
+    assert run.status == "failed" and run.finished_at
+    assert "ValueError" in run.error and str(run.public_id) in run.error
+    assert "db-7.internal" not in run.error  # the reader of the run does not get the machine's internals ...
+    assert "db-7.internal" in caplog.text  # ... the worker's log does
 
 
 def test_transient_storage_errors_give_the_claim_back_then_fail_at_the_cap(queued, monkeypatch):
