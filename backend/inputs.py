@@ -18,6 +18,13 @@ NUL_MESSAGE = "the NUL character (\\u0000) is not allowed in text."
 EARLIEST_DAY = dt.date(2000, 1, 1)
 
 
+def refuse_before_earliest(day: dt.date, field: str) -> None:
+    """A 400 naming ``field`` for a day before EARLIEST_DAY."""
+    if day < EARLIEST_DAY:
+        raise AppError(f"{field}: a day from {EARLIEST_DAY} on; {day} is before anything Touchpoint records.",
+                       field=field)
+
+
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -51,7 +58,6 @@ def slug_param(query_params, name: str) -> str | None:
     if value is not None and not slug_re.match(value):
         raise AppError(f"{name}: a code of letters, digits, '-' and '_'.", field=name)
     return value
-
 
 
 def lone_surrogate_at(value, path: str = "") -> str | None:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
-from backend.inputs import EARLIEST_DAY
+from backend.inputs import refuse_before_earliest
 from sites import access
 from sites.models import Region, Site
 
@@ -42,9 +42,7 @@ def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, regio
     codes = list(dict.fromkeys(sites or []))
     if region and codes:
         raise AppError("Give either region or sites, not both.", field="sites")
-    if date_from < EARLIEST_DAY:
-        raise AppError(f"from: a day from {EARLIEST_DAY} on; {date_from} is before anything Touchpoint records.",
-                       field="from")
+    refuse_before_earliest(date_from, "from")
     if date_from > date_to:
         raise AppError("from must be on or before to.", field="from")
     if (date_to - date_from).days + 1 > conf.MAX_PERIOD_DAYS:

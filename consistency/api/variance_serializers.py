@@ -12,7 +12,7 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework import serializers
 
-from backend.inputs import EARLIEST_DAY
+from backend.inputs import EARLIEST_DAY, refuse_before_earliest
 from consistency.selectors.variance.types import (
     CriterionVariance,
     Rate,
@@ -44,10 +44,8 @@ class VarianceQuerySerializer(serializers.Serializer):
         # The latest local day of any site is at most one day after the server's (UTC) date.
         latest = timezone.localdate() + dt.timedelta(days=1)
         for name in ("from", "to"):
-            day = attrs.get(name)
-            if day is not None and day < EARLIEST_DAY:
-                raise serializers.ValidationError({name: f"A day from {EARLIEST_DAY} on; {day} is before anything "
-                                                         "Touchpoint records."})
+            if attrs.get(name) is not None:
+                refuse_before_earliest(attrs[name], name)
         if attrs.get("to") is not None and attrs["to"] > latest:
             raise serializers.ValidationError({"to": f"{attrs['to']} is in the future; a period ends today at the "
                                                      "latest."})
