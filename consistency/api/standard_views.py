@@ -3,23 +3,19 @@ draft -> edit -> publish cycle."""
 
 import datetime as dt
 
-from django.utils import timezone
 from django.utils.http import quote_etag
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.errors import AppError, NotFound
+from backend.errors import AppError
 from backend.inputs import iso_day, slug_param
 from backend.permissions import HeadOfficeWrites
-from sites import access
 from sites.selectors import site_get
 
-from ..models import VersionStatus
 from ..selectors import standard as selectors
 from ..services import standard as services
-from ..services.checks import local_today
 from ..services.standard_document import parse_document
 from . import standard_serializers as s
 
@@ -33,20 +29,14 @@ def version_etag(version) -> str:
 
 
 def _checklist_day(request):
-    """The day whose version is asked for: ``date``; else the local today of ``site`` or, for a user who
-    reads exactly one site, of that site (a phone's case); else today on the server's clock."""
+    """``date`` and ``site`` read from the query (400 for a malformed one, 404 for a site one may not read,
+    even with a date); the day is the selector's to choose."""
     raw_date, code = request.query_params.get("date"), slug_param(request.query_params, "site")
     day = iso_day(raw_date) if raw_date else None
     if raw_date and day is None:
         raise AppError("date: a date as YYYY-MM-DD.", field="date")
-    if code is not None:
-        site = site_get(user=request.user, code=code)  # 404 for a site one may not read, even with a date
-    elif day is None:
-        sites = list(access.readable_sites(request.user)[:2])
-        site = sites[0] if len(sites) == 1 else None
-    if day is not None:
-        return day
-    return local_today(site) if site is not None else timezone.localdate()
+    site = site_get(user=request.user, code=code) if code is not None else None
+    return selectors.checklist_day(user=request.user, site=site, day=day)
 
 
 class CurrentStandardView(APIView):
@@ -77,10 +67,7 @@ class VersionListView(APIView):
     @extend_schema(responses=s.VersionSummarySerializer(many=True),
                    summary="Every version (drafts are head office's own work in progress: only head office sees them)")
     def get(self, request):
-        versions = selectors.version_list()
-        if not access.is_head_office(request.user):
-            versions = versions.exclude(status=VersionStatus.DRAFT)
-        return Response(s.VersionSummarySerializer(versions, many=True).data)
+        return Response(s.VersionSummarySerializer(selectors.version_list(user=request.user), many=True).data)
 
     @extend_schema(request=s.DraftCreateSerializer, responses={201: s.VersionSerializer},
                    summary="Draft a new version as a copy of the published one (head office)")
@@ -98,10 +85,7 @@ class VersionDetailView(APIView):
 
     @extend_schema(responses=s.VersionSerializer)
     def get(self, request, number: int):
-        version = selectors.version_get(number=number)
-        if version.status == VersionStatus.DRAFT and not access.is_head_office(request.user):
-            raise NotFound(f"The standard has no version {number}.", field="number")  # as if it did not exist
-        return Response(s.VersionSerializer(version).data)
+        return Response(s.VersionSerializer(selectors.version_get(number=number, user=request.user)).data)
 
     @extend_schema(request=dict, responses=s.VersionSerializer,
                    summary="Replace a draft's touch points and criteria with a whole standard document")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 from backend.errors import NotFound
+from sites import access
+from sites.models import Site
 
 from ..models import Criterion, Standard, StandardVersion, TouchPoint, VersionStatus
 
@@ -54,17 +57,36 @@ def load_contents(version: StandardVersion) -> StandardVersion:
     return version
 
 
-def version_get(*, number: int, with_contents: bool = True) -> StandardVersion:
-    standard = master_standard()
-    qs = StandardVersion.objects.filter(standard=standard, number=number)
+def _visible(user, qs: QuerySet[StandardVersion]) -> QuerySet[StandardVersion]:
+    """Drafts are head office's work in progress: other roles see released versions only. No user: all."""
+    if user is not None and not access.is_head_office(user):
+        qs = qs.exclude(status=VersionStatus.DRAFT)
+    return qs
+
+
+def version_get(*, number: int, with_contents: bool = True, user=None) -> StandardVersion:
+    """Version ``number`` (as ``user`` may see it: a draft is 404 to anyone but head office)."""
+    qs = _visible(user, StandardVersion.objects.filter(standard=master_standard(), number=number))
     version = (_with_contents(qs) if with_contents else qs.select_related("standard")).first()
     if version is None:
         raise NotFound(f"The standard has no version {number}.", field="number")
     return version
 
 
-def version_list() -> QuerySet[StandardVersion]:
-    return StandardVersion.objects.filter(standard=master_standard()).select_related("standard").order_by("-number")
+def version_list(*, user) -> QuerySet[StandardVersion]:
+    return (_visible(user, StandardVersion.objects.filter(standard=master_standard()))
+            .select_related("standard").order_by("-number"))
+
+
+def checklist_day(*, user, site: Site | None = None, day: dt.date | None = None) -> dt.date:
+    """The day whose checklist ``/standard/current/`` answers: ``day``; else the local today of ``site`` or,
+    for a user who reads exactly one site, of that site (a phone's case); else today on the server's clock."""
+    if day is not None:
+        return day
+    if site is None:
+        sites = list(access.readable_sites(user)[:2])
+        site = sites[0] if len(sites) == 1 else None
+    return timezone.localtime(timezone.now(), site.tz).date() if site is not None else timezone.localdate()
 
 
 def _released() -> QuerySet[StandardVersion]:
