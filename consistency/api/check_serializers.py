@@ -233,9 +233,12 @@ def submitted_body(submitted: SubmittedCheck) -> dict:
     ]
     body["evidence"] = []
     keys = {r.spec.id: r.spec.key for r in submitted.results}
-    body["actions"] = [{"id": a.pk, "criterion": keys[a.criterion_id], "due_on": a.due_on.isoformat(),
-                        "status": a.status} for a in submitted.actions]
+    body["actions"] = [_action_item(a, keys[a.criterion_id]) for a in submitted.actions]
     return body
+
+
+def _action_item(action, criterion_key: str) -> dict:
+    return {"id": action.pk, "criterion": criterion_key, "due_on": action.due_on.isoformat(), "status": action.status}
 
 
 def evidence_item(e) -> dict:
@@ -262,8 +265,7 @@ def check_detail_body(check: DailyCheck) -> dict:
         for r in check.results.all()
     ]
     body["evidence"] = [evidence_item(e) for e in check.evidence.all()]
-    body["actions"] = [{"id": a.pk, "criterion": a.criterion.key, "due_on": a.due_on.isoformat(), "status": a.status}
-                       for a in check.actions.all()]
+    body["actions"] = [_action_item(a, a.criterion.key) for a in check.actions.all()]
     return body
 
 
