@@ -209,9 +209,10 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
     width, height = im.size
     # Before any pixel is decoded: the header alone says how much memory decoding would take. A JPEG is
     # decoded at reduced scale below; a PNG cannot be, so it has a lower limit.
-    if content_type == "image/png" and width * height > min(max_pixels, settings.MAX_PNG_PIXELS):
-        raise NotAcceptable(f"The PNG is {width} x {height} pixels, over the limit of "
-                            f"{min(max_pixels, settings.MAX_PNG_PIXELS):,} pixels for a PNG; send the photo as a JPEG.")
+    png_limit = min(max_pixels, settings.MAX_PNG_PIXELS)
+    if content_type == "image/png" and width * height > png_limit:
+        raise NotAcceptable(f"The PNG is {width} x {height} pixels, over the limit of {png_limit:,} pixels for a "
+                            "PNG; send the photo as a JPEG.")
     if width * height > max_pixels:
         raise NotAcceptable(
             f"The image is {width} x {height} pixels, over the limit of {max_pixels:,} pixels."
@@ -234,7 +235,8 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
         im.load()
     except Exception as error:
         raise NotAcceptable(f"The image is damaged or truncated: {error}.") from error
-    im = _shrink(im)
+    if content_type == "image/png":  # a JPEG was decoded at reduced scale already
+        im = _shrink(im)
 
     thumb = _thumbnail(im)
     out = io.BytesIO()
@@ -255,8 +257,8 @@ def _shrink(im: Image.Image) -> Image.Image:
     the palette image, its RGBA copy and its RGB copy at full size at once (~380 MB for 36 Mpx). What is
     left for the thumbnail is at least twice its size, so that its resampling still has detail to work on."""
     factor = max(im.size) // (2 * THUMBNAIL_PX)
-    if factor < 2 or im.format != "PNG":
-        return im  # a JPEG was decoded at reduced scale already
+    if factor < 2:
+        return im
     box = (max(1, im.width // factor), max(1, im.height // factor))
     exif = im.getexif()
     if im.mode in ("P", "PA", "1"):  # no averaging on a palette: the nearest pixel, still at twice the size
