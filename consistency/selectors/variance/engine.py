@@ -56,7 +56,9 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
     criterion_rows = totals.criterion_totals(sites=sites, segments=segments, current=current)
     grid = Grid.empty(len(site_list), layout)
     index = {site.pk: i for i, site in enumerate(site_list)}
-    _fill_days(grid, layout, site_list, site_rows, index, checked_today=_checked_today(sites, site_list, date_to))
+    now = timezone.now()  # one instant for "today" in every time zone, here and in _fill_days
+    _fill_days(grid, layout, site_list, site_rows, index, now=now,
+               checked_today=_checked_today(sites, site_list, date_to, now=now))
     _fill_totals(grid, layout, criterion_rows, np.array([site.pk for site in site_list], dtype=np.int64))
     compute(grid, layout)
     return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions)
@@ -100,12 +102,12 @@ def _layout(segments: list[Segment], date_from: dt.date) -> Layout:
                   touch_points=tp_keys, touch_point_names=[touch_points[t] for t in tp_keys], tp_of=tp_of)
 
 
-def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.date) -> set[tuple[int, dt.date]]:
+def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.date, *,
+                   now: dt.datetime) -> set[tuple[int, dt.date]]:
     """(site, day) for the sites whose local today, inside the period, already has its check. A day that is not
     over yet is expected only once its check is in (as the missed days count it): before that the manager
     still has time, and counting it as a day on which nothing passed would lower every score each morning.
     No query when the period ends before any site's today."""
-    now = timezone.now()
     todays = {now.astimezone(zoneinfo.ZoneInfo(z)).date() for z in {s.timezone for s in site_list}}
     todays = {d for d in todays if d <= date_to}
     if not todays:
@@ -115,7 +117,7 @@ def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.
 
 
 def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], site_rows: list[tuple],
-               index: dict[int, int], *, checked_today: set[tuple[int, dt.date]]) -> None:
+               index: dict[int, int], *, now: dt.datetime, checked_today: set[tuple[int, dt.date]]) -> None:
     """Days expected per site and segment, and the current period's checked days and late checks."""
     columns = [(j, j in layout.current) for j in range(len(layout.segments))]
     checked = np.zeros((len(site_list), len(layout.segments)), dtype=np.int64)
@@ -130,7 +132,6 @@ def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], site_rows: 
                 c += 2
             else:
                 c += 1
-    now = timezone.now()
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     for i, site in enumerate(site_list):
         if not site.active:  # an inactive site is expected only on the days it checked
