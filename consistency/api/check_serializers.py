@@ -243,7 +243,8 @@ def _action_item(action, criterion_key: str) -> dict:
 
 def evidence_item(e) -> dict:
     return {
-        "id": str(e.public_id), "criterion": e.criterion.key, "status": e.status, "reject_reason": e.reject_reason,
+        "id": str(e.public_id), "check": e.daily_check_id, "criterion": e.criterion.key, "status": e.status,
+        "reject_reason": e.reject_reason,
         "content_type": e.declared_content_type, "size": e.size, "sha256": e.sha256 or None,
         "width": e.width, "height": e.height,
         "captured_at": e.captured_at.isoformat() if e.captured_at else None,
@@ -264,7 +265,7 @@ def check_detail_body(check: DailyCheck) -> dict:
          "deviation": round(r.deviation, 6), "photos_required": r.criterion.photos_required}
         for r in check.results.all()
     ]
-    body["evidence"] = [evidence_item(e) for e in check.evidence.all()]
+    body["evidence"] = [evidence_item(e) for e in check.photos]
     body["actions"] = [_action_item(a, a.criterion.key) for a in check.actions.all()]
     return body
 

@@ -91,18 +91,27 @@ def check_list(*, site, date_from: dt.date | None = None, date_to: dt.date | Non
 
 def check_get(*, user, check_id: int) -> DailyCheck:
     """One check with its results, evidence and corrective actions, if the user may read its site; 404
-    otherwise."""
+    otherwise.
+
+    ``check.photos``: for the day's current check, every photo of its day, whichever of the day's checks it
+    was given for, since they all count for its results (``evidence_selectors.verified_photos_of_day``): an
+    amendment passes on the photos of the check it replaced. A superseded check is history: its own photos.
+    """
     check = (DailyCheck.objects
              .filter(pk=check_id, site__in=access.readable_sites(user))
              .select_related("site", "version", "submitted_by", "amended_by")
              .prefetch_related(
                  Prefetch("results", queryset=CheckResult.objects.select_related("criterion__touch_point")
                           .order_by("criterion__touch_point__order", "criterion__order", "criterion__key")),
-                 Prefetch("evidence", queryset=Evidence.objects.select_related("criterion").order_by("created_at",
-                                                                                                      "id")),
                  Prefetch("actions", queryset=CorrectiveAction.objects.select_related("criterion").order_by("id")),
              )
              .first())
     if check is None:
         raise NotFound(f"No check {check_id} among the sites you can see.", field="id")
+    photos = Evidence.objects.select_related("criterion").order_by("created_at", "id")
+    if check.is_current:
+        photos = photos.filter(daily_check__site_id=check.site_id, daily_check__date=check.date)
+    else:
+        photos = photos.filter(daily_check=check)
+    check.photos = list(photos)
     return check

@@ -568,6 +568,13 @@ def test_an_amendment_keeps_the_photos_already_verified_for_the_day(network, che
     assert stored.passed
     # The photo stays where it was given: the superseded check still shows it, for the auditors.
     assert Evidence.objects.get(public_id=evidence_id).daily_check_id == check.pk
+    # And the amendment's detail shows the photo its result passed on, naming the check it was given for.
+    auditor = client_for(network.auditor)
+    listed = auditor.get(f"/api/v1/checks/{amended.check.pk}/").json()["evidence"]
+    assert [(e["id"], e["check"], e["criterion"], e["status"]) for e in listed] == [
+        (evidence_id, check.pk, "restroom_clean", "verified")]
+    history = auditor.get(f"/api/v1/checks/{check.pk}/").json()["evidence"]
+    assert [e["id"] for e in history] == [evidence_id]
 
 
 def test_a_photo_confirmed_after_its_check_was_amended_counts_for_the_amendment(network, check):
