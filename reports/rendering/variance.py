@@ -122,8 +122,13 @@ def _summary(report: VarianceReport) -> list:
 
     header = ["Site", "Name", "Region", "Score", "95% interval", "Trend"]
     widths = [22 * mm, 60 * mm, 25 * mm, 20 * mm, 30 * mm, 23 * mm]
-    best = _table([header, *site_rows(ranked[:SUMMARY_TOP])], widths)
-    worst = _table([header, *site_rows(list(reversed(ranked[-SUMMARY_TOP:])))], widths)
+    # With 10 scored sites or fewer, the two lists split them (the better half is the longer) instead of
+    # naming a site as both one of the best and one of the worst.
+    top = ranked[:min(SUMMARY_TOP, (len(ranked) + 1) // 2)]
+    bottom = list(reversed(ranked[len(top):][-SUMMARY_TOP:]))
+    best = _table([header, *site_rows(top)], widths)
+    worst = _table([header, *site_rows(bottom)], widths) if bottom else Paragraph("No other site is scored.",
+                                                                                   STYLES["body"])
     spread = sorted(report.touch_point_spread, key=lambda s: -s.stddev)[:SUMMARY_TOP]
     spread_table = _table(
         [["Touch point", "Network rate", "Std dev", "Lowest", "Highest", "Sites driving the spread"],

@@ -46,6 +46,24 @@ def test_cover_and_summary_carry_the_scope_period_version_and_headline_numbers(r
     assert f"{widest.name} {widest.network_rate * 100:.1f}% {widest.stddev * 100:.1f}%" in summary
 
 
+@pytest.mark.parametrize("sites, best, worst", [(1, 1, 0), (3, 2, 1), (7, 4, 3), (12, 5, 5)])
+def test_the_best_and_worst_lists_never_name_one_site_twice(sites, best, worst):
+    report = variance_sample(sites)
+    meta = DocumentMeta("variance report", "Whole network", report.date_from, report.date_to, run_id="run-1",
+                        generated_at=dt.datetime(2026, 11, 2, 5, 0, tzinfo=dt.UTC), versions=["v1"])
+    with pdfplumber.open(io.BytesIO(render_variance(report, meta=meta))) as doc:
+        summary = next(text for page in doc.pages if "Summary" in (text := page.extract_text() or ""))
+    best_part, worst_part = summary.split("Best sites")[1].split("Worst sites")
+    worst_part = worst_part.split("Touch points with the most spread")[0]
+    named_best, named_worst = re.findall(r"S\d{4}", best_part), re.findall(r"S\d{4}", worst_part)
+    ranked = [s.code for s in sorted(report.sites, key=lambda s: (-s.score, s.code))]
+    assert named_best == ranked[:best]
+    assert named_worst == list(reversed(ranked))[:worst]
+    assert not set(named_best) & set(named_worst)
+    if not worst:
+        assert "No other site is scored." in worst_part
+
+
 def test_heat_map_and_league_table_list_every_site_with_repeated_headers(rendered):
     report, _, pages, _ = rendered
     heat = [p for p in pages if "Site Score Phone Greeting" in p]
