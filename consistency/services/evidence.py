@@ -355,7 +355,6 @@ def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFa
                                    criterion_id=evidence.criterion_id, sha256=fetched.sha256, exclude_pk=evidence.pk)
         if refused is None:
             _record(evidence, size=fetched.size, sha256=fetched.sha256, facts=facts)
-            evidence.save()
             if evidence.daily_check_id:
                 rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
         # The upload has served its purpose; a form used again before it expires only writes there.
@@ -368,6 +367,7 @@ def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFa
 
 
 def _record(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts) -> None:
+    """Save ``evidence`` verified, with what its inspection found and its trust flags."""
     tz = evidence.site.tz
     evidence.size = size
     evidence.sha256 = sha256
@@ -380,7 +380,10 @@ def _record(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFa
     evidence.status = Evidence.Status.VERIFIED
     evidence.verified_at = timezone.now()
     evidence.stale_capture = trust.is_stale(evidence.captured_at, evidence.day, tz)
-    evidence.reused_from = trust.find_reused(evidence)
+    evidence.reused_from, copies = trust.reuse_links(evidence)
+    evidence.save()
+    if copies:  # verified before this photo, which they repeat: they carry the flag, not the original
+        Evidence.objects.filter(pk__in=copies, reused_from__isnull=True).update(reused_from=evidence)
 
 
 def rejudge(*, check_id: int, criterion_ids: list[int], notify: bool = True) -> None:
@@ -468,7 +471,6 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
                 declared_sha256=(sha256 or actual_sha).lower(),
             )
             _record(evidence, size=actual_size, sha256=actual_sha, facts=facts)
-            evidence.save()
             if target.daily_check is not None and rejudge_now:
                 rejudge(check_id=target.daily_check.pk, criterion_ids=[criterion.id])
     except Exception:

@@ -1,8 +1,9 @@
 """Can this photo be trusted? Two flags for head office and auditors.
 
 **Reused photo** (``Evidence.reused_from``): the photo's bytes (SHA-256) or its perceptual hash match a
-verified photo already submitted for *another* day or *another* site - the same restroom photo every
-morning. Perceptual hashes match when their Hamming distance is at most ``REUSE_MAX_DISTANCE`` (3 of
+verified photo submitted for *another* day or *another* site - the same restroom photo every morning.
+The photo for the later day carries the flag and points at the first one (for one day at two sites: the
+one asked for later), whichever of the two was verified first. Perceptual hashes match when their Hamming distance is at most ``REUSE_MAX_DISTANCE`` (3 of
 64 bits): re-encoding, resizing or a change of JPEG quality moves a phash by 0-2 bits, while two
 genuine photos of the same room taken on different days (other light, other towel, another angle)
 differ by far more. A loose threshold (8-10 bits) would flag honest managers who stand in the same
@@ -42,24 +43,44 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def find_reused(evidence: Evidence) -> Evidence | None:
-    """The earliest verified photo of another day or site with the same bytes or a near-identical
-    perceptual hash, or None."""
+def _matches(evidence: Evidence) -> list[Evidence]:
+    """Verified photos of another day or site with the same bytes or a near-identical perceptual hash."""
     others = (Evidence.objects.filter(status=Evidence.Status.VERIFIED)
               .exclude(pk=evidence.pk)
-              .exclude(site_id=evidence.site_id, day=evidence.day))
-    # The same bytes first, on their own index: among many near hashes, a cap on candidates could leave them out.
-    same_bytes = others.filter(sha256=evidence.sha256).order_by("id").first()
-    if same_bytes is not None or not evidence.phash:
-        return same_bytes
-    # Then the four phash bands in one query over their indexes, no ORDER BY: with one, a database may walk the
-    # primary key instead of the indexes. The exact distance is computed here, on the few rows.
-    near = Q()
-    for i, band in enumerate(phash_bands(evidence.phash)):
-        near |= Q(**{f"phash_band{i}": band})
-    candidates = list(others.filter(near).values_list("id", "phash")[:1000])
-    similar = [pk for pk, phash in candidates if phash and hamming(phash, evidence.phash) <= REUSE_MAX_DISTANCE]
-    return Evidence.objects.get(pk=min(similar)) if similar else None
+              .exclude(site_id=evidence.site_id, day=evidence.day)
+              .only("id", "day", "created_at", "reused_from_id"))
+    # The same bytes on their own index: among many near hashes, a cap on candidates could leave them out.
+    found = {e.pk: e for e in others.filter(sha256=evidence.sha256)[:1000]}
+    if evidence.phash:
+        # The four phash bands in one query over their indexes, no ORDER BY: with one, a database may walk
+        # the primary key instead of the indexes. The exact distance is computed here, on the few rows.
+        near = Q()
+        for i, band in enumerate(phash_bands(evidence.phash)):
+            near |= Q(**{f"phash_band{i}": band})
+        for e in others.filter(near).only("id", "day", "created_at", "reused_from_id", "phash")[:1000]:
+            if e.phash and hamming(e.phash, evidence.phash) <= REUSE_MAX_DISTANCE:
+                found.setdefault(e.pk, e)
+    return list(found.values())
+
+
+def _taken_for(evidence: Evidence) -> tuple:
+    """Which of two photos came first: the one for the earlier day, then the one asked for earlier."""
+    return (evidence.day or dt.date.max, evidence.created_at or dt.datetime.max.replace(tzinfo=dt.UTC),
+            evidence.pk or 0)
+
+
+def reuse_links(evidence: Evidence) -> tuple[Evidence | None, list[int]]:
+    """(the first photo that this one repeats, or None; the ids of photos not flagged yet that repeat this one).
+
+    The second list is not empty when the original is verified after its copies: Monday's photo confirmed on
+    Wednesday, once the phone had a line again, after the same picture was given for Tuesday. The copy, not
+    the original, carries the flag, and it points at the original."""
+    matches = _matches(evidence)
+    mine = _taken_for(evidence)
+    earlier = [e for e in matches if _taken_for(e) < mine]
+    original = min(earlier, key=_taken_for) if earlier else None
+    copies = [e.pk for e in matches if _taken_for(e) > mine and e.reused_from_id is None]
+    return original, copies
 
 
 def capture_instant(local: dt.datetime | None, offset: dt.timedelta | None, tz: zoneinfo.ZoneInfo):

@@ -39,6 +39,24 @@ def test_the_same_photo_every_morning_is_flagged(network, days):
     assert third["reused"] and third["reused_from"]["id"] == first["id"]  # points at the original
 
 
+def test_the_copy_carries_the_flag_when_the_original_is_verified_after_it(network, days):
+    # Monday's photo reaches the server on Wednesday (a late check, or a confirmation retried once the phone
+    # had a line), after the same picture was given for Tuesday. The flag went on Monday's: the honest photo
+    # was "reused", Tuesday's copy was clean, and the pack called Tuesday's the earlier one.
+    (monday, tuesday, wednesday), _ = days
+    data = photo(seed=6)
+    tuesdays = upload(network.manager_a, tuesday, data)
+    assert tuesdays["reused"] is False  # nothing to compare with yet
+    mondays = upload(network.manager_a, monday, data)
+    assert mondays["reused"] is False
+    tuesday_now = Evidence.objects.get(public_id=tuesdays["id"])
+    assert str(tuesday_now.reused_from.public_id) == mondays["id"]
+    wednesdays = upload(network.manager_a, wednesday, data)
+    assert wednesdays["reused_from"]["id"] == mondays["id"]  # the original, not Tuesday's copy
+    auditor = client_for(network.auditor).get(f"/api/v1/evidence/{tuesdays['id']}/").json()
+    assert auditor["reused"] and auditor["reused_from"]["id"] == mondays["id"]
+
+
 def test_the_same_photo_twice_on_one_check_is_one_photo_and_not_reuse(network, days):
     (monday, *_), _ = days
     data = photo(seed=2)
