@@ -6,8 +6,8 @@ from ..models import Criterion, StandardVersion, TouchPoint
 class CriterionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Criterion
-        fields = ["key", "prompt", "kind", "target", "comparison", "tolerance", "unit", "weight", "critical",
-                  "photos_required", "order"]
+        fields = ["key", "prompt", "kind", "target", "comparison", "tolerance", "unit", "minimum", "maximum",
+                  "weight", "critical", "photos_required", "order"]
 
 
 class TouchPointSerializer(serializers.ModelSerializer):
@@ -67,3 +67,7 @@ class CriterionPatchSerializer(serializers.Serializer):
     weight = serializers.FloatField(required=False)
     critical = serializers.BooleanField(required=False)
     photos_required = serializers.IntegerField(required=False, min_value=0, max_value=10)
+    minimum = serializers.FloatField(required=False, allow_null=True,
+                                     help_text="number: the lowest possible reading; null for no bound.")
+    maximum = serializers.FloatField(required=False, allow_null=True,
+                                     help_text="number: the highest possible reading; null for no bound.")

@@ -98,6 +98,10 @@ class Criterion(models.Model):
     comparison = models.CharField(max_length=3, choices=Comparison.choices, blank=True)
     tolerance = models.FloatField(default=0)
     unit = models.CharField(max_length=24, blank=True)
+    # The readings a number criterion can have: a result outside them is refused, not judged (-5 rings would
+    # pass "at most 3"). Empty: no bound, as for versions released before bounds existed.
+    minimum = models.FloatField(null=True, blank=True, help_text="number: the lowest possible reading.")
+    maximum = models.FloatField(null=True, blank=True, help_text="number: the highest possible reading.")
     weight = models.FloatField(default=1)
     critical = models.BooleanField(default=False)
     photos_required = models.PositiveSmallIntegerField(default=0)

@@ -30,6 +30,8 @@ class CriterionSpec:
     critical: bool
     photos_required: int
     unit: str
+    minimum: float | None
+    maximum: float | None
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def version_criteria(version: StandardVersion) -> VersionCriteria:
     rows = (Criterion.objects.filter(version=version)
             .order_by("touch_point__order", "order", "key")
             .values_list("id", "key", "touch_point__key", "kind", "target", "comparison", "tolerance", "weight",
-                         "critical", "photos_required", "unit"))
+                         "critical", "photos_required", "unit", "minimum", "maximum"))
     found = VersionCriteria(version.pk, version.number, {row[1]: CriterionSpec(*row) for row in rows})
     if cacheable:
         with _CACHE_LOCK:

@@ -112,6 +112,12 @@ def _coerce(spec: selectors.CriterionSpec, value, path: str) -> float:
         return float(value)
     if abs(value) > 1e12:
         raise _Invalid(f"{path}: {value} is out of range for {spec.key}.")
+    if spec.minimum is not None and value < spec.minimum:
+        raise _Invalid(f"{path}: {value:g} {spec.unit} is not a possible reading for {spec.key}; "
+                       f"the lowest is {spec.minimum:g}.")
+    if spec.maximum is not None and value > spec.maximum:
+        raise _Invalid(f"{path}: {value:g} {spec.unit} is not a possible reading for {spec.key}; "
+                       f"the highest is {spec.maximum:g}.")
     return float(value)
 
 

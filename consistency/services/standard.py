@@ -19,7 +19,7 @@ from ..models import Criterion, DailyCheck, Standard, StandardVersion, TouchPoin
 from .standard_document import StandardDocument, document_of, parse_criterion, parse_document
 
 EDITABLE_CRITERION_FIELDS = ("prompt", "target", "comparison", "tolerance", "unit", "weight", "critical",
-                             "photos_required")
+                             "photos_required", "minimum", "maximum")
 
 
 def _write_contents(version: StandardVersion, doc: StandardDocument) -> None:
@@ -32,7 +32,8 @@ def _write_contents(version: StandardVersion, doc: StandardDocument) -> None:
         [
             Criterion(version=version, touch_point=tp_obj, order=j, key=c.key, prompt=c.prompt, kind=c.kind,
                       target=c.target, comparison=c.comparison, tolerance=c.tolerance, unit=c.unit,
-                      weight=c.weight, critical=c.critical, photos_required=c.photos_required)
+                      weight=c.weight, critical=c.critical, photos_required=c.photos_required,
+                      minimum=c.minimum, maximum=c.maximum)
             for tp_obj, tp in zip(tps, doc.touch_points, strict=True)
             for j, c in enumerate(tp.criteria)
         ]

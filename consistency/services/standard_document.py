@@ -31,6 +31,8 @@ class CriterionSpec:
     weight: float = 1.0
     critical: bool = False
     photos_required: int = 0
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass
@@ -180,12 +182,39 @@ def _criterion(col, path, data) -> CriterionSpec | None:
         col.add(_join(path, "unit"), "must be text of at most 24 characters.")
     elif NUL in unit:
         col.add(_join(path, "unit"), NUL_MESSAGE)
+    minimum, maximum = _bounds(col, path, data, kind=kind, unit=unit, target=target)
     if kind is None or target is None:
         return None
     return CriterionSpec(key=key, prompt=prompt, kind=kind, target=float(target), comparison=comparison,
                          tolerance=float(tolerance) if is_finite_number(tolerance) else 0.0, unit=unit,
                          weight=float(weight) if is_finite_number(weight) else 1.0, critical=bool(critical),
-                         photos_required=photos if isinstance(photos, int) else 0)
+                         photos_required=photos if isinstance(photos, int) else 0, minimum=minimum, maximum=maximum)
+
+
+def _bounds(col, path, data, *, kind, unit, target) -> tuple[float | None, float | None]:
+    """The readings a number criterion can have. Unless the document says otherwise: none below 0 (rings,
+    minutes, days, invoices) and, for a percentage, none above 100. ``null`` lifts a bound (a temperature)."""
+    if kind != Kind.NUMBER:
+        for name in ("minimum", "maximum"):
+            if data.get(name) is not None:
+                col.add(_join(path, name), "applies only to number criteria.")
+        return None, None
+    minimum = data.get("minimum", 0)
+    maximum = data.get("maximum", 100 if unit == "%" else None)
+    for name, bound in (("minimum", minimum), ("maximum", maximum)):
+        if bound is not None and not is_finite_number(bound):
+            col.add(_join(path, name), "must be a finite number, or null for no bound.")
+    minimum = float(minimum) if is_finite_number(minimum) else None
+    maximum = float(maximum) if is_finite_number(maximum) else None
+    if minimum is not None and maximum is not None and minimum >= maximum:
+        col.add(_join(path, "maximum"), f"must be greater than the minimum ({minimum:g}).")
+    elif is_finite_number(target):
+        if minimum is not None and target < minimum:
+            col.add(_join(path, "target"), f"{target:g} is below the lowest possible reading ({minimum:g} {unit}); "
+                    "set a minimum (null for none) if readings can go lower.")
+        if maximum is not None and target > maximum:
+            col.add(_join(path, "target"), f"{target:g} is above the highest possible reading ({maximum:g} {unit}).")
+    return minimum, maximum
 
 
 def parse_criterion(data: dict) -> CriterionSpec:
@@ -272,7 +301,8 @@ def document_of(version) -> dict:
                 "criteria": [
                     {"key": c.key, "prompt": c.prompt, "kind": c.kind, "target": c.target,
                      "comparison": c.comparison, "tolerance": c.tolerance, "unit": c.unit, "weight": c.weight,
-                     "critical": c.critical, "photos_required": c.photos_required}
+                     "critical": c.critical, "photos_required": c.photos_required, "minimum": c.minimum,
+                     "maximum": c.maximum}
                     for c in tp.criteria.all()
                 ],
             }

@@ -51,11 +51,27 @@ def with_result(network, index: int, **changes) -> dict:
         (2, 4.5, "a score that is not whole"),
         (2, True, "a boolean for a score"),
         (0, 1e300, "an absurd number"),
+        (0, -5, "fewer than no rings (it would pass 'at most 3')"),
+        (3, 150, "a percentage over 100"),
+        (3, -0.5, "a negative percentage"),
     ],
 )
 def test_a_wrong_value_names_the_result(network, standard, index, value, why):
     response = submit(client_for(network.manager_a), "A1", with_result(network, index, value=value))
     assert_refused(response, 400, f"results[{index}].value")
+
+
+def test_an_impossible_reading_says_what_is_possible(network, standard):
+    response = submit(client_for(network.manager_a), "A1", with_result(network, 0, value=-5))
+    assert response.json()["message"] == ("results[0].value: -5 rings is not a possible reading for phone_rings; "
+                                          "the lowest is 0.")
+
+
+def test_the_edges_of_the_possible_readings_are_accepted(network, standard):
+    body = check_body(network.a1)
+    body["results"][0]["value"] = 0
+    body["results"][3]["value"] = 100
+    assert submit(client_for(network.manager_a), "A1", body).status_code == 201
 
 
 def test_a_missing_value_names_the_result(network, standard):

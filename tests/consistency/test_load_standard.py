@@ -82,6 +82,34 @@ def test_score_target_out_of_range(tmp_path):
             "a score target is a minimum between 1 and 5, not 6.") in message
 
 
+def test_number_criteria_have_possible_readings(tmp_path):
+    doc = small_standard_doc()
+    doc["touch_points"][0]["criteria"][0]["target"] = -1  # rings
+    doc["touch_points"][2]["criteria"][0]["target"] = 120  # %
+    doc["touch_points"][0]["criteria"][1]["minimum"] = 0  # a yes/no
+    message = refused(tmp_path, doc)
+    assert ("touch_points[0] (phone).criteria[0] (phone_rings).target: -1 is below the lowest possible reading "
+            "(0 rings); set a minimum (null for none) if readings can go lower.") in message
+    assert ("touch_points[2] (delivery).criteria[0] (delivery_on_time_pct).target: 120 is above the highest "
+            "possible reading (100 %).") in message
+    assert "touch_points[0] (phone).criteria[1] (phone_greeting).minimum: applies only to number criteria." in message
+
+
+def test_a_reading_below_zero_is_possible_where_the_standard_says_so(tmp_path):
+    doc = small_standard_doc()
+    doc["touch_points"][0]["criteria"].append(
+        {"key": "freezer_temperature", "prompt": "Freezer", "kind": "number", "unit": "°C", "comparison": "lte",
+         "target": -18, "tolerance": 1, "minimum": -40, "maximum": -40})
+    assert "freezer_temperature).maximum: must be greater than the minimum (-40)." in refused(tmp_path, doc)
+    doc["touch_points"][0]["criteria"][-1]["maximum"] = 10
+    doc["touch_points"][2]["criteria"][0]["maximum"] = None  # no upper bound at all
+    load(tmp_path, doc)
+    bounds = dict(Criterion.objects.values_list("key", "minimum"))
+    assert bounds == {"phone_rings": 0, "phone_greeting": None, "restroom_clean": None,
+                      "delivery_on_time_pct": 0, "freezer_temperature": -40}
+    assert Criterion.objects.get(key="delivery_on_time_pct").maximum is None
+
+
 def test_duplicate_criterion_keys(tmp_path):
     doc = small_standard_doc()
     doc["touch_points"][2]["criteria"][0]["key"] = "phone_rings"

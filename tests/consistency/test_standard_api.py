@@ -320,6 +320,15 @@ def test_criterion_patch_validates_like_the_loader(network, standard):
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"weight": "NaN"}, format="json")
     assert response.status_code == 400 and response.json()["field"] == "weight"
+    # A target no reading can reach: -1 rings. Lifting the bound makes it possible (for a temperature, say).
+    response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"target": -1}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "target"
+    response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"target": -1, "minimum": None},
+                          format="json")
+    assert response.status_code == 200 and response.json()["minimum"] is None
+    response = head.patch("/api/v1/standard/versions/2/criteria/delivery_on_time_pct/", {"maximum": 90},
+                          format="json")
+    assert response.status_code == 400 and response.json()["field"] == "target"  # 95 is above it
 
 
 def test_version_in_force_follows_effective_dates(network, standard):
