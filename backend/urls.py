@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
@@ -16,6 +16,10 @@ urlpatterns = [
     path("api/v1/", include("consistency.api.evidence_urls")),
     path("api/v1/", include("consistency.api.variance_urls")),
     path("api/v1/", include("reports.urls")),
+    # Last: any other API address answers the API's JSON 404 even under DEBUG (``make run``), where Django
+    # shows its HTML debug page instead of ``handler404``. Ending in "/" only, so that APPEND_SLASH still
+    # redirects an address written without its slash.
+    re_path(r"^api/.*/$", views.api_not_found),
 ]
 
 handler404 = views.not_found

@@ -16,6 +16,10 @@ def home(request):
     })
 
 
+def api_not_found(request):
+    return not_found(request, None)
+
+
 def not_found(request, exception):
     """A URL that leads nowhere: under /api/ the API's JSON error (a phone parses it like any other 404),
     elsewhere Django's page. A site code is a slug in every URL, so a code no site can have ends here too."""

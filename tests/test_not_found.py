@@ -20,6 +20,15 @@ def test_an_api_address_that_leads_nowhere_is_a_json_404(network, path):
         assert body["code"] == "not_found" and "/api/docs/" in body["message"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v1/evidence/not-a-uuid/", "/api/v1/nope"])
+def test_under_debug_too_an_api_address_that_leads_nowhere_is_a_json_404(network, settings, path):
+    # ``make run`` serves with DEBUG on, where Django answers a 404 with its HTML debug page.
+    settings.DEBUG = True
+    response = client_for(network.manager_a).get(path, follow=True)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
 def test_a_page_address_that_leads_nowhere_is_a_page(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
