@@ -15,15 +15,16 @@ def site_list(*, user, region: str | None = None) -> QuerySet[Site]:
     return qs
 
 
-def site_get(*, user, code: str, for_write: bool = False) -> Site:
+def site_get(*, user, code: str, for_write: bool = False, field: str = "code") -> Site:
     """The site with this code if the user may see it (and write it, if asked); otherwise 404,
     so a manager cannot even learn that the site next door exists. A readable site that may not be
-    written answers 403 instead: the user knows it exists already."""
+    written answers 403 instead: the user knows it exists already. ``field``: where the code came from
+    (the URL's ``code``, or a query parameter), for the refusal to name it."""
     site = access.readable_sites(user).select_related("region").filter(code=code).first()
     if site is None:
-        raise NotFound(f"No site {code!r} among the sites you can see.", field="code")
+        raise NotFound(f"No site {code!r} among the sites you can see.", field=field)
     if for_write and not access.writable_sites(user).filter(pk=site.pk).exists():
-        raise Forbidden(f"You may read site {code!r} but not write to it.", field="code")
+        raise Forbidden(f"You may read site {code!r} but not write to it.", field=field)
     return site
 
 

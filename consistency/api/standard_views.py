@@ -35,7 +35,7 @@ def _checklist_day(request):
     day = iso_day(raw_date) if raw_date else None
     if raw_date and day is None:
         raise AppError("date: a date as YYYY-MM-DD.", field="date")
-    site = site_get(user=request.user, code=code) if code is not None else None
+    site = site_get(user=request.user, code=code, field="site") if code is not None else None
     return selectors.checklist_day(user=request.user, site=site, day=day)
 
 

@@ -109,7 +109,8 @@ def test_the_checklist_follows_the_sites_local_day(network, standard):
 
 def test_the_checklist_of_a_site_or_day_that_cannot_be_given(network, standard):
     client = client_for(network.manager_a)
-    assert client.get("/api/v1/standard/current/", {"site": "B1"}).status_code == 404  # not theirs
+    other = client.get("/api/v1/standard/current/", {"site": "B1"})  # not theirs
+    assert other.status_code == 404 and other.json()["field"] == "site"
     bad = client.get("/api/v1/standard/current/", {"date": "2026-13-01"})
     assert bad.status_code == 400 and bad.json()["field"] == "date"
     early = client.get("/api/v1/standard/current/", {"date": "2025-12-31"})  # version 1 starts 2026-01-01
