@@ -2,17 +2,26 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from backend.errors import Forbidden, NotFound
+from backend.errors import AppError, Forbidden, NotFound
 
 from . import access
-from .models import Site
+from .models import Region, Site
 
 
 def site_list(*, user, region: str | None = None) -> QuerySet[Site]:
     qs = access.readable_sites(user).select_related("region").order_by("code")
-    if region:
-        qs = qs.filter(region__code=region)
-    return qs
+    return in_region(user=user, sites=qs, region=region) if region else qs
+
+
+def in_region(*, user, sites: QuerySet[Site], region: str) -> QuerySet[Site]:
+    """``sites`` (within the user's scope) narrowed to a region. A region that does not exist, or none of
+    whose sites the user may read, is a 400 naming ``region``: the same answer for both, so that region codes
+    cannot be probed, and a mistyped code is not mistaken for a region with nothing to show."""
+    known = (Region.objects.filter(code=region) if access.is_head_office(user)
+             else access.readable_sites(user).filter(region__code=region)).exists()
+    if not known:
+        raise AppError(f"No region {region!r} among the sites you can see.", field="region")
+    return sites.filter(region__code=region)
 
 
 def site_get(*, user, code: str, for_write: bool = False, field: str = "code") -> Site:

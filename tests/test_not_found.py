@@ -42,3 +42,18 @@ def test_a_region_filter_that_no_region_code_could_match_is_a_400(network, path,
     sep = "&" if "?" in path else "?"
     response = client_for(network.head_office).get(f"{path}{sep}region={region}")
     assert response.status_code == 400 and response.json()["field"] == "region"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sites/", "/api/v1/actions/", "/api/v1/missed/?from=2026-11-01&to=2026-11-02"])
+def test_a_region_one_cannot_see_is_a_400_like_an_unknown_one(network, path):
+    # A mistyped region answered an empty list, as if the region had nothing to show; the variance and the
+    # report orders already answered 400. For a manager, a region of others' sites answers the same, so that
+    # region codes cannot be probed.
+    sep = "&" if "?" in path else "?"
+    for user, region in ((network.head_office, "zz"), (network.manager_a, "zz"), (network.manager_a, "region-b")):
+        response = client_for(user).get(f"{path}{sep}region={region}")
+        assert response.status_code == 400, (user, region)
+        assert response.json() == {"code": "invalid", "field": "region", "errors": [
+            {"code": "invalid", "field": "region", "message": f"No region {region!r} among the sites you can see."}],
+            "message": f"No region {region!r} among the sites you can see."}
+    assert client_for(network.manager_a).get(f"{path}{sep}region=region-a").status_code == 200

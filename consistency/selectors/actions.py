@@ -11,6 +11,7 @@ from django.utils import timezone
 from backend.errors import AppError
 from sites import access
 from sites.models import Site
+from sites.selectors import in_region
 
 from ..models import CorrectiveAction
 from ..models.checks import ActionStatus
@@ -37,7 +38,7 @@ def action_list(*, user, status: str = "open", site=None, region: str | None = N
     if site is not None:
         sites = sites.filter(pk=site.pk)
     if region:
-        sites = sites.filter(region__code=region)
+        sites = in_region(user=user, sites=sites, region=region)
     qs = CorrectiveAction.objects.filter(site__in=sites)
     if status == "open":
         qs = qs.filter(status=ActionStatus.OPEN)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from backend.errors import AppError
 from sites import access
 from sites.models import Site
+from sites.selectors import in_region
 
 from ..models import DailyCheck
 
@@ -115,7 +116,7 @@ def missed_days(*, user, date_from: dt.date, date_to: dt.date, site: Site | None
     if site is not None:
         sites = sites.filter(pk=site.pk)
     if region:
-        sites = sites.filter(region__code=region)
+        sites = in_region(user=user, sites=sites, region=region)
     now = now or timezone.now()
     # Every time zone in use, not only the scope's: one small query, and the CASE covers any site.
     zones = Site.objects.order_by().values_list("timezone", flat=True).distinct()
