@@ -62,8 +62,12 @@ def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> 
 
 
 def actions_to_open(*, check, judged, now: dt.datetime, carried: set[int] = frozenset()) -> list[CorrectiveAction]:
-    """The actions a check opens (unsaved): one per critical result not met, unless carried over."""
-    due_on = check.date + dt.timedelta(days=settings.CORRECTIVE_ACTION_DUE_DAYS)
+    """The actions a check opens (unsaved): one per critical result not met, unless carried over.
+
+    Due ``CORRECTIVE_ACTION_DUE_DAYS`` after the check's day or, for a late check, after the site's day on
+    which the failure was reported: an action is never overdue before anyone could know of it."""
+    reported = max(check.date, now.astimezone(check.site.tz).date())
+    due_on = reported + dt.timedelta(days=settings.CORRECTIVE_ACTION_DUE_DAYS)
     return [CorrectiveAction(site_id=check.site_id, daily_check=check, criterion_id=r.spec.id, opened_at=now,
                              due_on=due_on)
             for r in judged if _opens_action(r) and r.spec.id not in carried]

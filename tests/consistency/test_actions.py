@@ -41,6 +41,15 @@ def test_the_due_date_is_configurable(network, standard):
     assert data["actions"][0]["due_on"] == str(local_today(network.a1) + dt.timedelta(days=7))
 
 
+def test_a_late_checks_action_is_due_counting_from_the_day_it_was_reported(network, standard):
+    # A check for five days ago opened an action due two days ago: overdue before anyone knew of it.
+    today = local_today(network.a1)
+    data = fail(network, values=FAIL_GREETING, day=today - dt.timedelta(days=5))
+    assert data["late"] is True
+    assert data["actions"][0]["due_on"] == str(today + dt.timedelta(days=3))
+    assert not action_list(user=network.head_office, status="overdue").exists()
+
+
 @pytest.mark.parametrize(("persona", "status", "count"), [("manager_a", 200, 1), ("auditor", 200, 1),
                                                           ("head_office", 200, 1), ("manager_b", 404, 0),
                                                           ("auditor_b1", 404, 0)])
