@@ -24,3 +24,33 @@ def test_docs_and_schema_are_served(network):
     assert b"swagger-ui" in docs.content
     # The UI's script comes from this server, not a CDN.
     assert b"cdn.jsdelivr" not in docs.content
+
+
+def test_the_daily_check_is_documented_as_it_is_sent_and_answered(network, standard, tmp_path):
+    import yaml
+
+    from consistency.api import check_serializers as s
+    from tests.consistency.checks_support import check_body, submit
+    from tests.consistency.evidence_factories import multipart, photo
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    schema = yaml.safe_load(out.read_text())
+    post = schema["paths"]["/api/v1/sites/{code}/checks/"]["post"]
+    assert list(post["requestBody"]["content"]) == ["application/json"]  # a form or multipart body is a 415
+    submitted = schema["components"]["schemas"]["CheckSubmissionRequest"]
+    assert set(submitted["required"]) == {"date", "results"}
+    assert post["responses"]["201"]["content"]["application/json"]["schema"]["$ref"].endswith("/Check")
+
+    # What the documentation names is what the API answers, field for field.
+    body = submit(client_for(network.manager_a), "A1", check_body(network.a1, values={"phone_greeting": False}))
+    upload = client_for(network.manager_a).post(f"/api/v1/checks/{body.json()['id']}/evidence/",
+                                                 multipart(photo(seed=3), criterion="restroom_clean"),
+                                                 format="multipart")
+    assert upload.status_code == 201, upload.content
+    detail = client_for(network.auditor).get(f"/api/v1/checks/{body.json()['id']}/").json()
+    assert set(detail["evidence"][0]) == set(s.CheckEvidenceItemSerializer().fields)
+    for answer in (body.json(), detail):
+        assert set(answer) == set(s.CheckSerializer().fields)
+        assert set(answer["results"][0]) == set(s.CheckResultItemSerializer().fields)
+        assert set(answer["actions"][0]) == set(s.CheckActionItemSerializer().fields)

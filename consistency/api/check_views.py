@@ -78,7 +78,7 @@ class SiteChecksView(APIView):
         super().check_permissions(request)
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT},
+        request={"application/json": s.CheckSubmissionSerializer}, responses={201: s.CheckSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         summary="Submit the day's check: every result in one request (amend with \"amends\" + \"reason\")",
     )
@@ -128,7 +128,7 @@ class SiteChecksView(APIView):
 
 
 class CheckDetailView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="One check with its results and evidence")
+    @extend_schema(responses=s.CheckSerializer, summary="One check with its results and evidence")
     def get(self, request, check_id: int):
         return Response(s.check_detail_body(check_selectors.check_get(user=request.user, check_id=check_id)))
 
