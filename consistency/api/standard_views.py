@@ -3,7 +3,7 @@ draft -> edit -> publish cycle."""
 
 import datetime as dt
 
-from django.utils.http import quote_etag
+from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -19,13 +19,24 @@ from ..services import standard as services
 from ..services.standard_document import parse_document
 from . import standard_serializers as s
 
+# The shape of the answer: raised when a field is added (2: the readings a number criterion can take), so that
+# a phone holding the older answer gets the new one instead of a 304.
+REPRESENTATION = 2
+
 
 def version_etag(version) -> str:
     # A released version never changes, so its identity (and status) is a strong validator; the version that
     # takes effect next is part of the answer too.
     upcoming = getattr(version, "upcoming", None)
     next_part = f"-next-v{upcoming.number}-{upcoming.effective_from}" if upcoming else ""
-    return quote_etag(f"{version.standard.slug}-v{version.number}-{version.status}{next_part}")
+    return quote_etag(f"{version.standard.slug}-v{version.number}-{version.status}{next_part}-r{REPRESENTATION}")
+
+
+def _none_match(request, etag: str) -> bool:
+    """``If-None-Match`` names this ETag: compared weakly (RFC 9110 13.1.2), so a cache or proxy that
+    weakened it (``W/"..."``, e.g. after compressing the answer) still revalidates; ``*`` matches too."""
+    sent = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in sent or etag.removeprefix("W/") in {t.removeprefix("W/") for t in sent}
 
 
 def _checklist_day(request):
@@ -52,7 +63,7 @@ class CurrentStandardView(APIView):
     def get(self, request):
         version = selectors.version_current(on=_checklist_day(request))
         etag = version_etag(version)
-        if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        if _none_match(request, etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
             response = Response(s.CurrentVersionSerializer(selectors.load_contents(version)).data)
