@@ -75,6 +75,20 @@ def test_newcomer_uses_the_api_docs_as_a_manager(demo, live_server, browser_page
     assert try_operation_again(page, "sites_retrieve", {"code": "AKL-02"}) == 404
 
 
+def test_a_visitor_follows_the_landing_pages_link_to_their_sites_through_the_login(demo, live_server, browser_page):
+    # The link led a visitor who had not logged in to the API's 401, with no way to log in from there.
+    page = browser_page
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Your sites").click()
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("input[name=username]", "manager.akl-01")
+    page.fill("input[name=password]", "demo")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/api/v1/sites/")
+    text = page.locator("body").inner_text()
+    assert "AKL-01" in text and "AKL-02" not in text
+
+
 def try_operation_again(page, operation_id: str, params: dict) -> int:
     """Run an already-opened operation again with other parameters."""
     block = page.locator(f"#operations-{operation_id.split('_')[0]}-{operation_id}")
