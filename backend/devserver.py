@@ -60,7 +60,7 @@ BANNER = """
   Logins (password: {password!r}):
     head.office                 head office: everything, edits the standard
     auditor                     auditor: reads region nz
-    manager.<site code>         a branch manager, e.g. manager.akl-01
+    manager.<site code>         a branch manager, site code in lower case: manager.akl-01
   A Celery worker (pid {pid}) renders reports in the background.
   Ctrl-C stops both.
   ================================================================
