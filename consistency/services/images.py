@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 from dataclasses import dataclass
 from typing import IO
@@ -35,10 +36,13 @@ import imagehash
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, ImageStat
 
+logger = logging.getLogger(__name__)
+
 CHUNK_BYTES = 64 * 1024
 THUMBNAIL_PX = 800  # long side of the copy reports embed
 THUMBNAIL_QUALITY = 82
 FEATURELESS_STDDEV = 2.0  # grey levels, over the report copy
+ORIENTATION_TAG = 0x0112
 MAX_TEXT_SEGMENT = 256 * 1024  # a PNG text chunk larger than this is not camera metadata
 
 JPEG_SIGNATURE = b"\xff\xd8\xff"
@@ -90,7 +94,14 @@ def inspect_photo(f: IO[bytes], *, declared_type: str, max_pixels: int | None = 
         _walk_jpeg(f)
     else:
         _walk_png(f)
-    return _decode(f, content_type=actual, max_pixels=max_pixels)
+    try:
+        return _decode(f, content_type=actual, max_pixels=max_pixels)
+    except NotAcceptable:
+        raise
+    except Exception as error:  # noqa: BLE001 - Pillow on a file a phone made: refused with a reason, not a 500
+        # (and, for a photo on S3, not left pending for good). Logged: it may be a format worth supporting.
+        logger.warning("photo inspection failed on a %s image", actual, exc_info=True)
+        raise NotAcceptable(f"The image could not be processed ({type(error).__name__}); send it as a JPEG.") from error
 
 
 def _type_name(content_type: str) -> str:
@@ -261,12 +272,29 @@ def _shrink(im: Image.Image) -> Image.Image:
         return im
     box = (max(1, im.width // factor), max(1, im.height // factor))
     exif = im.getexif()
-    if im.mode in ("P", "PA", "1"):  # no averaging on a palette: the nearest pixel, still at twice the size
+    small = None
+    if im.mode not in ("P", "PA", "1"):  # no averaging on a palette
+        try:
+            small = im.reduce(factor)
+        except ValueError:  # a pixel format reduce() does not take (16-bit greyscale)
+            pass
+    if small is None:  # the nearest pixel, still at twice the thumbnail's size
         small = im.resize(box, Image.Resampling.NEAREST)
-    else:
-        small = im.reduce(factor)
-    small.info["exif"] = exif.tobytes()  # the orientation flag, for exif_transpose
+    small.info["exif"] = _orientation_block(exif)  # the orientation flag, for exif_transpose
     return small
+
+
+def _orientation_block(exif: Image.Exif) -> bytes:
+    """The EXIF block to carry over; a block Pillow reads but cannot write back (a mistyped tag, such as an
+    orientation stored as a fraction) is reduced to its orientation, if that is one."""
+    try:
+        return exif.tobytes()
+    except Exception:  # noqa: BLE001 - struct and value errors of Pillow's EXIF writer
+        orientation = exif.get(ORIENTATION_TAG)
+        fresh = Image.Exif()
+        if isinstance(orientation, int) and 1 <= orientation <= 8:
+            fresh[ORIENTATION_TAG] = orientation
+        return fresh.tobytes()
 
 
 def _thumbnail(im: Image.Image) -> Image.Image:

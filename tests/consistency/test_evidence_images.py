@@ -127,6 +127,39 @@ def test_a_mistyped_exif_tag_beside_an_orientation_flag_does_not_refuse_the_phot
     assert (facts.width, facts.height) == (640, 480) and facts.thumbnail
 
 
+def _png(im: Image.Image, **save) -> bytes:
+    out = io.BytesIO()
+    im.save(out, "PNG", **save)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("width", [1000, 3300])  # from 3,200 px a PNG is reduced before its thumbnail is made
+def test_a_large_16_bit_greyscale_png_passes(width):
+    # Pillow's reduce() does not take 16-bit greyscale: a 500, and on S3 a photo pending for good.
+    facts = inspect(_png(Image.effect_noise((width, 40), 60).convert("I;16")), "image/png")
+    assert facts.width == width and facts.thumbnail
+
+
+@pytest.mark.parametrize("width", [1000, 3300])
+def test_a_large_png_with_an_exif_block_pillow_cannot_write_back_passes(width):
+    # The orientation stored as a DOUBLE: Pillow reads the block but cannot write it again (struct.error, a 500).
+    ifd = struct.pack("<H", 1) + struct.pack("<HHII", 0x0112, 12, 1, 26) + b"\0\0\0\0" + struct.pack("<d", 1.0)
+    exif = b"Exif\0\0" + b"II*\0" + struct.pack("<I", 8) + ifd
+    facts = inspect(_png(Image.effect_noise((width, 40), 60), exif=exif), "image/png")
+    assert facts.width == width and facts.thumbnail
+
+
+def test_any_other_failure_of_the_image_library_is_a_refusal_with_a_reason(monkeypatch, caplog):
+    # A file a phone made can trip Pillow in ways no one listed: the phone gets a reason, not a 500, and the
+    # log keeps the traceback.
+    def broken(im):
+        raise struct.error("unpack requires a buffer of 8 bytes")
+
+    monkeypatch.setattr(images, "_thumbnail", broken)
+    assert refused(photo(seed=8)) == "The image could not be processed (error); send it as a JPEG."
+    assert "photo inspection failed on a image/jpeg image" in caplog.text
+
+
 def test_a_png_has_a_lower_pixel_limit_than_a_jpeg(settings):
     settings.MAX_PNG_PIXELS = 100 * 100
     inspect(photo(seed=7, size=(100, 100), fmt="PNG"), "image/png")
