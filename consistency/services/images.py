@@ -101,7 +101,8 @@ def inspect_photo(f: IO[bytes], *, declared_type: str, max_pixels: int | None = 
     except Exception as error:  # noqa: BLE001 - Pillow on a file a phone made: refused with a reason, not a 500
         # (and, for a photo on S3, not left pending for good). Logged: it may be a format worth supporting.
         logger.warning("photo inspection failed on a %s image", actual, exc_info=True)
-        raise NotAcceptable(f"The image could not be processed ({type(error).__name__}); send it as a JPEG.") from error
+        raise NotAcceptable(f"The image could not be processed ({type(error).__name__}); take it again, or export "
+                            "it as a JPEG.") from error
 
 
 def _type_name(content_type: str) -> str:

@@ -156,7 +156,8 @@ def test_any_other_failure_of_the_image_library_is_a_refusal_with_a_reason(monke
         raise struct.error("unpack requires a buffer of 8 bytes")
 
     monkeypatch.setattr(images, "_thumbnail", broken)
-    assert refused(photo(seed=8)) == "The image could not be processed (error); send it as a JPEG."
+    assert refused(photo(seed=8)) == ("The image could not be processed (error); take it again, or export it "
+                                    "as a JPEG.")
     assert "photo inspection failed on a image/jpeg image" in caplog.text
 
 
