@@ -18,6 +18,8 @@ from backend.errors import AppError, Conflict, NotFound
 from ..models import Criterion, DailyCheck, Standard, StandardVersion, TouchPoint, VersionStatus
 from .standard_document import StandardDocument, document_of, parse_criterion, parse_document
 
+MAX_DAYS_AHEAD = 366  # how far ahead a version may be published to take effect
+
 EDITABLE_CRITERION_FIELDS = ("prompt", "target", "comparison", "tolerance", "unit", "weight", "critical",
                              "photos_required", "minimum", "maximum")
 
@@ -141,6 +143,12 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     today = timezone.localdate(now)
     current = StandardVersion.objects.filter(standard_id=version.standard_id, status=VersionStatus.PUBLISHED).first()
     effective_from = effective_from or today
+    # A published version can never be withdrawn, and a later one may not take effect before it: a typo of
+    # the year (2062) would freeze the standard for decades.
+    latest_allowed = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    if effective_from > latest_allowed:
+        raise AppError(f"effective_from must be within {MAX_DAYS_AHEAD} days, on or before {latest_allowed}: a "
+                       "published version cannot be withdrawn.", field="effective_from")
     if current and effective_from < current.effective_from:
         raise AppError(f"effective_from must be on or after {current.effective_from}, when version "
                        f"{current.number} took effect.", field="effective_from")

@@ -17,6 +17,8 @@ from backend.inputs import NUL, NUL_MESSAGE, is_finite_number
 from ..models import Comparison, Kind
 
 KEY_MAX = 64
+MAX_WEIGHT = 1000
+MAX_MAGNITUDE = 1e12  # as a result's value: targets, tolerances and bounds stay where arithmetic is exact enough
 
 
 @dataclass
@@ -124,8 +126,8 @@ def _text(col, path, data, name, *, required=True, max_length=300) -> str:
 
 def _key(col, path, data) -> str:
     key = _text(col, path, data, "key", max_length=KEY_MAX)
-    if key and not all(ch.isalnum() or ch in "-_" for ch in key):
-        col.add(_join(path, "key"), f"{key!r} may hold only letters, digits, '-' and '_'.")
+    if key and not all((ch.isascii() and ch.isalnum()) or ch in "-_" for ch in key):
+        col.add(_join(path, "key"), f"{key!r} may hold only letters a-z and A-Z, digits, '-' and '_'.")
     return key
 
 
@@ -154,6 +156,9 @@ def _criterion(col, path, data) -> CriterionSpec | None:
     if not is_finite_number(target):
         col.add(_join(path, "target"), "must be a finite number.", "required" if target is None else "invalid")
         target = None
+    elif abs(target) > MAX_MAGNITUDE:
+        col.add(_join(path, "target"), f"must be between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}.")
+        target = None
     if kind == Kind.BOOLEAN:
         if target is not None and target not in (1, True):
             col.add(_join(path, "target"), "a boolean criterion always expects yes (target 1).")
@@ -170,10 +175,13 @@ def _criterion(col, path, data) -> CriterionSpec | None:
                     "invalid_choice")
         if not unit:
             col.add(_join(path, "unit"), "is required for a number criterion (minutes, rings, %, °C...).", "required")
-    if not is_finite_number(tolerance) or tolerance < 0:
-        col.add(_join(path, "tolerance"), "must be a number of zero or more.")
-    if not is_finite_number(weight) or weight <= 0:
-        col.add(_join(path, "weight"), "must be a number greater than zero.")
+    if not is_finite_number(tolerance) or not 0 <= tolerance <= MAX_MAGNITUDE:
+        col.add(_join(path, "tolerance"), f"must be a number from 0 to {MAX_MAGNITUDE:g}.")
+        tolerance = 0.0
+    if not is_finite_number(weight) or not 0 < weight <= MAX_WEIGHT:
+        # Bounded: weights are summed for a check's score; 1e308 twice overflowed to a NaN score.
+        col.add(_join(path, "weight"), f"must be a number greater than zero and at most {MAX_WEIGHT}.")
+        weight = 1.0
     if not isinstance(critical, bool):
         col.add(_join(path, "critical"), "must be true or false.")
     if not isinstance(photos, int) or isinstance(photos, bool) or not (0 <= photos <= 10):
@@ -199,13 +207,19 @@ def _bounds(col, path, data, *, kind, unit, target) -> tuple[float | None, float
             if data.get(name) is not None:
                 col.add(_join(path, name), "applies only to number criteria.")
         return None, None
-    minimum = data.get("minimum", 0)
-    maximum = data.get("maximum", 100 if unit == "%" else None)
-    for name, bound in (("minimum", minimum), ("maximum", maximum)):
-        if bound is not None and not is_finite_number(bound):
-            col.add(_join(path, name), "must be a finite number, or null for no bound.")
-    minimum = float(minimum) if is_finite_number(minimum) else None
-    maximum = float(maximum) if is_finite_number(maximum) else None
+
+    def bound(name: str, default: float | None) -> float | None:
+        value = data.get(name, default)
+        if value is None:
+            return None
+        if not is_finite_number(value) or abs(value) > MAX_MAGNITUDE:
+            col.add(_join(path, name), f"must be a number between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}, or null "
+                    "for no bound.")
+            return None
+        return float(value)
+
+    minimum = bound("minimum", 0)
+    maximum = bound("maximum", 100 if unit == "%" else None)
     if minimum is not None and maximum is not None and minimum >= maximum:
         col.add(_join(path, "maximum"), f"must be greater than the minimum ({minimum:g}).")
     elif is_finite_number(target):

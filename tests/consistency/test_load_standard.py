@@ -110,6 +110,14 @@ def test_a_reading_below_zero_is_possible_where_the_standard_says_so(tmp_path):
     assert Criterion.objects.get(key="delivery_on_time_pct").maximum is None
 
 
+def test_keys_are_ascii(tmp_path):
+    # The API documents keys as slugs; "café" was accepted and broke clients that trusted the schema.
+    doc = small_standard_doc()
+    doc["touch_points"][0]["criteria"][0]["key"] = "caf\u00e9_rings"
+    assert ("(café_rings).key: 'café_rings' may hold only letters a-z and A-Z, digits, '-' and '_'."
+            in refused(tmp_path, doc))
+
+
 def test_duplicate_criterion_keys(tmp_path):
     doc = small_standard_doc()
     doc["touch_points"][2]["criteria"][0]["key"] = "phone_rings"
@@ -168,7 +176,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     doc["touch_points"][2]["criteria"][0].pop("unit")
     message = refused(tmp_path, doc)
     assert "criteria[0] (phone_rings).comparison: 'lt' is not a comparison; use 'lte' or 'gte'." in message
-    assert "criteria[0] (phone_rings).weight: must be a number greater than zero." in message
+    assert "criteria[0] (phone_rings).weight: must be a number greater than zero and at most 1000." in message
     assert "touch_points[2] (delivery).criteria[0] (delivery_on_time_pct).unit: is required" in message
     assert "3 problem(s)" in message
 

@@ -312,6 +312,30 @@ def test_publish_cannot_date_back_before_the_version_in_force(network, standard)
     assert StandardVersion.objects.get(number=1).status == "published"
 
 
+def test_a_version_cannot_be_published_to_take_effect_years_ahead(network, standard):
+    # A typo of the year could not be undone: a published version is never withdrawn, and no later version
+    # may take effect before it.
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    response = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2062-12-01"}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "effective_from"
+    assert "within 366 days" in response.json()["message"]
+    assert StandardVersion.objects.get(number=2).status == "draft"
+    within = (dt.date.today() + dt.timedelta(days=300)).isoformat()
+    assert head.post("/api/v1/standard/versions/2/publish/", {"effective_from": within},
+                     format="json").status_code == 200
+
+
+@pytest.mark.parametrize(("field", "value"), [("weight", 1e308), ("weight", 1001), ("target", 1e300),
+                                              ("tolerance", 1e300), ("minimum", -1e300)])
+def test_criterion_numbers_are_bounded(network, standard, field, value):
+    # Two weights of 1e308 summed to infinity: every check's score was NaN, and every read of it a 500.
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {field: value}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == field, response.json()
+
+
 def test_criterion_patch_validates_like_the_loader(network, standard):
     head = client_for(network.head_office)
     head.post("/api/v1/standard/versions/", {}, format="json")
