@@ -54,3 +54,21 @@ def test_the_daily_check_is_documented_as_it_is_sent_and_answered(network, stand
         assert set(answer) == set(s.CheckSerializer().fields)
         assert set(answer["results"][0]) == set(s.CheckResultItemSerializer().fields)
         assert set(answer["actions"][0]) == set(s.CheckActionItemSerializer().fields)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sites/{code}/checks/", "/api/v1/sites/{code}/missed/", "/api/v1/missed/",
+                                  "/api/v1/sites/{code}/actions/", "/api/v1/actions/"])
+def test_lists_are_documented_as_the_pages_they_answer(network, standard, tmp_path, path):
+    # They were documented as bare arrays: a generated client failed on the first page.
+    import yaml
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    schema = yaml.safe_load(out.read_text())
+    get = schema["paths"][path]["get"]
+    ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(schema["components"]["schemas"][ref]["properties"]) == {"count", "next", "previous", "results"}
+    assert {"page", "page_size"} <= {p["name"] for p in get["parameters"]}
+    url = path.format(code="A1") + ("?from=2026-03-01&to=2026-03-02" if "missed" in path else "")
+    answer = client_for(network.head_office).get(url)
+    assert answer.status_code == 200 and set(answer.json()) == {"count", "next", "previous", "results"}

@@ -47,6 +47,7 @@ def _paginated(request, view, items, serializer):
 
 
 class SiteChecksView(APIView):
+    pagination_class = Pagination  # for the schema: the list answers are pages
     @extend_schema(parameters=[*PERIOD, OpenApiParameter("history", OpenApiTypes.BOOL)],
                    responses=s.CheckSummarySerializer(many=True),
                    summary="A site's checks, newest first (history=true includes superseded ones)")
@@ -134,6 +135,7 @@ class CheckDetailView(APIView):
 
 
 class SiteMissedView(APIView):
+    pagination_class = Pagination  # for the schema: the list answers are pages
     @extend_schema(parameters=PERIOD, responses=s.MissedDaySerializer(many=True),
                    summary="Days since the site opened, already over locally, without a check")
     def get(self, request, code: str):
@@ -144,6 +146,7 @@ class SiteMissedView(APIView):
 
 
 class MissedView(APIView):
+    pagination_class = Pagination  # for the schema: the list answers are pages
     @extend_schema(parameters=[*PERIOD, OpenApiParameter("region", OpenApiTypes.STR)],
                    responses=s.MissedDaySerializer(many=True),
                    summary="Missed days across every site you can see (head office: the network)")
@@ -158,6 +161,7 @@ STATUS_PARAM = OpenApiParameter("status", OpenApiTypes.STR, enum=list(action_sel
 
 
 class SiteActionsView(APIView):
+    pagination_class = Pagination  # for the schema: the list answers are pages
     @extend_schema(parameters=[STATUS_PARAM], responses=s.ActionSerializer(many=True),
                    summary="A site's corrective actions (status=open by default)")
     def get(self, request, code: str):
@@ -168,6 +172,7 @@ class SiteActionsView(APIView):
 
 
 class ActionListView(APIView):
+    pagination_class = Pagination  # for the schema: the list answers are pages
     @extend_schema(parameters=[STATUS_PARAM, OpenApiParameter("region", OpenApiTypes.STR)],
                    responses=s.ActionSerializer(many=True),
                    summary="Corrective actions across every site you can see (open, overdue, resolved, all)")
