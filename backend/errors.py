@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -111,6 +112,12 @@ def error_body(errors: list[FieldError]) -> dict:
 
 
 def exception_handler(exc, context):
+    # Django's own limits on a request body, met while DRF reads it: answered in the API's shape (Django
+    # would answer its HTML 400 page).
+    if isinstance(exc, RequestDataTooBig):
+        exc = TooLarge(f"The request body is over the limit of {settings.MAX_REQUEST_BYTES} bytes.", field="body")
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = AppError("The request has too many form fields or files.", field="body")
     if isinstance(exc, AppError):
         return Response(error_body(exc.errors), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

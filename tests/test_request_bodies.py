@@ -34,3 +34,19 @@ def test_a_lone_surrogate_is_a_400_naming_the_field(network, standard, path):
     assert response.status_code == 400, response.content
     assert response.json()["field"] == "notes"
     assert "surrogate" in response.json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/standard/versions/", "/api/v1/auth/token/"])
+def test_a_body_over_the_limit_anywhere_in_the_api_is_a_413_in_the_error_shape(network, settings, path):
+    # Only the check submission answered 413; elsewhere Django's HTML 400 page.
+    body = '{"notes": "' + "x" * (settings.MAX_REQUEST_BYTES + 1) + '"}'
+    response = client_for(network.head_office).generic("POST", path, body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["field"] == "body" and response.json()["code"] == "too_large"
+
+
+def test_too_many_form_fields_is_a_400_in_the_error_shape(network):
+    form = "&".join(f"f{i}=1" for i in range(1200))
+    response = client_for(network.head_office).generic("POST", "/api/v1/standard/versions/", form,
+                                                       content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response.json()["field"] == "body"
