@@ -72,3 +72,21 @@ def test_lists_are_documented_as_the_pages_they_answer(network, standard, tmp_pa
     url = path.format(code="A1") + ("?from=2026-03-01&to=2026-03-02" if "missed" in path else "")
     answer = client_for(network.head_office).get(url)
     assert answer.status_code == 200 and set(answer.json()) == {"count", "next", "previous", "results"}
+
+
+def test_refusals_are_documented_in_their_one_shape(network, standard, tmp_path):
+    import yaml
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    schema = yaml.safe_load(out.read_text())
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"code", "message", "field", "errors"}
+    submit_op = schema["paths"]["/api/v1/sites/{code}/checks/"]["post"]["responses"]
+    assert {"400", "401", "404", "409", "413", "415", "422"} <= set(submit_op)
+    assert submit_op["422"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
+    assert set(schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]) == {"200", "400", "413", "415", "429"}
+    # And a refusal the API sends has exactly the documented fields.
+    refusal = client_for(network.manager_a).get("/api/v1/sites/B1/checks/")
+    assert refusal.status_code == 404 and set(refusal.json()) == set(error["properties"])
+    assert set(refusal.json()["errors"][0]) == set(error["properties"]["errors"]["items"]["properties"])

@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # The one shape of every refusal, named on every operation (backend/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "backend.schema.document_refusals"],
     # Several models have a "status"; name each set of choices so the schema is stable and warning-free.
     "ENUM_NAME_OVERRIDES": {
         "VersionStatusEnum": "consistency.models.standard.VersionStatus",

@@ -1,0 +1,50 @@
+"""The OpenAPI schema's refusals: every 4xx has one shape (``backend.errors``), documented once and named on
+every operation, so that generated clients parse a refusal as the API sends it."""
+
+from __future__ import annotations
+
+_ENTRY = {"type": "object", "required": ["code", "message", "field"], "properties": {
+    "code": {"type": "string", "description": "Machine-readable, e.g. invalid, required, not_found, too_late."},
+    "message": {"type": "string", "description": "For a person: what is wrong and what to do, naming the field."},
+    "field": {"type": "string", "nullable": True,
+              "description": "The field, e.g. results[2].value; null when the request as a whole is refused."},
+}}
+ERROR = {
+    "type": "object", "required": ["code", "message", "field", "errors"],
+    "description": "Every refusal (4xx). code/message/field describe the first problem; errors lists them all.",
+    "properties": {**_ENTRY["properties"], "errors": {"type": "array", "items": _ENTRY}},
+}
+
+_WHY = {
+    "400": "Bad input: the message names the field.",
+    "401": "No valid token or session.",
+    "403": "You may read this but not change it (or your role may not do this).",
+    "404": "Not found among what you can see (another site's data answers the same).",
+    "409": "Conflicts with what is stored (e.g. the day already has a check; the version is released).",
+    "413": "The request body is over the limit.",
+    "415": "Send JSON (Content-Type: application/json).",
+    "422": "An Idempotency-Key reused with another body, or a photo that is not an acceptable image.",
+    "429": "Too many attempts: wait a minute and try again.",
+}
+# Operations whose refusals are not the general ones: logging in needs no token and is throttled.
+_ONLY = {"auth_token_create": ["400", "413", "415", "429"]}
+_WRITES = {"post", "put", "patch", "delete"}
+
+
+def document_refusals(result, generator, request, public):
+    """drf-spectacular post-processing hook: the Error component, and the refusals of every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            codes = ["400", "401", "404"] if "{" in path else ["400", "401"]
+            if method in _WRITES:
+                codes += ["403", "409", "413"]
+                if "requestBody" in operation and "application/json" in operation["requestBody"].get("content", {}):
+                    codes += ["415"]
+                if method == "post":
+                    codes.append("422")
+            responses = operation.setdefault("responses", {})
+            for code in sorted(set(_ONLY.get(operation.get("operationId"), codes))):
+                responses.setdefault(code, {"description": _WHY[code], "content": ref})
+    return result
