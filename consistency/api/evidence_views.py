@@ -84,6 +84,9 @@ _POST_DOC = dict(
     request={"application/json": s.EvidenceRequestSerializer, "multipart/form-data": s.EvidenceUploadSerializer},
     responses={201: OpenApiResponse(s.EvidenceSerializer, description="The evidence; with JSON, also `upload`: "
                                     "the presigned POST (`url`, form `fields`) to send the photo to.")},
+    description="409 `check_closed`: the check's day is more than LATE_CHECK_WINDOW_DAYS ago at the site; it takes "
+                "no new photos (a corrective action's photos are not limited). 409 `check_superseded`: attach to "
+                "the current check of the day.",
 )
 
 

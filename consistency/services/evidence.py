@@ -48,6 +48,7 @@ from ..selectors import evidence as evidence_selectors
 from ..selectors.checks import version_criteria
 from . import evidence_trust as trust
 from . import images, rollup, scoring
+from .checks import local_today, within_late_window
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,25 @@ class Target:
         return {"daily_check": self.daily_check} if self.daily_check is not None else {"action": self.action}
 
 
-def target_for_check(check: DailyCheck) -> Target:
+def target_for_check(check: DailyCheck, *, now: dt.datetime | None = None) -> Target:
+    """The check, if it still takes new photos: the current check of its day, and its day no older than
+    ``LATE_CHECK_WINDOW_DAYS`` (the window that closes a day to late checks closes it to photos too: a photo
+    verified later would rewrite a past period's score after its reports were rendered)."""
     if not check.is_current:
         raise Conflict("This check has been amended; attach photos to the current check of the day.",
                        field="check", code="check_superseded")
+    now = now or timezone.now()
+    if not within_late_window(site=check.site, day=check.date, now=now):
+        raise Conflict(_closed_message(check.site, check.date, now), field="check", code="check_closed")
     return Target(site=check.site, daily_check=check)
+
+
+def _closed_message(site: Site, day, now: dt.datetime) -> str:
+    window = settings.LATE_CHECK_WINDOW_DAYS
+    return (f"check: the check of {day} is closed to new evidence: photos are accepted for "
+            f"LATE_CHECK_WINDOW_DAYS ({window}) days after its day, and at site {site.code} it is now "
+            f"{local_today(site, now=now)}. Attach photos to a check of the last {window} days; a failure put "
+            "right since is shown by resolving its corrective action with a photo.")
 
 
 def target_for_action(action: CorrectiveAction) -> Target:
@@ -224,6 +239,10 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
     if evidence.status == Evidence.Status.REJECTED:
         raise Conflict(f"This photo was already refused: {evidence.reject_reason} Ask for a new upload.",
                        field="id", code="evidence_rejected")
+    if evidence.daily_check_id is not None and not _asked_while_open(evidence):
+        _reject(evidence, "The photo was asked for after its check's day had closed to new evidence (photos are "
+                          f"accepted for LATE_CHECK_WINDOW_DAYS ({settings.LATE_CHECK_WINDOW_DAYS}) days after it).",
+                field="id", code="check_closed", status_code=409)
     try:
         info = storage.stat(upload_key(evidence.key))
     except storage.ObjectMissing:
@@ -261,8 +280,22 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
     return _accept(evidence.pk, fetched=fetched, facts=facts)
 
 
-def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "") -> NoReturn:
-    """Record the refusal (it stays, for auditors) and answer 422 with the reason."""
+def _asked_while_open(evidence: Evidence) -> bool:
+    """Whether a check's photo was asked for while its day was open (``target_for_check``).
+
+    The request decides, not the confirmation: a photo asked for in time is judged when its confirmation
+    arrives, even after the window closed (the phone got a line back later). That is fair - the request
+    declared the photo's SHA-256, so those exact bytes existed while the day was open - and bounded: no
+    request can be made after the window, and every request is settled, verified or refused, within
+    ``UNCONFIRMED_PHOTO_HOURS`` (``settle_unconfirmed``), so a day's numbers stop moving then. A request
+    made after the day closed (only one recorded before this rule) is refused."""
+    day = evidence.day or evidence.daily_check.date
+    return within_late_window(site=evidence.site, day=day, now=evidence.created_at)
+
+
+def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "", field: str = "file",
+            code: str = "photo_rejected", status_code: int | None = None) -> NoReturn:
+    """Record the refusal (it stays, for auditors) and answer 422 (or ``status_code``) with the reason."""
     reason = reason[:300]
     with transaction.atomic():
         locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
@@ -277,7 +310,7 @@ def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256:
     if verdict != Evidence.Status.PENDING:  # a concurrent confirmation reached a verdict first; it stands
         raise Conflict(f"This photo already has a verdict ({verdict}); it is not judged again.", field="id",
                        code="evidence_decided")
-    raise Unprocessable(reason, field="file", code="photo_rejected")
+    raise Unprocessable(reason, field=field, code=code, status_code=status_code)
 
 
 def settle_unconfirmed(*, older_than: dt.timedelta | None = None, limit: int = 500) -> dict[str, int]:
