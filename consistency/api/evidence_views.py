@@ -61,12 +61,14 @@ class _AttachView(APIView):
             body.is_valid(raise_exception=True)
             data = body.validated_data
             upload = data["file"]
-            evidence = services.evidence_upload(
+            uploaded = services.evidence_upload(
                 user=request.user, target=target, criterion_key=data.get("criterion"), file=upload.file,
                 size=upload.size, content_type=upload.content_type, sha256=data.get("sha256"),
             )
-            out = dict(evidence_body(request.user, evidence))
+            out = dict(evidence_body(request.user, uploaded.evidence))
             out["upload"] = None
+            if uploaded.replayed:  # a retry of a photo already here: the same evidence, as the check's replay says
+                return Response(out, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
             return Response(out, status=status.HTTP_201_CREATED)
         body = s.EvidenceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -83,10 +85,15 @@ class _AttachView(APIView):
 _POST_DOC = dict(
     request={"application/json": s.EvidenceRequestSerializer, "multipart/form-data": s.EvidenceUploadSerializer},
     responses={201: OpenApiResponse(s.EvidenceSerializer, description="The evidence; with JSON, also `upload`: "
-                                    "the presigned POST (`url`, form `fields`) to send the photo to.")},
+                                    "the presigned POST (`url`, form `fields`) to send the photo to."),
+               200: OpenApiResponse(s.EvidenceSerializer, description="Multipart: a retry. The same bytes were "
+                                    "already given for this check (or action) and criterion: the evidence they "
+                                    "made, with `Idempotent-Replayed: true`; nothing new is stored.")},
     description="409 `check_closed`: the check's day is more than LATE_CHECK_WINDOW_DAYS ago at the site; it takes "
                 "no new photos (a corrective action's photos are not limited). 409 `check_superseded`: attach to "
-                "the current check of the day.",
+                "the current check of the day. 409 `already_attached`: the same photo already counts for the day "
+                "(multipart: unless it is a retry for this very check and criterion); `photo_of_a_check`: a "
+                "check's photo is no proof that an action's failure was put right.",
 )
 
 

@@ -67,8 +67,8 @@ def test_multipart_upload_is_verified_and_stored_on_disk(network, check, local_s
 
 
 def test_the_same_photo_sent_again_is_not_a_second_photo(network, check, local_storage):
-    """A phone that lost the answer sends the upload again: the photo is already there, and one photo does not
-    count twice towards the photos a criterion needs."""
+    """A phone that lost the answer sends the upload again: the photo is already there, the retry is told so
+    (the same evidence, replayed), and one photo does not count twice towards the photos a criterion needs."""
     data = photo(seed=5)
     client = client_for(network.manager_a)
     first = client.post(f"/api/v1/checks/{check.pk}/evidence/", multipart(data, criterion="restroom_clean"),
@@ -76,9 +76,8 @@ def test_the_same_photo_sent_again_is_not_a_second_photo(network, check, local_s
     assert first.status_code == 201, first.json()
     again = client.post(f"/api/v1/checks/{check.pk}/evidence/", multipart(data, criterion="restroom_clean"),
                         format="multipart")
-    assert again.status_code == 409, again.json()
-    assert again.json()["code"] == "already_attached" and again.json()["field"] == "file"
-    assert first.json()["id"] in again.json()["message"]
+    assert again.status_code == 200, again.json()
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json()["id"] == first.json()["id"]
     evidence = Evidence.objects.get()
     assert files_under(local_storage) == sorted([evidence.key, evidence.thumbnail_key])
     # Another photo of the same criterion is welcome.

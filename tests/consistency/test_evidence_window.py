@@ -11,7 +11,6 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from backend.errors import Conflict
 from consistency.models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence
 from consistency.services import evidence as services
 from consistency.services.checks import local_today
@@ -69,7 +68,7 @@ def assert_closed(response, day: dt.date) -> None:
     body = response.json()
     assert body["code"] == "check_closed" and body["field"] == "check"
     assert body["message"].startswith(f"check: the check of {day} is closed to new evidence")
-    assert f"LATE_CHECK_WINDOW_DAYS ({WINDOW}) days after its day" in body["message"]
+    assert f"LATE_CHECK_WINDOW_DAYS ({settings.LATE_CHECK_WINDOW_DAYS}) days after its day" in body["message"]
 
 
 def test_a_photo_for_a_check_past_the_window_is_refused_and_changes_no_score(network, standard, storage_writes):
@@ -110,10 +109,9 @@ def test_the_window_is_counted_in_each_site_s_own_days(network, standard):
     day = dt.date(2026, 11, 24) - dt.timedelta(days=WINDOW)
     in_auckland = make_check(network.a1, standard, network.manager_a, date=day)
     in_new_york = make_check(network.b1, standard, network.manager_b, date=day)
-    assert services.target_for_check(in_new_york, now=now).daily_check == in_new_york
-    with pytest.raises(Conflict) as closed:
-        services.target_for_check(in_auckland, now=now)
-    assert closed.value.code == "check_closed" and "at site A1 it is now 2026-11-25" in closed.value.message
+    assert services.target_for_check(in_new_york, now=now).closed is None
+    closed = services.target_for_check(in_auckland, now=now).closed
+    assert closed.code == "check_closed" and "at site A1 it is now 2026-11-25" in closed.message
 
 
 @needs_s3
@@ -191,3 +189,21 @@ def test_a_closed_check_outside_one_s_scope_is_still_refused_by_scope(network, s
     check = make_check(network.a1, standard, network.manager_a, date=days_ago(network.a1, 50))
     response = send(client_for(getattr(network, who)), check, photo(seed=9))
     assert response.status_code == status
+
+
+@needs_s3
+def test_a_request_retried_after_the_window_closed_gets_its_form_again(network, standard, settings):
+    """The phone asked in time and lost the answer with the form in it: asking again for the same photo gets the
+    same evidence and a fresh form, while a new photo is refused."""
+    check = make_check(network.a1, standard, network.manager_a, date=days_ago(network.a1, 6))
+    client = client_for(network.manager_a)
+    data = photo(seed=10)
+    first = ask(client, check, data).json()
+    settings.LATE_CHECK_WINDOW_DAYS = 5
+    Evidence.objects.filter(public_id=first["id"]).update(created_at=timezone.now() - dt.timedelta(days=3))
+
+    again = ask(client, check, data)
+    assert again.status_code == 201 and again.json()["id"] == first["id"] and again.json()["upload"]["url"]
+    assert_closed(ask(client, check, photo(seed=11)), check.date)
+    post_form(again.json()["upload"]["url"], again.json()["upload"]["fields"], data)
+    assert client.post(f"/api/v1/evidence/{first['id']}/confirm/").json()["status"] == "verified"
