@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 
 from consistency.models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence
 from consistency.services import evidence as services
 from consistency.services.checks import local_today
 
 from ..conftest import client_for
+from .checks_support import wait_until_blocked
 from .evidence_factories import make_check, multipart, photo
 
 LINKS = ("url", "thumbnail_url")  # short-lived links, signed anew on every answer
@@ -174,3 +176,49 @@ def test_a_retry_keeps_the_access_rules(network, check, who, status):
     response = send(client_for(getattr(network, who)), path, data)
     assert response.status_code == status
     assert "sha256" not in response.json()  # nothing of the photo leaks into the refusal
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+                    reason="row locks between threads need PostgreSQL (CI=true)")
+def test_a_retry_sent_while_the_first_upload_still_runs_answers_it(network, standard, monkeypatch):
+    """The phone gave up waiting and sent the photo again while the server was still recording the first: the
+    retry waits for the site's lock, then answers the first's evidence; one photo, one evidence, one file."""
+    import threading
+
+    check = make_check(network.a1, standard, network.manager_a, date=local_today(network.a1) - dt.timedelta(days=1))
+    data = photo(seed=10)
+    paused, release = threading.Event(), threading.Event()
+    real_record = services._record
+
+    def slow_record(*args, **kwargs):
+        if threading.current_thread().name == "first":
+            paused.set()
+            assert release.wait(30)
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_record", slow_record)
+    answers = {}
+
+    def request(name):
+        from django.db import connection
+
+        try:
+            response = send(client_for(network.manager_a), f"/api/v1/checks/{check.pk}/evidence/", data)
+            answers[name] = (response.status_code, response.json().get("id"),
+                             response.headers.get("Idempotent-Replayed"))
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=request, args=("first",), name="first")
+    first.start()
+    assert paused.wait(30)
+    retry = threading.Thread(target=request, args=("retry",), name="retry")
+    retry.start()
+    wait_until_blocked(retry)
+    release.set()
+    first.join(30)
+    retry.join(30)
+
+    assert answers["first"][0] == 201 and answers["retry"] == (200, answers["first"][1], "true"), answers
+    assert Evidence.objects.count() == 1
