@@ -260,6 +260,7 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
         raise Conflict(f"This photo was already refused: {evidence.reject_reason} Ask for a new upload.",
                        field="id", code="evidence_rejected")
     if evidence.daily_check_id is not None and not _asked_while_open(evidence):
+        # A verdict like any refusal (recorded, and counted as rejected by the settling), answered as a 409.
         _reject(evidence, "The photo was asked for after its check's day had closed to new evidence (photos are "
                           f"accepted for LATE_CHECK_WINDOW_DAYS ({settings.LATE_CHECK_WINDOW_DAYS}) days after it).",
                 field="id", code="check_closed", status_code=409)
@@ -306,9 +307,10 @@ def _asked_while_open(evidence: Evidence) -> bool:
     The request decides, not the confirmation: a photo asked for in time is judged when its confirmation
     arrives, even after the window closed (the phone got a line back later). That is fair - the request
     declared the photo's SHA-256, so those exact bytes existed while the day was open - and bounded: no
-    request can be made after the window, and every request is settled, verified or refused, within
-    ``UNCONFIRMED_PHOTO_HOURS`` (``settle_unconfirmed``), so a day's numbers stop moving then. A request
-    made after the day closed (only one recorded before this rule) is refused."""
+    request can be made after the window, and the hourly ``settle_unconfirmed`` gives every request its
+    verdict within ``UNCONFIRMED_PHOTO_HOURS``, so a day's numbers stop moving about that long after its
+    window closed (while the scheduler runs). A request made after the day closed (only one recorded before
+    this rule) is refused."""
     day = evidence.day or evidence.daily_check.date
     return within_late_window(site=evidence.site, day=day, now=evidence.created_at)
 
