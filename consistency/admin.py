@@ -10,6 +10,7 @@ from .models import (
     StandardVersion,
     TouchPoint,
 )
+from .services import evidence_files
 
 
 class ReleasedReadOnly:
@@ -98,6 +99,17 @@ class EvidenceAdmin(RecordReadOnly, admin.ModelAdmin):
     list_display = ["public_id", "site", "criterion", "status", "size", "captured_at", "stale_capture"]
     list_filter = ["status", "stale_capture"]
     raw_id_fields = ["daily_check", "action", "criterion", "site", "uploaded_by", "reused_from"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The photo, through the links the API gives (made for this user, checked against their access):
+        # passed to the template per request, since the admin instance is shared by every request.
+        evidence = self.get_object(request, object_id)
+        if evidence is not None:
+            extra_context = {**(extra_context or {}),
+                             "photo_url": evidence_files.photo_link(evidence, "original", reader=request.user),
+                             "photo_thumbnail_url": evidence_files.photo_link(evidence, "thumbnail",
+                                                                              reader=request.user)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(CorrectiveAction)

@@ -3,7 +3,8 @@
 With ``STORAGE_BACKEND=s3`` this talks plain S3 through the client django-storages already built
 (``default_storage.connection.meta.client``) and the bucket from settings, so AWS S3, MinIO or any
 other S3 endpoint works by configuration alone. With ``local`` it uses the default FileSystemStorage;
-direct uploads from the phone are then not available (the API takes multipart instead).
+direct uploads from the phone are then not available (the API takes multipart instead), and neither are
+links of the storage's own: the API serves those files itself (``services.evidence_files``).
 
 Nothing here decides whether a photo is acceptable; it only moves bytes and says what it saw.
 """
@@ -279,9 +280,19 @@ def read_bytes(key: str, *, max_bytes: int) -> bytes:
     return bytes(out)
 
 
+def open_object(key: str) -> IO[bytes]:
+    """The object opened for reading, or ObjectMissing: for the application to serve a file itself where the
+    storage hands out no links of its own (``download_url`` is None)."""
+    try:
+        return default_storage.open(key, "rb")
+    except FileNotFoundError:
+        raise ObjectMissing(key) from None
+
+
 def download_url(key: str, *, content_type: str) -> str | None:
-    """A short-lived link to the object where the storage can sign one (S3); None on local disk,
-    whose files are not served publicly."""
+    """A short-lived link to the object where the storage can sign one (S3); None on local disk, whose files
+    are not served publicly: the application serves those itself, behind links of its own
+    (``services.evidence_files``)."""
     if settings.STORAGE_BACKEND != "s3":
         return None
     client, bucket = _s3()

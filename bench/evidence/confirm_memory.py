@@ -226,6 +226,7 @@ def worker(variant: str, photo_path: str) -> None:
     from consistency import storage
     from consistency.models import Evidence
     from consistency.services import evidence as services
+    from consistency.services.checks import local_today
     from tests.consistency.evidence_factories import make_check, photo
     from tests.factories import RegionFactory, SiteFactory, person, published_version
 
@@ -266,10 +267,12 @@ def worker(variant: str, photo_path: str) -> None:
         return evidence
 
     warm = photo(seed=1, size=(1200, 900))
-    services.evidence_confirm(evidence=pending(warm, dt.date(2026, 3, 9)))
+    # Recent days: a check's day takes new photos only for LATE_CHECK_WINDOW_DAYS after it.
+    today = local_today(site)
+    services.evidence_confirm(evidence=pending(warm, today - dt.timedelta(days=1)))
 
     data = Path(photo_path).read_bytes()
-    evidence = pending(data, dt.date(2026, 3, 10))
+    evidence = pending(data, today)
     del data
     gc.collect()
     # Linux lets a process reset its peak-RSS mark (VmHWM): then the peak seen after the confirmation is

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from .. import storage
 from ..models import Evidence
-from ..services import images
+from ..services import evidence_files, images
 
 
 class EvidenceRequestSerializer(serializers.Serializer):
@@ -47,8 +46,11 @@ class EvidenceSerializer(serializers.ModelSerializer):
     declared = serializers.SerializerMethodField()
     reused = serializers.SerializerMethodField()
     reused_from = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField(help_text="Short-lived link to the original (S3 only).")
-    thumbnail_url = serializers.SerializerMethodField(help_text="Short-lived link to the report copy (S3 only).")
+    url = serializers.SerializerMethodField(help_text="Short-lived link to the verified original (expires after "
+                                                      "DOWNLOAD_LINK_SECONDS): presigned S3, or served by the API "
+                                                      "where photos are on local disk.")
+    thumbnail_url = serializers.SerializerMethodField(help_text="Short-lived link to the 800 px report copy, the "
+                                                                "same way.")
 
     class Meta:
         model = Evidence
@@ -70,11 +72,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return {"id": str(other.public_id), "site": other.site.code, "day": other.day, "check": other.daily_check_id}
 
     def get_url(self, obj) -> str | None:
-        if obj.status != Evidence.Status.VERIFIED:
-            return None
-        return storage.download_url(obj.key, content_type=obj.declared_content_type)
+        return evidence_files.photo_link(obj, "original", reader=self.context.get("reader"),
+                                         request=self.context.get("request"))
 
     def get_thumbnail_url(self, obj) -> str | None:
-        if obj.status != Evidence.Status.VERIFIED or not obj.thumbnail_key:
-            return None
-        return storage.download_url(obj.thumbnail_key, content_type="image/jpeg")
+        return evidence_files.photo_link(obj, "thumbnail", reader=self.context.get("reader"),
+                                         request=self.context.get("request"))

@@ -4,9 +4,12 @@ read. Scope: a manager reaches only their own sites (404 elsewhere), an auditor 
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,23 +19,25 @@ from sites import access
 
 from ..selectors import evidence as selectors
 from ..services import evidence as services
+from ..services import evidence_files
 from . import evidence_serializers as s
 
 # Room for the multipart envelope and the small fields around the photo.
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-def _context(user, items) -> dict:
-    """Which of the sites that reused photos come from this user may read: one query, only if any."""
+def _context(request, items) -> dict:
+    """Which of the sites that reused photos come from this user may read: one query, only if any. And who
+    the photo links are made for."""
     other_sites = {e.reused_from.site_id for e in items if e.reused_from_id}
     readable = set()
     if other_sites:
-        readable = set(access.readable_sites(user).filter(id__in=other_sites).values_list("id", flat=True))
-    return {"readable_site_ids": readable}
+        readable = set(access.readable_sites(request.user).filter(id__in=other_sites).values_list("id", flat=True))
+    return {"readable_site_ids": readable, "reader": request.user, "request": request}
 
 
-def evidence_body(user, evidence) -> dict:
-    return s.EvidenceSerializer(evidence, context=_context(user, [evidence])).data
+def evidence_body(request, evidence) -> dict:
+    return s.EvidenceSerializer(evidence, context=_context(request, [evidence])).data
 
 
 class _AttachView(APIView):
@@ -46,7 +51,7 @@ class _AttachView(APIView):
     def get(self, request, pk: int):
         target = self.target(request, pk, for_write=False)
         items = list(selectors.evidence_list(daily_check=target.daily_check, action=target.action))
-        return Response(s.EvidenceSerializer(items, many=True, context=_context(request.user, items)).data)
+        return Response(s.EvidenceSerializer(items, many=True, context=_context(request, items)).data)
 
     def post(self, request, pk: int):
         multipart = request.content_type.startswith("multipart/")
@@ -61,12 +66,14 @@ class _AttachView(APIView):
             body.is_valid(raise_exception=True)
             data = body.validated_data
             upload = data["file"]
-            evidence = services.evidence_upload(
+            uploaded = services.evidence_upload(
                 user=request.user, target=target, criterion_key=data.get("criterion"), file=upload.file,
                 size=upload.size, content_type=upload.content_type, sha256=data.get("sha256"),
             )
-            out = dict(evidence_body(request.user, evidence))
+            out = dict(evidence_body(request, uploaded.evidence))
             out["upload"] = None
+            if uploaded.replayed:  # a retry of a photo already here: the same evidence, as the check's replay says
+                return Response(out, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
             return Response(out, status=status.HTTP_201_CREATED)
         body = s.EvidenceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -75,7 +82,7 @@ class _AttachView(APIView):
             user=request.user, target=target, criterion_key=data.get("criterion"),
             content_type=data["content_type"], size=data["size"], sha256=data["sha256"],
         )
-        out = dict(evidence_body(request.user, evidence))
+        out = dict(evidence_body(request, evidence))
         out["upload"] = s.UploadFormSerializer(upload).data
         return Response(out, status=status.HTTP_201_CREATED)
 
@@ -83,7 +90,15 @@ class _AttachView(APIView):
 _POST_DOC = dict(
     request={"application/json": s.EvidenceRequestSerializer, "multipart/form-data": s.EvidenceUploadSerializer},
     responses={201: OpenApiResponse(s.EvidenceSerializer, description="The evidence; with JSON, also `upload`: "
-                                    "the presigned POST (`url`, form `fields`) to send the photo to.")},
+                                    "the presigned POST (`url`, form `fields`) to send the photo to."),
+               200: OpenApiResponse(s.EvidenceSerializer, description="Multipart: a retry. The same bytes were "
+                                    "already given for this check (or action) and criterion: the evidence they "
+                                    "made, with `Idempotent-Replayed: true`; nothing new is stored.")},
+    description="409 `check_closed`: the check's day is more than LATE_CHECK_WINDOW_DAYS ago at the site; it takes "
+                "no new photos (a corrective action's photos are not limited). 409 `check_superseded`: attach to "
+                "the current check of the day. 409 `already_attached`: the same photo already counts for the day "
+                "(multipart: unless it is a retry for this very check and criterion); `photo_of_a_check`: a "
+                "check's photo is no proof that an action's failure was put right.",
 )
 
 
@@ -121,7 +136,27 @@ class ActionEvidenceView(_AttachView):
 class EvidenceDetailView(APIView):
     @extend_schema(responses=s.EvidenceSerializer, summary="One photo, its verdict and trust flags")
     def get(self, request, public_id):
-        return Response(evidence_body(request.user, selectors.evidence_get(user=request.user, public_id=public_id)))
+        return Response(evidence_body(request, selectors.evidence_get(user=request.user, public_id=public_id)))
+
+
+class EvidenceFileView(APIView):
+    """A photo served by the API itself, where the storage hands out no links of its own (local disk). The
+    signed, expiring link is the permission, as a presigned S3 link is (it is made only for a user who may
+    read the photo, and checked against that user's access again here): no login needed to open it."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (200, "image/png"): OpenApiTypes.BINARY},
+                   summary="A photo behind the short-lived link given as `url` / `thumbnail_url` (local storage)")
+    def get(self, request, token: str):
+        photo = evidence_files.photo_file(token=token)
+        response = FileResponse(photo.file, content_type=photo.content_type, filename=photo.filename)
+        # The type is the one verified; no browser may guess another, or run anything in the response.
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = f"private, max-age={settings.AWS_QUERYSTRING_EXPIRE}"
+        return response
 
 
 class EvidenceConfirmView(APIView):
@@ -135,4 +170,4 @@ class EvidenceConfirmView(APIView):
         evidence = selectors.evidence_get(user=request.user, public_id=public_id, for_write=True)
         evidence = services.evidence_confirm(evidence=evidence)
         evidence = selectors.evidence_get(user=request.user, public_id=evidence.public_id)
-        return Response(evidence_body(request.user, evidence))
+        return Response(evidence_body(request, evidence))

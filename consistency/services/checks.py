@@ -79,6 +79,14 @@ def local_today(site, *, now: dt.datetime | None = None) -> dt.date:
     return (now or timezone.now()).astimezone(site.tz).date()
 
 
+def within_late_window(*, site, day: dt.date, now: dt.datetime) -> bool:
+    """Whether ``day`` is still open at ``now``: at most ``LATE_CHECK_WINDOW_DAYS`` before the site's local date.
+
+    One window closes a day to everything that would change its numbers: a late check, an amendment, and a
+    new photo for its check (``evidence.target_for_check``). After it, reports of the day stay true."""
+    return (local_today(site, now=now) - day).days <= settings.LATE_CHECK_WINDOW_DAYS
+
+
 def validate_check_date(*, site, day: dt.date, now: dt.datetime) -> bool:
     """Refuse a day the site cannot report; answer whether the check is late."""
     if not site.active:
@@ -92,7 +100,7 @@ def validate_check_date(*, site, day: dt.date, now: dt.datetime) -> bool:
         raise AppError(f"Site {site.code} opened on {site.opened_on}; there is no check to give for {day}.",
                        field="date", code="before_opening")
     window = settings.LATE_CHECK_WINDOW_DAYS
-    if (today - day).days > window:
+    if not within_late_window(site=site, day=day, now=now):
         raise AppError(f"{day} is more than {window} days ago; checks are accepted up to {window} days late.",
                        field="date", code="too_late")
     return day < today

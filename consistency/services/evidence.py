@@ -32,7 +32,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from functools import partial
-from typing import IO, NoReturn
+from typing import IO, NamedTuple, NoReturn
 
 from django.conf import settings
 from django.db import transaction
@@ -48,6 +48,7 @@ from ..selectors import evidence as evidence_selectors
 from ..selectors.checks import version_criteria
 from . import evidence_trust as trust
 from . import images, rollup, scoring
+from .checks import local_today, within_late_window
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,16 @@ THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Target:
-    """What a photo is attached to: a daily check or a corrective action, on one site and local day."""
+    """What a photo is attached to: a daily check or a corrective action, on one site and local day.
+
+    ``closed`` is why it takes no new photo (``target_for_check``, ``target_for_action``), raised by the
+    services only once they know the photo is new: a retry of a photo it already has is answered with it,
+    even when the window closed or the check was amended between the attempt and its retry."""
 
     site: Site
     daily_check: DailyCheck | None = None
     action: CorrectiveAction | None = None
+    closed: AppError | None = None
 
     @property
     def prefix(self) -> str:
@@ -80,18 +86,35 @@ class Target:
         return {"daily_check": self.daily_check} if self.daily_check is not None else {"action": self.action}
 
 
-def target_for_check(check: DailyCheck) -> Target:
+def target_for_check(check: DailyCheck, *, now: dt.datetime | None = None) -> Target:
+    """The check as a target; ``closed`` unless it takes new photos: it must be the current check of its day,
+    and its day no older than ``LATE_CHECK_WINDOW_DAYS`` (the window that closes a day to late checks closes it
+    to photos too: a photo verified later would rewrite a past period's score after its reports were rendered)."""
+    closed = None
+    now = now or timezone.now()
     if not check.is_current:
-        raise Conflict("This check has been amended; attach photos to the current check of the day.",
-                       field="check", code="check_superseded")
-    return Target(site=check.site, daily_check=check)
+        closed = Conflict("This check has been amended; attach photos to the current check of the day.",
+                          field="check", code="check_superseded")
+    elif not within_late_window(site=check.site, day=check.date, now=now):
+        closed = Conflict(_closed_message(check.site, check.date, now), field="check", code="check_closed")
+    return Target(site=check.site, daily_check=check, closed=closed)
+
+
+def _closed_message(site: Site, day, now: dt.datetime) -> str:
+    window = settings.LATE_CHECK_WINDOW_DAYS
+    return (f"check: the check of {day} is closed to new evidence: photos are accepted for "
+            f"LATE_CHECK_WINDOW_DAYS ({window}) days after its day, and at site {site.code} it is now "
+            f"{local_today(site, now=now)}. Attach photos to a check of the last {window} days; a failure put "
+            "right since is shown by resolving its corrective action with a photo.")
 
 
 def target_for_action(action: CorrectiveAction) -> Target:
+    """The action as a target; ``closed`` once it is resolved."""
+    closed = None
     if action.status != ActionStatus.OPEN:
-        raise Conflict("This corrective action is already resolved; it takes no more evidence.",
-                       field="action", code="action_resolved")
-    return Target(site=action.site, action=action)
+        closed = Conflict("This corrective action is already resolved; it takes no more evidence.",
+                          field="action", code="action_resolved")
+    return Target(site=action.site, action=action, closed=closed)
 
 
 @dataclass(frozen=True)
@@ -149,6 +172,15 @@ def _already_counted(*, site_id: int, day, action_id: int | None, criterion_id: 
     return None
 
 
+def _the_same_photo_here(target: Target, criterion: CriterionRef, sha256: str) -> Evidence | None:
+    """The verified photo with these very bytes already given for this check (or action) and criterion: what a
+    retry of its upload is answered with. The same bytes elsewhere (another criterion, another check of the
+    day, a check's photo for an action) are no retry: ``_refuse_a_second_copy`` answers those."""
+    return (evidence_selectors.evidence_queryset()
+            .filter(**target.filter(), criterion_id=criterion.id, sha256=sha256, status=Evidence.Status.VERIFIED)
+            .order_by("id").first())
+
+
 def _refuse_a_second_copy(target: Target, criterion: CriterionRef, sha256: str, *, field: str) -> None:
     """409 if these bytes would not be new evidence here (``_already_counted``)."""
     refused = _already_counted(site_id=target.site.pk, day=target.day,
@@ -186,7 +218,8 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
 
     A retry with the same photo (same criterion and SHA-256) while it is still pending gets the same
     evidence and key back with a fresh form, so a phone that lost the answer does not leave a trail, even
-    when the retry arrives while the first request is still being answered.
+    when the retry arrives while the first request is still being answered, or once the target has closed
+    (the photo was asked for in time: ``_asked_while_open``).
     """
     if not storage.direct_upload_available():
         raise Unprocessable("This server keeps photos on its own storage, without direct uploads: send the "
@@ -199,10 +232,12 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
         # The site's lock (every writer of the site's days takes it first): a retry that arrives while the
         # first request runs waits for it, then finds its evidence below.
         rollup.lock_site(target.site.pk)
-        _refuse_a_second_copy(target, criterion, sha256, field="sha256")
         evidence = Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, declared_sha256=sha256,
                                            status=Evidence.Status.PENDING, declared_content_type=content_type,
                                            declared_size=size).first()
+        if evidence is None and target.closed is not None:
+            raise target.closed
+        _refuse_a_second_copy(target, criterion, sha256, field="sha256")
         if evidence is None:
             _check_room(target, criterion)
             public_id, key = _new_key(target, content_type)
@@ -224,6 +259,11 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
     if evidence.status == Evidence.Status.REJECTED:
         raise Conflict(f"This photo was already refused: {evidence.reject_reason} Ask for a new upload.",
                        field="id", code="evidence_rejected")
+    if evidence.daily_check_id is not None and not _asked_while_open(evidence):
+        # A verdict like any refusal (recorded, and counted as rejected by the settling), answered as a 409.
+        _reject(evidence, "The photo was asked for after its check's day had closed to new evidence (photos are "
+                          f"accepted for LATE_CHECK_WINDOW_DAYS ({settings.LATE_CHECK_WINDOW_DAYS}) days after it).",
+                field="id", code="check_closed", status_code=409)
     try:
         info = storage.stat(upload_key(evidence.key))
     except storage.ObjectMissing:
@@ -261,8 +301,23 @@ def evidence_confirm(*, evidence: Evidence) -> Evidence:
     return _accept(evidence.pk, fetched=fetched, facts=facts)
 
 
-def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "") -> NoReturn:
-    """Record the refusal (it stays, for auditors) and answer 422 with the reason."""
+def _asked_while_open(evidence: Evidence) -> bool:
+    """Whether a check's photo was asked for while its day was open (``target_for_check``).
+
+    The request decides, not the confirmation: a photo asked for in time is judged when its confirmation
+    arrives, even after the window closed (the phone got a line back later). That is fair - the request
+    declared the photo's SHA-256, so those exact bytes existed while the day was open - and bounded: no
+    request can be made after the window, and the hourly ``settle_unconfirmed`` gives every request its
+    verdict within ``UNCONFIRMED_PHOTO_HOURS``, so a day's numbers stop moving about that long after its
+    window closed (while the scheduler runs). A request made after the day closed (only one recorded before
+    this rule) is refused."""
+    day = evidence.day or evidence.daily_check.date
+    return within_late_window(site=evidence.site, day=day, now=evidence.created_at)
+
+
+def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "", field: str = "file",
+            code: str = "photo_rejected", status_code: int | None = None) -> NoReturn:
+    """Record the refusal (it stays, for auditors) and answer 422 (or ``status_code``) with the reason."""
     reason = reason[:300]
     with transaction.atomic():
         locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
@@ -277,7 +332,7 @@ def _reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256:
     if verdict != Evidence.Status.PENDING:  # a concurrent confirmation reached a verdict first; it stands
         raise Conflict(f"This photo already has a verdict ({verdict}); it is not judged again.", field="id",
                        code="evidence_decided")
-    raise Unprocessable(reason, field="file", code="photo_rejected")
+    raise Unprocessable(reason, field=field, code=code, status_code=status_code)
 
 
 def settle_unconfirmed(*, older_than: dt.timedelta | None = None, limit: int = 500) -> dict[str, int]:
@@ -423,10 +478,19 @@ def rejudge(*, check_id: int, criterion_ids: list[int], notify: bool = True) -> 
 
 # --- multipart through the API --------------------------------------------------------------------
 
+class Uploaded(NamedTuple):
+    evidence: Evidence
+    replayed: bool  # a retry: the photo was already here, and nothing new was stored
+
+
 def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO[bytes], size: int,
-                    content_type: str, sha256: str | None = None, rejudge_now: bool = True) -> Evidence:
+                    content_type: str, sha256: str | None = None, rejudge_now: bool = True) -> Uploaded:
     """Verify an uploaded file and, only if it is an acceptable photo, store it and record it verified.
     A refused file leaves nothing behind (422 with the reason).
+
+    The same bytes sent again for the same check (or action) and criterion are a retry (a phone that lost
+    the answer): it gets the evidence already recorded (``replayed``), stores nothing, and is answered even if
+    the target closed since the first attempt. Other second copies stay refused (``_refuse_a_second_copy``).
 
     ``rejudge_now=False`` is for a caller that attaches several photos to one check inside its own
     transaction and then calls ``rejudge`` once for all of them (the demo seeding)."""
@@ -435,7 +499,6 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
     if content_type not in images.ALLOWED_TYPES:
         sent = content_type or "a file without a type"
         raise AppError(f"file: send a JPEG or PNG photo (image/jpeg or image/png), not {sent}.", field="file")
-    _check_room(target, criterion)
 
     digest, actual_size = hashlib.sha256(), 0
     file.seek(0)
@@ -447,6 +510,13 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
     if sha256 and sha256.lower() != actual_sha:
         raise Unprocessable("file: the file's SHA-256 does not match the one declared: the upload was altered "
                             "or incomplete.", field="sha256", code="photo_rejected")
+    # Its bytes were verified when it was first sent: nothing to inspect again.
+    same = _the_same_photo_here(target, criterion, actual_sha)
+    if same is not None:
+        return Uploaded(same, replayed=True)
+    if target.closed is not None:
+        raise target.closed
+    _check_room(target, criterion)
     try:
         facts = images.inspect_photo(file, declared_type=content_type)
     except images.NotAcceptable as refusal:
@@ -463,20 +533,27 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
         with transaction.atomic():
             # Under the site's lock, so that a retried upload finds the first one: one photo never counts twice.
             rollup.lock_site(target.site.pk)
-            _refuse_a_second_copy(target, criterion, actual_sha, field="file")
-            _check_room(target, criterion)  # again, now that no other upload of the site can be counting
-            evidence = Evidence(
-                public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,
-                day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=actual_size,
-                declared_sha256=(sha256 or actual_sha).lower(),
-            )
-            _record(evidence, size=actual_size, sha256=actual_sha, facts=facts)
-            if target.daily_check is not None and rejudge_now:
-                rejudge(check_id=target.daily_check.pk, criterion_ids=[criterion.id])
+            # A retry that overtook its first attempt (the phone gave up waiting): that one is kept.
+            same = _the_same_photo_here(target, criterion, actual_sha)
+            if same is None:
+                _refuse_a_second_copy(target, criterion, actual_sha, field="file")
+                _check_room(target, criterion)  # again, now that no other upload of the site can be counting
+                evidence = Evidence(
+                    public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,
+                    day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=actual_size,
+                    declared_sha256=(sha256 or actual_sha).lower(),
+                )
+                _record(evidence, size=actual_size, sha256=actual_sha, facts=facts)
+                if target.daily_check is not None and rejudge_now:
+                    rejudge(check_id=target.daily_check.pk, criterion_ids=[criterion.id])
     except Exception:
         # Nothing half-saved: no stored file without its record.
         storage.delete(key)
         storage.delete(thumbnail_key(key))
         raise
-    return evidence
+    if same is not None:
+        storage.delete(key)
+        storage.delete(thumbnail_key(key))
+        return Uploaded(same, replayed=True)
+    return Uploaded(evidence, replayed=False)
 
