@@ -16,7 +16,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, PageBreak
 
 from consistency.selectors.variance.types import SiteVariance, Spread, VarianceReport
 
-from .appendix import variance_appendix
+from .appendix import Layout, variance_appendix
 from .common import (
     FRAME_WIDTH,
     STYLES,
@@ -52,7 +52,8 @@ def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Pro
     for index, site in enumerate(sites):
         story += _site_page(site)
         step(index + 1)
-    story += variance_appendix()
+    story += variance_appendix(report, Layout(best_worst=SUMMARY_TOP, shortfalls=SHORTFALLS_PER_SITE,
+                                              bars_up_to=BARS_PER_SITE_UP_TO))
     expected_pages = 6 + len(sites) + 3 * (len(sites) // 40 + 1) + len(touch_points) // 3
     pdf = build(story, meta, subject="Touchpoint variance report",
                 on_page=_page_progress(progress, 25, 99, expected_pages))

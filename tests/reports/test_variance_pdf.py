@@ -9,6 +9,8 @@ import re
 import pdfplumber
 import pytest
 
+from consistency.selectors.variance import grid as engine_grid
+from consistency.selectors.variance import stats
 from reports.rendering import render_variance
 from reports.rendering.common import DocumentMeta
 
@@ -93,12 +95,52 @@ def test_a_page_per_site_with_shortfalls_trend_and_missed_days(rendered):
     assert sum(1 for p in pages if "Shortfalls (criteria below 100%" in p) == len(report.sites)
 
 
+def _appendix(pages) -> str:
+    """The appendix as one line of words, without the page footers."""
+    text = "\n".join(pages[_page(pages, "Appendix: how every number is computed"):])
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("Touchpoint variance report ·"))
+    return " ".join(text.split())
+
+
 def test_charts_and_appendix(rendered):
     _, _, pages, _ = rendered
     assert "Number of sites per pass-rate band (70 sites)" in "\n".join(pages)
-    appendix = "\n".join(pages[_page(pages, "Appendix: how every number is computed"):])
+    appendix = _appendix(pages)
     for term in ("Wilson", "Deviation = (target", "tolerance", "Consistency index", "missed"):
         assert term.lower() in appendix.lower()
+
+
+def test_the_appendix_is_written_for_its_reader_with_the_numbers_the_code_uses(rendered):
+    # It printed the engine's docstrings: code files (timeline.py, grid.py), "change them together", and the
+    # flag rule as "MIN_FLAG_OBSERVATIONS observations" (an auditor could not check it against the tables).
+    report, _, pages, _ = rendered
+    appendix = _appendix(pages)
+    assert not re.findall(r"\b\w+\.py\b", appendix)
+    assert not re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", appendix)  # no constant names
+    assert "change them together" not in appendix and "``" not in appendix and "opened_on" not in appendix
+    assert f"at least {stats.MIN_FLAG_OBSERVATIONS} observations were expected" in appendix
+    assert f"Fewest expected observations for a flag {stats.MIN_FLAG_OBSERVATIONS}" in appendix
+    assert "Confidence of every interval 95% (Wilson score interval, z = 1.96)" in appendix
+    assert "Previous period (for trends) 2026-09-01 to 2026-09-30" in appendix
+    assert f"up to {engine_grid.REPORT_DRIVERS} with the largest shares" in appendix
+    assert "100 × (1 - the mean spread over the criteria / 50 points)" in appendix
+    assert f"In this report the index is {report.consistency_index:.1f}" in appendix
+    assert "up to 7 days after their day" in appendix
+    # The standard fonts have no >= or <= sign: they printed as other characters ("value ‡ target").
+    assert "Met when the score is at least the target" in appendix and not set(appendix) & set("‡£≥≤")
+
+
+def test_the_appendix_states_the_values_the_code_has_at_the_time(monkeypatch, settings):
+    monkeypatch.setattr(stats, "MIN_FLAG_OBSERVATIONS", 45)
+    monkeypatch.setattr(engine_grid, "SPREAD_DRIVERS", 4)
+    settings.LATE_CHECK_WINDOW_DAYS = 3
+    report = variance_sample(3)
+    meta = DocumentMeta("variance report", "Region A", report.date_from, report.date_to)
+    with pdfplumber.open(io.BytesIO(render_variance(report, meta=meta))) as doc:
+        appendix = _appendix([page.extract_text() or "" for page in doc.pages])
+    assert "at least 45 observations were expected" in appendix
+    assert "the up to 4 sites with the largest shares" in appendix
+    assert "up to 3 days after their day" in appendix
 
 
 def test_progress_rises_to_the_end_and_footer_names_the_run(rendered):
