@@ -52,7 +52,8 @@ def _values(report: VarianceReport, layout: Layout) -> list[list[str]]:
         ["Period", f"{report.date_from} to {report.date_to} ({_days(length)})"],
         ["Previous period (for trends)", f"{prev_from} to {prev_to} (the same length, just before)"],
         ["Confidence of every interval", f"{_confidence()} (Wilson score interval, z = {stats.Z:.2f})"],
-        ["Fewest expected observations for a flag", f"{stats.MIN_FLAG_OBSERVATIONS}"],
+        ["Fewest observations for a flag", f"{stats.MIN_FLAG_OBSERVATIONS} expected (to be called below or above "
+                                           "the network)"],
         ["Largest possible spread between sites", f"{stats.MAX_SIGMA * 100:g} percentage points "
                                                   "(consistency index 0)"],
         ["Sites named as driving the network's spread", f"up to {engine.REPORT_DRIVERS}"],
@@ -117,10 +118,12 @@ def _sections(report: VarianceReport, layout: Layout) -> list[tuple[str, str]]:
          "score) p is the weighted share and n the number of expected observations behind it, unweighted. "
          "The interval stays within 0-100% and is wide when n is small; with nothing expected it is the whole "
          "0-100%."),
-        ("Flags",
-         f"A site, touch point or criterion is flagged when the network's rate lies outside its {conf} "
-         f"interval and at least {least} observations were expected of it; with fewer it is never flagged, "
-         "however far its rate is from the network's."),
+        ("Below and above the network (flags)",
+         f"A site, touch point or criterion is <b>below</b> the network when the network's rate is higher than "
+         f"the top of its {conf} interval, and <b>above</b> it when the network's rate is lower than the bottom "
+         f"of that interval; either only when at least {least} observations were expected of it. With fewer it "
+         "is neither, however far its rate is from the network's. <i>Flagged</i> means below the network: it "
+         "needs attention. Being above is shown, not flagged."),
         ("Mean deviation",
          "The average deviation of the results actually received (missed days are not results), to three "
          "decimals: 0 when every result met its target."),
@@ -148,10 +151,11 @@ def _sections(report: VarianceReport, layout: Layout) -> list[tuple[str, str]]:
 
 
 def variance_appendix(report: VarianceReport, layout: Layout) -> list:
-    values = _values(report, layout)
+    values = [[Paragraph(f"<b>{label}</b>", STYLES["cell"]), Paragraph(value, STYLES["cell"])]
+              for label, value in _values(report, layout)]
     table = Table(values, colWidths=[70 * mm, 110 * mm])
     body_only = [command for command in TABLE_BASE if command[2] != (-1, 0)]  # no header row here
-    table.setStyle([*body_only, *zebra(len(values), start=-1), ("FONT", (0, 0), (0, -1), "Helvetica-Bold", 7.5)])
+    table.setStyle([*body_only, *zebra(len(values), start=-1)])
     out: list = [Paragraph("Appendix: how every number is computed", STYLES["h1"]),
                  Paragraph("Every figure in this report comes from the daily checks the sites submitted, judged "
                            "against the master standard in force on each day. The values below are the ones "

@@ -14,6 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, PageBreak, Paragraph, Spacer, Table
 
+from consistency.selectors.variance import stats
 from consistency.selectors.variance.types import SiteVariance, Spread, VarianceReport
 
 from .appendix import Layout, variance_appendix
@@ -110,10 +111,11 @@ def _summary(report: VarianceReport) -> list:
     ranked = [s for s in _ranked(report) if s.score is not None]
     lo, hi = report.network_score_interval
     head = Table([
-        ["Network score", "95% interval", "Consistency index", "Sites", "Flagged"],
+        ["Network score", "95% interval", "Consistency index", "Sites", "Flagged (below network)", "Above network"],
         [pct(report.network_score), interval(lo, hi), f"{report.consistency_index:.1f} / 100",
-         str(len(report.sites)), str(sum(1 for s in report.sites if s.flagged))],
-    ], colWidths=[FRAME_WIDTH / 5] * 5)
+         str(len(report.sites)), str(sum(1 for s in report.sites if s.flagged)),
+         str(sum(1 for s in report.sites if s.flag == "above"))],
+    ], colWidths=[28 * mm, 32 * mm, 32 * mm, 18 * mm, 38 * mm, 32 * mm])
     head.setStyle([*TABLE_BASE, ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 12), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                    ("TOPPADDING", (0, 1), (-1, 1), 6), ("BOTTOMPADDING", (0, 1), (-1, 1), 6)])
 
@@ -137,7 +139,11 @@ def _summary(report: VarianceReport) -> list:
             ", ".join(s.drivers[:4])] for s in spread]],
         [35 * mm, 22 * mm, 18 * mm, 18 * mm, 18 * mm, 69 * mm])
     drivers = ", ".join(report.drivers[:10]) or "none"
-    return [Paragraph("Summary", STYLES["h1"]), head, Spacer(1, 4 * mm),
+    return [Paragraph("Summary", STYLES["h1"]), head, Spacer(1, 1 * mm),
+            Paragraph(f"<i>Flagged</i>: a site whose score is below the network's by more than its 95% interval "
+                      f"allows, on at least {stats.MIN_FLAG_OBSERVATIONS} expected observations: it needs "
+                      "attention. A site above the network by as much is counted apart.", STYLES["small"]),
+            Spacer(1, 3 * mm),
             Paragraph("Best sites", STYLES["h2"]), best,
             Paragraph("Worst sites", STYLES["h2"]), worst,
             Paragraph("Touch points with the most spread between sites", STYLES["h2"]), spread_table,
@@ -182,16 +188,19 @@ def _abbreviate(name: str, width: float) -> str:
 
 
 def _league_table(report: VarianceReport) -> list:
-    header = ["#", "Site", "Name", "Region", "Score", "95% interval", "Trend", "Checked", "Missed", "Late", "Flag"]
-    rows = [[str(rank) if s.score is not None else "-", s.code, s.name[:28], s.region[:14], pct(s.score),
+    header = ["#", "Site", "Name", "Region", "Score", "95% interval", "Trend", "Checked", "Missed", "Late",
+              "vs network"]
+    rows = [[str(rank) if s.score is not None else "-", s.code, s.name[:24], s.region[:12], pct(s.score),
              _score_interval(s), signed_pts(s.trend), f"{s.checked_days}/{s.expected_days}", str(s.missed_days),
-             str(s.late_checks), "yes" if s.flagged else ""] for rank, s in enumerate(_ranked(report), start=1)]
-    widths = [10 * mm, 20 * mm, 40 * mm, 20 * mm, 15 * mm, 22 * mm, 17 * mm, 15 * mm, 12 * mm, 9 * mm, 9 * mm]
+             str(s.late_checks), s.flag or ""] for rank, s in enumerate(_ranked(report), start=1)]
+    # 180 mm: the frame's width (the table ran 9 mm into the right margin).
+    widths = [9 * mm, 20 * mm, 33 * mm, 18 * mm, 14 * mm, 22 * mm, 16 * mm, 14 * mm, 11 * mm, 8 * mm, 15 * mm]
     return [Paragraph("League table", STYLES["h1"]),
-            Paragraph("Every site by score, best first. <i>Flag</i>: the site differs from the network by more "
-                      "than its 95% interval allows, on enough observations to say so. A site of which nothing was "
-                      "expected in the period (opened after it, or closed) has no score and is listed last.",
-                      STYLES["small"]),
+            Paragraph("Every site by score, best first. <i>vs network</i>: <b>below</b> (flagged: needs attention) "
+                      "or <b>above</b> when the network's score lies outside the site's 95% interval, on at least "
+                      f"{stats.MIN_FLAG_OBSERVATIONS} expected observations; blank when in line with the network or "
+                      "on too few observations to say. A site of which nothing was expected in the period (opened "
+                      "after it, or closed) has no score and is listed last.", STYLES["small"]),
             Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLLLRRRRRRC"), PageBreak()]
 
 
@@ -254,30 +263,32 @@ def _score_interval(site: SiteVariance) -> str:
 
 
 def _site_page(site: SiteVariance) -> list:
-    stats = Grid(["Score", "95% interval", "Previous period", "Trend", "Checked days", "Missed days", "Late checks",
-                  "Flag"],
-                 [[pct(site.score), _score_interval(site), pct(site.previous_score), signed_pts(site.trend),
-                   f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
-                   "flagged" if site.flagged else "-"]], [FRAME_WIDTH / 8] * 8, align="C")
-    tps = Grid(["Touch point", "Pass rate", "95% interval", "Mean deviation", "Observed", "Trend"],
-               [[tp.name[:40], pct(tp.pass_rate.rate), interval(tp.pass_rate.low, tp.pass_rate.high),
-                 _dev(tp.mean_deviation), str(tp.observations), signed_pts(tp.trend)] for tp in site.touch_points],
-               [55 * mm, 22 * mm, 30 * mm, 27 * mm, 20 * mm, 26 * mm], align="LRRRRR",
+    figures = Grid(["Score", "95% interval", "Previous period", "Trend", "Checked days", "Missed days",
+                    "Late checks", "vs network"],
+                   [[pct(site.score), _score_interval(site), pct(site.previous_score), signed_pts(site.trend),
+                     f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
+                     _versus(site.flag)]], [FRAME_WIDTH / 8] * 8, align="C")
+    tps = Grid(["Touch point", "Pass rate", "95% interval", "Mean deviation", "Observed", "Trend", "vs network"],
+               [[tp.name[:36], pct(tp.pass_rate.rate), interval(tp.pass_rate.low, tp.pass_rate.high),
+                 _dev(tp.mean_deviation), str(tp.observations), signed_pts(tp.trend), tp.flag or ""]
+                for tp in site.touch_points],
+               [50 * mm, 20 * mm, 28 * mm, 24 * mm, 18 * mm, 22 * mm, 18 * mm], align="LRRRRRC",
                fill=lambda r, c, tps=site.touch_points: rate_colour(tps[r].pass_rate.rate) if c == 1 else None)
     short = sorted((c for c in site.criteria if c.pass_rate.expected and c.pass_rate.rate < 1),
                    key=lambda c: (c.pass_rate.rate, c.key))
     out = [Line(f"{site.code} · {site.name}", font="Helvetica-Bold", size=15, space_after=4),
            Line(f"Region {site.region} · {site.missed_days} missed day(s) of {site.expected_days} expected · "
                 f"trend {signed_pts(site.trend)} against the previous period", size=8, space_after=4),
-           stats, Line("Touch points", font="Helvetica-Bold", size=11, space_before=8, space_after=3), tps,
+           figures, Line("Touch points", font="Helvetica-Bold", size=11, space_before=8, space_after=3), tps,
            Line("Shortfalls (criteria below 100%, worst first)", font="Helvetica-Bold", size=11, space_before=8,
                 space_after=3)]
     if short:
-        out.append(Grid(["Criterion", "Touch point", "Pass rate", "95% interval", "Mean dev.", "Observed", "Trend"],
-                        [[c.key[:34], c.touch_point[:22], pct(c.pass_rate.rate),
+        out.append(Grid(["Criterion", "Touch point", "Pass rate", "95% interval", "Mean dev.", "Observed", "Trend",
+                         "vs network"],
+                        [[c.key[:32], c.touch_point[:18], pct(c.pass_rate.rate),
                           interval(c.pass_rate.low, c.pass_rate.high), _dev(c.mean_deviation), str(c.observations),
-                          signed_pts(c.trend)] for c in short[:SHORTFALLS_PER_SITE]],
-                        [45 * mm, 32 * mm, 18 * mm, 27 * mm, 18 * mm, 18 * mm, 22 * mm], align="LLRRRRR"))
+                          signed_pts(c.trend), c.flag or ""] for c in short[:SHORTFALLS_PER_SITE]],
+                        [42 * mm, 27 * mm, 16 * mm, 26 * mm, 16 * mm, 16 * mm, 19 * mm, 18 * mm], align="LLRRRRRC"))
         if len(short) > SHORTFALLS_PER_SITE:
             out.append(Line(f"... and {len(short) - SHORTFALLS_PER_SITE} more criteria below 100% "
                             "(the site's compliance pack lists every result).", size=7.5, space_before=3))
@@ -285,6 +296,10 @@ def _site_page(site: SiteVariance) -> list:
         out.append(Line("No shortfalls: every expected criterion passed.", size=9))
     out.append(PageBreak())
     return out
+
+
+def _versus(flag: str | None) -> str:
+    return {"below": "below (flagged)", "above": "above"}.get(flag or "", "-")
 
 
 def _dev(value: float | None) -> str:

@@ -46,6 +46,26 @@ def test_head_office_sees_every_site_and_the_numbers(history):
     assert body["drivers"][0] == "A1"
 
 
+def test_flags_say_which_way_a_site_differs_and_flagged_means_below(network, standard):
+    for day in range(1, 31):
+        check(network.a1, dt.date(2026, 3, day), {**ALL_PASS_V1, "phone_rings": 6}, user=network.manager_a)
+        check(network.a2, dt.date(2026, 3, day), ALL_PASS_V1, user=network.manager_a)
+    r = client_for(network.head_office).get(URL, {"from": "2026-03-01", "to": "2026-03-30", "region": "region-a"})
+    a1, a2 = r.json()["sites"]
+    assert (a1["flag"], a1["flagged"], a2["flag"], a2["flagged"]) == ("below", True, "above", False)
+    rings = [next(c for c in s["criteria"] if c["key"] == "phone_rings") for s in (a1, a2)]
+    assert [(c["flag"], c["flagged"]) for c in rings] == [("below", True), ("above", False)]
+    phone = [next(t for t in s["touch_points"] if t["key"] == "phone") for s in (a1, a2)]
+    assert [(t["flag"], t["flagged"]) for t in phone] == [("below", True), ("above", False)]
+    restroom = next(c for c in a1["criteria"] if c["key"] == "restroom_clean")
+    assert (restroom["flag"], restroom["flagged"]) == (None, False)
+    # The schema documents both, and what each means.
+    schema = client_for(network.head_office).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    site = schema["components"]["schemas"]["SiteVariance"]["properties"]
+    assert "below" in site["flag"]["description"] and "30" in site["flag"]["description"]
+    assert "below the network" in site["flagged"]["description"]
+
+
 def test_region_and_site_filters(history):
     client = client_for(history.head_office)
     assert codes(client.get(URL, {**PERIOD, "region": "region-b"})) == ["B1"]

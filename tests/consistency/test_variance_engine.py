@@ -156,10 +156,31 @@ def test_drivers_and_flag_with_enough_observations(dataset):
         for day in range(5, 11):
             check(site, D(2026, 3, day), ALL_PASS_V2, user=user)
     long = report_for(["A1", "A2", "B1"], date_to=D(2026, 3, 10))
-    a1 = long.sites[0]
+    a1, a2 = long.sites[:2]
     assert (a1.expected_days, a1.missed_days) == (10, 7)
-    assert a1.flagged is True
-    assert by_key(a1.criteria)["restroom_clean"].flagged is False  # 10 observations: too few
+    assert (a1.flag, a1.flagged) == ("below", True)
+    assert by_key(a1.criteria)["restroom_clean"].flag is None  # 10 observations: too few
+    assert by_key(a1.criteria)["restroom_clean"].flagged is False
+    # A2 passed everything: it differs from the network too, upwards. That needs no attention.
+    assert a2.score == 1.0 and (a2.flag, a2.flagged) == ("above", False)
+
+
+def test_a_flag_says_which_way_and_only_below_the_network_needs_attention(network, standard):
+    # The best sites were flagged alongside the worst, and a criterion passed 30 times out of 30 was flagged:
+    # head office reads a flag as a problem.
+    for day in range(1, 31):
+        check(network.a1, D(2026, 3, day), {**ALL_PASS_V1, "phone_rings": 6}, user=network.manager_a)
+        check(network.a2, D(2026, 3, day), ALL_PASS_V1, user=network.manager_a)
+    report = report_for(["A1", "A2"], date_to=D(2026, 3, 30))
+    a1, a2 = report.sites
+    rings = (by_key(a1.criteria)["phone_rings"], by_key(a2.criteria)["phone_rings"])
+    assert [(c.pass_rate.passed, c.pass_rate.expected) for c in rings] == [(0, 30), (30, 30)]
+    assert [(c.flag, c.flagged) for c in rings] == [("below", True), ("above", False)]
+    phone = (by_key(a1.touch_points)["phone"], by_key(a2.touch_points)["phone"])
+    assert [(t.flag, t.flagged) for t in phone] == [("below", True), ("above", False)]
+    assert [(s.flag, s.flagged) for s in report.sites] == [("below", True), ("above", False)]
+    # Criteria both sites passed every day are in line with the network: no flag either way.
+    assert {(c.flag, c.flagged) for s in report.sites for c in s.criteria if c.key != "phone_rings"} == {(None, False)}
 
 
 def test_only_days_up_to_the_sites_local_today_and_after_opening_are_expected(dataset):

@@ -84,6 +84,31 @@ def test_heat_map_and_league_table_list_every_site_with_repeated_headers(rendere
     assert line.split()[2] == f"{phone.pass_rate.rate * 100:.0f}%"
 
 
+def test_flags_say_which_way_and_the_summary_counts_the_sites_below_the_network(rendered):
+    # "Flagged" had no direction: the best sites were flagged alongside the worst.
+    report, _, pages, _ = rendered
+    below = [s for s in report.sites if s.flag == "below"]
+    above = [s for s in report.sites if s.flag == "above"]
+    assert below and above and all(s.flagged for s in below) and not any(s.flagged for s in above)
+    summary = pages[_page(pages, "Summary")]
+    assert "Sites Flagged (below network) Above network" in summary
+    assert f"{len(report.sites)} {len(below)} {len(above)}\n" in summary
+    league = [line for p in pages if "# Site Name Region Score" in p for line in p.splitlines()]
+    for site in report.sites:
+        row = next(line for line in league if re.match(rf"^\d+ {site.code} ", line))
+        assert row.endswith(f" {site.flag}") if site.flag else not row.endswith(("above", "below")), row
+    best, worst = max(above, key=lambda s: s.score), min(below, key=lambda s: s.score)
+    assert "Late checks vs network" in pages[_page(pages, f"{best.code} · {best.name}")]
+    best_page, worst_page = pages[_page(pages, f"{best.code} · {best.name}")], pages[_page(pages, f"{worst.code} · ")]
+    assert "above" in best_page.splitlines()[3] and "flagged" not in best_page
+    assert worst_page.splitlines()[3].endswith("below (flagged)")
+    # A touch point and a criterion say which way they differ too.
+    tp = next(t for t in worst.touch_points if t.flag)
+    assert re.search(rf"^{tp.name} {tp.pass_rate.rate * 100:.1f}% .* {tp.flag}$", worst_page, re.M)
+    crit = next(c for c in sorted(worst.criteria, key=lambda c: (c.pass_rate.rate, c.key))[:15] if c.flag)
+    assert re.search(rf"^{crit.key} {crit.touch_point} .* {crit.flag}$", worst_page, re.M)
+
+
 def test_a_page_per_site_with_shortfalls_trend_and_missed_days(rendered):
     report, _, pages, _ = rendered
     for site in (report.sites[0], report.sites[-1]):
@@ -119,7 +144,7 @@ def test_the_appendix_is_written_for_its_reader_with_the_numbers_the_code_uses(r
     assert not re.findall(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", appendix)  # no constant names
     assert "change them together" not in appendix and "``" not in appendix and "opened_on" not in appendix
     assert f"at least {stats.MIN_FLAG_OBSERVATIONS} observations were expected" in appendix
-    assert f"Fewest expected observations for a flag {stats.MIN_FLAG_OBSERVATIONS}" in appendix
+    assert f"Fewest observations for a flag {stats.MIN_FLAG_OBSERVATIONS} expected" in appendix
     assert "Confidence of every interval 95% (Wilson score interval, z = 1.96)" in appendix
     assert "Previous period (for trends) 2026-09-01 to 2026-09-30" in appendix
     assert f"up to {engine_grid.REPORT_DRIVERS} with the largest shares" in appendix
