@@ -22,6 +22,7 @@ from consistency.selectors.variance.types import (
     TouchPointVariance,
     VarianceReport,
 )
+from consistency.services import evidence_trust as trust
 
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
@@ -109,6 +110,19 @@ class TouchPointVarianceSerializer(serializers.Serializer):
     flag = flag_field()
 
 
+class PhotoCountsSerializer(serializers.Serializer):
+    """Shown beside the score, which they do not change."""
+
+    verified = serializers.IntegerField(help_text="Verified photos of the period's days (checks and corrective "
+                                                  "actions).")
+    reused = serializers.IntegerField(help_text="Of those, photos with the same bytes, or a perceptual hash within "
+                                                f"{trust.REUSE_MAX_DISTANCE} of 64 bits, as one already submitted "
+                                                "for another day or site.")
+    stale = serializers.IntegerField(help_text=f"Of those, photos captured more than {trust.STALE_CAPTURE_HOURS} "
+                                               "hours from noon of the day they stand for.")
+    suspect = serializers.IntegerField(help_text="Of those, photos carrying either flag (a photo may carry both).")
+
+
 class SiteVarianceSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -124,6 +138,7 @@ class SiteVarianceSerializer(serializers.Serializer):
     late_checks = serializers.IntegerField()
     flagged = flagged_field()
     flag = flag_field()
+    photos = PhotoCountsSerializer()
     touch_points = TouchPointVarianceSerializer(many=True)
     criteria = CriterionVarianceSerializer(many=True)
 
@@ -176,6 +191,8 @@ def _site(s: SiteVariance) -> dict:
             "score_interval": list(s.score_interval), "previous_score": s.previous_score, "trend": s.trend,
             "expected_days": s.expected_days, "checked_days": s.checked_days, "missed_days": s.missed_days,
             "late_checks": s.late_checks, "flagged": s.flagged, "flag": s.flag,
+            "photos": {"verified": s.photos.verified, "reused": s.photos.reused, "stale": s.photos.stale,
+                       "suspect": s.photos.suspect},
             "touch_points": [_touch_point(t) for t in s.touch_points],
             "criteria": [_criterion(c) for c in s.criteria]}
 

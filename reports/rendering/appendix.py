@@ -22,6 +22,7 @@ from reportlab.platypus import Paragraph, Spacer, Table
 from consistency.selectors.variance import grid as engine
 from consistency.selectors.variance import stats
 from consistency.selectors.variance.types import VarianceReport
+from consistency.services import evidence_trust as trust
 
 from .common import STYLES, TABLE_BASE, zebra
 
@@ -60,6 +61,10 @@ def _values(report: VarianceReport, layout: Layout) -> list[list[str]]:
         ["Sites named per touch point or criterion", f"up to {engine.SPREAD_DRIVERS}"],
         ["Checks are accepted", f"up to {_days(settings.LATE_CHECK_WINDOW_DAYS)} after their day; one received "
                                 "after its day ended is counted late"],
+        ["Photo reused", f"the same bytes, or a picture within {trust.REUSE_MAX_DISTANCE} of 64 bits, as a photo "
+                         "of another day or site"],
+        ["Photo captured far from its day", f"more than {trust.STALE_CAPTURE_HOURS} hours from noon of the day it "
+                                            "stands for"],
         ["Best and worst sites listed", f"{layout.best_worst} each"],
         ["Shortfalls listed per site", f"the {layout.shortfalls} worst"],
         ["A bar per site in the charts", f"up to {layout.bars_up_to} sites; beyond, sites per 10-point band"],
@@ -142,6 +147,16 @@ def _sections(report: VarianceReport, layout: Layout) -> list[tuple[str, str]]:
          "is the largest spread rates can have (half the sites always pass, half never do): that is 0; every "
          f"site with the same rate is 100. In this report the index is {report.consistency_index:.1f}: the "
          f"sites' rates spread by {mean_spread:.1f} percentage points on an average criterion."),
+        ("Photo evidence",
+         "Each site's verified photos of the period's days (the day a photo stands for: its check's, or the day "
+         "it was given to resolve a corrective action), and how many carry a trust flag. <b>Reused</b>: its bytes "
+         "are identical to (same SHA-256), or its picture is within "
+         f"{trust.REUSE_MAX_DISTANCE} of 64 bits of (perceptual hash), a photo already submitted for another day "
+         "or another site; the later of the two carries the flag. <b>Stale capture</b>: the capture time the "
+         f"camera recorded is more than {trust.STALE_CAPTURE_HOURS} hours from noon of the day the photo stands "
+         "for, in the site's time zone; a photo without a capture time is not flagged. The scores count these "
+         "photos as verified: the flags do not change a score; they show where the evidence behind one "
+         "deserves a second look. The site's compliance pack lists each photo with its flags."),
         ("Heat map and charts",
          "A heat-map cell is the site's pass rate for the touch point, coloured from red (0%) through amber "
          "(50%) to green (100%); '-' when nothing was expected. A touch point's chart has a bar per site for "

@@ -1,5 +1,5 @@
-"""The PDF variance report: cover, one-page summary, heat map, league table, a chart per touch point,
-a page per site and an appendix with every formula.
+"""The PDF variance report: cover, one-page summary, heat map, league table, the sites whose photo evidence
+carries trust flags, a chart per touch point, a page per site and an appendix with every formula.
 
 Built to stay readable (and fast) at 1,000 sites: long tables are LongTables that break across pages
 with their header repeated, cells are plain strings (Paragraphs are kept for prose), and a touch point's
@@ -16,6 +16,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, PageBreak
 
 from consistency.selectors.variance import stats
 from consistency.selectors.variance.types import SiteVariance, Spread, VarianceReport
+from consistency.services import evidence_trust as trust
 
 from .appendix import Layout, variance_appendix
 from .common import (
@@ -49,6 +50,7 @@ def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Pro
     story += _summary(report)
     story += _heat_map(report, touch_points)
     story += _league_table(report)
+    story += _photo_evidence(report)
     story += _charts(report, touch_points)
     for index, site in enumerate(sites):
         story += _site_page(site)
@@ -143,7 +145,7 @@ def _summary(report: VarianceReport) -> list:
             Paragraph(f"<i>Flagged</i>: a site whose score is below the network's by more than its 95% interval "
                       f"allows, on at least {stats.MIN_FLAG_OBSERVATIONS} expected observations: it needs "
                       "attention. A site above the network by as much is counted apart.", STYLES["small"]),
-            Spacer(1, 3 * mm),
+            Spacer(1, 2 * mm), _photo_summary(report), Spacer(1, 2 * mm),
             Paragraph("Best sites", STYLES["h2"]), best,
             Paragraph("Worst sites", STYLES["h2"]), worst,
             Paragraph("Touch points with the most spread between sites", STYLES["h2"]), spread_table,
@@ -202,6 +204,49 @@ def _league_table(report: VarianceReport) -> list:
                       "on too few observations to say. A site of which nothing was expected in the period (opened "
                       "after it, or closed) has no score and is listed last.", STYLES["small"]),
             Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLLLRRRRRRC"), PageBreak()]
+
+
+def _suspect_sites(report: VarianceReport) -> list[SiteVariance]:
+    """Sites with photos flagged reused or captured far from their day, the largest share first."""
+    return sorted((s for s in report.sites if s.photos.suspect),
+                  key=lambda s: (-s.photos.suspect / s.photos.verified, -s.photos.suspect, s.code))
+
+
+def _photo_summary(report: VarianceReport) -> Paragraph:
+    verified = sum(s.photos.verified for s in report.sites)
+    reused = sum(s.photos.reused for s in report.sites)
+    stale = sum(s.photos.stale for s in report.sites)
+    suspect = _suspect_sites(report)
+    if not suspect:
+        text = (f"<b>Photo evidence:</b> {verified} verified photo(s) in the period; none reused or captured far "
+                "from its day.")
+    else:
+        text = (f"<b>Photo evidence:</b> {verified} verified photo(s) in the period; {reused} reused and {stale} "
+                f"captured far from their day, at {len(suspect)} site(s): "
+                f"{', '.join(s.code for s in suspect[:SUMMARY_TOP])}{', ...' if len(suspect) > SUMMARY_TOP else ''} "
+                "(see <i>Photo evidence to look at</i>).")
+    return Paragraph(text, STYLES["body"])
+
+
+def _photo_evidence(report: VarianceReport) -> list:
+    """The sites whose scores rest on photos a reader should check: reused, or captured far from their day."""
+    suspect = _suspect_sites(report)
+    if not suspect:
+        return []
+    header = ["Site", "Name", "Score", "vs network", "Verified photos", "Reused", "Stale capture", "Either flag",
+              "Share"]
+    rows = [[s.code, s.name[:26], pct(s.score), s.flag or "", str(s.photos.verified), str(s.photos.reused),
+             str(s.photos.stale), str(s.photos.suspect), pct(s.photos.suspect / s.photos.verified)] for s in suspect]
+    widths = [18 * mm, 38 * mm, 14 * mm, 18 * mm, 22 * mm, 15 * mm, 20 * mm, 17 * mm, 18 * mm]
+    return [Paragraph("Photo evidence to look at", STYLES["h1"]),
+            Paragraph(f"Sites with verified photos of the period that carry a trust flag, the largest share first. "
+                      f"<i>Reused</i>: the same bytes as, or a picture within {trust.REUSE_MAX_DISTANCE} of 64 bits "
+                      "(perceptual hash) of, a photo already submitted for another day or another site. <i>Stale "
+                      f"capture</i>: taken more than {trust.STALE_CAPTURE_HOURS} hours from noon of the day it stands "
+                      "for. A photo may carry both. The scores count these photos as verified: the flags do not "
+                      "change a score, they say where the evidence behind one deserves a second look. The site's "
+                      "compliance pack lists each photo with its flags.", STYLES["small"]),
+            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLRCRRRRR"), PageBreak()]
 
 
 def _charts(report: VarianceReport, touch_points: list[tuple[str, str]]) -> list:
@@ -278,7 +323,8 @@ def _site_page(site: SiteVariance) -> list:
                    key=lambda c: (c.pass_rate.rate, c.key))
     out = [Line(f"{site.code} · {site.name}", font="Helvetica-Bold", size=15, space_after=4),
            Line(f"Region {site.region} · {site.missed_days} missed day(s) of {site.expected_days} expected · "
-                f"trend {signed_pts(site.trend)} against the previous period", size=8, space_after=4),
+                f"trend {signed_pts(site.trend)} against the previous period", size=8, space_after=2),
+           Line(_photo_line(site), size=8, space_after=4),
            figures, Line("Touch points", font="Helvetica-Bold", size=11, space_before=8, space_after=3), tps,
            Line("Shortfalls (criteria below 100%, worst first)", font="Helvetica-Bold", size=11, space_before=8,
                 space_after=3)]
@@ -296,6 +342,14 @@ def _site_page(site: SiteVariance) -> list:
         out.append(Line("No shortfalls: every expected criterion passed.", size=9))
     out.append(PageBreak())
     return out
+
+
+def _photo_line(site: SiteVariance) -> str:
+    p = site.photos
+    if not p.suspect:
+        return f"Photos: {p.verified} verified, none reused or captured far from its day"
+    return (f"Photos: {p.verified} verified · {p.reused} reused · {p.stale} captured far from their day "
+            f"({p.suspect} with a flag, {pct(p.suspect / p.verified, 0)}: check them before relying on this score)")
 
 
 def _versus(flag: str | None) -> str:

@@ -14,6 +14,7 @@ import random
 
 from consistency.selectors.variance.types import (
     CriterionVariance,
+    PhotoCounts,
     Rate,
     SiteVariance,
     Spread,
@@ -53,6 +54,18 @@ def rate(passed: float, expected: float) -> Rate:
     return Rate(passed, expected, passed / expected if expected else 0.0, lo, hi)
 
 
+def _photos(i: int, checked_days: int) -> PhotoCounts:
+    """Five photos a checked day; every 9th site (from the 5th) sends the same photo again and again, every
+    13th (from the 8th) has two taken long before their day."""
+    verified = 5 * checked_days
+    reused = stale = 0
+    if i % 9 == 4:
+        reused = stale = checked_days - 1
+    if i % 13 == 7:
+        stale += 2
+    return PhotoCounts(verified, reused, stale, max(reused, stale))
+
+
 def variance_sample(sites: int, *, days: int = 30, seed: int = 7) -> VarianceReport:
     rng = random.Random(seed)
     out: list[SiteVariance] = []
@@ -75,7 +88,8 @@ def variance_sample(sites: int, *, days: int = 30, seed: int = 7) -> VarianceRep
             code=f"S{i:04d}", name=f"Site number {i}", region=f"region-{i % 7}", score=score,
             score_interval=wilson(score * days * 40, days * 40), previous_score=quality,
             trend=score - quality, expected_days=days, checked_days=days - missed, missed_days=missed,
-            late_checks=rng.randint(0, 2), flagged=False, touch_points=tps, criteria=crits))
+            late_checks=rng.randint(0, 2), flagged=False, touch_points=tps, criteria=crits,
+            photos=_photos(i, days - missed)))
     spread = []
     for key, name in TOUCH_POINTS:
         rates = [t.pass_rate.rate for s in out for t in s.touch_points if t.key == key]

@@ -100,13 +100,63 @@ def test_flags_say_which_way_and_the_summary_counts_the_sites_below_the_network(
     best, worst = max(above, key=lambda s: s.score), min(below, key=lambda s: s.score)
     assert "Late checks vs network" in pages[_page(pages, f"{best.code} · {best.name}")]
     best_page, worst_page = pages[_page(pages, f"{best.code} · {best.name}")], pages[_page(pages, f"{worst.code} · ")]
-    assert "above" in best_page.splitlines()[3] and "flagged" not in best_page
-    assert worst_page.splitlines()[3].endswith("below (flagged)")
+    def figures(page):  # the line under the site's figures' header
+        lines = page.splitlines()
+        return lines[lines.index("Score 95% interval Previous period Trend Checked days Missed days Late checks "
+                                 "vs network") + 1]
+
+    assert figures(best_page).endswith(" above") and "flagged" not in best_page
+    assert figures(worst_page).endswith(" below (flagged)")
     # A touch point and a criterion say which way they differ too.
     tp = next(t for t in worst.touch_points if t.flag)
     assert re.search(rf"^{tp.name} {tp.pass_rate.rate * 100:.1f}% .* {tp.flag}$", worst_page, re.M)
     crit = next(c for c in sorted(worst.criteria, key=lambda c: (c.pass_rate.rate, c.key))[:15] if c.flag)
     assert re.search(rf"^{crit.key} {crit.touch_point} .* {crit.flag}$", worst_page, re.M)
+
+
+def test_sites_whose_photos_carry_trust_flags_are_listed_for_a_second_look(rendered):
+    # A site sending the same restroom photo every morning scored like its peers, and nothing in the report
+    # said its evidence was a copy.
+    report, _, pages, _ = rendered
+    suspect = sorted((s for s in report.sites if s.photos.suspect),
+                     key=lambda s: (-s.photos.suspect / s.photos.verified, -s.photos.suspect, s.code))
+    assert len(suspect) >= 8 and any(s.photos.reused for s in suspect) and any(not s.photos.reused for s in suspect)
+    summary = " ".join(pages[_page(pages, "Summary")].split())
+    verified = sum(s.photos.verified for s in report.sites)
+    reused, stale = sum(s.photos.reused for s in report.sites), sum(s.photos.stale for s in report.sites)
+    assert (f"Photo evidence: {verified} verified photo(s) in the period; {reused} reused and {stale} captured far "
+            f"from their day, at {len(suspect)} site(s): {', '.join(s.code for s in suspect[:5])}, ...") in summary
+    section = [p for p in pages if "Site Name Score vs network Verified photos Reused Stale capture" in p]
+    assert section and "Photo evidence to look at" in section[0]
+    text = " ".join(section[0].split())
+    assert "within 3 of 64 bits" in text and "more than 36 hours from noon" in text
+    rows = [line for p in section for line in p.splitlines() if re.match(r"^S\d{4} ", line)]
+    assert [row.split()[0] for row in rows] == [s.code for s in suspect]  # every one, the largest share first
+    worst = suspect[0]
+    p = worst.photos
+    assert rows[0].endswith(f"{p.verified} {p.reused} {p.stale} {p.suspect} {p.suspect / p.verified * 100:.1f}%")
+    page = pages[_page(pages, f"{worst.code} · {worst.name}")]
+    assert (f"Photos: {p.verified} verified · {p.reused} reused · {p.stale} captured far from their day "
+            f"({p.suspect} with a flag, {p.suspect / p.verified * 100:.0f}%: check them before relying on this "
+            "score)") in page
+    clean = next(s for s in report.sites if not s.photos.suspect)
+    assert (f"Photos: {clean.photos.verified} verified, none reused or captured far from its day"
+            in pages[_page(pages, f"{clean.code} · {clean.name}")])
+    appendix = _appendix(pages)
+    assert "Photo reused the same bytes, or a picture within 3 of 64 bits" in appendix
+    assert "Photo captured far from its day more than 36 hours from noon of the day it stands for" in appendix
+    assert "The scores count these photos as verified" in appendix
+
+
+def test_without_flagged_photos_the_summary_says_so_and_there_is_no_list():
+    report = variance_sample(4)
+    assert not any(s.photos.suspect for s in report.sites)
+    meta = DocumentMeta("variance report", "Region A", report.date_from, report.date_to)
+    with pdfplumber.open(io.BytesIO(render_variance(report, meta=meta))) as doc:
+        text = "\n".join(page.extract_text() or "" for page in doc.pages)
+    verified = sum(s.photos.verified for s in report.sites)
+    assert f"Photo evidence: {verified} verified photo(s) in the period; none reused or captured far" in text
+    assert "Photo evidence to look at" not in text
 
 
 def test_a_page_per_site_with_shortfalls_trend_and_missed_days(rendered):

@@ -12,11 +12,21 @@ import numpy as np
 
 from . import stats
 from .grid import Grid, Layout
-from .types import CriterionVariance, Rate, SiteVariance, Spread, TouchPointVariance, VarianceReport
+from .types import (
+    CriterionVariance,
+    PhotoCounts,
+    Rate,
+    SiteVariance,
+    Spread,
+    TouchPointVariance,
+    VarianceReport,
+)
+
+NO_PHOTOS = PhotoCounts()
 
 
 def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.date, date_to: dt.date,
-             versions: list[int]) -> VarianceReport:
+             versions: list[int], photos: dict[int, PhotoCounts] | None = None) -> VarianceReport:
     if g is None:
         return VarianceReport(date_from=date_from, date_to=date_to, versions=versions, network_score=0.0,
                               network_score_interval=(0.0, 1.0), consistency_index=100.0, sites=[],
@@ -25,7 +35,7 @@ def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.d
     return VarianceReport(
         date_from=date_from, date_to=date_to, versions=versions, network_score=g.network_score,
         network_score_interval=g.network_interval, consistency_index=g.consistency_index,
-        sites=_sites(layout, site_list, g), drivers=[codes[i] for i in g.drivers],
+        sites=_sites(layout, site_list, g, photos or {}), drivers=[codes[i] for i in g.drivers],
         touch_point_spread=_spreads(g.tps, layout.touch_points, layout.touch_point_names, codes),
         criterion_spread=_spreads(g.criteria, layout.keys, layout.keys, codes),
     )
@@ -75,7 +85,7 @@ def _per_site(cls, shown: np.ndarray, columns: list[np.ndarray]) -> list[list]:
     return out
 
 
-def _sites(layout: Layout, site_list: list, g: Grid) -> list[SiteVariance]:
+def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCounts]) -> list[SiteVariance]:
     observed = g.observations > 0
     has_prev = g.prev_expected > 0
     prev = _or_none(g.prev_rate, has_prev)
@@ -112,6 +122,6 @@ def _sites(layout: Layout, site_list: list, g: Grid) -> list[SiteVariance]:
             previous_score=previous, trend=None if previous is None or not wexp else score - previous,
             expected_days=days, checked_days=checked, missed_days=max(days - checked, 0), late_checks=late,
             flagged=site_flags[i] == stats.BELOW, flag=site_flags[i], touch_points=touch_points[i],
-            criteria=criteria[i],
+            criteria=criteria[i], photos=photos.get(site.pk, NO_PHOTOS),
         ))
     return out

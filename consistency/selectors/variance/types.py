@@ -51,6 +51,16 @@ class TouchPointVariance:
     flag: str | None = None        # "below" / "above" the network, as for a criterion
 
 
+@dataclass(frozen=True, slots=True)
+class PhotoCounts:
+    """A site's verified photos of the period's days, and how many carry each trust flag (photos.py)."""
+
+    verified: int = 0
+    reused: int = 0                # the same bytes or look as a photo of another day or site
+    stale: int = 0                 # captured far from the day it stands for
+    suspect: int = 0               # either flag (a photo may carry both)
+
+
 @dataclass(slots=True)
 class SiteVariance:
     code: str
@@ -70,6 +80,7 @@ class SiteVariance:
                                    # when in line with it or on too few observations
     touch_points: list[TouchPointVariance] = field(default_factory=list)
     criteria: list[CriterionVariance] = field(default_factory=list)
+    photos: PhotoCounts = PhotoCounts()  # shown beside the score; they do not change it
 
 
 @dataclass(slots=True)
