@@ -38,6 +38,7 @@ from .grid import Grid, Line
 BARS_PER_SITE_UP_TO = 40  # more sites than this and a touch point's chart shows the distribution instead
 SUMMARY_TOP = 5
 SHORTFALLS_PER_SITE = 15  # the worst ones; a page per site stays one page
+HEAT_MAP_COLUMNS = 10  # touch points per heat map: 14 mm a column, a long word still fits on a line
 
 
 def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Progress | None = None) -> bytes:
@@ -162,9 +163,26 @@ def _table(rows: list[list[str]], widths: list[float], *, long: bool = False, ex
 
 
 def _heat_map(report: VarianceReport, touch_points: list[tuple[str, str]]) -> list:
+    """Sites x touch points, with the touch points' full names as column headers (wrapped onto as many lines
+    as they need). More touch points than fit at a readable width make several maps, each with the sites."""
+    groups = [touch_points[i:i + HEAT_MAP_COLUMNS] for i in range(0, len(touch_points), HEAT_MAP_COLUMNS)] or [[]]
+    out: list = [Paragraph("Heat map: sites x touch points", STYLES["h1"]),
+                 Paragraph("Each cell is the site's pass rate for the touch point over every expected day "
+                           "(a missed day counts as nothing passed). Red is 0%, amber 50%, green 100%.",
+                           STYLES["small"])]
+    for number, group in enumerate(groups, start=1):
+        if len(groups) > 1:
+            first = (number - 1) * HEAT_MAP_COLUMNS + 1
+            out.append(Paragraph(f"Heat map, touch points {first}-{first + len(group) - 1} of {len(touch_points)}",
+                                 STYLES["h2"]))
+        out += [Spacer(1, 2 * mm), _heat_map_table(report, group), PageBreak()]
+    return out
+
+
+def _heat_map_table(report: VarianceReport, touch_points: list[tuple[str, str]]) -> Grid:
     fixed = 22 * mm + 14 * mm
     cell = min(25 * mm, (FRAME_WIDTH - fixed) / max(len(touch_points), 1))
-    header = ["Site", "Score", *[_abbreviate(name, cell) for _, name in touch_points]]
+    header = ["Site", "Score", *[name for _, name in touch_points]]
     rows, fills = [], []
     for site in report.sites:
         rates = {tp.key: tp.pass_rate for tp in site.touch_points}
@@ -176,17 +194,8 @@ def _heat_map(report: VarianceReport, touch_points: list[tuple[str, str]]) -> li
             colours.append(rate_colour(rate.rate if known else None))
         rows.append(row)
         fills.append(colours)
-    table = Grid(header, rows, [22 * mm, 14 * mm, *[cell] * len(touch_points)], align=["L"] + ["C"] * (len(header) - 1),
-                 fill=lambda r, c: fills[r][c])
-    return [Paragraph("Heat map: sites x touch points", STYLES["h1"]),
-            Paragraph("Each cell is the site's pass rate for the touch point over every expected day "
-                      "(a missed day counts as nothing passed). Red is 0%, amber 50%, green 100%.", STYLES["small"]),
-            Spacer(1, 2 * mm), table, PageBreak()]
-
-
-def _abbreviate(name: str, width: float) -> str:
-    limit = max(4, int(width / 4.2))
-    return name if len(name) <= limit else name[: limit - 1] + "."
+    return Grid(header, rows, [22 * mm, 14 * mm, *[cell] * len(touch_points)],
+                align=["L"] + ["C"] * (len(header) - 1), fill=lambda r, c: fills[r][c], wrap_header=True)
 
 
 def _league_table(report: VarianceReport) -> list:

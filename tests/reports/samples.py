@@ -66,14 +66,22 @@ def _photos(i: int, checked_days: int) -> PhotoCounts:
     return PhotoCounts(verified, reused, stale, max(reused, stale))
 
 
-def variance_sample(sites: int, *, days: int = 30, seed: int = 7) -> VarianceReport:
+# The brand standard's touch points (consistency/standards/touchpoint-brand.yaml): longer names.
+BRAND_TOUCH_POINTS = [("phone", "Phone"), ("uniform", "Uniform and name tag"), ("reception", "Reception"),
+                      ("restroom", "Restroom cleanliness"), ("windows", "Window cleanliness"),
+                      ("delivery", "Delivery on time"), ("invoice", "Invoice accuracy"),
+                      ("feedback", "Feedback after the job")]
+
+
+def variance_sample(sites: int, *, days: int = 30, seed: int = 7,
+                    touch_points: list[tuple[str, str]] = TOUCH_POINTS) -> VarianceReport:
     rng = random.Random(seed)
     out: list[SiteVariance] = []
     for i in range(sites):
         quality = 0.55 + 0.44 * rng.random()
         missed = rng.randint(0, 3)
         tps, crits = [], []
-        for key, name in TOUCH_POINTS:
+        for key, name in touch_points:
             tp_passed = 0
             for j in range(CRITERIA_PER_TP):
                 p = min(days, max(0, round((days - missed) * min(1.0, quality + rng.uniform(-0.2, 0.2)))))
@@ -91,7 +99,7 @@ def variance_sample(sites: int, *, days: int = 30, seed: int = 7) -> VarianceRep
             late_checks=rng.randint(0, 2), flagged=False, touch_points=tps, criteria=crits,
             photos=_photos(i, days - missed)))
     spread = []
-    for key, name in TOUCH_POINTS:
+    for key, name in touch_points:
         rates = [t.pass_rate.rate for s in out for t in s.touch_points if t.key == key]
         mean = sum(rates) / len(rates)
         sd = math.sqrt(sum((r - mean) ** 2 for r in rates) / len(rates))

@@ -8,13 +8,15 @@ import re
 
 import pdfplumber
 import pytest
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from consistency.selectors.variance import grid as engine_grid
 from consistency.selectors.variance import stats
 from reports.rendering import render_variance
 from reports.rendering.common import DocumentMeta
+from reports.rendering.grid import wrap_text
 
-from .samples import variance_sample
+from .samples import BRAND_TOUCH_POINTS, variance_sample
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +159,70 @@ def test_without_flagged_photos_the_summary_says_so_and_there_is_no_list():
     verified = sum(s.photos.verified for s in report.sites)
     assert f"Photo evidence: {verified} verified photo(s) in the period; none reused or captured far" in text
     assert "Photo evidence to look at" not in text
+
+
+def _header_cells(page) -> list[tuple[float, float, str]]:
+    """The first table header on the page read back as its reader sees it: the words on the header's dark
+    band, cut into one phrase per cell on each line (words of one cell are a space apart, cells further), then
+    the phrases sharing a cell's centre joined from top to bottom. [(x0, x1, text), ...] left to right."""
+    band = min((r for r in page.rects if r["non_stroking_color"] and len(r["non_stroking_color"]) == 3
+                and abs(r["non_stroking_color"][0] - 0x1F / 255) < 0.01), key=lambda r: r["top"])
+    words = [w for w in page.extract_words() if band["top"] <= (w["top"] + w["bottom"]) / 2 <= band["bottom"]]
+    phrases: list[dict] = []
+    for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        last = phrases[-1] if phrases else None
+        if last and round(last["top"]) == round(w["top"]) and w["x0"] - last["x1"] < 3.5:
+            last["text"] += " " + w["text"]
+            last["x1"] = w["x1"]
+        else:
+            phrases.append({"top": w["top"], "x0": w["x0"], "x1": w["x1"], "text": w["text"]})
+    cells: list[dict] = []
+    for p in phrases:
+        centre = (p["x0"] + p["x1"]) / 2
+        cell = next((c for c in cells if abs(c["centre"] - centre) < 1.5 or abs(c["x0"] - p["x0"]) < 0.5), None)
+        if cell is None:
+            cells.append({"centre": centre, "x0": p["x0"], "x1": p["x1"], "text": p["text"]})
+        else:
+            cell["text"] += " " + p["text"]
+            cell["x0"], cell["x1"] = min(cell["x0"], p["x0"]), max(cell["x1"], p["x1"])
+    return [(c["x0"], c["x1"], c["text"]) for c in sorted(cells, key=lambda c: c["x0"])]
+
+
+def test_heat_map_headers_show_the_touch_points_full_names():
+    # They were cut off: "Uniform and.", "Restroom cl.".
+    report = variance_sample(12, touch_points=BRAND_TOUCH_POINTS)
+    meta = DocumentMeta("variance report", "Whole network", report.date_from, report.date_to)
+    with pdfplumber.open(io.BytesIO(render_variance(report, meta=meta))) as doc:
+        page = next(p for p in doc.pages if "Heat map: sites x touch points" in (p.extract_text() or ""))
+        cells = _header_cells(page)
+        text = page.extract_text()
+    assert [c[2] for c in cells] == ["Site", "Score", *[name for _, name in BRAND_TOUCH_POINTS]]
+    assert "." not in "".join(c[2] for c in cells)
+    # Each name stays inside its column: the next header starts after it ends.
+    assert all(left[1] < right[0] for left, right in zip(cells, cells[1:], strict=False))
+    # The cells under them still read as the site's rates, in the same order.
+    site = report.sites[0]
+    line = next(line for line in text.splitlines() if line.startswith(f"{site.code} "))
+    assert line.split()[2:] == [f"{t.pass_rate.rate * 100:.0f}%" for t in site.touch_points]
+
+
+def test_many_touch_points_make_several_heat_maps_with_readable_headers():
+    many = [(f"tp{i}", f"Touch point number {i} with a long name") for i in range(13)]
+    report = variance_sample(3, touch_points=many)
+    meta = DocumentMeta("variance report", "Whole network", report.date_from, report.date_to)
+    with pdfplumber.open(io.BytesIO(render_variance(report, meta=meta))) as doc:
+        maps = [next(p for p in doc.pages if marker in (p.extract_text() or ""))
+                for marker in ("Heat map, touch points 1-10 of 13", "Heat map, touch points 11-13 of 13")]
+        headers = [[c[2] for c in _header_cells(p)] for p in maps]
+    assert headers == [["Site", "Score", *[name for _, name in many[:10]]],
+                       ["Site", "Score", *[name for _, name in many[10:]]]]
+
+
+def test_a_header_word_wider_than_its_column_is_hyphenated_not_cut():
+    assert wrap_text("Restroom cleanliness", 50, "Helvetica-Bold", 7.5) == ["Restroom", "cleanliness"]
+    lines = wrap_text("Restroom cleanliness", 16, "Helvetica-Bold", 7.5)
+    assert all(stringWidth(line, "Helvetica-Bold", 7.5) <= 16 for line in lines)
+    assert "".join(line.removesuffix("-") for line in lines) == "Restroomcleanliness"
 
 
 def test_a_page_per_site_with_shortfalls_trend_and_missed_days(rendered):
