@@ -78,7 +78,7 @@ FLAGGED_HELP = "Needs attention: below the network (flag == 'below'). Being abov
 
 
 def flag_field():
-    return serializers.ChoiceField(choices=["below", "above"], allow_null=True, help_text=FLAG_HELP)
+    return serializers.ChoiceField(choices=[stats.BELOW, stats.ABOVE], allow_null=True, help_text=FLAG_HELP)
 
 
 def flagged_field():
