@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from backend.inputs import EARLIEST_DAY, refuse_before_earliest
+from consistency.selectors.variance import stats
 from consistency.selectors.variance.types import (
     CriterionVariance,
     Rate,
@@ -21,6 +22,7 @@ from consistency.selectors.variance.types import (
     TouchPointVariance,
     VarianceReport,
 )
+from consistency.services import evidence_trust as trust
 
 MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
@@ -69,6 +71,20 @@ class RateSerializer(serializers.Serializer):
     high = serializers.FloatField(help_text="Wilson 95% upper bound")
 
 
+FLAG_HELP = ("'below' or 'above' the network: the network's rate lies above (below) this one's 95% interval, "
+             f"with at least {stats.MIN_FLAG_OBSERVATIONS} observations expected; null when in line with the network "
+             "or on too few observations to say")
+FLAGGED_HELP = "Needs attention: below the network (flag == 'below'). Being above the network is not a flag."
+
+
+def flag_field():
+    return serializers.ChoiceField(choices=[stats.BELOW, stats.ABOVE], allow_null=True, help_text=FLAG_HELP)
+
+
+def flagged_field():
+    return serializers.BooleanField(help_text=FLAGGED_HELP)
+
+
 class CriterionVarianceSerializer(serializers.Serializer):
     key = serializers.CharField()
     touch_point = serializers.CharField()
@@ -78,7 +94,8 @@ class CriterionVarianceSerializer(serializers.Serializer):
     observations = serializers.IntegerField()
     previous_rate = serializers.FloatField(allow_null=True)
     trend = serializers.FloatField(allow_null=True)
-    flagged = serializers.BooleanField()
+    flagged = flagged_field()
+    flag = flag_field()
 
 
 class TouchPointVarianceSerializer(serializers.Serializer):
@@ -89,7 +106,21 @@ class TouchPointVarianceSerializer(serializers.Serializer):
     observations = serializers.IntegerField()
     previous_rate = serializers.FloatField(allow_null=True)
     trend = serializers.FloatField(allow_null=True)
-    flagged = serializers.BooleanField()
+    flagged = flagged_field()
+    flag = flag_field()
+
+
+class PhotoCountsSerializer(serializers.Serializer):
+    """Shown beside the score, which they do not change."""
+
+    verified = serializers.IntegerField(help_text="Verified photos of the period's days (checks and corrective "
+                                                  "actions).")
+    reused = serializers.IntegerField(help_text="Of those, photos with the same bytes, or a perceptual hash within "
+                                                f"{trust.REUSE_MAX_DISTANCE} of 64 bits, as one already submitted "
+                                                "for another day or site.")
+    stale = serializers.IntegerField(help_text=f"Of those, photos captured more than {trust.STALE_CAPTURE_HOURS} "
+                                               "hours from noon of the day they stand for.")
+    suspect = serializers.IntegerField(help_text="Of those, photos carrying either flag (a photo may carry both).")
 
 
 class SiteVarianceSerializer(serializers.Serializer):
@@ -105,7 +136,9 @@ class SiteVarianceSerializer(serializers.Serializer):
     checked_days = serializers.IntegerField()
     missed_days = serializers.IntegerField()
     late_checks = serializers.IntegerField()
-    flagged = serializers.BooleanField()
+    flagged = flagged_field()
+    flag = flag_field()
+    photos = PhotoCountsSerializer()
     touch_points = TouchPointVarianceSerializer(many=True)
     criteria = CriterionVarianceSerializer(many=True)
 
@@ -144,20 +177,22 @@ def _criterion(c: CriterionVariance) -> dict:
     return {"key": c.key, "touch_point": c.touch_point, "pass_rate": _rate(c.pass_rate),
             "mean_deviation": c.mean_deviation, "deviation_stddev": c.deviation_stddev,
             "observations": c.observations, "previous_rate": c.previous_rate, "trend": c.trend,
-            "flagged": c.flagged}
+            "flagged": c.flagged, "flag": c.flag}
 
 
 def _touch_point(t: TouchPointVariance) -> dict:
     return {"key": t.key, "name": t.name, "pass_rate": _rate(t.pass_rate), "mean_deviation": t.mean_deviation,
             "observations": t.observations, "previous_rate": t.previous_rate, "trend": t.trend,
-            "flagged": t.flagged}
+            "flagged": t.flagged, "flag": t.flag}
 
 
 def _site(s: SiteVariance) -> dict:
     return {"code": s.code, "name": s.name, "region": s.region, "score": s.score,
             "score_interval": list(s.score_interval), "previous_score": s.previous_score, "trend": s.trend,
             "expected_days": s.expected_days, "checked_days": s.checked_days, "missed_days": s.missed_days,
-            "late_checks": s.late_checks, "flagged": s.flagged,
+            "late_checks": s.late_checks, "flagged": s.flagged, "flag": s.flag,
+            "photos": {"verified": s.photos.verified, "reused": s.photos.reused, "stale": s.photos.stale,
+                       "suspect": s.photos.suspect},
             "touch_points": [_touch_point(t) for t in s.touch_points],
             "criteria": [_criterion(c) for c in s.criteria]}
 

@@ -1,79 +1,181 @@
-"""The variance report's appendix: how every number is computed.
+"""The variance report's appendix: how every number in the report is computed, for its reader (an auditor,
+an analyst), in plain words.
 
-The judging formulas are those of consistency/services/scoring.py (keep the two together). The
-aggregation formulas (rates, intervals, spread, consistency index) belong to the variance engine; the
-appendix prints the engine's own documentation so it cannot drift from the code that computes them.
+Every threshold, window and count it states is read from the constant the code uses (the engine's
+statistics, the photo trust rules, the settings, the report's own layout) when the report is rendered,
+so the appendix cannot state one number while the code uses another. The formulas in words are those
+of consistency/services/scoring.py and consistency/selectors/variance/stats.py: a change there is a
+change here. Only the standard fonts' characters are used (WinAnsi: no ≥ or ≤, which print as other
+glyphs).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
+import datetime as dt
+import math
+from dataclasses import dataclass
 
-from reportlab.platypus import Paragraph, Preformatted, Spacer
+from django.conf import settings
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, Spacer, Table
 
-from .common import STYLES
+from consistency.selectors.variance import grid as engine
+from consistency.selectors.variance import stats
+from consistency.selectors.variance.types import VarianceReport
+from consistency.services import evidence_trust as trust
 
-JUDGING = [
-    ("Which version judges a result",
-     "Each check is judged against the version of the standard in force on the check's date (the site's "
-     "local date): the released version with the latest effective date on or before that day."),
-    ("Boolean criteria",
-     "Met when the answer is yes. Deviation is 0 when met and 1 when not."),
-    ("Score criteria (1 to 5, the target is a minimum)",
-     "Met when value &ge; target. Deviation = (target &minus; value) / (target &minus; 1): 0 when met, "
-     "1 for the worst possible score against that target."),
-    ("Number criteria (a unit, a comparison and a tolerance band)",
-     "Excess = value &minus; target for 'at most' (lte) criteria, target &minus; value for 'at least' (gte). "
-     "Met when excess &le; tolerance. Deviation = (excess &minus; tolerance) / max(|target|, tolerance, 1): 0 "
-     "when met, growing with the shortfall beyond the band relative to the size of the target."),
-    ("Passed",
-     "A result passes when it is met and every photo the criterion requires has been verified."),
-    ("Check score",
-     "The weighted share of passed criteria: sum of the weights of passed criteria / sum of all weights."),
-    ("Site score",
-     "The weighted share of passed criteria over every <b>expected</b> day of the period: a day with no "
-     "check counts as a day on which nothing passed (not reporting is the worst result). Only the current "
-     "check of a day counts; an amended check is replaced by its amendment."),
-    ("Missed days",
-     "Expected days (from the site's opening, up to the site's local today) without a current check."),
-    ("Pass rate and its 95% interval",
-     "Rate = passed / expected observations. The interval is Wilson's score interval at z = 1.96: "
-     "centre = (p + z&sup2;/2n) / (1 + z&sup2;/n), half-width = z &middot; sqrt(p(1 &minus; p)/n + "
-     "z&sup2;/4n&sup2;) / (1 + z&sup2;/n), where n is the number of expected observations. It stays inside "
-     "0..1 and stays wide when n is small, so a site is never called out on a handful of observations."),
-    ("Mean deviation", "The average deviation of the results actually received (missed days excluded)."),
-    ("Trend", "This period's rate minus the rate of the previous period of the same length, in percentage "
-              "points."),
-    ("Spread", "For each criterion and touch point: the standard deviation of the per-site pass rates, with "
-               "the lowest and highest site rate; the sites driving the spread are those furthest from the "
-               "network rate, weighted by their observations."),
-]
+from .common import STYLES, TABLE_BASE, zebra
 
 
-ENGINE_MODULES = ("consistency.selectors.variance.engine", "consistency.selectors.variance.stats")
+@dataclass(frozen=True)
+class Layout:
+    """How the report presents the engine's answer (the renderer's own numbers)."""
+
+    best_worst: int        # sites in each of the summary's best and worst lists
+    shortfalls: int        # criteria listed on a site's page
+    bars_up_to: int        # up to this many sites, a touch point's chart has a bar per site
 
 
-def engine_documentation() -> str:
-    """The variance engine's own documentation: how expected observations, segments, intervals, spread,
-    the consistency index and flags are computed (its engine and stats modules)."""
-    parts = []
-    for name in ENGINE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        parts.append(inspect.getdoc(module) or "")
-    return "\n\n".join(p for p in parts if p.strip())
+def _confidence() -> str:
+    """The confidence level the interval's z stands for (z = 1.96: 95%)."""
+    return f"{math.erf(stats.Z / math.sqrt(2)) * 100:.0f}%"
 
 
-def variance_appendix() -> list:
-    out: list = [Paragraph("Appendix: how every number is computed", STYLES["h1"])]
-    for title, text in JUDGING:
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _values(report: VarianceReport, layout: Layout) -> list[list[str]]:
+    length = (report.date_to - report.date_from).days + 1
+    prev_to = report.date_from - dt.timedelta(days=1)
+    prev_from = prev_to - dt.timedelta(days=length - 1)
+    return [
+        ["Period", f"{report.date_from} to {report.date_to} ({_days(length)})"],
+        ["Previous period (for trends)", f"{prev_from} to {prev_to} (the same length, just before)"],
+        ["Confidence of every interval", f"{_confidence()} (Wilson score interval, z = {stats.Z:.2f})"],
+        ["Fewest observations for a flag", f"{stats.MIN_FLAG_OBSERVATIONS} expected (to be called below or above "
+                                           "the network)"],
+        ["Largest possible spread between sites", f"{stats.MAX_SIGMA * 100:g} percentage points "
+                                                  "(consistency index 0)"],
+        ["Sites named as driving the network's spread", f"up to {engine.REPORT_DRIVERS}"],
+        ["Sites named per touch point or criterion", f"up to {engine.SPREAD_DRIVERS}"],
+        ["Checks are accepted", f"up to {_days(settings.LATE_CHECK_WINDOW_DAYS)} after their day; one received "
+                                "after its day ended is counted late"],
+        ["Photo reused", f"the same bytes, or a picture within {trust.REUSE_MAX_DISTANCE} of 64 bits, as a photo "
+                         "of another day or site"],
+        ["Photo captured far from its day", f"more than {trust.STALE_CAPTURE_HOURS} hours from noon of the day it "
+                                            "stands for"],
+        ["Best and worst sites listed", f"{layout.best_worst} each"],
+        ["Shortfalls listed per site", f"the {layout.shortfalls} worst"],
+        ["A bar per site in the charts", f"up to {layout.bars_up_to} sites; beyond, sites per 10-point band"],
+    ]
+
+
+def _sections(report: VarianceReport, layout: Layout) -> list[tuple[str, str]]:
+    conf, z, least = _confidence(), f"{stats.Z:.2f}", stats.MIN_FLAG_OBSERVATIONS
+    late = settings.LATE_CHECK_WINDOW_DAYS
+    max_spread = stats.MAX_SIGMA * 100
+    mean_spread = (1 - report.consistency_index / 100) * max_spread
+    return [
+        ("Which version of the standard judges a result",
+         "Each check is judged against the version of the standard in force on the check's date (the site's "
+         "local date, in its own time zone): the released version with the latest effective date on or before "
+         "that day. A criterion that a day's version does not have is not expected that day."),
+        ("Yes/no criteria", "Met when the answer is yes. Deviation is 0 when met and 1 when not."),
+        ("Score criteria (1 to 5; the target is a minimum)",
+         "Met when the score is at least the target. Deviation = (target - score) / (target - 1): 0 when met, "
+         "1 for the worst possible score against that target."),
+        ("Number criteria (a unit, 'at most' or 'at least' a target, and a tolerance)",
+         "The excess is value - target for an 'at most' criterion and target - value for an 'at least' one. "
+         "Met when the excess is no more than the tolerance. Deviation = (excess - tolerance) / the largest of "
+         "the target (ignoring its sign), the tolerance and 1: 0 when met, growing with the shortfall beyond "
+         "the tolerance, relative to the size of the target."),
+        ("Passed",
+         "A result passes when it is met and every photo the criterion requires has been verified (its bytes, "
+         "type and fingerprint checked by the server)."),
+        ("Expected days, checked days and missed days",
+         "A site is expected to check every day of the period from the day it opened, as long as a version of "
+         "the standard is in force. A day that is not over yet at the site (its local today) is expected only "
+         "once its check is in: until its end the manager still has time. A closed (inactive) site is "
+         "expected only on the days it did check. <i>Checked</i> is the days with a check out of the days "
+         "expected; <i>missed</i> is the expected days without one. A missed day counts as a day on which "
+         "nothing passed: not reporting is the worst result."),
+        ("Late checks",
+         f"A check received after its day had ended at the site. It is accepted up to {_days(late)} after its "
+         "day and counts like any other; the count shows how often a site reports after the fact."),
+        ("Amended checks",
+         "A manager may amend a day's check with a reason. Only the day's current check counts; the one it "
+         "replaced stays on record (the site's compliance pack shows both)."),
+        ("Pass rate of a criterion",
+         "Passes divided by expected observations: one observation per expected day on which the day's "
+         "version has the criterion, missed days included. <i>Observed</i> is the number of results actually "
+         "received."),
+        ("Pass rate of a touch point, score of a site",
+         "The weighted share of passed criteria: each criterion counts with the weight it has in the version "
+         "in force that day, over every expected day. A check's own score is the same share for one day. The "
+         "network score puts every site's weighted passes over every site's weighted expected observations, "
+         "so a site counts in proportion to what was expected of it. A site of which nothing was expected in "
+         "the period (it opened after it, or was closed and silent) has no score and is listed unranked."),
+        (f"The {conf} interval",
+         f"Shown beside each rate: Wilson's score interval at z = {z}. For a rate p over n expected "
+         f"observations: centre = (p + z&sup2;/2n) / (1 + z&sup2;/n), half-width = z &times; sqrt(p(1 - p)/n + "
+         f"z&sup2;/4n&sup2;) / (1 + z&sup2;/n). For a weighted rate (a touch point, a site's score, the network "
+         "score) p is the weighted share and n the number of expected observations behind it, unweighted. "
+         "The interval stays within 0-100% and is wide when n is small; with nothing expected it is the whole "
+         "0-100%."),
+        ("Below and above the network (flags)",
+         f"A site, touch point or criterion is <b>below</b> the network when the network's rate is higher than "
+         f"the top of its {conf} interval, and <b>above</b> it when the network's rate is lower than the bottom "
+         f"of that interval; either only when at least {least} observations were expected of it. With fewer it "
+         "is neither, however far its rate is from the network's. <i>Flagged</i> means below the network: it "
+         "needs attention. Being above is shown, not flagged."),
+        ("Mean deviation",
+         "The average deviation of the results actually received (missed days are not results), to three "
+         "decimals: 0 when every result met its target."),
+        ("Trend",
+         "This period's rate minus the rate over the previous period of the same length, in percentage "
+         "points. No trend is shown when nothing was expected in one of the two periods."),
+        ("Spread between sites",
+         "For each criterion and touch point: the standard deviation of the site rates around the network's "
+         "rate, each site weighted by what was expected of it, with the lowest and highest site rate. "
+         "A site's share of the spread is its weight times the square of its distance from the network's "
+         f"rate; the up to {engine.SPREAD_DRIVERS} sites with the largest shares are named as driving that "
+         f"spread, and the up to {engine.REPORT_DRIVERS} with the largest shares summed over every criterion "
+         "as driving the network's spread."),
+        ("Consistency index",
+         f"100 &times; (1 - the mean spread over the criteria / {max_spread:g} points). {max_spread:g} points "
+         "is the largest spread rates can have (half the sites always pass, half never do): that is 0; every "
+         f"site with the same rate is 100. In this report the index is {report.consistency_index:.1f}: the "
+         f"sites' rates spread by {mean_spread:.1f} percentage points on an average criterion."),
+        ("Photo evidence",
+         "Each site's verified photos of the period's days (the day a photo stands for: its check's, or the day "
+         "it was given to resolve a corrective action), and how many carry a trust flag. <b>Reused</b>: its bytes "
+         "are identical to (same SHA-256), or its picture is within "
+         f"{trust.REUSE_MAX_DISTANCE} of 64 bits of (perceptual hash), a photo already submitted for another day "
+         "or another site; the later of the two carries the flag. <b>Stale capture</b>: the capture time the "
+         f"camera recorded is more than {trust.STALE_CAPTURE_HOURS} hours from noon of the day the photo stands "
+         "for, in the site's time zone; a photo without a capture time is not flagged. The scores count these "
+         "photos as verified: the flags do not change a score; they show where the evidence behind one "
+         "deserves a second look. The site's compliance pack lists each photo with its flags."),
+        ("Heat map and charts",
+         "A heat-map cell is the site's pass rate for the touch point, coloured from red (0%) through amber "
+         "(50%) to green (100%); '-' when nothing was expected. A touch point's chart has a bar per site for "
+         f"up to {layout.bars_up_to} sites; beyond that it counts the sites in each 10-point band of pass "
+         "rate. Percentages are rounded to one decimal (whole numbers in the heat map)."),
+    ]
+
+
+def variance_appendix(report: VarianceReport, layout: Layout) -> list:
+    values = [[Paragraph(f"<b>{label}</b>", STYLES["cell"]), Paragraph(value, STYLES["cell"])]
+              for label, value in _values(report, layout)]
+    table = Table(values, colWidths=[70 * mm, 110 * mm])
+    body_only = [command for command in TABLE_BASE if command[2] != (-1, 0)]  # no header row here
+    table.setStyle([*body_only, *zebra(len(values), start=-1)])
+    out: list = [Paragraph("Appendix: how every number is computed", STYLES["h1"]),
+                 Paragraph("Every figure in this report comes from the daily checks the sites submitted, judged "
+                           "against the master standard in force on each day. The values below are the ones "
+                           "this report was made with.", STYLES["body"]),
+                 Spacer(1, 2 * mm), table]
+    for title, text in _sections(report, layout):
         out += [Paragraph(title, STYLES["h2"]), Paragraph(text, STYLES["body"])]
-    doc = engine_documentation()
-    if doc:
-        out += [Spacer(1, 4), Paragraph("The variance engine, in its own words (network score, consistency "
-                                        "index, spread and drivers)", STYLES["h2"]),
-                Preformatted(doc, STYLES["mono"], maxLineLength=120)]
     return out

@@ -21,60 +21,75 @@ from reportlab.platypus import Flowable
 from .common import GRID, HEADER_BG, ZEBRA
 
 Fill = Callable[[int, int], colors.Color | None]  # (row index in ``rows``, column) -> background or None
+PAD = 3  # points between a cell's text and its rules
 
 
 class Grid(Flowable):
+    """``wrap_header``: header cells wider than their column are wrapped onto more lines (the header row grows)
+    instead of running into the next column; a word wider than its column is hyphenated."""
+
     def __init__(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], *,
                  align: str | Sequence[str] = "L", fill: Fill | None = None, font_size: float = 7.5,
-                 row_height: float | None = None, offset: int = 0):
+                 row_height: float | None = None, offset: int = 0, wrap_header: bool = False):
         super().__init__()
         self.header, self.rows, self.widths = list(header), rows, list(widths)
         self.align = list(align) if len(align) > 1 else [align[0]] * len(self.widths)
         self.fill, self.font_size = fill, font_size
         self.row_height = row_height or font_size + 4
         self.offset = offset  # index of rows[0] in the caller's full list (for ``fill``)
+        self.wrap_header = wrap_header
+        self.header_lines = ([wrap_text(str(text), w - 2 * PAD, "Helvetica-Bold", font_size)
+                              for text, w in zip(self.header, self.widths, strict=True)] if wrap_header
+                             else [[str(text)] for text in self.header])
+        lines = max((len(cell) for cell in self.header_lines), default=1)
+        self.header_height = self.row_height + (lines - 1) * (font_size + 1)
 
     def wrap(self, availWidth, availHeight):
         self.width = sum(self.widths)
-        self.height = self.row_height * (len(self.rows) + 1)
+        self.height = self.header_height + self.row_height * len(self.rows)
         return self.width, self.height
 
     def split(self, availWidth, availHeight):
-        fits = int(availHeight // self.row_height) - 1  # minus the repeated header
+        fits = int((availHeight - self.header_height) // self.row_height)  # under the repeated header
         if fits < 1 or fits >= len(self.rows):
             return [] if fits < 1 else [self]
-        kw = dict(align=self.align, fill=self.fill, font_size=self.font_size, row_height=self.row_height)
+        kw = dict(align=self.align, fill=self.fill, font_size=self.font_size, row_height=self.row_height,
+                  wrap_header=self.wrap_header)
         return [Grid(self.header, self.rows[:fits], self.widths, offset=self.offset, **kw),
                 Grid(self.header, self.rows[fits:], self.widths, offset=self.offset + fits, **kw)]
 
     def draw(self):
         c = self.canv
         h, width, n = self.row_height, sum(self.widths), len(self.rows)
-        top = self.height
+        top, head = self.height, self.header_height
         xs = [0.0]
         for w in self.widths:
             xs.append(xs[-1] + w)
+
+        def row_top(r: int) -> float:  # top edge of body row r
+            return top - head - h * r
+
         c.saveState()
         c.setFillColor(HEADER_BG)
-        c.rect(0, top - h, width, h, stroke=0, fill=1)
+        c.rect(0, top - head, width, head, stroke=0, fill=1)
         c.setFillColor(ZEBRA)
         for r in range(1, n, 2):
-            c.rect(0, top - h * (r + 2), width, h, stroke=0, fill=1)
+            c.rect(0, row_top(r + 1), width, h, stroke=0, fill=1)
         if self.fill is not None:
             for r in range(n):
                 for col in range(len(self.widths)):
                     colour = self.fill(self.offset + r, col)
                     if colour is not None:
                         c.setFillColor(colour)
-                        c.rect(xs[col], top - h * (r + 2), self.widths[col], h, stroke=0, fill=1)
+                        c.rect(xs[col], row_top(r + 1), self.widths[col], h, stroke=0, fill=1)
         # All rules as one path.
         path = c.beginPath()
-        for r in range(n + 2):
-            path.moveTo(0, top - h * r)
-            path.lineTo(width, top - h * r)
+        for y in (top, *(row_top(r) for r in range(n + 1))):
+            path.moveTo(0, y)
+            path.lineTo(width, y)
         for x in xs:
             path.moveTo(x, top)
-            path.lineTo(x, top - h * (n + 1))
+            path.lineTo(x, row_top(n))
         c.setStrokeColor(GRID)
         c.setLineWidth(0.25)
         c.drawPath(path, stroke=1, fill=0)
@@ -83,10 +98,13 @@ class Grid(Flowable):
         c.setFont("Helvetica-Bold", self.font_size)
         ops = ["BT", "1 1 1 rg"]
         baseline = (h - self.font_size) / 2 + 1.5
-        self._row(ops, self.header, xs, top - h + baseline, "Helvetica-Bold")
+        # A wrapped header: every column's first line on the first line, the next ones below it.
+        for line in range(max(len(cell) for cell in self.header_lines) if self.header_lines else 0):
+            cells = [cell[line] if line < len(cell) else "" for cell in self.header_lines]
+            self._row(ops, cells, xs, top - h + baseline - line * (self.font_size + 1), "Helvetica-Bold")
         ops.append("0 0 0 rg")
         for r, row in enumerate(self.rows):
-            self._row(ops, row, xs, top - h * (r + 2) + baseline, "Helvetica")
+            self._row(ops, row, xs, row_top(r + 1) + baseline, "Helvetica")
         ops.append("ET")
         # addLiteral is in the canvas' coordinate system after the flowable's translate.
         c.addLiteral("\n".join(ops))
@@ -102,16 +120,40 @@ class Grid(Flowable):
             value = str(value)
             align = self.align[col]
             if align == "L":
-                x = xs[col] + 3
+                x = xs[col] + PAD
             else:
                 w = _width(value, font, size)
-                x = xs[col + 1] - 3 - w if align == "R" else (xs[col] + xs[col + 1] - w) / 2
+                x = xs[col + 1] - PAD - w if align == "R" else (xs[col] + xs[col + 1] - w) / 2
             ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm ({_encode(value)}) Tj")
 
 
 @lru_cache(maxsize=65536)
 def _width(value: str, font: str, size: float) -> float:
     return stringWidth(value, font, size)
+
+
+def wrap_text(text: str, width: float, font: str, size: float) -> list[str]:
+    """``text`` in lines no wider than ``width``, broken between words; a word wider than that is cut with a
+    hyphen (a column of a few millimetres still shows every letter)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if _width(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while _width(word, font, size) > width and len(word) > 1:
+            cut = 1
+            while cut < len(word) - 1 and _width(word[:cut + 1] + "-", font, size) <= width:
+                cut += 1
+            lines.append(word[:cut] + "-")
+            word = word[cut:]
+        line = word
+    if line or not lines:
+        lines.append(line)
+    return lines
 
 
 def _encode(value: str) -> str:

@@ -1,5 +1,5 @@
-"""The PDF variance report: cover, one-page summary, heat map, league table, a chart per touch point,
-a page per site and an appendix with every formula.
+"""The PDF variance report: cover, one-page summary, heat map, league table, the sites whose photo evidence
+carries trust flags, a chart per touch point, a page per site and an appendix with every formula.
 
 Built to stay readable (and fast) at 1,000 sites: long tables are LongTables that break across pages
 with their header repeated, cells are plain strings (Paragraphs are kept for prose), and a touch point's
@@ -14,9 +14,11 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, PageBreak, Paragraph, Spacer, Table
 
+from consistency.selectors.variance import stats
 from consistency.selectors.variance.types import SiteVariance, Spread, VarianceReport
+from consistency.services import evidence_trust as trust
 
-from .appendix import variance_appendix
+from .appendix import Layout, variance_appendix
 from .common import (
     FRAME_WIDTH,
     STYLES,
@@ -36,6 +38,7 @@ from .grid import Grid, Line
 BARS_PER_SITE_UP_TO = 40  # more sites than this and a touch point's chart shows the distribution instead
 SUMMARY_TOP = 5
 SHORTFALLS_PER_SITE = 15  # the worst ones; a page per site stays one page
+HEAT_MAP_COLUMNS = 10  # touch points per heat map: 14 mm a column, a long word still fits on a line
 
 
 def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Progress | None = None) -> bytes:
@@ -48,11 +51,13 @@ def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Pro
     story += _summary(report)
     story += _heat_map(report, touch_points)
     story += _league_table(report)
+    story += _photo_evidence(report)
     story += _charts(report, touch_points)
     for index, site in enumerate(sites):
         story += _site_page(site)
         step(index + 1)
-    story += variance_appendix()
+    story += variance_appendix(report, Layout(best_worst=SUMMARY_TOP, shortfalls=SHORTFALLS_PER_SITE,
+                                              bars_up_to=BARS_PER_SITE_UP_TO))
     expected_pages = 6 + len(sites) + 3 * (len(sites) // 40 + 1) + len(touch_points) // 3
     pdf = build(story, meta, subject="Touchpoint variance report",
                 on_page=_page_progress(progress, 25, 99, expected_pages))
@@ -109,10 +114,11 @@ def _summary(report: VarianceReport) -> list:
     ranked = [s for s in _ranked(report) if s.score is not None]
     lo, hi = report.network_score_interval
     head = Table([
-        ["Network score", "95% interval", "Consistency index", "Sites", "Flagged"],
+        ["Network score", "95% interval", "Consistency index", "Sites", "Flagged (below network)", "Above network"],
         [pct(report.network_score), interval(lo, hi), f"{report.consistency_index:.1f} / 100",
-         str(len(report.sites)), str(sum(1 for s in report.sites if s.flagged))],
-    ], colWidths=[FRAME_WIDTH / 5] * 5)
+         str(len(report.sites)), str(sum(1 for s in report.sites if s.flagged)),
+         str(sum(1 for s in report.sites if s.flag == "above"))],
+    ], colWidths=[28 * mm, 32 * mm, 32 * mm, 18 * mm, 38 * mm, 32 * mm])
     head.setStyle([*TABLE_BASE, ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 12), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                    ("TOPPADDING", (0, 1), (-1, 1), 6), ("BOTTOMPADDING", (0, 1), (-1, 1), 6)])
 
@@ -136,7 +142,11 @@ def _summary(report: VarianceReport) -> list:
             ", ".join(s.drivers[:4])] for s in spread]],
         [35 * mm, 22 * mm, 18 * mm, 18 * mm, 18 * mm, 69 * mm])
     drivers = ", ".join(report.drivers[:10]) or "none"
-    return [Paragraph("Summary", STYLES["h1"]), head, Spacer(1, 4 * mm),
+    return [Paragraph("Summary", STYLES["h1"]), head, Spacer(1, 1 * mm),
+            Paragraph(f"<i>Flagged</i>: a site whose score is below the network's by more than its 95% interval "
+                      f"allows, on at least {stats.MIN_FLAG_OBSERVATIONS} expected observations: it needs "
+                      "attention. A site above the network by as much is counted apart.", STYLES["small"]),
+            Spacer(1, 2 * mm), _photo_summary(report), Spacer(1, 2 * mm),
             Paragraph("Best sites", STYLES["h2"]), best,
             Paragraph("Worst sites", STYLES["h2"]), worst,
             Paragraph("Touch points with the most spread between sites", STYLES["h2"]), spread_table,
@@ -153,9 +163,26 @@ def _table(rows: list[list[str]], widths: list[float], *, long: bool = False, ex
 
 
 def _heat_map(report: VarianceReport, touch_points: list[tuple[str, str]]) -> list:
+    """Sites x touch points, with the touch points' full names as column headers (wrapped onto as many lines
+    as they need). More touch points than fit at a readable width make several maps, each with the sites."""
+    groups = [touch_points[i:i + HEAT_MAP_COLUMNS] for i in range(0, len(touch_points), HEAT_MAP_COLUMNS)] or [[]]
+    out: list = [Paragraph("Heat map: sites x touch points", STYLES["h1"]),
+                 Paragraph("Each cell is the site's pass rate for the touch point over every expected day "
+                           "(a missed day counts as nothing passed). Red is 0%, amber 50%, green 100%.",
+                           STYLES["small"])]
+    for number, group in enumerate(groups, start=1):
+        if len(groups) > 1:
+            first = (number - 1) * HEAT_MAP_COLUMNS + 1
+            out.append(Paragraph(f"Heat map, touch points {first}-{first + len(group) - 1} of {len(touch_points)}",
+                                 STYLES["h2"]))
+        out += [Spacer(1, 2 * mm), _heat_map_table(report, group), PageBreak()]
+    return out
+
+
+def _heat_map_table(report: VarianceReport, touch_points: list[tuple[str, str]]) -> Grid:
     fixed = 22 * mm + 14 * mm
     cell = min(25 * mm, (FRAME_WIDTH - fixed) / max(len(touch_points), 1))
-    header = ["Site", "Score", *[_abbreviate(name, cell) for _, name in touch_points]]
+    header = ["Site", "Score", *[name for _, name in touch_points]]
     rows, fills = [], []
     for site in report.sites:
         rates = {tp.key: tp.pass_rate for tp in site.touch_points}
@@ -167,31 +194,68 @@ def _heat_map(report: VarianceReport, touch_points: list[tuple[str, str]]) -> li
             colours.append(rate_colour(rate.rate if known else None))
         rows.append(row)
         fills.append(colours)
-    table = Grid(header, rows, [22 * mm, 14 * mm, *[cell] * len(touch_points)], align=["L"] + ["C"] * (len(header) - 1),
-                 fill=lambda r, c: fills[r][c])
-    return [Paragraph("Heat map: sites x touch points", STYLES["h1"]),
-            Paragraph("Each cell is the site's pass rate for the touch point over every expected day "
-                      "(a missed day counts as nothing passed). Red is 0%, amber 50%, green 100%.", STYLES["small"]),
-            Spacer(1, 2 * mm), table, PageBreak()]
-
-
-def _abbreviate(name: str, width: float) -> str:
-    limit = max(4, int(width / 4.2))
-    return name if len(name) <= limit else name[: limit - 1] + "."
+    return Grid(header, rows, [22 * mm, 14 * mm, *[cell] * len(touch_points)],
+                align=["L"] + ["C"] * (len(header) - 1), fill=lambda r, c: fills[r][c], wrap_header=True)
 
 
 def _league_table(report: VarianceReport) -> list:
-    header = ["#", "Site", "Name", "Region", "Score", "95% interval", "Trend", "Checked", "Missed", "Late", "Flag"]
-    rows = [[str(rank) if s.score is not None else "-", s.code, s.name[:28], s.region[:14], pct(s.score),
+    header = ["#", "Site", "Name", "Region", "Score", "95% interval", "Trend", "Checked", "Missed", "Late",
+              "vs network"]
+    rows = [[str(rank) if s.score is not None else "-", s.code, s.name[:24], s.region[:12], pct(s.score),
              _score_interval(s), signed_pts(s.trend), f"{s.checked_days}/{s.expected_days}", str(s.missed_days),
-             str(s.late_checks), "yes" if s.flagged else ""] for rank, s in enumerate(_ranked(report), start=1)]
-    widths = [10 * mm, 20 * mm, 40 * mm, 20 * mm, 15 * mm, 22 * mm, 17 * mm, 15 * mm, 12 * mm, 9 * mm, 9 * mm]
+             str(s.late_checks), s.flag or ""] for rank, s in enumerate(_ranked(report), start=1)]
+    # 180 mm: the frame's width (the table ran 9 mm into the right margin).
+    widths = [9 * mm, 20 * mm, 33 * mm, 18 * mm, 14 * mm, 22 * mm, 16 * mm, 14 * mm, 11 * mm, 8 * mm, 15 * mm]
     return [Paragraph("League table", STYLES["h1"]),
-            Paragraph("Every site by score, best first. <i>Flag</i>: the site differs from the network by more "
-                      "than its 95% interval allows, on enough observations to say so. A site of which nothing was "
-                      "expected in the period (opened after it, or closed) has no score and is listed last.",
-                      STYLES["small"]),
+            Paragraph("Every site by score, best first. <i>vs network</i>: <b>below</b> (flagged: needs attention) "
+                      "or <b>above</b> when the network's score lies outside the site's 95% interval, on at least "
+                      f"{stats.MIN_FLAG_OBSERVATIONS} expected observations; blank when in line with the network or "
+                      "on too few observations to say. A site of which nothing was expected in the period (opened "
+                      "after it, or closed) has no score and is listed last.", STYLES["small"]),
             Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLLLRRRRRRC"), PageBreak()]
+
+
+def _suspect_sites(report: VarianceReport) -> list[SiteVariance]:
+    """Sites with photos flagged reused or captured far from their day, the largest share first."""
+    return sorted((s for s in report.sites if s.photos.suspect),
+                  key=lambda s: (-s.photos.suspect / s.photos.verified, -s.photos.suspect, s.code))
+
+
+def _photo_summary(report: VarianceReport) -> Paragraph:
+    verified = sum(s.photos.verified for s in report.sites)
+    reused = sum(s.photos.reused for s in report.sites)
+    stale = sum(s.photos.stale for s in report.sites)
+    suspect = _suspect_sites(report)
+    if not suspect:
+        text = (f"<b>Photo evidence:</b> {verified} verified photo(s) in the period; none reused or captured far "
+                "from its day.")
+    else:
+        text = (f"<b>Photo evidence:</b> {verified} verified photo(s) in the period; {reused} reused and {stale} "
+                f"captured far from their day, at {len(suspect)} site(s): "
+                f"{', '.join(s.code for s in suspect[:SUMMARY_TOP])}{', ...' if len(suspect) > SUMMARY_TOP else ''} "
+                "(see <i>Photo evidence to look at</i>).")
+    return Paragraph(text, STYLES["body"])
+
+
+def _photo_evidence(report: VarianceReport) -> list:
+    """The sites whose scores rest on photos a reader should check: reused, or captured far from their day."""
+    suspect = _suspect_sites(report)
+    if not suspect:
+        return []
+    header = ["Site", "Name", "Score", "vs network", "Verified photos", "Reused", "Stale capture", "Either flag",
+              "Share"]
+    rows = [[s.code, s.name[:26], pct(s.score), s.flag or "", str(s.photos.verified), str(s.photos.reused),
+             str(s.photos.stale), str(s.photos.suspect), pct(s.photos.suspect / s.photos.verified)] for s in suspect]
+    widths = [18 * mm, 38 * mm, 14 * mm, 18 * mm, 22 * mm, 15 * mm, 20 * mm, 17 * mm, 18 * mm]
+    return [Paragraph("Photo evidence to look at", STYLES["h1"]),
+            Paragraph(f"Sites with verified photos of the period that carry a trust flag, the largest share first. "
+                      f"<i>Reused</i>: the same bytes as, or a picture within {trust.REUSE_MAX_DISTANCE} of 64 bits "
+                      "(perceptual hash) of, a photo already submitted for another day or another site. <i>Stale "
+                      f"capture</i>: taken more than {trust.STALE_CAPTURE_HOURS} hours from noon of the day it stands "
+                      "for. A photo may carry both. The scores count these photos as verified: the flags do not "
+                      "change a score, they say where the evidence behind one deserves a second look. The site's "
+                      "compliance pack lists each photo with its flags.", STYLES["small"]),
+            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLRCRRRRR"), PageBreak()]
 
 
 def _charts(report: VarianceReport, touch_points: list[tuple[str, str]]) -> list:
@@ -253,30 +317,33 @@ def _score_interval(site: SiteVariance) -> str:
 
 
 def _site_page(site: SiteVariance) -> list:
-    stats = Grid(["Score", "95% interval", "Previous period", "Trend", "Checked days", "Missed days", "Late checks",
-                  "Flag"],
-                 [[pct(site.score), _score_interval(site), pct(site.previous_score), signed_pts(site.trend),
-                   f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
-                   "flagged" if site.flagged else "-"]], [FRAME_WIDTH / 8] * 8, align="C")
-    tps = Grid(["Touch point", "Pass rate", "95% interval", "Mean deviation", "Observed", "Trend"],
-               [[tp.name[:40], pct(tp.pass_rate.rate), interval(tp.pass_rate.low, tp.pass_rate.high),
-                 _dev(tp.mean_deviation), str(tp.observations), signed_pts(tp.trend)] for tp in site.touch_points],
-               [55 * mm, 22 * mm, 30 * mm, 27 * mm, 20 * mm, 26 * mm], align="LRRRRR",
+    figures = Grid(["Score", "95% interval", "Previous period", "Trend", "Checked days", "Missed days",
+                    "Late checks", "vs network"],
+                   [[pct(site.score), _score_interval(site), pct(site.previous_score), signed_pts(site.trend),
+                     f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
+                     _versus(site.flag)]], [FRAME_WIDTH / 8] * 8, align="C")
+    tps = Grid(["Touch point", "Pass rate", "95% interval", "Mean deviation", "Observed", "Trend", "vs network"],
+               [[tp.name[:36], pct(tp.pass_rate.rate), interval(tp.pass_rate.low, tp.pass_rate.high),
+                 _dev(tp.mean_deviation), str(tp.observations), signed_pts(tp.trend), tp.flag or ""]
+                for tp in site.touch_points],
+               [50 * mm, 20 * mm, 28 * mm, 24 * mm, 18 * mm, 22 * mm, 18 * mm], align="LRRRRRC",
                fill=lambda r, c, tps=site.touch_points: rate_colour(tps[r].pass_rate.rate) if c == 1 else None)
     short = sorted((c for c in site.criteria if c.pass_rate.expected and c.pass_rate.rate < 1),
                    key=lambda c: (c.pass_rate.rate, c.key))
     out = [Line(f"{site.code} · {site.name}", font="Helvetica-Bold", size=15, space_after=4),
            Line(f"Region {site.region} · {site.missed_days} missed day(s) of {site.expected_days} expected · "
-                f"trend {signed_pts(site.trend)} against the previous period", size=8, space_after=4),
-           stats, Line("Touch points", font="Helvetica-Bold", size=11, space_before=8, space_after=3), tps,
+                f"trend {signed_pts(site.trend)} against the previous period", size=8, space_after=2),
+           Line(_photo_line(site), size=8, space_after=4),
+           figures, Line("Touch points", font="Helvetica-Bold", size=11, space_before=8, space_after=3), tps,
            Line("Shortfalls (criteria below 100%, worst first)", font="Helvetica-Bold", size=11, space_before=8,
                 space_after=3)]
     if short:
-        out.append(Grid(["Criterion", "Touch point", "Pass rate", "95% interval", "Mean dev.", "Observed", "Trend"],
-                        [[c.key[:34], c.touch_point[:22], pct(c.pass_rate.rate),
+        out.append(Grid(["Criterion", "Touch point", "Pass rate", "95% interval", "Mean dev.", "Observed", "Trend",
+                         "vs network"],
+                        [[c.key[:32], c.touch_point[:18], pct(c.pass_rate.rate),
                           interval(c.pass_rate.low, c.pass_rate.high), _dev(c.mean_deviation), str(c.observations),
-                          signed_pts(c.trend)] for c in short[:SHORTFALLS_PER_SITE]],
-                        [45 * mm, 32 * mm, 18 * mm, 27 * mm, 18 * mm, 18 * mm, 22 * mm], align="LLRRRRR"))
+                          signed_pts(c.trend), c.flag or ""] for c in short[:SHORTFALLS_PER_SITE]],
+                        [42 * mm, 27 * mm, 16 * mm, 26 * mm, 16 * mm, 16 * mm, 19 * mm, 18 * mm], align="LLRRRRRC"))
         if len(short) > SHORTFALLS_PER_SITE:
             out.append(Line(f"... and {len(short) - SHORTFALLS_PER_SITE} more criteria below 100% "
                             "(the site's compliance pack lists every result).", size=7.5, space_before=3))
@@ -284,6 +351,18 @@ def _site_page(site: SiteVariance) -> list:
         out.append(Line("No shortfalls: every expected criterion passed.", size=9))
     out.append(PageBreak())
     return out
+
+
+def _photo_line(site: SiteVariance) -> str:
+    p = site.photos
+    if not p.suspect:
+        return f"Photos: {p.verified} verified, none reused or captured far from its day"
+    return (f"Photos: {p.verified} verified · {p.reused} reused · {p.stale} captured far from their day "
+            f"({p.suspect} with a flag, {pct(p.suspect / p.verified, 0)}: check them before relying on this score)")
+
+
+def _versus(flag: str | None) -> str:
+    return {"below": "below (flagged)", "above": "above"}.get(flag or "", "-")
 
 
 def _dev(value: float | None) -> str:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.conftest import client_for
 from tests.factories import SiteFactory
 
-from .variance_data import ALL_PASS_V1, check
+from .variance_data import ALL_PASS_V1, check, photo
 
 URL = "/api/v1/variance/"
 PERIOD = {"from": "2026-03-01", "to": "2026-03-04"}
@@ -44,6 +44,48 @@ def test_head_office_sees_every_site_and_the_numbers(history):
     assert rings["pass_rate"]["rate"] == 0.0 and rings["observations"] == 3
     assert set(body) >= {"network_score", "consistency_index", "drivers", "criterion_spread", "touch_point_spread"}
     assert body["drivers"][0] == "A1"
+
+
+def test_flags_say_which_way_a_site_differs_and_flagged_means_below(network, standard):
+    for day in range(1, 31):
+        check(network.a1, dt.date(2026, 3, day), {**ALL_PASS_V1, "phone_rings": 6}, user=network.manager_a)
+        check(network.a2, dt.date(2026, 3, day), ALL_PASS_V1, user=network.manager_a)
+    r = client_for(network.head_office).get(URL, {"from": "2026-03-01", "to": "2026-03-30", "region": "region-a"})
+    a1, a2 = r.json()["sites"]
+    assert (a1["flag"], a1["flagged"], a2["flag"], a2["flagged"]) == ("below", True, "above", False)
+    rings = [next(c for c in s["criteria"] if c["key"] == "phone_rings") for s in (a1, a2)]
+    assert [(c["flag"], c["flagged"]) for c in rings] == [("below", True), ("above", False)]
+    phone = [next(t for t in s["touch_points"] if t["key"] == "phone") for s in (a1, a2)]
+    assert [(t["flag"], t["flagged"]) for t in phone] == [("below", True), ("above", False)]
+    restroom = next(c for c in a1["criteria"] if c["key"] == "restroom_clean")
+    assert (restroom["flag"], restroom["flagged"]) == (None, False)
+    # The schema documents both, and what each means.
+    schema = client_for(network.head_office).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    site = schema["components"]["schemas"]["SiteVariance"]["properties"]
+    assert "below" in site["flag"]["description"] and "30" in site["flag"]["description"]
+    assert "below the network" in site["flagged"]["description"]
+
+
+def test_each_site_counts_its_periods_photos_and_their_trust_flags(history):
+    # SYD-02 sent the same restroom photo every morning: 0.914, unflagged, not a driver, and nothing in the
+    # variance answer said its evidence was a copy.
+    from consistency.models import DailyCheck
+
+    checks = {c.date.day: c for c in DailyCheck.objects.filter(site=history.a2)}
+    first = photo(checks[1])
+    for day in (2, 3):
+        photo(checks[day], reused_from=first, stale=True)
+    client = client_for(history.head_office)
+    body = client.get(URL, PERIOD).json()
+    photos = {s["code"]: s["photos"] for s in body["sites"]}
+    assert photos["A2"] == {"verified": 3, "reused": 2, "stale": 2, "suspect": 2}
+    assert photos["A1"] == photos["B1"] == {"verified": 0, "reused": 0, "stale": 0, "suspect": 0}
+    # The one-site path answers the same, and a manager sees their own site's.
+    assert client.get("/api/v1/sites/A2/variance/", PERIOD).json()["sites"][0]["photos"] == photos["A2"]
+    assert client_for(history.manager_a).get(URL, PERIOD).json()["sites"][0]["photos"] == photos["A1"]
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["components"]["schemas"]
+    assert set(schema["PhotoCounts"]["properties"]) == {"verified", "reused", "stale", "suspect"}
+    assert "36 hours" in schema["PhotoCounts"]["properties"]["stale"]["description"]
 
 
 def test_region_and_site_filters(history):
@@ -114,11 +156,13 @@ def test_default_period_is_the_last_30_days(history):
 def test_query_count_is_pinned(network, standard, count):
     for i in range(count):
         site = SiteFactory(code=f"P{count}-{i:02d}", region=network.region_b)
-        check(site, dt.date(2026, 3, 1), ALL_PASS_V1, user=network.manager_b)
+        photo(check(site, dt.date(2026, 3, 1), ALL_PASS_V1, user=network.manager_b), stale=True)
     client = client_for(network.head_office)
     client.get(URL, PERIOD)  # the token and the profile are looked up per request anyway
     with CaptureQueriesContext(connection) as ctx:
         r = client.get(URL, {**PERIOD, "region": "region-b"})
     assert len(r.json()["sites"]) == count + 1  # B1 too
-    # token + user, profile, the region exists, versions, sites, criterion totals, site totals
-    assert len(ctx.captured_queries) == 7, [q["sql"][:120] for q in ctx.captured_queries]
+    assert sum(s["photos"]["stale"] for s in r.json()["sites"]) == count
+    # token + user, profile, the region exists, versions, sites, criterion totals, site totals, and one for
+    # the photos' trust flags (per site, in one aggregate)
+    assert len(ctx.captured_queries) == 8, [q["sql"][:120] for q in ctx.captured_queries]

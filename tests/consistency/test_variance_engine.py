@@ -19,12 +19,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from consistency.selectors.variance import variance_report
+from consistency.selectors.variance import PhotoCounts, variance_report
 from consistency.selectors.variance.stats import MIN_FLAG_OBSERVATIONS
 from consistency.services import rollup
 from sites.models import Site
 
-from .variance_data import ALL_PASS_V1, ALL_PASS_V2, check, second_version
+from .variance_data import ALL_PASS_V1, ALL_PASS_V2, check, photo, second_version
 
 D = dt.date
 Z = 1.959963984540054
@@ -156,10 +156,31 @@ def test_drivers_and_flag_with_enough_observations(dataset):
         for day in range(5, 11):
             check(site, D(2026, 3, day), ALL_PASS_V2, user=user)
     long = report_for(["A1", "A2", "B1"], date_to=D(2026, 3, 10))
-    a1 = long.sites[0]
+    a1, a2 = long.sites[:2]
     assert (a1.expected_days, a1.missed_days) == (10, 7)
-    assert a1.flagged is True
-    assert by_key(a1.criteria)["restroom_clean"].flagged is False  # 10 observations: too few
+    assert (a1.flag, a1.flagged) == ("below", True)
+    assert by_key(a1.criteria)["restroom_clean"].flag is None  # 10 observations: too few
+    assert by_key(a1.criteria)["restroom_clean"].flagged is False
+    # A2 passed everything: it differs from the network too, upwards. That needs no attention.
+    assert a2.score == 1.0 and (a2.flag, a2.flagged) == ("above", False)
+
+
+def test_a_flag_says_which_way_and_only_below_the_network_needs_attention(network, standard):
+    # The best sites were flagged alongside the worst, and a criterion passed 30 times out of 30 was flagged:
+    # head office reads a flag as a problem.
+    for day in range(1, 31):
+        check(network.a1, D(2026, 3, day), {**ALL_PASS_V1, "phone_rings": 6}, user=network.manager_a)
+        check(network.a2, D(2026, 3, day), ALL_PASS_V1, user=network.manager_a)
+    report = report_for(["A1", "A2"], date_to=D(2026, 3, 30))
+    a1, a2 = report.sites
+    rings = (by_key(a1.criteria)["phone_rings"], by_key(a2.criteria)["phone_rings"])
+    assert [(c.pass_rate.passed, c.pass_rate.expected) for c in rings] == [(0, 30), (30, 30)]
+    assert [(c.flag, c.flagged) for c in rings] == [("below", True), ("above", False)]
+    phone = (by_key(a1.touch_points)["phone"], by_key(a2.touch_points)["phone"])
+    assert [(t.flag, t.flagged) for t in phone] == [("below", True), ("above", False)]
+    assert [(s.flag, s.flagged) for s in report.sites] == [("below", True), ("above", False)]
+    # Criteria both sites passed every day are in line with the network: no flag either way.
+    assert {(c.flag, c.flagged) for s in report.sites for c in s.criteria if c.key != "phone_rings"} == {(None, False)}
 
 
 def test_only_days_up_to_the_sites_local_today_and_after_opening_are_expected(dataset):
@@ -225,11 +246,42 @@ def test_query_count_does_not_grow_with_sites_days_or_criteria(network, standard
     for site in sites:
         for day in (1, 2, 4):
             check(site, D(2026, 3, day), ALL_PASS_V1 if day < 3 else ALL_PASS_V2, user=network.manager_a)
+        photo(check(site, D(2026, 3, 5), ALL_PASS_V2, user=network.manager_a), key="restroom_clean", stale=True)
     scope = Site.objects.filter(code__startswith=f"Q{count}-")
     with CaptureQueriesContext(connection) as ctx:
         report = variance_report(date_from=D(2026, 2, 1), date_to=D(2026, 3, 31), sites=scope)
-    assert len(report.sites) == count
-    assert len(ctx.captured_queries) == 4
+    assert len(report.sites) == count and all(s.photos.stale == 1 for s in report.sites)
+    # versions, sites, criterion totals, site totals, photo counts (one more for the photos' trust flags)
+    assert len(ctx.captured_queries) == 5
+
+
+def test_the_periods_photos_and_their_trust_flags_per_site(dataset):
+    # A site sending the same restroom photo every morning scored as well as its peers, unflagged: the
+    # photos' trust flags were shown per photo and in packs, nowhere head office compares sites.
+    from consistency.models import CorrectiveAction, DailyCheck
+
+    a1 = {c.date.day: c for c in DailyCheck.objects.filter(site=dataset.a1, is_current=True)}
+    a2 = {c.date.day: c for c in DailyCheck.objects.filter(site=dataset.a2, is_current=True)}
+    first = photo(DailyCheck.objects.get(site=dataset.a1, date=D(2026, 2, 27)))  # before the period
+    photo(a1[1], reused_from=first)                           # the same photo again: reused
+    photo(a1[3], reused_from=first, stale=True)               # and taken on the first day: both flags
+    photo(a1[4], stale=True)                                  # taken long before the day
+    photo(a1[4], status="rejected")                           # not evidence
+    photo(a1[4], status="pending")
+    superseded = DailyCheck.objects.get(site=dataset.a1, date=D(2026, 3, 4), is_current=False)
+    photo(superseded, key="phone_greeting")                   # given for the check its amendment replaced
+    action = CorrectiveAction.objects.create(site=dataset.a1, daily_check=a1[3], criterion=first.criterion,
+                                             opened_at=a1[3].received_at, due_on=D(2026, 3, 6))
+    photo(a1[3], action=action, reused_from=first)             # resolving an action with an old photo
+    photo(a2[2])
+    report = report_for(["A1", "A2"])
+    counts = {s.code: s.photos for s in report.sites}
+    # 02-27's photo is before the period; each other verified photo of A1 counts once.
+    assert counts["A1"] == PhotoCounts(verified=5, reused=3, stale=2, suspect=4)
+    assert counts["A2"] == PhotoCounts(verified=1, reused=0, stale=0, suspect=0)
+    # The flags are shown, not scored: the scores are those of the same data without photos.
+    assert [s.score for s in report.sites] == [15 / 32, 1.0]
+    assert report_for(["A2"], date_from=D(2026, 2, 1), date_to=D(2026, 2, 28)).sites[0].photos == PhotoCounts()
 
 
 def test_no_standard_yet_means_nothing_expected(network):

@@ -14,6 +14,7 @@ import random
 
 from consistency.selectors.variance.types import (
     CriterionVariance,
+    PhotoCounts,
     Rate,
     SiteVariance,
     Spread,
@@ -53,14 +54,34 @@ def rate(passed: float, expected: float) -> Rate:
     return Rate(passed, expected, passed / expected if expected else 0.0, lo, hi)
 
 
-def variance_sample(sites: int, *, days: int = 30, seed: int = 7) -> VarianceReport:
+def _photos(i: int, checked_days: int) -> PhotoCounts:
+    """Five photos a checked day; every 9th site (from the 5th) sends the same photo again and again, every
+    13th (from the 8th) has two taken long before their day."""
+    verified = 5 * checked_days
+    reused = stale = 0
+    if i % 9 == 4:
+        reused = stale = checked_days - 1
+    if i % 13 == 7:
+        stale += 2
+    return PhotoCounts(verified, reused, stale, max(reused, stale))
+
+
+# The brand standard's touch points (consistency/standards/touchpoint-brand.yaml): longer names.
+BRAND_TOUCH_POINTS = [("phone", "Phone"), ("uniform", "Uniform and name tag"), ("reception", "Reception"),
+                      ("restroom", "Restroom cleanliness"), ("windows", "Window cleanliness"),
+                      ("delivery", "Delivery on time"), ("invoice", "Invoice accuracy"),
+                      ("feedback", "Feedback after the job")]
+
+
+def variance_sample(sites: int, *, days: int = 30, seed: int = 7,
+                    touch_points: list[tuple[str, str]] = TOUCH_POINTS) -> VarianceReport:
     rng = random.Random(seed)
     out: list[SiteVariance] = []
     for i in range(sites):
         quality = 0.55 + 0.44 * rng.random()
         missed = rng.randint(0, 3)
         tps, crits = [], []
-        for key, name in TOUCH_POINTS:
+        for key, name in touch_points:
             tp_passed = 0
             for j in range(CRITERIA_PER_TP):
                 p = min(days, max(0, round((days - missed) * min(1.0, quality + rng.uniform(-0.2, 0.2)))))
@@ -75,20 +96,45 @@ def variance_sample(sites: int, *, days: int = 30, seed: int = 7) -> VarianceRep
             code=f"S{i:04d}", name=f"Site number {i}", region=f"region-{i % 7}", score=score,
             score_interval=wilson(score * days * 40, days * 40), previous_score=quality,
             trend=score - quality, expected_days=days, checked_days=days - missed, missed_days=missed,
-            late_checks=rng.randint(0, 2), flagged=score < 0.6, touch_points=tps, criteria=crits))
+            late_checks=rng.randint(0, 2), flagged=False, touch_points=tps, criteria=crits,
+            photos=_photos(i, days - missed)))
     spread = []
-    for key, name in TOUCH_POINTS:
+    for key, name in touch_points:
         rates = [t.pass_rate.rate for s in out for t in s.touch_points if t.key == key]
         mean = sum(rates) / len(rates)
         sd = math.sqrt(sum((r - mean) ** 2 for r in rates) / len(rates))
         worst = sorted(out, key=lambda s, k=key: next(t.pass_rate.rate for t in s.touch_points if t.key == k))
         spread.append(Spread(key, name, mean, sd, min(rates), max(rates), [s.code for s in worst[:3]]))
     network = sum(s.score for s in out) / len(out)
+    _flag_sites(out, network)
     return VarianceReport(
         date_from=dt.date(2026, 10, 1), date_to=dt.date(2026, 10, days), versions=[1, 2], network_score=network,
         network_score_interval=wilson(network * len(out) * days * 40, len(out) * days * 40),
         consistency_index=81.25, sites=out, touch_point_spread=spread, criterion_spread=[],
         drivers=[s.code for s in sorted(out, key=lambda s: s.score)[:5]])
+
+
+def _direction(low: float, high: float, network: float, n: float) -> str | None:
+    if n < 30:
+        return None
+    return "below" if network > high else "above" if network < low else None
+
+
+def _flag_sites(sites: list[SiteVariance], network: float) -> None:
+    """Flags as the engine sets them: which way the network's rate lies outside each interval."""
+    for items in (lambda s: s.criteria, lambda s: s.touch_points):
+        rates: dict[str, list[float]] = {}
+        for site in sites:
+            for item in items(site):
+                rates.setdefault(item.key, []).append(item.pass_rate.rate)
+        for site in sites:
+            for item in items(site):
+                r = item.pass_rate
+                item.flag = _direction(r.low, r.high, sum(rates[item.key]) / len(rates[item.key]), r.expected)
+                item.flagged = item.flag == "below"
+    for site in sites:
+        site.flag = _direction(*site.score_interval, network, site.expected_days * 40)
+        site.flagged = site.flag == "below"
 
 
 def jpeg(width: int = 320, height: int = 240, *, seed: int = 0, photo_like: bool = False) -> bytes:

@@ -30,7 +30,8 @@ def test_a_variance_run_renders_the_engines_numbers(history, network):
     assert f"A1 · {a1.name}" in text
     assert f"{a1.missed_days} missed day(s) of {a1.expected_days} expected" in text
     assert "v1 (from 2026-01-01)" in text
-    assert "Consistency index = 100" in text  # the engine's own formula, in the appendix
+    # The appendix explains the index with this report's own figure.
+    assert f"In this report the index is {expected.consistency_index:.1f}" in " ".join(text.split())
 
 
 def test_a_site_of_which_nothing_was_expected_has_no_score_and_is_not_ranked_worst(history, network):

@@ -10,12 +10,23 @@ import datetime as dt
 
 import numpy as np
 
+from . import stats
 from .grid import Grid, Layout
-from .types import CriterionVariance, Rate, SiteVariance, Spread, TouchPointVariance, VarianceReport
+from .types import (
+    CriterionVariance,
+    PhotoCounts,
+    Rate,
+    SiteVariance,
+    Spread,
+    TouchPointVariance,
+    VarianceReport,
+)
+
+NO_PHOTOS = PhotoCounts()
 
 
 def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.date, date_to: dt.date,
-             versions: list[int]) -> VarianceReport:
+             versions: list[int], photos: dict[int, PhotoCounts] | None = None) -> VarianceReport:
     if g is None:
         return VarianceReport(date_from=date_from, date_to=date_to, versions=versions, network_score=0.0,
                               network_score_interval=(0.0, 1.0), consistency_index=100.0, sites=[],
@@ -24,7 +35,7 @@ def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.d
     return VarianceReport(
         date_from=date_from, date_to=date_to, versions=versions, network_score=g.network_score,
         network_score_interval=g.network_interval, consistency_index=g.consistency_index,
-        sites=_sites(layout, site_list, g), drivers=[codes[i] for i in g.drivers],
+        sites=_sites(layout, site_list, g, photos or {}), drivers=[codes[i] for i in g.drivers],
         touch_point_spread=_spreads(g.tps, layout.touch_points, layout.touch_point_names, codes),
         criterion_spread=_spreads(g.criteria, layout.keys, layout.keys, codes),
     )
@@ -35,6 +46,14 @@ def _spreads(sp, keys: list[str], names: list[str], codes: list[str]) -> list[Sp
     return [Spread(key=keys[c], name=names[c], network_rate=net[c], stddev=sigma[c], min_rate=lo[c],
                    max_rate=hi[c], drivers=[codes[i] for i in sp.drivers[c]])
             for c in range(len(keys)) if sp.shown[c]]
+
+
+_DIRECTIONS = np.array([stats.BELOW, None, stats.ABOVE], dtype=object)
+
+
+def _direction(flag: np.ndarray) -> np.ndarray:
+    """The engine's -1 / 0 / +1 flags as "below" / None / "above"."""
+    return _DIRECTIONS[flag + 1]
 
 
 def _or_none(values: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -66,7 +85,7 @@ def _per_site(cls, shown: np.ndarray, columns: list[np.ndarray]) -> list[list]:
     return out
 
 
-def _sites(layout: Layout, site_list: list, g: Grid) -> list[SiteVariance]:
+def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCounts]) -> list[SiteVariance]:
     observed = g.observations > 0
     has_prev = g.prev_expected > 0
     prev = _or_none(g.prev_rate, has_prev)
@@ -75,7 +94,7 @@ def _sites(layout: Layout, site_list: list, g: Grid) -> list[SiteVariance]:
         _rates(g.passed, g.expected, g.rate, g.low, g.high),
         _or_none(g.mean, observed), g.observations, prev,
         _or_none(g.rate - g.prev_rate, has_prev & (g.expected > 0)),
-        _or_none(g.sd, observed), g.flag,
+        _or_none(g.sd, observed), g.flag < 0, _direction(g.flag),
     ])
     tp_has_prev = g.tp_prev_wexpected > 0
     tp_rates = np.empty(g.tp_rate.shape, dtype=object)
@@ -86,13 +105,15 @@ def _sites(layout: Layout, site_list: list, g: Grid) -> list[SiteVariance]:
     touch_points = _per_site(TouchPointVariance, g.tp_shown, [
         np.array(layout.touch_points, dtype=object), np.array(layout.touch_point_names, dtype=object), tp_rates,
         _or_none(g.tp_mean, g.tp_observations > 0), g.tp_observations, _or_none(g.tp_prev_rate, tp_has_prev),
-        _or_none(g.tp_rate - g.tp_prev_rate, tp_has_prev & (g.tp_wexpected > 0)), g.tp_flag,
+        _or_none(g.tp_rate - g.tp_prev_rate, tp_has_prev & (g.tp_wexpected > 0)), g.tp_flag < 0,
+        _direction(g.tp_flag),
     ])
     site_cols = [a.tolist() for a in (g.score, g.score_low, g.score_high, g.prev_score, g.prev_wexpected,
-                                      g.site_wexpected, g.expected_days, g.checked, g.late, g.site_flag)]
+                                      g.site_wexpected, g.expected_days, g.checked, g.late)]
+    site_flags = _direction(g.site_flag).tolist()
     out = []
     for i, site in enumerate(site_list):
-        score, s_low, s_high, prev_score, prev_wexp, wexp, days, checked, late, site_flag = (c[i] for c in site_cols)
+        score, s_low, s_high, prev_score, prev_wexp, wexp, days, checked, late = (c[i] for c in site_cols)
         previous = prev_score if prev_wexp else None
         if not wexp:  # nothing expected: no score (0% would rank the site worst), nor a trend
             score = None
@@ -100,6 +121,7 @@ def _sites(layout: Layout, site_list: list, g: Grid) -> list[SiteVariance]:
             code=site.code, name=site.name, region=site.region, score=score, score_interval=(s_low, s_high),
             previous_score=previous, trend=None if previous is None or not wexp else score - previous,
             expected_days=days, checked_days=checked, missed_days=max(days - checked, 0), late_checks=late,
-            flagged=site_flag, touch_points=touch_points[i], criteria=criteria[i],
+            flagged=site_flags[i] == stats.BELOW, flag=site_flags[i], touch_points=touch_points[i],
+            criteria=criteria[i], photos=photos.get(site.pk, NO_PHOTOS),
         ))
     return out

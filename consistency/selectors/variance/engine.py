@@ -3,8 +3,9 @@
 Reads (a fixed number of queries, whatever the number of sites, days or criteria):
  1. every released version's criteria (timeline.py), 2. the sites in scope,
  3. per site and criterion key, and 4. per site, the running totals at the period's boundaries
-    (totals.py), computed by the database as differences of the summary rows; 5. when the period reaches
-    a site's local today, which sites have today's check in.
+    (totals.py), computed by the database as differences of the summary rows; 5. per site, the period's
+    verified photos and their trust flags (photos.py); 6. when the period reaches a site's local today,
+    which sites have today's check in.
 
 Expected observations: for an active site, each local day of the period on or after ``opened_on`` and
 up to the site's local yesterday (today too once its check is in: the day is not over) on which a version
@@ -34,6 +35,7 @@ from ...models import DailyCheck
 from . import totals
 from .assemble import assemble
 from .grid import Grid, Layout, compute
+from .photos import photo_counts
 from .timeline import CriterionSpec, Segment, Timeline
 from .types import VarianceReport
 
@@ -61,7 +63,8 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
                checked_today=_checked_today(sites, site_list, date_to, now=now))
     _fill_totals(grid, layout, criterion_rows, np.array([site.pk for site in site_list], dtype=np.int64))
     compute(grid, layout)
-    return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions)
+    return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions,
+                    photos=photo_counts(sites=sites, date_from=date_from, date_to=date_to))
 
 
 class SiteRow(NamedTuple):

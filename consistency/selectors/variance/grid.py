@@ -49,7 +49,9 @@ def wilson(rate: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _flag(low, high, network_rate, n) -> np.ndarray:
-    return (n >= stats.MIN_FLAG_OBSERVATIONS) & ((network_rate < low) | (network_rate > high))
+    """stats.flag over arrays: -1 below the network, +1 above it, 0 in line or too few observations."""
+    enough = n >= stats.MIN_FLAG_OBSERVATIONS
+    return np.where(enough & (network_rate > high), -1, np.where(enough & (network_rate < low), 1, 0))
 
 
 @dataclass
@@ -148,7 +150,7 @@ def compute(g: Grid, layout: Layout) -> None:
     g.drivers = [int(s) for s in order if contribution[s] > 0]
     g.consistency_index = stats.consistency_index(g.criteria.sigma[g.criteria.shown].tolist())
 
-    # Flags: the network's rate outside the site's interval, with enough observations.
+    # Flags (-1 below, +1 above): the network's rate outside the site's interval, with enough observations.
     g.flag = _flag(g.low, g.high, g.criteria.network_rate, g.expected)
     g.tp_flag = _flag(g.tp_low, g.tp_high, g.tps.network_rate, g.tp_expected)
     g.site_flag = _flag(g.score_low, g.score_high, g.network_score, g.site_n)

@@ -11,8 +11,10 @@
 - Consistency index = 100 * (1 - mean over criteria of sigma / 0.5). 0.5 is the largest sigma rates in
   [0, 1] can have (half the weight at 0, half at 1), so the index runs from 0 (the network is split
   into sites that always pass and sites that never do) to 100 (every site has the same rate).
-- A site (or one of its criteria or touch points) is flagged only when the network's rate lies outside
-  its Wilson interval AND at least MIN_FLAG_OBSERVATIONS observations were expected of it.
+- A site (or one of its criteria or touch points) differs from the network only when the network's rate
+  lies outside its Wilson interval AND at least MIN_FLAG_OBSERVATIONS observations were expected of it:
+  "below" when the network's rate is above the interval, "above" when it is below it. ``flagged`` (what
+  head office acts on) is "below" only: a site better than the network needs no attention.
 """
 
 from __future__ import annotations
@@ -37,8 +39,23 @@ def wilson(rate: float, n: float) -> tuple[float, float]:
     return low, high
 
 
+BELOW, ABOVE = "below", "above"
+
+
+def flag(*, low: float, high: float, network_rate: float, n: float) -> str | None:
+    """"below" or "above" the network, or None (in line with it, or too few observations to say)."""
+    if n < MIN_FLAG_OBSERVATIONS:
+        return None
+    if network_rate > high:
+        return BELOW
+    if network_rate < low:
+        return ABOVE
+    return None
+
+
 def flagged(*, low: float, high: float, network_rate: float, n: float) -> bool:
-    return n >= MIN_FLAG_OBSERVATIONS and not (low <= network_rate <= high)
+    """Needs attention: below the network, on enough observations to say so."""
+    return flag(low=low, high=high, network_rate=network_rate, n=n) == BELOW
 
 
 def consistency_index(sigmas: list[float]) -> float:

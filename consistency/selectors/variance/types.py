@@ -33,7 +33,9 @@ class CriterionVariance:
     previous_rate: float | None    # the previous period of the same length
     trend: float | None            # pass_rate.rate - previous_rate
     deviation_stddev: float | None = None  # population stddev of the observed deviations
-    flagged: bool = False          # the network rate is outside pass_rate's interval, enough observations
+    flagged: bool = False          # needs attention: flag == "below"
+    flag: str | None = None        # "below" / "above": the network rate is above / below pass_rate's
+                                   # interval, on enough observations (stats.py); None: in line, or too few
 
 
 @dataclass(slots=True)
@@ -45,7 +47,18 @@ class TouchPointVariance:
     observations: int
     previous_rate: float | None
     trend: float | None
-    flagged: bool = False
+    flagged: bool = False          # needs attention: flag == "below"
+    flag: str | None = None        # "below" / "above" the network, as for a criterion
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoCounts:
+    """A site's verified photos of the period's days, and how many carry each trust flag (photos.py)."""
+
+    verified: int = 0
+    reused: int = 0                # the same bytes or look as a photo of another day or site
+    stale: int = 0                 # captured far from the day it stands for
+    suspect: int = 0               # either flag (a photo may carry both)
 
 
 @dataclass(slots=True)
@@ -62,9 +75,12 @@ class SiteVariance:
     checked_days: int
     missed_days: int
     late_checks: int
-    flagged: bool                  # differs from the network with enough observations to say so
+    flagged: bool                  # needs attention: below the network (flag == "below")
+    flag: str | None = None        # "below" / "above" the network with enough observations to say so; None
+                                   # when in line with it or on too few observations
     touch_points: list[TouchPointVariance] = field(default_factory=list)
     criteria: list[CriterionVariance] = field(default_factory=list)
+    photos: PhotoCounts = PhotoCounts()  # shown beside the score; they do not change it
 
 
 @dataclass(slots=True)
