@@ -1,6 +1,8 @@
 """Generate the benchmark franchise in the bench database (DATABASE_URL): SITES sites x DAYS days x 40
 criteria of current results, written by PostgreSQL's generate_series in a few statements. On top:
-late checks (5%) and amended checks (1%: the superseded check and its results stay, not current).
+late checks (5%) and amended checks (1%: the superseded check and its results stay, not current), and
+BENCH_PHOTOS (5) verified photos per current check (3% reused, 3% stale; 1% of other photos pending or
+rejected), for the variance answer's per-site photo counts.
 Then the variance rollup is built by the same code writers use (consistency.services.rollup), in
 parallel over site ranges.
 """
@@ -25,6 +27,7 @@ SITES = int(os.environ.get("BENCH_SITES", 1000))
 DAYS = int(os.environ.get("BENCH_DAYS", 90))
 FIRST_DAY = dt.date(2026, 6, 1)
 KINDS = ["boolean", "score", "number_lte", "number_gte"]
+PHOTOS = int(os.environ.get("BENCH_PHOTOS", 5))
 
 
 def standard_doc() -> dict:
@@ -102,6 +105,25 @@ SELECT count(*) FROM old
 """
 
 
+# Photos of current checks, as confirmation would leave them (rows only: the variance answer reads rows).
+PHOTOS_SQL = """
+INSERT INTO consistency_evidence (public_id, daily_check_id, criterion_id, site_id, uploaded_by_id, key,
+    declared_content_type, declared_size, declared_sha256, status, reject_reason, size, sha256, width, height,
+    phash, day, thumbnail_key, created_at, verified_at, stale_capture, reused_from_id)
+SELECT gen_random_uuid(), dc.id, c.id, dc.site_id, dc.submitted_by_id,
+       'sites/' || dc.site_id || '/' || dc.id || '/' || n || '.jpg', 'image/jpeg', 150000, md5(dc.id || '/' || n),
+       CASE WHEN r < 0.01 THEN 'rejected' WHEN r < 0.02 THEN 'pending' ELSE 'verified' END, '', 150000,
+       md5(dc.id || '/' || n), 1600, 1200, '', dc.date, '', dc.received_at, dc.received_at,
+       r BETWEEN 0.02 AND 0.05, CASE WHEN r BETWEEN 0.05 AND 0.08 THEN 1 END
+FROM consistency_dailycheck dc
+CROSS JOIN generate_series(1, %(photos)s) n
+CROSS JOIN LATERAL (SELECT random() AS r) x
+JOIN LATERAL (SELECT id FROM consistency_criterion WHERE version_id = %(version)s ORDER BY id
+              OFFSET (n - 1) %% 40 LIMIT 1) c ON true
+WHERE dc.is_current AND dc.id BETWEEN %(lo)s AND %(hi)s
+"""
+
+
 def generate() -> None:
     from django.contrib.auth import get_user_model
 
@@ -118,6 +140,14 @@ def generate() -> None:
         step = 20000
         for start in range(lo, hi + 1, step):
             cur.execute(RESULTS_SQL, {**params, "lo": start, "hi": start + step - 1})
+        if PHOTOS:
+            # One real photo stands as the original the reused ones point at.
+            cur.execute(PHOTOS_SQL, {**params, "photos": 1, "lo": lo, "hi": lo})
+            cur.execute("SELECT min(id) FROM consistency_evidence")
+            original = cur.fetchone()[0]
+            for start in range(lo + 1, hi + 1, step):
+                cur.execute(PHOTOS_SQL.replace("THEN 1 END", f"THEN {original} END"),
+                            {**params, "photos": PHOTOS, "lo": start, "hi": start + step - 1})
         cur.execute("ANALYZE")
 
 

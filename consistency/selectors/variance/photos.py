@@ -5,9 +5,8 @@ attached to a corrective action), verified photos only: the trust flags are set 
 (consistency/services/evidence_trust.py), and a pending or rejected photo is not evidence. The counts are
 shown beside the scores; they do not change them (how far a flagged photo counts is the standard's rule).
 
-Counted by site, not by id: given an index on (site, day) that holds the two flags, the database answers from
-the index alone. Evidence has no index on its day yet, so today this reads every verified photo of the
-scope's sites, whatever the period: its cost grows with the photos kept, not with the question.
+Counted by site, not by id: the index ``evidence_verified_by_day`` on (site, day), which holds the two flags,
+answers it alone on PostgreSQL, so its cost grows with the period's photos, not with all the photos kept.
 """
 
 from __future__ import annotations
