@@ -21,7 +21,9 @@ class ReportOrderSerializer(serializers.Serializer):
 
 class ReportRunSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True,
+                                          help_text="The region ordered; null for sites named one by one or the "
+                                                    "whole network.")
     sites = serializers.SerializerMethodField()
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     links = serializers.SerializerMethodField()

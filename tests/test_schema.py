@@ -90,3 +90,12 @@ def test_refusals_are_documented_in_their_one_shape(network, standard, tmp_path)
     refusal = client_for(network.manager_a).get("/api/v1/sites/B1/checks/")
     assert refusal.status_code == 404 and set(refusal.json()) == set(error["properties"])
     assert set(refusal.json()["errors"][0]) == set(error["properties"]["errors"]["items"]["properties"])
+
+
+def test_a_report_runs_region_is_documented_as_null_when_it_has_none(tmp_path):
+    import yaml
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    region = yaml.safe_load(out.read_text())["components"]["schemas"]["ReportRun"]["properties"]["region"]
+    assert region.get("nullable") is True  # a run ordered for named sites or the network has none

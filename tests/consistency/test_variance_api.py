@@ -42,6 +42,8 @@ def test_head_office_sees_every_site_and_the_numbers(history):
     assert a1["score"] == pytest.approx(3 * 5 / 28)
     rings = next(c for c in a1["criteria"] if c["key"] == "phone_rings")
     assert rings["pass_rate"]["rate"] == 0.0 and rings["observations"] == 3
+    phone = next(t for t in a1["touch_points"] if t["key"] == "phone")
+    assert type(phone["observations"]) is int  # documented as an integer; it was 6.0
     assert set(body) >= {"network_score", "consistency_index", "drivers", "criterion_spread", "touch_point_spread"}
     assert body["drivers"][0] == "A1"
 

@@ -122,7 +122,8 @@ def compute(g: Grid, layout: Layout) -> None:
     # Per site and touch point (weighted by criterion weight; Wilson n = unweighted expected).
     tp = layout.tp_of
     g.tp_wpassed, g.tp_wexpected = g.weighted_passed @ tp, g.weighted_expected @ tp
-    g.tp_expected, g.tp_observations = g.expected @ tp, obs @ tp
+    g.tp_expected = g.expected @ tp
+    g.tp_observations = np.rint(obs @ tp).astype(np.int64)  # a count (the matrix product gives floats: "150.0")
     g.tp_rate = _div(g.tp_wpassed, g.tp_wexpected)
     g.tp_low, g.tp_high = wilson(g.tp_rate, g.tp_expected)
     g.tp_mean = _div_nocap(g.deviation @ tp, g.tp_observations)
