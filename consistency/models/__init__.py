@@ -1,6 +1,6 @@
 from .checks import CheckResult, CorrectiveAction, DailyCheck, Evidence, IdempotencyRecord
 from .standard import Comparison, Criterion, Kind, Standard, StandardVersion, TouchPoint, VersionStatus
-from .summary import SiteRollup
+from .summary import SitePhotoDay, SiteRollup
 
 __all__ = [
     "CheckResult",
@@ -11,6 +11,7 @@ __all__ = [
     "Evidence",
     "IdempotencyRecord",
     "Kind",
+    "SitePhotoDay",
     "SiteRollup",
     "Standard",
     "StandardVersion",

@@ -128,13 +128,7 @@ class Evidence(models.Model):
                                    name="evidence_belongs_to_check_or_action"),
         ]
         # The few photos still waiting for their confirmation, oldest first (consistency.settle_unconfirmed_photos).
-        indexes = [
-            models.Index(fields=["created_at"], condition=Q(status="pending"), name="evidence_pending"),
-            # A period's verified photos of a scope's sites with their trust flags (the variance answer's photo
-            # counts, consistency/selectors/variance/photos.py): answered from the index alone on PostgreSQL.
-            models.Index(fields=["site", "day"], include=["reused_from", "stale_capture"],
-                         condition=Q(status="verified"), name="evidence_verified_by_day"),
-        ]
+        indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="evidence_pending")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"

@@ -51,3 +51,24 @@ class SiteRollup(models.Model):
         """{key: (observations, passed, deviation_sum, deviation_sq_sum)}"""
         return {k: (n, p, s, s2) for k, n, p, s, s2 in zip(self.keys, self.observations, self.passed,
                                                             self.deviation_sum, self.deviation_sq_sum, strict=True)}
+
+
+class SitePhotoDay(models.Model):
+    """A site's verified photos of one local day (``Evidence.day``), and how many carry each trust flag: what
+    the variance answer shows beside the scores, read as a few rows per site instead of every photo kept.
+
+    Only ``consistency.services.photo_days`` writes it, by increments, in the transaction that verified a
+    photo or flagged it as a copy (a verified photo is never un-verified, nor a flag lifted)."""
+
+    site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    verified = models.PositiveIntegerField(default=0)
+    reused = models.PositiveIntegerField(default=0)
+    stale = models.PositiveIntegerField(default=0)
+    suspect = models.PositiveIntegerField(default=0, help_text="Reused or stale (a photo may be both).")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["site", "day"], name="site_photo_day_unique")]
+
+    def __str__(self) -> str:
+        return f"site {self.site_id} {self.day}: {self.verified} verified, {self.suspect} suspect"

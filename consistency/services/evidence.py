@@ -47,7 +47,7 @@ from ..models.checks import ActionStatus
 from ..selectors import evidence as evidence_selectors
 from ..selectors.checks import version_criteria
 from . import evidence_trust as trust
-from . import images, rollup, scoring
+from . import images, photo_days, rollup, scoring
 from .checks import local_today, within_late_window
 
 log = logging.getLogger(__name__)
@@ -437,8 +437,12 @@ def _record(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFa
     evidence.stale_capture = trust.is_stale(evidence.captured_at, evidence.day, tz)
     evidence.reused_from, copies = trust.reuse_links(evidence)
     evidence.save()
+    photo_days.photo_verified(evidence)
     if copies:  # verified before this photo, which they repeat: they carry the flag, not the original
-        Evidence.objects.filter(pk__in=copies, reused_from__isnull=True).update(reused_from=evidence)
+        flagged = list(Evidence.objects.select_for_update().filter(pk__in=copies, reused_from__isnull=True)
+                       .values_list("pk", flat=True))
+        Evidence.objects.filter(pk__in=flagged).update(reused_from=evidence)
+        photo_days.copies_flagged(flagged)
 
 
 def rejudge(*, check_id: int, criterion_ids: list[int], notify: bool = True) -> None:

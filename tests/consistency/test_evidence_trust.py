@@ -58,6 +58,11 @@ def test_the_copy_carries_the_flag_when_the_original_is_verified_after_it(networ
     assert wednesdays["reused_from"]["id"] == mondays["id"]  # the original, not Tuesday's copy
     auditor = client_for(network.auditor).get(f"/api/v1/evidence/{tuesdays['id']}/").json()
     assert auditor["reused"] and auditor["reused_from"]["id"] == mondays["id"]
+    # The variance answer's per-day counts followed: the flag moved to Tuesday's photo.
+    from consistency.models import SitePhotoDay
+
+    counts = {row.day.day: (row.verified, row.reused, row.suspect) for row in SitePhotoDay.objects.filter(site=network.a1)}
+    assert counts == {10: (1, 0, 0), 11: (1, 1, 1), 12: (1, 1, 1)}
 
 
 def test_the_same_photo_twice_on_one_check_is_one_photo_and_not_reuse(network, days):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consistency.models import CheckResult, Criterion, DailyCheck, Evidence, StandardVersion
-from consistency.services import rollup, scoring
+from consistency.services import photo_days, rollup, scoring
 
 from ..factories import published_version, small_standard_doc
 
@@ -51,11 +51,14 @@ def photo(dc: DailyCheck, *, key: str = "restroom_clean", status: str = "verifie
     """A photo of ``dc``'s day as the evidence service leaves it (its trust flags set, its bytes aside)."""
     criterion = Criterion.objects.get(version=dc.version, key=key)
     digest = uuid.uuid4().hex * 2
-    return Evidence.objects.create(
+    evidence = Evidence.objects.create(
         daily_check=None if action else dc, action=action, criterion=criterion, site=dc.site,
         uploaded_by=dc.submitted_by, key=f"evidence/{uuid.uuid4().hex}.jpg", declared_content_type="image/jpeg",
         declared_size=1000, declared_sha256=digest, sha256=digest if status == "verified" else "", status=status,
         day=dc.date, reused_from=reused_from, stale_capture=stale)
+    if status == "verified":
+        photo_days.photo_verified(evidence)  # as the evidence service counts a photo it verifies
+    return evidence
 
 
 def second_version(effective_from: dt.date) -> StandardVersion:

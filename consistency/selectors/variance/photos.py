@@ -5,28 +5,25 @@ attached to a corrective action), verified photos only: the trust flags are set 
 (consistency/services/evidence_trust.py), and a pending or rejected photo is not evidence. The counts are
 shown beside the scores; they do not change them (how far a flagged photo counts is the standard's rule).
 
-Counted by site, not by id: the index ``evidence_verified_by_day`` on (site, day), which holds the two flags,
-answers it alone on PostgreSQL, so its cost grows with the period's photos, not with all the photos kept.
+Read from ``SitePhotoDay`` (one row per site and day with photos, kept by consistency/services/photo_days.py),
+not from the photos: a 90-day network answer sums up to sites x 90 rows, however many photos were kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet, Sum
 
 from sites.models import Site
 
-from ...models import Evidence
+from ...models import SitePhotoDay
 from .types import PhotoCounts
 
 
 def photo_counts(*, sites: QuerySet[Site], date_from: dt.date, date_to: dt.date) -> dict[int, PhotoCounts]:
     """{site id: PhotoCounts} for the sites with verified photos of days in [date_from, date_to]."""
-    rows = (Evidence.objects.filter(site__in=sites.order_by().values("pk"), day__gte=date_from, day__lte=date_to,
-                                    status=Evidence.Status.VERIFIED)
+    rows = (SitePhotoDay.objects.filter(site__in=sites.order_by().values("pk"), day__gte=date_from, day__lte=date_to)
             .order_by().values_list("site_id")
-            .annotate(verified=Count("site"), reused=Count("site", filter=Q(reused_from__isnull=False)),
-                      stale=Count("site", filter=Q(stale_capture=True)),
-                      suspect=Count("site", filter=Q(reused_from__isnull=False) | Q(stale_capture=True))))
+            .annotate(Sum("verified"), Sum("reused"), Sum("stale"), Sum("suspect")))
     return {site_id: PhotoCounts(*counts) for site_id, *counts in rows}
