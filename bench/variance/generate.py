@@ -10,6 +10,7 @@ parallel over site ranges.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import sys
 import time
@@ -117,11 +118,15 @@ SELECT gen_random_uuid(), dc.id, c.id, dc.site_id, dc.submitted_by_id,
        r BETWEEN 0.02 AND 0.05, CASE WHEN r BETWEEN 0.05 AND 0.08 THEN 1 END
 FROM consistency_dailycheck dc
 CROSS JOIN generate_series(1, %(photos)s) n
-CROSS JOIN LATERAL (SELECT random() AS r) x
+CROSS JOIN LATERAL (SELECT random() + 0 * n AS r) x  -- correlated with n: a fresh draw per photo
 JOIN LATERAL (SELECT id FROM consistency_criterion WHERE version_id = %(version)s ORDER BY id
               OFFSET (n - 1) %% 40 LIMIT 1) c ON true
 WHERE dc.is_current AND dc.id BETWEEN %(lo)s AND %(hi)s
 """
+
+
+PHOTO_DAYS_SQL = next(op.sql for op in importlib.import_module(
+    "consistency.migrations.0011_site_photo_days").Migration.operations if hasattr(op, "sql"))
 
 
 def generate() -> None:
@@ -148,6 +153,9 @@ def generate() -> None:
             for start in range(lo + 1, hi + 1, step):
                 cur.execute(PHOTOS_SQL.replace("THEN 1 END", f"THEN {original} END"),
                             {**params, "photos": PHOTOS, "lo": start, "hi": start + step - 1})
+            # The per-site-day counts the evidence service keeps as it verifies them (the SQL of the migration
+            # that created the table).
+            cur.execute(PHOTO_DAYS_SQL)
         cur.execute("ANALYZE")
 
 
