@@ -32,3 +32,7 @@ def test_writes_and_pages_are_not_compressed(network, standard, client):
     assert read["Content-Encoding"] == "gzip"  # the same check, read
     page = client.get("/accounts/login/", headers=gzip_please)
     assert page.status_code == 200 and len(page.content) > 1000 and not page.has_header("Content-Encoding")
+    # The browsable API's HTML page of the same check carries a CSRF token beside the path it was asked for.
+    browsable = client_for(network.manager_a).get(f"/api/v1/checks/{answer.json()['id']}/",
+                                                  headers={**gzip_please, "Accept": "text/html"})
+    assert browsable["Content-Type"].startswith("text/html") and not browsable.has_header("Content-Encoding")
