@@ -29,3 +29,18 @@ def local_storage(settings, tmp_path):
         "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
     assert default_storage.location == str(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def storage_writes(monkeypatch) -> list[str]:
+    """The keys written to storage during the test (the bucket is shared by parallel tests: no listing)."""
+    from consistency import storage
+
+    written, put_new = [], storage.put_new
+
+    def recording_put_new(key, fileobj, **kwargs):
+        written.append(key)
+        return put_new(key, fileobj, **kwargs)
+
+    monkeypatch.setattr(storage, "put_new", recording_put_new)
+    return written

@@ -25,21 +25,6 @@ def check(network, standard):
     return make_check(network.a1, standard, network.manager_a, date=local_today(network.a1) - dt.timedelta(days=1))
 
 
-@pytest.fixture
-def storage_writes(monkeypatch) -> list[str]:
-    """The keys written to storage during the test (the bucket is shared by parallel tests: no listing)."""
-    from consistency import storage
-
-    written, put_new = [], storage.put_new
-
-    def recording_put_new(key, fileobj, **kwargs):
-        written.append(key)
-        return put_new(key, fileobj, **kwargs)
-
-    monkeypatch.setattr(storage, "put_new", recording_put_new)
-    return written
-
-
 def send(client, path: str, data: bytes, criterion: str | None = "restroom_clean", **headers):
     fields = {"criterion": criterion} if criterion else {}
     return client.post(path, multipart(data, **fields), format="multipart", headers=headers)

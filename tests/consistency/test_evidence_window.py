@@ -48,21 +48,6 @@ def ask(client, check, data: bytes):
     }, format="json")
 
 
-@pytest.fixture
-def storage_writes(monkeypatch) -> list[str]:
-    """The keys written to storage during the test (the bucket is shared by parallel tests: no listing)."""
-    from consistency import storage
-
-    written, put_new = [], storage.put_new
-
-    def recording_put_new(key, fileobj, **kwargs):
-        written.append(key)
-        return put_new(key, fileobj, **kwargs)
-
-    monkeypatch.setattr(storage, "put_new", recording_put_new)
-    return written
-
-
 def assert_closed(response, day: dt.date) -> None:
     assert response.status_code == 409, response.json()
     body = response.json()
