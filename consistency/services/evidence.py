@@ -440,9 +440,9 @@ def _record(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFa
     photo_days.photo_verified(evidence)
     if copies:  # verified before this photo, which they repeat: they carry the flag, not the original
         flagged = list(Evidence.objects.select_for_update().filter(pk__in=copies, reused_from__isnull=True)
-                       .values_list("pk", flat=True))
-        Evidence.objects.filter(pk__in=flagged).update(reused_from=evidence)
-        photo_days.copies_flagged(flagged)
+                       .values_list("pk", "site_id", "day", "stale_capture"))
+        Evidence.objects.filter(pk__in=[pk for pk, *_ in flagged]).update(reused_from=evidence)
+        photo_days.copies_flagged([where for _, *where in flagged])
 
 
 def rejudge(*, check_id: int, criterion_ids: list[int], notify: bool = True) -> None:

@@ -7,25 +7,22 @@ overwrites the other's count with one that missed it.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 from django.db import connection
 
 from ..models import Evidence, SitePhotoDay
 
-_UPSERT = None
 
-
+@cache
 def _upsert_sql() -> str:
-    global _UPSERT
-    if _UPSERT is None:
-        t = connection.ops.quote_name(SitePhotoDay._meta.db_table)
-        _UPSERT = (f"INSERT INTO {t} (site_id, day, verified, reused, stale, suspect) VALUES (%s, %s, %s, %s, %s, %s) "
-                   f"ON CONFLICT (site_id, day) DO UPDATE SET verified = {t}.verified + excluded.verified, "
-                   f"reused = {t}.reused + excluded.reused, stale = {t}.stale + excluded.stale, "
-                   f"suspect = {t}.suspect + excluded.suspect")
-    return _UPSERT
+    t = connection.ops.quote_name(SitePhotoDay._meta.db_table)
+    return (f"INSERT INTO {t} (site_id, day, verified, reused, stale, suspect) VALUES (%s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT (site_id, day) DO UPDATE SET verified = {t}.verified + excluded.verified, "
+            f"reused = {t}.reused + excluded.reused, stale = {t}.stale + excluded.stale, "
+            f"suspect = {t}.suspect + excluded.suspect")
 
 
 def _add(rows: Iterable[tuple]) -> None:
@@ -41,12 +38,10 @@ def photo_verified(evidence: Evidence) -> None:
     _add([(evidence.site_id, evidence.day, 1, int(reused), int(stale), int(reused or stale))])
 
 
-def copies_flagged(ids: Iterable[int]) -> None:
-    """The verified photos ``ids`` were just flagged as reused (they had no flag of reuse before)."""
-    counts: Counter = Counter()
-    for site_id, day, stale in Evidence.objects.filter(pk__in=list(ids)).values_list("site_id", "day",
-                                                                                     "stale_capture"):
-        counts[(site_id, day)] += 1
-        counts[(site_id, day, "suspect")] += 0 if stale else 1
-    _add([(site_id, day, 0, n, 0, counts[(site_id, day, "suspect")])
-          for (site_id, day, *rest), n in counts.items() if not rest])
+def copies_flagged(copies: Iterable[tuple]) -> None:
+    """Verified photos, as (site id, day, stale_capture), were just flagged as reused (they had no such flag)."""
+    added: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # (site, day): [reused, suspect] added
+    for site_id, day, stale in copies:
+        added[(site_id, day)][0] += 1
+        added[(site_id, day)][1] += 0 if stale else 1  # a stale photo was suspect already
+    _add([(site_id, day, 0, reused, 0, suspect) for (site_id, day), (reused, suspect) in added.items()])
