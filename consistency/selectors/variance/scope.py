@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from backend.errors import AppError, NotFound
+from backend.errors import NotFound
 from sites import access
-from sites.models import Region, Site
+from sites.models import Site
+from sites.selectors import in_region
 
 
 def variance_sites(*, user, region: str | None = None, site: str | None = None) -> QuerySet[Site]:
@@ -15,11 +16,7 @@ def variance_sites(*, user, region: str | None = None, site: str | None = None) 
     outside the user's scope is a 404, as if it did not exist."""
     qs = access.readable_sites(user)
     if region:
-        known = (Region.objects.filter(code=region) if access.is_head_office(user)
-                 else qs.filter(region__code=region)).exists()
-        if not known:
-            raise AppError(f"No region {region!r} among the sites you can see.", field="region")
-        qs = qs.filter(region__code=region)
+        qs = in_region(user=user, sites=qs, region=region)
     if site:
         if not qs.filter(code=site).exists():
             raise NotFound(f"No site {site!r} among the sites you can see"
