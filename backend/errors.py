@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -111,6 +111,23 @@ def error_body(errors: list[FieldError]) -> dict:
     return {**first.as_dict(), "errors": [e.as_dict() for e in errors]}
 
 
+def json_error(status_code: int, message: str, *, code: str, field: str | None = None) -> JsonResponse:
+    """The error shape for an answer made outside DRF (Django's own handlers under /api/)."""
+    return JsonResponse(error_body([FieldError(message, field, code)]), status=status_code)
+
+
+# DRF's SessionAuthentication refuses a write without the CSRF token as a plain PermissionDenied whose text it
+# has begun with these words since CSRF checks were added to it; it has no exception type of its own.
+_CSRF_FAILED = "CSRF Failed:"
+
+
+def _csrf_failure(detail: str) -> AppError:
+    """A browser's session write without its CSRF token: say so, and what an app does instead."""
+    return Forbidden(f"{detail} A browser signed in with a session sends the csrftoken cookie's value in the "
+                     "X-CSRFToken header; an app signs in at /api/v1/auth/token/ and sends its token in the "
+                     "Authorization header instead.", code="csrf_failed")
+
+
 def exception_handler(exc, context):
     # Django's own limits on a request body, met while DRF reads it: answered in the API's shape (Django
     # would answer its HTML 400 page).
@@ -118,6 +135,8 @@ def exception_handler(exc, context):
         exc = TooLarge(f"The request body is over the limit of {settings.MAX_REQUEST_BYTES} bytes.", field="body")
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = AppError("The request has too many form fields or files.", field="body")
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith(_CSRF_FAILED):
+        exc = _csrf_failure(str(exc.detail))
     if isinstance(exc, AppError):
         return Response(error_body(exc.errors), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
