@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from backend.bodies import ClosedSerializer
+
 from ..models import Criterion, StandardVersion, TouchPoint
 
 
@@ -48,17 +50,23 @@ class CurrentVersionSerializer(VersionSerializer):
         fields = [*VersionSerializer.Meta.fields, "upcoming"]
 
 
-class DraftCreateSerializer(serializers.Serializer):
+class DraftCreateSerializer(ClosedSerializer):
+    unknown_field_of = "a field of a new draft"
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class PublishSerializer(serializers.Serializer):
+class PublishSerializer(ClosedSerializer):
+    unknown_field_of = "a field of a publication"
     effective_from = serializers.DateField(required=False,
                                            help_text="First local day checks are judged by this version; "
                                                      "default today.")
 
 
-class CriterionPatchSerializer(serializers.Serializer):
+class CriterionPatchSerializer(ClosedSerializer):
+    """The fields of a criterion head office may change in a draft (services.standard.EDITABLE_CRITERION_FIELDS);
+    its key and kind never change."""
+
+    unknown_field_of = "a criterion field that can be changed"
     prompt = serializers.CharField(required=False, max_length=300)
     target = serializers.FloatField(required=False)
     comparison = serializers.ChoiceField(["lte", "gte", ""], required=False)

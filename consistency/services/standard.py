@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from backend.errors import AppError, Conflict, NotFound
+from backend.bodies import UNKNOWN_FIELD, unknown_fields
+from backend.errors import AppError, Conflict, FieldError, NotFound
 
 from ..models import Criterion, DailyCheck, Standard, StandardVersion, TouchPoint, VersionStatus
 from .standard_document import StandardDocument, document_of, parse_criterion, parse_document
@@ -105,10 +106,9 @@ def criterion_update(*, version: StandardVersion, key: str, changes: dict) -> Cr
     criterion = version.criteria.filter(key=key).first()
     if criterion is None:
         raise NotFound(f"Version {version.number} has no criterion {key!r}.", field="key")
-    unknown = sorted(set(changes) - set(EDITABLE_CRITERION_FIELDS))
+    unknown = unknown_fields(changes, EDITABLE_CRITERION_FIELDS, what="a criterion field that can be changed")
     if unknown:
-        raise AppError(f"{unknown[0]}: cannot be edited here (editable: {', '.join(EDITABLE_CRITERION_FIELDS)}).",
-                       field=unknown[0])
+        raise AppError(errors=[FieldError(f"{name}: {message}", name, UNKNOWN_FIELD) for name, message in unknown.items()])
     merged = {f: getattr(criterion, f) for f in EDITABLE_CRITERION_FIELDS}
     merged.update(changes, key=criterion.key, kind=criterion.kind)
     spec = parse_criterion(merged)

@@ -371,3 +371,47 @@ def test_version_in_force_follows_effective_dates(network, standard):
     assert version_in_force(on=dt.date(2025, 12, 31)) is None
     assert version_in_force(on=dt.date(2026, 2, 28)).number == 1
     assert version_in_force(on=dt.date(2026, 3, 1)).number == 2
+
+
+def test_a_field_a_standard_body_does_not_have_is_refused_naming_it(network, standard):
+    # PATCH {"targt": 2} answered 200 and changed nothing: DRF drops a field it does not know.
+    head = client_for(network.head_office)
+    draft = head.post("/api/v1/standard/versions/", {"notes": "n", "note": "typo"}, format="json")
+    assert draft.status_code == 400 and draft.json()["field"] == "note"
+    assert draft.json()["code"] == "unknown_field" and "(expected one of notes)" in draft.json()["message"]
+    assert not StandardVersion.objects.filter(number=2).exists()
+    assert head.post("/api/v1/standard/versions/", {}, format="json").status_code == 201
+
+    before = snapshot(2)
+    response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"targt": 2, "kind": "score",
+                                                                                 "weight": 2}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("kind", "unknown_field"), ("targt", "unknown_field")]
+    assert body["message"].startswith("kind: is not a criterion field that can be changed (expected one of "
+                                      "comparison, critical, maximum, minimum, photos_required, prompt, target, ")
+    # Refused whole, with what else is wrong in it: nothing half-saved.
+    response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"targt": 2, "weight": "x"},
+                          format="json")
+    assert {e["field"] for e in response.json()["errors"]} == {"targt", "weight"}
+    assert snapshot(2) == before
+
+    response = head.post("/api/v1/standard/versions/2/publish/", {"effective_form": "2026-12-30"}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "effective_form"
+    assert "(expected one of effective_from)" in response.json()["message"]
+    assert StandardVersion.objects.get(number=2).status == "draft"
+
+    doc = {**small_standard_doc(), "touch_point": [], "standard": {"slug": "brand", "name": "B", "title": "B"}}
+    response = head.put("/api/v1/standard/versions/2/", doc, format="json")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["touch_point", "standard.title"]
+    assert response.json()["errors"][0]["message"] == ("touch_point: is not a field of a standard document "
+                                                       "(expected one of notes, standard, touch_points).")
+    assert snapshot(2) == before
+
+
+def test_the_fields_a_criterion_patch_takes_are_those_the_service_changes():
+    from consistency.api.standard_serializers import CriterionPatchSerializer
+    from consistency.services.standard import EDITABLE_CRITERION_FIELDS
+
+    assert set(CriterionPatchSerializer().fields) == set(EDITABLE_CRITERION_FIELDS)
