@@ -57,9 +57,11 @@ class DraftCreateSerializer(ClosedSerializer):
 
 class PublishSerializer(ClosedSerializer):
     unknown_field_of = "a field of a publication"
-    effective_from = serializers.DateField(required=False,
-                                           help_text="First local day checks are judged by this version; "
-                                                     "default today.")
+    effective_from = serializers.DateField(
+        required=False, help_text="The first local day whose checks are judged by this version, at every site. "
+                                  "Default: the earliest day it can take effect from today on: today, unless a "
+                                  "check was already submitted for today or later (then the day after the last "
+                                  "one). The answer's effective_from is the day chosen.")
 
 
 class CriterionPatchSerializer(ClosedSerializer):

@@ -128,7 +128,8 @@ class PublishView(APIView):
     permission_classes = [HeadOfficeWrites]
 
     @extend_schema(request=s.PublishSerializer, responses=s.VersionSerializer,
-                   summary="Publish a draft; the version in force is retired")
+                   summary="Publish a draft to take effect on effective_from (default: the earliest day it can); "
+                           "the version in force is retired, and stays in force until then")
     def post(self, request, number: int):
         body = s.PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -127,9 +127,23 @@ def version_delete_draft(*, version: StandardVersion) -> None:
     version.delete()
 
 
+def _earliest_effective_day(current: StandardVersion | None) -> dt.date | None:
+    """The first day a newly published version may take effect: not before the version in force took effect
+    (it can never be withdrawn), and after the last day that has a check (checks already submitted stay judged
+    by the version they were filled against). None when neither holds it back."""
+    bounds = []
+    if current is not None:
+        bounds.append(current.effective_from)
+    if last_checked := DailyCheck.objects.aggregate(last=Max("date"))["last"]:
+        bounds.append(last_checked + dt.timedelta(days=1))
+    return max(bounds, default=None)
+
+
 @transaction.atomic
 def version_publish(*, version: StandardVersion, user=None, effective_from: dt.date | None = None) -> StandardVersion:
-    """Retire the version in force and publish this draft, atomically.
+    """Retire the version in force and publish this draft, atomically, to take effect on ``effective_from``; by
+    default on the earliest day it can from today on (today, unless a site already has a check for today, or
+    for a later day in a time zone ahead of the server's).
 
     The standard row is locked so two head-office users publishing at once cannot both win; the partial
     unique constraint on (standard) WHERE status='published' backs that up in the database.
@@ -142,22 +156,21 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     now = timezone.now()
     today = timezone.localdate(now)
     current = StandardVersion.objects.filter(standard_id=version.standard_id, status=VersionStatus.PUBLISHED).first()
-    effective_from = effective_from or today
+    earliest = _earliest_effective_day(current)
     # A published version can never be withdrawn, and a later one may not take effect before it: a typo of
     # the year (2062) would freeze the standard for decades.
     latest_allowed = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    if effective_from is None:
+        effective_from = max(today, earliest or today)
+        given = f"The earliest day version {version.number} can take effect, {effective_from},"
+    else:
+        given = f"effective_from {effective_from}"
     if effective_from > latest_allowed:
-        raise AppError(f"effective_from must be within {MAX_DAYS_AHEAD} days, on or before {latest_allowed}: a "
-                       "published version cannot be withdrawn.", field="effective_from")
-    if current and effective_from < current.effective_from:
-        raise AppError(f"effective_from must be on or after {current.effective_from}, when version "
-                       f"{current.number} took effect.", field="effective_from")
-    # Checks already submitted stay judged by the version they were filled against: a new version may
-    # not take effect on a day that has checks.
-    judged = DailyCheck.objects.filter(date__gte=effective_from).order_by("-date").values_list("date", flat=True)
-    if latest := judged.first():
-        raise AppError(f"effective_from must be after {latest}: checks up to that day were judged by the "
-                       "version in force then.", field="effective_from")
+        raise AppError(f"{given} is not within {MAX_DAYS_AHEAD} days: a version takes effect on or before "
+                       f"{latest_allowed} (a published version cannot be withdrawn).", field="effective_from")
+    if earliest is not None and effective_from < earliest:
+        raise AppError(f"{given} is too early: {_held_back_by(current, earliest)} The earliest day version "
+                       f"{version.number} can take effect is {earliest}.", field="effective_from")
     if current:
         StandardVersion.objects.filter(pk=current.pk).update(status=VersionStatus.RETIRED, retired_at=now)
     StandardVersion.objects.filter(pk=version.pk).update(
@@ -165,3 +178,10 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     )
     version.refresh_from_db()
     return version
+
+
+def _held_back_by(current: StandardVersion | None, earliest: dt.date) -> str:
+    if current is not None and earliest == current.effective_from:
+        return f"version {current.number}, in force, took effect on {current.effective_from}."
+    return (f"checks up to {earliest - dt.timedelta(days=1)} were judged by the version in force then, and stay "
+            "judged by it.")

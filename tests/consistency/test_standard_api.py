@@ -298,7 +298,9 @@ def test_a_new_version_cannot_take_effect_on_days_already_checked(network, stand
     response = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2026-06-01"}, format="json")
     assert response.status_code == 400
     assert response.json()["field"] == "effective_from"
-    assert "after 2026-06-01" in response.json()["message"]
+    assert response.json()["message"] == (
+        "effective_from 2026-06-01 is too early: checks up to 2026-06-01 were judged by the version in force then, "
+        "and stay judged by it. The earliest day version 2 can take effect is 2026-06-02.")
     assert head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2026-06-02"},
                      format="json").status_code == 200
 
@@ -309,7 +311,32 @@ def test_publish_cannot_date_back_before_the_version_in_force(network, standard)
     response = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2025-06-01"}, format="json")
     assert response.status_code == 400
     assert response.json()["field"] == "effective_from"
+    assert response.json()["message"] == (
+        "effective_from 2025-06-01 is too early: version 1, in force, took effect on 2026-01-01. The earliest day "
+        "version 2 can take effect is 2026-01-01.")
     assert StandardVersion.objects.get(number=1).status == "published"
+
+
+def test_publish_without_a_body_takes_effect_on_the_earliest_day_it_can(network, standard):
+    # It answered 400 "effective_from must be after <today>", naming a field the client never sent, whenever a
+    # check had been submitted today (every day, in a franchise at work); the docs said it defaults to today.
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    assert submit(client_for(network.manager_a), "A1", check_body(network.a1)).status_code == 201
+    response = head.post("/api/v1/standard/versions/2/publish/")
+    assert response.status_code == 200, response.json()
+    # Auckland's today may be the server's (UTC) tomorrow: the day after it, either way.
+    assert response.json()["effective_from"] == (local_today(network.a1) + dt.timedelta(days=1)).isoformat()
+    assert response.json()["status"] == "published"
+
+
+def test_publish_without_a_body_takes_effect_today_when_nothing_holds_it_back(network, standard):
+    from django.utils import timezone
+
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    response = head.post("/api/v1/standard/versions/2/publish/", {}, format="json")
+    assert response.status_code == 200 and response.json()["effective_from"] == timezone.localdate().isoformat()
 
 
 def test_a_version_cannot_be_published_to_take_effect_years_ahead(network, standard):
