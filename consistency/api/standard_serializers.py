@@ -1,8 +1,12 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.bodies import ClosedSerializer
 
 from ..models import Criterion, StandardVersion, TouchPoint
+
+IN_FORCE = "in_force"
 
 
 class CriterionSerializer(serializers.ModelSerializer):
@@ -43,11 +47,38 @@ class UpcomingVersionSerializer(serializers.Serializer):
 
 
 class CurrentVersionSerializer(VersionSerializer):
+    """The version in force on a site's local day; the day, site and time zone come in the context."""
+
+    status = serializers.SerializerMethodField(
+        help_text="Always in_force: checks of for_date at this site are judged by this version, whatever its place "
+                  "in head office's cycle (published, or already retired because a newer version was published to "
+                  "take effect later: see upcoming).")
+    for_date = serializers.SerializerMethodField(help_text="The local date at the site this checklist is for.")
+    site = serializers.SerializerMethodField(
+        help_text="The site whose local date it is (?site=, or your site if you have exactly one); null when no "
+                  "site was asked for and you read several: then for_date is the server's date, in UTC.")
+    time_zone = serializers.SerializerMethodField(help_text="The IANA time zone for_date is local to.")
     upcoming = UpcomingVersionSerializer(allow_null=True, read_only=True,
                                          help_text="The version that takes effect next, if one is published.")
 
     class Meta(VersionSerializer.Meta):
-        fields = [*VersionSerializer.Meta.fields, "upcoming"]
+        fields = [*VersionSerializer.Meta.fields, "for_date", "site", "time_zone", "upcoming"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_status(self, version) -> str:
+        return IN_FORCE
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_for_date(self, version) -> str:
+        return self.context["for_date"].isoformat()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_site(self, version) -> str | None:
+        return self.context["site"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_time_zone(self, version) -> str:
+        return self.context["time_zone"]
 
 
 class DraftCreateSerializer(ClosedSerializer):

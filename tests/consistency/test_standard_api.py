@@ -37,7 +37,7 @@ def test_every_role_reads_the_current_standard(network, standard, persona):
     response = client_for(getattr(network, persona)).get("/api/v1/standard/current/")
     assert response.status_code == 200
     body = response.json()
-    assert body["number"] == 1 and body["status"] == "published"
+    assert body["number"] == 1 and body["status"] == "in_force"
     assert [tp["key"] for tp in body["touch_points"]] == ["phone", "restroom", "delivery"]
     restroom = body["touch_points"][1]["criteria"][0]
     assert restroom == {**restroom, "key": "restroom_clean", "kind": "score", "target": 4.0, "critical": True,
@@ -109,6 +109,41 @@ def test_the_checklist_follows_the_sites_local_day(network, standard):
     # A manager of one site gets that site's day without asking.
     assert client_for(network.manager_a).get("/api/v1/standard/current/").json()["number"] == 2
     assert client_for(network.manager_b).get("/api/v1/standard/current/").json()["number"] == 1
+
+
+def test_the_checklist_says_it_is_in_force_and_for_which_local_day(network, standard, monkeypatch):
+    # A version published to take effect later retires the one in force, which /current/ showed as "retired"
+    # although it is the checklist to fill in; and the answer did not say which local day it was for.
+    from django.utils import timezone
+
+    now = dt.datetime(2026, 12, 4, 20, 0, tzinfo=dt.UTC)  # Auckland: Dec 5; New York: Dec 4, 15:00
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    published_version(with_extra_criterion(), effective_from=dt.date(2026, 12, 5))
+    assert StandardVersion.objects.get(number=1).status == "retired"
+
+    head = client_for(network.head_office)
+    new_york = head.get("/api/v1/standard/current/", {"site": "B1"}).json()
+    assert {k: new_york[k] for k in ("number", "status", "for_date", "site", "time_zone")} == {
+        "number": 1, "status": "in_force", "for_date": "2026-12-04", "site": "B1", "time_zone": "America/New_York"}
+    assert new_york["upcoming"] == {"number": 2, "effective_from": "2026-12-05"}
+    # A day ahead of UTC's: the site's own, and a manager of one site gets it without asking.
+    for client, query in ((head, {"site": "A1"}), (client_for(network.manager_a), {})):
+        auckland = client.get("/api/v1/standard/current/", query).json()
+        assert {k: auckland[k] for k in ("number", "status", "for_date", "site", "time_zone")} == {
+            "number": 2, "status": "in_force", "for_date": "2026-12-05", "site": "A1",
+            "time_zone": "Pacific/Auckland"}
+    # Head office without a site: the server's day, in UTC; with a date: that day.
+    server = head.get("/api/v1/standard/current/").json()
+    assert (server["number"], server["for_date"], server["site"], server["time_zone"]) == (1, "2026-12-04", None, "UTC")
+    asked = head.get("/api/v1/standard/current/", {"site": "B1", "date": "2026-12-06"}).json()
+    assert (asked["number"], asked["for_date"], asked["time_zone"]) == (2, "2026-12-06", "America/New_York")
+    # The day is part of what a phone revalidates: the next day's answer is not a 304.
+    client = client_for(network.manager_b)
+    etag = client.get("/api/v1/standard/current/")["ETag"]
+    assert client.get("/api/v1/standard/current/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    now = now + dt.timedelta(days=1)
+    later = client.get("/api/v1/standard/current/", HTTP_IF_NONE_MATCH=etag)
+    assert later.status_code == 200 and later.json()["for_date"] == "2026-12-05"
 
 
 def test_the_checklist_of_a_site_or_day_that_cannot_be_given(network, standard):
