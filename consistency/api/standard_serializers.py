@@ -5,6 +5,7 @@ from rest_framework import serializers
 from backend.bodies import ClosedSerializer
 
 from ..models import Criterion, StandardVersion, TouchPoint
+from ..services.standard_document import NOTES_MAX
 
 IN_FORCE = "in_force"
 
@@ -83,16 +84,17 @@ class CurrentVersionSerializer(VersionSerializer):
 
 class DraftCreateSerializer(ClosedSerializer):
     unknown_field_of = "a field of a new draft"
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX)
 
 
 class PublishSerializer(ClosedSerializer):
     unknown_field_of = "a field of a publication"
     effective_from = serializers.DateField(
-        required=False, help_text="The first local day whose checks are judged by this version, at every site. "
-                                  "Default: the earliest day it can take effect from today on: today, unless a "
-                                  "check was already submitted for today or later (then the day after the last "
-                                  "one). The answer's effective_from is the day chosen.")
+        required=False, allow_null=True,
+        help_text="The first local day whose checks are judged by this version, at every site. "
+                  "Default (absent or null): the earliest day it can take effect from today on: today, unless a "
+                  "check was already submitted for today or later (then the day after the last one). The answer's "
+                  "effective_from is the day chosen.")
 
 
 class CriterionPatchSerializer(ClosedSerializer):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from backend.bodies import UNKNOWN_FIELD, unknown_fields
 from backend.errors import AppError, Conflict, FieldError, NotFound
+from backend.inputs import EARLIEST_DAY
 
 from ..models import Criterion, DailyCheck, Standard, StandardVersion, TouchPoint, VersionStatus
 from .standard_document import StandardDocument, document_of, parse_criterion, parse_document
@@ -90,6 +91,11 @@ def version_replace_contents(*, version: StandardVersion, doc: StandardDocument)
     if doc.slug != version.standard.slug:
         raise AppError(f"This draft belongs to standard {version.standard.slug!r}, not {doc.slug!r}.",
                        field="standard.slug")
+    if doc.name != version.standard.name:
+        # The name is the standard's, shown with every version, released ones too: a draft's document that
+        # named it otherwise was accepted, and the name left as it was.
+        raise AppError(f"The standard is named {version.standard.name!r}, not {doc.name!r}, and a draft cannot "
+                       "rename it: its released versions carry the name too.", field="standard.name")
     version.criteria.all().delete()
     version.touch_points.all().delete()
     version.notes = doc.notes
@@ -127,16 +133,20 @@ def version_delete_draft(*, version: StandardVersion) -> None:
     version.delete()
 
 
-def _earliest_effective_day(current: StandardVersion | None) -> dt.date | None:
-    """The first day a newly published version may take effect: not before the version in force took effect
-    (it can never be withdrawn), and after the last day that has a check (checks already submitted stay judged
-    by the version they were filled against). None when neither holds it back."""
-    bounds = []
-    if current is not None:
-        bounds.append(current.effective_from)
-    if last_checked := DailyCheck.objects.aggregate(last=Max("date"))["last"]:
-        bounds.append(last_checked + dt.timedelta(days=1))
-    return max(bounds, default=None)
+def _earliest_effective_day(current: StandardVersion | None) -> tuple[dt.date, str]:
+    """The first day a newly published version may take effect, and what holds it there: not before the version
+    in force took effect (it can never be withdrawn), and after the last day that has a check (checks already
+    submitted stay judged by the version they were filled against); never before EARLIEST_DAY (year 1, typed for
+    2026, could never be undone)."""
+    day, reason = EARLIEST_DAY, f"nothing Touchpoint records is dated before {EARLIEST_DAY}."
+    if current is not None and current.effective_from > day:
+        day, reason = current.effective_from, (f"version {current.number}, in force, took "
+                                                  f"effect on {current.effective_from}.")
+    last_checked = DailyCheck.objects.aggregate(last=Max("date"))["last"]
+    if last_checked is not None and last_checked >= day:
+        day, reason = (last_checked + dt.timedelta(days=1),
+                       f"checks up to {last_checked} were judged by the version in force then, and stay judged by it.")
+    return day, reason
 
 
 @transaction.atomic
@@ -156,21 +166,21 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     now = timezone.now()
     today = timezone.localdate(now)
     current = StandardVersion.objects.filter(standard_id=version.standard_id, status=VersionStatus.PUBLISHED).first()
-    earliest = _earliest_effective_day(current)
+    earliest, held_back_by = _earliest_effective_day(current)
     # A published version can never be withdrawn, and a later one may not take effect before it: a typo of
     # the year (2062) would freeze the standard for decades.
     latest_allowed = today + dt.timedelta(days=MAX_DAYS_AHEAD)
     if effective_from is None:
-        effective_from = max(today, earliest or today)
+        effective_from = max(today, earliest)
         given = f"The earliest day version {version.number} can take effect, {effective_from},"
     else:
         given = f"effective_from {effective_from}"
     if effective_from > latest_allowed:
         raise AppError(f"{given} is not within {MAX_DAYS_AHEAD} days: a version takes effect on or before "
                        f"{latest_allowed} (a published version cannot be withdrawn).", field="effective_from")
-    if earliest is not None and effective_from < earliest:
-        raise AppError(f"{given} is too early: {_held_back_by(current, earliest)} The earliest day version "
-                       f"{version.number} can take effect is {earliest}.", field="effective_from")
+    if effective_from < earliest:
+        raise AppError(f"{given} is too early: {held_back_by} The earliest day version {version.number} can take "
+                       f"effect is {earliest}.", field="effective_from")
     if current:
         StandardVersion.objects.filter(pk=current.pk).update(status=VersionStatus.RETIRED, retired_at=now)
     StandardVersion.objects.filter(pk=version.pk).update(
@@ -179,9 +189,3 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     version.refresh_from_db()
     return version
 
-
-def _held_back_by(current: StandardVersion | None, earliest: dt.date) -> str:
-    if current is not None and earliest == current.effective_from:
-        return f"version {current.number}, in force, took effect on {current.effective_from}."
-    return (f"checks up to {earliest - dt.timedelta(days=1)} were judged by the version in force then, and stay "
-            "judged by it.")

@@ -18,6 +18,7 @@ from backend.inputs import NUL, NUL_MESSAGE, is_finite_number
 from ..models import Comparison, Kind
 
 KEY_MAX = 64
+NOTES_MAX = 2000  # a version's notes, as a new draft's are
 MAX_WEIGHT = 1000
 MAX_MAGNITUDE = 1e12  # as a result's value: targets, tolerances and bounds stay where arithmetic is exact enough
 
@@ -256,12 +257,7 @@ def parse_document(data: dict) -> StandardDocument:
     col.refuse_unknown("standard", standard, ("slug", "name"), "a field of 'standard'")
     slug = _text(col, "standard", standard, "slug", max_length=64)
     name = _text(col, "standard", standard, "name", max_length=160)
-    notes = data.get("notes", "") or ""
-    if not isinstance(notes, str):
-        col.add("notes", "must be text.")
-        notes = ""
-    elif NUL in notes:
-        col.add("notes", NUL_MESSAGE)
+    notes = _text(col, "", data, "notes", required=False, max_length=NOTES_MAX)
 
     raw_tps = data.get("touch_points")
     touch_points: list[TouchPointSpec] = []

@@ -477,3 +477,36 @@ def test_the_fields_a_criterion_patch_takes_are_those_the_service_changes():
     from consistency.services.standard import EDITABLE_CRITERION_FIELDS
 
     assert set(CriterionPatchSerializer().fields) == set(EDITABLE_CRITERION_FIELDS)
+
+
+def test_a_first_publication_cannot_take_effect_in_year_one(network):
+    # With no version in force and no check, any day was accepted: 0001-01-01 (typed for 2026) could never be
+    # undone, and every period's date arithmetic before it overflows.
+    from consistency.services import standard as services
+    from consistency.services.standard_document import parse_document
+
+    services.version_create_from_document(doc=parse_document(small_standard_doc()))
+    head = client_for(network.head_office)
+    response = head.post("/api/v1/standard/versions/1/publish/", {"effective_from": "0001-01-01"}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "effective_from"
+    assert response.json()["message"] == ("effective_from 0001-01-01 is too early: nothing Touchpoint records is dated "
+                                          "before 2000-01-01. The earliest day version 1 can take effect is 2000-01-01.")
+    assert StandardVersion.objects.get(number=1).status == "draft"
+    # null is the default, as absent is.
+    response = head.post("/api/v1/standard/versions/1/publish/", {"effective_from": None}, format="json")
+    assert response.status_code == 200, response.json()
+
+
+def test_a_draft_document_that_renames_the_standard_or_overflows_its_notes_is_refused(network, standard):
+    # The name was accepted (200) and left as it was; the notes had no bound, though a new draft's have 2000.
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    before = snapshot(2)
+    doc = small_standard_doc()
+    doc["standard"]["name"] = "Renamed"
+    response = head.put("/api/v1/standard/versions/2/", doc, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "standard.name"
+    assert "'Brand Standard', not 'Renamed'" in response.json()["message"]
+    response = head.put("/api/v1/standard/versions/2/", small_standard_doc(notes="x" * 2001), format="json")
+    assert response.status_code == 400 and response.json()["message"] == "notes: must be at most 2000 characters."
+    assert snapshot(2) == before
