@@ -80,7 +80,8 @@ def version_draft(*, standard: Standard, user=None, notes: str = "") -> Standard
                                            notes=notes or (f"Copy of version {source.number}" if source else ""))
     if source is not None:
         source = StandardVersion.objects.prefetch_related("touch_points__criteria").get(pk=source.pk)
-        _write_contents(draft, parse_document(document_of(source)))
+        # Its contents only: the draft's notes are its own (the source's were bounded by rules of their day).
+        _write_contents(draft, parse_document({**document_of(source), "notes": ""}))
     return draft
 
 

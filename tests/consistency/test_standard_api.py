@@ -510,3 +510,16 @@ def test_a_draft_document_that_renames_the_standard_or_overflows_its_notes_is_re
     response = head.put("/api/v1/standard/versions/2/", small_standard_doc(notes="x" * 2001), format="json")
     assert response.status_code == 400 and response.json()["message"] == "notes: must be at most 2000 characters."
     assert snapshot(2) == before
+
+
+def test_a_draft_copies_a_version_whose_notes_are_past_todays_bound(network, standard):
+    # Notes were unbounded before: a version holding longer ones is still copied into a new draft.
+    from consistency.services import standard as services
+
+    draft = services.version_draft(standard=standard.standard)
+    StandardVersion.objects.filter(pk=draft.pk).update(notes="x" * 3000)
+    services.version_publish(version=draft)
+    head = client_for(network.head_office)
+    response = head.post("/api/v1/standard/versions/", {}, format="json")
+    assert response.status_code == 201, response.json()
+    assert checklist_keys(response.json()) == checklist_keys(head.get("/api/v1/standard/versions/2/").json())
