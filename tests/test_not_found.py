@@ -164,11 +164,11 @@ def test_an_error_no_view_caught_is_a_json_500_under_api_and_a_page_elsewhere(ne
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(standard_views.selectors, "version_current", fail)
-    monkeypatch.setattr(views.access, "role_of", fail)
     client = client_for(network.manager_a)
     client.raise_request_exception = False
     body = assert_json_error(client.get("/api/v1/standard/current/"), 500, "server_error")
     assert "a bug" not in body["message"]
+    monkeypatch.setattr(views, "render", fail)
     page = client.get("/")
     assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
 
