@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -128,6 +129,20 @@ def _csrf_failure(detail: str) -> AppError:
                      "Authorization header instead.", code="csrf_failed")
 
 
+def _unknown_format(context) -> AppError | None:
+    """``?format=`` naming no format the view answers in: DRF raises a bare 404 "Not found." for it, as if the
+    address did not exist."""
+    view, request = context.get("view"), context.get("request")
+    asked = getattr(request, "query_params", {}).get(api_settings.URL_FORMAT_OVERRIDE or "")
+    if view is None or not asked:
+        return None
+    formats = [renderer.format for renderer in view.get_renderers()]
+    if asked in formats:
+        return None
+    return AppError(f"format: {asked!r} is not a format this address answers in; use {' or '.join(formats)}, or "
+                    "leave it out.", field="format")
+
+
 def exception_handler(exc, context):
     # Django's own limits on a request body, met while DRF reads it: answered in the API's shape (Django
     # would answer its HTML 400 page).
@@ -137,6 +152,8 @@ def exception_handler(exc, context):
         exc = AppError("The request has too many form fields or files.", field="body")
     elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith(_CSRF_FAILED):
         exc = _csrf_failure(str(exc.detail))
+    elif isinstance(exc, Http404):
+        exc = _unknown_format(context) or exc
     if isinstance(exc, AppError):
         return Response(error_body(exc.errors), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

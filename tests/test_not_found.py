@@ -177,3 +177,14 @@ def test_a_pages_session_write_without_its_csrf_token_keeps_djangos_page(network
     # Outside /api/ a browser gets pages: the login form's CSRF failure stays Django's HTML 403.
     response = browser_of(network.manager_a).post("/accounts/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403 and response["Content-Type"].startswith("text/html")
+
+
+def test_a_format_the_api_does_not_answer_in_is_a_400_naming_it_not_a_404(network, standard):
+    # DRF answered ?format=xml with 404 "Not found.", as if the address did not exist.
+    client = client_for(network.manager_a)
+    body = assert_json_error(client.get("/api/v1/standard/current/?format=xml"), 400, "invalid")
+    assert body["field"] == "format" and body["message"] == (
+        "format: 'xml' is not a format this address answers in; use json or api, or leave it out.")
+    assert client.get("/api/v1/standard/current/?format=json").status_code == 200
+    # A real 404 of the same view stays one.
+    assert_json_error(client.get("/api/v1/standard/current/?format=json&date=2020-01-01"), 404, "not_found")
