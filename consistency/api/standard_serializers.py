@@ -83,11 +83,15 @@ class CurrentVersionSerializer(VersionSerializer):
 
 
 class DraftCreateSerializer(ClosedSerializer):
+    """A new draft, a copy of the published version, with notes of its own; any other field is refused."""
+
     unknown_field_of = "a field of a new draft"
     notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX)
 
 
 class PublishSerializer(ClosedSerializer):
+    """When the draft takes effect; any other field is refused."""
+
     unknown_field_of = "a field of a publication"
     effective_from = serializers.DateField(
         required=False, allow_null=True,
@@ -99,7 +103,7 @@ class PublishSerializer(ClosedSerializer):
 
 class CriterionPatchSerializer(ClosedSerializer):
     """The fields of a criterion head office may change in a draft (services.standard.EDITABLE_CRITERION_FIELDS);
-    its key and kind never change."""
+    its key and kind never change, and any other field is refused."""
 
     unknown_field_of = "a criterion field that can be changed"
     prompt = serializers.CharField(required=False, max_length=300)
