@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -111,6 +112,37 @@ def error_body(errors: list[FieldError]) -> dict:
     return {**first.as_dict(), "errors": [e.as_dict() for e in errors]}
 
 
+def json_error(status_code: int, message: str, *, code: str, field: str | None = None) -> JsonResponse:
+    """The error shape for an answer made outside DRF (Django's own handlers under /api/)."""
+    return JsonResponse(error_body([FieldError(message, field, code)]), status=status_code)
+
+
+# DRF's SessionAuthentication refuses a write without the CSRF token as a plain PermissionDenied whose text it
+# has begun with these words since CSRF checks were added to it; it has no exception type of its own.
+_CSRF_FAILED = "CSRF Failed:"
+
+
+def _csrf_failure(detail: str) -> AppError:
+    """A browser's session write without its CSRF token: say so, and what an app does instead."""
+    return Forbidden(f"{detail} A browser signed in with a session sends the csrftoken cookie's value in the "
+                     "X-CSRFToken header; an app signs in at /api/v1/auth/token/ and sends its token in the "
+                     "Authorization header instead.", code="csrf_failed")
+
+
+def _unknown_format(context) -> AppError | None:
+    """``?format=`` naming no format the view answers in: DRF raises a bare 404 "Not found." for it, as if the
+    address did not exist."""
+    view, request = context.get("view"), context.get("request")
+    asked = getattr(request, "query_params", {}).get(api_settings.URL_FORMAT_OVERRIDE or "")
+    if view is None or not asked:
+        return None
+    formats = [renderer.format for renderer in view.get_renderers()]
+    if asked in formats:
+        return None
+    return AppError(f"format: {asked!r} is not a format this address answers in; use {' or '.join(formats)}, or "
+                    "leave it out.", field="format")
+
+
 def exception_handler(exc, context):
     # Django's own limits on a request body, met while DRF reads it: answered in the API's shape (Django
     # would answer its HTML 400 page).
@@ -118,6 +150,10 @@ def exception_handler(exc, context):
         exc = TooLarge(f"The request body is over the limit of {settings.MAX_REQUEST_BYTES} bytes.", field="body")
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = AppError("The request has too many form fields or files.", field="body")
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith(_CSRF_FAILED):
+        exc = _csrf_failure(str(exc.detail))
+    elif isinstance(exc, Http404):
+        exc = _unknown_format(context) or exc
     if isinstance(exc, AppError):
         return Response(error_body(exc.errors), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

@@ -16,10 +16,14 @@ urlpatterns = [
     path("api/v1/", include("consistency.api.evidence_urls")),
     path("api/v1/", include("consistency.api.variance_urls")),
     path("api/v1/", include("reports.urls")),
-    # Last: any other API address answers the API's JSON 404 even under DEBUG (``make run``), where Django
-    # shows its HTML debug page instead of ``handler404``. Ending in "/" only, so that APPEND_SLASH still
-    # redirects an address written without its slash.
-    re_path(r"^api/.*/$", views.api_not_found),
+    # Last: any other API address answers the API's JSON 404, whatever the method, even under DEBUG (``make
+    # run``), where Django shows its HTML debug page instead of ``handler404``. An address without its final
+    # slash ends here too: the view redirects a read as APPEND_SLASH would, and answers a write itself.
+    # [\s\S]: any character, a newline (%0A) too.
+    re_path(r"^api(?:/[\s\S]*)?$", views.api_not_found, name=views.API_NOT_FOUND),
 ]
 
+# Django's own answers when no view answers (or one fails): JSON in the API's shape under /api/, pages elsewhere.
+handler400 = views.bad_request
 handler404 = views.not_found
+handler500 = views.server_error

@@ -1,11 +1,16 @@
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from sites import access
 
-from .errors import FieldError, error_body
+from .errors import json_error
+
+# The name of the last pattern of backend/urls.py: whatever else is under /api/.
+API_NOT_FOUND = "api-not-found"
 
 
 def home(request):
@@ -16,14 +21,56 @@ def home(request):
     })
 
 
+def _under_api(request) -> bool:
+    return request.path_info == "/api" or request.path_info.startswith("/api/")
+
+
+def _resolves_elsewhere(path_info: str, urlconf) -> bool:
+    """``path_info`` is a real API address (not this catch-all)."""
+    try:
+        return resolve(path_info, urlconf).url_name != API_NOT_FOUND
+    except Resolver404:
+        return False
+
+
+# Exempt from Django's CSRF check, as DRF's views are: it reads nothing and changes nothing, and a POST with a
+# token (no CSRF cookie) to a mistyped address must learn that the address is wrong, not get Django's HTML 403.
+@csrf_exempt
 def api_not_found(request):
+    """Any address under /api/ that no API view answers, whatever the method. An address written without its
+    final slash is redirected to it for a read (as APPEND_SLASH does); a write is not, since a redirect loses
+    its body (Django even raises for it under DEBUG): the answer names the address to send it to."""
+    if not request.path_info.endswith("/") and _resolves_elsewhere(f"{request.path_info}/",
+                                                                    getattr(request, "urlconf", None)):
+        if request.method in ("GET", "HEAD"):
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+        return json_error(404, f"There is nothing at {request.path}: API addresses end in a slash; send this "
+                               f"{request.method} to {request.path}/.", code="not_found")
     return not_found(request, None)
 
 
 def not_found(request, exception):
     """A URL that leads nowhere: under /api/ the API's JSON error (a phone parses it like any other 404),
     elsewhere Django's page. A site code is a slug in every URL, so a code no site can have ends here too."""
-    if request.path.startswith("/api/"):
-        message = f"There is nothing at {request.path}; the API's addresses are in /api/docs/."
-        return JsonResponse(error_body([FieldError(message, None, "not_found")]), status=404)
+    if _under_api(request):
+        return json_error(404, f"There is nothing at {request.path}; the API's addresses are in /api/docs/.",
+                          code="not_found")
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """Django's 400 (a request refused before any view: a Host header this server does not answer for, a
+    malformed body a non-API view read). What was wrong is logged, not told: it may be an attack."""
+    if _under_api(request):
+        return json_error(400, "The request was refused as malformed (its Host header, or its body); check "
+                               "the address and the headers you send.", code="bad_request")
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    """Django's 500 (an error no view caught; it is logged with its traceback). Under DEBUG Django shows its
+    debug page instead, with the traceback a developer needs."""
+    if _under_api(request):
+        return json_error(500, "Something went wrong on the server; it has been logged. Try again later.",
+                          code="server_error")
+    return defaults.server_error(request)

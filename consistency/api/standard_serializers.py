@@ -1,6 +1,13 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backend.bodies import ClosedSerializer
+
 from ..models import Criterion, StandardVersion, TouchPoint
+from ..services.standard_document import NOTES_MAX
+
+IN_FORCE = "in_force"
 
 
 class CriterionSerializer(serializers.ModelSerializer):
@@ -41,24 +48,64 @@ class UpcomingVersionSerializer(serializers.Serializer):
 
 
 class CurrentVersionSerializer(VersionSerializer):
+    """The version in force on a site's local day; the day, site and time zone come in the context."""
+
+    status = serializers.SerializerMethodField(
+        help_text="Always in_force: checks of for_date at this site are judged by this version, whatever its place "
+                  "in head office's cycle (published, or already retired because a newer version was published to "
+                  "take effect later: see upcoming).")
+    for_date = serializers.SerializerMethodField(help_text="The local date at the site this checklist is for.")
+    site = serializers.SerializerMethodField(
+        help_text="The site whose local date it is (?site=, or your site if you have exactly one); null when no "
+                  "site was asked for and you read several: then for_date is the server's date, in UTC.")
+    time_zone = serializers.SerializerMethodField(help_text="The IANA time zone for_date is local to.")
     upcoming = UpcomingVersionSerializer(allow_null=True, read_only=True,
                                          help_text="The version that takes effect next, if one is published.")
 
     class Meta(VersionSerializer.Meta):
-        fields = [*VersionSerializer.Meta.fields, "upcoming"]
+        fields = [*VersionSerializer.Meta.fields, "for_date", "site", "time_zone", "upcoming"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_status(self, version) -> str:
+        return IN_FORCE
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_for_date(self, version) -> str:
+        return self.context["for_date"].isoformat()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_site(self, version) -> str | None:
+        return self.context["site"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_time_zone(self, version) -> str:
+        return self.context["time_zone"]
 
 
-class DraftCreateSerializer(serializers.Serializer):
-    notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+class DraftCreateSerializer(ClosedSerializer):
+    """A new draft, a copy of the published version, with notes of its own; any other field is refused."""
+
+    unknown_field_of = "a field of a new draft"
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=NOTES_MAX)
 
 
-class PublishSerializer(serializers.Serializer):
-    effective_from = serializers.DateField(required=False,
-                                           help_text="First local day checks are judged by this version; "
-                                                     "default today.")
+class PublishSerializer(ClosedSerializer):
+    """When the draft takes effect; any other field is refused."""
+
+    unknown_field_of = "a field of a publication"
+    effective_from = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="The first local day whose checks are judged by this version, at every site. "
+                  "Default (absent or null): the earliest day it can take effect from today on: today, unless a "
+                  "check was already submitted for today or later (then the day after the last one). The answer's "
+                  "effective_from is the day chosen.")
 
 
-class CriterionPatchSerializer(serializers.Serializer):
+class CriterionPatchSerializer(ClosedSerializer):
+    """The fields of a criterion head office may change in a draft (services.standard.EDITABLE_CRITERION_FIELDS);
+    its key and kind never change, and any other field is refused."""
+
+    unknown_field_of = "a criterion field that can be changed"
     prompt = serializers.CharField(required=False, max_length=300)
     target = serializers.FloatField(required=False)
     comparison = serializers.ChoiceField(["lte", "gte", ""], required=False)

@@ -3,6 +3,7 @@ draft -> edit -> publish cycle."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,6 +13,7 @@ from rest_framework.views import APIView
 from backend.errors import AppError
 from backend.inputs import iso_day, slug_param
 from backend.permissions import HeadOfficeWrites
+from sites import access
 from sites.selectors import site_get
 
 from ..selectors import standard as selectors
@@ -19,17 +21,21 @@ from ..services import standard as services
 from ..services.standard_document import parse_document
 from . import standard_serializers as s
 
-# The shape of the answer: raised when a field is added (2: the readings a number criterion can take), so that
-# a phone holding the older answer gets the new one instead of a 304.
-REPRESENTATION = 2
+# The shape of the answer: raised when a field is added (2: the readings a number criterion can take; 3: the day,
+# site and time zone it is for, and status "in_force"), so that a phone holding the older answer gets the new one
+# instead of a 304.
+REPRESENTATION = 3
 
 
-def version_etag(version) -> str:
+def version_etag(version, place: dict) -> str:
     # A released version never changes, so its identity (and status) is a strong validator; the version that
-    # takes effect next is part of the answer too.
+    # takes effect next is part of the answer too, and so are the day, site and time zone it is for (a phone
+    # revalidating on a new day learns the day).
     upcoming = getattr(version, "upcoming", None)
     next_part = f"-next-v{upcoming.number}-{upcoming.effective_from}" if upcoming else ""
-    return quote_etag(f"{version.standard.slug}-v{version.number}-{version.status}{next_part}-r{REPRESENTATION}")
+    place_part = f"-{place['for_date']}-{place['site'] or ''}-{place['time_zone']}"
+    return quote_etag(f"{version.standard.slug}-v{version.number}-{version.status}{next_part}{place_part}"
+                      f"-r{REPRESENTATION}")
 
 
 def _none_match(request, etag: str) -> bool:
@@ -39,15 +45,21 @@ def _none_match(request, etag: str) -> bool:
     return "*" in sent or etag.removeprefix("W/") in {t.removeprefix("W/") for t in sent}
 
 
-def _checklist_day(request):
-    """``date`` and ``site`` read from the query (400 for a malformed one, 404 for a site one may not read,
-    even with a date); the day is the selector's to choose."""
+def _checklist_place(request):
+    """The day and the site whose checklist is asked for: ``date`` and ``site`` read from the query (400 for a
+    malformed one, 404 for a site one may not read, even with a date), else the user's site if they read exactly
+    one (a phone's case), else no site; the day is the selector's to choose."""
     raw_date, code = request.query_params.get("date"), slug_param(request.query_params, "site")
     day = iso_day(raw_date) if raw_date else None
     if raw_date and day is None:
         raise AppError("date: a date as YYYY-MM-DD.", field="date")
-    site = site_get(user=request.user, code=code, field="site") if code is not None else None
-    return selectors.checklist_day(user=request.user, site=site, day=day)
+    if code is not None:
+        site = site_get(user=request.user, code=code, field="site")
+    else:
+        # The answer names the site whose local day it is for, so the view picks it, as checklist_day would.
+        sites = list(access.readable_sites(request.user)[:2])
+        site = sites[0] if len(sites) == 1 else None
+    return selectors.checklist_day(user=request.user, site=site, day=day), site
 
 
 class CurrentStandardView(APIView):
@@ -55,18 +67,26 @@ class CurrentStandardView(APIView):
         responses=s.CurrentVersionSerializer,
         parameters=[
             OpenApiParameter("site", str, description="A site code: the version in force on that site's local "
-                                                      "today. Default: your site, if you have exactly one."),
+                                                      "today. Default: your site, if you have exactly one; else "
+                                                      "the server's today (UTC)."),
             OpenApiParameter("date", dt.date, description="The version in force on this day instead."),
         ],
         summary="The standard in force today: the checklist a phone fills in (revalidate with If-None-Match)",
+        description="The version whose checklist checks of `for_date` (the local date at `site`, in `time_zone`) "
+                    "are judged by. Its `status` is always `in_force`: that is what matters to a phone. Its place "
+                    "in head office's cycle is at /standard/versions/{number}/ (it may already be `retired` "
+                    "there: a newer version was published and takes effect later, on `upcoming.effective_from`).",
     )
     def get(self, request):
-        version = selectors.version_current(on=_checklist_day(request))
-        etag = version_etag(version)
+        day, site = _checklist_place(request)
+        version = selectors.version_current(on=day)
+        place = {"for_date": day, "site": site.code if site else None,
+                 "time_zone": site.timezone if site else settings.TIME_ZONE}
+        etag = version_etag(version, place)
         if _none_match(request, etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
         else:
-            response = Response(s.CurrentVersionSerializer(selectors.load_contents(version)).data)
+            response = Response(s.CurrentVersionSerializer(selectors.load_contents(version), context=place).data)
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         return response
@@ -128,7 +148,8 @@ class PublishView(APIView):
     permission_classes = [HeadOfficeWrites]
 
     @extend_schema(request=s.PublishSerializer, responses=s.VersionSerializer,
-                   summary="Publish a draft; the version in force is retired")
+                   summary="Publish a draft to take effect on effective_from (default: the earliest day it can); "
+                           "the version in force is retired, and stays in force until then")
     def post(self, request, number: int):
         body = s.PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from backend.errors import AppError, Conflict, NotFound
+from backend.bodies import UNKNOWN_FIELD, unknown_fields
+from backend.errors import AppError, Conflict, FieldError, NotFound
+from backend.inputs import EARLIEST_DAY
 
 from ..models import Criterion, DailyCheck, Standard, StandardVersion, TouchPoint, VersionStatus
 from .standard_document import StandardDocument, document_of, parse_criterion, parse_document
@@ -78,7 +80,8 @@ def version_draft(*, standard: Standard, user=None, notes: str = "") -> Standard
                                            notes=notes or (f"Copy of version {source.number}" if source else ""))
     if source is not None:
         source = StandardVersion.objects.prefetch_related("touch_points__criteria").get(pk=source.pk)
-        _write_contents(draft, parse_document(document_of(source)))
+        # Its contents only: the draft's notes are its own (the source's were bounded by rules of their day).
+        _write_contents(draft, parse_document({**document_of(source), "notes": ""}))
     return draft
 
 
@@ -89,6 +92,11 @@ def version_replace_contents(*, version: StandardVersion, doc: StandardDocument)
     if doc.slug != version.standard.slug:
         raise AppError(f"This draft belongs to standard {version.standard.slug!r}, not {doc.slug!r}.",
                        field="standard.slug")
+    if doc.name != version.standard.name:
+        # The name is the standard's, shown with every version, released ones too: a draft's document that
+        # named it otherwise was accepted, and the name left as it was.
+        raise AppError(f"The standard is named {version.standard.name!r}, not {doc.name!r}, and a draft cannot "
+                       "rename it: its released versions carry the name too.", field="standard.name")
     version.criteria.all().delete()
     version.touch_points.all().delete()
     version.notes = doc.notes
@@ -105,10 +113,9 @@ def criterion_update(*, version: StandardVersion, key: str, changes: dict) -> Cr
     criterion = version.criteria.filter(key=key).first()
     if criterion is None:
         raise NotFound(f"Version {version.number} has no criterion {key!r}.", field="key")
-    unknown = sorted(set(changes) - set(EDITABLE_CRITERION_FIELDS))
+    unknown = unknown_fields(changes, EDITABLE_CRITERION_FIELDS, what="a criterion field that can be changed")
     if unknown:
-        raise AppError(f"{unknown[0]}: cannot be edited here (editable: {', '.join(EDITABLE_CRITERION_FIELDS)}).",
-                       field=unknown[0])
+        raise AppError(errors=[FieldError(f"{name}: {message}", name, UNKNOWN_FIELD) for name, message in unknown.items()])
     merged = {f: getattr(criterion, f) for f in EDITABLE_CRITERION_FIELDS}
     merged.update(changes, key=criterion.key, kind=criterion.kind)
     spec = parse_criterion(merged)
@@ -127,9 +134,27 @@ def version_delete_draft(*, version: StandardVersion) -> None:
     version.delete()
 
 
+def _earliest_effective_day(current: StandardVersion | None) -> tuple[dt.date, str]:
+    """The first day a newly published version may take effect, and what holds it there: not before the version
+    in force took effect (it can never be withdrawn), and after the last day that has a check (checks already
+    submitted stay judged by the version they were filled against); never before EARLIEST_DAY (year 1, typed for
+    2026, could never be undone)."""
+    day, reason = EARLIEST_DAY, f"nothing Touchpoint records is dated before {EARLIEST_DAY}."
+    if current is not None and current.effective_from > day:
+        day, reason = current.effective_from, (f"version {current.number}, in force, took "
+                                                  f"effect on {current.effective_from}.")
+    last_checked = DailyCheck.objects.aggregate(last=Max("date"))["last"]
+    if last_checked is not None and last_checked >= day:
+        day, reason = (last_checked + dt.timedelta(days=1),
+                       f"checks up to {last_checked} were judged by the version in force then, and stay judged by it.")
+    return day, reason
+
+
 @transaction.atomic
 def version_publish(*, version: StandardVersion, user=None, effective_from: dt.date | None = None) -> StandardVersion:
-    """Retire the version in force and publish this draft, atomically.
+    """Retire the version in force and publish this draft, atomically, to take effect on ``effective_from``; by
+    default on the earliest day it can from today on (today, unless a site already has a check for today, or
+    for a later day in a time zone ahead of the server's).
 
     The standard row is locked so two head-office users publishing at once cannot both win; the partial
     unique constraint on (standard) WHERE status='published' backs that up in the database.
@@ -142,22 +167,21 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     now = timezone.now()
     today = timezone.localdate(now)
     current = StandardVersion.objects.filter(standard_id=version.standard_id, status=VersionStatus.PUBLISHED).first()
-    effective_from = effective_from or today
+    earliest, held_back_by = _earliest_effective_day(current)
     # A published version can never be withdrawn, and a later one may not take effect before it: a typo of
     # the year (2062) would freeze the standard for decades.
     latest_allowed = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    if effective_from is None:
+        effective_from = max(today, earliest)
+        given = f"The earliest day version {version.number} can take effect, {effective_from},"
+    else:
+        given = f"effective_from {effective_from}"
     if effective_from > latest_allowed:
-        raise AppError(f"effective_from must be within {MAX_DAYS_AHEAD} days, on or before {latest_allowed}: a "
-                       "published version cannot be withdrawn.", field="effective_from")
-    if current and effective_from < current.effective_from:
-        raise AppError(f"effective_from must be on or after {current.effective_from}, when version "
-                       f"{current.number} took effect.", field="effective_from")
-    # Checks already submitted stay judged by the version they were filled against: a new version may
-    # not take effect on a day that has checks.
-    judged = DailyCheck.objects.filter(date__gte=effective_from).order_by("-date").values_list("date", flat=True)
-    if latest := judged.first():
-        raise AppError(f"effective_from must be after {latest}: checks up to that day were judged by the "
-                       "version in force then.", field="effective_from")
+        raise AppError(f"{given} is not within {MAX_DAYS_AHEAD} days: a version takes effect on or before "
+                       f"{latest_allowed} (a published version cannot be withdrawn).", field="effective_from")
+    if effective_from < earliest:
+        raise AppError(f"{given} is too early: {held_back_by} The earliest day version {version.number} can take "
+                       f"effect is {earliest}.", field="effective_from")
     if current:
         StandardVersion.objects.filter(pk=current.pk).update(status=VersionStatus.RETIRED, retired_at=now)
     StandardVersion.objects.filter(pk=version.pk).update(
@@ -165,3 +189,4 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
     )
     version.refresh_from_db()
     return version
+

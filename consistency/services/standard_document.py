@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from backend.bodies import UNKNOWN_FIELD, unknown_fields
 from backend.errors import AppError, FieldError
 from backend.inputs import NUL, NUL_MESSAGE, is_finite_number
 
 from ..models import Comparison, Kind
 
 KEY_MAX = 64
+NOTES_MAX = 2000  # a version's notes, as a new draft's are
 MAX_WEIGHT = 1000
 MAX_MAGNITUDE = 1e12  # as a result's value: targets, tolerances and bounds stay where arithmetic is exact enough
 
@@ -103,6 +105,10 @@ class _Collector:
     def add(self, path: str, message: str, code: str = "invalid"):
         self.errors.append(FieldError(f"{path}: {message}", path, code))
 
+    def refuse_unknown(self, path: str, data: dict, known, what: str):
+        for name, message in unknown_fields(data, known, what=what).items():
+            self.add(_join(path, name), message, UNKNOWN_FIELD)
+
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
@@ -135,10 +141,7 @@ def _criterion(col, path, data) -> CriterionSpec | None:
     if not isinstance(data, dict):
         col.add(path, "must be a mapping.")
         return None
-    known = {f for f in CriterionSpec.__dataclass_fields__}
-    for extra in sorted(set(data) - known):
-        col.add(_join(path, extra), f"is not a criterion field (expected one of {', '.join(sorted(known))}).",
-                "unknown_field")
+    col.refuse_unknown(path, data, CriterionSpec.__dataclass_fields__, "a criterion field")
     key = _key(col, path, data)
     prompt = _text(col, path, data, "prompt")
     kind = data.get("kind")
@@ -246,18 +249,15 @@ def parse_document(data: dict) -> StandardDocument:
     col = _Collector()
     if not isinstance(data, dict):
         raise AppError("The standard must be a mapping.", field=None)
+    col.refuse_unknown("", data, ("standard", "notes", "touch_points"), "a field of a standard document")
     standard = data.get("standard") or {}
     if not isinstance(standard, dict):
         col.add("standard", "must be a mapping with 'slug' and 'name'.")
         standard = {}
+    col.refuse_unknown("standard", standard, ("slug", "name"), "a field of 'standard'")
     slug = _text(col, "standard", standard, "slug", max_length=64)
     name = _text(col, "standard", standard, "name", max_length=160)
-    notes = data.get("notes", "") or ""
-    if not isinstance(notes, str):
-        col.add("notes", "must be text.")
-        notes = ""
-    elif NUL in notes:
-        col.add("notes", NUL_MESSAGE)
+    notes = _text(col, "", data, "notes", required=False, max_length=NOTES_MAX)
 
     raw_tps = data.get("touch_points")
     touch_points: list[TouchPointSpec] = []
@@ -277,8 +277,7 @@ def parse_document(data: dict) -> StandardDocument:
             if key in tp_keys:
                 col.add(_join(path, "key"), f"duplicate touch point key; {tp_keys[key]} uses it already.", "duplicate_key")
             tp_keys.setdefault(key, path)
-        for extra in sorted(set(raw_tp) - {"key", "name", "why", "criteria"}):
-            col.add(_join(path, extra), "is not a touch point field (key, name, why, criteria).", "unknown_field")
+        col.refuse_unknown(path, raw_tp, ("key", "name", "why", "criteria"), "a touch point field")
         tp = TouchPointSpec(key=key, name=_text(col, path, raw_tp, "name", max_length=160),
                             why=_text(col, path, raw_tp, "why", required=False, max_length=2000))
         raw_criteria = raw_tp.get("criteria")

@@ -37,7 +37,7 @@ def test_every_role_reads_the_current_standard(network, standard, persona):
     response = client_for(getattr(network, persona)).get("/api/v1/standard/current/")
     assert response.status_code == 200
     body = response.json()
-    assert body["number"] == 1 and body["status"] == "published"
+    assert body["number"] == 1 and body["status"] == "in_force"
     assert [tp["key"] for tp in body["touch_points"]] == ["phone", "restroom", "delivery"]
     restroom = body["touch_points"][1]["criteria"][0]
     assert restroom == {**restroom, "key": "restroom_clean", "kind": "score", "target": 4.0, "critical": True,
@@ -109,6 +109,41 @@ def test_the_checklist_follows_the_sites_local_day(network, standard):
     # A manager of one site gets that site's day without asking.
     assert client_for(network.manager_a).get("/api/v1/standard/current/").json()["number"] == 2
     assert client_for(network.manager_b).get("/api/v1/standard/current/").json()["number"] == 1
+
+
+def test_the_checklist_says_it_is_in_force_and_for_which_local_day(network, standard, monkeypatch):
+    # A version published to take effect later retires the one in force, which /current/ showed as "retired"
+    # although it is the checklist to fill in; and the answer did not say which local day it was for.
+    from django.utils import timezone
+
+    now = dt.datetime(2026, 12, 4, 20, 0, tzinfo=dt.UTC)  # Auckland: Dec 5; New York: Dec 4, 15:00
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    published_version(with_extra_criterion(), effective_from=dt.date(2026, 12, 5))
+    assert StandardVersion.objects.get(number=1).status == "retired"
+
+    head = client_for(network.head_office)
+    new_york = head.get("/api/v1/standard/current/", {"site": "B1"}).json()
+    assert {k: new_york[k] for k in ("number", "status", "for_date", "site", "time_zone")} == {
+        "number": 1, "status": "in_force", "for_date": "2026-12-04", "site": "B1", "time_zone": "America/New_York"}
+    assert new_york["upcoming"] == {"number": 2, "effective_from": "2026-12-05"}
+    # A day ahead of UTC's: the site's own, and a manager of one site gets it without asking.
+    for client, query in ((head, {"site": "A1"}), (client_for(network.manager_a), {})):
+        auckland = client.get("/api/v1/standard/current/", query).json()
+        assert {k: auckland[k] for k in ("number", "status", "for_date", "site", "time_zone")} == {
+            "number": 2, "status": "in_force", "for_date": "2026-12-05", "site": "A1",
+            "time_zone": "Pacific/Auckland"}
+    # Head office without a site: the server's day, in UTC; with a date: that day.
+    server = head.get("/api/v1/standard/current/").json()
+    assert (server["number"], server["for_date"], server["site"], server["time_zone"]) == (1, "2026-12-04", None, "UTC")
+    asked = head.get("/api/v1/standard/current/", {"site": "B1", "date": "2026-12-06"}).json()
+    assert (asked["number"], asked["for_date"], asked["time_zone"]) == (2, "2026-12-06", "America/New_York")
+    # The day is part of what a phone revalidates: the next day's answer is not a 304.
+    client = client_for(network.manager_b)
+    etag = client.get("/api/v1/standard/current/")["ETag"]
+    assert client.get("/api/v1/standard/current/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    now = now + dt.timedelta(days=1)
+    later = client.get("/api/v1/standard/current/", HTTP_IF_NONE_MATCH=etag)
+    assert later.status_code == 200 and later.json()["for_date"] == "2026-12-05"
 
 
 def test_the_checklist_of_a_site_or_day_that_cannot_be_given(network, standard):
@@ -283,49 +318,6 @@ def test_a_second_draft_is_a_conflict_and_a_draft_can_be_deleted(network, standa
     assert not StandardVersion.objects.filter(number=2).exists()
 
 
-def test_a_new_version_cannot_take_effect_on_days_already_checked(network, standard):
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from consistency.models import DailyCheck
-
-    DailyCheck.objects.create(site=network.a1, date=dt.date(2026, 6, 1), version=standard,
-                              submitted_by=network.manager_a, performed_at=timezone.now(),
-                              received_at=timezone.now(), client_id="6f1c1a52-8c8e-4d43-9a43-3d1f6f0e7a10", score=1)
-    head = client_for(network.head_office)
-    head.post("/api/v1/standard/versions/", {}, format="json")
-    response = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2026-06-01"}, format="json")
-    assert response.status_code == 400
-    assert response.json()["field"] == "effective_from"
-    assert "after 2026-06-01" in response.json()["message"]
-    assert head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2026-06-02"},
-                     format="json").status_code == 200
-
-
-def test_publish_cannot_date_back_before_the_version_in_force(network, standard):
-    head = client_for(network.head_office)
-    head.post("/api/v1/standard/versions/", {}, format="json")
-    response = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2025-06-01"}, format="json")
-    assert response.status_code == 400
-    assert response.json()["field"] == "effective_from"
-    assert StandardVersion.objects.get(number=1).status == "published"
-
-
-def test_a_version_cannot_be_published_to_take_effect_years_ahead(network, standard):
-    # A typo of the year could not be undone: a published version is never withdrawn, and no later version
-    # may take effect before it.
-    head = client_for(network.head_office)
-    head.post("/api/v1/standard/versions/", {}, format="json")
-    response = head.post("/api/v1/standard/versions/2/publish/", {"effective_from": "2062-12-01"}, format="json")
-    assert response.status_code == 400 and response.json()["field"] == "effective_from"
-    assert "within 366 days" in response.json()["message"]
-    assert StandardVersion.objects.get(number=2).status == "draft"
-    within = (dt.date.today() + dt.timedelta(days=300)).isoformat()
-    assert head.post("/api/v1/standard/versions/2/publish/", {"effective_from": within},
-                     format="json").status_code == 200
-
-
 @pytest.mark.parametrize(("field", "value"), [("weight", 1e308), ("weight", 1001), ("target", 1e300),
                                               ("tolerance", 1e300), ("minimum", -1e300)])
 def test_criterion_numbers_are_bounded(network, standard, field, value):
@@ -360,14 +352,73 @@ def test_criterion_patch_validates_like_the_loader(network, standard):
     assert response.status_code == 400 and response.json()["field"] == "target"  # 95 is above it
 
 
-def test_version_in_force_follows_effective_dates(network, standard):
-    import datetime as dt
+def test_a_field_a_standard_body_does_not_have_is_refused_naming_it(network, standard):
+    # PATCH {"targt": 2} answered 200 and changed nothing: DRF drops a field it does not know.
+    head = client_for(network.head_office)
+    draft = head.post("/api/v1/standard/versions/", {"notes": "n", "note": "typo"}, format="json")
+    assert draft.status_code == 400 and draft.json()["field"] == "note"
+    assert draft.json()["code"] == "unknown_field" and "(expected one of notes)" in draft.json()["message"]
+    assert not StandardVersion.objects.filter(number=2).exists()
+    assert head.post("/api/v1/standard/versions/", {}, format="json").status_code == 201
 
-    from consistency.selectors.standard import version_in_force
+    before = snapshot(2)
+    response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"targt": 2, "kind": "score",
+                                                                                 "weight": 2}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("kind", "unknown_field"), ("targt", "unknown_field")]
+    assert body["message"].startswith("kind: is not a criterion field that can be changed (expected one of "
+                                      "comparison, critical, maximum, minimum, photos_required, prompt, target, ")
+    # Refused whole, with what else is wrong in it: nothing half-saved.
+    response = head.patch("/api/v1/standard/versions/2/criteria/phone_rings/", {"targt": 2, "weight": "x"},
+                          format="json")
+    assert {e["field"] for e in response.json()["errors"]} == {"targt", "weight"}
+    assert snapshot(2) == before
+
+    response = head.post("/api/v1/standard/versions/2/publish/", {"effective_form": "2026-12-30"}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "effective_form"
+    assert "(expected one of effective_from)" in response.json()["message"]
+    assert StandardVersion.objects.get(number=2).status == "draft"
+
+    doc = {**small_standard_doc(), "touch_point": [], "standard": {"slug": "brand", "name": "B", "title": "B"}}
+    response = head.put("/api/v1/standard/versions/2/", doc, format="json")
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["touch_point", "standard.title"]
+    assert response.json()["errors"][0]["message"] == ("touch_point: is not a field of a standard document "
+                                                       "(expected one of notes, standard, touch_points).")
+    assert snapshot(2) == before
+
+
+def test_the_fields_a_criterion_patch_takes_are_those_the_service_changes():
+    from consistency.api.standard_serializers import CriterionPatchSerializer
+    from consistency.services.standard import EDITABLE_CRITERION_FIELDS
+
+    assert set(CriterionPatchSerializer().fields) == set(EDITABLE_CRITERION_FIELDS)
+
+
+def test_a_draft_document_that_renames_the_standard_or_overflows_its_notes_is_refused(network, standard):
+    # The name was accepted (200) and left as it was; the notes had no bound, though a new draft's have 2000.
+    head = client_for(network.head_office)
+    head.post("/api/v1/standard/versions/", {}, format="json")
+    before = snapshot(2)
+    doc = small_standard_doc()
+    doc["standard"]["name"] = "Renamed"
+    response = head.put("/api/v1/standard/versions/2/", doc, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "standard.name"
+    assert "'Brand Standard', not 'Renamed'" in response.json()["message"]
+    response = head.put("/api/v1/standard/versions/2/", small_standard_doc(notes="x" * 2001), format="json")
+    assert response.status_code == 400 and response.json()["message"] == "notes: must be at most 2000 characters."
+    assert snapshot(2) == before
+
+
+def test_a_draft_copies_a_version_whose_notes_are_past_todays_bound(network, standard):
+    # Notes were unbounded before: a version holding longer ones is still copied into a new draft.
     from consistency.services import standard as services
 
     draft = services.version_draft(standard=standard.standard)
-    services.version_publish(version=draft, effective_from=dt.date(2026, 3, 1))
-    assert version_in_force(on=dt.date(2025, 12, 31)) is None
-    assert version_in_force(on=dt.date(2026, 2, 28)).number == 1
-    assert version_in_force(on=dt.date(2026, 3, 1)).number == 2
+    StandardVersion.objects.filter(pk=draft.pk).update(notes="x" * 3000)
+    services.version_publish(version=draft)
+    head = client_for(network.head_office)
+    response = head.post("/api/v1/standard/versions/", {}, format="json")
+    assert response.status_code == 201, response.json()
+    assert checklist_keys(response.json()) == checklist_keys(head.get("/api/v1/standard/versions/2/").json())
