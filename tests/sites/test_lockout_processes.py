@@ -1,0 +1,120 @@
+"""The lockout is shared by every server process: fail on one, be refused on the other.
+
+Two real gunicorn servers on free loopback ports, on the test run's database (handed over as
+tests/reports/conftest.py hands it to a Celery worker)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from tests.reports.conftest import _database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name: str, log: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "backend.settings.test"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "backend.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", "1", "--name", name],
+            cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        self.log = log
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log.read_text(errors='replace')}")
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).close()
+                return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        raise RuntimeError(f"server not ready after 60 s:\n{self.log.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def sign_in(self, username: str, password: str, forwarded_for: str) -> tuple[int, dict]:
+        request = urllib.request.Request(
+            self.url + "/api/v1/auth/token/", data=json.dumps({"username": username, "password": password}).encode(),
+            headers={"Content-Type": "application/json", "X-Forwarded-For": forwarded_for}, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as refusal:
+            return refusal.code, json.load(refusal)
+
+    def login_page(self, username: str, password: str) -> tuple[int, str]:
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        form = opener.open(self.url + "/accounts/login/", timeout=30).read().decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        body = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": csrf})
+        request = urllib.request.Request(self.url + "/accounts/login/", data=body.encode(), method="POST",
+                                         headers={"Referer": self.url + "/accounts/login/"})
+        try:
+            with opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as refusal:
+            return refusal.code, refusal.read().decode()
+
+
+@pytest.fixture
+def two_servers(transactional_db, tmp_path):
+    servers = [Server(f"touchpoint-{n}", tmp_path / f"server-{n}.log") for n in (1, 2)]
+    try:
+        for server in servers:
+            server.wait_ready()
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_failures_on_one_server_lock_the_account_on_the_other(two_servers):
+    first, second = two_servers
+    get_user_model().objects.create_user("manager.x1", password="right-password")
+    status, _ = second.sign_in("manager.x1", "right-password", forwarded_for="203.0.113.1")
+    assert status == 200  # the second server works, and a success does not excuse later failures
+
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        status, body = first.sign_in("manager.x1", f"guess-{n}", forwarded_for=f"203.0.113.{n + 10}")
+        assert status in (400, 429), body
+    assert status == 429 and body["code"] == "locked_out"
+
+    status, body = second.sign_in("manager.x1", "right-password", forwarded_for="198.51.100.1")
+    assert status == 429, body
+    assert body["code"] == "locked_out" and "Try again in 15 minutes" in body["message"]
+    status, page = second.login_page("manager.x1", "right-password")
+    assert status == 429 and "Signing in is locked" in page
