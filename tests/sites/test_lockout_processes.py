@@ -1,12 +1,15 @@
-"""The lockout is shared by every server process: fail on one, be refused on the other.
+"""The lockout, and with Redis the sign-in throttle, are shared by every server process: fail on one, be
+refused on the other.
 
 Two real gunicorn servers on free loopback ports, on the test run's database (handed over as
 tests/reports/conftest.py hands it to a Celery worker)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -34,10 +37,11 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, name: str, log: Path):
+    def __init__(self, name: str, log: Path, **extra_env):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "backend.settings.test"}
+        env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "backend.settings.test",
+               **extra_env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "backend.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
              "--workers", "1", "--name", name],
@@ -75,6 +79,17 @@ class Server:
         except urllib.error.HTTPError as refusal:
             return refusal.code, json.load(refusal)
 
+    def sign_in_from(self, address: str) -> tuple[int, dict]:
+        """A wrong password sent from another loopback address (127.0.0.0/8): an address of its own."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=(address, 0))
+        try:
+            connection.request("POST", "/api/v1/auth/token/", body=json.dumps({"username": "nobody", "password": "x"}),
+                               headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            return response.status, json.load(response)
+        finally:
+            connection.close()
+
     def login_page(self, username: str, password: str) -> tuple[int, str]:
         jar = CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -91,15 +106,25 @@ class Server:
 
 
 @pytest.fixture
-def two_servers(transactional_db, tmp_path):
-    servers = [Server(f"touchpoint-{n}", tmp_path / f"server-{n}.log") for n in (1, 2)]
-    try:
+def start_servers(transactional_db, tmp_path):
+    started: list[Server] = []
+
+    def start(**env) -> list[Server]:
+        servers = [Server(f"touchpoint-{len(started) + n}", tmp_path / f"server-{len(started) + n}.log", **env)
+                   for n in (1, 2)]
+        started.extend(servers)
         for server in servers:
             server.wait_ready()
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
+        return servers
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def two_servers(start_servers):
+    return start_servers()
 
 
 def test_failures_on_one_server_lock_the_account_on_the_other(two_servers):
@@ -118,3 +143,16 @@ def test_failures_on_one_server_lock_the_account_on_the_other(two_servers):
     assert body["code"] == "locked_out" and "Try again in 15 minutes" in body["message"]
     status, page = second.login_page("manager.x1", "right-password")
     assert status == 429 and "Signing in is locked" in page
+
+
+def test_with_redis_the_sign_in_throttle_counts_once_for_every_process(start_servers):
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis://"):
+        pytest.skip("needs Redis: CI=true make test has it (CELERY_BROKER_URL)")
+    first, second = start_servers(CACHE_URL=broker, LOGIN_THROTTLE="4/min")
+    # An address of this run's own, so that no other run's count (kept a minute in Redis) is met.
+    address = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(1, 254)}"
+    answers = [server.sign_in_from(address) for server in (first, second, first, second, first, second)]
+    assert [status for status, _ in answers] == [400, 400, 400, 400, 429, 429]
+    assert answers[4][1]["code"] == "throttled"
+    # In each process's own memory (no CACHE_URL), each would have let 4 through: 6 would all be 400s.
