@@ -103,3 +103,13 @@ def _rest_framework():
     from django.conf import settings
 
     return settings.REST_FRAMEWORK
+
+
+def test_the_deploy_check_asks_for_a_shared_cache(settings):
+    from sites.checks import sign_in_limits_are_shared
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [w.id for w in sign_in_limits_are_shared(None)] == ["sites.W001"]
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/1"}}
+    assert sign_in_limits_are_shared(None) == []
