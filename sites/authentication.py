@@ -41,7 +41,7 @@ class DeviceTokenAuthentication(TokenAuthentication):
         if not token.isprintable():  # a NUL byte would reach the database as an error, not as a wrong token
             raise exceptions.AuthenticationFailed("Invalid token.")
         candidates = get_token_model().objects.filter(token_key=token[:CONSTANTS.TOKEN_KEY_LENGTH])
-        for auth_token in candidates.select_related("user"):
+        for auth_token in candidates.select_related("user").order_by():  # a look-up: no ORDER BY to compile or run
             if compare_digest(digest, auth_token.digest):
                 break
         else:
