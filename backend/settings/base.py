@@ -206,7 +206,7 @@ AXES_CLIENT_IP_CALLABLE = "sites.lockout.client_address"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_CALLABLE = "sites.lockout.lockout_page"
 AXES_DISABLE_ACCESS_LOG = True  # failures are what lockout needs; successful sign-ins are not kept
-AXES_VERBOSE = False
+AXES_VERBOSE = False  # no banner at startup; failures are still logged
 
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
