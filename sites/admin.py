@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Profile, Region, Site
+from .models import DeviceToken, Profile, Region, Site
 
 
 @admin.register(Region)
@@ -23,3 +23,20 @@ class ProfileAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     filter_horizontal = ["sites", "regions"]
     search_fields = ["user__username"]
+
+
+@admin.register(DeviceToken)
+class DeviceTokenAdmin(admin.ModelAdmin):
+    """Signed-in devices. Deleting one signs that device out; tokens are issued only by signing in."""
+
+    list_display = ["user", "device_name", "created", "last_used", "expiry"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "device_name"]
+    fields = ["user", "device_name", "created", "last_used", "expiry"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

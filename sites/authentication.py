@@ -1,68 +1,87 @@
-"""Token authentication in one plain query.
+"""API tokens: django-rest-knox's, one per device (``sites.models.DeviceToken``), sent as
+``Authorization: Token <token>`` or ``Authorization: Bearer <token>``.
 
-DRF's ``TokenAuthentication`` compiles ``Token.objects.select_related("user").get(key=...)`` on every
-request; on the check submission's hot path that compilation cost more CPU than the query itself. This
-asks the same question (the token's user, which must be active) with the same answers and messages.
+Knox parses the header, hashes the token and finds it by its first characters; what is ours is how an expired
+token is answered (a 401 a phone can act on, rather than knox's "Invalid token."), that its expiry moves
+with each use (``last_used`` rides the same write), and that nothing else is read or deleted on the way.
 """
 
 from __future__ import annotations
 
-from functools import cache
+import binascii
+from hmac import compare_digest
 
-from django.contrib.auth import get_user_model
-from django.db import connection
-from django.utils.translation import gettext_lazy as _
-from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
-
-from backend import rows
-
-
-def token_key(request) -> str | None:
-    """The key of a well-formed ``Authorization: Token <key>`` header, else None. A hot path that checks the
-    key inside its own query (``consistency.services.check_fast``) reads it here; anything it cannot
-    accept goes through :class:`TokenAuthentication` for DRF's answer."""
-    parts = authentication.get_authorization_header(request).split()
-    if len(parts) != 2 or parts[0].lower() != TokenAuthentication.keyword.lower().encode():
-        return None
-    try:
-        key = parts[1].decode()
-    except UnicodeError:
-        return None
-    return key if key.isprintable() else None
+from django.conf import settings
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication
+from knox.crypto import hash_token
+from knox.models import get_token_model
+from knox.settings import CONSTANTS, knox_settings
+from rest_framework import exceptions
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    def authenticate_credentials(self, key):
-        if not key.isprintable():  # a NUL byte would reach the database as an error, not as a wrong token
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user_model = get_user_model()
-        with connection.cursor() as cursor:
-            cursor.execute(_sql(user_model, connection.vendor), [key])
-            row = cursor.fetchone()
-        if row is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
-        token = rows.from_row(Token, row[:rows.width(Token)])
-        user = rows.from_row(user_model, row[rows.width(Token):])
-        token.user = user
-        if not user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
-        return user, token
+def expired_message() -> str:
+    return (f"This sign-in expired after {settings.TOKEN_IDLE_DAYS} days unused; sign in again "
+            "(POST /api/v1/auth/token/) for a new token.")
 
 
-def _from_token_join(user_model) -> str:
-    qn = connection.ops.quote_name
-    return (f"FROM {qn(Token._meta.db_table)} t JOIN {qn(user_model._meta.db_table)} u "
-            f"ON u.{qn(user_model._meta.pk.column)} = t.{qn(Token._meta.get_field('user').column)} "
-            f"WHERE t.{qn(Token._meta.get_field('key').column)} = %s")
+class DeviceTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <token>``."""
+
+    def authenticate_credentials(self, token: bytes):
+        # Knox's own also deletes the user's other expired tokens, a query on every request; they are deleted
+        # when their owner signs in again (sites.tokens.token_issue).
+        try:
+            token = token.decode()
+            digest = hash_token(token)
+        except (UnicodeError, TypeError, binascii.Error):
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        if not token.isprintable():  # a NUL byte would reach the database as an error, not as a wrong token
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        candidates = get_token_model().objects.filter(token_key=token[:CONSTANTS.TOKEN_KEY_LENGTH])
+        for auth_token in candidates.select_related("user").order_by():  # a look-up: no ORDER BY to compile or run
+            if compare_digest(digest, auth_token.digest):
+                break
+        else:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if auth_token.expiry is not None and auth_token.expiry <= timezone.now():
+            raise exceptions.AuthenticationFailed(expired_message(), code="token_expired")
+        self.renew_token(auth_token)
+        return self.validate_user(auth_token)
+
+    def renew_token(self, auth_token) -> None:
+        # Idle expiry: each use moves it TOKEN_TTL ahead, written at most once per MIN_REFRESH_INTERVAL.
+        now = timezone.now()
+        expiry = now + knox_settings.TOKEN_TTL
+        if auth_token.expiry is None or (expiry - auth_token.expiry).total_seconds() > knox_settings.MIN_REFRESH_INTERVAL:
+            auth_token.expiry, auth_token.last_used = expiry, now
+            auth_token.save(update_fields=["expiry", "last_used"])
 
 
-@cache
-def _sql(user_model, vendor: str) -> str:
-    return f"SELECT {rows.columns(Token, 't')}, {rows.columns(user_model, 'u')} {_from_token_join(user_model)}"
+class BearerTokenAuthentication(DeviceTokenAuthentication):
+    """The same tokens sent as ``Authorization: Bearer <token>``, as many HTTP clients do by default."""
+
+    def authenticate_header(self, request):
+        return "Bearer"
 
 
-def active_user_of_token_sql() -> str:
-    """SQL of the token's user row (alias ``u``) if that user is active, its one parameter the key: the same
-    question as :class:`TokenAuthentication`, for a query that asks it beside others (``check_fast``)."""
-    return f"SELECT u.* {_from_token_join(get_user_model())} AND u.is_active"
+class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = DeviceTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        definition = build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
+        return {**definition, "description": (
+            "`Authorization: Token <token>`, the token from POST /api/v1/auth/token/ (one per device). It expires "
+            f"after {settings.TOKEN_IDLE_DAYS} days unused: a 401 with code `token_expired` says to sign in "
+            "again.")}
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = BearerTokenAuthentication
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer")

@@ -5,6 +5,8 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 def validate_timezone(value: str) -> None:
@@ -60,3 +62,20 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"
+
+
+class DeviceToken(AbstractAuthToken):
+    """One device's API token (django-rest-knox's model, ``KNOX_TOKEN_MODEL``): only a SHA-512 digest of the
+    token is stored, and it expires after ``TOKEN_IDLE_DAYS`` unused. An id of its own, so that a device can be
+    named in a URL without its digest."""
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    device_name = models.CharField(max_length=120, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.device_name or 'an unnamed device'}"

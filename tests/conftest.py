@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
+from django.core.cache import cache
 from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 
+from sites import tokens
 from sites.models import Role
 
 from .factories import RegionFactory, SiteFactory, person, published_version
@@ -71,12 +73,20 @@ def standard(db):
     return published_version()
 
 
-def client_for(user=None) -> APIClient:
+def client_for(user=None, *, device: str = "test client") -> APIClient:
+    """An API client signed in as ``user`` with a token of its own (a device of its own), as a phone is."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = tokens.token_issue(user=user, device_name=device)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sign_in_throttle():
+    """DRF's sign-in throttle counts in the cache, which outlives a test: each test starts with none for the
+    test client's address (only that key: the cache may be a Redis shared with other things)."""
+    cache.delete(ScopedRateThrottle.cache_format % {"scope": "login", "ident": "127.0.0.1"})
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import datetime as dt
 
 import factory
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
 from consistency.models import Criterion, Standard, StandardVersion, TouchPoint
 from sites.models import Profile, Region, Role, Site
@@ -42,10 +41,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw")
 
     @factory.post_generation
-    def token(self, create, extracted, **kwargs):
+    def save_password(self, create, extracted, **kwargs):
+        # A person signs in for a token (tests.conftest.client_for); there is none until then.
         if create:
             self.save()
-            Token.objects.get_or_create(user=self)
 
 
 def person(username: str, role: str, *, sites=(), regions=()):

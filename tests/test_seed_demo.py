@@ -59,3 +59,21 @@ def test_seed_demo_builds_the_franchise_with_its_logins_and_is_safe_to_run_twice
     before = counts()
     call_command("seed_demo", verbosity=0)
     assert counts() == before
+
+
+def test_seed_demo_refuses_to_run_under_production_settings():
+    # Its logins follow a pattern anyone can guess and share one password: never on a real franchise.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings.production",
+           "SECRET_KEY": "production-like-" + "k3Q!x9" * 8,
+           # Were the guard to let it through, it would stop at a database that does not exist, not seed one.
+           "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/seed_demo_must_not_touch_this"}
+    result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=Path(__file__).resolve().parent.parent,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "seed_demo refuses to run under production settings (backend.settings.production)" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -25,7 +25,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_production_passes_the_deploy_check():
     result = run(["check", "--deploy", "--fail-level", "WARNING"],
                  DJANGO_SETTINGS_MODULE="backend.settings.production", SECRET_KEY="x" * 20 + "-Rk3@93jf9sd0!fkQ02d9s0d9" * 2,
-                 ALLOWED_HOSTS="touchpoint.example.com")
+                 ALLOWED_HOSTS="touchpoint.example.com", CACHE_URL="redis://127.0.0.1:6379/1")
     assert result.returncode == 0, result.stderr
 
 

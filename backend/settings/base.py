@@ -5,6 +5,7 @@ DATABASE_URL (SQLite by default), CELERY_BROKER_URL (an embedded filesystem brok
 STORAGE_BACKEND (``local`` files by default, or ``s3`` for AWS S3 / MinIO / any S3 endpoint).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,7 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "sites",
@@ -48,6 +50,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused by django-axes (the login page, the admin) into its 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "backend.urls"
@@ -163,10 +173,46 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 
+# --- Cache: DRF's throttle counts ---------------------------------------------------------------
+# Redis (CACHE_URL, or REDIS_URL) so that every process counts the same requests; without it each process
+# counts its own in memory, which is right only for ``make run``'s one server (``check --deploy`` says so).
+_cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+CACHES = {"default": env.cache_url_config(_cache_url) if _cache_url else
+          {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "touchpoint"}}
+
+# --- Signing in -----------------------------------------------------------------------------------
+# How many proxies of ours stand in front of the server: the client's address is the one the outermost of
+# them reports (X-Forwarded-For, read from the right). 0: REMOTE_ADDR, and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# API tokens (django-rest-knox): one per device, only a digest stored, expiring after this many days unused.
+TOKEN_IDLE_DAYS = env.int("TOKEN_IDLE_DAYS", default=30)
+KNOX_TOKEN_MODEL = "sites.DeviceToken"
+# Knox's own migrations would create its default token table even though KNOX_TOKEN_MODEL replaces it (they do
+# not declare the swap), and that table would then block a flush of auth_user: it has no table here.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=TOKEN_IDLE_DAYS),
+    "AUTO_REFRESH": True,  # each use moves the expiry TOKEN_IDLE_DAYS ahead: an idle limit
+    "MIN_REFRESH_INTERVAL": 60,  # seconds: a token in use is written at most once a minute
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# Lockout (django-axes): this many failed sign-ins for one username, or from one address, within the cool-off
+# refuse that username or address on every way in (token, login page, admin) until the cool-off has passed
+# since the last failure. Kept in the database: every process sees the same count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "sites.lockout.client_address"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "sites.lockout.lockout_page"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what lockout needs; successful sign-ins are not kept
+AXES_VERBOSE = False  # no banner at startup; failures are still logged
+
 # --- REST framework -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "sites.authentication.TokenAuthentication",
+        "sites.authentication.DeviceTokenAuthentication",
+        "sites.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -179,6 +225,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "rest_framework.renderers.BrowsableAPIRenderer"],
     "DEFAULT_THROTTLE_RATES": {"login": env.str("LOGIN_THROTTLE", default="20/min")},
+    "NUM_PROXIES": TRUSTED_PROXIES,  # throttles key on the address TRUSTED_PROXIES reports (sites.lockout)
 }
 
 SPECTACULAR_SETTINGS = {

@@ -15,7 +15,6 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +23,7 @@ from consistency.models import CheckResult, DailyCheck
 from consistency.selectors.standard import version_in_force
 from consistency.services.scoring import check_score, judge
 from sites import access
+from sites.authentication import DeviceTokenAuthentication
 
 
 class CriterionKey(serializers.CharField):
@@ -82,7 +82,7 @@ class CheckSerializer(serializers.ModelSerializer):
 
 
 class ReferenceCheckView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [DeviceTokenAuthentication]  # the product's tokens (django-rest-knox)
     permission_classes = [IsAuthenticated]
 
     def post(self, request, code: str):

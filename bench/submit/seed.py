@@ -17,11 +17,11 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from consistency.services import standard as services  # noqa: E402
 from consistency.services.standard_document import parse_document  # noqa: E402
 from sites.models import Profile, Region, Role, Site  # noqa: E402
+from sites.tokens import token_issue  # noqa: E402
 
 KINDS = [
     ({"kind": "number", "unit": "min", "comparison": "lte", "target": 10, "tolerance": 1}, [8, 9, 14]),
@@ -149,8 +149,8 @@ def main(plan_path: str, sites: int = 24000, managers: int = 16) -> None:
         profile = Profile.objects.create(user=user, role=Role.MANAGER)
         mine = all_sites[m::managers]
         profile.sites.set(mine)
-        token = Token.objects.create(user=user)
-        plan["clients"].append({"token": token.key, "sites": [s.code for s in mine]})
+        _, token = token_issue(user=user, device_name="bench load generator")
+        plan["clients"].append({"token": token, "sites": [s.code for s in mine]})
     seed_history(int(os.environ.get("HISTORY_DAYS", "3")), values)
     from django.db import connection
 

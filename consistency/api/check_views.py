@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import orjson
-from django.db import connection
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,7 +13,6 @@ from backend.errors import AppError
 from backend.inputs import slug_param
 from backend.pagination import Pagination
 from sites import access
-from sites.authentication import token_key
 from sites.selectors import site_get
 
 from ..selectors import actions as action_selectors
@@ -62,9 +60,7 @@ class SiteChecksView(APIView):
     # first query of ``check_fast``, which also finds the site: DRF's authentication and permission check are
     # deferred for it, and run (for DRF's 401) whenever that path does not answer by itself.
     def _deferred_token(self, request) -> str | None:
-        if request.method != "POST" or connection.vendor != "postgresql":
-            return None
-        return token_key(request)
+        return None  # tokens are django-rest-knox's now (sites.authentication): DRF authenticates first
 
     def perform_authentication(self, request):
         if self._deferred_token(request) is None:

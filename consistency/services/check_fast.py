@@ -39,7 +39,6 @@ from django.utils import timezone
 
 from backend import rows
 from sites import access
-from sites.authentication import active_user_of_token_sql
 from sites.models import Region, Site
 
 from ..models import CheckResult, CorrectiveAction, Criterion, DailyCheck, IdempotencyRecord, StandardVersion
@@ -69,10 +68,8 @@ def _resolve_sql(by_token: bool, with_key: bool) -> str:
     ver, crit = qn(StandardVersion._meta.db_table), qn(Criterion._meta.db_table)
     user_model = get_user_model()
     users, user_pk = qn(user_model._meta.db_table), qn(user_model._meta.pk.column)
-    if by_token:
-        who = active_user_of_token_sql()
-    else:
-        who = f"SELECT u.* FROM {users} u WHERE u.{user_pk} = %s"
+    # Tokens are django-rest-knox's now (sites.authentication): DRF has authenticated the user (by_token unused).
+    who = f"SELECT u.* FROM {users} u WHERE u.{user_pk} = %s"
     from_sql, where = access.writable_site_of_column(f"u.{user_pk}")
     lock = f" AND {_KEY_LOCK.format(user=f'u.{user_pk}', key='%s')}" if with_key else ""
     # A key used before answers with what it stored (a replay, or 422 for another body), whatever the

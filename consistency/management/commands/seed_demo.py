@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from consistency.demo import seed_standard
 from consistency.demo_history import seed_history
@@ -11,6 +11,10 @@ class Command(BaseCommand):
     help = "Build (or bring up to date) the demo franchise. Safe to run twice."
 
     def handle(self, *args, **options):
+        if settings.SETTINGS_MODULE == "backend.settings.production":
+            # The demo's logins follow a pattern and share one password: never on a real franchise's data.
+            raise CommandError("seed_demo refuses to run under production settings (backend.settings.production): "
+                               "it creates logins anyone can guess. Run it on a laptop or a staging copy.")
         password = settings.DEMO_PASSWORD
         network = seed_network(password=password)
         version = seed_standard()
