@@ -18,6 +18,7 @@ only, never on a TCP port, so two checkouts (or ``make run`` beside ``make test`
 from __future__ import annotations
 
 import argparse
+import atexit
 import sys
 import warnings
 from pathlib import Path
@@ -50,7 +51,14 @@ def _server(data_dir: Path):
     data_dir = Path(data_dir).resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the caller stops it (stop()), not an exit hook counting the processes that used it.
-    return _pgserver().get_server(data_dir, cleanup_mode=None)
+    # start=False, then start(): get_server starts only a server this process has not seen yet, and this
+    # one may have been stopped since.
+    server = _pgserver().get_server(data_dir, cleanup_mode=None, start=False)
+    server.start()  # a running server is only looked up
+    # The exit hook start() registers would then only do bookkeeping, and log it after a test runner has
+    # closed the streams.
+    atexit.unregister(server._cleanup)
+    return server
 
 
 def start(data_dir: Path, *, database: str, scratch: bool = False) -> str:
