@@ -1,6 +1,8 @@
 # Touchpoint: two commands.
-#   make run   install, migrate, seed the demo franchise, serve on http://127.0.0.1:$(PORT) with a worker
-#   make test  the whole suite (CI=true: on PostgreSQL, Redis and S3 over HTTP, no fallbacks)
+#   make run   install, start the embedded PostgreSQL (unless DATABASE_URL is set), migrate, seed the demo
+#              franchise, serve on http://127.0.0.1:$(PORT) with a worker
+#   make test  the whole suite on PostgreSQL: the embedded one locally, the system one under CI=true
+#              (with Redis and S3 over HTTP, no fallbacks)
 
 PYTHON ?= python3
 VENV   ?= .venv

@@ -1,7 +1,8 @@
 """``make run``: migrate, seed the demo franchise, then serve the site with a real Celery worker.
 
-Everything runs on the embedded defaults unless the environment says otherwise: SQLite, photos and
-PDFs on local disk, and Celery's filesystem broker (a real worker process, no server to install).
+Everything runs on the embedded defaults unless the environment says otherwise: PostgreSQL from a wheel
+(backend/embedded_db.py) with its data in var/postgres, kept from one run to the next; photos and PDFs on
+local disk; Celery's filesystem broker (a real worker process, no server to install).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from backend import embedded_db
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
 
 
@@ -22,26 +25,47 @@ def _interrupt(signum, frame):
 
 def main() -> int:
     # `kill`, `timeout`, an editor's stop button or a closed terminal send SIGTERM/SIGHUP, not Ctrl-C's
-    # SIGINT: stop the worker and the server the same way, rather than leave them running on their own.
+    # SIGINT: stop the worker, the server and the database the same way, rather than leave them running.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
-    port = os.environ.get("PORT", "8000")
-    python = sys.executable
-    manage = [python, "manage.py"]
-    subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], check=True)
-    subprocess.run([*manage, "seed_demo"], check=True)
-    subprocess.run([*manage, "collectstatic", "--no-input", "-v", "0"], check=True)
+    from django.conf import settings
 
-    worker = subprocess.Popen([python, "-m", "celery", "-A", "backend", "worker", "--beat", "--loglevel", "INFO",
-                               "--concurrency", "2", "--schedule", os.path.join("var", "celerybeat-schedule")])
-    server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"])
+    database_dir = None
     try:
-        if _wait_for_port(int(port), server):
-            print(BANNER.format(port=port, password=os.environ.get("DEMO_PASSWORD", "demo"), pid=worker.pid),
-                  flush=True)
-        return server.wait()
+        if not settings.DATABASE_URL_GIVEN:
+            database_dir = settings.EMBEDDED_DB_DIR
+            # Set before anything else starts: migrate, the worker, beat and the server all inherit it.
+            os.environ["DATABASE_URL"] = embedded_db.start(database_dir, database=settings.EMBEDDED_DB_NAME)
+        where = f"embedded, data in {database_dir}" if database_dir else "DATABASE_URL"
+        return _serve(os.environ.get("PORT", "8000"), str(settings.VAR_DIR), where)
     except KeyboardInterrupt:
         return 0
+    finally:
+        if database_dir is not None:
+            embedded_db.stop(database_dir)
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], check=True)
+
+
+def _spawn(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, *args])
+
+
+def _serve(port: str, var_dir: str, database: str) -> int:
+    _manage("migrate", "--no-input", "-v", "0")
+    _manage("seed_demo")
+    _manage("collectstatic", "--no-input", "-v", "0")
+
+    worker = _spawn("-m", "celery", "-A", "backend", "worker", "--beat", "--loglevel", "INFO",
+                    "--concurrency", "2", "--schedule", os.path.join(var_dir, "celerybeat-schedule"))
+    server = _spawn("manage.py", "runserver", f"127.0.0.1:{port}", "--noreload")
+    try:
+        if _wait_for_port(int(port), server):
+            print(BANNER.format(port=port, password=os.environ.get("DEMO_PASSWORD", "demo"), pid=worker.pid,
+                                database=database), flush=True)
+        return server.wait()
     finally:
         for process in (server, worker):
             process.send_signal(signal.SIGTERM)
@@ -61,8 +85,9 @@ BANNER = """
     head.office                 head office: everything, edits the standard
     auditor                     auditor: reads region nz
     manager.<site code>         a branch manager, site code in lower case: manager.akl-01
+  PostgreSQL: {database}.
   A Celery worker (pid {pid}) renders reports in the background.
-  Ctrl-C stops both.
+  Ctrl-C stops the server, the worker and the database.
   ================================================================
 """
 

@@ -2,7 +2,7 @@
 
 The few hot-path queries written in plain SQL (compiling them through the ORM cost more CPU than
 running them: bench/RESULTS-submit.md) still hand back ordinary model instances. What each model needs
-(its columns, attribute names and converters) is worked out once per process and database vendor.
+(its columns, attribute names and converters) is worked out once per process.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db import connection
 
 
 @cache
-def _plan(model, vendor: str) -> tuple[list[str], list[tuple[int, list, object]]]:
+def _plan(model) -> tuple[list[str], list[tuple[int, list, object]]]:
     fields = model._meta.concrete_fields
     converters = []
     for i, f in enumerate(fields):
@@ -25,14 +25,10 @@ def _plan(model, vendor: str) -> tuple[list[str], list[tuple[int, list, object]]
 
 
 @cache
-def _columns(model, alias: str, vendor: str) -> str:
-    qn = connection.ops.quote_name
-    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
-
-
 def columns(model, alias: str) -> str:
     """``alias."col", ...`` for every concrete field of ``model``, in the order :func:`from_row` expects."""
-    return _columns(model, alias, connection.vendor)
+    qn = connection.ops.quote_name
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
 
 
 def width(model) -> int:
@@ -41,7 +37,7 @@ def width(model) -> int:
 
 def from_row(model, values):
     """An instance of ``model`` from the values of :func:`columns`, as if the ORM had loaded it."""
-    attnames, converters = _plan(model, connection.vendor)
+    attnames, converters = _plan(model)
     if converters:
         values = list(values)
         for i, found, col in converters:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the suite. Starts moto's standalone S3 server on a free loopback port and points the storage
-# settings at it over real HTTP. Under CI=true it uses PostgreSQL and Redis on 127.0.0.1 and fails
-# loudly if either is not answering; otherwise it uses them if DATABASE_URL / CELERY_BROKER_URL are
-# set, and the embedded defaults (SQLite, filesystem broker) if not.
+# Runs the suite, always on PostgreSQL. Starts moto's standalone S3 server on a free loopback port and
+# points the storage settings at it over real HTTP. Under CI=true it uses PostgreSQL and Redis on
+# 127.0.0.1 and fails loudly if either is not answering (never the embedded PostgreSQL); otherwise it uses
+# DATABASE_URL / CELERY_BROKER_URL if set, and if not the embedded PostgreSQL (backend/embedded_db.py, on
+# a scratch data folder of this run's, stopped and removed at exit) and the filesystem broker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +33,17 @@ except Exception as exc:
 PY
 fi
 
+# The embedded PostgreSQL, when no database is given. Its own folder, not the run's scratch folder (which a
+# caller may name, and which is kept after a failure): a test database is worth nothing after the run.
+PG_DIR=""
+if [ -z "${DATABASE_URL:-}" ]; then
+  PG_DIR=$(mktemp -d -t touchpoint-pg-XXXXXX)
+  stop_postgres() { python -m backend.embedded_db stop "$PG_DIR/data" || true; rm -rf "$PG_DIR"; }
+  trap stop_postgres EXIT
+  DATABASE_URL=$(python -m backend.embedded_db start "$PG_DIR/data" --scratch)
+  export DATABASE_URL
+fi
+
 # The browser tests drive Debian's Chromium with Playwright (no browser download).
 if [ ! -x /usr/bin/chromium ]; then
   echo "Installing Debian's chromium for the browser tests..."
@@ -51,6 +63,7 @@ MOTO_PID=$!
 finish() {
   local status=$?
   kill "$MOTO_PID" 2>/dev/null || true
+  if [ -n "$PG_DIR" ]; then stop_postgres; fi
   if [ -n "$OWN_VAR_DIR" ]; then
     if [ "$status" = 0 ]; then rm -rf "$OWN_VAR_DIR"; else echo "scratch folder kept: $OWN_VAR_DIR (moto.log)" >&2; fi
   fi

@@ -1,4 +1,5 @@
-"""Production settings refuse to start without a secret and pass `check --deploy`."""
+"""Settings: PostgreSQL only (the embedded server by default), production refuses to start without a secret
+or a database and passes `check --deploy`."""
 
 import ast
 import os
@@ -6,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_KEY = "x" * 20 + "-Rk3@93jf9sd0!fkQ02d9s0d9" * 2
 
 
 def run(args, **env):
-    full = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE")}
+    full = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
     full.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full, capture_output=True, text=True,
                           timeout=120)
@@ -24,9 +28,39 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_production_passes_the_deploy_check():
     result = run(["check", "--deploy", "--fail-level", "WARNING"],
-                 DJANGO_SETTINGS_MODULE="backend.settings.production", SECRET_KEY="x" * 20 + "-Rk3@93jf9sd0!fkQ02d9s0d9" * 2,
-                 ALLOWED_HOSTS="touchpoint.example.com", CACHE_URL="redis://127.0.0.1:6379/1")
+                 DJANGO_SETTINGS_MODULE="backend.settings.production", SECRET_KEY=PRODUCTION_KEY,
+                 ALLOWED_HOSTS="touchpoint.example.com", CACHE_URL="redis://127.0.0.1:6379/1",
+                 DATABASE_URL="postgres://touchpoint@db.example:5432/touchpoint")
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_a_database_url():
+    result = run(["check"], DJANGO_SETTINGS_MODULE="backend.settings.production", SECRET_KEY=PRODUCTION_KEY)
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set" in result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite:///var/touchpoint.sqlite3", "mysql://root@127.0.0.1:3306/touchpoint"])
+def test_any_database_but_postgresql_is_refused(url):
+    result = run(["check"], DJANGO_SETTINGS_MODULE="backend.settings.local", DATABASE_URL=url)
+    assert result.returncode != 0
+    assert "DATABASE_URL must point at PostgreSQL" in result.stderr
+    assert f"not {url.split(':')[0]}://" in result.stderr
+
+
+def test_without_a_database_url_it_is_the_embedded_postgresql_in_var(tmp_path):
+    code = ("from django.conf import settings; d = settings.DATABASES['default']; "
+            "print(d['ENGINE'], d['NAME'], d['OPTIONS']['host'])")
+    result = run(["shell", "-c", code], DJANGO_SETTINGS_MODULE="backend.settings.local",
+                 TOUCHPOINT_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["django.db.backends.postgresql", "touchpoint", str(tmp_path / "postgres")]
+
+
+def test_ci_refuses_the_embedded_postgresql(tmp_path):
+    result = run(["check"], DJANGO_SETTINGS_MODULE="backend.settings.test", CI="true", TOUCHPOINT_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "CI=true: DATABASE_URL must point at the system PostgreSQL" in result.stderr
 
 
 def test_storage_backend_is_validated():

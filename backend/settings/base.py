@@ -1,7 +1,8 @@
 """Settings shared by every environment.
 
 The environment is read here, once. Each integration switches by one variable:
-DATABASE_URL (SQLite by default), CELERY_BROKER_URL (an embedded filesystem broker by default),
+DATABASE_URL (PostgreSQL, always; by default the embedded server `make run` starts, in var/postgres),
+CELERY_BROKER_URL (an embedded filesystem broker by default),
 STORAGE_BACKEND (``local`` files by default, or ``s3`` for AWS S3 / MinIO / any S3 endpoint).
 """
 
@@ -9,12 +10,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from backend import embedded_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-# Where the embedded defaults keep their state (SQLite file, photos, PDFs, the filesystem broker).
+# Where the embedded defaults keep their state (the embedded PostgreSQL's data, photos, PDFs, the filesystem broker).
 VAR_DIR = Path(env.str("TOUCHPOINT_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -78,27 +82,29 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'touchpoint.sqlite3'}"),
-}
+# PostgreSQL is the only database, on a laptop as in production. Without DATABASE_URL this is the embedded
+# server that `make run` starts (backend/devserver.py): its data and socket are in EMBEDDED_DB_DIR, so
+# manage.py run beside `make run` reaches it too. production.py refuses to start without DATABASE_URL.
+EMBEDDED_DB_DIR = VAR_DIR / "postgres"
+EMBEDDED_DB_NAME = "touchpoint"
+_given_database_url = env.str("DATABASE_URL", default="")
+DATABASE_URL_GIVEN = bool(_given_database_url)
+DATABASE_URL = _given_database_url or embedded_db.url(EMBEDDED_DB_DIR, EMBEDDED_DB_NAME)
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        f"DATABASE_URL must point at PostgreSQL (postgres://user:password@host:5432/name), not "
+        f"{DATABASE_URL.split(':', 1)[0]}://...: Touchpoint runs on PostgreSQL only. Leave it unset for the "
+        f"embedded PostgreSQL that `make run` starts.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the worker write a report run while the server reads; the timeout rides out short locks.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameter binding lets psycopg prepare a statement it has run 5 times on a connection:
-    # the hot path's statements are then planned once per connection, not on every request.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options.setdefault("server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True))
-    # "off" disables preparing (psycopg's None), e.g. behind a pooler that cannot carry prepared statements.
-    _threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
-    _options.setdefault("prepare_threshold", None if _threshold in ("off", "none", "") else int(_threshold))
+# Server-side parameter binding lets psycopg prepare a statement it has run 5 times on a connection:
+# the hot path's statements are then planned once per connection, not on every request.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options.setdefault("server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True))
+# "off" disables preparing (psycopg's None), e.g. behind a pooler that cannot carry prepared statements.
+_threshold = env.str("DATABASE_PREPARE_THRESHOLD", default="5").strip().lower()
+_options.setdefault("prepare_threshold", None if _threshold in ("off", "none", "") else int(_threshold))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,4 +1,4 @@
-"""A laptop: SQLite, files on disk, the embedded filesystem broker. Nothing to configure."""
+"""A laptop: the embedded PostgreSQL, files on disk, the embedded filesystem broker. Nothing to configure."""
 
 from .base import *  # noqa: F403
 from .base import SECRET_KEY, env

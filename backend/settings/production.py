@@ -3,10 +3,13 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env
+from .base import DATABASE_URL_GIVEN, SECRET_KEY, env
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters.")
+# The embedded PostgreSQL is a laptop's: production names its database.
+if not DATABASE_URL_GIVEN:
+    raise ImproperlyConfigured("DATABASE_URL must be set (postgres://user:password@host:5432/name).")
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -4,9 +4,8 @@ The services already refuse; these make the database refuse too, so no admin act
 bug can rewrite a version that past checks and reports were judged by. A released version may only move
 from published to retired.
 
-PostgreSQL refuses INSERT, UPDATE and DELETE. SQLite (the laptop) refuses INSERT and UPDATE only: its
-test-database flush deletes row by row, where PostgreSQL truncates; deleting a released version is still
-refused by the services, the admin and the PROTECT foreign keys of the checks judged by it.
+The database refuses INSERT, UPDATE and DELETE of a released version's touch points and criteria, and
+any change to the version itself but published -> retired.
 """
 
 from django.db import migrations
@@ -72,53 +71,12 @@ DROP FUNCTION IF EXISTS touchpoint_refuse_released_version_change();
 """
 
 
-def _sqlite_content_triggers(table: str) -> list[str]:
-    status = "(SELECT status FROM consistency_standardversion WHERE id = {}.version_id)"
-    raise_ = "BEGIN SELECT RAISE(ABORT, 'standard version is released and can never change'); END"
-    return [
-        f"CREATE TRIGGER {table}_released_insert BEFORE INSERT ON {table} "
-        f"WHEN {status.format('NEW')} <> 'draft' {raise_};",
-        f"CREATE TRIGGER {table}_released_update BEFORE UPDATE ON {table} "
-        f"WHEN {status.format('OLD')} <> 'draft' OR {status.format('NEW')} <> 'draft' {raise_};",
-    ]
-
-
-SQLITE_FORWARD = [
-    *_sqlite_content_triggers("consistency_criterion"),
-    *_sqlite_content_triggers("consistency_touchpoint"),
-    "CREATE TRIGGER standardversion_released_update BEFORE UPDATE ON consistency_standardversion "
-    "WHEN OLD.status <> 'draft' AND (NOT (OLD.status = 'published' AND NEW.status IN ('published', 'retired')) "
-    "OR NEW.standard_id <> OLD.standard_id OR NEW.number <> OLD.number OR NEW.notes <> OLD.notes "
-    "OR NEW.effective_from IS NOT OLD.effective_from OR NEW.published_at IS NOT OLD.published_at) "
-    "BEGIN SELECT RAISE(ABORT, 'standard version is released and can never change'); END;",
-]
-
-SQLITE_REVERSE = [
-    f"DROP TRIGGER IF EXISTS {name};"
-    for name in [
-        "consistency_criterion_released_insert", "consistency_criterion_released_update",
-        "consistency_touchpoint_released_insert", "consistency_touchpoint_released_update",
-        "standardversion_released_update",
-    ]
-]
-
-
 def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
+    schema_editor.execute(PG_FORWARD, params=None)
 
 
 def reverse(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_REVERSE, params=None)
-    elif vendor == "sqlite":
-        for statement in SQLITE_REVERSE:
-            schema_editor.execute(statement)
+    schema_editor.execute(PG_REVERSE, params=None)
 
 
 class Migration(migrations.Migration):

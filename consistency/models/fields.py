@@ -1,13 +1,12 @@
-"""A list of scalars in one column: a PostgreSQL array, JSON text on other databases (SQLite for `make run`).
+"""A list of scalars in one column: a PostgreSQL array.
 
 The running totals keep one row per site and day with a list per measure (models/summary.py); a
 PostgreSQL array is what lets the database unnest them in the variance engine's aggregate and build them
-in the rollup's statement. ``django.contrib.postgres``'s ArrayField would tie the schema to PostgreSQL.
+in the rollup's statement. ``django.contrib.postgres``'s ArrayField makes the same columns; swapping to it
+would change nothing in the database and cost a migration of its own, so this small field stays.
 """
 
 from __future__ import annotations
-
-import json
 
 from django.db import models
 
@@ -32,21 +31,10 @@ class ScalarListField(models.Field):
         return name, path, args, kwargs
 
     def db_type(self, connection) -> str:
-        return f"{self.item_type}[]" if connection.vendor == "postgresql" else "text"
+        return f"{self.item_type}[]"
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None:
             return None
         cast = ITEM_TYPES[self.item_type]
-        items = [cast(v) for v in value]
-        return items if connection.vendor == "postgresql" else json.dumps(items)
-
-    def from_db_value(self, value, expression, connection):
-        if isinstance(value, str):
-            return json.loads(value)
-        return value
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            return json.loads(value)
-        return value
+        return [cast(v) for v in value]

@@ -1,8 +1,8 @@
 """The master standard: Standard -> StandardVersion -> TouchPoint -> Criterion.
 
-A published version never changes. The services refuse it, and on PostgreSQL and SQLite database
-triggers (migration 0002) refuse any INSERT/UPDATE/DELETE of touch points or criteria that belong to a
-version that is not a draft, so not even a stray admin action or shell session can rewrite history.
+A published version never changes. The services refuse it, and database triggers (migration 0002)
+refuse any INSERT/UPDATE/DELETE of touch points or criteria that belong to a version that is not a
+draft, so not even a stray admin action or shell session can rewrite history.
 """
 
 from django.conf import settings

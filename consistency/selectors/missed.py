@@ -1,8 +1,7 @@
 """Missed days: a day since a site opened, already over in the site's time zone, with no check.
 
-Computed in the database: a generated series of dates joined to the sites in scope, minus the days that
-have a current check. The only vendor SQL is the date series (PostgreSQL ``generate_series``, a recursive
-CTE elsewhere); both are tested. Each site's "today" is its local date, given to the query as one CASE
+Computed in the database: a series of dates (``generate_series``) joined to the sites in scope, minus
+the days that have a current check. Each site's "today" is its local date, given to the query as one CASE
 over the handful of time zones in use, so a site in Auckland has missed yesterday while New York is still
 on it.
 """
@@ -33,35 +32,27 @@ class MissedDay:
     date: dt.date
 
 
-def _date_series_sql(vendor: str) -> str:
-    """A CTE ``days(day)`` of every date from %s to %s inclusive."""
-    if vendor == "postgresql":
-        return "days(day) AS (SELECT d::date FROM generate_series(%s::date, %s::date, interval '1 day') AS d)"
-    # SQLite stores dates as ISO text, so a recursive CTE of date() strings compares correctly.
-    return ("days(day) AS (SELECT date(%s) UNION ALL SELECT date(day, '+1 day') FROM days "
-            "WHERE day < date(%s))")
+# A CTE ``days(day)`` of every date from %s to %s inclusive.
+_DAYS = "days(day) AS (SELECT d::date FROM generate_series(%s::date, %s::date, interval '1 day') AS d)"
 
 
 class MissedDays:
     """A lazy, sliceable list of missed days (Django's paginator counts it and slices it in SQL)."""
 
     def __init__(self, *, sites_sql: str, sites_params: tuple, date_from: dt.date, date_to: dt.date,
-                 today_by_tz: dict[str, dt.date], vendor: str | None = None):
-        self.vendor = vendor or connection.vendor
+                 today_by_tz: dict[str, dt.date]):
         qn = connection.ops.quote_name
         adapt = connection.ops.adapt_datefield_value
         site_t, check_t = qn(Site._meta.db_table), qn(DailyCheck._meta.db_table)
-        recursive = "" if self.vendor == "postgresql" else "RECURSIVE "
         cases = " ".join("WHEN %s THEN %s" for _ in today_by_tz)
         case_params: list = []
         for tz, today in today_by_tz.items():
             case_params += [tz, adapt(today)]
-        date_cast = "::date" if self.vendor == "postgresql" else ""
         # Days strictly before the site's local today: today is not over yet, so it is not missed.
-        self._with = f"WITH {recursive}{_date_series_sql(self.vendor)}"
+        self._with = f"WITH {_DAYS}"
         self._from = (
             f"FROM {site_t} s JOIN days ON days.day >= s.opened_on "
-            f"AND days.day < (CASE s.timezone {cases} END){date_cast} "
+            f"AND days.day < (CASE s.timezone {cases} END)::date "
             f"WHERE s.active AND s.id IN ({sites_sql}) "
             f"AND NOT EXISTS (SELECT 1 FROM {check_t} c WHERE c.site_id = s.id AND c.date = days.day "
             f"AND c.is_current)"
@@ -101,8 +92,7 @@ class MissedDays:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*self._params, limit if limit >= 0 else 10**9, start])
             rows = cursor.fetchall()
-        return [MissedDay(code, name, day if isinstance(day, dt.date) else dt.date.fromisoformat(day))
-                for code, name, day in rows]
+        return [MissedDay(code, name, day) for code, name, day in rows]
 
 
 def missed_days(*, user, date_from: dt.date, date_to: dt.date, site: Site | None = None,

@@ -419,8 +419,6 @@ def test_retried_request_for_the_same_photo_reuses_the_pending_evidence(network,
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-                    reason="row locks between threads need PostgreSQL (CI=true)")
 def test_a_retry_sent_while_the_first_request_still_runs_reuses_its_evidence(network, standard, monkeypatch):
     """The phone gave up waiting and asked again while the server was still answering the first request: one
     photo, one evidence (a second, never uploaded, would stay pending and take a place among the photos)."""
@@ -499,8 +497,6 @@ def test_confirming_a_large_photo_holds_the_python_heap_flat(network, check):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-                    reason="row locks between threads need PostgreSQL (CI=true)")
 def test_two_confirmations_at_once_reach_one_verdict(network, standard):
     """Both answer 'verified'; the evidence is recorded once and the result re-judged once."""
     import threading
@@ -595,8 +591,6 @@ def test_a_photo_confirmed_after_its_check_was_amended_counts_for_the_amendment(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-                    reason="row locks between threads need PostgreSQL (CI=true)")
 @pytest.mark.parametrize("first", ["confirmation", "amendment"])
 def test_a_photo_confirmed_while_its_check_is_being_amended_counts_for_the_amendment(network, standard, first,
                                                                                      monkeypatch):

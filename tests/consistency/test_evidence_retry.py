@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.conf import settings
 
 from consistency.models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence
 from consistency.services import evidence as services
@@ -164,8 +163,6 @@ def test_a_retry_keeps_the_access_rules(network, check, who, status):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-                    reason="row locks between threads need PostgreSQL (CI=true)")
 def test_a_retry_sent_while_the_first_upload_still_runs_answers_it(network, standard, monkeypatch):
     """The phone gave up waiting and sent the photo again while the server was still recording the first: the
     retry waits for the site's lock, then answers the first's evidence; one photo, one evidence, one file."""

@@ -128,12 +128,6 @@ def test_an_abandoned_claim_is_taken_over_and_a_live_one_is_not(network, standar
     assert IdempotencyRecord.objects.get(pk=fresh.pk).completed_at is None
 
 
-# SQLite's in-memory test database shares one cache between threads, and shared-cache table locks ignore the
-# busy timeout: concurrent writers fail at once instead of waiting. These run on PostgreSQL (CI=true).
-needs_real_concurrency = pytest.mark.skipif(connection.vendor == "sqlite",
-                                            reason="concurrent writers need PostgreSQL (CI=true)")
-
-
 def _concurrently(n: int, work) -> list:
     """Run ``work(i)`` in n threads released at the same instant; each thread has its own connection."""
     barrier = threading.Barrier(n)
@@ -154,7 +148,6 @@ def _concurrently(n: int, work) -> list:
     return out
 
 
-@needs_real_concurrency
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_requests_with_one_key_store_one_check(network, standard, monkeypatch):
     from consistency.services import checks
@@ -180,7 +173,6 @@ def test_twenty_concurrent_requests_with_one_key_store_one_check(network, standa
     assert replay.status_code == 201 and replay.content == created.content
 
 
-@needs_real_concurrency
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_checks_for_one_day_without_keys_store_one(network, standard):
     user = network.manager_a
@@ -190,7 +182,6 @@ def test_concurrent_checks_for_one_day_without_keys_store_one(network, standard)
     assert DailyCheck.objects.count() == 1 and CheckResult.objects.count() == 4
 
 
-@needs_real_concurrency
 @pytest.mark.django_db(transaction=True)
 def test_a_phone_uploading_a_week_of_checks_at_once_counts_every_day(network, standard):
     """An offline phone back on the network sends its queued days in parallel: every check is stored and

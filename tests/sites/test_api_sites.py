@@ -164,7 +164,7 @@ def test_writable_site_is_writable_sites_in_one_query(network):
             assert len(ctx.captured_queries) == 1
             expected = access.writable_sites(fresh).filter(pk=site.pk).first()
             assert got == expected, (user.username, site.code)
-            if got is not None:  # every field as the ORM reads it, types included (SQLite booleans, dates)
+            if got is not None:  # every field as the ORM reads it, types included (booleans, dates)
                 for f in Site._meta.concrete_fields:
                     mine, theirs = getattr(got, f.attname), getattr(expected, f.attname)
                     assert (mine, type(mine)) == (theirs, type(theirs)), f.name

@@ -4,8 +4,7 @@ A period's numbers for one site and criterion are total(end) - total(start - 1).
 the row dated X, or the site's head row when the site's last row is before X (nothing changed since),
 or 0 when the key is not in the row yet. Both queries read only the rows of the boundary days and the
 heads: ``date IN (boundaries) OR is_head``, a fixed number of rows per site, whatever the length of the
-period. The criterion totals are lists in each row (one entry per key): PostgreSQL unnests its arrays,
-SQLite walks its JSON lists with json_each; the rest of the SQL is the same on both, and both are tested.
+period. The criterion totals are arrays in each row (one entry per key), unnested side by side.
 """
 
 from __future__ import annotations
@@ -30,13 +29,6 @@ SITE_FIELDS = ("checked_days", "late_checks")
 _TOTAL_ON = "CASE WHEN (date = %s OR (is_head AND date < %s)) THEN 1 ELSE 0 END"
 
 
-def _unpacked(field: str) -> str:
-    """The value of one key's entry in the list column ``field`` (FROM clause of _query: b, then u or k)."""
-    if connection.vendor == "postgresql":
-        return f"u.{field}"
-    return f"json_extract(b.{field}, '$[' || k.key || ']')"
-
-
 def _query(fields: list[tuple[str, ...]], *, per_key: bool, sites: QuerySet[Site],
            segments: list[Segment]) -> list[tuple]:
     """One row per site (``per_key``: per site and criterion key): for each segment j, the change of each
@@ -53,7 +45,7 @@ def _query(fields: list[tuple[str, ...]], *, per_key: bool, sites: QuerySet[Site
         end, before = day(seg.end), day(seg.start - ONE_DAY)
         signs.append(f"({_TOTAL_ON}) - ({_TOTAL_ON}) AS s{j}")
         params += [end, end, before, before]
-        columns += [f"SUM({_unpacked(f) if per_key else 'b.' + f} * b.s{j})" for f in seg_fields]
+        columns += [f"SUM({'u' if per_key else 'b'}.{f} * b.s{j})" for f in seg_fields]
     boundaries = sorted({s.start - ONE_DAY for s in segments} | {s.end for s in segments})
     try:
         site_sql, site_params = sites.order_by().values("pk").query.sql_with_params()
@@ -65,13 +57,10 @@ def _query(fields: list[tuple[str, ...]], *, per_key: bool, sites: QuerySet[Site
              f"WHERE site_id IN ({site_sql}) AND (date IN ({', '.join(['%s'] * len(boundaries))}) OR is_head)")
     if not per_key:
         sql = f"SELECT b.site_id, {', '.join(columns)} FROM ({inner}) b GROUP BY b.site_id"
-    elif connection.vendor == "postgresql":
+    else:
         sql = (f"SELECT b.site_id, u.key, {', '.join(columns)} FROM ({inner}) b CROSS JOIN LATERAL "
                f"unnest(b.keys, {', '.join('b.' + f for f in CRITERION_FIELDS)}) AS u(key, {', '.join(CRITERION_FIELDS)}) "
                "GROUP BY b.site_id, u.key")
-    else:
-        sql = (f"SELECT b.site_id, k.value, {', '.join(columns)} FROM ({inner}) b, json_each(b.keys) k "
-               "GROUP BY b.site_id, k.value")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *site_params, *(day(b) for b in boundaries)])
         return cursor.fetchall()
