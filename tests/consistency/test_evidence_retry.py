@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 
 from consistency.models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence
-from consistency.services import evidence as services
 from consistency.services.checks import local_today
+from consistency.services.evidence import duplicates, uploads
 
 from ..conftest import client_for
 from .checks_support import wait_until_blocked
@@ -67,14 +67,14 @@ def test_a_retry_that_overtook_its_first_attempt_keeps_the_first(network, check,
     path = f"/api/v1/checks/{check.pk}/evidence/"
     data = photo(seed=2)
     first = send(client, path, data).json()
-    real = services._the_same_photo_here
+    real = duplicates.same_photo_here
     looks = []
 
     def not_yet_recorded(*args):  # the first attempt records between the retry's first look and its lock
         looks.append(args)
         return None if len(looks) == 1 else real(*args)
 
-    monkeypatch.setattr(services, "_the_same_photo_here", not_yet_recorded)
+    monkeypatch.setattr(duplicates, "same_photo_here", not_yet_recorded)
     deleted, delete = [], storage.delete
     monkeypatch.setattr(storage, "delete", lambda key: deleted.append(key) or delete(key))
     again = send(client, path, data)
@@ -174,7 +174,7 @@ def test_a_retry_sent_while_the_first_upload_still_runs_answers_it(network, stan
     check = make_check(network.a1, standard, network.manager_a, date=local_today(network.a1) - dt.timedelta(days=1))
     data = photo(seed=10)
     paused, release = threading.Event(), threading.Event()
-    real_record = services._record
+    real_record = uploads.record_verified
 
     def slow_record(*args, **kwargs):
         if threading.current_thread().name == "first":
@@ -182,7 +182,7 @@ def test_a_retry_sent_while_the_first_upload_still_runs_answers_it(network, stan
             assert release.wait(30)
         return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_record", slow_record)
+    monkeypatch.setattr(uploads, "record_verified", slow_record)
     answers = {}
 
     def request(name):
