@@ -96,8 +96,9 @@ _POST_DOC = dict(
                                     "made, with `Idempotent-Replayed: true`; nothing new is stored.")},
     description="409 `check_closed`: the check's day is more than LATE_CHECK_WINDOW_DAYS ago at the site; it takes "
                 "no new photos (a corrective action's photos are not limited). 409 `check_superseded`: attach to "
-                "the current check of the day. 409 `already_attached`: the same photo already counts for the day "
-                "(multipart: unless it is a retry for this very check and criterion); `photo_of_a_check`: a "
+                "the current check of the day. 409 `already_attached`: the same photo already counts for the day, "
+                "for this criterion or another one, named in the message (multipart: unless it is a retry for this "
+                "very check and criterion); `photo_of_a_check`: a "
                 "check's photo is no proof that an action's failure was put right.",
 )
 

@@ -1,10 +1,12 @@
 """Can this photo be trusted? Two flags for head office and auditors.
 
 **Reused photo** (``Evidence.reused_from``): the photo's bytes (SHA-256) or its perceptual hash match a
-verified photo submitted for *another* day or *another* site - the same restroom photo every morning.
-The photo for the later day carries the flag and points at the first one (for one day at two sites: the
-one asked for later), whichever of the two was verified first. Perceptual hashes match when their Hamming distance is at most ``REUSE_MAX_DISTANCE`` (3 of
-64 bits): re-encoding, resizing or a change of JPEG quality moves a phash by 0-2 bits, while two
+verified photo submitted for *another* day or *another* site - the same restroom photo every morning - or
+for *another criterion* of the same site's day - one picture of the counter given for the uniform, the
+invoices and the reception (the same bytes there are refused outright: ``evidence.duplicates``).
+The photo for the later day carries the flag and points at the first one (for one day: the one asked for
+later), whichever of the two was verified first. Perceptual hashes match when their Hamming distance is at
+most ``REUSE_MAX_DISTANCE`` (3 of 64 bits): re-encoding, resizing or a change of JPEG quality moves a phash by 0-2 bits, while two
 genuine photos of the same room taken on different days (other light, other towel, another angle)
 differ by far more. A loose threshold (8-10 bits) would flag honest managers who stand in the same
 spot every day, so we keep it tight; ``phash`` is stored so the threshold can be revisited.
@@ -44,10 +46,11 @@ def hamming(a: str, b: str) -> int:
 
 
 def _matches(evidence: Evidence) -> list[Evidence]:
-    """Verified photos of another day or site with the same bytes or a near-identical perceptual hash."""
+    """Verified photos of another day or site, or of another criterion of the same site's day, with the same
+    bytes or a near-identical perceptual hash."""
     others = (Evidence.objects.filter(status=Evidence.Status.VERIFIED)
               .exclude(pk=evidence.pk)
-              .exclude(site_id=evidence.site_id, day=evidence.day)
+              .exclude(site_id=evidence.site_id, day=evidence.day, criterion_id=evidence.criterion_id)
               .only("id", "day", "created_at", "reused_from_id"))
     # The same bytes on their own index: among many near hashes, a cap on candidates could leave them out.
     found = {e.pk: e for e in others.filter(sha256=evidence.sha256)[:1000]}

@@ -685,7 +685,8 @@ def test_a_photo_asked_for_directly_and_also_sent_as_multipart_counts_once(netwo
     assert sent.status_code == 201
     post_form(asked["upload"]["url"], asked["upload"]["fields"], data)
     confirmed = client.post(f"/api/v1/evidence/{asked['id']}/confirm/")
-    assert confirmed.status_code == 422 and f"evidence {sent.json()['id']}" in confirmed.json()["message"]
+    assert confirmed.status_code == 409 and f"evidence {sent.json()['id']}" in confirmed.json()["message"]
+    assert confirmed.json()["code"] == "already_attached"
     assert Evidence.objects.get(public_id=asked["id"]).status == "rejected"
     assert Evidence.objects.filter(status="verified", sha256=sha(data)).count() == 1
     assert not _restroom_now(two_photo_check).passed

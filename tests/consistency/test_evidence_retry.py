@@ -128,8 +128,9 @@ def test_the_same_bytes_for_another_criterion_are_not_a_retry(network, check):
     data = photo(seed=6)
     first = send(client, path, data).json()
     other = send(client, path, data, criterion="phone_greeting")
-    assert other.status_code == 201 and "Idempotent-Replayed" not in other.headers
-    assert other.json()["id"] != first["id"] and other.json()["criterion"] == "phone_greeting"
+    # No retry, and no new evidence either: one photo proves one criterion (test_evidence_one_photo.py).
+    assert other.status_code == 409 and "Idempotent-Replayed" not in other.headers
+    assert other.json()["code"] == "already_attached" and first["id"] in other.json()["message"]
 
 
 @pytest.fixture

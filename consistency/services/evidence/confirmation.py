@@ -119,8 +119,9 @@ def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFa
                 rejudge(check_id=evidence.daily_check_id, criterion_ids=[evidence.criterion_id])
         # The upload has served its purpose; a form used again before it expires only writes there.
         transaction.on_commit(partial(storage.delete, upload_key(evidence.key)), robust=True)
-    if refused is not None:  # the copies made above go; the request stays, refused with the reason
-        storage.delete(evidence.key)
+    if refused is not None:  # the copies made above go; the request stays, refused with the reason (a 409, as
+        storage.delete(evidence.key)  # the same photo asked for or uploaded again is answered)
         storage.delete(thumbnail_key(evidence.key))
-        reject(evidence, refused[1], size=fetched.size, sha256=fetched.sha256)
+        reject(evidence, refused[1], size=fetched.size, sha256=fetched.sha256, field="id", code=refused[0],
+               status_code=409)
     return evidence

@@ -13,24 +13,35 @@ def already_counted(*, site_id: int, day, action_id: int | None, criterion_id: i
                     exclude_pk: int | None = None) -> tuple[str, str] | None:
     """Why a photo with these very bytes would not be new evidence, as (code, message); None if it would be.
 
-    - One photo counts once: a verified photo of the criterion with the same bytes already counts where this
-      one would (for a check, any check of the site's day, as ``verified_photos_of_day`` counts them: an
-      amendment counts the photos given for the check it replaces; for an action, that action).
+    - One photo is one piece of evidence: for a check, a verified photo with the same bytes given for any
+      check of the site's day (as ``verified_photos_of_day`` counts them: an amendment counts the photos given
+      for the check it replaces), for this criterion or another one: one picture does not prove the uniform,
+      the invoices and the windows at once. For an action, a verified photo of that action.
     - The photo of a failure is no proof of its fix: for an action, the same bytes given for one of the
       site's checks, the failure's own photo included.
 
     Call under the site's lock, so that a concurrent retry or upload is seen."""
-    where = ({"action_id": action_id} if action_id is not None
-             else {"daily_check__site_id": site_id, "daily_check__date": day})
-    verified = Evidence.objects.filter(criterion_id=criterion_id, sha256=sha256, status=Evidence.Status.VERIFIED)
-    same = verified.filter(**where).exclude(pk=exclude_pk).values_list("public_id", flat=True).first()
+    verified = Evidence.objects.filter(sha256=sha256, status=Evidence.Status.VERIFIED).exclude(pk=exclude_pk)
+    if action_id is None:
+        same = (verified.filter(daily_check__site_id=site_id, daily_check__date=day)
+                .order_by("id").values_list("public_id", "criterion_id", "criterion__key").first())
+        if same is not None:
+            public_id, proves, key = same
+            if proves == criterion_id:
+                return "already_attached", (f"This photo is already attached here and verified (evidence "
+                                            f"{public_id}); it counts once.")
+            return "already_attached", (f"This photo is already the proof of {key!r} on {day} (evidence "
+                                        f"{public_id}); one photo proves one criterion. Take a photo of what "
+                                        "this criterion is about.")
+        return None
+    same = verified.filter(criterion_id=criterion_id, action_id=action_id).values_list("public_id", flat=True).first()
     if same is not None:
         return "already_attached", f"This photo is already attached here and verified (evidence {same}); it counts once."
-    if action_id is not None:
-        given = verified.filter(daily_check__site_id=site_id).values_list("public_id", "daily_check__date").first()
-        if given is not None:
-            return "photo_of_a_check", (f"This photo was given for the check of {given[1]} (evidence {given[0]}); "
-                                        "proof that the failure was put right is a photo taken since.")
+    given = (verified.filter(criterion_id=criterion_id, daily_check__site_id=site_id)
+             .values_list("public_id", "daily_check__date").first())
+    if given is not None:
+        return "photo_of_a_check", (f"This photo was given for the check of {given[1]} (evidence {given[0]}); "
+                                    "proof that the failure was put right is a photo taken since.")
     return None
 
 
