@@ -30,6 +30,7 @@ from .requests import evidence_request
 from .settling import settle_unconfirmed
 from .targets import Target, target_for_action, target_for_check, thumbnail_key, upload_key
 from .uploads import Uploaded, evidence_upload
+from .verdicts import Refused
 
-__all__ = ["Target", "Uploaded", "evidence_confirm", "evidence_request", "evidence_upload", "rejudge",
+__all__ = ["Refused", "Target", "Uploaded", "evidence_confirm", "evidence_request", "evidence_upload", "rejudge",
            "settle_unconfirmed", "target_for_action", "target_for_check", "thumbnail_key", "upload_key"]

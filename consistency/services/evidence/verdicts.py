@@ -42,9 +42,13 @@ def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images
         photo_days.copies_flagged([where for _, *where in flagged])
 
 
+class Refused(Unprocessable):
+    """A photo refused, and its refusal recorded: an outcome (it stays), answered as a 422 or a 409."""
+
+
 def reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "", field: str = "file",
            code: str = "photo_rejected", status_code: int | None = None) -> NoReturn:
-    """Record the refusal (it stays, for auditors) and answer 422 (or ``status_code``) with the reason."""
+    """Record the refusal (it stays, for auditors) and raise it: 422 (or ``status_code``) with the reason."""
     reason = reason[:300]
     with transaction.atomic():
         locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
@@ -59,7 +63,7 @@ def reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: 
     if verdict != Evidence.Status.PENDING:  # a concurrent confirmation reached a verdict first; it stands
         raise Conflict(f"This photo already has a verdict ({verdict}); it is not judged again.", field="id",
                        code="evidence_decided")
-    raise Unprocessable(reason, field=field, code=code, status_code=status_code)
+    raise Refused(reason, field=field, code=code, status_code=status_code)
 
 
 def store_thumbnail(key: str, facts: images.PhotoFacts) -> None:
