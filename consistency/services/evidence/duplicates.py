@@ -49,9 +49,11 @@ def same_photo_here(target: Target, criterion: CriterionRef, sha256: str) -> Evi
     """The verified photo with these very bytes already given for this check (or action) and criterion: what a
     retry of its upload is answered with. The same bytes elsewhere (another criterion, another check of the
     day, a check's photo for an action) are no retry: ``refuse_a_second_copy`` answers those."""
-    return (evidence_selectors.evidence_queryset()
-            .filter(**target.filter(), criterion_id=criterion.id, sha256=sha256, status=Evidence.Status.VERIFIED)
-            .order_by("id").first())
+    # A lean query first: a photo is new far more often than it is a retry, and the joins of the answer's
+    # query cost more to plan than to run.
+    pk = (Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, sha256=sha256,
+                                  status=Evidence.Status.VERIFIED).order_by("id").values_list("pk", flat=True).first())
+    return None if pk is None else evidence_selectors.evidence_queryset().get(pk=pk)
 
 
 def refuse_a_second_copy(target: Target, criterion: CriterionRef, sha256: str, *, field: str) -> None:

@@ -20,6 +20,16 @@ from .targets import thumbnail_key
 
 def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts) -> None:
     """Save ``evidence`` verified, with what its inspection found and its trust flags."""
+    copies = fill_verified(evidence, size=size, sha256=sha256, facts=facts)
+    evidence.save()
+    photo_days.photo_verified(evidence)
+    flag_copies(evidence, copies)
+
+
+def fill_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts,
+                  index: trust.PhotoIndex | None = None, verified_at=None) -> list[int]:
+    """Set ``evidence``'s fields as verified (unsaved); returns the photos verified before it that repeat it
+    (``flag_copies``). ``index``: where the caller keeps the verified photos in memory (``trust.PhotoIndex``)."""
     tz = evidence.site.tz
     evidence.size = size
     evidence.sha256 = sha256
@@ -30,12 +40,15 @@ def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images
      evidence.phash_band2, evidence.phash_band3) = trust.phash_bands(facts.phash) if facts.phash else (None,) * 4
     evidence.thumbnail_key = thumbnail_key(evidence.key)
     evidence.status = Evidence.Status.VERIFIED
-    evidence.verified_at = timezone.now()
+    evidence.verified_at = verified_at or timezone.now()
     evidence.stale_capture = trust.is_stale(evidence.captured_at, evidence.day, tz)
-    evidence.reused_from, copies = trust.reuse_links(evidence)
-    evidence.save()
-    photo_days.photo_verified(evidence)
-    if copies:  # verified before this photo, which they repeat: they carry the flag, not the original
+    evidence.reused_from, copies = trust.reuse_links(evidence, index=index)
+    return copies
+
+
+def flag_copies(evidence: Evidence, copies: list[int]) -> None:
+    """Photos verified before ``evidence`` that repeat it carry the flag, not the original, and point at it."""
+    if copies:
         flagged = list(Evidence.objects.select_for_update().filter(pk__in=copies, reused_from__isnull=True)
                        .values_list("pk", "site_id", "day", "stale_capture"))
         Evidence.objects.filter(pk__in=[pk for pk, *_ in flagged]).update(reused_from=evidence)
