@@ -214,19 +214,23 @@ RESOLUTION_NOTES = [
 ]
 
 
+OVERDUE_WITHIN_DAYS = 14  # no demo action is left overdue for longer: a franchise chases them
+
+
 def _draw(action: CorrectiveAction) -> str:
     return f"{action.site.code}/{action.daily_check.date.isoformat()}/{action.criterion.key}"
 
 
 def _resolution_time(action: CorrectiveAction, now: dt.datetime) -> dt.datetime | None:
-    """When the action was dealt with, or None while it stays open: past due, 96% were (one in six of them
-    a day or two late); not yet due, half of those opened before yesterday."""
+    """When the action was dealt with, or None while it stays open: past due, all were (one in six a day or
+    two late) but for some of the last ``OVERDUE_WITHIN_DAYS`` days' (overdue: being chased); not yet due,
+    half of those opened before yesterday."""
     tz = action.site.tz
     today = now.astimezone(tz).date()
     rng = random.Random(_draw(action))
     opened = action.opened_at.astimezone(tz).date()
     if action.due_on < today:
-        if rng.random() >= 0.96:
+        if action.due_on >= today - dt.timedelta(days=OVERDUE_WITHIN_DAYS) and rng.random() < 0.15:
             return None  # overdue
         last = action.due_on + dt.timedelta(days=rng.randint(1, 2)) if rng.random() < 1 / 6 else action.due_on
     elif opened < today - dt.timedelta(days=1) and rng.random() < 0.5:

@@ -66,6 +66,8 @@ def test_history_is_safe_to_run_twice(demo):
 def test_corrective_actions_look_like_a_real_franchise(demo):
     """Most actions resolved, each in its time and with the photos its criterion needs; a few past due and still
     open. The demo used to leave hundreds overdue, some from months before."""
+    import datetime as dt
+
     from consistency.demo_history import resolve_demo_actions
     from consistency.demo_photos import seed_demo_photos
     from consistency.models import Evidence
@@ -82,6 +84,8 @@ def test_corrective_actions_look_like_a_real_franchise(demo):
     still_open = actions.filter(status="open")
     overdue = [a for a in still_open if a.due_on < now.astimezone(a.site.tz).date()]
     assert 0 < len(overdue) <= 0.08 * total
+    # Recent ones, being chased: none left overdue for months.
+    assert all(a.due_on >= now.astimezone(a.site.tz).date() - dt.timedelta(days=14) for a in overdue)
     assert still_open.count() > len(overdue)  # and some open within their days
     for action in resolved:
         assert action.opened_at < action.resolved_at < now and action.resolution_note
