@@ -20,6 +20,33 @@ from .selectors import evidence as evidence_selectors
 from .services import evidence_files
 
 
+def local_time(value: dt.datetime | None, site) -> str:
+    """A moment as the site lived it, its zone named ("2026-12-04 08:02 NZDT, Pacific/Auckland"); in UTC, so
+    marked, where no site is known. The admin would show it in the server's zone (UTC), unmarked."""
+    if value is None:
+        return "-"
+    if site is None:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{value.astimezone(site.tz):%Y-%m-%d %H:%M %Z}, {site.timezone}"
+
+
+def local_times(*fields: str):
+    """Read-only display methods ``<field>_local`` for the model's datetime ``fields``, in its site's zone (UTC,
+    marked, for a model of no site)."""
+
+    def add(cls):
+        for name in fields:
+            def shown(self, obj, name=name):
+                return local_time(getattr(obj, name), getattr(obj, "site", None))
+
+            shown.short_description = f"{name.replace('_', ' ')} (site's time)"
+            shown.admin_order_field = name
+            setattr(cls, f"{name}_local", shown)
+        return cls
+
+    return add
+
+
 class ReleasedReadOnly:
     """Released versions (and everything under them) are read-only in the admin as everywhere else."""
 
@@ -46,10 +73,13 @@ class TouchPointInline(admin.TabularInline):
 
 
 @admin.register(StandardVersion)
+@local_times("published_at", "retired_at", "created_at")
 class StandardVersionAdmin(ReleasedReadOnly, admin.ModelAdmin):
-    list_display = ["standard", "number", "status", "effective_from", "published_at"]
+    list_display = ["standard", "number", "status", "effective_from", "published_at_local"]
     list_filter = ["status"]
-    readonly_fields = ["status", "effective_from", "published_at", "published_by", "retired_at", "created_by"]
+    exclude = ["published_at", "retired_at"]
+    readonly_fields = ["status", "effective_from", "published_at_local", "published_by", "retired_at_local",
+                       "created_by", "created_at_local"]
     inlines = [TouchPointInline]
 
 
@@ -67,32 +97,6 @@ class CriterionAdmin(ReleasedReadOnly, admin.ModelAdmin):
     list_filter = ["version", "kind", "critical"]
     search_fields = ["key", "prompt"]
     list_select_related = ["touch_point", "version__standard"]
-
-
-def local_time(value: dt.datetime | None, site) -> str:
-    """A moment as the site lived it, its zone named ("2026-12-04 08:02 NZDT, Pacific/Auckland"); in UTC, so
-    marked, where no site is known. The admin would show it in the server's zone (UTC), unmarked."""
-    if value is None:
-        return "-"
-    if site is None:
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{value.astimezone(site.tz):%Y-%m-%d %H:%M %Z}, {site.timezone}"
-
-
-def local_times(*fields: str):
-    """Read-only display methods ``<field>_local`` for the model's datetime ``fields``, in its site's zone."""
-
-    def add(cls):
-        for name in fields:
-            def shown(self, obj, name=name):
-                return local_time(getattr(obj, name), obj.site)
-
-            shown.short_description = f"{name.replace('_', ' ')} (site's time)"
-            shown.admin_order_field = name
-            setattr(cls, f"{name}_local", shown)
-        return cls
-
-    return add
 
 
 class RecordReadOnly:
@@ -131,15 +135,20 @@ class ResultInline(RecordReadOnly, admin.TabularInline):
 @admin.register(DailyCheck)
 @local_times("performed_at", "received_at", "superseded_at")
 class DailyCheckAdmin(RecordReadOnly, admin.ModelAdmin):
-    list_display = ["site", "date", "version", "submitted_by", "late", "is_current", "score", "received_at_local"]
+    list_display = ["site", "date", "version", "submitted_by", "late", "is_current", "score_percent",
+                    "received_at_local"]
     list_filter = ["late", "is_current", "site__region"]
     search_fields = ["site__code"]
     date_hierarchy = "date"
     list_select_related = ["site", "version__standard", "submitted_by"]
     fields = ["site", "date", "version", "submitted_by", "performed_at_local", "received_at_local", "late",
-              "score", "is_current", "amends", "amendment_reason", "superseded_at_local", "client_id"]
-    readonly_fields = ["performed_at_local", "received_at_local", "superseded_at_local"]
+              "score_percent", "is_current", "amends", "amendment_reason", "superseded_at_local", "client_id"]
+    readonly_fields = ["performed_at_local", "received_at_local", "superseded_at_local", "score_percent"]
     inlines = [ResultInline]
+
+    @admin.display(description="score", ordering="score")
+    def score_percent(self, obj):
+        return f"{obj.score:.1%}"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The check's photos, those of its day's earlier checks too (they count for it), through the links the

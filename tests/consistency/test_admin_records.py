@@ -1,6 +1,7 @@
 """The admin shows checks, results, photos and actions and changes none of them: they are the record auditors
 rely on, and they change only through the API, which judges, keeps history and re-scores."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -95,8 +96,12 @@ def test_the_photo_list_is_searched_and_filtered_by_site(network, standard, head
 
 
 def test_a_time_without_a_site_is_marked_utc():
-    import datetime as dt
-
     from consistency.admin import local_time
 
     assert local_time(dt.datetime(2026, 3, 10, 19, 5, tzinfo=dt.UTC), None) == "2026-03-10 19:05 UTC"
+
+
+def test_a_standard_versions_times_are_marked_utc(standard, head_office_browser):
+    # A version belongs to no site: its times are in UTC, and say so.
+    page = head_office_browser.get(f"/admin/consistency/standardversion/{standard.pk}/change/").content.decode()
+    assert f"{standard.published_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" in page
