@@ -1,4 +1,10 @@
+"""Head office's data-entry tool: the standard edited while it is a draft; checks, results, photos and actions
+shown, never changed (they change through the API). Times are shown in the site's own time zone, named."""
+
+import datetime as dt
+
 from django.contrib import admin
+from django.utils.html import format_html
 
 from .models import (
     CheckResult,
@@ -10,7 +16,35 @@ from .models import (
     StandardVersion,
     TouchPoint,
 )
+from .selectors import evidence as evidence_selectors
 from .services import evidence_files
+
+
+def local_time(value: dt.datetime | None, site) -> str:
+    """A moment as the site lived it, its zone named ("2026-12-04 08:02 NZDT, Pacific/Auckland"); in UTC, so
+    marked, where no site is known. The admin would show it in the server's zone (UTC), unmarked."""
+    if value is None:
+        return "-"
+    if site is None:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"{value.astimezone(site.tz):%Y-%m-%d %H:%M %Z}, {site.timezone}"
+
+
+def local_times(*fields: str):
+    """Read-only display methods ``<field>_local`` for the model's datetime ``fields``, in its site's zone (UTC,
+    marked, for a model of no site)."""
+
+    def add(cls):
+        for name in fields:
+            def shown(self, obj, name=name):
+                return local_time(getattr(obj, name), getattr(obj, "site", None))
+
+            shown.short_description = f"{name.replace('_', ' ')} (site's time)"
+            shown.admin_order_field = name
+            setattr(cls, f"{name}_local", shown)
+        return cls
+
+    return add
 
 
 class ReleasedReadOnly:
@@ -39,10 +73,13 @@ class TouchPointInline(admin.TabularInline):
 
 
 @admin.register(StandardVersion)
+@local_times("published_at", "retired_at", "created_at")
 class StandardVersionAdmin(ReleasedReadOnly, admin.ModelAdmin):
-    list_display = ["standard", "number", "status", "effective_from", "published_at"]
+    list_display = ["standard", "number", "status", "effective_from", "published_at_local"]
     list_filter = ["status"]
-    readonly_fields = ["status", "effective_from", "published_at", "published_by", "retired_at", "created_by"]
+    exclude = ["published_at", "retired_at"]
+    readonly_fields = ["status", "effective_from", "published_at_local", "published_by", "retired_at_local",
+                       "created_by", "created_at_local"]
     inlines = [TouchPointInline]
 
 
@@ -77,14 +114,57 @@ class RecordReadOnly:
         return False
 
 
+class ResultInline(RecordReadOnly, admin.TabularInline):
+    """A check's results: what was asked, the value given, and how it was judged."""
+
+    model = CheckResult
+    fields = ["prompt", "value", "met", "passed", "deviation", "note"]
+    readonly_fields = fields
+    ordering = ["criterion__touch_point__order", "criterion__order"]
+    can_delete = False
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("criterion")
+
+    @admin.display(description="criterion")
+    def prompt(self, obj):
+        return format_html("{}<br><small>{}</small>", obj.criterion.prompt, obj.criterion.key)
+
+
 @admin.register(DailyCheck)
+@local_times("performed_at", "received_at", "superseded_at")
 class DailyCheckAdmin(RecordReadOnly, admin.ModelAdmin):
-    list_display = ["site", "date", "version", "submitted_by", "late", "is_current", "score", "received_at"]
+    list_display = ["site", "date", "version", "submitted_by", "late", "is_current", "score_percent",
+                    "received_at_local"]
     list_filter = ["late", "is_current", "site__region"]
     search_fields = ["site__code"]
     date_hierarchy = "date"
     list_select_related = ["site", "version__standard", "submitted_by"]
-    raw_id_fields = ["amends"]
+    fields = ["site", "date", "version", "submitted_by", "performed_at_local", "received_at_local", "late",
+              "score_percent", "is_current", "amends", "amendment_reason", "superseded_at_local", "client_id"]
+    readonly_fields = ["performed_at_local", "received_at_local", "superseded_at_local", "score_percent"]
+    inlines = [ResultInline]
+
+    @admin.display(description="score", ordering="score")
+    def score_percent(self, obj):
+        return f"{obj.score:.1%}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The check's photos, those of its day's earlier checks too (they count for it), through the links the
+        # API gives (made for this user, checked against their access): per request, the admin being shared.
+        check = self.get_object(request, object_id)
+        if check is not None:
+            photos = (evidence_selectors.evidence_queryset()
+                      .filter(daily_check__site_id=check.site_id, daily_check__date=check.date)
+                      .order_by("criterion__touch_point__order", "criterion__order", "created_at"))
+            extra_context = {**(extra_context or {}), "photos": [
+                {"evidence": e, "criterion": e.criterion, "captured": local_time(e.captured_at, e.site),
+                 "uploaded": local_time(e.created_at, e.site),
+                 "url": evidence_files.photo_link(e, "original", reader=request.user),
+                 "thumbnail_url": evidence_files.photo_link(e, "thumbnail", reader=request.user)}
+                for e in photos]}
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(CheckResult)
@@ -95,10 +175,21 @@ class CheckResultAdmin(RecordReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
+@local_times("captured_at", "created_at", "verified_at")
 class EvidenceAdmin(RecordReadOnly, admin.ModelAdmin):
-    list_display = ["public_id", "site", "criterion", "status", "size", "captured_at", "stale_capture"]
-    list_filter = ["status", "stale_capture"]
+    list_display = ["public_id", "site", "day", "criterion", "status", "size", "captured_at_local", "reused",
+                    "stale_capture"]
+    list_filter = ["status", "stale_capture", ("site", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["site__code", "criterion__key", "=sha256", "=public_id"]
+    list_select_related = ["site", "criterion"]
+    date_hierarchy = "day"
     raw_id_fields = ["daily_check", "action", "criterion", "site", "uploaded_by", "reused_from"]
+    exclude = ["captured_at", "verified_at"]
+    readonly_fields = ["captured_at_local", "created_at_local", "verified_at_local"]
+
+    @admin.display(boolean=True, description="reused")
+    def reused(self, obj):
+        return obj.reused_from_id is not None
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The photo, through the links the API gives (made for this user, checked against their access):
@@ -113,7 +204,12 @@ class EvidenceAdmin(RecordReadOnly, admin.ModelAdmin):
 
 
 @admin.register(CorrectiveAction)
+@local_times("opened_at", "resolved_at")
 class CorrectiveActionAdmin(RecordReadOnly, admin.ModelAdmin):
-    list_display = ["site", "criterion", "opened_at", "due_on", "status", "resolved_at"]
-    list_filter = ["status"]
+    list_display = ["site", "criterion", "opened_at_local", "due_on", "status", "resolved_at_local"]
+    list_filter = ["status", ("site", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["site__code", "criterion__key"]
+    list_select_related = ["site", "criterion"]
     raw_id_fields = ["daily_check", "criterion", "site", "resolved_by"]
+    exclude = ["opened_at", "resolved_at"]
+    readonly_fields = ["opened_at_local", "resolved_at_local"]

@@ -1,11 +1,20 @@
-"""Photos for the demo history: small generated pictures, stored and verified through the evidence service.
+"""Photos for the demo history: small generated pictures, inspected and recorded verified as the evidence
+service records them.
 
-Every demo check of the last ``DEMO_PHOTO_DAYS`` days whose photo criteria were met gets its photos (a
-criterion that requires photos is not passed without them). Each picture differs by site, day and criterion (so perceptual hashes differ) and
-carries an EXIF capture time a few minutes after the check was performed, with the site's UTC offset.
+Every current demo check whose photo criteria were met gets its photos (a criterion that requires photos is
+not passed without them), and a corrective action resolved in the demo history gets the photo of its fix
+(``photograph_fixes``). Each picture differs by site, day and criterion (so perceptual hashes differ) and
+carries an EXIF capture time, with the site's UTC offset, taken while the check was being done: a few minutes
+apart, from when it was performed. The phone uploads them once the check is sent, one after the other.
 
 One site, ``REUSING_SITE``, sends the same restroom photo every morning: its first photo is clean,
 every later one is flagged ``reused_from`` (same bytes) and ``stale_capture`` (captured on the first day).
+
+Thousands of photos (60 days x 28 sites x 5 photo criteria): each is inspected (``images.inspect_photo``) and
+its trust flags set (``verdicts.fill_verified``) one by one, with the verified photos held in memory
+(``evidence_trust.PhotoIndex``), and a check's photos are stored and inserted together. A phone's upload
+(``evidence.uploads``) adds the rules of a request from outside (retries, room, second copies), which the
+demo's own pictures do not need.
 
 Safe to run twice: a check and criterion that already has evidence is left alone.
 """
@@ -13,26 +22,26 @@ Safe to run twice: a check and criterion that already has evidence is left alone
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import random
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from PIL import Image, ImageDraw
 
-from .models import CheckResult, DailyCheck, Evidence
-from .services import evidence as evidence_services
-from .services import rollup
+from . import storage
+from .models import CheckResult, CorrectiveAction, Evidence
+from .services import evidence_trust as trust
+from .services import images, photo_days, rollup
+from .services.evidence.rejudging import rejudge_days
+from .services.evidence.targets import Target, new_key, thumbnail_key
+from .services.evidence.verdicts import fill_verified, flag_copies
 
 REUSING_SITE = "SYD-02"
 REUSED_CRITERION = "restroom_cleanliness"
-PHOTO_SIZE = (240, 180)
-# Photos for the most recent week of the history only: each photo goes through the full service (image
-# checks, hashes, trust flags, two write-once puts, re-judging), 20-40 ms apiece on a busy laptop with S3,
-# and 60 days x 28 sites x 5 photo criteria would be ~7,600 photos: minutes of seeding on every
-# `make run` and in every test that seeds the demo. Older demo checks keep their photo criteria
-# "met, photos owed" (not passed), exactly as the rules judge a check whose photos never arrived.
-DEMO_PHOTO_DAYS = 7
+PHOTO_SIZE = (160, 120)
 
 
 def demo_photo(seed: str, *, captured: dt.datetime) -> bytes:
@@ -43,7 +52,7 @@ def demo_photo(seed: str, *, captured: dt.datetime) -> bytes:
     draw = ImageDraw.Draw(im)
     for _ in range(8):
         x0, y0 = rng.randrange(w), rng.randrange(h)
-        box = [x0, y0, min(w, x0 + rng.randrange(30, 160)), min(h, y0 + rng.randrange(30, 120))]
+        box = [x0, y0, min(w, x0 + rng.randrange(25, 130)), min(h, y0 + rng.randrange(25, 100))]
         (draw.ellipse if rng.random() < 0.5 else draw.rectangle)(
             box, fill=tuple(rng.randrange(256) for _ in range(3)))
     exif = Image.Exif()
@@ -57,75 +66,139 @@ def demo_photo(seed: str, *, captured: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def seed_demo_photos(*, days: int | None = DEMO_PHOTO_DAYS) -> dict:
-    """Attach photos to the demo checks of the last ``days`` days (None: all) that owe them."""
+@dataclass(frozen=True)
+class DemoPhoto:
+    target: Target
+    day: dt.date
+    criterion_id: int
+    data: bytes
+    uploaded: dt.datetime
+    user: object
+
+
+def seed_demo_photos() -> dict:
+    """Attach photos to every current demo check that owes them. Returns how many, and how many reused."""
     owed = (CheckResult.objects
             .filter(is_current=True, met=True, criterion__photos_required__gt=0)
             .filter(~Exists(Evidence.objects.filter(daily_check_id=OuterRef("daily_check_id"),
                                                     criterion_id=OuterRef("criterion_id"))))
-            .select_related("criterion", "daily_check__site", "daily_check__version", "daily_check__submitted_by")
-            .order_by("daily_check__site__code", "date", "criterion__key"))
-    if days is not None:
-        latest = DailyCheck.objects.order_by("-date").values_list("date", flat=True).first()
-        if latest is None:
-            return {"photos": 0, "reused": 0}
-        owed = owed.filter(date__gt=latest - dt.timedelta(days=days))
+            .select_related("criterion", "daily_check__site", "daily_check__submitted_by")
+            .order_by("daily_check__site__code", "date", "criterion__touch_point__order", "criterion__order"))
     by_site: dict[int, dict[int, list[CheckResult]]] = {}
-    for result in owed.iterator(chunk_size=500):
+    for result in owed.iterator(chunk_size=1000):
         by_site.setdefault(result.site_id, {}).setdefault(result.daily_check_id, []).append(result)
+    if not by_site:
+        return {"photos": 0, "reused": 0}
+    index = trust.PhotoIndex.of_verified()
+    reused_photo = _existing_reused_photo()
     stored = reused = 0
-    reused_photo: dict[str, bytes] = {}
-    for checks in by_site.values():
+    for site_id, checks in by_site.items():
         # One transaction per site: every photo, every re-judged check, and one call to the rollup hook
         # with all the site's changed dates (the hook is the slow part when called per check).
         with transaction.atomic():
-            dates = set()
-            for results in checks.values():
-                counts = _attach(results, reused_photo)
-                stored += counts[0]
-                reused += counts[1]
-                check = results[0].daily_check
-                evidence_services.rejudge(check_id=check.pk, criterion_ids=[r.criterion_id for r in results],
-                                          notify=False)
-                dates.add(check.date)
-            rollup.results_changed(site_id=results[0].site_id, dates=sorted(dates))
+            rollup.lock_site(site_id)
+            photos = [p for results in checks.values() for p in _photos_of_check(results, reused_photo)]
+            reused += sum(p.data == reused_photo.get("data") for p in photos)
+            stored += len(_record(photos, index=index))
+            criteria_by_day = {results[0].date: [r.criterion_id for r in results] for results in checks.values()}
+            rejudge_days(site_id=site_id, criteria_by_day=criteria_by_day)
+            rollup.results_changed(site_id=site_id, dates=sorted(criteria_by_day), site_locked=True)
     return {"photos": stored, "reused": reused}
 
 
-def _attach(results: list[CheckResult], reused_photo: dict[str, bytes]) -> tuple[int, int]:
+def _photos_of_check(results: list[CheckResult], reused_photo: dict) -> list[DemoPhoto]:
+    """The check's photos, taken a few minutes apart while it was done, uploaded one by one once it was sent."""
     check = results[0].daily_check
     site = check.site
-    captured = check.performed_at.astimezone(site.tz) + dt.timedelta(minutes=3)
-    target = evidence_services.Target(site=site, daily_check=check)
-    stored = reused = 0
+    target = Target(site=site, daily_check=check)
+    rng = random.Random(f"{site.code}/{check.date.isoformat()}/photos")
+    performed = check.performed_at.astimezone(site.tz)
+    # Taken between the start of the check and its sending (at most 40 minutes: a late site sends days later).
+    span = min(check.received_at - check.performed_at, dt.timedelta(minutes=40)).total_seconds()
+    wanted = sum(r.criterion.photos_required for r in results)
+    taken = iter(sorted(rng.uniform(0.05, 0.95) * max(span, 60) for _ in range(wanted)))
+    uploaded = check.received_at
+    photos = []
     for result in results:
         key = result.criterion.key
         for n in range(result.criterion.photos_required):
+            captured = (performed + dt.timedelta(seconds=next(taken))).replace(microsecond=0)
+            uploaded += dt.timedelta(seconds=rng.randint(8, 50))
             if site.code == REUSING_SITE and key == REUSED_CRITERION:
-                if site.code not in reused_photo:
-                    reused_photo[site.code] = (_existing_reused_photo()
-                                               or demo_photo(f"{site.code}/restroom", captured=captured))
-                photo = reused_photo[site.code]
-                reused += 1
+                if "data" not in reused_photo:
+                    reused_photo["data"] = demo_photo(f"{site.code}/restroom", captured=captured)
+                data = reused_photo["data"]
             else:
-                photo = demo_photo(f"{site.code}/{check.date.isoformat()}/{key}/{n}", captured=captured)
-            evidence_services.evidence_upload(
-                user=check.submitted_by, target=target, criterion_key=key, file=io.BytesIO(photo),
-                size=len(photo), content_type="image/jpeg", rejudge_now=False,
-            )
-            stored += 1
-    return stored, reused
+                data = demo_photo(f"{site.code}/{check.date.isoformat()}/{key}/{n}", captured=captured)
+            photos.append(DemoPhoto(target, check.date, result.criterion_id, data, uploaded, check.submitted_by))
+    return photos
 
 
-def _existing_reused_photo() -> bytes | None:
+def photograph_fixes(fixes: list[tuple[CorrectiveAction, dt.datetime]]) -> int:
+    """Attach to each action the photos of its fix (as many as its criterion requires), taken and uploaded
+    shortly before ``resolved_at``. Call in the transaction that resolves them."""
+    if not fixes:
+        return 0
+    photos = []
+    for action, resolved_at in fixes:
+        site = action.site
+        local = resolved_at.astimezone(site.tz)
+        for n in range(action.criterion.photos_required):
+            taken = local - dt.timedelta(minutes=12 - 3 * n)
+            data = demo_photo(f"{site.code}/action/{action.pk}/{n}", captured=taken)
+            photos.append(DemoPhoto(Target(site=site, action=action), local.date(), action.criterion_id, data,
+                                    taken + dt.timedelta(minutes=1), action.daily_check.submitted_by))
+    return len(_record(photos, index=trust.PhotoIndex.of_verified()))
+
+
+def _record(photos: list[DemoPhoto], *, index: trust.PhotoIndex) -> list[Evidence]:
+    """Inspect, store and record ``photos`` verified, as a confirmation records one (``verdicts``)."""
+    made, files, flagged, originals = [], [], [], {}
+    for photo in photos:
+        facts = images.inspect_photo(io.BytesIO(photo.data), declared_type="image/jpeg")
+        public_id, key = new_key(photo.target, "image/jpeg")
+        sha256 = hashlib.sha256(photo.data).hexdigest()
+        evidence = Evidence(public_id=public_id, key=key, **photo.target.filter(), criterion_id=photo.criterion_id,
+                            site=photo.target.site, day=photo.day, uploaded_by=photo.user,
+                            declared_content_type="image/jpeg", declared_size=len(photo.data),
+                            declared_sha256=sha256)
+        evidence.created_at = photo.uploaded  # the order of two photos of one day (trust)
+        copies = fill_verified(evidence, size=len(photo.data), sha256=sha256, facts=facts, index=index,
+                               verified_at=photo.uploaded + dt.timedelta(seconds=2))
+        if evidence.reused_from is not None and evidence.reused_from.pk is None:
+            originals[id(evidence)] = evidence.reused_from  # in this batch: linked once it has its id
+            evidence.reused_from = None
+        index.add(evidence)
+        made.append(evidence)
+        flagged.append(copies)
+        files += [(key, io.BytesIO(photo.data), "image/jpeg"),
+                  (thumbnail_key(key), io.BytesIO(facts.thumbnail), "image/jpeg")]
+    storage.put_new_all(files)
+    try:
+        Evidence.objects.bulk_create(made, batch_size=500)
+        for evidence, photo in zip(made, photos, strict=True):
+            # created_at is set on insert (auto_now_add): the upload's time is written after it.
+            evidence.created_at = photo.uploaded
+            if id(evidence) in originals:
+                evidence.reused_from = originals[id(evidence)]
+        Evidence.objects.bulk_update(made, ["created_at", "reused_from"], batch_size=500)
+        photo_days.photos_verified(made)
+        for evidence, copies in zip(made, flagged, strict=True):
+            flag_copies(evidence, copies)
+    except Exception:
+        for key, _, _ in files:  # nothing half-saved: no stored file without its record
+            storage.delete(key)
+        raise
+    return made
+
+
+def _existing_reused_photo() -> dict:
     """On a second run, the reusing site keeps sending the very photo it sent before."""
-    from . import storage
-
     first = (Evidence.objects.filter(site__code=REUSING_SITE, criterion__key=REUSED_CRITERION,
                                      status=Evidence.Status.VERIFIED).order_by("id").first())
     if first is None:
-        return None
+        return {}
     try:
-        return storage.read_bytes(first.key, max_bytes=2 * 1024 * 1024)
+        return {"data": storage.read_bytes(first.key, max_bytes=2 * 1024 * 1024)}
     except storage.ObjectMissing:
-        return None
+        return {}

@@ -227,6 +227,7 @@ def worker(variant: str, photo_path: str) -> None:
     from consistency.models import Evidence
     from consistency.services import evidence as services
     from consistency.services.checks import local_today
+    from consistency.services.evidence import confirmation
     from tests.consistency.evidence_factories import make_check, photo
     from tests.factories import RegionFactory, SiteFactory, person, published_version
 
@@ -249,7 +250,7 @@ def worker(variant: str, photo_path: str) -> None:
 
         storage.fetch = fetch_whole
         # the spool becomes an in-memory buffer, as in a read-it-all implementation
-        services.tempfile.TemporaryFile = io.BytesIO
+        confirmation.tempfile.TemporaryFile = io.BytesIO
     if variant in ("whole", "streamed-full"):
         JpegImagePlugin.JpegImageFile.draft = lambda self, mode, size: None  # full-size decode
 

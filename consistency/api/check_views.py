@@ -22,6 +22,7 @@ from ..services import actions as action_services
 from ..services import check_fast, idempotency
 from ..services.checks import check_submit
 from . import check_serializers as s
+from .idempotent import KEY_PARAMETER, Answer, idempotent_post
 
 PERIOD = [OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", OpenApiTypes.DATE)]
 
@@ -179,11 +180,14 @@ class ActionListView(APIView):
 
 
 class ActionResolveView(APIView):
-    @extend_schema(request=s.ResolveSerializer, responses=s.ActionSerializer,
+    @extend_schema(request=s.ResolveSerializer, responses=s.ActionSerializer, parameters=[KEY_PARAMETER],
                    summary="Resolve an action with a note (and verified photos where the criterion needs them)")
     def post(self, request, action_id: int):
-        body = s.ResolveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        action = action_services.action_resolve(user=request.user, action_id=action_id,
-                                                note=body.validated_data["note"])
-        return Response(s.ActionSerializer(action).data)
+        def resolve() -> Answer:
+            body = s.ResolveSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            action = action_services.action_resolve(user=request.user, action_id=action_id,
+                                                    note=body.validated_data["note"])
+            return Answer(200, s.ActionSerializer(action).data)
+
+        return idempotent_post(request, resolve)

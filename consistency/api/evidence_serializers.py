@@ -1,4 +1,4 @@
-"""Shapes of evidence over HTTP. Validation of shape only; the rules live in services/evidence.py."""
+"""Shapes of evidence over HTTP. Validation of shape only; the rules live in services/evidence/."""
 
 from __future__ import annotations
 

@@ -3,6 +3,8 @@ read. Scope: a manager reaches only their own sites (404 elsewhere), an auditor 
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,10 +19,12 @@ from backend.errors import TooLarge
 from backend.parsers import JSONParser
 from sites import access
 
+from .. import storage
 from ..selectors import evidence as selectors
 from ..services import evidence as services
 from ..services import evidence_files
 from . import evidence_serializers as s
+from .idempotent import KEY_PARAMETER, Answer, idempotent_post, request_key
 
 # Room for the multipart envelope and the small fields around the photo.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -62,32 +66,57 @@ class _AttachView(APIView):
                 raise TooLarge(f"file: a photo may be at most {settings.MAX_PHOTO_BYTES:,} bytes.", field="file")
         target = self.target(request, pk, for_write=True)
         if multipart:
-            body = s.EvidenceUploadSerializer(data=request.data)
+            return self._upload(request, target)
+
+        def ask() -> Answer:
+            body = s.EvidenceRequestSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             data = body.validated_data
-            upload = data["file"]
+            evidence, upload = services.evidence_request(
+                user=request.user, target=target, criterion_key=data.get("criterion"),
+                content_type=data["content_type"], size=data["size"], sha256=data["sha256"],
+            )
+            out = dict(evidence_body(request, evidence))
+            out["upload"] = s.UploadFormSerializer(upload).data
+            return Answer(status.HTTP_201_CREATED, out)
+
+        return idempotent_post(request, ask)
+
+    def _upload(self, request, target):
+        body = s.EvidenceUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        upload = data["file"]
+
+        def store() -> Answer:
             uploaded = services.evidence_upload(
                 user=request.user, target=target, criterion_key=data.get("criterion"), file=upload.file,
                 size=upload.size, content_type=upload.content_type, sha256=data.get("sha256"),
             )
             out = dict(evidence_body(request, uploaded.evidence))
             out["upload"] = None
-            if uploaded.replayed:  # a retry of a photo already here: the same evidence, as the check's replay says
-                return Response(out, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
-            return Response(out, status=status.HTTP_201_CREATED)
-        body = s.EvidenceRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        evidence, upload = services.evidence_request(
-            user=request.user, target=target, criterion_key=data.get("criterion"),
-            content_type=data["content_type"], size=data["size"], sha256=data["sha256"],
-        )
-        out = dict(evidence_body(request, evidence))
-        out["upload"] = s.UploadFormSerializer(upload).data
-        return Response(out, status=status.HTTP_201_CREATED)
+            # A retry of a photo already here (without a key, or with a new one): the same evidence, 200.
+            return Answer(status.HTTP_200_OK if uploaded.replayed else status.HTTP_201_CREATED, out,
+                          replayed=uploaded.replayed)
+
+        fields = None
+        if request_key(request) is not None:  # what makes two uploads the same request: the fields and the bytes
+            fields = "\n".join([data.get("criterion") or "", (data.get("sha256") or "").lower(),
+                                 upload.content_type or "", _sha256_of(upload.file)]).encode()
+        return idempotent_post(request, store, body=fields)
+
+
+def _sha256_of(file) -> str:
+    digest = hashlib.sha256()
+    file.seek(0)
+    while chunk := file.read(storage.CHUNK_BYTES):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
 
 
 _POST_DOC = dict(
+    parameters=[KEY_PARAMETER],
     request={"application/json": s.EvidenceRequestSerializer, "multipart/form-data": s.EvidenceUploadSerializer},
     responses={201: OpenApiResponse(s.EvidenceSerializer, description="The evidence; with JSON, also `upload`: "
                                     "the presigned POST (`url`, form `fields`) to send the photo to."),
@@ -96,8 +125,9 @@ _POST_DOC = dict(
                                     "made, with `Idempotent-Replayed: true`; nothing new is stored.")},
     description="409 `check_closed`: the check's day is more than LATE_CHECK_WINDOW_DAYS ago at the site; it takes "
                 "no new photos (a corrective action's photos are not limited). 409 `check_superseded`: attach to "
-                "the current check of the day. 409 `already_attached`: the same photo already counts for the day "
-                "(multipart: unless it is a retry for this very check and criterion); `photo_of_a_check`: a "
+                "the current check of the day. 409 `already_attached`: the same photo already counts for the day, "
+                "for this criterion or another one, named in the message (multipart: unless it is a retry for this "
+                "very check and criterion); `photo_of_a_check`: a "
                 "check's photo is no proof that an action's failure was put right.",
 )
 
@@ -160,7 +190,7 @@ class EvidenceFileView(APIView):
 
 
 class EvidenceConfirmView(APIView):
-    @extend_schema(request=None, responses={200: s.EvidenceSerializer},
+    @extend_schema(request=None, responses={200: s.EvidenceSerializer}, parameters=[KEY_PARAMETER],
                    summary="Verify an uploaded photo (409 if not uploaded yet, 422 with the reason if refused)",
                    description="The server reads the upload back and trusts nothing the phone declared. When it is "
                                "accepted, the server keeps its own copy of those very bytes as the original. 409 "
@@ -168,6 +198,11 @@ class EvidenceConfirmView(APIView):
                                "again.")
     def post(self, request, public_id):
         evidence = selectors.evidence_get(user=request.user, public_id=public_id, for_write=True)
-        evidence = services.evidence_confirm(evidence=evidence)
-        evidence = selectors.evidence_get(user=request.user, public_id=evidence.public_id)
-        return Response(evidence_body(request, evidence))
+
+        def confirm() -> Answer:
+            confirmed = services.evidence_confirm(evidence=evidence)
+            confirmed = selectors.evidence_get(user=request.user, public_id=confirmed.public_id)
+            return Answer(status.HTTP_200_OK, evidence_body(request, confirmed))
+
+        # A refusal is the photo's verdict, recorded: with a key, a retry gets it again.
+        return idempotent_post(request, confirm, recorded=(services.Refused,))

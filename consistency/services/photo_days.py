@@ -34,8 +34,18 @@ def _add(rows: Iterable[tuple]) -> None:
 
 def photo_verified(evidence: Evidence) -> None:
     """``evidence`` was just verified, with its flags: its day counts it."""
-    reused, stale = evidence.reused_from_id is not None, bool(evidence.stale_capture)
-    _add([(evidence.site_id, evidence.day, 1, int(reused), int(stale), int(reused or stale))])
+    photos_verified([evidence])
+
+
+def photos_verified(photos: Iterable[Evidence]) -> None:
+    """Each of ``photos`` was just verified, with its flags: their days count them."""
+    added: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # (site, day): [verified, reused, ...]
+    for evidence in photos:
+        reused, stale = evidence.reused_from_id is not None, bool(evidence.stale_capture)
+        counts = added[(evidence.site_id, evidence.day)]
+        for i, n in enumerate((1, reused, stale, reused or stale)):
+            counts[i] += int(n)
+    _add([(site_id, day, *counts) for (site_id, day), counts in added.items()])
 
 
 def copies_flagged(copies: Iterable[tuple]) -> None:

@@ -302,7 +302,7 @@ def test_the_photo_of_the_failure_is_no_proof_of_the_fix(network, standard, sett
     # Asked for before the check's photo was given, and confirmed after: refused on confirmation.
     post_form(early["upload"]["url"], early["upload"]["fields"], dirty)
     confirmed = client.post(f"/api/v1/evidence/{early['id']}/confirm/")
-    assert confirmed.status_code == 422 and "given for the check of" in confirmed.json()["message"]
+    assert confirmed.status_code == 409 and "given for the check of" in confirmed.json()["message"]
     assert client.post(f"/api/v1/actions/{action}/resolve/", {"note": "cleaned"}, format="json").status_code == 400
     # A photo taken since is the proof.
     assert client.post(f"/api/v1/actions/{action}/evidence/", multipart(photo(seed=403)),

@@ -61,3 +61,39 @@ def test_history_is_safe_to_run_twice(demo):
     again = seed_history(days=10, now=now)
     assert again["checks"] == 0 and again["amendments"] == 0
     assert (DailyCheck.objects.count(), CheckResult.objects.count(), CorrectiveAction.objects.count()) == before
+
+
+def test_corrective_actions_look_like_a_real_franchise(demo):
+    """Most actions resolved, each in its time and with the photos its criterion needs; a few past due and still
+    open. The demo used to leave hundreds overdue, some from months before."""
+    import datetime as dt
+
+    from consistency.demo_history import resolve_demo_actions
+    from consistency.demo_photos import seed_demo_photos
+    from consistency.models import Evidence
+
+    now = early_morning_utc()
+    seed_history(days=45, now=now, site_codes=["MEL-02", "CHC-01", "SEA-01"])  # weak on restrooms: many actions
+    seed_demo_photos()
+    summary = resolve_demo_actions(now=now)
+    actions = CorrectiveAction.objects.select_related("site", "criterion")
+    total = actions.count()
+    assert total > 40
+    resolved = actions.filter(status="resolved")
+    assert summary["resolved"] == resolved.count() > 0.8 * total
+    still_open = actions.filter(status="open")
+    overdue = [a for a in still_open if a.due_on < now.astimezone(a.site.tz).date()]
+    assert 0 < len(overdue) <= 0.08 * total
+    # Recent ones, being chased: none left overdue for months.
+    assert all(a.due_on >= now.astimezone(a.site.tz).date() - dt.timedelta(days=14) for a in overdue)
+    assert still_open.count() > len(overdue)  # and some open within their days
+    for action in resolved:
+        assert action.opened_at < action.resolved_at < now and action.resolution_note
+        photos = Evidence.objects.filter(action=action, status="verified")
+        assert photos.count() >= action.criterion.photos_required
+        for photo in photos:
+            assert photo.created_at < action.resolved_at
+            assert photo.captured_at < photo.created_at
+    late = [a for a in resolved if a.resolved_at.astimezone(a.site.tz).date() > a.due_on]
+    assert 0 < len(late) < 0.3 * resolved.count()
+    assert resolve_demo_actions(now=now) == {"resolved": 0, "photos": 0}  # safe to run twice

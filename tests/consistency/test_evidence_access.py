@@ -130,9 +130,9 @@ def test_superseded_check_takes_no_photos(network, check):
 
 
 def test_photo_count_is_capped(network, check, monkeypatch):
-    from consistency.services import evidence as services
+    from consistency.services.evidence import targets
 
-    monkeypatch.setattr(services, "MAX_PHOTOS_PER_CRITERION", 2)
+    monkeypatch.setattr(targets, "MAX_PHOTOS_PER_CRITERION", 2)
     client = client_for(network.manager_a)
     assert upload(client, check, photo(seed=1)).status_code == 201
     assert upload(client, check, photo(seed=2)).status_code == 201

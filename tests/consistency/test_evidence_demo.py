@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from consistency import demo_photos
-from consistency.models import CheckResult, Evidence
+from consistency.models import CheckResult, DailyCheck, Evidence
 
 from .evidence_factories import make_check
 
@@ -53,3 +53,57 @@ def test_demo_photos_are_safe_to_run_twice(history):
     demo_photos.seed_demo_photos()
     assert demo_photos.seed_demo_photos() == {"photos": 0, "reused": 0}
     assert Evidence.objects.count() == 8
+
+
+def test_every_check_gets_its_photos_however_old(network, standard):
+    # The demo used to give photos to its last 7 days only: every older day failed every photo criterion.
+    days = [dt.date(2026, 1, 5) + dt.timedelta(days=d) for d in (0, 20, 40, 59)]
+    checks = [make_check(network.a1, standard, network.manager_a, date=day,
+                         performed_at=dt.datetime.combine(day, dt.time(7, 40), tzinfo=network.a1.tz))
+              for day in days]
+    assert demo_photos.seed_demo_photos()["photos"] == 4
+    for check in checks:
+        assert Evidence.objects.filter(daily_check=check, status="verified").count() == 1
+        assert CheckResult.objects.get(daily_check=check, criterion__key="restroom_clean").passed
+
+
+def test_photos_are_taken_during_the_check_and_uploaded_one_by_one_after_it(network, standard, db):
+    from tests.factories import published_version, small_standard_doc
+
+    doc = small_standard_doc()
+    for touch_point in doc["touch_points"]:
+        for criterion in touch_point["criteria"]:
+            criterion["photos_required"] = 1  # four photos a check
+    version = published_version(doc)
+    site = network.a1
+    checks = []
+    for day in (dt.date(2026, 3, 10), dt.date(2026, 3, 11)):
+        performed = dt.datetime.combine(day, dt.time(7, 35), tzinfo=site.tz)
+        check = make_check(site, version, network.manager_a, date=day, performed_at=performed)
+        DailyCheck.objects.filter(pk=check.pk).update(received_at=performed + dt.timedelta(minutes=25))
+        checks.append(DailyCheck.objects.get(pk=check.pk))
+    demo_photos.seed_demo_photos()
+    for check in checks:
+        photos = list(Evidence.objects.filter(daily_check=check).order_by("created_at"))
+        assert len(photos) == 4
+        captured = [e.captured_at for e in photos]
+        uploaded = [e.created_at for e in photos]
+        assert all(check.performed_at <= t <= check.received_at for t in captured)  # during the check
+        assert len(set(captured)) == 4 and len(set(uploaded)) == 4  # not all at once
+        assert all(check.received_at < t < check.received_at + dt.timedelta(minutes=10) for t in uploaded)
+        assert all(e.verified_at > e.created_at for e in photos)
+        assert not any(e.stale_capture or e.reused_from_id for e in photos)
+
+
+def test_the_flags_the_seeding_sets_are_those_the_database_rule_finds(history):
+    # The seeding finds copies in memory (evidence_trust.PhotoIndex); the rule the API applies looks in the
+    # database. On the demo's photos they agree, photo by photo.
+    from consistency.services import evidence_trust as trust
+
+    demo_photos.seed_demo_photos()
+    photos = list(Evidence.objects.order_by("id"))
+    assert any(e.reused_from_id for e in photos)
+    for evidence in photos:
+        original, copies = trust.reuse_links(evidence)
+        assert (original.pk if original else None) == evidence.reused_from_id
+        assert copies == []

@@ -233,6 +233,7 @@ def test_a_photo_that_arrived_unconfirmed_and_is_no_photo_is_refused_when_settle
 
 def test_one_photo_that_breaks_the_settling_does_not_stop_the_others(network, check, monkeypatch):
     from consistency.services import evidence as services
+    from consistency.services.evidence import settling
 
     client = client_for(network.manager_a)
     first, second = (photo(seed=s) for s in (36, 37))
@@ -248,7 +249,7 @@ def test_one_photo_that_breaks_the_settling_does_not_stop_the_others(network, ch
             raise RuntimeError("something nobody foresaw")
         return confirm(evidence=evidence)
 
-    monkeypatch.setattr(services, "evidence_confirm", breaks_on_the_oldest)
+    monkeypatch.setattr(settling, "evidence_confirm", breaks_on_the_oldest)
     assert services.settle_unconfirmed() == {"verified": 1, "rejected": 0, "never_uploaded": 0, "left_pending": 0,
                                              "failed": 1}
     assert Evidence.objects.get(public_id=bodies[0]["id"]).status == "pending"  # tried again next hour
@@ -424,12 +425,12 @@ def test_a_retry_sent_while_the_first_request_still_runs_reuses_its_evidence(net
     photo, one evidence (a second, never uploaded, would stay pending and take a place among the photos)."""
     import threading
 
-    from consistency.services import evidence as services
+    from consistency.services.evidence import requests
 
     check = make_check(network.a1, standard, network.manager_a, date=dt.date(2026, 3, 10))
     data = photo(seed=17)
     paused, release = threading.Event(), threading.Event()
-    real_check_room = services._check_room
+    real_check_room = requests.check_room
 
     def slow_check_room(*args, **kwargs):
         if threading.current_thread().name == "first":
@@ -437,7 +438,7 @@ def test_a_retry_sent_while_the_first_request_still_runs_reuses_its_evidence(net
             assert release.wait(30)
         return real_check_room(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_check_room", slow_check_room)
+    monkeypatch.setattr(requests, "check_room", slow_check_room)
     answers = {}
 
     def request(name):
@@ -678,7 +679,8 @@ def test_a_photo_asked_for_directly_and_also_sent_as_multipart_counts_once(netwo
     assert sent.status_code == 201
     post_form(asked["upload"]["url"], asked["upload"]["fields"], data)
     confirmed = client.post(f"/api/v1/evidence/{asked['id']}/confirm/")
-    assert confirmed.status_code == 422 and f"evidence {sent.json()['id']}" in confirmed.json()["message"]
+    assert confirmed.status_code == 409 and f"evidence {sent.json()['id']}" in confirmed.json()["message"]
+    assert confirmed.json()["code"] == "already_attached"
     assert Evidence.objects.get(public_id=asked["id"]).status == "rejected"
     assert Evidence.objects.filter(status="verified", sha256=sha(data)).count() == 1
     assert not _restroom_now(two_photo_check).passed

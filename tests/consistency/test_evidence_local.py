@@ -12,7 +12,7 @@ from PIL import Image
 
 from consistency import storage
 from consistency.models import CheckResult, Evidence
-from consistency.services import evidence as services
+from consistency.services.evidence import targets
 
 from ..conftest import client_for
 from .evidence_factories import make_check, multipart, photo, sha, with_comment
@@ -108,7 +108,7 @@ def test_a_second_upload_to_an_existing_key_is_caught(network, check, settings, 
         settings.STORAGES = {**settings.STORAGES, "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}}}
     fixed = uuid.uuid4()
-    monkeypatch.setattr(services.uuid, "uuid4", lambda: fixed)
+    monkeypatch.setattr(targets.uuid, "uuid4", lambda: fixed)
     client = client_for(network.manager_a)
     original = photo(seed=5)
     first = client.post(f"/api/v1/checks/{check.pk}/evidence/", multipart(original, criterion="restroom_clean"),

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from consistency.models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evidence
-from consistency.services import evidence as services
 from consistency.services.checks import local_today
+from consistency.services.evidence import duplicates, uploads
 
 from ..conftest import client_for
 from .checks_support import wait_until_blocked
@@ -33,8 +33,10 @@ def without_links(body: dict) -> dict:
     return {k: v for k, v in body.items() if k not in LINKS}
 
 
-@pytest.mark.parametrize("headers", [{}, {"Idempotency-Key": "photo-1"}], ids=["plain", "idempotency-key"])
-def test_a_retried_upload_answers_the_evidence_it_made(network, check, storage_writes, headers):
+def test_a_retried_upload_answers_the_evidence_it_made(network, check, storage_writes):
+    """Without an Idempotency-Key: the service knows the bytes, and answers with the evidence (200, links signed
+    anew). With a key, the stored answer is replayed instead (test_evidence_idempotency.py)."""
+    headers = {}
     client = client_for(network.manager_a)
     path = f"/api/v1/checks/{check.pk}/evidence/"
     data = photo(seed=1)
@@ -66,14 +68,14 @@ def test_a_retry_that_overtook_its_first_attempt_keeps_the_first(network, check,
     path = f"/api/v1/checks/{check.pk}/evidence/"
     data = photo(seed=2)
     first = send(client, path, data).json()
-    real = services._the_same_photo_here
+    real = duplicates.same_photo_here
     looks = []
 
     def not_yet_recorded(*args):  # the first attempt records between the retry's first look and its lock
         looks.append(args)
         return None if len(looks) == 1 else real(*args)
 
-    monkeypatch.setattr(services, "_the_same_photo_here", not_yet_recorded)
+    monkeypatch.setattr(duplicates, "same_photo_here", not_yet_recorded)
     deleted, delete = [], storage.delete
     monkeypatch.setattr(storage, "delete", lambda key: deleted.append(key) or delete(key))
     again = send(client, path, data)
@@ -127,8 +129,9 @@ def test_the_same_bytes_for_another_criterion_are_not_a_retry(network, check):
     data = photo(seed=6)
     first = send(client, path, data).json()
     other = send(client, path, data, criterion="phone_greeting")
-    assert other.status_code == 201 and "Idempotent-Replayed" not in other.headers
-    assert other.json()["id"] != first["id"] and other.json()["criterion"] == "phone_greeting"
+    # No retry, and no new evidence either: one photo proves one criterion (test_evidence_one_photo.py).
+    assert other.status_code == 409 and "Idempotent-Replayed" not in other.headers
+    assert other.json()["code"] == "already_attached" and first["id"] in other.json()["message"]
 
 
 @pytest.fixture
@@ -171,7 +174,7 @@ def test_a_retry_sent_while_the_first_upload_still_runs_answers_it(network, stan
     check = make_check(network.a1, standard, network.manager_a, date=local_today(network.a1) - dt.timedelta(days=1))
     data = photo(seed=10)
     paused, release = threading.Event(), threading.Event()
-    real_record = services._record
+    real_record = uploads.record_verified
 
     def slow_record(*args, **kwargs):
         if threading.current_thread().name == "first":
@@ -179,7 +182,7 @@ def test_a_retry_sent_while_the_first_upload_still_runs_answers_it(network, stan
             assert release.wait(30)
         return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_record", slow_record)
+    monkeypatch.setattr(uploads, "record_verified", slow_record)
     answers = {}
 
     def request(name):

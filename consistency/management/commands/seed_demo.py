@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from consistency.demo import seed_standard
-from consistency.demo_history import seed_history
+from consistency.demo_history import resolve_demo_actions, seed_history
 from consistency.demo_photos import REUSING_SITE, seed_demo_photos
 from sites.demo import AUDITOR_REGION, seed_network
 
@@ -23,6 +23,8 @@ class Command(BaseCommand):
         self.stdout.write(f"History: {history['checks']} new daily checks, {history['amendments']} amendments.")
         photos = seed_demo_photos()
         self.stdout.write(f"Photos: {photos['photos']} new, verified ({REUSING_SITE} reuses one every morning).")
+        actions = resolve_demo_actions()
+        self.stdout.write(f"Corrective actions: {actions['resolved']} resolved ({actions['photos']} photos of fixes).")
         self.stdout.write(self.style.SUCCESS(
             f"Demo franchise: {network['regions']} regions, {len(sites)} sites, "
             f"standard version {version.number} published."

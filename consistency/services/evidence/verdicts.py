@@ -1,0 +1,91 @@
+"""A photo's verdict, recorded once: verified with what its inspection found and its trust flags, or refused
+with the reason (kept for auditors)."""
+
+from __future__ import annotations
+
+import io
+from typing import NoReturn
+
+from django.db import transaction
+from django.utils import timezone
+
+from backend.errors import Conflict, Unprocessable
+
+from ... import storage
+from ...models import Evidence
+from .. import evidence_trust as trust
+from .. import images, photo_days
+from .targets import thumbnail_key
+
+
+def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts) -> None:
+    """Save ``evidence`` verified, with what its inspection found and its trust flags."""
+    copies = fill_verified(evidence, size=size, sha256=sha256, facts=facts)
+    evidence.save()
+    photo_days.photo_verified(evidence)
+    flag_copies(evidence, copies)
+
+
+def fill_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts,
+                  index: trust.PhotoIndex | None = None, verified_at=None) -> list[int]:
+    """Set ``evidence``'s fields as verified (unsaved); returns the photos verified before it that repeat it
+    (``flag_copies``). ``index``: where the caller keeps the verified photos in memory (``trust.PhotoIndex``)."""
+    tz = evidence.site.tz
+    evidence.size = size
+    evidence.sha256 = sha256
+    evidence.width, evidence.height = facts.width, facts.height
+    evidence.captured_at = trust.capture_instant(facts.captured_local, facts.captured_offset, tz)
+    evidence.phash = facts.phash
+    (evidence.phash_band0, evidence.phash_band1,
+     evidence.phash_band2, evidence.phash_band3) = trust.phash_bands(facts.phash) if facts.phash else (None,) * 4
+    evidence.thumbnail_key = thumbnail_key(evidence.key)
+    evidence.status = Evidence.Status.VERIFIED
+    evidence.verified_at = verified_at or timezone.now()
+    evidence.stale_capture = trust.is_stale(evidence.captured_at, evidence.day, tz)
+    evidence.reused_from, copies = trust.reuse_links(evidence, index=index)
+    return copies
+
+
+def flag_copies(evidence: Evidence, copies: list[int]) -> None:
+    """Photos verified before ``evidence`` that repeat it carry the flag, not the original, and point at it."""
+    if copies:
+        flagged = list(Evidence.objects.select_for_update().filter(pk__in=copies, reused_from__isnull=True)
+                       .values_list("pk", "site_id", "day", "stale_capture"))
+        Evidence.objects.filter(pk__in=[pk for pk, *_ in flagged]).update(reused_from=evidence)
+        photo_days.copies_flagged([where for _, *where in flagged])
+
+
+class Refused(Unprocessable):
+    """A photo refused, and its refusal recorded: an outcome (it stays), answered as a 422 or a 409."""
+
+
+def reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: str = "", field: str = "file",
+           code: str = "photo_rejected", status_code: int | None = None) -> NoReturn:
+    """Record the refusal (it stays, for auditors) and raise it: 422 (or ``status_code``) with the reason."""
+    reason = reason[:300]
+    with transaction.atomic():
+        locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        verdict = locked.status
+        if verdict == Evidence.Status.PENDING:
+            locked.status = Evidence.Status.REJECTED
+            locked.reject_reason = reason
+            locked.size = size
+            locked.sha256 = sha256
+            locked.save(update_fields=["status", "reject_reason", "size", "sha256"])
+            evidence.status, evidence.reject_reason = locked.status, reason
+    if verdict != Evidence.Status.PENDING:  # a concurrent confirmation reached a verdict first; it stands
+        raise Conflict(f"This photo already has a verdict ({verdict}); it is not judged again.", field="id",
+                       code="evidence_decided")
+    raise Refused(reason, field=field, code=code, status_code=status_code)
+
+
+def store_thumbnail(key: str, facts: images.PhotoFacts) -> None:
+    """The 800 px copy that reports embed, made once, when the photo is verified."""
+    thumb = thumbnail_key(key)
+    try:
+        storage.put_new(thumb, io.BytesIO(facts.thumbnail), content_type="image/jpeg")
+    except storage.KeyExists:
+        # Left by an attempt that failed after storing it (the photo is still pending, and its lock is held):
+        # this one is made from the bytes now on record.
+        storage.delete(thumb)
+        storage.put_new(thumb, io.BytesIO(facts.thumbnail), content_type="image/jpeg")
