@@ -63,7 +63,7 @@ def _claim(*, user, key: str, request_fingerprint: str) -> IdempotencyRecord | S
         outermost = not connection.in_atomic_block
         # Its own transaction (a savepoint if the caller already has one): once committed, the claim is the lock.
         with transaction.atomic():
-            if outermost and connection.vendor == "postgresql":
+            if outermost:
                 # The claim need not be durable by itself: the response it guards commits later, durably, and
                 # that WAL flush carries the claim with it; a crash before then loses both, and a retry runs.
                 # Visibility to other sessions is immediate either way. Saves one disk flush per request.
@@ -100,18 +100,6 @@ def _stored(record: IdempotencyRecord, request_fingerprint: str) -> StoredRespon
     if record.completed_at is not None:
         return StoredResponse(record.status_code, record.response_body.encode(), replayed=True)
     return None
-
-
-def settle_unclaimed(*, user, key: str, request_fingerprint: str) -> StoredResponse:
-    """After a claim that found its key taken or in use (``check_fast``): replay, 422 or 409.
-
-    Raises the 409 while another request holds the key, and when a claim of the portable path is still
-    unfinished (its takeover after ``ABANDONED_AFTER`` is the portable path's, see :func:`idempotent`)."""
-    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    stored = None if record is None else _stored(record, request_fingerprint)
-    if stored is None:
-        raise _in_progress()
-    return stored
 
 
 def idempotent(*, user, key: str | None, request_fingerprint: str,
