@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from backend.compiled import CompiledQuery
+
 from .models import Profile, Role, Site
 
 
@@ -23,8 +25,12 @@ def role_of(user) -> str | None:
 def _profile(user) -> Profile | None:
     # Cached on the user object for the life of the request: the scope is asked for many times.
     if not hasattr(user, "_touchpoint_profile"):
-        user._touchpoint_profile = Profile.objects.filter(user=user).first()
+        user._touchpoint_profile = _PROFILE_OF.first(user.pk)
     return user._touchpoint_profile
+
+
+# Asked on every request: compiled once (backend.compiled), the SQL of this queryset.
+_PROFILE_OF = CompiledQuery(lambda user_id: Profile.objects.filter(user_id=user_id).order_by("pk")[:1], -7919)
 
 
 def readable_sites(user) -> QuerySet[Site]:
@@ -44,18 +50,35 @@ def readable_sites(user) -> QuerySet[Site]:
 def writable_sites(user) -> QuerySet[Site]:
     """Sites whose daily checks, evidence and actions this user may write. Auditors never write."""
     role = role_of(user)
+    return _writable_sites(role, _profile(user).pk if role == Role.MANAGER else None)
+
+
+def _writable_sites(role: str | None, profile_id: int | None) -> QuerySet[Site]:
     if role == Role.HEAD_OFFICE:
         return Site.objects.all()
     if role == Role.MANAGER:
-        return Site.objects.filter(id__in=_profile(user).sites.values("id"), active=True)
+        return Site.objects.filter(id__in=Profile.sites.through.objects.filter(profile_id=profile_id).values("site_id"),
+                                   active=True)
     return Site.objects.none()
 
 
 def writable_site(user, code: str) -> Site | None:
-    """The site with this code (region loaded) if this user may write it, else None."""
-    if not user or not user.is_authenticated:
-        return None
-    return writable_sites(user).select_related("region").filter(code=code).first()
+    """The site with this code if this user may write it, else None: :func:`writable_sites`, compiled once
+    per role (the submission asks it every time)."""
+    role = role_of(user)
+    if role == Role.HEAD_OFFICE:
+        return _WRITABLE_SITE[role].first(code)
+    if role == Role.MANAGER:
+        return _WRITABLE_SITE[role].first(_profile(user).pk, code)
+    return None
+
+
+_CODE = "\x00code"  # no site has it: a sentinel
+_WRITABLE_SITE = {
+    Role.HEAD_OFFICE: CompiledQuery(lambda code: _writable_sites(Role.HEAD_OFFICE, None).filter(code=code)[:1], _CODE),
+    Role.MANAGER: CompiledQuery(lambda profile_id, code: _writable_sites(Role.MANAGER, profile_id)
+                                .filter(code=code)[:1], -7919, _CODE),
+}
 
 
 def is_head_office(user) -> bool:

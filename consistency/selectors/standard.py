@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from backend.compiled import CompiledQuery
 from backend.errors import NotFound
 from sites import access
 from sites.models import Site
@@ -114,11 +115,13 @@ def versions_in_force(*, on) -> QuerySet[StandardVersion]:
 
 def version_in_force(*, on: dt.date) -> StandardVersion | None:
     """The version checks of day ``on`` are judged by; None before the first version took effect."""
-    return versions_in_force(on=on).first()
+    return _IN_FORCE.first(on)
 
 
-# Compiled with this day, which the generated SQL then replaces by the caller's expression.
+# Compiled with this day, which the generated SQL then replaces by the caller's day or expression.
 _SENTINEL_DAY = dt.date(1, 1, 1)
+# Asked by every submission: the SQL of ``versions_in_force(...)[:1]``, compiled once (backend.compiled).
+_IN_FORCE = CompiledQuery(lambda day: versions_in_force(on=day)[:1], _SENTINEL_DAY)
 
 
 def version_in_force_sql(day: str) -> tuple[str, dict]:
