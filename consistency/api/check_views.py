@@ -71,7 +71,10 @@ class SiteChecksView(APIView):
         key = idempotency.validate_key(key) if key is not None else None
 
         def run() -> tuple[int, bytes]:
-            return 201, _render_submitted(check_submit(site=site, user=request.user, payload=payload))
+            # With a key, idempotency.idempotent runs this in a transaction it rolls back whole on a refusal:
+            # no savepoint is needed inside it.
+            submitted = check_submit(site=site, user=request.user, payload=payload, savepoint=key is None)
+            return 201, _render_submitted(submitted)
 
         stored = idempotency.idempotent(
             user=request.user, key=key, run=run,

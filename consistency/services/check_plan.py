@@ -15,18 +15,22 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from functools import cache
 
+from django.db import connection
 from django.utils import timezone
 
+from backend import rows
 from backend.errors import AppError, Conflict, NotFound
+from sites.models import Site
 
-from ..models import CorrectiveAction, DailyCheck
+from ..models import CorrectiveAction, DailyCheck, StandardVersion
 from ..models.checks import ActionStatus
 from ..selectors import checks as selectors
 from ..selectors import evidence as evidence_selectors
-from ..selectors.standard import version_in_force
+from ..selectors.standard import version_in_force_sql
 from . import actions as action_services
-from . import rollup, scoring
+from . import scoring
 from .check_rules import CLOCK_SKEW, CheckInput, JudgedResult, judge_results, validate_check_date
 
 
@@ -55,19 +59,15 @@ class CheckPlan:
 
 def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = None) -> CheckPlan:
     """The plan of ``payload`` for ``site`` (which the caller resolved for writing), inside the caller's
-    transaction: it takes the site's lock first, and for an amendment the earlier check's and its actions'
+    transaction: it takes the site's lock first (with the version in force, one statement), and for an amendment the earlier check's and its actions'
     row locks, which the transaction holds until the plan is written."""
     now = now or timezone.now()
-    # The site's lock before anything is read: the day's check, its photos and its variance totals are
-    # read after every earlier writer of the site finished (a statement of its own: in READ COMMITTED a
-    # later statement sees what they committed).
-    rollup.lock_site(site.pk)
+    version = _lock_site_and_find_version(site_id=site.pk, day=payload.date)
     late = validate_check_date(site=site, day=payload.date, now=now)
     performed_at = _performed_at(site=site, payload=payload, now=now)
     reason = payload.reason.strip()
     if payload.amends is not None and not reason:
         raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
-    version = version_in_force(on=payload.date)
     if version is None:
         raise AppError(f"No version of the standard is in force on {payload.date}.", field="date",
                        code="no_standard")
@@ -88,6 +88,30 @@ def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = Non
     opens = action_services.actions_to_open(check=check, judged=results, now=now, carried=carried)
     return CheckPlan(check=check, version_number=version.number, results=results, opens=opens,
                      supersedes=supersedes)
+
+
+def _lock_site_and_find_version(*, site_id: int, day) -> StandardVersion | None:
+    """The site's lock (``rollup.lock_site``'s) and the version in force on ``day``, in one statement.
+
+    The lock comes before anything of the site is read: the day's check, its photos and its variance totals
+    are read by later statements, after every earlier writer of the site finished (in READ COMMITTED a later
+    statement sees what they committed). The version does not depend on the site's writers."""
+    sql, params = _lock_and_version_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "site_id": site_id, "date": day})
+        row = cursor.fetchone()
+    if row is None:
+        raise Site.DoesNotExist(site_id)
+    return rows.from_row(StandardVersion, row) if row[0] is not None else None
+
+
+@cache
+def _lock_and_version_sql() -> tuple[str, dict]:
+    qn = connection.ops.quote_name
+    in_force, params = version_in_force_sql("%(date)s::date")
+    return (f"SELECT {rows.columns(StandardVersion, 'v')} FROM {qn(Site._meta.db_table)} s "
+            f"LEFT JOIN {qn(StandardVersion._meta.db_table)} v ON v.id = {in_force} "
+            "WHERE s.id = %(site_id)s FOR UPDATE OF s"), params
 
 
 def _performed_at(*, site, payload: CheckInput, now: dt.datetime) -> dt.datetime:

@@ -37,10 +37,11 @@ class SubmittedCheck:
     actions: list = field(default_factory=list)
 
 
-def check_write(plan: CheckPlan) -> SubmittedCheck:
+def check_write(plan: CheckPlan) -> SubmittedCheck | None:
     """Write ``plan`` (built in this transaction) and return what was stored. The unique constraints have
-    the last word on duplicates (a client_id stored before, the day's check): their IntegrityError is the
-    caller's to explain."""
+    the last word on duplicates (a client_id stored before, the day's check): a check they refuse is not
+    inserted (``ON CONFLICT DO NOTHING``: no error, so the caller can still ask why) and None is returned;
+    the caller must then roll back (an amendment's earlier check was superseded by the same statement)."""
     check, amended = plan.check, plan.supersedes
     params = {
         "site_id": check.site_id, "date": check.date, "version_id": check.version_id,
@@ -58,9 +59,10 @@ def check_write(plan: CheckPlan) -> SubmittedCheck:
         sql, extra = _new_check_sql()
     with connection.cursor() as cursor:
         cursor.execute(sql, {**extra, **params})
-        check_id, opened, *head = cursor.fetchone()
-    if check_id is None:  # the plan locked the earlier check as the day's current one: cannot happen
-        raise RuntimeError(f"Check {params.get('amends')} was not the current check of its day when written.")
+        row = cursor.fetchone()
+    if row is None or row[0] is None:  # refused by a unique constraint
+        return None
+    check_id, opened, *head = row
     check.pk = check.id = check_id
     by_criterion = {criterion: pk for pk, criterion in opened}
     for action in plan.opens:
@@ -108,15 +110,19 @@ def _results_and_actions(t: dict[str, str]) -> str:
 
 
 _OPENED = "ARRAY(SELECT ARRAY[id, criterion_id] FROM new_actions)"
+# A check that a unique constraint refuses (the day's current check, a client_id stored before) is not
+# inserted, and nothing that depends on it is: the statement returns no check id.
+_UNLESS_DUPLICATE = "ON CONFLICT DO NOTHING RETURNING id, site_id, date, late"
 
 
 @cache
 def _new_check_sql() -> tuple[str, dict]:
     t = _tables()
-    totals, params = rollup.append_day_ctes(results="new_results", checks="new_check")
+    totals, params = rollup.append_day_ctes(results="new_results", checks="new_check",
+                                            gate="AND EXISTS (SELECT 1 FROM new_check)")
     sql = (
         f"WITH new_check AS (INSERT INTO {t['chk']} ({_CHECK_COLUMNS}) VALUES ({_CHECK_VALUES}, '', %(score)s) "
-        f"RETURNING id, site_id, date, late), {_results_and_actions(t)}, {totals} "
+        f"{_UNLESS_DUPLICATE}), {_results_and_actions(t)}, {totals} "
         f"SELECT (SELECT id FROM new_check), {_OPENED}, (SELECT count(*) FROM appended_day), h.opened_on, h.head "
         "FROM site_head h"
     )
@@ -134,7 +140,7 @@ def _amendment_sql() -> str:
         f"old_results AS (UPDATE {t['res']} SET is_current = false WHERE daily_check_id = %(amends)s "
         "AND EXISTS (SELECT 1 FROM old_check) RETURNING 1), "
         f"new_check AS (INSERT INTO {t['chk']} ({_CHECK_COLUMNS}, amends_id) SELECT {_CHECK_VALUES}, "
-        "%(reason)s, %(score)s, o.id FROM old_check o RETURNING id, site_id, date, late), "
+        f"%(reason)s, %(score)s, o.id FROM old_check o {_UNLESS_DUPLICATE}), "
         f"carried AS (UPDATE {t['act']} a SET daily_check_id = k.id FROM new_check k "
         "WHERE a.id = ANY(%(carried)s::bigint[]) RETURNING 1), "
         f"fixed AS (UPDATE {t['act']} a SET status = %(resolved)s, resolved_at = %(now)s, resolved_by_id = %(user_id)s, "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict
@@ -35,22 +35,22 @@ __all__ = ["CLOCK_SKEW", "NOTE_MAX_LENGTH", "REASON_MAX_LENGTH", "CheckInput", "
            "validate_check_date", "within_late_window"]
 
 
-def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = None) -> SubmittedCheck:
+def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = None,
+                 savepoint: bool = True) -> SubmittedCheck:
     """Store a daily check (or an amendment) for ``site``, which the caller resolved for writing.
 
-    Inside an idempotent request this nests (a savepoint) in the transaction that stores the response.
-    The unique constraints decide duplicates: no look before the insert, and a refusal rolls back to
-    here, so the explanation below can still query.
+    In the caller's transaction if it has one, else in its own. The unique constraints decide duplicates:
+    no look before the insert; a check they refuse is explained here. ``savepoint``: whether the caller's
+    transaction must outlive a refusal (a savepoint, two more statements); not when the caller rolls it back
+    whole anyway, as an idempotent request does.
     """
     now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            return check_write(check_plan(site=site, user=user, payload=payload, now=now))
-    except IntegrityError:
-        conflict = check_conflict(site=site, payload=payload)
-        if conflict is None:
-            raise  # not a duplicate check: a bug, not the phone's fault
-        raise conflict from None
+    with transaction.atomic(savepoint=savepoint):
+        submitted = check_write(check_plan(site=site, user=user, payload=payload, now=now))
+        if submitted is None:
+            raise check_conflict(site=site, payload=payload) or RuntimeError(
+                f"A unique constraint refused the check of {site.code} for {payload.date}, and none explains it.")
+    return submitted
 
 
 def check_conflict(*, site, payload: CheckInput) -> AppError | None:

@@ -80,11 +80,10 @@ def test_a_submission_costs_the_same_queries_for_4_and_40_criteria(network):
     assert_rollup_matches_raw(network.a1)
     # DRF's token authentication 1; the site this user may write: the profile 1 and the site 1; the
     # Idempotency-Key's claim 1 (committed before the work: in production its own short transaction); then
-    # one transaction: the site's lock 1, the version in force 1, one INSERT ... WITH for the check, all its
-    # results, its actions and the variance totals of the day 1, the key's stored response 1 = 8, plus 6
-    # SAVEPOINT/RELEASE because the test itself runs inside a transaction (in production: BEGIN/COMMIT, and
-    # one savepoint around the check so that a refusal by a unique constraint can still be explained).
-    assert warm40 == 14, "\n".join(sql)
+    # one transaction: the site's lock with the version in force 1, one INSERT ... WITH for the check, all its
+    # results, its actions and the variance totals of the day 1, the key's stored response 1 = 7, plus 4
+    # SAVEPOINT/RELEASE because the test itself runs inside a transaction (in production: BEGIN/COMMIT).
+    assert warm40 == 11, "\n".join(sql)
     # Cold: the version's criteria are read once, then cached for the process.
     assert cold40 == warm40 + 1
 
@@ -96,11 +95,11 @@ def test_an_amendment_costs_a_fixed_number_of_queries(network, standard):
     with CaptureQueriesContext(connection) as ctx:
         amended = submit(client, "A1", check_body(network.a1, day=today, amends=first["id"], reason="misread"))
     assert amended.status_code == 201, amended.content
-    # Token 1, profile 1, site 1; the site's lock 1, the version in force 1, the amended check and its actions
-    # locked 2, the day's verified photos 1, the one write 1; the day's totals rebuilt by the rollup (it tries
-    # to append 1, then the timeline 1, the day's base 1, results 1, check 1, delete 1, insert 1) = 17, plus
-    # SAVEPOINT/RELEASE (the test runs inside a transaction; without a key, no claim nor stored response).
-    assert len(ctx) == 18, "\n".join(q["sql"] for q in ctx.captured_queries)
+    # Token 1, profile 1, site 1; the site's lock with the version in force 1, the amended check and its
+    # actions locked 2, the day's verified photos 1, the one write 1; the day's totals rebuilt by the rollup (it
+    # tries to append 1, then the timeline 1, the day's base 1, results 1, check 1, delete 1, insert 1) = 15
+    # (without a key: no claim nor stored response), plus SAVEPOINT/RELEASE (the test runs inside a transaction).
+    assert len(ctx) == 17, "\n".join(q["sql"] for q in ctx.captured_queries)
 
 
 @pytest.mark.parametrize("amendment", [False, True])
