@@ -1,7 +1,7 @@
 """``Idempotency-Key`` with the semantics of Stripe and the IETF httpapi draft.
 
-- The first request with a key claims it: the record is inserted and committed *before* the work runs,
-  so the unique constraint (user, key) is the lock. A concurrent request with the same key finds the
+- The first request with a key claims it: the record is inserted and committed *before* the work runs
+  (one autocommitted statement), so the unique constraint (user, key) is the lock. A concurrent request with the same key finds the
   claim unfinished and gets a 409; it never runs the work a second time.
 - The work and the stored response commit in one transaction: a stored response always means the work
   happened, and work that rolled back leaves no stored response (the claim is released, so a corrected
@@ -58,16 +58,16 @@ def validate_key(key: str) -> str:
 
 
 def _claim(*, user, key: str, request_fingerprint: str) -> int | StoredResponse:
-    """Insert the claim in its own transaction (its id), or say what the existing record means."""
-    # Its own transaction (a savepoint if the caller already has one): once committed, the claim is the lock.
-    # The claim need not be durable by itself: the response it guards commits later, durably, and that WAL
-    # flush carries the claim with it; a crash before then loses both, and a retry runs. Visibility to other
-    # sessions is immediate either way. So its commit does not wait for the disk (synchronous_commit, set for
-    # this transaction only, read at its commit): one disk flush less per request. Short constant SQL (asked
-    # on every retried POST); the unique (user, key) decides who claims the key. Inside a caller's transaction
-    # (a savepoint) its commit is the caller's, which keeps its own durability.
+    """Insert the claim, committed at once (its id), or say what the existing record means."""
+    # One statement, committed by itself (autocommit) unless the caller has a transaction: once committed, the
+    # claim is the lock. The claim need not be durable by itself: the response it guards commits later,
+    # durably, and that WAL flush carries the claim with it; a crash before then loses both, and a retry runs.
+    # Visibility to other sessions is immediate either way. So its commit does not wait for the disk
+    # (synchronous_commit, set for its own transaction only and read at its commit): one disk flush less per
+    # request. Inside a caller's transaction its commit is the caller's, which keeps its own durability.
+    # Short constant SQL; the unique (user, key) decides who claims the key (no error, so no savepoint).
     asynchronous = "FROM set_config('synchronous_commit', 'off', true) " if not connection.in_atomic_block else ""
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_sql("INSERT INTO {t} (user_id, key, request_fingerprint, created_at) SELECT %s, %s, %s, %s "
                             f"{asynchronous}ON CONFLICT (user_id, key) DO NOTHING RETURNING id"),
                        [user.pk, key, request_fingerprint, timezone.now()])

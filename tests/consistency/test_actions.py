@@ -185,7 +185,6 @@ def test_listing_actions_is_a_fixed_number_of_queries(network, standard):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between threads need PostgreSQL (CI=true)")
 def test_an_amendment_never_overwrites_a_resolution_given_meanwhile(network, standard, monkeypatch):
     """The manager resolves the action while the check that opened it is being amended to meet the criterion.
     The manager's resolution stands, with its note: the amendment resolves only actions still open once it
