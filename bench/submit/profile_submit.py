@@ -51,13 +51,13 @@ def stage_table(stats) -> list[tuple[str, float]]:
         ("DRF token authentication (1 query)", auth),
         ("the site this user may write (2 queries)", scope),
         ("read + parse + shape-check the body", body),
-        ("Idempotency-Key claim (own transaction)", claim),
-        ("plan: site lock, version in force (2 queries)", plan - judge),
+        ("Idempotency-Key claim (1, autocommitted)", claim),
+        ("plan: site lock + version in force (1 query)", plan - judge),
         ("judge every result", judge),
         ("write check, results, actions, totals (1)", write - hook),
         ("rollup rebuild (late days only)", hook),
         ("render the answer", render),
-        ("transaction, savepoint, stored response", idem - claim - submit - render),
+        ("transaction and the stored response (1)", idem - claim - submit - render),
     ]
 
 
