@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -50,11 +50,6 @@ class CheckPlan:
     results: list[JudgedResult]
     opens: list[CorrectiveAction]     # unsaved: one per critical criterion not met, unless carried over
     supersedes: Supersession | None = None
-    answer_actions: list[CorrectiveAction] = field(default_factory=list)  # filled by the writer
-
-    @property
-    def site(self):
-        return self.check.site
 
 
 def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = None) -> CheckPlan:
