@@ -29,12 +29,13 @@ from .models import CorrectiveAction, DailyCheck
 from .selectors import checks as check_selectors
 from .selectors.standard import version_in_force
 from .services import rollup, scoring
-from .services.actions import actions_open_for_check
+from .services.actions import actions_to_open
+from .services.check_write import check_write
 from .services.checks import (
     CheckInput,
+    CheckPlan,
     ResultInput,
     check_submit,
-    insert_results,
     judge_results,
     validate_check_date,
 )
@@ -152,12 +153,10 @@ def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: 
 
 @transaction.atomic
 def _store_site_history(*, site, user, planned: list[tuple[CheckInput, dt.datetime]], versions: dict) -> int:
-    """A site's history in bulk, judged by the same code as a submission (checks.judge_results, the
-    same date rules, the same actions), with one rollup update for all its days instead of one per day."""
-    if not planned:
-        return 0
-    rows = []
-    for payload, arrives in planned:
+    """A site's history, judged by the same code as a submission (checks.judge_results, the same date rules,
+    the same actions) and stored by its one writer (check_write), without the per-request reads of a plan."""
+    rollup.lock_site(site.pk)
+    for payload, arrives in sorted(planned, key=lambda p: p[0].date):  # in order: each day appends its totals
         late = validate_check_date(site=site, day=payload.date, now=arrives)
         version = versions[payload.date]
         criteria = check_selectors.version_criteria(version)
@@ -166,13 +165,9 @@ def _store_site_history(*, site, user, planned: list[tuple[CheckInput, dt.dateti
         check = DailyCheck(site=site, date=payload.date, version=version, submitted_by=user,
                            performed_at=payload.performed_at, received_at=arrives, client_id=uuid.uuid4(),
                            late=late, score=score)
-        rows.append((check, judged, arrives))
-    DailyCheck.objects.bulk_create([check for check, _, _ in rows])
-    for check, judged, arrives in rows:
-        insert_results(check, judged)
-        actions_open_for_check(check=check, judged=judged, now=arrives)
-    rollup.results_changed(site_id=site.pk, dates=[check.date for check, _, _ in rows])
-    return len(rows)
+        check_write(CheckPlan(check=check, version_number=version.number, results=judged,
+                              opens=actions_to_open(check=check, judged=judged, now=arrives)))
+    return len(planned)
 
 
 def resolve_demo_actions(*, now: dt.datetime | None = None) -> dict:

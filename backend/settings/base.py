@@ -252,7 +252,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VersionStatusEnum": "consistency.models.standard.VersionStatus",
         "EvidenceStatusEnum": "consistency.models.checks.EvidenceStatus",
-        "ActionStatusEnum": "consistency.models.checks.ActionStatus",
+        "ActionStatusEnum": "consistency.services.actions.SHOWN_STATUSES",  # open, overdue, resolved
         "ReportStatusEnum": "reports.models.RunStatus",
         "ReportKindEnum": "reports.models.ReportKind",
         "CriterionKindEnum": "consistency.models.standard.Kind",

@@ -34,24 +34,30 @@ def _cum(stats, func: str, where: str) -> float:
 
 
 def stage_table(stats) -> list[tuple[str, float]]:
-    auth = _cum(stats, "authenticate_credentials", "sites/authentication.py")
+    # DRF's authentication: the token class of the day (sites/authentication.py, or django-rest-knox's).
+    auth = (_cum(stats, "authenticate_credentials", "sites/authentication.py")
+            + _cum(stats, "authenticate_credentials", "knox/auth.py"))
+    scope = _cum(stats, "_site_for_write", "check_views")
     body = _cum(stats, "read_json", "check_serializers") + _cum(stats, "parse_check", "check_serializers")
-    resolve = _cum(stats, "_resolve", "services/check_fast.py")
-    prepare = _cum(stats, "check_prepare", "services/checks.py")
-    judge = _cum(stats, "judge_results", "services/checks.py")
+    claim = _cum(stats, "_claim", "services/idempotency.py")
+    plan = _cum(stats, "check_plan", "services/check_plan.py")
+    judge = _cum(stats, "judge_results", "services/check_rules.py")
     render = _cum(stats, "_render_submitted", "check_views")
-    hook = _cum(stats, "results_changed", "services/rollup.py")
-    fast = _cum(stats, "check_submit_fast", "services/check_fast.py")
-    write = fast - resolve - prepare - render - hook
+    write = _cum(stats, "check_write", "services/check_write.py")
+    hook = _cum(stats, "rebuild_days", "services/rollup.py")
+    idem = _cum(stats, "idempotent", "services/idempotency.py")
+    submit = _cum(stats, "check_submit", "services/checks.py")
     return [
-        ("DRF token auth (not on the fast path)", auth),
+        ("DRF token authentication (1 query)", auth),
+        ("the site this user may write (2 queries)", scope),
         ("read + parse + shape-check the body", body),
-        ("token's user, site, version, ids, locks (1 query)", resolve),
+        ("Idempotency-Key claim (1, autocommitted)", claim),
+        ("plan: site lock + version in force (1 query)", plan - judge),
         ("judge every result", judge),
-        ("check the day, score, build the check (prepare - judge)", prepare - judge),
+        ("write check, results, actions, totals (1)", write - hook),
+        ("rollup rebuild (late days only)", hook),
         ("render the answer", render),
-        ("write key, check, results, actions, totals (1)", write),
-        ("rollup hook (late days only)", hook),
+        ("transaction and the stored response (1)", idem - claim - submit - render),
     ]
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import orjson
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.errors import AppError
 from backend.inputs import slug_param
 from backend.pagination import Pagination
 from sites import access
@@ -19,16 +17,15 @@ from ..selectors import actions as action_selectors
 from ..selectors import checks as check_selectors
 from ..selectors.missed import missed_days
 from ..services import actions as action_services
-from ..services import check_fast, idempotency
 from ..services.checks import check_submit
 from . import check_serializers as s
-from .idempotent import KEY_PARAMETER, Answer, idempotent_post
+from .idempotent import KEY_PARAMETER, Answer, idempotent_post, request_key
 
 PERIOD = [OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", OpenApiTypes.DATE)]
 
 
 def _site_for_write(user, code: str):
-    """The hot path asks once: a site this user may write. Only a refusal asks again, to tell 404 from 403."""
+    """The common case asks once: a site this user may write. Only a refusal asks again, to tell 404 from 403."""
     site = access.writable_site(user, code)
     return site if site is not None else site_get(user=user, code=code, for_write=True)
 
@@ -57,72 +54,27 @@ class SiteChecksView(APIView):
         checks = check_selectors.check_list(site=site, date_from=date_from, date_to=date_to, history=history)
         return _paginated(request, self, checks, s.CheckSummarySerializer)
 
-    # A new check sent with a token on PostgreSQL (the phone's every morning) is authenticated inside the
-    # first query of ``check_fast``, which also finds the site: DRF's authentication and permission check are
-    # deferred for it, and run (for DRF's 401) whenever that path does not answer by itself.
-    def _deferred_token(self, request) -> str | None:
-        return None  # tokens are django-rest-knox's now (sites.authentication): DRF authenticates first
-
-    def perform_authentication(self, request):
-        if self._deferred_token(request) is None:
-            super().perform_authentication(request)
-
-    def check_permissions(self, request):
-        if self._deferred_token(request) is None:
-            super().check_permissions(request)
-
-    def _authenticate(self, request) -> None:
-        super().perform_authentication(request)
-        super().check_permissions(request)
-
     @extend_schema(
         request={"application/json": s.CheckSubmissionSerializer}, responses={201: s.CheckSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        parameters=[KEY_PARAMETER],
         summary="Submit the day's check: every result in one request (amend with \"amends\" + \"reason\")",
     )
     def post(self, request, code: str):
-        token = self._deferred_token(request)
-        try:
-            raw, data = s.read_json(request)
-            payload = s.parse_check(data)
-            key = request.headers.get("Idempotency-Key")
-            key = idempotency.validate_key(key) if key is not None else None
-        except AppError:
-            # A stranger gets a 401, and a site this user may not write a 404/403, whatever the body.
-            self._authenticate(request)
-            _site_for_write(request.user, code)
-            raise
-        request_fingerprint = idempotency.fingerprint(method=request.method, path=request.path, body=raw)
-        stored = None
-        fast = check_fast.available(payload)
-        if fast:
-            done = check_fast.check_submit_fast(token=token, user=None if token else request.user, code=code,
-                                                payload=payload, key=key, request_fingerprint=request_fingerprint,
-                                                render=_render_submitted)
-            if done is not None:
-                request.user, stored = done
-        if stored is None:
-            stored = self._submit_the_slow_way(request, code, payload, key, request_fingerprint, after_fast=fast)
-        response = HttpResponse(stored.content, status=stored.status, content_type="application/json")
-        if stored.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
-
-
-    def _submit_the_slow_way(self, request, code, payload, key, request_fingerprint, *, after_fast: bool):
-        """Authenticated by DRF and scoped by ``site_get`` (their 401/403/404); a key that the fast path found
-        in use gets its 409 or replay; everything else takes the portable path."""
-        self._authenticate(request)
+        # Authenticated and permitted by DRF like every endpoint; then the site (404/403 whatever the body),
+        # the body's shape, and the key. A key used before answers with what it stored, whatever the rules
+        # say now (idempotency.idempotent claims it before the check is judged).
         site = _site_for_write(request.user, code)
-        stored = (check_fast.busy_key_answer(user=request.user, key=key, request_fingerprint=request_fingerprint)
-                  if after_fast else None)
-        if stored is not None:
-            return stored
+        raw, data = s.read_json(request)
+        payload = s.parse_check(data)
+        keyed = request_key(request) is not None
 
-        def run() -> tuple[int, bytes]:
-            return 201, _render_submitted(check_submit(site=site, user=request.user, payload=payload))
+        def run() -> Answer:
+            # With a key, idempotency.idempotent runs this in a transaction it rolls back whole on a refusal:
+            # no savepoint is needed inside it.
+            submitted = check_submit(site=site, user=request.user, payload=payload, savepoint=not keyed)
+            return Answer(201, _render_submitted(submitted))
 
-        return idempotency.idempotent(user=request.user, key=key, run=run, request_fingerprint=request_fingerprint)
+        return idempotent_post(request, run, body=raw)
 
 
 class CheckDetailView(APIView):

@@ -4,8 +4,9 @@ A view hands ``idempotent_post`` the work (a function returning an :class:`Answe
 ``Idempotency-Key`` header it runs at most once per user and key (``services.idempotency.idempotent``): a
 retry with the same body gets the stored status and the very same bytes back with ``Idempotent-Replayed:
 true``, the same key with another body a 422 ``idempotency_mismatch``, and a retry while the first is still
-being answered a 409 ``idempotency_in_progress``. Without the header the work simply runs. The check
-submission follows the same protocol with its own fast writer (``check_views``).
+being answered a 409 ``idempotency_in_progress``. Without the header the work simply runs. Every POST a
+phone retries goes through here: a check, an evidence request, a confirmation, an action's resolution, a
+report order.
 
 A refusal normally stores nothing (the claim is released, so a corrected retry may run). A refusal that is
 itself a recorded outcome (a photo's verdict: refused, and kept so for auditors) is named by the view in
@@ -40,7 +41,7 @@ KEY_PARAMETER = OpenApiParameter(
 @dataclass(frozen=True)
 class Answer:
     status: int
-    data: object
+    data: object  # rendered as JSON; bytes are an answer already rendered (the check submission's, by orjson)
     replayed: bool = False  # the service recognised a retry by itself (a photo it already has)
 
 
@@ -71,7 +72,8 @@ def idempotent_post(request, run: Callable[[], Answer], *, body: bytes | None = 
         except recorded as refusal:
             answer = Answer(refusal.status_code, error_body(refusal.errors))
         replayed_by_service = answer.replayed
-        return answer.status, JSONRenderer().render(answer.data)
+        content = answer.data if isinstance(answer.data, bytes) else JSONRenderer().render(answer.data)
+        return answer.status, content
 
     stored = idempotency.idempotent(user=request.user, key=key, run=rendered, request_fingerprint=fingerprint)
     response = HttpResponse(stored.content, status=stored.status, content_type="application/json")

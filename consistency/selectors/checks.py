@@ -21,6 +21,7 @@ class CriterionSpec:
 
     id: int
     key: str
+    prompt: str
     touch_point: str
     kind: str
     target: float
@@ -60,7 +61,7 @@ def version_criteria(version: StandardVersion) -> VersionCriteria:
                 return hit
     rows = (Criterion.objects.filter(version=version)
             .order_by("touch_point__order", "order", "key")
-            .values_list("id", "key", "touch_point__key", "kind", "target", "comparison", "tolerance", "weight",
+            .values_list("id", "key", "prompt", "touch_point__key", "kind", "target", "comparison", "tolerance", "weight",
                          "critical", "photos_required", "unit", "minimum", "maximum"))
     found = VersionCriteria(version.pk, version.number, {row[1]: CriterionSpec(*row) for row in rows})
     if cacheable:

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from backend.compiled import CompiledQuery
 from backend.errors import NotFound
 from sites import access
 from sites.models import Site
@@ -40,8 +41,10 @@ def version_current(*, on: dt.date) -> StandardVersion:
     until then the version it replaced stays in force. ``version.upcoming`` is the released version that
     takes effect after ``on`` (None if there is none), so that a phone can tell a change is coming.
     """
-    version = _in_force(on).select_related("standard").first()
-    upcoming = _released().filter(effective_from__gt=on).order_by("effective_from", "published_at").first()
+    version = versions_in_force(on=on).select_related("standard").first()
+    # The next version to take effect: of several effective the same day, the one in force then.
+    upcoming = (released_versions().filter(effective_from__gt=on)
+                .order_by("effective_from", *IN_FORCE_ORDER[1:]).first())
     if version is None:
         if upcoming is not None:
             raise NotFound(f"No version of the standard is in force on {on}; version {upcoming.number} takes "
@@ -89,18 +92,52 @@ def checklist_day(*, user, site: Site | None = None, day: dt.date | None = None)
     return timezone.localtime(timezone.now(), site.tz).date() if site is not None else timezone.localdate()
 
 
-def _released() -> QuerySet[StandardVersion]:
+# The one rule of which version judges a day, written once: of the released versions that took effect on or
+# before the day, the latest effective_from; of several effective the same day, the last published (then the
+# highest number, so that the answer never depends on the order rows come back in). A released version always
+# has effective_from, published_at and criteria (publishing refuses an empty draft; migration 0002's triggers
+# keep its criteria). Every reader derives from it: ``version_in_force`` (the ORM), ``version_in_force_sql`` (a
+# subquery for hand-written SQL, compiled from the same queryset) and ``variance.timeline.Timeline`` (loaded in
+# this order).
+IN_FORCE_ORDER = ("-effective_from", "-published_at", "-number")
+
+
+def released_versions() -> QuerySet[StandardVersion]:
     """Released versions are published or retired; drafts are never in force."""
     return StandardVersion.objects.exclude(status=VersionStatus.DRAFT)
 
 
-def _in_force(on: dt.date) -> QuerySet[StandardVersion]:
-    return _released().filter(effective_from__lte=on).order_by("-effective_from", "-published_at")
+def versions_in_force(*, on) -> QuerySet[StandardVersion]:
+    """The versions that could judge day ``on`` (a date, or an expression such as ``OuterRef``), the one in
+    force first."""
+    return released_versions().filter(effective_from__lte=on).order_by(*IN_FORCE_ORDER)
 
 
-def version_in_force(*, on: dt.date, standard_id: int | None = None) -> StandardVersion | None:
-    """The released version whose period covers ``on``: the latest effective_from on or before it."""
-    qs = _in_force(on)
-    if standard_id is not None:
-        qs = qs.filter(standard_id=standard_id)
-    return qs.first()
+def version_in_force(*, on: dt.date) -> StandardVersion | None:
+    """The version checks of day ``on`` are judged by; None before the first version took effect."""
+    return _IN_FORCE.first(on)
+
+
+# Compiled with this day, which the generated SQL then replaces by the caller's day or expression.
+_SENTINEL_DAY = dt.date(1, 1, 1)
+# Asked by every submission: the SQL of ``versions_in_force(...)[:1]``, compiled once (backend.compiled).
+_IN_FORCE = CompiledQuery(lambda day: versions_in_force(on=day)[:1], _SENTINEL_DAY)
+
+
+def version_in_force_sql(day: str) -> tuple[str, dict]:
+    """The id of the version in force on ``day`` (an SQL expression of type date) as a scalar subquery, for
+    statements with named parameters, and the parameters it adds (named ``in_force_<n>``): the SQL of
+    :func:`version_in_force`'s queryset as Django compiles it, so the two cannot differ."""
+    sql, params = versions_in_force(on=_SENTINEL_DAY).values("id")[:1].query.sql_with_params()
+    parts = sql.split("%s")
+    if len(parts) != len(params) + 1:
+        raise RuntimeError(f"Unexpected placeholders in {sql!r}")
+    out, named = [parts[0]], {}
+    for i, (value, rest) in enumerate(zip(params, parts[1:], strict=True)):
+        if value == _SENTINEL_DAY:
+            out.append(f"({day})")
+        else:
+            named[f"in_force_{i}"] = value
+            out.append(f"%(in_force_{i})s")
+        out.append(rest)
+    return f"({''.join(out)})", named

@@ -1,7 +1,9 @@
 """Corrective actions: a failed critical criterion opens one; the manager resolves it.
 
 An action is opened when a critical criterion is *not met* (its value misses the target). A result that
-is met but still waits for its photo is not a failure of the site, so it opens nothing.
+is met but still waits for its photo is not a failure of the site, so it opens nothing. Which actions a
+check opens, and what an amendment does to the actions of the check it replaces, is part of the check's
+plan (``check_plan``).
 Where the criterion requires photos, resolving needs that many verified photos attached to the action
 (``Evidence.action``): "we cleaned it" is not proof.
 """
@@ -22,43 +24,18 @@ from ..models import CorrectiveAction, Evidence
 from ..models.checks import ActionStatus, EvidenceStatus
 
 RESOLUTION_NOTE_MAX_LENGTH = 2000
+# An action's status as the API shows it: the stored one, except that an open action past its due day reads
+# "overdue".
+SHOWN_STATUSES = ("open", "overdue", "resolved")
 
 
-def actions_open_for_check(*, check, judged, now: dt.datetime, amended=None) -> list[CorrectiveAction]:
-    """Open an action for every failed critical result of a new check (called inside its transaction), and
-    return the check's actions.
-
-    For an amendment, the actions of the check it replaces are carried over rather than duplicated:
-    - a criterion still failing keeps its action, open or already resolved, which moves to the new check
-      (a failure the manager dealt with is not opened again because a typo elsewhere was corrected);
-    - an open action whose criterion now passes is resolved with a note saying so; one whose criterion is
-      met but not passed (its photos not verified) stays open: an amendment is no way around the proof that
-      resolving by hand needs.
-    """
-    failing = {r.spec.id for r in judged if _opens_action(r)}
-    carried: set[int] = set()
-    moved: list[CorrectiveAction] = []
-    if amended is not None:
-        passed = {r.spec.id for r in judged if r.passed}
-        # Locked: an action being resolved by hand at this moment is waited for and then, resolved, left as
-        # its resolver wrote it (a resolution's note is never replaced by the amendment's).
-        earlier = list(CorrectiveAction.objects.select_for_update().filter(daily_check=amended)
-                       .values_list("pk", "criterion_id", "status"))
-        fixed = [pk for pk, criterion, status in earlier if status == ActionStatus.OPEN and criterion in passed]
-        move = [pk for pk, criterion, status in earlier
-                if criterion in failing or (status == ActionStatus.OPEN and criterion not in passed)]
-        if move:
-            CorrectiveAction.objects.filter(pk__in=move).update(daily_check=check)
-            moved = list(CorrectiveAction.objects.filter(pk__in=move).order_by("id"))
-        if fixed:
-            CorrectiveAction.objects.filter(pk__in=fixed).update(
-                status=ActionStatus.RESOLVED, resolved_at=now, resolved_by=check.submitted_by,
-                resolution_note=f"Amended check {check.pk} meets the criterion: {check.amendment_reason}"[:2000])
-        carried = {criterion for pk, criterion, status in earlier if pk in move}
-    new = actions_to_open(check=check, judged=judged, now=now, carried=carried)
-    if new:
-        CorrectiveAction.objects.bulk_create(new)
-    return moved + new  # the check's actions: those carried over to it and those it opened
+def status_shown(action: CorrectiveAction, *, tz=None, now: dt.datetime | None = None) -> str:
+    """``overdue`` for an open action whose due day is over on the site's local date (``tz``: the site's time
+    zone, by default read from ``action.site``): the rule ``selectors.actions.overdue_q`` filters by."""
+    if action.status != ActionStatus.OPEN:
+        return action.status
+    today = (now or timezone.now()).astimezone(tz or action.site.tz).date()
+    return "overdue" if action.due_on < today else action.status
 
 
 def actions_to_open(*, check, judged, now: dt.datetime, carried: set[int] = frozenset()) -> list[CorrectiveAction]:
@@ -70,10 +47,10 @@ def actions_to_open(*, check, judged, now: dt.datetime, carried: set[int] = froz
     due_on = reported + dt.timedelta(days=settings.CORRECTIVE_ACTION_DUE_DAYS)
     return [CorrectiveAction(site_id=check.site_id, daily_check=check, criterion_id=r.spec.id, opened_at=now,
                              due_on=due_on)
-            for r in judged if _opens_action(r) and r.spec.id not in carried]
+            for r in judged if opens_action(r) and r.spec.id not in carried]
 
 
-def _opens_action(result) -> bool:
+def opens_action(result) -> bool:
     """A critical criterion whose value misses the target (a photo still owed is not a failure)."""
     return result.spec.critical and not result.met
 

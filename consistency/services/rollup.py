@@ -22,7 +22,8 @@ from django.db.models import Max, Min
 
 from sites.models import Site
 
-from ..models import CheckResult, Criterion, DailyCheck, SiteRollup, StandardVersion, VersionStatus
+from ..models import CheckResult, Criterion, DailyCheck, SiteRollup
+from ..selectors.standard import version_in_force_sql
 from ..selectors.variance.timeline import Timeline
 
 ONE_DAY = dt.timedelta(days=1)
@@ -31,8 +32,7 @@ ONE_DAY = dt.timedelta(days=1)
 def results_changed(*, site_id: int, dates: Iterable[dt.date], site_locked: bool = False) -> None:
     """Bring the variance totals of this site up to date after its results on ``dates`` changed.
 
-    ``site_locked``: the caller's transaction already holds the site's row lock (``check_fast`` takes it
-    in its first statement).
+    ``site_locked``: the caller's transaction already holds the site's row lock (:func:`lock_site`).
     """
     dates = sorted(set(dates))
     if not dates:
@@ -45,33 +45,37 @@ def results_changed(*, site_id: int, dates: Iterable[dt.date], site_locked: bool
         # with, so what is read must be read by a later statement.
         if not site_locked:
             lock_site(site_id)
-        if connection.vendor == "postgresql" and len(dates) == 1:
+        if len(dates) == 1:
             # The common case, a check for a day after the last one, in one statement; otherwise it tells
             # what the rebuild below needs.
-            appended, opened_on, head = _append_day_pg(site_id, dates[0])
+            appended, opened_on, head = _append_day(site_id, dates[0])
             if appended:
                 return
         else:
             opened_on, head = _site_head(site_id)
-        first = max(dates[0], opened_on)
-        last = dates[-1]
-        if last < opened_on:
-            return
-        if head is not None:
-            # Rows are dense up to the head; a later day also fills the gap of missed days before it.
-            first, last = min(first, head + ONE_DAY), max(last, head)
-        site = Site(pk=site_id, opened_on=opened_on)
-        _rebuild(site, first, last, Timeline.load(), head=head)
+        rebuild_days(site_id=site_id, dates=dates, opened_on=opened_on, head=head)
+
+
+def rebuild_days(*, site_id: int, dates: list[dt.date], opened_on: dt.date, head: dt.date | None) -> None:
+    """Rewrite the totals from the earliest of ``dates`` on, for days that could not simply be appended
+    (``head``: the site's last day of totals before the change, None if it has none). The caller holds the
+    site's lock."""
+    first = max(min(dates), opened_on)
+    last = max(dates)
+    if last < opened_on:
+        return
+    if head is not None:
+        # Rows are dense up to the head; a later day also fills the gap of missed days before it.
+        first, last = min(first, head + ONE_DAY), max(last, head)
+    _rebuild(Site(pk=site_id, opened_on=opened_on), first, last, Timeline.load(), head=head)
 
 
 def lock_site(site_id: int) -> None:
-    """Lock the site's row until the transaction ends (SQLite: its write transaction already excludes others).
+    """Lock the site's row until the transaction ends.
 
     The lock of everything written about a site's days: checks, amendments, photos counted into results,
     totals. Every writer takes it before any other row lock of the site's checks, so that two writers wait
     for each other instead of deadlocking."""
-    if not connection.features.has_select_for_update:
-        return
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(Site._meta.db_table)} WHERE id = %s FOR UPDATE",
                        [site_id])
@@ -89,8 +93,7 @@ def _site_head(site_id: int) -> tuple[dt.date, dt.date | None]:
         row = cursor.fetchone()
     if row is None:
         raise Site.DoesNotExist(site_id)
-    # SQLite hands back dates as text (the subquery's column has no declared type).
-    return tuple(dt.date.fromisoformat(v) if isinstance(v, str) else v for v in row)
+    return row[0], row[1]
 
 
 def rebuild(*, site_ids: Iterable[int] | None = None) -> int:
@@ -162,87 +165,81 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
     return len(rows)
 
 
-def _in_force_sql(day_expr: str, *, draft: str = "%(draft)s") -> str:
-    """The id of the version in force on ``day_expr`` by the rule of ``Timeline``: released, with criteria,
-    latest effective_from, then latest published, then highest number. ``draft`` is the placeholder of the
-    draft status's value (it comes first in the parameters, then any in ``day_expr``)."""
-    qn = connection.ops.quote_name
-    crit, ver = qn(Criterion._meta.db_table), qn(StandardVersion._meta.db_table)
-    return (f"SELECT v.id FROM {ver} v WHERE v.status <> {draft} AND v.effective_from <= {day_expr} "
-            f"AND EXISTS (SELECT 1 FROM {crit} x WHERE x.version_id = v.id) "
-            "ORDER BY v.effective_from DESC, v.published_at DESC NULLS LAST, v.number DESC LIMIT 1")
-
-
-def append_day_ctes(*, results: str, checks: str, gate: str = "") -> str:
-    """The CTEs that append the day ``%(date)s`` of the site ``%(site_id)s`` after its head, for one statement.
+def append_day_ctes(*, results: str, checks: str, gate: str = "") -> tuple[str, dict]:
+    """The CTEs that append the day ``%(date)s`` of the site ``%(site_id)s`` after its head, for one statement,
+    and the parameters they add.
 
     ``results``: a relation of that day's current results (columns criterion_id, passed, deviation);
     ``checks``: a relation of that day's current checks (column late); ``gate``: a further condition
-    (SQL) for appending at all. The CTE ``go_on`` has a row when the day is appended; ``go`` has the head
-    and the site's opening day. ``check_fast`` appends in its write statement, from the rows it inserts.
+    (SQL) for appending at all. The CTE ``appended_day`` has a row when the day is appended; ``site_head``
+    has the site's head day and opening day as they were. The check writer appends in its write statement,
+    from the rows it inserts.
     """
     qn = connection.ops.quote_name
     sr, crit, site = qn(SiteRollup._meta.db_table), qn(Criterion._meta.db_table), qn(Site._meta.db_table)
     columns = "site_id, date, checked_days, late_checks, is_head, keys, observations, passed, deviation_sum, " \
               "deviation_sq_sum"
-    gap = "generate_series((go.head + 1)::timestamp, (go.day - 1)::timestamp, interval '1 day') AS g(d)"
-    return (
-        # Go only for a day after the head (or a site's first day), on or after the site opened.
-        f"go AS (SELECT (SELECT h.date FROM {sr} h WHERE h.site_id = s.id AND h.is_head) AS head, "
+    in_force, params = version_in_force_sql("%(date)s::date")
+    gap = "generate_series((a.head + 1)::timestamp, (a.day - 1)::timestamp, interval '1 day') AS g(d)"
+    sql = (
+        f"site_head AS (SELECT (SELECT h.date FROM {sr} h WHERE h.site_id = s.id AND h.is_head) AS head, "
         f"%(date)s::date AS day, s.opened_on FROM {site} s WHERE s.id = %(site_id)s {gate}), "
-        "go_on AS (SELECT head, day FROM go WHERE (head IS NULL OR head < day) AND opened_on <= day), "
-        f"prev AS (SELECT b.* FROM go_on go JOIN {sr} b ON b.site_id = %(site_id)s AND b.date = go.head), "
+        # Appended only for a day after the head (or a site's first day), on or after the site opened.
+        "appended_day AS (SELECT head, day FROM site_head WHERE (head IS NULL OR head < day) AND opened_on <= day), "
+        f"prev AS (SELECT b.* FROM appended_day a JOIN {sr} b ON b.site_id = %(site_id)s AND b.date = a.head), "
         # The old head stops being the head.
-        f"head_off AS (UPDATE {sr} u SET is_head = false FROM go_on WHERE u.site_id = %(site_id)s "
-        "AND u.date = go_on.head AND u.is_head RETURNING 1), "
-        # The keys of the version in force that day, found once (a subquery on go.day inside ``new`` would be
-        # run again for every result row).
-        f"in_force AS (SELECT e.key FROM {crit} e WHERE e.version_id = "
-        f"(SELECT ({_in_force_sql('go.day')}) FROM go_on go)), "
+        f"head_off AS (UPDATE {sr} u SET is_head = false FROM appended_day a WHERE u.site_id = %(site_id)s "
+        "AND u.date = a.head AND u.is_head RETURNING 1), "
+        # The keys of the version in force that day, found once (a subquery inside ``new`` would be run again
+        # for every result row).
+        f"in_force AS (SELECT e.key FROM {crit} e WHERE e.version_id = {in_force} "
+        "AND EXISTS (SELECT 1 FROM appended_day)), "
         # The day: the head's totals plus the day's current check and results, merged by key.
         "new AS (SELECT k.key AS key, COUNT(*) AS n, SUM(r.passed::int) AS p, "
         "SUM(r.deviation) AS s, SUM(r.deviation * r.deviation) AS s2 "
-        f"FROM go_on go CROSS JOIN {results} r JOIN {crit} k ON k.id = r.criterion_id "
+        f"FROM appended_day a CROSS JOIN {results} r JOIN {crit} k ON k.id = r.criterion_id "
         "WHERE k.key IN (SELECT key FROM in_force) GROUP BY k.key), "
         "old AS (SELECT u.* FROM prev b CROSS JOIN LATERAL "
         "unnest(b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum) AS u(key, n, p, s, s2)), "
         "merged AS (SELECT key, SUM(n)::integer AS n, SUM(p)::integer AS p, SUM(s) AS s, SUM(s2) AS s2 "
-        "FROM (SELECT * FROM old UNION ALL SELECT * FROM new) a GROUP BY key), "
+        "FROM (SELECT * FROM old UNION ALL SELECT * FROM new) x GROUP BY key), "
         # Missed days between the head and the day: the head's totals, unchanged; then the day.
         f"day_rows AS (INSERT INTO {sr} ({columns}) SELECT b.site_id, g.d::date, b.checked_days, b.late_checks, "
         "false, b.keys, b.observations, b.passed, b.deviation_sum, b.deviation_sq_sum "
-        f"FROM go_on go CROSS JOIN prev b CROSS JOIN {gap} UNION ALL "
-        f"SELECT %(site_id)s, go.day, COALESCE(b.checked_days, 0) + (SELECT count(*) FROM {checks} c), "
+        f"FROM appended_day a CROSS JOIN prev b CROSS JOIN {gap} UNION ALL "
+        f"SELECT %(site_id)s, a.day, COALESCE(b.checked_days, 0) + (SELECT count(*) FROM {checks} c), "
         f"COALESCE(b.late_checks, 0) + (SELECT count(*) FROM {checks} c WHERE c.late), true, "
         "COALESCE(m.keys, '{}'), COALESCE(m.n, '{}'), COALESCE(m.p, '{}'), COALESCE(m.s, '{}'), COALESCE(m.s2, '{}') "
-        "FROM go_on go LEFT JOIN prev b ON true CROSS JOIN (SELECT array_agg(key ORDER BY key) AS keys, "
+        "FROM appended_day a LEFT JOIN prev b ON true CROSS JOIN (SELECT array_agg(key ORDER BY key) AS keys, "
         "array_agg(n ORDER BY key) AS n, array_agg(p ORDER BY key) AS p, array_agg(s ORDER BY key) AS s, "
         "array_agg(s2 ORDER BY key) AS s2 FROM merged) m)"
     )
+    return sql, params
 
 
 @cache
-def _append_day_pg_sql() -> str:
+def _append_day_sql() -> tuple[str, dict]:
     qn = connection.ops.quote_name
     res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
     checks = f"(SELECT late FROM {chk} WHERE site_id = %(site_id)s AND date = %(date)s AND is_current)"
     results = (f"(SELECT r.criterion_id, r.passed, r.deviation FROM {chk} c JOIN {res} r ON r.daily_check_id = c.id "
                "WHERE c.site_id = %(site_id)s AND c.date = %(date)s AND c.is_current)")
-    return (f"WITH {append_day_ctes(results=results, checks=checks)} "
-            "SELECT (SELECT count(*) FROM go_on), go.opened_on, go.head FROM go")
+    ctes, params = append_day_ctes(results=results, checks=checks)
+    return (f"WITH {ctes} SELECT (SELECT count(*) FROM appended_day), h.opened_on, h.head FROM site_head h"), params
 
 
-def _append_day_pg(site_id: int, day: dt.date) -> tuple[bool, dt.date, dt.date | None]:
-    """The rows of ``day`` (after the head) in one PostgreSQL statement, the head read inside it (after the
-    caller's lock), nothing read back: equal to ``_rebuild(site, head + 1, day)``. Missed days between the head
-    and ``day`` repeat the head's totals; ``day`` adds its current results whose key belongs to the version in
-    force that day (the rule of ``Timeline``) and its current check.
+def _append_day(site_id: int, day: dt.date) -> tuple[bool, dt.date, dt.date | None]:
+    """The rows of ``day`` (after the head) in one statement, the head read inside it (after the caller's
+    lock), nothing read back: equal to ``_rebuild(site, head + 1, day)``. Missed days between the head and
+    ``day`` repeat the head's totals; ``day`` adds its current results whose key belongs to the version in
+    force that day and its current check.
 
     Returns whether it appended, the site's opening day and the head day it found (before appending).
     Nothing is written when ``day`` is not after the head or is before the site opened: the caller
     rebuilds instead."""
+    sql, params = _append_day_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_append_day_pg_sql(), {"site_id": site_id, "date": day, "draft": VersionStatus.DRAFT.value})
+        cursor.execute(sql, {**params, "site_id": site_id, "date": day})
         row = cursor.fetchone()
     if row is None:
         raise Site.DoesNotExist(site_id)

@@ -308,3 +308,42 @@ def test_the_photo_of_the_failure_is_no_proof_of_the_fix(network, standard, sett
     assert client.post(f"/api/v1/actions/{action}/evidence/", multipart(photo(seed=403)),
                        format="multipart").status_code == 201
     assert client.post(f"/api/v1/actions/{action}/resolve/", {"note": "cleaned"}, format="json").status_code == 200
+
+
+def test_an_overdue_action_reads_overdue_wherever_the_api_shows_it(network, standard):
+    data = fail(network, values=FAIL_GREETING)
+    action_id = data["actions"][0]["id"]
+    assert data["actions"][0]["status"] == "open"
+    CorrectiveAction.objects.filter(pk=action_id).update(due_on=local_today(network.a1) - dt.timedelta(days=1))
+    client = client_for(network.manager_a)
+    for url in ("/api/v1/sites/A1/actions/", "/api/v1/actions/?status=overdue", "/api/v1/actions/?status=all"):
+        assert [a["status"] for a in client.get(url).json()["results"]] == ["overdue"], url
+    assert client.get(f"/api/v1/checks/{data['id']}/").json()["actions"][0]["status"] == "overdue"
+    # An amendment that still fails carries it over: its answer says overdue too.
+    amended = submit(client, "A1", check_body(network.a1, values=FAIL_GREETING, amends=data["id"], reason="x"))
+    assert [(a["id"], a["status"]) for a in amended.json()["actions"]] == [(action_id, "overdue")]
+    # Stored, it is still an open action (resolving it is what closes it), and due today is not overdue.
+    assert CorrectiveAction.objects.get(pk=action_id).status == "open"
+    CorrectiveAction.objects.filter(pk=action_id).update(due_on=local_today(network.a1))
+    assert client.get("/api/v1/sites/A1/actions/").json()["results"][0]["status"] == "open"
+    resolved = client.post(f"/api/v1/actions/{action_id}/resolve/", {"note": "retrained"}, format="json")
+    assert resolved.json()["status"] == "resolved"
+
+
+def test_the_overdue_shown_is_the_overdue_listed(network, standard):
+    """``status_shown`` (one action) and ``overdue_q`` (the filter) are the same rule, at every hour of a day
+    across sites in time zones on both sides of UTC."""
+    from consistency.services.actions import status_shown
+
+    for site in ("a1", "b1"):
+        for days_back in (0, 1):
+            fail(network, site=site, values=FAIL_GREETING,
+                 day=local_today(getattr(network, site)) - dt.timedelta(days=days_back))
+    CorrectiveAction.objects.update(due_on=dt.date(2026, 3, 10))
+    CorrectiveAction.objects.filter(pk=CorrectiveAction.objects.order_by("id").first().pk).update(status="resolved")
+    for hour in range(0, 72, 3):
+        now = dt.datetime(2026, 3, 9, tzinfo=dt.UTC) + dt.timedelta(hours=hour)
+        listed = set(action_list(user=network.head_office, status="overdue", now=now).values_list("pk", flat=True))
+        shown = {a.pk for a in CorrectiveAction.objects.select_related("site")
+                 if status_shown(a, now=now) == "overdue"}
+        assert listed == shown, now

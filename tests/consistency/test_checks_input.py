@@ -63,8 +63,8 @@ def test_a_wrong_value_names_the_result(network, standard, index, value, why):
 
 def test_an_impossible_reading_says_what_is_possible(network, standard):
     response = submit(client_for(network.manager_a), "A1", with_result(network, 0, value=-5))
-    assert response.json()["message"] == ("results[0].value: -5 rings is not a possible reading for phone_rings; "
-                                          "the lowest is 0.")
+    assert response.json()["message"] == ("results[0].value: \"Rings to answer\" (phone_rings): -5 rings is not a "
+                                          "possible reading; the lowest is 0.")
 
 
 def test_the_edges_of_the_possible_readings_are_accepted(network, standard):
@@ -262,3 +262,29 @@ def test_refusal_after_the_claim_releases_the_idempotency_key(network, standard)
     bad = with_result(network, 2, value=6)
     assert submit(client, "A1", bad, **{"Idempotency-Key": "k-1"}).status_code == 400
     assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("index", "value", "expected"),
+    [
+        (2, "five", "results[2].value: \"Cleanliness\" (restroom_clean) is a score: send a whole number "
+                    "from 1 to 5, not the text 'five'."),
+        (1, "yes", "results[1].value: \"Brand greeting\" (phone_greeting) is a yes/no criterion: send true or "
+                   "false, not the text 'yes'."),
+        (0, "three", "results[0].value: \"Rings to answer\" (phone_rings) is a number of rings: send a number, not "
+                     "the text 'three'."),
+    ],
+)
+def test_a_text_value_names_the_criterion_and_the_one_kind_it_takes(network, standard, index, value, expected):
+    response = submit(client_for(network.manager_a), "A1", with_result(network, index, value=value))
+    assert_refused(response, 400, f"results[{index}].value")
+    assert response.json()["message"] == expected
+
+
+def test_a_text_value_is_named_beside_the_other_problems_of_the_results(network, standard):
+    body = check_body(network.a1)
+    body["results"][1]["value"] = "yes"
+    body["results"][3]["note"] = "n" * 2000
+    errors = submit(client_for(network.manager_a), "A1", body).json()["errors"]
+    assert [e["field"] for e in errors] == ["results[1].value", "results[3].note"]
+    assert "\"Brand greeting\" (phone_greeting) is a yes/no criterion" in errors[0]["message"]

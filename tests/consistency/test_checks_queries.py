@@ -61,61 +61,59 @@ def count_submission(network, n: int, *, days_back: int = 0) -> tuple[int, int, 
     return len(cold), len(warm), [q["sql"] for q in warm.captured_queries]
 
 
-def test_a_submission_costs_the_same_queries_for_4_and_40_criteria(network, monkeypatch):
-    # The variance rollup hook is the variance engine's (its cost is pinned by its own tests); here it is
-    # recorded, so that what is pinned is the submission's own work, and the call itself is checked. On
-    # PostgreSQL a day after the site's last one is added to the totals by the statement that writes the check.
-    from consistency.services import rollup
+def test_a_submission_costs_the_same_queries_for_4_and_40_criteria(network):
+    from consistency.models import CheckResult, CorrectiveAction, DailyCheck, SiteRollup, StandardVersion
 
     from .test_variance_rollup import assert_rollup_matches_raw
 
-    calls = []
-    monkeypatch.setattr(rollup, "results_changed", lambda **kw: calls.append((kw["site_id"], list(kw["dates"]))))
     cold4, warm4, _ = count_submission(network, 4)
-    today = local_today(network.a1)
-    if connection.vendor == "postgresql":
-        assert calls == []
-        assert_rollup_matches_raw(network.a1)
-    else:
-        assert calls == [(network.a1.pk, [today - dt.timedelta(days=1)]), (network.a1.pk, [today])]
-    from consistency.models import CheckResult, CorrectiveAction, DailyCheck, StandardVersion
-
+    # Each day after the site's last one: its variance totals were appended by the statement that wrote it.
+    assert_rollup_matches_raw(network.a1)
     # Make room for the wide version: a new version may not take effect on days that already have checks.
     CorrectiveAction.objects.all().delete()
     CheckResult.objects.all().delete()
     DailyCheck.objects.all().delete()
+    SiteRollup.objects.all().delete()
     StandardVersion.objects.all().update(status="retired")
     cold40, warm40, sql = count_submission(network, 40)
     assert (cold4, warm4) == (cold40, warm40), "\n".join(sql)
-    if connection.vendor == "postgresql":
-        # The token (django-rest-knox, through DRF) 1; check_fast: the user's site, its version in force and the
-        # new ids 1; one INSERT ... WITH for the key, the check, all results, the actions and the variance totals
-        # of the day 1 = 3, plus SAVEPOINT/RELEASE because the test itself runs inside a transaction (in
-        # production: BEGIN/COMMIT).
-        assert warm40 == 5, "\n".join(sql)
-    else:
-        # The portable path: token 1, writable site 1 (the role decided inside it, no profile read), idempotency
-        # claim 1, version in force 1, check 1, results 1 (one INSERT for all), actions 1, stored response 1 = 8
-        # (duplicates are left to the unique constraints), plus 6 SAVEPOINT/RELEASE because the test itself
-        # runs inside a transaction (in production the claim is one autocommitted INSERT, and the rest one
-        # transaction with a savepoint).
-        assert warm40 == 14, "\n".join(sql)
+    assert_rollup_matches_raw(network.a1)
+    # DRF's token authentication 1; the site this user may write: the profile 1 and the site 1; the
+    # Idempotency-Key's claim 1 (committed before the work: in production one autocommitted statement); then
+    # one transaction: the site's lock with the version in force 1, one INSERT ... WITH for the check, all its
+    # results, its actions and the variance totals of the day 1, the key's stored response 1 = 7, plus
+    # SAVEPOINT/RELEASE because the test itself runs inside a transaction (in production: BEGIN/COMMIT).
+    assert warm40 == 9, "\n".join(sql)
     # Cold: the version's criteria are read once, then cached for the process.
     assert cold40 == warm40 + 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the single-statement write is PostgreSQL's")
-@pytest.mark.parametrize("with_key", [True, False])
-def test_the_write_statement_fits_the_drivers_statement_cache(with_key):
+def test_an_amendment_costs_a_fixed_number_of_queries(network, standard):
+    client = client_for(network.manager_a)
+    today = local_today(network.a1)
+    first = submit(client, "A1", check_body(network.a1, day=today, values={"phone_greeting": False})).json()
+    with CaptureQueriesContext(connection) as ctx:
+        amended = submit(client, "A1", check_body(network.a1, day=today, amends=first["id"], reason="misread"))
+    assert amended.status_code == 201, amended.content
+    # Token 1, profile 1, site 1; the site's lock with the version in force 1, the amended check and its
+    # actions locked 2, the day's verified photos 1, the one write 1; the day's totals rebuilt by the rollup (it
+    # tries to append 1, then the timeline 1, the day's base 1, results 1, check 1, delete 1, insert 1) = 15
+    # (without a key: no claim nor stored response), plus SAVEPOINT/RELEASE (the test runs inside a transaction).
+    assert len(ctx) == 17, "\n".join(q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.parametrize("amendment", [False, True])
+def test_the_write_statement_fits_the_drivers_statement_cache(amendment):
     # psycopg converts a statement's %(name)s placeholders once and caches the result, but only for statements
     # up to MAX_CACHED_STATEMENT_LENGTH; a longer one is parsed again on every submission (0.1 ms of CPU,
     # ~2% of a submission: bench/RESULTS-submit.md). A new column may push it over: then shorten it, or
     # accept the cost knowingly and change this test.
     from psycopg import _queries
 
-    from consistency.services import check_fast
+    from consistency.services import check_write
 
-    assert len(check_fast._write_sql(with_key)) <= _queries.MAX_CACHED_STATEMENT_LENGTH
+    sql = check_write._amendment_sql() if amendment else check_write._new_check_sql()[0]
+    assert len(sql) <= _queries.MAX_CACHED_STATEMENT_LENGTH
 
 
 def test_listing_checks_is_a_fixed_number_of_queries(network, standard):

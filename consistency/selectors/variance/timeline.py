@@ -1,8 +1,9 @@
 """Which version of the standard was in force on which day, and what it expected.
 
 Loaded in one query (every criterion of every released version, with its touch point and version).
-A day is judged by the released version with the latest ``effective_from`` on or before it (the same
-rule as ``selectors.standard.version_in_force``); before the first version nothing is expected.
+A day is judged by the version ``selectors.standard`` says is in force on it: the versions are read in its
+order (``IN_FORCE_ORDER``) and the first that took effect on or before the day wins; before the first
+version nothing is expected.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ...models import Criterion, VersionStatus
+from ...models import Criterion
+from ..standard import IN_FORCE_ORDER, released_versions
 
 
 @dataclass(frozen=True)
@@ -46,35 +48,27 @@ class Segment:
 
 class Timeline:
     def __init__(self, versions: list[VersionSpec]):
-        # Sorted by effective_from; a later publication on the same day wins, as in version_in_force.
+        # Sorted by effective_from, one version per day: the one in force from that day on.
         self.versions = versions
         self._starts = [v.effective_from for v in versions]
 
     @classmethod
     def load(cls) -> Timeline:
-        rows = (Criterion.objects.exclude(version__status=VersionStatus.DRAFT)
-                .exclude(version__effective_from__isnull=True)
-                .values_list("version_id", "version__number", "version__effective_from", "version__published_at",
-                             "key", "weight", "touch_point__key", "touch_point__name", "touch_point__order",
-                             "order"))
-        versions: dict[int, VersionSpec] = {}
-        published: dict[int, object] = {}
-        for vid, number, eff, pub, key, weight, tp_key, tp_name, tp_order, order in rows:
+        rows = (Criterion.objects.filter(version__in=released_versions())
+                .order_by(*(f"{o[0]}version__{o[1:]}" for o in IN_FORCE_ORDER), "id")
+                .values_list("version_id", "version__number", "version__effective_from", "key", "weight",
+                             "touch_point__key", "touch_point__name", "touch_point__order", "order"))
+        versions: dict[int, VersionSpec] = {}  # in the rule's order: the one in force first
+        for vid, number, eff, key, weight, tp_key, tp_name, tp_order, order in rows:
             spec = versions.get(vid)
             if spec is None:
                 spec = versions[vid] = VersionSpec(id=vid, number=number, effective_from=eff)
-                published[vid] = pub
             spec.criteria[key] = CriterionSpec(key, weight, tp_key, tp_name, (tp_order, order))
-        ordered = sorted(versions.values(), key=lambda v: (v.effective_from, published[v.id] or dt.datetime.min,
-                                                           v.number))
-        # Of several versions effective the same day only the last published one is ever in force.
-        deduped: list[VersionSpec] = []
-        for v in ordered:
-            if deduped and deduped[-1].effective_from == v.effective_from:
-                deduped[-1] = v
-            else:
-                deduped.append(v)
-        return cls(deduped)
+        # Of several versions effective the same day, the first in the rule's order is the one ever in force.
+        by_day: dict[dt.date, VersionSpec] = {}
+        for v in versions.values():
+            by_day.setdefault(v.effective_from, v)
+        return cls(sorted(by_day.values(), key=lambda v: v.effective_from))
 
     def in_force(self, day: dt.date) -> VersionSpec | None:
         i = bisect.bisect_right(self._starts, day)

@@ -1,0 +1,158 @@
+"""What a submission will write, worked out before anything is written: the plan of a daily check.
+
+A plan holds everything the writer (``check_write``) needs and the answer needs: the site, the version in
+force on the day, every result judged, the score, the actions the check opens and, for an amendment, what
+it supersedes (the earlier check, its actions carried over or resolved). Building it reads and locks; it
+never writes. Every refusal (400, 404, 409) is raised here, so a plan that exists can be written whole.
+
+One check per site per local day. A second check for the day is a 409 unless it is an amendment, which
+names the check it replaces and why; the earlier check stays in history (``is_current=False``,
+``superseded_at``) so auditors can see what changed and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from functools import cache
+
+from django.db import connection
+from django.utils import timezone
+
+from backend import rows
+from backend.errors import AppError, Conflict, NotFound
+from sites.models import Site
+
+from ..models import CorrectiveAction, DailyCheck, StandardVersion
+from ..models.checks import ActionStatus
+from ..selectors import checks as selectors
+from ..selectors import evidence as evidence_selectors
+from ..selectors.standard import version_in_force_sql
+from . import actions as action_services
+from . import scoring
+from .check_rules import CLOCK_SKEW, CheckInput, JudgedResult, judge_results, validate_check_date
+
+
+@dataclass
+class Supersession:
+    """What an amendment does to the check it replaces and to that check's actions."""
+
+    check: DailyCheck
+    carried: list[CorrectiveAction]  # moved to the new check as they are (open or resolved), by id
+    resolved: list[int]              # open actions whose criterion now passes: resolved by the amendment
+
+
+@dataclass
+class CheckPlan:
+    check: DailyCheck                 # unsaved: every column but the id
+    version_number: int
+    results: list[JudgedResult]
+    opens: list[CorrectiveAction]     # unsaved: one per critical criterion not met, unless carried over
+    supersedes: Supersession | None = None
+
+
+def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = None) -> CheckPlan:
+    """The plan of ``payload`` for ``site`` (which the caller resolved for writing), inside the caller's
+    transaction: it takes the site's lock first (with the version in force, one statement), and for an amendment the earlier check's and its actions'
+    row locks, which the transaction holds until the plan is written."""
+    now = now or timezone.now()
+    version = _lock_site_and_find_version(site_id=site.pk, day=payload.date)
+    late = validate_check_date(site=site, day=payload.date, now=now)
+    performed_at = _performed_at(site=site, payload=payload, now=now)
+    reason = payload.reason.strip()
+    if payload.amends is not None and not reason:
+        raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
+    if version is None:
+        raise AppError(f"No version of the standard is in force on {payload.date}.", field="date",
+                       code="no_standard")
+    earlier = _amended_check(site=site, payload=payload) if payload.amends is not None else None
+    # An amendment keeps the photos already verified for the day (attached to the check it replaces).
+    photos = (evidence_selectors.verified_photos_of_day(site_id=site.pk, day=payload.date)
+              if earlier is not None else None)
+    results = judge_results(criteria=selectors.version_criteria(version), results=payload.results,
+                            version_number=version.number, photos=photos, problems=payload.problems)
+    check = DailyCheck(
+        site=site, date=payload.date, version=version, submitted_by=user, performed_at=performed_at,
+        received_at=now, client_id=payload.client_id or uuid.uuid4(), late=late,
+        score=scoring.check_score([(r.spec.weight, r.passed) for r in results]),
+        amends=earlier, amendment_reason=reason if earlier is not None else "",
+    )
+    supersedes = _supersession(earlier, results) if earlier is not None else None
+    carried = {a.criterion_id for a in supersedes.carried} if supersedes else set()
+    opens = action_services.actions_to_open(check=check, judged=results, now=now, carried=carried)
+    return CheckPlan(check=check, version_number=version.number, results=results, opens=opens,
+                     supersedes=supersedes)
+
+
+def _lock_site_and_find_version(*, site_id: int, day) -> StandardVersion | None:
+    """The site's lock (``rollup.lock_site``'s) and the version in force on ``day``, in one statement.
+
+    The lock comes before anything of the site is read: the day's check, its photos and its variance totals
+    are read by later statements, after every earlier writer of the site finished (in READ COMMITTED a later
+    statement sees what they committed). The version does not depend on the site's writers."""
+    sql, params = _lock_and_version_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "site_id": site_id, "date": day})
+        row = cursor.fetchone()
+    if row is None:
+        raise Site.DoesNotExist(site_id)
+    return rows.from_row(StandardVersion, row) if row[0] is not None else None
+
+
+@cache
+def _lock_and_version_sql() -> tuple[str, dict]:
+    qn = connection.ops.quote_name
+    in_force, params = version_in_force_sql("%(date)s::date")
+    return (f"SELECT {rows.columns(StandardVersion, 'v')} FROM {qn(Site._meta.db_table)} s "
+            f"LEFT JOIN {qn(StandardVersion._meta.db_table)} v ON v.id = {in_force} "
+            "WHERE s.id = %(site_id)s FOR UPDATE OF s"), params
+
+
+def _performed_at(*, site, payload: CheckInput, now: dt.datetime) -> dt.datetime:
+    performed_at = payload.performed_at or now
+    if timezone.is_naive(performed_at):
+        performed_at = timezone.make_aware(performed_at, site.tz)
+    if performed_at > now + CLOCK_SKEW:
+        raise AppError("performed_at is in the future.", field="performed_at", code="future_time")
+    # A check of a day cannot be done before that day begins at the site (a later time is a late check).
+    day_begins = dt.datetime.combine(payload.date, dt.time.min, tzinfo=site.tz)
+    if performed_at < day_begins - CLOCK_SKEW:
+        raise AppError(f"performed_at ({performed_at.isoformat()}) is before {payload.date} began at the site "
+                       f"({site.timezone}); send when the check was done.", field="performed_at",
+                       code="before_the_day")
+    return performed_at.astimezone(dt.UTC)  # as the check reads back: the answer to the POST too
+
+
+def _amended_check(*, site, payload: CheckInput) -> DailyCheck:
+    """The check being amended, locked: it must be the site's current check for that day."""
+    # select_for_update: two amendments of the same check cannot both succeed.
+    old = DailyCheck.objects.select_for_update().filter(pk=payload.amends, site=site).first()
+    if old is None:
+        raise NotFound(f"Site {site.code} has no check {payload.amends} to amend.", field="amends")
+    if not old.is_current:
+        raise Conflict(f"Check {old.pk} was already amended; amend the current check of {old.date} instead.",
+                       field="amends", code="already_amended")
+    if old.date != payload.date:
+        raise AppError(f"Check {old.pk} is for {old.date}, not {payload.date}; an amendment keeps the date.",
+                       field="date")
+    return old
+
+
+def _supersession(old: DailyCheck, results: list[JudgedResult]) -> Supersession:
+    """The earlier check's actions carried over rather than duplicated:
+    - a criterion still failing keeps its action, open or already resolved, which moves to the new check
+      (a failure the manager dealt with is not opened again because a typo elsewhere was corrected);
+    - an open action whose criterion now passes is resolved by the amendment, with a note saying so; one
+      whose criterion is met but not passed (its photos not verified) stays open and moves: an amendment is
+      no way around the proof that resolving by hand needs.
+    """
+    failing = {r.spec.id for r in results if action_services.opens_action(r)}
+    passed = {r.spec.id for r in results if r.passed}
+    # Locked: an action being resolved by hand at this moment is waited for and then, resolved, left as its
+    # resolver wrote it (a resolution's note is never replaced by the amendment's).
+    earlier = list(CorrectiveAction.objects.select_for_update().filter(daily_check=old).order_by("id"))
+    carried = [a for a in earlier
+               if a.criterion_id in failing or (a.status == ActionStatus.OPEN and a.criterion_id not in passed)]
+    resolved = [a.pk for a in earlier if a.status == ActionStatus.OPEN and a.criterion_id in passed]
+    return Supersession(check=old, carried=carried, resolved=resolved)
