@@ -80,7 +80,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="touchpoint-bench-evidence-"))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings.test", "STORAGE_BACKEND": "s3",
            "S3_BUCKET": "touchpoint-bench", "CI": "false"}
-    env.pop("DATABASE_URL", None)
+    env.pop("DATABASE_URL", None)  # each run gets a fresh PostgreSQL database of its own (measure)
     moto = None
     if not os.environ.get("S3_ENDPOINT_URL"):
         port = free_port()
@@ -110,15 +110,29 @@ def main() -> None:
             moto.wait()
 
 
+def fresh_database() -> str:
+    """An empty database on the PostgreSQL at PGURL (default: this machine's, 127.0.0.1:5432, user postgres)."""
+    import psycopg
+
+    server = os.environ.get("PGURL", "postgres://postgres@127.0.0.1:5432")
+    name = "touchpoint_bench_evidence"
+    with psycopg.connect(server.replace("postgres://", "postgresql://") + "/postgres", autocommit=True) as c:
+        c.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        c.execute(f"CREATE DATABASE {name}")
+    return f"{server}/{name}"
+
+
 def measure(photo: Path, variants: list[str], workdir: Path, env: dict, tag: str) -> dict[str, list[dict]]:
     runs: dict[str, list[dict]] = {v: [] for v in variants}
     for repeat in range(REPEATS):
         for variant in variants:
             var_dir = workdir / f"{tag}-{variant}-{repeat}"
             var_dir.mkdir()
+            database = fresh_database()
             out = subprocess.run(
                 [sys.executable, __file__, "--worker", variant, "--photo", str(photo)],
-                env={**env, "TOUCHPOINT_VAR_DIR": str(var_dir)}, cwd=ROOT, capture_output=True, text=True,
+                env={**env, "TOUCHPOINT_VAR_DIR": str(var_dir), "DATABASE_URL": database}, cwd=ROOT,
+                capture_output=True, text=True,
             )
             if out.returncode != 0:
                 sys.exit(f"{variant} failed:\n{out.stderr[-3000:]}")
@@ -137,7 +151,7 @@ def write_results(size: int, runs: dict[str, list[dict]], big_size: int, big_run
     lines = [
         "# Evidence: memory of confirming a 5 MB photo",
         "",
-        f"Run: `.venv/bin/python bench/evidence/confirm_memory.py` (S3: {endpoint}; SQLite; "
+        f"Run: `.venv/bin/python bench/evidence/confirm_memory.py` (S3: {endpoint}; PostgreSQL; "
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs). Generated "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
@@ -199,7 +213,13 @@ def write_results(size: int, runs: dict[str, list[dict]], big_size: int, big_run
         "reuse threshold of 3.",
         "",
     ]
-    RESULTS.write_text("\n".join(lines))
+    # The sections other benchmarks and sessions added below this one's ("## ...") are kept as they are.
+    kept = ""
+    if RESULTS.exists():
+        old = RESULTS.read_text()
+        at = old.find("\n## ")
+        kept = old[at:] if at >= 0 else ""
+    RESULTS.write_text("\n".join(lines).rstrip("\n") + "\n" + kept)
     print(f"wrote {RESULTS}")
 
 
