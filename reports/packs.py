@@ -22,6 +22,7 @@ from consistency.models import (
     TouchPoint,
 )
 from consistency.models.standard import Criterion, VersionStatus
+from consistency.selectors.standard import version_in_force
 from sites.models import Site
 
 
@@ -162,8 +163,8 @@ def rule_text(c: Criterion) -> str:
 
 def _versions(date_from: dt.date, date_to: dt.date, used_ids: set[int]) -> list[PackVersion]:
     """Every released version in force at some point of the period, plus any version a check used."""
+    start = version_in_force(on=date_from)
     released = StandardVersion.objects.exclude(status=VersionStatus.DRAFT)
-    start = released.filter(effective_from__lte=date_from).order_by("-effective_from", "-published_at").first()
     ids = set(used_ids) | set(released.filter(effective_from__gt=date_from, effective_from__lte=date_to)
                              .values_list("id", flat=True))
     if start is not None:

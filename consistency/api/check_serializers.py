@@ -30,6 +30,7 @@ from backend.inputs import (
 )
 
 from ..models import CorrectiveAction, DailyCheck
+from ..services import period
 from ..services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, CheckInput, ResultInput, SubmittedCheck
 
 MAX_RESULTS = 500
@@ -319,8 +320,7 @@ def period_params(query, *, required: bool) -> tuple[dt.date | None, dt.date | N
         if day is None:
             raise AppError(f"{name}: a date as YYYY-MM-DD.", field=name)
         out.append(day)
-    if out[0] is not None and out[1] is not None and out[0] > out[1]:
-        raise AppError(f"from: the period starts ({out[0]}) after it ends ({out[1]}).", field="from")
+    period.period_check(out[0], out[1])  # the one period rule: how far back, how long, not in the future
     return out[0], out[1]
 
 

@@ -10,13 +10,16 @@ fragment (written as one literal block), rectangles for fills and one path for t
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, Image
 
 from .common import GRID, HEADER_BG, ZEBRA
 
@@ -192,13 +195,9 @@ class _JpegSource:
     name the image (measured: 200 photos, 6.8 s and 900 MB instead of well under a second)."""
 
     def __init__(self, data: bytes):
-        import hashlib
-
         self.data, self.digest = data, hashlib.sha256(data).hexdigest()
 
     def jpeg_fh(self):
-        import io
-
         return io.BytesIO(self.data)
 
     def __str__(self) -> str:
@@ -224,11 +223,6 @@ class JpegImage(Flowable):
 
 def image_flowable(data: bytes, box: tuple[float, float]) -> Flowable:
     """JPEGs are passed through; anything else (rare: PNG) goes through reportlab's own Image."""
-    import io
-
-    from PIL import Image as PILImage
-    from reportlab.platypus import Image
-
     with PILImage.open(io.BytesIO(data)) as im:  # reads the header only
         fmt, size = im.format, im.size
     if fmt == "JPEG":
