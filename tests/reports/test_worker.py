@@ -11,8 +11,8 @@ import pytest
 from django.core.files.storage import default_storage
 
 from reports import runner
-from reports.models import ReportRun
 from reports.dispatch import enqueue
+from reports.models import ReportRun
 from reports.services import report_order
 
 from .conftest import wait_for
