@@ -76,8 +76,9 @@ def flagged_field():
 
 
 class CriterionVarianceSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    touch_point = serializers.CharField()
+    key = serializers.CharField(help_text="The criterion's key (how the API and the phone name it).")
+    prompt = serializers.CharField(help_text="What a person reads for the criterion (the latest version's wording).")
+    touch_point = serializers.CharField(help_text="The key of the criterion's touch point.")
     pass_rate = RateSerializer()
     mean_deviation = serializers.FloatField(allow_null=True)
     deviation_stddev = serializers.FloatField(allow_null=True)
@@ -135,7 +136,7 @@ class SiteVarianceSerializer(serializers.Serializer):
 
 class SpreadSerializer(serializers.Serializer):
     key = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="What a person reads: the touch point's name, or the criterion's prompt.")
     network_rate = serializers.FloatField()
     stddev = serializers.FloatField()
     min_rate = serializers.FloatField()
@@ -164,7 +165,7 @@ def _rate(r: Rate) -> dict:
 
 
 def _criterion(c: CriterionVariance) -> dict:
-    return {"key": c.key, "touch_point": c.touch_point, "pass_rate": _rate(c.pass_rate),
+    return {"key": c.key, "prompt": c.prompt, "touch_point": c.touch_point, "pass_rate": _rate(c.pass_rate),
             "mean_deviation": c.mean_deviation, "deviation_stddev": c.deviation_stddev,
             "observations": c.observations, "previous_rate": c.previous_rate, "trend": c.trend,
             "flagged": c.flagged, "flag": c.flag}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -136,8 +137,9 @@ def _width(value: str, font: str, size: float) -> float:
 
 
 def wrap_text(text: str, width: float, font: str, size: float) -> list[str]:
-    """``text`` in lines no wider than ``width``, broken between words; a word wider than that is cut with a
-    hyphen (a column of a few millimetres still shows every letter)."""
+    """``text`` in lines no wider than ``width``, broken between words; a key (``phone_rings_to_answer``) is
+    broken only after an underscore, never inside one of its words; a word wider than the column is cut with
+    a hyphen (a column of a few millimetres still shows every letter)."""
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -147,6 +149,19 @@ def wrap_text(text: str, width: float, font: str, size: float) -> list[str]:
             continue
         if line:
             lines.append(line)
+        line = ""
+        parts = re.findall(r"[^_]+_*|_+", word)  # "phone_rings_to_answer": "phone_", "rings_", "to_", "answer"
+        for part in parts[:-1]:
+            if line and _width(line + part, font, size) > width:
+                lines.append(line)
+                line = ""
+            line += part
+        word = parts[-1] if parts else word
+        if line and _width(line + word, font, size) <= width:
+            word, line = line + word, ""
+        elif line:
+            lines.append(line)
+            line = ""
         while _width(word, font, size) > width and len(word) > 1:
             cut = 1
             while cut < len(word) - 1 and _width(word[:cut + 1] + "-", font, size) <= width:
@@ -228,3 +243,18 @@ def image_flowable(data: bytes, box: tuple[float, float]) -> Flowable:
     if fmt == "JPEG":
         return JpegImage(data, size, box)
     return Image(io.BytesIO(data), width=box[0], height=box[1], kind="proportional")
+
+
+def fit_text(text: str, width: float, font: str, size: float) -> str:
+    """``text`` on one line no wider than ``width``: whole if it fits, else cut after a word with an ellipsis."""
+    if _width(text, font, size) <= width:
+        return text
+    words = text.split()
+    while words:
+        words.pop()
+        short = " ".join(words).rstrip(",;:(") + "\u2026"
+        if words and _width(short, font, size) <= width:
+            return short
+    while text and _width(text + "\u2026", font, size) > width:
+        text = text[:-1]
+    return text + "\u2026"

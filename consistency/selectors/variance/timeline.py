@@ -21,6 +21,7 @@ class CriterionSpec:
     touch_point: str        # touch point key
     touch_point_name: str
     order: tuple[int, int]  # (touch point order, criterion order) for stable listings
+    prompt: str = ""        # what a person reads for the criterion (the key is the API's name for it)
 
 
 @dataclass
@@ -56,15 +57,15 @@ class Timeline:
                 .exclude(version__effective_from__isnull=True)
                 .values_list("version_id", "version__number", "version__effective_from", "version__published_at",
                              "key", "weight", "touch_point__key", "touch_point__name", "touch_point__order",
-                             "order"))
+                             "order", "prompt"))
         versions: dict[int, VersionSpec] = {}
         published: dict[int, object] = {}
-        for vid, number, eff, pub, key, weight, tp_key, tp_name, tp_order, order in rows:
+        for vid, number, eff, pub, key, weight, tp_key, tp_name, tp_order, order, prompt in rows:
             spec = versions.get(vid)
             if spec is None:
                 spec = versions[vid] = VersionSpec(id=vid, number=number, effective_from=eff)
                 published[vid] = pub
-            spec.criteria[key] = CriterionSpec(key, weight, tp_key, tp_name, (tp_order, order))
+            spec.criteria[key] = CriterionSpec(key, weight, tp_key, tp_name, (tp_order, order), prompt)
         ordered = sorted(versions.values(), key=lambda v: (v.effective_from, published[v.id] or dt.datetime.min,
                                                            v.number))
         # Of several versions effective the same day only the last published one is ever in force.
