@@ -186,9 +186,9 @@ def _failures(pack: CompliancePack) -> list:
             action = f"{a.status}; opened {_dt(a.opened_at)}; due {a.due_on.isoformat()}"
             if a.resolved_at:
                 action += f"; resolved {_dt(a.resolved_at)} by {a.resolved_by}: {a.note}"
-        rows.append([f.date.isoformat(), _p(f.prompt), f.value, _p(outcome_text(passed=False, met=f.awaiting_photo)),
+        rows.append([f.date.isoformat(), _p(f.prompt), f.value, outcome_text(passed=False, met=f.awaiting_photo),
                      "yes" if f.critical else "", _p(action)])
-    out += [_table(rows, [18 * mm, 44 * mm, 20 * mm, 31 * mm, 13 * mm, 54 * mm]), PageBreak()]
+    out += [_table(rows, [18 * mm, 42 * mm, 20 * mm, 33 * mm, 13 * mm, 54 * mm]), PageBreak()]
     return out
 
 
@@ -222,8 +222,8 @@ def _evidence_cell(e: PackEvidence) -> list:
     lines = [f"<b>{escape(e.prompt)}</b> · {e.date.isoformat() if e.date else '-'}"
              + (" · action" if e.for_action else ""),
              f"captured {_dt(e.captured_at)}", f"uploaded {_dt(e.uploaded_at)}",
-             # 22 characters a line: a line of 32 ran past the cell's edge.
-             f"<font face='Courier' size='6'>{declared}{sha[:22]}<br/>{sha[22:44]}<br/>{sha[44:]}</font>"]
+             # 5.5 pt: two lines of 32 characters fit the cell (at 6 pt they ran past its edge).
+             f"<font face='Courier' size='5.5'>{declared}{sha[:32]}<br/>{sha[32:]}</font>"]
     if flags:
         lines.append(f"<font color='#b00020'><b>{escape(', '.join(flags))}</b></font>")
     caption = Paragraph("<br/>".join(lines), STYLES["small"])

@@ -76,6 +76,8 @@ BRAND_TOUCH_POINTS = [("phone", "Phone"), ("uniform", "Uniform and name tag"), (
 def variance_sample(sites: int, *, days: int = 30, seed: int = 7,
                     touch_points: list[tuple[str, str]] = TOUCH_POINTS) -> VarianceReport:
     rng = random.Random(seed)
+    # One string per criterion, shared by every site's row, as the engine's answer shares them.
+    prompts = {(key, j): f"{name} criterion {j}" for key, name in touch_points for j in range(CRITERIA_PER_TP)}
     out: list[SiteVariance] = []
     for i in range(sites):
         quality = 0.55 + 0.44 * rng.random()
@@ -86,7 +88,7 @@ def variance_sample(sites: int, *, days: int = 30, seed: int = 7,
             for j in range(CRITERIA_PER_TP):
                 p = min(days, max(0, round((days - missed) * min(1.0, quality + rng.uniform(-0.2, 0.2)))))
                 tp_passed += p
-                crits.append(CriterionVariance(f"{key}_c{j}", f"{name} criterion {j}", key,
+                crits.append(CriterionVariance(f"{key}_c{j}", prompts[key, j], key,
                                                rate(p, days),
                                                None if p == days else rng.random() / 2, days - missed,
                                                quality, p / days - quality))
