@@ -1,12 +1,18 @@
-"""Where evidence photos live: presigned POSTs, streamed reads and write-once puts.
+"""Where photos and report PDFs live: presigned POSTs, streamed reads, write-once puts, and the one
+signed-link scheme by which a person opens a stored file. ``consistency/`` and ``reports/`` both use it.
 
 With ``STORAGE_BACKEND=s3`` this talks plain S3 through the client django-storages already built
 (``default_storage.connection.meta.client``) and the bucket from settings, so AWS S3, MinIO or any
 other S3 endpoint works by configuration alone. With ``local`` it uses the default FileSystemStorage;
-direct uploads from the phone are then not available (the API takes multipart instead), and neither are
-links of the storage's own: the API serves those files itself (``services.evidence_files``).
+direct uploads from the phone are then not available (the API takes multipart instead).
 
-Nothing here decides whether a photo is acceptable; it only moves bytes and says what it saw.
+Links (``signed_link`` / ``open_link``): a link to a stored file always points at this application, names
+the user it was made for, cannot be altered (Django's signing: an HMAC under SECRET_KEY, a salt per kind of
+file) and expires after ``DOWNLOAD_LINK_SECONDS``. Whoever opens it, the caller checks again that this user
+still reads the file; then the file is served: streamed from local disk, or, on S3, by a redirect to a
+presigned GET that lives only seconds. So a link never outlives its user's access, whatever the storage.
+
+Nothing here decides whether a photo is acceptable or who may read what; it moves bytes and signs links.
 """
 
 from __future__ import annotations
@@ -19,9 +25,15 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+
+from backend.errors import Forbidden, NotFound
 
 # Bounded buffer for every streamed read: the memory a confirmation holds does not grow with the photo.
 CHUNK_BYTES = 64 * 1024
@@ -162,10 +174,6 @@ def _read_file(key: str):
             yield chunk
 
 
-def _chunks(key: str):
-    return _open(key)[1]
-
-
 def copy_if_unchanged(source: str, dest: str, *, etag: str) -> None:
     """Copy ``source`` to ``dest`` inside the bucket (no bytes through this server), only if ``source`` is
     still the version whose ETag is ``etag`` (ObjectChanged otherwise: it was replaced since it was read;
@@ -271,34 +279,96 @@ def exists(key: str) -> bool:
 
 
 def read_bytes(key: str, *, max_bytes: int) -> bytes:
-    """The whole object, for small server-made files only (thumbnails)."""
-    out = bytearray()
-    for chunk in _chunks(key):
-        out += chunk
-        if len(out) > max_bytes:
-            raise ObjectTooLarge(len(out))
-    return bytes(out)
+    """The whole object, for small server-made files only (thumbnails): read in one piece of at most
+    ``max_bytes`` + 1 (ObjectTooLarge past it), so a render holding 200 of them holds each once."""
+    if settings.STORAGE_BACKEND == "s3":
+        from botocore.exceptions import ClientError
+
+        client, bucket = _s3()
+        try:
+            body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        except ClientError as error:
+            if _is_missing(error):
+                raise ObjectMissing(key) from error
+            raise
+        try:
+            data = body.read(max_bytes + 1)
+        finally:
+            body.close()
+    else:
+        try:
+            with default_storage.open(key, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except FileNotFoundError:
+            raise ObjectMissing(key) from None
+    if len(data) > max_bytes:
+        raise ObjectTooLarge(None)
+    return data
 
 
 def open_object(key: str) -> IO[bytes]:
-    """The object opened for reading, or ObjectMissing: for the application to serve a file itself where the
-    storage hands out no links of its own (``download_url`` is None)."""
+    """The object opened for reading, or ObjectMissing."""
     try:
         return default_storage.open(key, "rb")
     except FileNotFoundError:
         raise ObjectMissing(key) from None
 
 
-def download_url(key: str, *, content_type: str) -> str | None:
-    """A short-lived link to the object where the storage can sign one (S3); None on local disk, whose files
-    are not served publicly: the application serves those itself, behind links of its own
-    (``services.evidence_files``)."""
-    if settings.STORAGE_BACKEND != "s3":
-        return None
+# The presigned GET behind an opened link is followed at once by the browser: it need not live longer.
+REDIRECT_SECONDS = 60
+
+
+def _presigned_get(key: str, *, content_type: str, disposition: str) -> str:
     client, bucket = _s3()
     # The response type is forced to what was verified, so a browser never sniffs it as anything else.
     return client.generate_presigned_url(
         "get_object",
-        Params={"Bucket": bucket, "Key": key, "ResponseContentType": content_type},
-        ExpiresIn=settings.AWS_QUERYSTRING_EXPIRE,
+        Params={"Bucket": bucket, "Key": key, "ResponseContentType": content_type,
+                "ResponseContentDisposition": disposition},
+        ExpiresIn=min(REDIRECT_SECONDS, settings.AWS_QUERYSTRING_EXPIRE),
     )
+
+
+def signed_link(*, url_name: str, salt: str, subject: list, reader, request=None) -> str:
+    """A link to ``url_name`` (a view taking ``token``) for ``reader``, who may read what ``subject`` names
+    now; absolute when ``request`` is given."""
+    token = signing.dumps([*subject, reader.pk], salt=salt, compress=True)
+    path = reverse(url_name, kwargs={"token": token})
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def open_link(token: str, *, salt: str, what: str, renew: str) -> tuple[list, object]:
+    """(subject, user) of a link made by ``signed_link``: 404 naming ``token`` when it was not made here, was
+    altered, or its user is gone; 403 ``link_expired`` once it has expired, saying how to get a fresh one
+    (``renew``). The caller checks the user's access to the subject again and answers 404 if it is lost."""
+    try:
+        *subject, reader_id = signing.loads(token, salt=salt, max_age=settings.AWS_QUERYSTRING_EXPIRE)
+    except signing.SignatureExpired:
+        raise Forbidden(f"token: this {what} link has expired; {renew}.", field="token", code="link_expired") from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise NotFound(f"token: no such {what}.", field="token") from None
+    reader = get_user_model().objects.filter(pk=reader_id, is_active=True).first()
+    if reader is None:
+        raise NotFound(f"token: no such {what}.", field="token")
+    return subject, reader
+
+
+def serve(key: str, *, content_type: str, filename: str, as_attachment: bool, what: str) -> HttpResponse:
+    """The answer to an opened link, once the caller has checked its user's access: the file streamed from
+    local disk, or a redirect to a short presigned GET on S3 (no bytes through this server)."""
+    disposition = f'{"attachment" if as_attachment else "inline"}; filename="{filename}"'
+    if settings.STORAGE_BACKEND == "s3":
+        response = HttpResponseRedirect(_presigned_get(key, content_type=content_type, disposition=disposition))
+    else:
+        try:
+            handle = open_object(key)
+        except ObjectMissing:
+            raise NotFound(f"token: the {what} is missing from storage.", field="token") from None
+        response = FileResponse(handle, content_type=content_type, as_attachment=as_attachment, filename=filename)
+    # The type is the one verified; no browser may guess another, or run anything in the response.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # A redirect is not kept: the presigned link in it expires sooner than the link that led to it.
+    response["Cache-Control"] = ("no-store" if settings.STORAGE_BACKEND == "s3"
+                                 else f"private, max-age={settings.AWS_QUERYSTRING_EXPIRE}")
+    return response

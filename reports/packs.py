@@ -22,6 +22,7 @@ from consistency.models import (
     TouchPoint,
 )
 from consistency.models.standard import Criterion, VersionStatus
+from consistency.selectors.standard import version_in_force
 from sites.models import Site
 
 
@@ -54,7 +55,8 @@ class PackVersion:
 
 @dataclass
 class PackResult:
-    criterion: str
+    criterion: str  # the key, for matching; a person reads the prompt
+    prompt: str
     value: str
     passed: bool
     met: bool
@@ -109,6 +111,7 @@ class PackEvidence:
     id: str
     date: dt.date | None
     criterion: str
+    prompt: str
     status: str
     captured_at: dt.datetime | None
     uploaded_at: dt.datetime
@@ -142,12 +145,21 @@ class CompliancePack:
 KIND_SHORT = {"boolean": "yes/no", "score": "score 1-5", "number": "number"}
 
 
+def quantity(value: float, unit: str) -> str:
+    """A number with its unit, the unit agreeing with it: "1 minute", "3 minutes", "95 %"."""
+    unit = unit.strip()
+    # Units are stored as the plural a form shows ("minutes", "rings"); one of them is singular.
+    if abs(value) == 1 and len(unit) > 2 and unit.isalpha() and unit.endswith("s") and not unit.endswith("ss"):
+        unit = unit[:-1]
+    return f"{value:g} {unit}".strip()
+
+
 def value_text(kind: str, value: float, unit: str) -> str:
     if kind == "boolean":
         return "yes" if value >= 1 else "no"
     if kind == "score":
         return f"{value:g} / 5"
-    return f"{value:g} {unit}".strip()
+    return quantity(value, unit)
 
 
 def rule_text(c: Criterion) -> str:
@@ -157,13 +169,26 @@ def rule_text(c: Criterion) -> str:
         return f"score at least {c.target:g} of 5"
     word = "at most" if c.comparison == "lte" else "at least"
     band = f" (tolerance {c.tolerance:g})" if c.tolerance else ""
-    return f"{word} {c.target:g} {c.unit}".rstrip() + band
+    return f"{word} {quantity(c.target, c.unit)}" + band
+
+
+# What a result came to, in the words every table of a report uses for it (one wording per outcome).
+PASS, FAIL, PHOTO_NOT_VERIFIED = "pass", "fail", "met; photo not verified"
+
+
+def outcome_text(*, passed: bool, met: bool) -> str:
+    """A result passes when its target is met and every photo it requires is verified. Met without its
+    verified photo is not a pass (the score counts it as failed), but it is not the site falling short of the
+    target either: no corrective action is opened for it."""
+    if passed:
+        return PASS
+    return PHOTO_NOT_VERIFIED if met else FAIL
 
 
 def _versions(date_from: dt.date, date_to: dt.date, used_ids: set[int]) -> list[PackVersion]:
     """Every released version in force at some point of the period, plus any version a check used."""
+    start = version_in_force(on=date_from)
     released = StandardVersion.objects.exclude(status=VersionStatus.DRAFT)
-    start = released.filter(effective_from__lte=date_from).order_by("-effective_from", "-published_at").first()
     ids = set(used_ids) | set(released.filter(effective_from__gt=date_from, effective_from__lte=date_to)
                              .values_list("id", flat=True))
     if start is not None:
@@ -200,7 +225,7 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
         for r in check.results.all():
             c = r.criterion
             text = value_text(c.kind, r.value, c.unit)
-            results.append(PackResult(c.key, text, r.passed, r.met, r.deviation, r.note))
+            results.append(PackResult(c.key, c.prompt, text, r.passed, r.met, r.deviation, r.note))
             if check.is_current and not r.passed:
                 a = actions.get((check.id, c.id))
                 failures.append(PackFailure(
@@ -241,7 +266,8 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
             day = earlier.daily_check.date.isoformat() if earlier.daily_check else ""
             reused = f"{day} at this site".strip() if earlier.site_id == site.pk else "a photo of another site"
         evidence.append(PackEvidence(
-            str(e.public_id), owner.date if owner else None, e.criterion.key, e.status, local(e.captured_at),
+            str(e.public_id), owner.date if owner else None, e.criterion.key, e.criterion.prompt, e.status,
+            local(e.captured_at),
             local(e.created_at), e.sha256 or e.declared_sha256, e.size, e.width, e.height, reused, e.stale_capture,
             e.action_id is not None and e.daily_check_id is None, e.thumbnail_key))
 

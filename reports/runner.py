@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import logging
 import random
 import time
@@ -23,16 +24,19 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from celery.exceptions import SoftTimeLimitExceeded
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from consistency import storage
 from consistency.models import StandardVersion
+from consistency.selectors.variance import variance_report
 
-from . import conf
+from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
 from .packs import compliance_pack_data
+from .rendering import render_compliance_pack, render_variance
+from .rendering.common import DocumentMeta
 from .selectors import run_scope_label, run_sites
 
 log = logging.getLogger(__name__)
@@ -63,19 +67,19 @@ def backoff_seconds(retries: int) -> float:
 
 
 def _claimable(now: dt.datetime) -> Q:
-    stale = now - dt.timedelta(seconds=conf.STALE_AFTER)
+    stale = now - dt.timedelta(seconds=settings.REPORT_STALE_AFTER)
     return Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, claimed_at__lt=stale)
 
 
 def claim(*, run_id: int, worker: str) -> Claim | None:
     now = timezone.now()
-    claimed = (ReportRun.objects.filter(_claimable(now), pk=run_id, attempts__lt=conf.MAX_ATTEMPTS)
+    claimed = (ReportRun.objects.filter(_claimable(now), pk=run_id, attempts__lt=settings.REPORT_MAX_ATTEMPTS)
                .update(status=RunStatus.RUNNING, claimed_by=worker[:200], claimed_at=now,
                        attempts=F("attempts") + 1, started_at=now, progress=0))
     if claimed:
         return Claim(run_id, worker[:200], now)
     # Claimable but out of attempts: a poison run (it kept killing or timing out its worker). End it.
-    poisoned = ReportRun.objects.filter(_claimable(now), pk=run_id, attempts__gte=conf.MAX_ATTEMPTS).first()
+    poisoned = ReportRun.objects.filter(_claimable(now), pk=run_id, attempts__gte=settings.REPORT_MAX_ATTEMPTS).first()
     if poisoned is not None:
         last = poisoned.error or "the worker rendering it stopped without finishing (killed, out of memory " \
                                  "or over the time limit)"
@@ -102,14 +106,14 @@ def run_report(*, run_id: int, worker: str) -> str:
     except TransientStorageError as exc:
         _delete_quietly(key)
         error = f"storage unavailable: {exc}"
-        if run.attempts >= conf.MAX_ATTEMPTS:  # ``run`` was read after the claim counted this attempt
+        if run.attempts >= settings.REPORT_MAX_ATTEMPTS:  # ``run`` was read after the claim counted this attempt
             _fail(held, f"Gave up after {run.attempts} attempts: {error}")
             return "failed"
         # Give the claim back so the retry (with backoff) can take it.
         held.mine().update(status=RunStatus.QUEUED, claimed_by="", claimed_at=None, error=error[:5000])
         raise
     except SoftTimeLimitExceeded:
-        _fail(held, f"Rendering took longer than the {conf.SOFT_TIME_LIMIT} s limit.")
+        _fail(held, f"Rendering took longer than the {settings.REPORT_SOFT_TIME_LIMIT} s limit.")
         return "failed"
     except Exception as exc:  # noqa: BLE001 - any other error is this run's, not the worker's
         log.exception("report run %s failed", run_id)
@@ -138,15 +142,10 @@ def _fail(held: Claim, error: str) -> None:
 
 
 def _render(run: ReportRun, progress) -> bytes:
-    from .rendering import render_compliance_pack, render_variance
-    from .rendering.common import DocumentMeta
-
     meta = DocumentMeta(title="variance report" if run.kind == ReportKind.VARIANCE else "compliance pack",
                         scope=run_scope_label(run), date_from=run.period_from, date_to=run.period_to,
                         run_id=str(run.public_id), generated_at=timezone.now())
     if run.kind == ReportKind.VARIANCE:
-        from consistency.selectors.variance import variance_report  # the engine; imported when needed
-
         report = variance_report(date_from=run.period_from, date_to=run.period_to, sites=run_sites(run))
         meta.versions = _version_labels(report.versions)
         progress(10)
@@ -163,8 +162,8 @@ def _render(run: ReportRun, progress) -> bytes:
 
 
 def _test_pause() -> None:
-    if conf.TEST_RENDER_PAUSE:
-        time.sleep(conf.TEST_RENDER_PAUSE)
+    if settings.REPORT_TEST_RENDER_PAUSE:
+        time.sleep(settings.REPORT_TEST_RENDER_PAUSE)
 
 
 def _version_labels(numbers: list[int]) -> list[str]:
@@ -181,20 +180,17 @@ def _fetch_thumbnails(evidence) -> None:
 
     def fetch(e):
         try:
-            with default_storage.open(e.thumbnail_key, "rb") as fh:
-                body = fh.read(MAX_THUMBNAIL_BYTES + 1)
-        except (FileNotFoundError, OSError) as exc:
+            e.thumbnail = storage.read_bytes(e.thumbnail_key, max_bytes=MAX_THUMBNAIL_BYTES)
+        except (storage.ObjectMissing, storage.ObjectTooLarge):
+            return
+        except Exception as exc:
             if _transient(exc):
                 raise TransientStorageError(str(exc)) from exc
-            return
-        except ClientError as exc:
-            if _transient(exc):
-                raise TransientStorageError(str(exc)) from exc
-            return
-        if len(body) <= MAX_THUMBNAIL_BYTES:
-            e.thumbnail = body
+            if isinstance(exc, (OSError, ClientError)):
+                return  # unreadable for good: the evidence is listed without its image
+            raise
 
-    with ThreadPoolExecutor(max_workers=max(1, min(conf.THUMBNAIL_FETCH_THREADS, len(wanted)))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.REPORT_THUMBNAIL_FETCH_THREADS, len(wanted)))) as pool:
         for _ in pool.map(fetch, wanted):
             pass
 
@@ -213,20 +209,20 @@ def _upload(run: ReportRun, pdf: bytes) -> str:
     # One key per attempt: a retry never overwrites (or races) what an earlier attempt may have left.
     key = f"reports/{run.kind}/{run.public_id}/attempt-{run.attempts}.pdf"
     try:
-        _delete_quietly(key)
-        saved = default_storage.save(key, ContentFile(pdf, name=key))
+        _delete_quietly(key)  # left by this very attempt's earlier try, if any
+        storage.put_new(key, io.BytesIO(pdf), content_type="application/pdf")
     except Exception as exc:
         if _transient(exc):
             raise TransientStorageError(str(exc)) from exc
         raise
-    return saved
+    return key
 
 
 def _delete_quietly(key: str) -> None:
     if not key:
         return
     try:
-        default_storage.delete(key)
+        storage.delete(key)
     except Exception:  # noqa: BLE001 - best effort clean-up
         log.warning("could not delete %s", key, exc_info=True)
 
@@ -235,10 +231,8 @@ def requeue_lost(*, now: dt.datetime | None = None) -> list[int]:
     """Hand runs whose message was lost back to the workers: queued runs nobody has claimed for a while
     (the broker was down, or the filesystem broker lost a message with its worker) and running claims
     gone stale. The claim keeps a run from being rendered twice however often it is handed out."""
-    from .services import enqueue
-
     now = now or timezone.now()
-    stale = now - dt.timedelta(seconds=conf.STALE_AFTER)
+    stale = now - dt.timedelta(seconds=settings.REPORT_STALE_AFTER)
     # A queued run given back for a retry has a recent started_at: its retry is already scheduled.
     ids = list(ReportRun.objects.filter(
         Q(status=RunStatus.QUEUED, started_at__isnull=True, created_at__lt=stale)

@@ -6,7 +6,8 @@ from .models import ReportKind, ReportRun
 class ReportOrderSerializer(serializers.Serializer):
     """``{"kind", "from", "to", "region" | "sites"}``; meaning is checked by services.report_order."""
 
-    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    kind = serializers.ChoiceField(choices=ReportKind.choices, error_messages={
+        "invalid_choice": f'"{{input}}" is not a kind of report; the kinds are {", ".join(ReportKind.values)}.'})
     region = serializers.SlugField(required=False, max_length=32)
     sites = serializers.ListField(child=serializers.CharField(max_length=32), required=False, allow_empty=False,
                                   max_length=5000)

@@ -1,36 +1,33 @@
 """Ordering report runs, handing out download links and verifying PDFs.
 
 Rendering itself lives in reports/runner.py (called by the Celery task); this module is what the API,
-the beat schedule and ``manage.py verify_pack`` call.
+the beat schedule and ``manage.py verify_pack`` call. It queues renders through reports/dispatch.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
-import zoneinfo
 from collections.abc import Iterable
 from typing import IO
 
 from django.conf import settings
-from django.core import signing
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.urls import reverse
+from django.http import HttpResponse
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
-from backend.inputs import refuse_before_earliest
+from consistency import storage
+from consistency.services.period import period_check
 from sites import access
 from sites.models import Region, Site
 
-from . import conf
+from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
-
-log = logging.getLogger(__name__)
+from .selectors import run_get, run_scope_label
 
 DOWNLOAD_SALT = "reports.download"
+_WHAT, _RENEW = "report", "ask for the report's download again for a fresh link"
 
 
 # --- ordering -----------------------------------------------------------------------------------
@@ -42,16 +39,8 @@ def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, regio
     codes = list(dict.fromkeys(sites or []))
     if region and codes:
         raise AppError("Give either region or sites, not both.", field="sites")
-    refuse_before_earliest(date_from, "from")
-    if date_from > date_to:
-        raise AppError("from must be on or before to.", field="from")
-    if (date_to - date_from).days + 1 > conf.MAX_PERIOD_DAYS:
-        raise AppError(f"A report covers at most {conf.MAX_PERIOD_DAYS} days.", field="to")
+    period_check(date_from, date_to)  # the one period rule: how far back, how long, not in the future
     region_obj, scope = _scope(user=user, kind=kind, region=region, codes=codes)
-    today = _latest_local_today(scope)
-    if date_to > today:
-        raise AppError(f"The period may not end in the future (the latest local date of these sites is {today}).",
-                       field="to")
     with transaction.atomic():
         run = ReportRun.objects.create(kind=kind, period_from=date_from, period_to=date_to, region=region_obj,
                                        requested_by=user if getattr(user, "is_authenticated", False) else None)
@@ -107,23 +96,6 @@ def _scope(*, user, kind: str, region: str | None, codes: list[str]) -> tuple[Re
     return None, mine
 
 
-def _latest_local_today(scope: list[Site] | None) -> dt.date:
-    now = timezone.now()
-    zones = {s.timezone for s in scope} if scope else set(Site.objects.values_list("timezone", flat=True).distinct())
-    return max((now.astimezone(zoneinfo.ZoneInfo(z)).date() for z in zones), default=now.date())
-
-
-def enqueue(run_id: int) -> None:
-    """Hand the run to a worker. If the broker is unreachable the run stays queued and the
-    requeue sweep (backend/schedules.py) hands it over later."""
-    from .tasks import render_report
-
-    try:
-        render_report.delay(run_id)
-    except Exception:  # noqa: BLE001 - any broker failure: the sweep retries
-        log.exception("could not queue report run %s; the requeue sweep will retry", run_id)
-
-
 def scheduled_weekly_variance(*, today: dt.date | None = None) -> ReportRun:
     """The previous Monday..Sunday for the whole network."""
     today = today or timezone.now().date()
@@ -150,37 +122,31 @@ def download_filename(run: ReportRun) -> str:
     return f"touchpoint-{run.kind.replace('_', '-')}-{scope}-{run.period_from}-{run.period_to}.pdf"
 
 
-def report_download(*, run: ReportRun, request=None) -> dict:
-    """A short-lived link to the run's PDF. The caller got ``run`` through the scoped selector."""
+def report_download(*, run: ReportRun, user, request=None) -> dict:
+    """A short-lived link to the run's PDF for ``user``, who got ``run`` through the scoped selector. The link
+    is consistency.storage's one scheme: it names the user, whose access is checked again when it is opened."""
     if run.status != RunStatus.DONE:
         raise Conflict(f"The report is not ready (status {run.status}).", field="status")
     seconds = settings.AWS_QUERYSTRING_EXPIRE
-    filename = download_filename(run)
-    if settings.STORAGE_BACKEND == "s3":
-        url = default_storage.url(run.pdf_key, parameters={
-            "ResponseContentDisposition": f'attachment; filename="{filename}"',
-            "ResponseContentType": "application/pdf"}, expire=seconds)
-    else:
-        token = signing.TimestampSigner(salt=DOWNLOAD_SALT).sign(str(run.public_id))
-        url = reverse("report-file", kwargs={"token": token})
-        if request is not None:
-            url = request.build_absolute_uri(url)
+    url = storage.signed_link(url_name="report-file", salt=DOWNLOAD_SALT, subject=[str(run.public_id)], reader=user,
+                              request=request)
     return {"url": url, "expires_in": seconds, "expires_at": timezone.now() + dt.timedelta(seconds=seconds),
-            "filename": filename, "sha256": run.pdf_sha256, "size": run.pdf_size}
+            "filename": download_filename(run), "sha256": run.pdf_sha256, "size": run.pdf_size}
 
 
-def report_file_for_token(*, token: str) -> tuple[ReportRun, IO[bytes]]:
-    """The run and an open file for a signed local-storage link (the link itself is the permission)."""
+def report_file_response(*, token: str) -> HttpResponse:
+    """The PDF behind a link made by ``report_download``: 404 if the link was not made here, was altered, or
+    its user may no longer read every site of the report; 403 once it has expired."""
+    subject, reader = storage.open_link(token, salt=DOWNLOAD_SALT, what=_WHAT, renew=_RENEW)
     try:
-        public_id = signing.TimestampSigner(salt=DOWNLOAD_SALT).unsign(token, max_age=settings.AWS_QUERYSTRING_EXPIRE)
-    except signing.SignatureExpired:
-        raise Forbidden("This download link has expired; ask for a new one.", field="token") from None
-    except signing.BadSignature:
-        raise NotFound("No such download.", field="token") from None
-    run = ReportRun.objects.filter(public_id=public_id, status=RunStatus.DONE).select_related("region").first()
-    if run is None:
-        raise NotFound("No such download.", field="token")
-    return run, default_storage.open(run.pdf_key, "rb")
+        # The scope of the user the link was made for, as of now: a link does not outlive its user's access.
+        run = run_get(user=reader, public_id=subject[0]) if len(subject) == 1 else None
+    except (NotFound, ValueError):
+        run = None
+    if run is None or run.status != RunStatus.DONE:
+        raise NotFound(f"token: no such {_WHAT}.", field="token")
+    return storage.serve(run.pdf_key, content_type="application/pdf", filename=download_filename(run),
+                         as_attachment=True, what=_WHAT)
 
 
 # --- verification -------------------------------------------------------------------------------
@@ -190,8 +156,8 @@ def report_verify(*, fileobj: IO[bytes]) -> dict:
     digest, size = hashlib.sha256(), 0
     while chunk := fileobj.read(1024 * 1024):
         size += len(chunk)
-        if size > conf.MAX_VERIFY_BYTES:
-            raise TooLarge(f"A file to verify may be at most {conf.MAX_VERIFY_BYTES} bytes.", field="file")
+        if size > settings.REPORT_MAX_VERIFY_BYTES:
+            raise TooLarge(f"A file to verify may be at most {settings.REPORT_MAX_VERIFY_BYTES} bytes.", field="file")
         digest.update(chunk)
     sha = digest.hexdigest()
     run = (ReportRun.objects.filter(pdf_sha256=sha, status=RunStatus.DONE).select_related("region")
@@ -200,8 +166,6 @@ def report_verify(*, fileobj: IO[bytes]) -> dict:
         return {"verified": False, "sha256": sha, "size": size, "report": None,
                 "message": "Touchpoint did not produce this exact file (it was changed, or is not ours)."}
     sites = sorted(s.code for s in run.sites.all())
-    from .selectors import run_scope_label
-
     return {"verified": True, "sha256": sha, "size": size, "message": "This is exactly the PDF Touchpoint produced.",
             "report": {"id": str(run.public_id), "kind": run.kind, "from": run.period_from, "to": run.period_to,
                        "scope": run_scope_label(run), "region": run.region.code if run.region_id else None,

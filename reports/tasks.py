@@ -1,19 +1,23 @@
 """Celery tasks: thin. They take ids and call services (reports/runner.py, reports/services.py).
 
 acks_late + reject_on_worker_lost (settings): a worker that dies mid-render leaves the message to be
-delivered again; the claim in runner.claim makes the second delivery harmless. The time limits come
-from reports/conf.py and stay below the broker's visibility timeout.
+delivered again; the claim in runner.claim makes the second delivery harmless. The time limits are read
+from settings when the worker imports this module; reports/checks.py holds them below the broker's
+visibility timeout.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
-from . import conf, runner, services
+from . import runner, services
+from .dispatch import RENDER_TASK
 
 
-@shared_task(bind=True, name="reports.render_report", acks_late=True, reject_on_worker_lost=True,
-             soft_time_limit=conf.SOFT_TIME_LIMIT, time_limit=conf.TIME_LIMIT, max_retries=conf.MAX_ATTEMPTS)
+@shared_task(bind=True, name=RENDER_TASK, acks_late=True, reject_on_worker_lost=True,
+             soft_time_limit=settings.REPORT_SOFT_TIME_LIMIT, time_limit=settings.REPORT_TIME_LIMIT,
+             max_retries=settings.REPORT_MAX_ATTEMPTS)
 def render_report(self, run_id: int) -> str:
     worker = f"{self.request.hostname or 'local'}/{self.request.id or '-'}"
     try:

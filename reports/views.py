@@ -1,12 +1,17 @@
-"""HTTP wiring for report runs: order, list, status, download link, the signed local file, verify."""
+"""HTTP wiring for report runs: order, list, status, download link, the signed file link, verify."""
 
-from django.http import FileResponse
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+import orjson
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from consistency.services import idempotency
 
 from . import selectors, services
 from .serializers import (
@@ -26,17 +31,33 @@ class ReportListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.run_list(user=self.request.user)
 
-    @extend_schema(request=ReportOrderSerializer, responses={202: ReportRunSerializer})
+    @extend_schema(request=ReportOrderSerializer, responses={202: ReportRunSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                                                description="Retry with the same key: the run is ordered once.")])
     def post(self, request):
-        """Order a report: 202 with the run's id; a worker renders it."""
+        """Order a report: 202 with the run's id; a worker renders it. A retry with the same Idempotency-Key
+        gets the first answer again (``Idempotent-Replayed: true``); the same key with another body is a 422."""
+        body = request.body  # the exact bytes, read before the parser does, for the idempotency fingerprint
+        key = request.headers.get("Idempotency-Key")
+        key = idempotency.validate_key(key) if key is not None else None
         data = ReportOrderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        run = services.report_order(user=request.user, kind=v["kind"], date_from=v["from"], date_to=v["to"],
-                                    region=v.get("region"), sites=v.get("sites"))
-        run = selectors.run_get(user=request.user, public_id=run.public_id)
-        return Response(ReportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED,
-                        headers={"Location": f"/api/v1/reports/{run.public_id}/"})
+
+        def order() -> tuple[int, bytes]:
+            run = services.report_order(user=request.user, kind=v["kind"], date_from=v["from"], date_to=v["to"],
+                                        region=v.get("region"), sites=v.get("sites"))
+            run = selectors.run_get(user=request.user, public_id=run.public_id)
+            return 202, JSONRenderer().render(ReportRunSerializer(run).data)
+
+        stored = idempotency.idempotent(
+            user=request.user, key=key, run=order,
+            request_fingerprint=idempotency.fingerprint(method=request.method, path=request.path, body=body))
+        response = HttpResponse(stored.content, status=stored.status, content_type="application/json")
+        response["Location"] = orjson.loads(stored.content)["links"]["self"]
+        if stored.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class ReportDetailView(generics.RetrieveAPIView):
@@ -50,20 +71,21 @@ class ReportDownloadView(APIView):
     @extend_schema(responses=DownloadSerializer)
     def get(self, request, public_id):
         run = selectors.run_get(user=request.user, public_id=public_id)
-        return Response(DownloadSerializer(services.report_download(run=run, request=request)).data)
+        return Response(DownloadSerializer(services.report_download(run=run, user=request.user,
+                                                                     request=request)).data)
 
 
 class ReportFileView(APIView):
-    """Serves a PDF from local storage for a signed, expiring link (S3 links go to S3 directly)."""
+    """The PDF behind its signed, expiring link (consistency.storage's one scheme, as for photos): the link
+    names the user it was made for, whose access is checked again here, so no login is needed to open it.
+    Served from local disk, or by a redirect to a presigned GET of seconds on S3."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request, token):
-        run, fh = services.report_file_for_token(token=token)
-        return FileResponse(fh, as_attachment=True, filename=services.download_filename(run),
-                            content_type="application/pdf")
+        return services.report_file_response(token=token)
 
 
 class ReportVerifyView(APIView):

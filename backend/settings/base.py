@@ -268,11 +268,21 @@ IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
 # A direct photo upload still unconfirmed this long after it was asked for is settled by the server: verified
 # if the photo is in storage (the phone lost the line before confirming), otherwise refused as never uploaded.
 UNCONFIRMED_PHOTO_HOURS = env.int("UNCONFIRMED_PHOTO_HOURS", default=24)
-# Report runs (see reports/conf.py for what each means; the time limit must stay below the broker's
-# visibility timeout, which reports/conf.py checks at startup).
-REPORT_TIME_LIMIT = env.int("REPORT_TIME_LIMIT", default=900)
+# The longest period any answer or report covers (consistency/services/period.py applies it everywhere).
+PERIOD_MAX_DAYS = env.int("PERIOD_MAX_DAYS", default=366)
+# Report runs. The system checks in reports/checks.py refuse limits that cannot work: the hard time limit
+# must stay below the broker's visibility timeout, or Redis hands a render still running to a second worker.
+REPORT_TIME_LIMIT = env.int("REPORT_TIME_LIMIT", default=900)  # hard, seconds: Celery kills the render
+REPORT_SOFT_TIME_LIMIT = env.int("REPORT_SOFT_TIME_LIMIT", default=REPORT_TIME_LIMIT - max(1, REPORT_TIME_LIMIT // 10))
+# A ``running`` claim older than this cannot belong to a live render (Celery has killed it by then): the hard
+# limit plus a margin for the worker to be reaped. Such a claim is taken over.
+REPORT_STALE_AFTER = env.int("REPORT_STALE_AFTER", default=REPORT_TIME_LIMIT + 30)
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
-REPORT_MAX_PERIOD_DAYS = env.int("REPORT_MAX_PERIOD_DAYS", default=366)
+REPORT_MAX_VERIFY_BYTES = env.int("REPORT_MAX_VERIFY_BYTES", default=200 * 1024 * 1024)  # largest PDF to verify
+# Threads that read evidence thumbnails from storage while a compliance pack renders (S3 round trips).
+REPORT_THUMBNAIL_FETCH_THREADS = env.int("REPORT_THUMBNAIL_FETCH_THREADS", default=8)
+# Seconds a render pauses after its claim: 0 but in the tests that kill a worker mid-render.
+REPORT_TEST_RENDER_PAUSE = 0.0
 MAX_PHOTO_BYTES = env.int("MAX_PHOTO_BYTES", default=15 * 1024 * 1024)
 MAX_PHOTO_PIXELS = env.int("MAX_PHOTO_PIXELS", default=40_000_000)
 # A PNG cannot be decoded at reduced scale as a JPEG can: every pixel is held at once (up to 4 bytes each).

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -170,23 +169,17 @@ class EvidenceDetailView(APIView):
 
 
 class EvidenceFileView(APIView):
-    """A photo served by the API itself, where the storage hands out no links of its own (local disk). The
-    signed, expiring link is the permission, as a presigned S3 link is (it is made only for a user who may
-    read the photo, and checked against that user's access again here): no login needed to open it."""
+    """A photo behind its signed, expiring link (consistency.storage's one scheme): made only for a user who
+    may read the photo and checked against that user's access again here, so no login is needed to open it.
+    Served from local disk, or by a redirect to a presigned GET of seconds on S3."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (200, "image/png"): OpenApiTypes.BINARY},
-                   summary="A photo behind the short-lived link given as `url` / `thumbnail_url` (local storage)")
+                   summary="A photo behind the short-lived link given as `url` / `thumbnail_url`")
     def get(self, request, token: str):
-        photo = evidence_files.photo_file(token=token)
-        response = FileResponse(photo.file, content_type=photo.content_type, filename=photo.filename)
-        # The type is the one verified; no browser may guess another, or run anything in the response.
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = f"private, max-age={settings.AWS_QUERYSTRING_EXPIRE}"
-        return response
+        return evidence_files.photo_response(token=token)
 
 
 class EvidenceConfirmView(APIView):

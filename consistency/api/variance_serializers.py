@@ -12,7 +12,7 @@ import datetime as dt
 from django.utils import timezone
 from rest_framework import serializers
 
-from backend.inputs import EARLIEST_DAY, refuse_before_earliest
+from backend.inputs import EARLIEST_DAY
 from consistency.selectors.variance import stats
 from consistency.selectors.variance.types import (
     CriterionVariance,
@@ -23,8 +23,8 @@ from consistency.selectors.variance.types import (
     VarianceReport,
 )
 from consistency.services import evidence_trust as trust
+from consistency.services.period import period_check
 
-MAX_PERIOD_DAYS = 366
 DEFAULT_PERIOD_DAYS = 30
 
 
@@ -43,22 +43,12 @@ class VarianceQuerySerializer(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
-        # The latest local day of any site is at most one day after the server's (UTC) date.
-        latest = timezone.localdate() + dt.timedelta(days=1)
-        for name in ("from", "to"):
-            if attrs.get(name) is not None:
-                refuse_before_earliest(attrs[name], name)
-        if attrs.get("to") is not None and attrs["to"] > latest:
-            raise serializers.ValidationError({"to": f"{attrs['to']} is in the future; a period ends today at the "
-                                                     "latest."})
+        # The one period rule (how far back, how long, not in the future): on what was sent, before a default
+        # is counted from it (30 days before year 1 is no date), then on the period the defaults complete.
+        period_check(attrs.get("from"), attrs.get("to"))
         date_to = attrs.get("to") or timezone.localdate()
         date_from = attrs.get("from") or max(EARLIEST_DAY, date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
-        if date_from > date_to:
-            raise serializers.ValidationError({"from": f"The period starts ({date_from}) after it ends ({date_to})."})
-        if (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:
-            raise serializers.ValidationError(
-                {"to": f"A period may be at most {MAX_PERIOD_DAYS} days; {date_from}..{date_to} is "
-                       f"{(date_to - date_from).days + 1}."})
+        period_check(date_from, date_to)
         attrs["from"], attrs["to"] = date_from, date_to
         return attrs
 
@@ -86,8 +76,9 @@ def flagged_field():
 
 
 class CriterionVarianceSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    touch_point = serializers.CharField()
+    key = serializers.CharField(help_text="The criterion's key (how the API and the phone name it).")
+    prompt = serializers.CharField(help_text="What a person reads for the criterion (the latest version's wording).")
+    touch_point = serializers.CharField(help_text="The key of the criterion's touch point.")
     pass_rate = RateSerializer()
     mean_deviation = serializers.FloatField(allow_null=True)
     deviation_stddev = serializers.FloatField(allow_null=True)
@@ -145,7 +136,7 @@ class SiteVarianceSerializer(serializers.Serializer):
 
 class SpreadSerializer(serializers.Serializer):
     key = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="What a person reads: the touch point's name, or the criterion's prompt.")
     network_rate = serializers.FloatField()
     stddev = serializers.FloatField()
     min_rate = serializers.FloatField()
@@ -174,7 +165,7 @@ def _rate(r: Rate) -> dict:
 
 
 def _criterion(c: CriterionVariance) -> dict:
-    return {"key": c.key, "touch_point": c.touch_point, "pass_rate": _rate(c.pass_rate),
+    return {"key": c.key, "prompt": c.prompt, "touch_point": c.touch_point, "pass_rate": _rate(c.pass_rate),
             "mean_deviation": c.mean_deviation, "deviation_stddev": c.deviation_stddev,
             "observations": c.observations, "previous_rate": c.previous_rate, "trend": c.trend,
             "flagged": c.flagged, "flag": c.flag}

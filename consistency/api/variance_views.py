@@ -1,6 +1,7 @@
 """Every site against the standard and the network, over HTTP. The engine decides the numbers
 (consistency/selectors/variance); sites/access.py decides which sites a user's question may cover."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +15,8 @@ from . import variance_serializers as s
 
 PERIOD_PARAMETERS = [
     OpenApiParameter("from", str, description="First day (YYYY-MM-DD, inclusive). Default: 29 days before 'to'."),
-    OpenApiParameter("to", str, description="Last day (YYYY-MM-DD, inclusive). Default: today. At most 366 days."),
+    OpenApiParameter("to", str, description="Last day (YYYY-MM-DD, inclusive). Default: today. At most "
+                                          f"{settings.PERIOD_MAX_DAYS} days."),
 ]
 
 

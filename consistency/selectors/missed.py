@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from backend.errors import AppError
 from sites import access
 from sites.models import Site
 from sites.selectors import in_region
 
 from ..models import DailyCheck
-
-MAX_RANGE_DAYS = 366
+from ..services.period import period_check
 
 
 @dataclass(frozen=True)
@@ -98,10 +96,7 @@ class MissedDays:
 def missed_days(*, user, date_from: dt.date, date_to: dt.date, site: Site | None = None,
                 region: str | None = None, now: dt.datetime | None = None) -> MissedDays:
     """Missed days of the active sites the user may read, optionally one site or one region."""
-    if date_to < date_from:
-        raise AppError("to must be on or after from.", field="to")
-    if (date_to - date_from).days >= MAX_RANGE_DAYS:
-        raise AppError(f"Ask for at most {MAX_RANGE_DAYS} days at a time.", field="to")
+    period_check(date_from, date_to, now=now)
     sites = access.readable_sites(user)
     if site is not None:
         sites = sites.filter(pk=site.pk)

@@ -15,9 +15,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, Spacer, Table
 
-from ..packs import CompliancePack, PackCheck, PackEvidence
+from ..packs import CompliancePack, PackCheck, PackEvidence, outcome_text
 from .common import FRAME_WIDTH, STYLES, TABLE_BASE, DocumentMeta, Progress, Stepper, build, pct, zebra
-from .grid import image_flowable
+from .grid import image_flowable, wrap_text
 
 THUMBS_PER_ROW = 4
 THUMB_BOX = (FRAME_WIDTH / THUMBS_PER_ROW) - 4 * mm
@@ -44,6 +44,12 @@ def render_compliance_pack(pack: CompliancePack, *, meta: DocumentMeta, progress
 
 def _p(text: str, style: str = "cell") -> Paragraph:
     return Paragraph(escape(text), STYLES[style])
+
+
+def _lines(text: str, width: float) -> str:
+    """A plain table cell of ``text`` wrapped to a column ``width`` wide (its padding taken off): between words,
+    and a key only after an underscore. Cheaper than a Paragraph in the long tables."""
+    return "\n".join(wrap_text(text, width - 6, "Helvetica", 7.5))
 
 
 def _dt(value) -> str:
@@ -90,12 +96,14 @@ def _standard(pack: CompliancePack) -> list:
     for v in pack.versions:
         since = v.effective_from.isoformat() if v.effective_from else "-"
         out.append(Paragraph(f"Version {v.number} ({v.status}, in force from {since})", STYLES["h2"]))
-        rows = [["Touch point", "Criterion", "Prompt", "Kind", "Target", "Weight", "Critical", "Photos"]]  # noqa: E501
+        rows = [["Touch point", "Prompt", "Key", "Kind", "Target", "Weight", "Critical", "Photos"]]
+        widths = [22 * mm, 40 * mm, 30 * mm, 16 * mm, 36 * mm, 12 * mm, 12 * mm, 12 * mm]
         for tp in v.touch_points:
             for c in tp.criteria:
-                rows.append([_p(tp.name), _p(c.key), _p(c.prompt), _p(c.kind), _p(c.rule), f"{c.weight:g}",
-                             "yes" if c.critical else "", str(c.photos_required or "")])
-        out.append(_table(rows, [24 * mm, 28 * mm, 38 * mm, 16 * mm, 38 * mm, 12 * mm, 12 * mm, 12 * mm]))
+                # The prompt is what a person reads; the key is how the API and the phone name the criterion.
+                rows.append([_p(tp.name), _p(c.prompt), _lines(c.key, widths[2]), _p(c.kind), _p(c.rule),
+                             f"{c.weight:g}", "yes" if c.critical else "", str(c.photos_required or "")])
+        out.append(_table(rows, widths))
         whys = [f"<b>{escape(tp.name)}</b>: {escape(tp.why)}" for tp in v.touch_points if tp.why]
         if whys:
             out += [Spacer(1, 2 * mm), Paragraph("Why each touch point matters: " + " · ".join(whys), STYLES["small"])]
@@ -114,13 +122,14 @@ def _checks(pack: CompliancePack) -> list:
         out.append(Paragraph(_check_title(check), STYLES["h2"]))
         out.append(Paragraph(_check_line(check, by_id), STYLES["small"]))
         rows = [["Criterion", "Value", "Result", "Deviation", "Note"]]
+        widths = [62 * mm, 22 * mm, 34 * mm, 16 * mm, 46 * mm]
         extra = []
         for i, r in enumerate(check.results, start=1):
-            result = "pass" if r.passed else ("fail (photo missing)" if r.met else "fail")
-            rows.append([r.criterion, r.value, result, f"{r.deviation:.3f}", _p(r.note) if r.note else ""])
+            rows.append([_lines(r.prompt, widths[0]), r.value, outcome_text(passed=r.passed, met=r.met),
+                         f"{r.deviation:.3f}", _p(r.note) if r.note else ""])
             if not r.passed:
                 extra.append(("BACKGROUND", (0, i), (-1, i), FAIL_BG))
-        out.append(_table(rows, [45 * mm, 25 * mm, 25 * mm, 18 * mm, 67 * mm], extra=extra))
+        out.append(_table(rows, widths, extra=extra))
     out.append(PageBreak())
     return out
 
@@ -144,7 +153,7 @@ def _check_line(check: PackCheck, by_id: dict[int, PackCheck]) -> str:
         earlier = by_id.get(check.amends)
         if earlier is not None:
             before = {r.criterion: r.value for r in earlier.results}
-            changed = [f"{r.criterion} {escape(before[r.criterion])} -&gt; {escape(r.value)}"
+            changed = [f"{escape(r.prompt)} {escape(before[r.criterion])} -&gt; {escape(r.value)}"
                        for r in check.results if r.criterion in before and before[r.criterion] != r.value]
             parts.append("changed: " + (", ".join(changed) if changed else "no values"))
     return " · ".join(parts)
@@ -166,10 +175,10 @@ def _failures(pack: CompliancePack) -> list:
     out: list = [CondPageBreak(60 * mm), Paragraph("Failures and corrective actions", STYLES["h1"])]
     if not pack.failures:
         return [*out, Paragraph("No failures in the period.", STYLES["body"]), PageBreak()]
-    rows = [["Day", "Criterion", "Value", "Critical", "Corrective action"]]
+    rows = [["Day", "Criterion", "Value", "Result", "Critical", "Corrective action"]]
     for f in pack.failures:
         if f.action is None and f.awaiting_photo:
-            action = "met; photo not yet verified (no action)"
+            action = "none: the target was met"
         elif f.action is None:
             action = "none opened" if not f.critical else "none recorded"
         else:
@@ -177,9 +186,9 @@ def _failures(pack: CompliancePack) -> list:
             action = f"{a.status}; opened {_dt(a.opened_at)}; due {a.due_on.isoformat()}"
             if a.resolved_at:
                 action += f"; resolved {_dt(a.resolved_at)} by {a.resolved_by}: {a.note}"
-        rows.append([f.date.isoformat(), _p(f"{f.criterion} ({f.prompt})"), f.value,
+        rows.append([f.date.isoformat(), _p(f.prompt), f.value, outcome_text(passed=False, met=f.awaiting_photo),
                      "yes" if f.critical else "", _p(action)])
-    out += [_table(rows, [20 * mm, 50 * mm, 22 * mm, 14 * mm, 74 * mm]), PageBreak()]
+    out += [_table(rows, [18 * mm, 42 * mm, 20 * mm, 33 * mm, 13 * mm, 54 * mm]), PageBreak()]
     return out
 
 
@@ -210,10 +219,11 @@ def _evidence_cell(e: PackEvidence) -> list:
     sha = e.sha256 or "-"
     # Only a verified photo's hash was computed from its bytes; otherwise it is what the phone declared.
     declared = "" if e.status == "verified" else "declared: "
-    lines = [f"<b>{escape(e.criterion)}</b> · {e.date.isoformat() if e.date else '-'}"
+    lines = [f"<b>{escape(e.prompt)}</b> · {e.date.isoformat() if e.date else '-'}"
              + (" · action" if e.for_action else ""),
              f"captured {_dt(e.captured_at)}", f"uploaded {_dt(e.uploaded_at)}",
-             f"<font face='Courier' size='6'>{declared}{sha[:32]}<br/>{sha[32:]}</font>"]
+             # 5.5 pt: two lines of 32 characters fit the cell (at 6 pt they ran past its edge).
+             f"<font face='Courier' size='5.5'>{declared}{sha[:32]}<br/>{sha[32:]}</font>"]
     if flags:
         lines.append(f"<font color='#b00020'><b>{escape(', '.join(flags))}</b></font>")
     caption = Paragraph("<br/>".join(lines), STYLES["small"])
@@ -240,7 +250,7 @@ def _manifest(pack: CompliancePack, meta: DocumentMeta) -> list:
     rows = [["#", "Evidence", "Criterion", "Day", "SHA-256 of the original"]]
     for i, e in enumerate(pack.evidence, start=1):
         # A photo not verified has only the hash its phone declared: said beside its criterion.
-        criterion = e.criterion if e.status == "verified" else f"{e.criterion} ({e.status}: hash as declared)"
+        criterion = e.prompt if e.status == "verified" else f"{e.prompt} ({e.status}: hash as declared)"
         rows.append([str(i), e.id[:8], _p(criterion), e.date.isoformat() if e.date else "-", e.sha256 or "-"])
     out = [CondPageBreak(80 * mm), Paragraph("Manifest", STYLES["h1"]),
            Paragraph(f"Compliance pack for {escape(pack.site_code)}, {meta.period}, run {meta.run_id or '-'}.",

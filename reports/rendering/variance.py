@@ -33,7 +33,7 @@ from .common import (
     signed_pts,
     zebra,
 )
-from .grid import Grid, Line
+from .grid import PAD, Grid, Line, fit_text
 
 BARS_PER_SITE_UP_TO = 40  # more sites than this and a touch point's chart shows the distribution instead
 SUMMARY_TOP = 5
@@ -123,7 +123,7 @@ def _summary(report: VarianceReport) -> list:
                    ("TOPPADDING", (0, 1), (-1, 1), 6), ("BOTTOMPADDING", (0, 1), (-1, 1), 6)])
 
     def site_rows(items: list[SiteVariance]) -> list[list[str]]:
-        return [[s.code, s.name[:40], s.region, pct(s.score), _score_interval(s), signed_pts(s.trend)]
+        return [[s.code, _fit(s.name, widths[1]), s.region, pct(s.score), _score_interval(s), signed_pts(s.trend)]
                 for s in items]
 
     header = ["Site", "Name", "Region", "Score", "95% interval", "Trend"]
@@ -138,7 +138,7 @@ def _summary(report: VarianceReport) -> list:
     spread = sorted(report.touch_point_spread, key=lambda s: -s.stddev)[:SUMMARY_TOP]
     spread_table = _table(
         [["Touch point", "Network rate", "Std dev", "Lowest", "Highest", "Sites driving the spread"],
-         *[[s.name[:30], pct(s.network_rate), pct(s.stddev), pct(s.min_rate), pct(s.max_rate),
+         *[[_fit(s.name, 35 * mm), pct(s.network_rate), pct(s.stddev), pct(s.min_rate), pct(s.max_rate),
             ", ".join(s.drivers[:4])] for s in spread]],
         [35 * mm, 22 * mm, 18 * mm, 18 * mm, 18 * mm, 69 * mm])
     drivers = ", ".join(report.drivers[:10]) or "none"
@@ -201,11 +201,12 @@ def _heat_map_table(report: VarianceReport, touch_points: list[tuple[str, str]])
 def _league_table(report: VarianceReport) -> list:
     header = ["#", "Site", "Name", "Region", "Score", "95% interval", "Trend", "Checked", "Missed", "Late",
               "vs network"]
-    rows = [[str(rank) if s.score is not None else "-", s.code, s.name[:24], s.region[:12], pct(s.score),
-             _score_interval(s), signed_pts(s.trend), f"{s.checked_days}/{s.expected_days}", str(s.missed_days),
-             str(s.late_checks), s.flag or ""] for rank, s in enumerate(_ranked(report), start=1)]
     # 180 mm: the frame's width (the table ran 9 mm into the right margin).
     widths = [9 * mm, 20 * mm, 33 * mm, 18 * mm, 14 * mm, 22 * mm, 16 * mm, 14 * mm, 11 * mm, 8 * mm, 15 * mm]
+    rows = [[str(rank) if s.score is not None else "-", s.code, _fit(s.name, widths[2], 7.5),
+             _fit(s.region, widths[3], 7.5), pct(s.score), _score_interval(s), signed_pts(s.trend),
+             f"{s.checked_days}/{s.expected_days}", str(s.missed_days), str(s.late_checks), s.flag or ""]
+            for rank, s in enumerate(_ranked(report), start=1)]
     return [Paragraph("League table", STYLES["h1"]),
             Paragraph("Every site by score, best first. <i>vs network</i>: <b>below</b> (flagged: needs attention) "
                       "or <b>above</b> when the network's score lies outside the site's 95% interval, on at least "
@@ -244,7 +245,7 @@ def _photo_evidence(report: VarianceReport) -> list:
         return []
     header = ["Site", "Name", "Score", "vs network", "Verified photos", "Reused", "Stale capture", "Either flag",
               "Share"]
-    rows = [[s.code, s.name[:26], pct(s.score), s.flag or "", str(s.photos.verified), str(s.photos.reused),
+    rows = [[s.code, _fit(s.name, 38 * mm), pct(s.score), s.flag or "", str(s.photos.verified), str(s.photos.reused),
              str(s.photos.stale), str(s.photos.suspect), pct(s.photos.suspect / s.photos.verified)] for s in suspect]
     widths = [18 * mm, 38 * mm, 14 * mm, 18 * mm, 22 * mm, 15 * mm, 20 * mm, 17 * mm, 18 * mm]
     return [Paragraph("Photo evidence to look at", STYLES["h1"]),
@@ -323,7 +324,7 @@ def _site_page(site: SiteVariance) -> list:
                      f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
                      _versus(site.flag)]], [FRAME_WIDTH / 8] * 8, align="C")
     tps = Grid(["Touch point", "Pass rate", "95% interval", "Mean deviation", "Observed", "Trend", "vs network"],
-               [[tp.name[:36], pct(tp.pass_rate.rate), interval(tp.pass_rate.low, tp.pass_rate.high),
+               [[_fit(tp.name, 50 * mm, 7.5), pct(tp.pass_rate.rate), interval(tp.pass_rate.low, tp.pass_rate.high),
                  _dev(tp.mean_deviation), str(tp.observations), signed_pts(tp.trend), tp.flag or ""]
                 for tp in site.touch_points],
                [50 * mm, 20 * mm, 28 * mm, 24 * mm, 18 * mm, 22 * mm, 18 * mm], align="LRRRRRC",
@@ -338,12 +339,15 @@ def _site_page(site: SiteVariance) -> list:
            Line("Shortfalls (criteria below 100%, worst first)", font="Helvetica-Bold", size=11, space_before=8,
                 space_after=3)]
     if short:
+        # The prompt and the touch point's name, as a person reads them, each cut after a word to its column.
+        names = {tp.key: tp.name for tp in site.touch_points}
+        widths = [52 * mm, 32 * mm, 14 * mm, 21 * mm, 15 * mm, 16 * mm, 14 * mm, 16 * mm]
         out.append(Grid(["Criterion", "Touch point", "Pass rate", "95% interval", "Mean dev.", "Observed", "Trend",
                          "vs network"],
-                        [[c.key[:32], c.touch_point[:18], pct(c.pass_rate.rate),
-                          interval(c.pass_rate.low, c.pass_rate.high), _dev(c.mean_deviation), str(c.observations),
-                          signed_pts(c.trend), c.flag or ""] for c in short[:SHORTFALLS_PER_SITE]],
-                        [42 * mm, 27 * mm, 16 * mm, 26 * mm, 16 * mm, 16 * mm, 19 * mm, 18 * mm], align="LLRRRRRC"))
+                        [[_fit(c.prompt, widths[0], 7.5), _fit(names.get(c.touch_point, c.touch_point), widths[1], 7.5),
+                          pct(c.pass_rate.rate), interval(c.pass_rate.low, c.pass_rate.high), _dev(c.mean_deviation),
+                          str(c.observations), signed_pts(c.trend), c.flag or ""] for c in short[:SHORTFALLS_PER_SITE]],
+                        widths, align="LLRRRRRC"))
         if len(short) > SHORTFALLS_PER_SITE:
             out.append(Line(f"... and {len(short) - SHORTFALLS_PER_SITE} more criteria below 100% "
                             "(the site's compliance pack lists every result).", size=7.5, space_before=3))
@@ -363,6 +367,11 @@ def _photo_line(site: SiteVariance) -> str:
 
 def _versus(flag: str | None) -> str:
     return {"below": "below (flagged)", "above": "above"}.get(flag or "", "-")
+
+
+def _fit(text: str, column: float, size: float = 7.5) -> str:
+    """``text`` cut after a word (with an ellipsis) to fit a column, never in the middle of a word."""
+    return fit_text(text, column - 2 * PAD, "Helvetica", size)
 
 
 def _dev(value: float | None) -> str:

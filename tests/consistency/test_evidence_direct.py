@@ -145,7 +145,9 @@ def test_a_second_upload_with_the_same_form_cannot_replace_the_verified_original
     import urllib.request
 
     shown = client.get(f"/api/v1/evidence/{body['id']}/").json()
-    with urllib.request.urlopen(shown["url"], timeout=30) as response:
+    opened = client.get(shown["url"])  # the API's link: access checked again, then a redirect to S3
+    assert opened.status_code == 302
+    with urllib.request.urlopen(opened["Location"], timeout=30) as response:
         assert sha(response.read()) == sha(data)
     # A confirmation after that answers the verdict already reached.
     assert client.post(f"/api/v1/evidence/{body['id']}/confirm/").json()["sha256"] == sha(data)

@@ -130,3 +130,47 @@ def test_the_admin_shows_the_photo(network, uploaded):
     assert img, html
     assert content(Client().get(img.group(1))) == data
     assert Image.open(io.BytesIO(content(Client().get(img.group(2))))).size == (800, 600)
+
+
+@pytest.fixture
+def on_s3(network, check, settings):
+    """A verified photo stored on the S3 endpoint (moto), as confirmation leaves it."""
+    if settings.STORAGE_BACKEND != "s3":
+        pytest.skip("no S3 endpoint configured (CI=true runs moto's)")
+    import hashlib
+    import uuid
+
+    from consistency import storage
+    from consistency.models import Criterion
+
+    data = photo(seed=7)
+    key = f"evidence/test-{uuid.uuid4().hex}.jpg"
+    storage.put_new(key, io.BytesIO(data), content_type="image/jpeg")
+    evidence = Evidence.objects.create(
+        daily_check=check, criterion=Criterion.objects.get(version=check.version, key="restroom_clean"),
+        site=check.site, uploaded_by=network.manager_a, key=key, declared_content_type="image/jpeg",
+        declared_size=len(data), declared_sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), status=Evidence.Status.VERIFIED)
+    yield evidence, data
+    storage.delete(key)
+
+
+def test_on_s3_a_photo_link_is_the_same_scheme_checked_again_when_opened(network, on_s3):
+    # A presigned S3 GET handed out directly could not be checked again: whoever held it read the photo
+    # until it expired, whatever became of their access. The link is the API's on every storage.
+    import urllib.request
+
+    evidence, data = on_s3
+    link = evidence_files.photo_link(evidence, "original", reader=network.manager_a)
+    assert link.startswith("/api/v1/evidence/files/")
+    opened = Client().get(link)
+    assert opened.status_code == 302 and opened["Cache-Control"] == "no-store"
+    assert "X-Amz-Expires=60" in opened["Location"]  # seconds, not the link's whole lifetime
+    with urllib.request.urlopen(opened["Location"], timeout=30) as response:
+        assert response.read() == data
+        assert response.headers["Content-Type"] == "image/jpeg"
+    Profile.objects.get(user=network.manager_a).sites.clear()  # moved to another site
+    assert Client().get(link).status_code == 404
+    theirs = evidence_files.photo_link(evidence, "original", reader=network.manager_b)
+    response = Client().get(theirs)
+    assert response.status_code == 404 and response.json()["field"] == "token"

@@ -168,3 +168,14 @@ def test_query_count_is_pinned(network, standard, count):
     # token + user, profile, the region exists, versions, sites, criterion totals, site totals, and one for
     # the photos' trust flags (per site, in one aggregate)
     assert len(ctx.captured_queries) == 8, [q["sql"][:120] for q in ctx.captured_queries]
+
+
+def test_a_criterion_is_named_as_a_person_reads_it(history):
+    # The criterion spread's "name" was the key again ("phone_rings"), and a site's criteria had no wording
+    # a phone could show: the prompt is there, beside the key the API names it by.
+    body = client_for(history.head_office).get(URL, PERIOD).json()
+    rings = next(c for c in body["sites"][0]["criteria"] if c["key"] == "phone_rings")
+    assert rings["prompt"] == "Rings to answer"
+    spread = {s["key"]: s["name"] for s in body["criterion_spread"]}
+    assert spread and spread.get("phone_rings", "Rings to answer") == "Rings to answer"
+    assert not any(name == key for key, name in spread.items())

@@ -76,6 +76,8 @@ BRAND_TOUCH_POINTS = [("phone", "Phone"), ("uniform", "Uniform and name tag"), (
 def variance_sample(sites: int, *, days: int = 30, seed: int = 7,
                     touch_points: list[tuple[str, str]] = TOUCH_POINTS) -> VarianceReport:
     rng = random.Random(seed)
+    # One string per criterion, shared by every site's row, as the engine's answer shares them.
+    prompts = {(key, j): f"{name} criterion {j}" for key, name in touch_points for j in range(CRITERIA_PER_TP)}
     out: list[SiteVariance] = []
     for i in range(sites):
         quality = 0.55 + 0.44 * rng.random()
@@ -86,7 +88,8 @@ def variance_sample(sites: int, *, days: int = 30, seed: int = 7,
             for j in range(CRITERIA_PER_TP):
                 p = min(days, max(0, round((days - missed) * min(1.0, quality + rng.uniform(-0.2, 0.2)))))
                 tp_passed += p
-                crits.append(CriterionVariance(f"{key}_c{j}", key, rate(p, days),
+                crits.append(CriterionVariance(f"{key}_c{j}", prompts[key, j], key,
+                                               rate(p, days),
                                                None if p == days else rng.random() / 2, days - missed,
                                                quality, p / days - quality))
             tps.append(TouchPointVariance(key, name, rate(tp_passed, days * CRITERIA_PER_TP), rng.random() / 3,
@@ -164,7 +167,7 @@ def pack_sample(*, photos: int = 200, days: int = 30, with_thumbnails: bool = Tr
         day = start + dt.timedelta(days=d)
         if d % 10 == 9:
             continue  # a missed day
-        results = [PackResult(c.key, "3 / 5" if (d + i) % 7 == 0 else "5 / 5", (d + i) % 7 != 0, (d + i) % 7 != 0,
+        results = [PackResult(c.key, c.prompt, "3 / 5" if (d + i) % 7 == 0 else "5 / 5", (d + i) % 7 != 0, (d + i) % 7 != 0,
                               0.333 if (d + i) % 7 == 0 else 0.0, "note" if i == 0 else "")
                    for i, c in enumerate(criteria)]
         at = dt.datetime.combine(day, dt.time(9, 0), tz)
@@ -180,7 +183,8 @@ def pack_sample(*, photos: int = 200, days: int = 30, with_thumbnails: bool = Tr
         body = jpeg(*thumbnail_size, seed=i, photo_like=photo_like) if with_thumbnails else None
         at = dt.datetime.combine(start + dt.timedelta(days=i % days), dt.time(9, 5), tz)
         evidence.append(PackEvidence(f"{i:08d}-0000-0000-0000-000000000000", at.date(), criteria[i % 10].key,
-                                     "verified", at, at, hashlib.sha256(f"photo{i}".encode()).hexdigest(),
+                                     criteria[i % 10].prompt, "verified", at, at,
+                                     hashlib.sha256(f"photo{i}".encode()).hexdigest(),
                                      3_000_000, 4032, 3024, "B1 2026-09-01" if i == 3 else None, i == 5, False,
                                      f"thumbs/{i}.jpg", body))
     return CompliancePack("A1", "Site A1", "Region A", "Pacific/Auckland", start, start + dt.timedelta(days=days - 1),

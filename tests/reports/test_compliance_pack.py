@@ -37,17 +37,17 @@ def test_pack_contains_the_standard_checks_amendment_missed_days_failures_and_ph
     assert text.count("· current ·") == 6
     assert text.count("· superseded ·") == 1
     assert f"amends check #{history['checks'][2].id}: cleaner finished late" in text
-    assert "restroom_clean 3 / 5 -> 5 / 5" in text
+    assert "Cleanliness 3 / 5 -> 5 / 5" in text
     assert "busy lunch" in text
     assert "late: arrived after the site's day had ended" in text
     # Missed days: 03-04 only.
     assert "1 of 7 expected days have no check" in text
     assert "2026-03-04" in text
     # The failure on 03-05 and its corrective action (critical: greeting); rings failed too, no action.
-    assert "phone_greeting (Brand greeting)" in text
+    assert "2026-03-05 Brand greeting no fail yes" in text
     flat = text.replace("\n", " ")
     assert "open; opened 2026-03-05 09:02:00 +1300;" in flat and "due 2026-03-08" in flat
-    assert "phone_rings (Rings to answer)" in text and "none opened" in text
+    assert "2026-03-05 Rings to answer 6 rings fail none opened" in text
     # Photos: SHA-256 of each, the reuse and stale flags, a listed-only photo.
     from consistency.models import Evidence
 
@@ -113,8 +113,13 @@ def test_a_met_result_awaiting_its_photo_is_not_shown_as_a_failure_missing_its_a
     text = _pack_text(network.head_office, "A1", dt.date(2026, 3, 1), dt.date(2026, 3, 3))
     start = text.index("Failures and corrective actions")
     failures = text[start:text.index("Photo evidence", start)]
-    row = next(line for line in failures.splitlines() if line.startswith("2026-03-02 restroom_clean"))
-    assert "met; photo not yet verified (no action)" in row and "none recorded" not in failures
+    row = next(line for line in failures.splitlines() if line.startswith("2026-03-02 Cleanliness"))
+    assert row.endswith("met; photo not verified yes none: the target was met"), row
+    assert "none recorded" not in failures
+    # The same result reads the same in the check's own table: one wording, from one function.
+    checks = text[text.index("2026-03-02 · check #"):start]
+    assert "Cleanliness 5 / 5 met; photo not verified 0.000" in checks
+    assert "photo missing" not in text and "not yet verified" not in text
 
 
 def test_a_closed_sites_pack_counts_missed_days_as_the_variance_report_does(network, standard):

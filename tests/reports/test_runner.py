@@ -6,11 +6,13 @@ import datetime as dt
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
+from django.conf import settings
 from django.utils import timezone
 
-from reports import conf, runner
+from reports import runner
 from reports.models import ReportRun
 from reports.services import report_order
+from reports.tasks import render_report
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def test_only_one_worker_claims_a_run(queued):
 def test_a_stale_claim_is_taken_over_and_the_old_holder_cannot_finish(queued):
     old = runner.claim(run_id=queued.id, worker="w1")
     ReportRun.objects.filter(pk=queued.id).update(
-        claimed_at=timezone.now() - dt.timedelta(seconds=conf.STALE_AFTER + 1))
+        claimed_at=timezone.now() - dt.timedelta(seconds=settings.REPORT_STALE_AFTER + 1))
     assert runner.claim(run_id=queued.id, worker="w2") is not None
     # The first worker's writes are conditional on its claim: they no longer land.
     assert old.mine().update(status="done") == 0
@@ -44,13 +46,13 @@ def test_a_fresh_running_claim_is_not_taken_over(queued):
 
 
 def test_a_poison_run_ends_as_failed_after_the_attempt_cap(queued):
-    stale = timezone.now() - dt.timedelta(seconds=conf.STALE_AFTER + 1)
-    ReportRun.objects.filter(pk=queued.id).update(status="running", attempts=conf.MAX_ATTEMPTS, claimed_at=stale,
+    stale = timezone.now() - dt.timedelta(seconds=settings.REPORT_STALE_AFTER + 1)
+    ReportRun.objects.filter(pk=queued.id).update(status="running", attempts=settings.REPORT_MAX_ATTEMPTS, claimed_at=stale,
                                                   claimed_by="dead")
     assert runner.run_report(run_id=queued.id, worker="w9") == "skipped"
     run = ReportRun.objects.get(pk=queued.id)
-    assert run.status == "failed" and run.attempts == conf.MAX_ATTEMPTS
-    assert run.error.startswith(f"Gave up after {conf.MAX_ATTEMPTS} attempts")
+    assert run.status == "failed" and run.attempts == settings.REPORT_MAX_ATTEMPTS
+    assert run.error.startswith(f"Gave up after {settings.REPORT_MAX_ATTEMPTS} attempts")
 
 
 def test_an_error_in_rendering_fails_the_run_saying_so_without_its_internals(queued, monkeypatch, caplog):
@@ -78,7 +80,7 @@ def test_transient_storage_errors_give_the_claim_back_then_fail_at_the_cap(queue
             raise
 
     monkeypatch.setattr(runner, "_upload", unavailable)
-    for attempt in range(1, conf.MAX_ATTEMPTS):
+    for attempt in range(1, settings.REPORT_MAX_ATTEMPTS):
         with pytest.raises(runner.TransientStorageError):
             runner.run_report(run_id=queued.id, worker=f"w{attempt}")
         run = ReportRun.objects.get(pk=queued.id)
@@ -86,8 +88,8 @@ def test_transient_storage_errors_give_the_claim_back_then_fail_at_the_cap(queue
         assert "storage unavailable" in run.error
     assert runner.run_report(run_id=queued.id, worker="last") == "failed"
     run = ReportRun.objects.get(pk=queued.id)
-    assert run.status == "failed" and run.attempts == conf.MAX_ATTEMPTS
-    assert run.error.startswith(f"Gave up after {conf.MAX_ATTEMPTS} attempts: storage unavailable")
+    assert run.status == "failed" and run.attempts == settings.REPORT_MAX_ATTEMPTS
+    assert run.error.startswith(f"Gave up after {settings.REPORT_MAX_ATTEMPTS} attempts: storage unavailable")
 
 
 def test_backoff_grows_and_is_capped():
@@ -98,10 +100,10 @@ def test_backoff_grows_and_is_capped():
 
 def test_the_sweep_hands_out_lost_and_stale_runs_only(queued, network, monkeypatch):
     sent = []
-    monkeypatch.setattr("reports.services.enqueue", sent.append)
+    monkeypatch.setattr("reports.runner.enqueue", sent.append)
     fresh = report_order(user=network.head_office, kind="variance", date_from=dt.date(2026, 3, 1),
                          date_to=dt.date(2026, 3, 7))
-    long_ago = timezone.now() - dt.timedelta(seconds=conf.STALE_AFTER + 5)
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.REPORT_STALE_AFTER + 5)
     ReportRun.objects.filter(pk=queued.pk).update(created_at=long_ago)
     done = report_order(user=network.head_office, kind="variance", date_from=dt.date(2026, 3, 1),
                         date_to=dt.date(2026, 3, 7))
@@ -124,19 +126,14 @@ def test_progress_only_moves_forward_and_only_for_the_holder(queued):
 
 
 def test_the_render_task_survives_a_lost_worker_and_stays_under_the_visibility_timeout():
-    from django.conf import settings
-
-    from reports.tasks import render_report
 
     assert render_report.acks_late and render_report.reject_on_worker_lost
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", float("inf"))
     assert render_report.soft_time_limit < render_report.time_limit < visibility
-    assert conf.STALE_AFTER > render_report.time_limit  # a live render's claim is never taken over
+    assert settings.REPORT_STALE_AFTER > render_report.time_limit  # a live render's claim is never taken over
 
 
 def test_the_task_retries_transient_storage_errors_until_the_attempt_cap(queued, monkeypatch):
-    from reports.tasks import render_report
-
     calls = []
     monkeypatch.setattr(runner, "_render", lambda run, progress: b"%PDF-1.4 test")
 
@@ -149,9 +146,9 @@ def test_the_task_retries_transient_storage_errors_until_the_attempt_cap(queued,
     result = render_report.apply(args=[queued.id])  # run here; each retry runs again in turn
     assert (result.state, result.result) == ("SUCCESS", "failed")  # the task ended; the run is marked failed
     run = ReportRun.objects.get(pk=queued.id)
-    assert calls == list(range(1, conf.MAX_ATTEMPTS + 1))
-    assert run.status == "failed" and run.attempts == conf.MAX_ATTEMPTS
-    assert run.error == f"Gave up after {conf.MAX_ATTEMPTS} attempts: storage unavailable: endpoint unreachable"
+    assert calls == list(range(1, settings.REPORT_MAX_ATTEMPTS + 1))
+    assert run.status == "failed" and run.attempts == settings.REPORT_MAX_ATTEMPTS
+    assert run.error == f"Gave up after {settings.REPORT_MAX_ATTEMPTS} attempts: storage unavailable: endpoint unreachable"
 
 
 def test_the_database_refuses_a_done_run_without_its_pdf(queued):

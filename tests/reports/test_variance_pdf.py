@@ -113,7 +113,8 @@ def test_flags_say_which_way_and_the_summary_counts_the_sites_below_the_network(
     tp = next(t for t in worst.touch_points if t.flag)
     assert re.search(rf"^{tp.name} {tp.pass_rate.rate * 100:.1f}% .* {tp.flag}$", worst_page, re.M)
     crit = next(c for c in sorted(worst.criteria, key=lambda c: (c.pass_rate.rate, c.key))[:15] if c.flag)
-    assert re.search(rf"^{crit.key} {crit.touch_point} .* {crit.flag}$", worst_page, re.M)
+    tp_name = next(t.name for t in worst.touch_points if t.key == crit.touch_point)
+    assert re.search(rf"^{crit.prompt} {tp_name} .* {crit.flag}$", worst_page, re.M)
 
 
 def test_sites_whose_photos_carry_trust_flags_are_listed_for_a_second_look(rendered):
@@ -232,7 +233,10 @@ def test_a_page_per_site_with_shortfalls_trend_and_missed_days(rendered):
         assert f"{site.missed_days} missed day(s) of {site.expected_days} expected" in page
         assert f"trend {site.trend * 100:+.1f} pts" in page
         worst = min((c for c in site.criteria if c.pass_rate.rate < 1), key=lambda c: (c.pass_rate.rate, c.key))
-        assert f"{worst.key} {worst.touch_point} {worst.pass_rate.rate * 100:.1f}%" in page
+        tp_name = next(t.name for t in site.touch_points if t.key == worst.touch_point)
+        # What a person reads: the prompt and the touch point's name, not their keys.
+        assert f"{worst.prompt} {tp_name} {worst.pass_rate.rate * 100:.1f}%" in page
+        assert worst.key not in page
     assert sum(1 for p in pages if "Shortfalls (criteria below 100%" in p) == len(report.sites)
 
 

@@ -10,9 +10,10 @@ import time
 import pytest
 from django.core.files.storage import default_storage
 
-from reports import conf, runner
+from reports import runner
+from reports.dispatch import enqueue
 from reports.models import ReportRun
-from reports.services import enqueue, report_order
+from reports.services import report_order
 
 from .conftest import wait_for
 
@@ -54,7 +55,7 @@ def test_a_worker_renders_a_variance_report_from_the_engine(start_worker, histor
 
 
 def test_a_worker_killed_mid_render_leaves_a_run_another_worker_completes_once(
-        start_worker, history, network, storage_keys, monkeypatch):
+        start_worker, history, network, storage_keys, settings):
     limits = {"TEST_REPORT_TIME_LIMIT": 6, "TEST_REPORT_STALE_AFTER": 8}
     doomed = start_worker("doomed", TEST_REPORT_RENDER_PAUSE=60, **limits)
     run = report_order(user=network.head_office, kind="compliance_pack", date_from=history["from"],
@@ -69,7 +70,7 @@ def test_a_worker_killed_mid_render_leaves_a_run_another_worker_completes_once(
     start_worker("rescuer", **limits)
     # The claim is stale once older than the hard time limit; the requeue sweep (beat, every minute)
     # hands the run out again. The test process uses the workers' limit for the sweep.
-    monkeypatch.setattr(conf, "STALE_AFTER", limits["TEST_REPORT_STALE_AFTER"])
+    settings.REPORT_STALE_AFTER = limits["TEST_REPORT_STALE_AFTER"]
     time.sleep(limits["TEST_REPORT_STALE_AFTER"] + 0.5)
     assert run.id in runner.requeue_lost()
     done = wait_for(lambda: (r := _status(run.id)).status in ("done", "failed") and r, timeout=90,

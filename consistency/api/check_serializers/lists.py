@@ -11,6 +11,7 @@ from backend.inputs import iso_day
 
 from ...models import CorrectiveAction, DailyCheck
 from ...services import actions as action_services
+from ...services import period
 
 
 class CheckSummarySerializer(serializers.ModelSerializer):
@@ -73,6 +74,5 @@ def period_params(query, *, required: bool) -> tuple[dt.date | None, dt.date | N
         if day is None:
             raise AppError(f"{name}: a date as YYYY-MM-DD.", field=name)
         out.append(day)
-    if out[0] is not None and out[1] is not None and out[0] > out[1]:
-        raise AppError(f"from: the period starts ({out[0]}) after it ends ({out[1]}).", field="from")
+    period.period_check(out[0], out[1])  # the one period rule: how far back, how long, not in the future
     return out[0], out[1]

@@ -37,7 +37,7 @@ def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.d
         network_score_interval=g.network_interval, consistency_index=g.consistency_index,
         sites=_sites(layout, site_list, g, photos or {}), drivers=[codes[i] for i in g.drivers],
         touch_point_spread=_spreads(g.tps, layout.touch_points, layout.touch_point_names, codes),
-        criterion_spread=_spreads(g.criteria, layout.keys, layout.keys, codes),
+        criterion_spread=_spreads(g.criteria, layout.keys, layout.prompts, codes),
     )
 
 
@@ -90,7 +90,8 @@ def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCoun
     has_prev = g.prev_expected > 0
     prev = _or_none(g.prev_rate, has_prev)
     criteria = _per_site(CriterionVariance, g.shown, [
-        np.array(layout.keys, dtype=object), np.array(layout.key_touch_point, dtype=object),
+        np.array(layout.keys, dtype=object), np.array(layout.prompts, dtype=object),
+        np.array(layout.key_touch_point, dtype=object),
         _rates(g.passed, g.expected, g.rate, g.low, g.high),
         _or_none(g.mean, observed), g.observations, prev,
         _or_none(g.rate - g.prev_rate, has_prev & (g.expected > 0)),

@@ -101,7 +101,8 @@ def _layout(segments: list[Segment], date_from: dt.date) -> Layout:
     for k, spec in enumerate(latest.values()):
         tp_of[k, tp_keys.index(spec.touch_point)] = 1.0
     return Layout(segments=segments, current=[j for j, s in enumerate(segments) if s.start >= date_from],
-                  keys=keys, key_touch_point=[latest[k].touch_point for k in keys], weights=weights,
+                  keys=keys, prompts=[latest[k].prompt or k for k in keys],
+                  key_touch_point=[latest[k].touch_point for k in keys], weights=weights,
                   touch_points=tp_keys, touch_point_names=[touch_points[t] for t in tp_keys], tp_of=tp_of)
 
 

@@ -22,6 +22,7 @@ class Layout:
     segments: list[Segment]
     current: list[int]              # indexes of the current period's segments (the rest: previous period)
     keys: list[str]                 # criterion keys, in the standard's order
+    prompts: list[str]              # what a person reads for each key (the latest version's wording)
     key_touch_point: list[str]
     weights: np.ndarray             # (j, k) the key's weight in the segment's version, 0 if absent
     touch_points: list[str]

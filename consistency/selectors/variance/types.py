@@ -26,6 +26,7 @@ class Rate:
 @dataclass(slots=True)
 class CriterionVariance:
     key: str
+    prompt: str                    # what a person reads (the key is the API's name for the criterion)
     touch_point: str
     pass_rate: Rate
     mean_deviation: float | None   # over observed results only; None when nothing observed
@@ -86,7 +87,7 @@ class SiteVariance:
 @dataclass(slots=True)
 class Spread:
     key: str                       # criterion or touch point key
-    name: str
+    name: str                      # what a person reads: the touch point's name, the criterion's prompt
     network_rate: float            # pooled: all sites' passes over all sites' expected observations
     stddev: float                  # standard deviation of the per-site pass rates, each site weighted by
                                    # its expected observations (see selectors/variance/stats.py)
