@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from consistency import storage
 from consistency.models import StandardVersion
-from consistency.selectors.variance import variance_report
+from consistency.variance import variance_report
 
 from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus

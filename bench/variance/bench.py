@@ -23,7 +23,7 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from consistency.models import Criterion, StandardVersion  # noqa: E402
-from consistency.selectors.variance import variance_report  # noqa: E402
+from consistency.variance import variance_report  # noqa: E402
 from sites.models import Site  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 7))

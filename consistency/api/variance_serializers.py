@@ -13,8 +13,10 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from backend.inputs import EARLIEST_DAY
-from consistency.selectors.variance import stats
-from consistency.selectors.variance.types import (
+from consistency.services import evidence_trust as trust
+from consistency.services.period import period_check
+from consistency.variance import stats
+from consistency.variance.types import (
     CriterionVariance,
     Rate,
     SiteVariance,
@@ -22,8 +24,6 @@ from consistency.selectors.variance.types import (
     TouchPointVariance,
     VarianceReport,
 )
-from consistency.services import evidence_trust as trust
-from consistency.services.period import period_check
 
 DEFAULT_PERIOD_DAYS = 30
 

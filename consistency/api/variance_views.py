@@ -1,5 +1,5 @@
 """Every site against the standard and the network, over HTTP. The engine decides the numbers
-(consistency/selectors/variance); sites/access.py decides which sites a user's question may cover."""
+(consistency/variance); sites/access.py decides which sites a user's question may cover."""
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 from sites.models import Site
 from sites.selectors import site_get
 
-from ..selectors.variance import variance_report
-from ..selectors.variance.scope import variance_sites
+from ..variance import variance_report
+from ..variance.scope import variance_sites
 from . import variance_serializers as s
 
 PERIOD_PARAMETERS = [

@@ -24,7 +24,7 @@ from sites.models import Site
 
 from ..models import CheckResult, Criterion, DailyCheck, SiteRollup
 from ..selectors.standard import version_in_force_sql
-from ..selectors.variance.timeline import Timeline
+from ..variance.timeline import Timeline
 
 ONE_DAY = dt.timedelta(days=1)
 

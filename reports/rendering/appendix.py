@@ -4,7 +4,7 @@ an analyst), in plain words.
 Every threshold, window and count it states is read from the constant the code uses (the engine's
 statistics, the photo trust rules, the settings, the report's own layout) when the report is rendered,
 so the appendix cannot state one number while the code uses another. The formulas in words are those
-of consistency/services/scoring.py and consistency/selectors/variance/stats.py: a change there is a
+of consistency/services/scoring.py and consistency/variance/stats.py: a change there is a
 change here. Only the standard fonts' characters are used (WinAnsi: no ≥ or ≤, which print as other
 glyphs).
 """
@@ -19,10 +19,10 @@ from django.conf import settings
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table
 
-from consistency.selectors.variance import grid as engine
-from consistency.selectors.variance import stats
-from consistency.selectors.variance.types import VarianceReport
 from consistency.services import evidence_trust as trust
+from consistency.variance import grid as engine
+from consistency.variance import stats
+from consistency.variance.types import VarianceReport
 
 from .common import STYLES, TABLE_BASE, zebra
 

@@ -14,9 +14,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, PageBreak, Paragraph, Spacer, Table
 
-from consistency.selectors.variance import stats
-from consistency.selectors.variance.types import SiteVariance, Spread, VarianceReport
 from consistency.services import evidence_trust as trust
+from consistency.variance import stats
+from consistency.variance.types import SiteVariance, Spread, VarianceReport
 
 from .appendix import Layout, variance_appendix
 from .common import (

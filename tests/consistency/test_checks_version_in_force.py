@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from consistency.models import Criterion, Standard, StandardVersion, TouchPoint
 from consistency.selectors.standard import version_in_force, version_in_force_sql
-from consistency.selectors.variance.timeline import Timeline
+from consistency.variance.timeline import Timeline
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,13 @@
 """How one result is judged (consistency/services/scoring.py) and the statistics the variance report
-is built on (consistency/selectors/variance/stats.py), with numbers worked out by hand."""
+is built on (consistency/variance/stats.py), with numbers worked out by hand."""
 
 import math
 from types import SimpleNamespace
 
 import pytest
 
-from consistency.selectors.variance import stats
 from consistency.services.scoring import check_score, judge, passed
+from consistency.variance import stats
 
 
 def crit(kind, target=1.0, comparison="", tolerance=0.0):

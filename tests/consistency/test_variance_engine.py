@@ -19,9 +19,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from consistency.selectors.variance import PhotoCounts, variance_report
-from consistency.selectors.variance.stats import MIN_FLAG_OBSERVATIONS
 from consistency.services import rollup
+from consistency.variance import PhotoCounts, variance_report
+from consistency.variance.stats import MIN_FLAG_OBSERVATIONS
 from sites.models import Site
 
 from .variance_data import ALL_PASS_V1, ALL_PASS_V2, check, photo, second_version

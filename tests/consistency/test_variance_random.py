@@ -9,7 +9,7 @@ import pytest
 
 from consistency.models import CheckResult, Criterion
 from consistency.selectors.standard import version_in_force
-from consistency.selectors.variance import variance_report
+from consistency.variance import variance_report
 from sites.models import Site
 from tests.factories import SiteFactory
 

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from consistency.models import CheckResult, SiteRollup
-from consistency.selectors.variance import variance_report
-from consistency.selectors.variance.timeline import Timeline
 from consistency.services import rollup
+from consistency.variance import variance_report
+from consistency.variance.timeline import Timeline
 from sites.models import Site
 from tests.conftest import client_for
 

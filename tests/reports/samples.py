@@ -12,7 +12,7 @@ import io
 import math
 import random
 
-from consistency.selectors.variance.types import (
+from consistency.variance.types import (
     CriterionVariance,
     PhotoCounts,
     Rate,

@@ -10,8 +10,8 @@ import pdfplumber
 import pytest
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from consistency.selectors.variance import grid as engine_grid
-from consistency.selectors.variance import stats
+from consistency.variance import grid as engine_grid
+from consistency.variance import stats
 from reports.rendering import render_variance
 from reports.rendering.common import DocumentMeta
 from reports.rendering.grid import wrap_text

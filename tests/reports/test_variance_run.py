@@ -8,7 +8,7 @@ import io
 import pdfplumber
 from django.core.files.storage import default_storage
 
-from consistency.selectors.variance import variance_report
+from consistency.variance import variance_report
 from reports import runner
 from reports.services import report_order
 from sites.models import Site

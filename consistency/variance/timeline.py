@@ -12,8 +12,8 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ...models import Criterion
-from ..standard import IN_FORCE_ORDER, released_versions
+from ..models import Criterion
+from ..selectors.standard import IN_FORCE_ORDER, released_versions
 
 
 @dataclass(frozen=True)

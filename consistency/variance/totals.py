@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from sites.models import Site
 
-from ...models import SiteRollup
+from ..models import SiteRollup
 from .timeline import Segment
 
 ONE_DAY = dt.timedelta(days=1)

@@ -4,7 +4,7 @@ Rates are shares 0..1; every rate carries its Wilson 95% interval (low, high). `
 site-days x criteria a site should have reported in the period; a missed day counts as expected with
 nothing passed (PRODUCT.md: not reporting is the worst result). Touch point rates and site scores are
 weighted by criterion weight (``Rate.passed``/``Rate.expected`` are then weighted sums); criterion
-rates are plain counts. Formulas: consistency/selectors/variance/stats.py.
+rates are plain counts. Formulas: consistency/variance/stats.py.
 slots: a 1,000-site report builds 40,000 criterion rows; slotted dataclasses build in half the time.
 """
 
@@ -90,7 +90,7 @@ class Spread:
     name: str                      # what a person reads: the touch point's name, the criterion's prompt
     network_rate: float            # pooled: all sites' passes over all sites' expected observations
     stddev: float                  # standard deviation of the per-site pass rates, each site weighted by
-                                   # its expected observations (see selectors/variance/stats.py)
+                                   # its expected observations (see variance/stats.py)
     min_rate: float
     max_rate: float
     drivers: list[str]             # site codes contributing most to the spread

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from sites.models import Site
 
-from ...models import DailyCheck
+from ..models import DailyCheck
 from . import totals
 from .assemble import assemble
 from .grid import Grid, Layout, compute

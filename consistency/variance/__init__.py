@@ -1,4 +1,7 @@
-"""The variance engine. Public entry point: ``variance_report(date_from=, date_to=, sites=)``."""
+"""The variance engine: every site against the standard and the network, with intervals and the consistency
+index. It computes (stats, assemble, engine, grid) over what it selects (totals, photos, scope, timeline).
+
+Public entry point: ``variance_report(date_from=, date_to=, sites=)``."""
 
 from .engine import variance_report
 from .types import (

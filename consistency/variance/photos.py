@@ -17,7 +17,7 @@ from django.db.models import QuerySet, Sum
 
 from sites.models import Site
 
-from ...models import SitePhotoDay
+from ..models import SitePhotoDay
 from .types import PhotoCounts
 
 
