@@ -65,7 +65,7 @@ HABITS: dict[str, Habit] = {
 DEFAULT = Habit()
 
 
-def _value(spec: check_selectors.CriterionSpec, good: bool, rng: random.Random):
+def _value(spec: check_selectors.CriterionRule, good: bool, rng: random.Random):
     """A value that meets (or misses) the criterion's target, with plausible spread."""
     if spec.kind == "boolean":
         return good

@@ -16,7 +16,7 @@ from ..models import CheckResult, CorrectiveAction, Criterion, DailyCheck, Evide
 
 
 @dataclass(frozen=True, slots=True)
-class CriterionSpec:
+class CriterionRule:
     """What judging a result needs from its criterion: a plain, immutable copy."""
 
     id: int
@@ -39,7 +39,7 @@ class CriterionSpec:
 class VersionCriteria:
     version_id: int
     number: int
-    by_key: dict[str, CriterionSpec]
+    by_key: dict[str, CriterionRule]
 
 
 # Released versions never change (database triggers refuse it), so their criteria are cached per process.
@@ -63,7 +63,7 @@ def version_criteria(version: StandardVersion) -> VersionCriteria:
             .order_by("touch_point__order", "order", "key")
             .values_list("id", "key", "prompt", "touch_point__key", "kind", "target", "comparison", "tolerance", "weight",
                          "critical", "photos_required", "unit", "minimum", "maximum"))
-    found = VersionCriteria(version.pk, version.number, {row[1]: CriterionSpec(*row) for row in rows})
+    found = VersionCriteria(version.pk, version.number, {row[1]: CriterionRule(*row) for row in rows})
     if cacheable:
         with _CACHE_LOCK:
             _CACHE[cache_key] = found

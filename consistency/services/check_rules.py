@@ -51,7 +51,7 @@ class CheckInput:
 
 @dataclass
 class JudgedResult:
-    spec: selectors.CriterionSpec
+    spec: selectors.CriterionRule
     value: float
     note: str
     met: bool
@@ -94,7 +94,7 @@ _EXPECTS = {"boolean": "a yes/no criterion: send true or false",
             "score": "a score: send a whole number from 1 to 5"}
 
 
-def _coerce(spec: selectors.CriterionSpec, value, path: str) -> float:
+def _coerce(spec: selectors.CriterionRule, value, path: str) -> float:
     """The value as the float the table stores, or a message naming the criterion and the one kind it expects."""
     named = f"{path}: \"{spec.prompt}\" ({spec.key})"
     expects = _EXPECTS.get(spec.kind) or f"a number{f' of {spec.unit}' if spec.unit else ''}: send a number"

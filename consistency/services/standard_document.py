@@ -24,7 +24,9 @@ MAX_MAGNITUDE = 1e12  # as a result's value: targets, tolerances and bounds stay
 
 
 @dataclass
-class CriterionSpec:
+class CriterionDocument:
+    """A criterion as a standard document (JSON/YAML, or a PUT body) describes it, checked, before it is stored."""
+
     key: str
     prompt: str
     kind: str
@@ -44,7 +46,7 @@ class TouchPointSpec:
     key: str
     name: str
     why: str = ""
-    criteria: list[CriterionSpec] = field(default_factory=list)
+    criteria: list[CriterionDocument] = field(default_factory=list)
 
 
 @dataclass
@@ -137,11 +139,11 @@ def _key(col, path, data) -> str:
     return key
 
 
-def _criterion(col, path, data) -> CriterionSpec | None:
+def _criterion(col, path, data) -> CriterionDocument | None:
     if not isinstance(data, dict):
         col.add(path, "must be a mapping.")
         return None
-    col.refuse_unknown(path, data, CriterionSpec.__dataclass_fields__, "a criterion field")
+    col.refuse_unknown(path, data, CriterionDocument.__dataclass_fields__, "a criterion field")
     key = _key(col, path, data)
     prompt = _text(col, path, data, "prompt")
     kind = data.get("kind")
@@ -196,7 +198,7 @@ def _criterion(col, path, data) -> CriterionSpec | None:
     minimum, maximum = _bounds(col, path, data, kind=kind, unit=unit, target=target)
     if kind is None or target is None:
         return None
-    return CriterionSpec(key=key, prompt=prompt, kind=kind, target=float(target), comparison=comparison,
+    return CriterionDocument(key=key, prompt=prompt, kind=kind, target=float(target), comparison=comparison,
                          tolerance=float(tolerance) if is_finite_number(tolerance) else 0.0, unit=unit,
                          weight=float(weight) if is_finite_number(weight) else 1.0, critical=bool(critical),
                          photos_required=photos if isinstance(photos, int) else 0, minimum=minimum, maximum=maximum)
@@ -234,7 +236,7 @@ def _bounds(col, path, data, *, kind, unit, target) -> tuple[float | None, float
     return minimum, maximum
 
 
-def parse_criterion(data: dict) -> CriterionSpec:
+def parse_criterion(data: dict) -> CriterionDocument:
     """Validate one criterion on its own; field paths are the bare field names."""
     col = _Collector()
     spec = _criterion(col, "", data)

@@ -36,7 +36,7 @@ from . import totals
 from .assemble import assemble
 from .grid import Grid, Layout, compute
 from .photos import photo_counts
-from .timeline import CriterionSpec, Segment, Timeline
+from .timeline import WeightedCriterion, Segment, Timeline
 from .types import VarianceReport
 
 
@@ -80,7 +80,7 @@ class SiteRow(NamedTuple):
 def _layout(segments: list[Segment], date_from: dt.date) -> Layout:
     """The criterion keys (the latest version's in its order, then keys only older versions had), their
     weight in each segment (0: not in that day's version) and their touch point."""
-    latest: dict[str, CriterionSpec] = {}
+    latest: dict[str, WeightedCriterion] = {}
     for seg in reversed(segments):
         if seg.version is not None:
             for key, spec in sorted(seg.version.criteria.items(), key=lambda kv: (kv[1].order, kv[0])):

@@ -17,7 +17,9 @@ from ..selectors.standard import IN_FORCE_ORDER, released_versions
 
 
 @dataclass(frozen=True)
-class CriterionSpec:
+class WeightedCriterion:
+    """A criterion as the engine weighs it across versions: its weight and where it is listed."""
+
     key: str
     weight: float
     touch_point: str        # touch point key
@@ -31,7 +33,7 @@ class VersionSpec:
     id: int
     number: int
     effective_from: dt.date
-    criteria: dict[str, CriterionSpec] = field(default_factory=dict)
+    criteria: dict[str, WeightedCriterion] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Timeline:
             spec = versions.get(vid)
             if spec is None:
                 spec = versions[vid] = VersionSpec(id=vid, number=number, effective_from=eff)
-            spec.criteria[key] = CriterionSpec(key, weight, tp_key, tp_name, (tp_order, order), prompt)
+            spec.criteria[key] = WeightedCriterion(key, weight, tp_key, tp_name, (tp_order, order), prompt)
         # Of several versions effective the same day, the first in the rule's order is the one ever in force.
         by_day: dict[dt.date, VersionSpec] = {}
         for v in versions.values():
