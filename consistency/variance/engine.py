@@ -36,7 +36,7 @@ from . import totals
 from .assemble import assemble
 from .grid import Grid, Layout, compute
 from .photos import photo_counts
-from .timeline import WeightedCriterion, Segment, Timeline
+from .timeline import Segment, Timeline, WeightedCriterion
 from .types import VarianceReport
 
 
