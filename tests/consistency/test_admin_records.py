@@ -63,10 +63,14 @@ def test_a_checks_page_shows_its_results_and_photos_in_the_sites_time(network, s
     evidence = Evidence.objects.get(public_id=uploaded["id"])
     assert f"/admin/consistency/evidence/{evidence.pk}/change/" in html
     thumb = re.search(r'<img src="([^"]+)" alt="Photo for restroom_clean"', html).group(1)
-    if thumb.startswith("/"):  # served by the API (local disk), checked against the reader's access
-        assert head_office_browser.get(thumb).status_code == 200
-    else:  # presigned by S3
-        assert "Signature" in thumb and evidence.thumbnail_key in thumb
+    # Every link is the API's own, checked against the reader's access when opened: local disk serves the
+    # file, S3 answers with a redirect to a presigned GET of seconds for the thumbnail's key.
+    assert thumb.startswith("/api/v1/evidence/files/")
+    opened = head_office_browser.get(thumb)
+    if opened.status_code == 302:
+        assert "Signature" in opened["Location"] and evidence.thumbnail_key in opened["Location"]
+    else:
+        assert opened.status_code == 200
     # Times in the site's zone, named: A1 is in Auckland.
     received = DailyCheck.objects.get(pk=check["id"]).received_at.astimezone(network.a1.tz)
     assert f"{received:%Y-%m-%d %H:%M %Z}, {network.a1.timezone}" in html
