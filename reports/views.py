@@ -1,17 +1,14 @@
 """HTTP wiring for report runs: order, list, status, download link, the signed file link, verify."""
 
 import orjson
-from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consistency.services import idempotency
+from consistency.api.idempotent import KEY_PARAMETER, Answer, idempotent_post, request_key
 
 from . import selectors, services
 from .serializers import (
@@ -31,32 +28,24 @@ class ReportListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.run_list(user=self.request.user)
 
-    @extend_schema(request=ReportOrderSerializer, responses={202: ReportRunSerializer},
-                   parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                                                description="Retry with the same key: the run is ordered once.")])
+    @extend_schema(request=ReportOrderSerializer, responses={202: ReportRunSerializer}, parameters=[KEY_PARAMETER])
     def post(self, request):
         """Order a report: 202 with the run's id; a worker renders it. A retry with the same Idempotency-Key
         gets the first answer again (``Idempotent-Replayed: true``); the same key with another body is a 422."""
-        body = request.body  # the exact bytes, read before the parser does, for the idempotency fingerprint
-        key = request.headers.get("Idempotency-Key")
-        key = idempotency.validate_key(key) if key is not None else None
+        request_key(request)  # a malformed key is refused before the body is judged
+        raw = request.body  # the exact bytes, read before the parser does, for the idempotency fingerprint
         data = ReportOrderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
 
-        def order() -> tuple[int, bytes]:
+        def order() -> Answer:
             run = services.report_order(user=request.user, kind=v["kind"], date_from=v["from"], date_to=v["to"],
                                         region=v.get("region"), sites=v.get("sites"))
             run = selectors.run_get(user=request.user, public_id=run.public_id)
-            return 202, JSONRenderer().render(ReportRunSerializer(run).data)
+            return Answer(202, ReportRunSerializer(run).data)
 
-        stored = idempotency.idempotent(
-            user=request.user, key=key, run=order,
-            request_fingerprint=idempotency.fingerprint(method=request.method, path=request.path, body=body))
-        response = HttpResponse(stored.content, status=stored.status, content_type="application/json")
-        response["Location"] = orjson.loads(stored.content)["links"]["self"]
-        if stored.replayed:
-            response["Idempotent-Replayed"] = "true"
+        response = idempotent_post(request, order, body=raw)
+        response["Location"] = orjson.loads(response.content)["links"]["self"]
         return response
 
 
