@@ -25,10 +25,12 @@ def test_a_scratch_server_skips_disk_flushes_and_a_kept_one_does_not(tmp_path):
         assert f"host={scratch_dir}" in scratch and f"host={kept_dir}" in kept
         with psycopg.connect(scratch) as conn:
             assert conn.execute("SHOW fsync").fetchone() == ("off",)
+            assert conn.execute("SHOW autovacuum").fetchone() == ("off",)
             assert conn.execute("SELECT current_database()").fetchone() == ("suite",)
         with psycopg.connect(kept) as conn:
             assert conn.execute("SHOW fsync").fetchone() == ("on",)
             assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+            assert conn.execute("SHOW autovacuum").fetchone() == ("on",)
     finally:
         embedded_db.stop(scratch_dir)
         embedded_db.stop(kept_dir)
