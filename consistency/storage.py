@@ -337,16 +337,22 @@ def signed_link(*, url_name: str, salt: str, subject: list, reader, request=None
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def open_link(token: str, *, salt: str, what: str, renew: str) -> tuple[list, object]:
+def open_link(token: str, *, salt: str, what: str, renew: str, opener=None) -> tuple[list, object]:
     """(subject, user) of a link made by ``signed_link``: 404 naming ``token`` when it was not made here, was
     altered, or its user is gone; 403 ``link_expired`` once it has expired, saying how to get a fresh one
-    (``renew``). The caller checks the user's access to the subject again and answers 404 if it is lost."""
+    (``renew``); 403 ``link_of_another_user`` when ``opener`` is signed in as someone else than the user the
+    link was made for. The caller checks the user's access to the subject again and answers 404 if it is lost.
+
+    A link opened with no sign-in at all (a tab, an ``<img>``) is its user's: it is short-lived and names them."""
     try:
         *subject, reader_id = signing.loads(token, salt=salt, max_age=settings.AWS_QUERYSTRING_EXPIRE)
     except signing.SignatureExpired:
         raise Forbidden(f"token: this {what} link has expired; {renew}.", field="token", code="link_expired") from None
     except (signing.BadSignature, ValueError, TypeError):
         raise NotFound(f"token: no such {what}.", field="token") from None
+    if opener is not None and opener.is_authenticated and opener.pk != reader_id:
+        raise Forbidden(f"token: this {what} link was made for another user; {renew}.", field="token",
+                        code="link_of_another_user")
     reader = get_user_model().objects.filter(pk=reader_id, is_active=True).first()
     if reader is None:
         raise NotFound(f"token: no such {what}.", field="token")

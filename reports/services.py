@@ -134,10 +134,11 @@ def report_download(*, run: ReportRun, user, request=None) -> dict:
             "filename": download_filename(run), "sha256": run.pdf_sha256, "size": run.pdf_size}
 
 
-def report_file_response(*, token: str) -> HttpResponse:
+def report_file_response(*, token: str, opener=None) -> HttpResponse:
     """The PDF behind a link made by ``report_download``: 404 if the link was not made here, was altered, or
-    its user may no longer read every site of the report; 403 once it has expired."""
-    subject, reader = storage.open_link(token, salt=DOWNLOAD_SALT, what=_WHAT, renew=_RENEW)
+    its user may no longer read every site of the report; 403 once it has expired, or to another signed-in
+    user."""
+    subject, reader = storage.open_link(token, salt=DOWNLOAD_SALT, what=_WHAT, renew=_RENEW, opener=opener)
     try:
         # The scope of the user the link was made for, as of now: a link does not outlive its user's access.
         run = run_get(user=reader, public_id=subject[0]) if len(subject) == 1 else None

@@ -69,12 +69,12 @@ class ReportFileView(APIView):
     names the user it was made for, whose access is checked again here, so no login is needed to open it.
     Served from local disk, or by a redirect to a presigned GET of seconds on S3."""
 
-    authentication_classes: list = []
+    # No sign-in needed, but one is read: a link opened by someone signed in as another user is refused.
     permission_classes = [AllowAny]
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request, token):
-        return services.report_file_response(token=token)
+        return services.report_file_response(token=token, opener=request.user)
 
 
 class ReportVerifyView(APIView):

@@ -173,13 +173,13 @@ class EvidenceFileView(APIView):
     may read the photo and checked against that user's access again here, so no login is needed to open it.
     Served from local disk, or by a redirect to a presigned GET of seconds on S3."""
 
-    authentication_classes: list = []
+    # No sign-in needed, but one is read: a link opened by someone signed in as another user is refused.
     permission_classes = [AllowAny]
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (200, "image/png"): OpenApiTypes.BINARY},
                    summary="A photo behind the short-lived link given as `url` / `thumbnail_url`")
     def get(self, request, token: str):
-        return evidence_files.photo_response(token=token)
+        return evidence_files.photo_response(token=token, opener=request.user)
 
 
 class EvidenceConfirmView(APIView):

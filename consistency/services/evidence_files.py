@@ -46,10 +46,10 @@ def photo_link(evidence: Evidence, which: Which, *, reader=None, request=None) -
                                reader=reader, request=request)
 
 
-def photo_response(*, token: str) -> HttpResponse:
+def photo_response(*, token: str, opener=None) -> HttpResponse:
     """The answer to a link made by ``photo_link``: 404 if the link was not made here, was altered, or its
-    user no longer reads the photo's site; 403 once it has expired."""
-    subject, reader = storage.open_link(token, salt=LINK_SALT, what=_WHAT, renew=_RENEW)
+    user no longer reads the photo's site; 403 once it has expired, or to another signed-in user."""
+    subject, reader = storage.open_link(token, salt=LINK_SALT, what=_WHAT, renew=_RENEW, opener=opener)
     try:
         public_id, code = subject
     except ValueError:

@@ -80,6 +80,15 @@ def test_another_site_s_people_get_no_link_and_cannot_use_one(network, uploaded,
     assert b"\xff\xd8" not in response.content
 
 
+@pytest.mark.parametrize("who", ["head_office", "manager_b"])
+def test_a_link_opened_by_another_signed_in_user_is_refused(network, uploaded, who):
+    body, data = uploaded  # the manager's link
+    path = LINK.fullmatch(body["url"]).group(1)
+    response = client_for(getattr(network, who)).get(path)
+    assert response.status_code == 403 and response.json()["code"] == "link_of_another_user"
+    assert content(client_for(network.manager_a).get(path)) == data  # its own user, signed in
+
+
 def test_a_link_cannot_be_altered_or_guessed(network, uploaded):
     body, _ = uploaded
     path = LINK.fullmatch(body["url"]).group(1)

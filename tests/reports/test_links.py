@@ -83,6 +83,20 @@ def test_a_link_made_out_for_another_user_who_may_not_read_the_sites_is_refused(
     assert b"%PDF" not in response.content
 
 
+@pytest.mark.parametrize("who", ["manager_b", "auditor", "manager_a"])
+def test_a_link_opened_by_another_signed_in_user_is_refused(api, network, pack, who):
+    # Head office's link, opened by someone signed in as another user (a token, or a session in a browser):
+    # refused whether or not that user may read the report's sites; they ask for a link of their own.
+    url = link_for(api, network.head_office, pack)
+    response = api(getattr(network, who)).get(url)
+    assert response.status_code == 403, response
+    assert (response.json()["code"], response.json()["field"]) == ("link_of_another_user", "token")
+    assert "made for another user" in response.json()["message"]
+    # The user it was made for, signed in or not, opens it.
+    assert pdf_behind(api(network.head_office).get(url)).startswith(b"%PDF")
+    assert pdf_behind(open_link(api, url)).startswith(b"%PDF")
+
+
 def test_a_link_does_not_outlive_its_user_s_access(api, network, pack):
     url = link_for(api, network.manager_a, pack)
     assert pdf_behind(open_link(api, url)).startswith(b"%PDF")
