@@ -29,4 +29,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "consistency.purge_idempotency_keys",
         "schedule": crontab(minute=15, hour=3),
     },
+    # Device tokens unused for TOKEN_IDLE_DAYS have expired; their rows go (an owner who signs in again
+    # clears their own at once).
+    "purge-expired-device-tokens": {
+        "task": "sites.purge_expired_tokens",
+        "schedule": crontab(minute=25, hour=3),
+    },
 }

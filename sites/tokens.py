@@ -29,6 +29,13 @@ def token_issue(*, user, device_name: str) -> tuple[DeviceToken, str]:
     return DeviceToken.objects.create(user=user, device_name=device_name, last_used=timezone.now())
 
 
+def tokens_purge_expired(*, now=None) -> int:
+    """Delete every expired token (they authenticate nothing): the devices of people who never sign in again
+    are not kept for good. Returns how many went."""
+    deleted, _ = DeviceToken.objects.filter(expiry__lte=now or timezone.now()).delete()
+    return deleted
+
+
 def token_list(*, viewer, username: str | None = None) -> QuerySet[DeviceToken]:
     """The viewer's devices still signed in; head office may ask for another person's (``username``)."""
     tokens = DeviceToken.objects.filter(expiry__gt=timezone.now()).select_related("user")

@@ -220,3 +220,15 @@ def test_the_schema_documents_the_devices_and_both_schemes(tmp_path):
     assert {"token", "id", "expiry"} <= set(issued["properties"])
     listed = schema["components"]["schemas"]["DeviceToken"]["properties"]
     assert set(listed) == FIELDS
+
+
+def test_expired_tokens_of_people_who_never_sign_in_again_are_purged_by_the_scheduled_task(network):
+    from sites.tasks import purge_expired_tokens
+
+    idle = sign_in("manager.a1", device="old phone")
+    live = sign_in("manager.b1", device="phone")
+    DeviceToken.objects.filter(pk=idle["id"]).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    assert purge_expired_tokens() == 1
+    assert purge_expired_tokens() == 0  # safe to run twice
+    assert list(DeviceToken.objects.values_list("pk", flat=True)) == [live["id"]]
+    assert with_token(live["token"]).get("/api/v1/me/").status_code == 200
