@@ -114,11 +114,16 @@ class RecordReadOnly:
         return False
 
 
+def deviation_text(result) -> str:
+    """The normalized deviation as a person reads it (0 when met; 0.333, not 0.3333333333333333)."""
+    return f"{result.deviation:.3g}" if result.deviation is not None else "-"
+
+
 class ResultInline(RecordReadOnly, admin.TabularInline):
     """A check's results: what was asked, the value given, and how it was judged."""
 
     model = CheckResult
-    fields = ["prompt", "value", "met", "passed", "deviation", "note"]
+    fields = ["prompt", "value", "met", "passed", "shortfall", "note"]
     readonly_fields = fields
     ordering = ["criterion__touch_point__order", "criterion__order"]
     can_delete = False
@@ -130,6 +135,10 @@ class ResultInline(RecordReadOnly, admin.TabularInline):
     @admin.display(description="criterion")
     def prompt(self, obj):
         return format_html("{}<br><small>{}</small>", obj.criterion.prompt, obj.criterion.key)
+
+    @admin.display(description="deviation")
+    def shortfall(self, obj):
+        return deviation_text(obj)
 
 
 @admin.register(DailyCheck)
@@ -169,9 +178,13 @@ class DailyCheckAdmin(RecordReadOnly, admin.ModelAdmin):
 
 @admin.register(CheckResult)
 class CheckResultAdmin(RecordReadOnly, admin.ModelAdmin):
-    list_display = ["daily_check", "criterion", "value", "met", "passed", "deviation"]
+    list_display = ["daily_check", "criterion", "value", "met", "passed", "shortfall"]
     list_select_related = ["daily_check__site", "criterion"]
     raw_id_fields = ["daily_check", "criterion", "site"]
+
+    @admin.display(description="deviation", ordering="deviation")
+    def shortfall(self, obj):
+        return deviation_text(obj)
 
 
 @admin.register(Evidence)

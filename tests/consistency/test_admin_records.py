@@ -109,3 +109,13 @@ def test_a_standard_versions_times_are_marked_utc(standard, head_office_browser)
     # A version belongs to no site: its times are in UTC, and say so.
     page = head_office_browser.get(f"/admin/consistency/standardversion/{standard.pk}/change/").content.decode()
     assert f"{standard.published_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC" in page
+
+
+def test_a_results_deviation_reads_as_a_person_reads_it():
+    from types import SimpleNamespace
+
+    from consistency.admin import deviation_text
+
+    assert deviation_text(SimpleNamespace(deviation=1 / 3)) == "0.333"
+    assert deviation_text(SimpleNamespace(deviation=0.0)) == "0"
+    assert deviation_text(SimpleNamespace(deviation=2.0)) == "2"
