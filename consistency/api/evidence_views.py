@@ -79,7 +79,7 @@ class _AttachView(APIView):
             out["upload"] = s.UploadFormSerializer(upload).data
             return Answer(status.HTTP_201_CREATED, out)
 
-        return idempotent_post(request, ask)
+        return idempotent_post(request, ask, atomic=False)  # the service commits, and knows its retries
 
     def _upload(self, request, target):
         body = s.EvidenceUploadSerializer(data=request.data)
@@ -102,7 +102,7 @@ class _AttachView(APIView):
         if request_key(request) is not None:  # what makes two uploads the same request: the fields and the bytes
             fields = "\n".join([data.get("criterion") or "", (data.get("sha256") or "").lower(),
                                  upload.content_type or "", _sha256_of(upload.file)]).encode()
-        return idempotent_post(request, store, body=fields)
+        return idempotent_post(request, store, body=fields, atomic=False)  # S3 writes outside a transaction
 
 
 def _sha256_of(file) -> str:
@@ -198,4 +198,5 @@ class EvidenceConfirmView(APIView):
             return Answer(status.HTTP_200_OK, evidence_body(request, confirmed))
 
         # A refusal is the photo's verdict, recorded: with a key, a retry gets it again.
-        return idempotent_post(request, confirm, recorded=(services.Refused,))
+        # S3 reads and writes outside a transaction (and the site lock): the service commits its verdict itself.
+        return idempotent_post(request, confirm, recorded=(services.Refused,), atomic=False)

@@ -52,7 +52,7 @@ def request_key(request) -> str | None:
 
 
 def idempotent_post(request, run: Callable[[], Answer], *, body: bytes | None = None,
-                    recorded: tuple[type[AppError], ...] = ()) -> HttpResponse:
+                    recorded: tuple[type[AppError], ...] = (), atomic: bool = True) -> HttpResponse:
     """Answer a POST through the Idempotency-Key protocol.
 
     ``body`` is what makes two requests the same, besides method and path: the raw request body unless given
@@ -75,7 +75,8 @@ def idempotent_post(request, run: Callable[[], Answer], *, body: bytes | None = 
         content = answer.data if isinstance(answer.data, bytes) else JSONRenderer().render(answer.data)
         return answer.status, content
 
-    stored = idempotency.idempotent(user=request.user, key=key, run=rendered, request_fingerprint=fingerprint)
+    stored = idempotency.idempotent(user=request.user, key=key, run=rendered, request_fingerprint=fingerprint,
+                                    atomic=atomic)
     response = HttpResponse(stored.content, status=stored.status, content_type="application/json")
     if stored.replayed or replayed_by_service:
         response[REPLAYED] = "true"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -109,10 +110,14 @@ def _stored(record: IdempotencyRecord, request_fingerprint: str) -> StoredRespon
 
 
 def idempotent(*, user, key: str | None, request_fingerprint: str,
-               run: Callable[[], tuple[int, bytes]]) -> StoredResponse:
+               run: Callable[[], tuple[int, bytes]], atomic: bool = True) -> StoredResponse:
     """Run ``run`` (which returns status and rendered body) at most once per (user, key).
 
-    Without a key the work simply runs. ``run`` is called inside the transaction that stores its response.
+    Without a key the work simply runs. With ``atomic`` (a check, an action's resolution, a report order),
+    ``run`` is called inside the transaction that stores its response: the work and its answer commit together.
+    ``atomic=False`` is for work that commits by itself and recognises its own retries (a photo: its storage
+    I/O must not run inside a transaction holding the site's lock); its answer is stored once it is done, and
+    a retry after a crash between the two runs the work again, which answers as the first run did.
     """
     if key is None:
         status, content = run()
@@ -121,9 +126,10 @@ def idempotent(*, user, key: str | None, request_fingerprint: str,
     if isinstance(claim, StoredResponse):
         return claim
     try:
-        with transaction.atomic():
+        with transaction.atomic() if atomic else nullcontext():
             status, content = run()
-            # The body is stored as the JSON string of the rendered bytes, as replays send them back.
+            # The body is stored as the JSON string of the rendered bytes, as replays send them back. One
+            # statement: in the work's transaction, or (atomic=False) committed by itself once the work is done.
             with connection.cursor() as cursor:
                 cursor.execute(_sql("UPDATE {t} SET status_code = %s, response_body = to_jsonb(%s::text), "
                                     "completed_at = %s WHERE id = %s"),

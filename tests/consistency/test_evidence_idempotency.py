@@ -222,3 +222,31 @@ def test_confirmation_in_flight_and_not_uploaded_yet(network, check):
     assert busy.status_code == 409 and busy.json()["code"] == "idempotency_in_progress"
     assert Evidence.objects.get(public_id=body["id"]).status == "pending"
     assert client.post(path, headers={"Idempotency-Key": "confirm-3"}).status_code == 200
+
+
+@needs_s3
+@pytest.mark.django_db(transaction=True)
+def test_with_a_key_the_photo_s_storage_work_runs_outside_any_transaction(network, check, monkeypatch):
+    # The key's record must not hold a transaction (and the site's lock) open across S3 reads and writes.
+    from django.db import connection
+
+    from consistency import storage
+
+    seen = []
+    for name in ("fetch", "put_new_all"):
+        real = getattr(storage, name)
+
+        def spy(*args, _real=real, **kwargs):
+            seen.append(connection.in_atomic_block)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(storage, name, spy)
+    client = client_for(network.manager_a)
+    data = photo(seed=517)
+    body = ask(client, check, data, "ask-tx").json()
+    post_form(body["upload"]["url"], body["upload"]["fields"], data)
+    confirmed = client.post(f"/api/v1/evidence/{body['id']}/confirm/", headers={"Idempotency-Key": "confirm-tx"})
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "verified"
+    uploaded = upload(client, check, photo(seed=518), "upload-tx", criterion="phone_greeting")
+    assert uploaded.status_code == 201, uploaded.json()
+    assert seen and not any(seen), seen
