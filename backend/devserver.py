@@ -37,7 +37,7 @@ def main() -> int:
             # Set before anything else starts: migrate, the worker, beat and the server all inherit it.
             os.environ["DATABASE_URL"] = embedded_db.start(database_dir, database=settings.EMBEDDED_DB_NAME)
         where = f"embedded, data in {database_dir}" if database_dir else "DATABASE_URL"
-        return _serve(os.environ.get("PORT", "8000"), str(settings.VAR_DIR), where)
+        return _serve(os.environ.get("PORT", "8000"), str(settings.VAR_DIR), where, settings.DEMO_PASSWORD)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -53,7 +53,7 @@ def _spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, *args])
 
 
-def _serve(port: str, var_dir: str, database: str) -> int:
+def _serve(port: str, var_dir: str, database: str, password: str) -> int:
     _manage("migrate", "--no-input", "-v", "0")
     _manage("seed_demo")
     _manage("collectstatic", "--no-input", "-v", "0")
@@ -63,7 +63,7 @@ def _serve(port: str, var_dir: str, database: str) -> int:
     server = _spawn("manage.py", "runserver", f"127.0.0.1:{port}", "--noreload")
     try:
         if _wait_for_port(int(port), server):
-            print(BANNER.format(port=port, password=os.environ.get("DEMO_PASSWORD", "demo"), pid=worker.pid,
+            print(BANNER.format(port=port, password=password, pid=worker.pid,
                                 database=database), flush=True)
         return server.wait()
     finally:

@@ -48,7 +48,8 @@ class DeviceTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if auth_token.expiry is not None and auth_token.expiry <= timezone.now():
             raise exceptions.AuthenticationFailed(expired_message(), code="token_expired")
-        self.renew_token(auth_token)
+        if knox_settings.AUTO_REFRESH:  # TOKEN_IDLE_DAYS counts from the last use, not from sign-in
+            self.renew_token(auth_token)
         return self.validate_user(auth_token)
 
     def renew_token(self, auth_token) -> None:

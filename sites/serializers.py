@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from backend.bodies import ClosedSerializer
+
 from .models import DeviceToken, Region, Site
 
 
@@ -26,7 +28,7 @@ class MeSerializer(serializers.Serializer):
     regions = serializers.ListField(child=serializers.CharField(), help_text="Regions assigned to an auditor.")
 
 
-class SignInSerializer(serializers.Serializer):
+class SignInSerializer(ClosedSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
     device_name = serializers.CharField(

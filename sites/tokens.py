@@ -7,7 +7,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from backend.errors import NotFound
+from backend.errors import AppError, NotFound
+from backend.inputs import NUL, NUL_MESSAGE
 
 from . import access
 from .models import DeviceToken
@@ -44,6 +45,8 @@ def token_list(*, viewer, username: str | None = None) -> QuerySet[DeviceToken]:
     if not access.is_head_office(viewer):
         # Another person's devices are not admitted to exist, as another site's data.
         raise NotFound("No such person among those whose devices you may see.", field="user")
+    if NUL in username:  # PostgreSQL refuses it in text: a 400 here, not a 500 from the query
+        raise AppError(f"user: {NUL_MESSAGE}", field="user")
     user = get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: username}).first()
     if user is None:
         raise NotFound("No such person among those whose devices you may see.", field="user")

@@ -232,3 +232,15 @@ def test_expired_tokens_of_people_who_never_sign_in_again_are_purged_by_the_sche
     assert purge_expired_tokens() == 0  # safe to run twice
     assert list(DeviceToken.objects.values_list("pk", flat=True)) == [live["id"]]
     assert with_token(live["token"]).get("/api/v1/me/").status_code == 200
+
+
+def test_a_nul_in_the_user_asked_for_is_a_400_naming_it(network):
+    response = client_for(network.head_office).get("/api/v1/auth/tokens/", {"user": "a\x00b"})
+    assert response.status_code == 400 and response.json()["field"] == "user"
+
+
+def test_signing_in_with_a_misspelt_field_is_refused_naming_it(network):
+    response = client_for().post("/api/v1/auth/token/", {"username": "manager.a1", "password": "pw",
+                                                         "devicename": "Anna's phone"}, format="json")
+    assert response.status_code == 400
+    assert "devicename" in response.json()["message"]
