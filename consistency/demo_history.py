@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 import zoneinfo
 from dataclasses import dataclass
 
@@ -28,16 +27,12 @@ from sites.models import Site
 from .models import CorrectiveAction, DailyCheck
 from .selectors import checks as check_selectors
 from .selectors.standard import version_in_force
-from .services import rollup, scoring
-from .services.actions import actions_to_open
+from .services.check_plan import check_plan
 from .services.check_write import check_write
 from .services.checks import (
     CheckInput,
-    CheckPlan,
     ResultInput,
     check_submit,
-    judge_results,
-    validate_check_date,
 )
 
 
@@ -140,7 +135,7 @@ def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: 
                     date=day, results=_results(criteria, DEFAULT, rng), performed_at=performed,
                     reason="Re-checked after the morning briefing; the first entry had the wrong values."),
                     arrives + dt.timedelta(hours=3)))
-        stored += _store_site_history(site=site, user=user, planned=planned, versions=versions)
+        stored += _store_site_history(site=site, user=user, planned=planned)
         for day, payload, arrives in amendments:
             # Amendments go through the submission service itself, as the phone would send them.
             first = DailyCheck.objects.get(site=site, date=day, is_current=True)
@@ -152,21 +147,12 @@ def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: 
 
 
 @transaction.atomic
-def _store_site_history(*, site, user, planned: list[tuple[CheckInput, dt.datetime]], versions: dict) -> int:
-    """A site's history, judged by the same code as a submission (checks.judge_results, the same date rules,
-    the same actions) and stored by its one writer (check_write), without the per-request reads of a plan."""
-    rollup.lock_site(site.pk)
-    for payload, arrives in sorted(planned, key=lambda p: p[0].date):  # in order: each day appends its totals
-        late = validate_check_date(site=site, day=payload.date, now=arrives)
-        version = versions[payload.date]
-        criteria = check_selectors.version_criteria(version)
-        judged = judge_results(criteria=criteria, results=payload.results, version_number=version.number)
-        score = scoring.check_score([(r.spec.weight, r.passed) for r in judged])
-        check = DailyCheck(site=site, date=payload.date, version=version, submitted_by=user,
-                           performed_at=payload.performed_at, received_at=arrives, client_id=uuid.uuid4(),
-                           late=late, score=score)
-        check_write(CheckPlan(check=check, version_number=version.number, results=judged,
-                              opens=actions_to_open(check=check, judged=judged, now=arrives)))
+def _store_site_history(*, site, user, planned: list[tuple[CheckInput, dt.datetime]]) -> int:
+    """A site's history, planned and written as a submission is (check_plan, then its one writer), in one
+    transaction for the site, in day order: each day appends its variance totals."""
+    for payload, arrives in sorted(planned, key=lambda p: p[0].date):
+        if not check_write(check_plan(site=site, user=user, payload=payload, now=arrives)):
+            raise RuntimeError(f"demo history: {site.code} already has a check for {payload.date}")
     return len(planned)
 
 
