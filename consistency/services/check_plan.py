@@ -57,12 +57,13 @@ def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = Non
     transaction: it takes the site's lock first (with the version in force, one statement), and for an amendment the earlier check's and its actions'
     row locks, which the transaction holds until the plan is written."""
     now = now or timezone.now()
-    version = _lock_site_and_find_version(site_id=site.pk, day=payload.date)
+    # What needs no database first: a submission refused for its date, time or reason waits for no lock.
     late = validate_check_date(site=site, day=payload.date, now=now)
     performed_at = _performed_at(site=site, payload=payload, now=now)
     reason = payload.reason.strip()
     if payload.amends is not None and not reason:
         raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
+    version = _lock_site_and_find_version(site_id=site.pk, day=payload.date)
     if version is None:
         raise AppError(f"No version of the standard is in force on {payload.date}.", field="date",
                        code="no_standard")
