@@ -30,8 +30,17 @@ def test_production_passes_the_deploy_check():
     result = run(["check", "--deploy", "--fail-level", "WARNING"],
                  DJANGO_SETTINGS_MODULE="backend.settings.production", SECRET_KEY=PRODUCTION_KEY,
                  ALLOWED_HOSTS="touchpoint.example.com", CACHE_URL="redis://127.0.0.1:6379/1",
-                 DATABASE_URL="postgres://touchpoint@db.example:5432/touchpoint")
+                 DATABASE_URL="postgres://touchpoint@db.example:5432/touchpoint", TRUSTED_PROXIES="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_deploy_check_warns_when_every_client_would_share_the_proxy_s_address():
+    result = run(["check", "--deploy", "--fail-level", "WARNING"],
+                 DJANGO_SETTINGS_MODULE="backend.settings.production", SECRET_KEY=PRODUCTION_KEY,
+                 ALLOWED_HOSTS="touchpoint.example.com", CACHE_URL="redis://127.0.0.1:6379/1",
+                 DATABASE_URL="postgres://touchpoint@db.example:5432/touchpoint", TRUSTED_PROXIES="0")
+    assert result.returncode != 0
+    assert "sites.W002" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_database_url():
