@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.http import HttpResponsePermanentRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
+from pages.views.common import landing_url
 from sites import access
 
 from .errors import json_error
@@ -14,7 +15,9 @@ API_NOT_FOUND = "api-not-found"
 
 
 def home(request):
-    """The landing page: where to go and, on a demo, how to log in."""
+    """The landing page: where to go and, on a demo, how to log in. A signed-in person goes to their page."""
+    if request.user.is_authenticated and (destination := landing_url(request.user)):
+        return redirect(destination)
     return render(request, "home.html", {
         "role": access.role_of(request.user),
         "demo_password": settings.DEMO_PASSWORD if settings.DEBUG else None,

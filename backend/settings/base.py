@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "sites",
     "consistency",
     "reports",
+    "pages",
+    "django_htmx",
+    "django_tables2",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused by django-axes (the login page, the admin) into its 429 page.
     "axes.middleware.AxesMiddleware",
@@ -77,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "pages.context.navigation",
             ],
         },
     },
@@ -299,3 +304,9 @@ LOGGING = {
 }
 
 from backend.schedules import CELERY_BEAT_SCHEDULE  # noqa: E402,F401  (all schedules live in one file)
+
+# The pages (pages/): after signing in, "/" takes each person to their page (pages.views.home).
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"

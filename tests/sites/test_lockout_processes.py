@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from tests.reports.conftest import _database_url
+from tests.worker import _database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,75 @@
+"""The period picker of the pages: the last 7, 30 or 90 days up to today, or a custom from..to.
+
+The period rule itself is the API's (consistency.services.period.period_check): a page refuses what the API
+refuses, with the same message, shown beside the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django import forms
+from django.utils import timezone
+
+from backend.errors import AppError
+from consistency.services.period import period_check
+
+PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "Custom"))
+DEFAULT_PRESET = "30"
+
+
+class PeriodForm(forms.Form):
+    period = forms.ChoiceField(choices=PRESETS, required=False, label="Period")
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, *, today: dt.date | None = None, **kwargs):
+        self.today = today or timezone.localdate()
+        super().__init__(data, **kwargs)
+
+    def add_prefix(self, field_name):
+        # The names the API uses for the same question (?from=&to=), so a page's address and the API's agree.
+        return {"date_from": "from", "date_to": "to"}.get(field_name, field_name)
+
+    def clean(self):
+        data = super().clean()
+        preset = data.get("period") or (
+            "custom" if data.get("date_from") or data.get("date_to") else DEFAULT_PRESET)
+        data["period"] = preset
+        if preset != "custom":
+            data["date_to"] = self.today
+            data["date_from"] = self.today - dt.timedelta(days=int(preset) - 1)
+        else:
+            data["date_to"] = data.get("date_to") or self.today
+            data["date_from"] = data.get("date_from") or data["date_to"] - dt.timedelta(days=int(DEFAULT_PRESET) - 1)
+        try:
+            period_check(data["date_from"], data["date_to"])
+        except AppError as exc:
+            self.add_error({"from": "date_from", "to": "date_to"}.get(exc.field, None), exc.message)
+        return data
+
+
+@dataclass(frozen=True)
+class Period:
+    date_from: dt.date
+    date_to: dt.date
+    preset: str
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    @property
+    def query(self) -> str:
+        """The query string that asks the API (and the pages) for this period."""
+        return f"from={self.date_from.isoformat()}&to={self.date_to.isoformat()}"
+
+
+def page_period(request) -> tuple[Period | None, PeriodForm]:
+    """The period a page was asked for (?period=7|30|90|custom&from=&to=), and the bound form to show. The
+    period is None when the form refuses it (the form carries the message, naming the field)."""
+    form = PeriodForm(request.GET)  # always bound: no parameters at all is the default period
+    if not form.is_valid():
+        return None, form
+    data = form.cleaned_data
+    return Period(data["date_from"], data["date_to"], data["period"]), form

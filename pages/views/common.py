@@ -1,0 +1,61 @@
+"""What every page view shares: sign-in required, the API's refusals turned into pages, and the person's role.
+
+The services and selectors raise the API's errors (backend.errors): a site outside the person's scope is
+``NotFound`` (so a manager cannot learn that the site next door exists), a write they may not make is
+``Forbidden``. A page answers them with the 404 and 403 pages."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from backend.errors import Forbidden, NotFound
+from sites import access
+from sites.models import Role
+
+ROLES_THAT_READ_THE_NETWORK = (Role.HEAD_OFFICE, Role.AUDITOR)
+
+
+def page(view):
+    """A page view: the login page first for a stranger; the API's 404/403 refusals become the pages'."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+
+    return wrapper
+
+
+def require_role(request, *roles: str) -> str:
+    """The person's role, if it is one of ``roles``; otherwise the 403 page."""
+    role = access.role_of(request.user)
+    if role not in roles:
+        raise PermissionDenied("This page is not open to your role.")
+    return role
+
+
+def own_site_code(user) -> str | None:
+    """A manager's site (the first by code when they run several): where their pages open."""
+    return access.readable_sites(user).order_by("code").values_list("code", flat=True).first()
+
+
+def landing_url(user) -> str | None:
+    """Where "/" takes a signed-in person: head office and auditors to the network, a manager to today's
+    checklist. None for someone with no role yet (they stay on the landing page, which says so)."""
+    from django.urls import reverse
+
+    role = access.role_of(user)
+    if role in ROLES_THAT_READ_THE_NETWORK:
+        return reverse("pages:overview")
+    if role == Role.MANAGER:
+        return reverse("pages:today")
+    return None
