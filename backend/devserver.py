@@ -78,7 +78,11 @@ def _serve(port: str, var_dir: str, database: str, password: str) -> int:
 
 BANNER = """
   ================================================================
-  Touchpoint is running on http://127.0.0.1:{port}/
+  Touchpoint is running on http://127.0.0.1:{port}/  (log in; it takes you to your page)
+    Network       http://127.0.0.1:{port}/app/           head office, auditors
+    Today         http://127.0.0.1:{port}/app/today/     a manager's checklist (open it on a phone)
+    Standard      http://127.0.0.1:{port}/app/standard/
+    Reports       http://127.0.0.1:{port}/app/reports/
     API docs      http://127.0.0.1:{port}/api/docs/
     Admin         http://127.0.0.1:{port}/admin/
   Logins (password: {password!r}):
