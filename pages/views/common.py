@@ -7,10 +7,13 @@ The services and selectors raise the API's errors (backend.errors): a site outsi
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.shortcuts import resolve_url
 
 from backend.errors import Forbidden, NotFound
 from sites import access
@@ -20,19 +23,32 @@ ROLES_THAT_READ_THE_NETWORK = (Role.HEAD_OFFICE, Role.AUDITOR)
 
 
 def page(view):
-    """A page view: the login page first for a stranger; the API's 404/403 refusals become the pages'."""
+    """A page view: the login page first for a stranger; the API's 404/403 refusals become the pages'.
 
-    @login_required
+    A stranger's htmx request (a status card polled after the session expired) is sent to the login page as a
+    whole page (HX-Redirect), back to the page it was polled from: a plain redirect would put the login form
+    inside the card."""
+
+    login_view = login_required(view)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except Forbidden as exc:
-            raise PermissionDenied(exc.message) from exc
+        if not request.user.is_authenticated and getattr(request, "htmx", False):
+            back = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponse(status=204, headers={"HX-Redirect": f"{resolve_url(settings.LOGIN_URL)}?"
+                                                                    f"{urlencode({'next': back})}"})
+        return _refusals_as_pages(login_view, request, *args, **kwargs)
 
     return wrapper
+
+
+def _refusals_as_pages(view, request, *args, **kwargs):
+    try:
+        return view(request, *args, **kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
 
 
 def require_role(request, *roles: str) -> str:

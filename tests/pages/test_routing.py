@@ -47,3 +47,10 @@ def test_a_site_outside_ones_scope_is_a_404_page(network):
 def test_todays_checklist_is_a_managers_page(network):
     for user in (network.head_office, network.auditor):
         assert signed_in(user).get("/app/today/").status_code == 403
+
+
+def test_a_stranger_polling_with_htmx_is_sent_to_the_login_page_as_a_whole_page(network):
+    # A plain redirect would put the login form inside the polled card.
+    answer = Client().get("/app/reports/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/app/reports/?run=1")
+    assert answer.status_code == 204
+    assert answer["HX-Redirect"] == "/accounts/login/?next=%2Fapp%2Freports%2F%3Frun%3D1"
