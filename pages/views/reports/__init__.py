@@ -16,6 +16,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
 
 from backend.errors import AppError, Conflict, NotFound, Unprocessable
@@ -130,7 +131,12 @@ def report_status(request, public_id):
     run = selectors.run_get(user=request.user, public_id=public_id)
     if not request.htmx:
         return redirect(f"{reverse('pages:reports')}?run={run.public_id}#run")
-    return render(request, "pages/reports_status.html", _run_context(run))
+    context = _run_context(run)
+    response = render(request, "pages/reports_status.html", context)
+    if not context["in_progress"]:
+        # Only a card that was polling asks again, so this is the run finishing: the runs table reads itself anew.
+        trigger_client_event(response, "report-finished")
+    return response
 
 
 @page

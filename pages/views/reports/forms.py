@@ -52,7 +52,8 @@ class OrderForm(PeriodForm):
     FIELD_OF = {"from": "date_from", "to": "date_to", "kind": "kind", "region": "region", "sites": "sites"}
 
     def __init__(self, data=None, *, user, **kwargs):
-        super().__init__(data, **kwargs)
+        super().__init__(data, label_suffix="", **kwargs)
+        self.fields["period"].label = "Days"  # the fieldset's legend says "Period"
         if data is None:
             # A fresh key per rendered form: a double click or a resent form is the same order, a new form a new one.
             self.initial["idempotency_key"] = str(uuid.uuid4())
@@ -83,3 +84,6 @@ class VerifyForm(forms.Form):
     file = forms.FileField(label="PDF to verify", widget=forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
                            error_messages={
         "required": "file: choose a PDF to verify.", "empty": "file: the file is empty."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)

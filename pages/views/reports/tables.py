@@ -16,9 +16,9 @@ def duration(run) -> str:
         return ""
     seconds = max(0, round((run.finished_at - run.started_at).total_seconds()))
     if seconds < 60:
-        return f"{seconds} s"
+        return f"{seconds}\u00a0s"
     minutes, seconds = divmod(seconds, 60)
-    return f"{minutes} min {seconds} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes}\u00a0min {seconds}\u00a0s" if minutes < 60 else f"{minutes // 60}\u00a0h {minutes % 60}\u00a0min"
 
 
 def status_badge(run):
