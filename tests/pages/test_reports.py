@@ -127,6 +127,7 @@ def test_a_pack_for_a_site_outside_ones_scope_is_refused_on_the_form(network, wh
     assert answer.status_code == 404
     assert errors(answer) == {"sites": [f"No site '{code}' among the sites you can see."]}
     assert b"No site &#x27;" + code.encode() in answer.content
+    assert answer.context["form"]["period"].value() == "custom"  # shown back with its dates, to be corrected
     assert not ReportRun.objects.exists()
 
 

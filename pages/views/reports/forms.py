@@ -13,7 +13,7 @@ from itertools import groupby
 from django import forms
 
 from backend.errors import AppError
-from pages.period import PeriodForm
+from pages.period import DEFAULT_PRESET, PeriodForm
 from reports.models import ReportKind
 from sites import access
 
@@ -52,8 +52,14 @@ class OrderForm(PeriodForm):
     FIELD_OF = {"from": "date_from", "to": "date_to", "kind": "kind", "region": "region", "sites": "sites"}
 
     def __init__(self, data=None, *, user, **kwargs):
+        if data is not None and not data.get("period") and (data.get("from") or data.get("to")):
+            # Dates without a preset (the site page's form) are a custom period; shown back so, a corrected
+            # form sent again keeps its dates instead of the first preset.
+            data = data.copy()
+            data["period"] = "custom"
         super().__init__(data, label_suffix="", **kwargs)
         self.fields["period"].label = "Days"  # the fieldset's legend says "Period"
+        self.fields["period"].initial = DEFAULT_PRESET  # the pages' default, shown as the choice it is
         if data is None:
             # A fresh key per rendered form: a double click or a resent form is the same order, a new form a new one.
             self.initial["idempotency_key"] = str(uuid.uuid4())
