@@ -205,6 +205,40 @@ def test_a_refused_order_leaves_its_key_free_for_the_corrected_one(network):
     assert ReportRun.objects.count() == 1
 
 
+def test_a_second_click_while_the_first_is_placing_waits_and_lands_on_the_same_run(network, monkeypatch):
+    """The second request of a double click finds the key claimed and unanswered (a 409 in the API): the page
+    waits for the first answer and shows the run the first ordered."""
+    from consistency.models import IdempotencyRecord
+    from consistency.services import idempotency
+    from pages.views import reports as views
+
+    monkeypatch.setattr(idempotency, "fingerprint", lambda **_: "the same order")
+    first_run = make_run(sites=[network.a1], status="queued")
+    claim = IdempotencyRecord.objects.create(user=network.auditor, key="k", request_fingerprint="the same order")
+
+    def first_request_finishes(_seconds):
+        IdempotencyRecord.objects.filter(pk=claim.pk).update(
+            status_code=303, response_body=f'{{"run": "{first_run.public_id}"}}', completed_at=timezone.now())
+
+    monkeypatch.setattr(views, "sleep", first_request_finishes)
+    answer = order(signed_in(network.auditor), idempotency_key="k")
+    assert answer.status_code == 303 and answer["Location"] == f"{URL}?run={first_run.public_id}#run"
+    assert ReportRun.objects.count() == 1
+
+
+def test_a_key_still_claimed_after_the_wait_is_refused_on_the_form(network, monkeypatch):
+    from consistency.models import IdempotencyRecord
+    from consistency.services import idempotency
+    from pages.views import reports as views
+
+    monkeypatch.setattr(idempotency, "fingerprint", lambda **_: "the same order")
+    monkeypatch.setattr(views, "IN_PROGRESS_WAIT_SECONDS", 0.3)
+    IdempotencyRecord.objects.create(user=network.auditor, key="k", request_fingerprint="the same order")
+    answer = order(signed_in(network.auditor), idempotency_key="k")
+    assert answer.status_code == 409 and "still being processed" in " ".join(errors(answer)["__all__"])
+    assert not ReportRun.objects.exists()
+
+
 # --- past runs -----------------------------------------------------------------------------------------
 
 def _listed(answer) -> set:

@@ -7,8 +7,8 @@ link) and ``report_verify``. The page adds forms and HTML, nothing that decides.
 
 from __future__ import annotations
 
-import time
 import uuid
+from time import monotonic, sleep
 
 import orjson
 from django.contrib import messages
@@ -106,14 +106,14 @@ def _order(request):
 
 
 def _idempotent(request, key: str, fingerprint: str, place):
-    deadline = time.monotonic() + IN_PROGRESS_WAIT_SECONDS
+    deadline = monotonic() + IN_PROGRESS_WAIT_SECONDS
     while True:
         try:
             return idempotency.idempotent(user=request.user, key=key, request_fingerprint=fingerprint, run=place)
         except Conflict as exc:
-            if exc.code != "idempotency_in_progress" or time.monotonic() > deadline:
+            if exc.code != "idempotency_in_progress" or monotonic() > deadline:
                 raise
-            time.sleep(0.1)
+            sleep(0.1)
 
 
 # --- one run: its status (polled), its PDF ----------------------------------------------------------
