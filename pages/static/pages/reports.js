@@ -28,8 +28,15 @@
       // HX-Request: the view answers the fragment, as it does to htmx.
       fetch(form.action, {method: "POST", body: body, credentials: "same-origin",
                           headers: {"HX-Request": "true", "X-CSRFToken": csrf}})
-        .then(function (response) { return response.text(); })
-        .then(function (html) { result.innerHTML = html; })
+        .then(function (response) {
+          // A signed-out session is sent to the login page: say so rather than show that page in here.
+          if (response.redirected) return null;
+          return response.text();
+        })
+        .then(function (html) {
+          if (html === null) result.textContent = "You are signed out; reload the page and sign in again.";
+          else result.innerHTML = html;
+        })
         .catch(function () { result.textContent = "The server could not be reached; try again."; })
         .then(function () { zone.classList.remove("busy"); });
     }
