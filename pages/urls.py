@@ -10,5 +10,8 @@ urlpatterns = [
     path("sites/<slug:code>/", site.site_detail, name="site"),
     path("standard/", standard.standard, name="standard"),
     path("reports/", report_views.reports, name="reports"),
+    path("reports/verify/", report_views.report_verify, name="report-verify"),
+    path("reports/<uuid:public_id>/status/", report_views.report_status, name="report-status"),
+    path("reports/<uuid:public_id>/download/", report_views.report_download, name="report-download"),
     path("today/", today.today, name="today"),
 ]
