@@ -18,6 +18,7 @@ from sites.selectors import site_get
 
 from ..selectors import standard as selectors
 from ..services import standard as services
+from ..services.standard_diff import diff_for
 from ..services.standard_document import parse_document
 from . import standard_serializers as s
 
@@ -157,3 +158,20 @@ class PublishView(APIView):
         services.version_publish(version=version, user=request.user,
                                  effective_from=body.validated_data.get("effective_from"))
         return Response(s.VersionSerializer(selectors.version_get(number=number)).data)
+
+
+class DiffView(APIView):
+    @extend_schema(
+        parameters=[s.DiffQuerySerializer],
+        responses=s.VersionDiffSerializer,
+        summary="What changed between two versions: touch points and criteria added, removed and changed",
+        description="Any two versions, in either order (`from` is the side read first). Every role may compare "
+                    "released (published or retired) versions; a draft is head office's alone (404 to others, "
+                    "as an unknown number is). The page /app/standard/diff/ shows the same answer.",
+    )
+    def get(self, request):
+        query = s.DiffQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        diff = diff_for(user=request.user, number_from=query.validated_data["from"],
+                        number_to=query.validated_data["to"])
+        return Response(s.VersionDiffSerializer(diff).data)
