@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils.http import parse_etags, quote_etag
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -163,7 +163,11 @@ class PublishView(APIView):
 class DiffView(APIView):
     @extend_schema(
         parameters=[s.DiffQuerySerializer],
-        responses=s.VersionDiffSerializer,
+        # A 404 here is about a query parameter, not the path: named so (the refusals hook adds the path's only).
+        responses={200: s.VersionDiffSerializer,
+                   404: OpenApiResponse(response={"$ref": "#/components/schemas/Error"},
+                                        description="'from' or 'to' names no version you can see (the message and "
+                                                    "field name which; a draft is head office's alone).")},
         summary="What changed between two versions: touch points and criteria added, removed and changed",
         description="Any two versions, in either order (`from` is the side read first). Every role may compare "
                     "released (published or retired) versions; a draft is head office's alone (404 to others, "

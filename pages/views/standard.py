@@ -77,11 +77,15 @@ def _default_number(versions, in_force) -> int:
     raise NotFound("No version of the standard has been published yet.")
 
 
+# Short words for a table cell; what the target means is said by the requirement beside it.
+KIND_WORDS = {Kind.BOOLEAN: "Yes / no", Kind.SCORE: "Score 1–5", Kind.NUMBER: "Number"}
+
+
 def _criterion_rows(version) -> list[dict]:
     """The touch points in order, each criterion with what it asks said in words (services.standard_diff)."""
     out = []
     for tp in version.touch_points.all():
-        criteria = [{"c": c, "kind": Kind(c.kind).label, "requirement": requirement(c),
+        criteria = [{"c": c, "kind": KIND_WORDS[c.kind], "requirement": requirement(c),
                      "tolerance": tolerance_text(c)} for c in tp.criteria.all()]
         out.append({"tp": tp, "criteria": criteria})
     return out
@@ -104,17 +108,22 @@ def _document(request, *, number: int | None = None, publish_form: PublishForm |
         "published_by": _person(shown.published_by) if shown.published_by_id else "",
         "versions": versions, "in_force": in_force, "upcoming": upcoming, "today": today,
         "draft": draft, "publish_form": publish_form if draft is not None else None,
-        "compare": {"from": _compare_from(versions, in_force, shown), "to": shown.number},
+        "compare": _compare(versions, in_force, shown),
     }
     return render(request, "pages/standard.html", context, status=status)
 
 
-def _compare_from(versions, in_force, shown) -> int | None:
-    """What the version shown is best compared with: the version in force; for that one, the one before it."""
+def _compare(versions, in_force, shown) -> dict:
+    """The pair the compare form offers first: the version in force against the one shown; when the version in
+    force is shown, it against the newest (a draft, or one published to take effect later), else the one before
+    it against it."""
     if in_force is not None and in_force.pk != shown.pk:
-        return in_force.number
+        return {"from": in_force.number, "to": shown.number}
+    newest = versions[0].number if versions else shown.number
+    if newest != shown.number:
+        return {"from": shown.number, "to": newest}
     older = [v.number for v in versions if v.number < shown.number]
-    return older[0] if older else None
+    return {"from": older[0] if older else shown.number, "to": shown.number}
 
 
 @page
@@ -151,8 +160,12 @@ def _publish(request):
     except AppError as exc:
         form.add_error("effective_from" if exc.field == "effective_from" else None, exc.message)
         return _document(request, number=version.number, publish_form=form, status=exc.status_code)
-    messages.success(request, f"Version {published.number} is published. It takes effect on "
-                              f"{published.effective_from:%-d %B %Y}; until then the version in force stays so.")
+    when = f"{published.effective_from:%-d %B %Y}"
+    if published.effective_from <= today:
+        messages.success(request, f"Version {published.number} is published and in force from today, {when}.")
+    else:
+        messages.success(request, f"Version {published.number} is published and takes effect on {when}"
+                                  + (f"; until then version {before.number} stays in force." if before else "."))
     if before is None:
         return redirect(f"{reverse('pages:standard')}?{urlencode({'version': published.number})}")
     return redirect(f"{reverse('pages:standard-diff')}?{urlencode({'from': before.number, 'to': published.number})}")

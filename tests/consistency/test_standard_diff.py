@@ -229,3 +229,18 @@ def test_the_diff_costs_the_same_queries_however_large_the_versions(network, sta
         {"key": f"extra{i}_{j}", "prompt": "More", "kind": "boolean"} for j in range(5)]} for i in range(6)]
     services.version_replace_contents(version=draft, doc=parse_document(doc))
     assert count(diff_url(1, draft.number)) == small
+
+
+def test_the_diff_is_documented_as_it_is_asked_and_answered(network, standard, tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    from consistency.api.standard_serializers import VersionDiffSerializer
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    get = yaml.safe_load(out.read_text())["paths"]["/api/v1/standard/diff/"]["get"]
+    assert {(p["name"], p["required"]) for p in get["parameters"]} == {("from", True), ("to", True)}
+    assert {"200", "400", "404"} <= set(get["responses"])
+    answer = client_for(network.auditor).get(diff_url(1, 1)).json()
+    assert set(answer) == set(VersionDiffSerializer().fields)
