@@ -51,9 +51,12 @@ def _state(version, in_force, today: dt.date) -> tuple[str, str]:
         return "Draft", "draft"
     if in_force is not None and version.pk == in_force.pk:
         return "In force", "ok"
-    if version.effective_from and version.effective_from > today:
+    if version.status == VersionStatus.RETIRED:
+        # Retired before its day came: a later publication superseded it, so it never will be in force.
+        return "Retired", "retired"
+    if version.effective_from > today:
         return f"Takes effect {version.effective_from:%-d %b %Y}", "warn"
-    return ("Published", "ok") if version.status == VersionStatus.PUBLISHED else ("Retired", "retired")
+    return "Published", "ok"
 
 
 def _versions(request, today: dt.date):
@@ -158,7 +161,12 @@ def _publish(request):
         published = services.version_publish(version=version, user=request.user,
                                              effective_from=form.cleaned_data["effective_from"])
     except AppError as exc:
-        form.add_error("effective_from" if exc.field == "effective_from" else None, exc.message)
+        if exc.field == "effective_from":
+            form.add_error("effective_from", exc.message)
+        else:
+            # About the version itself (released already, no criteria): said at the top, where it is seen even
+            # when there is no draft left to show the form for.
+            messages.error(request, f"Version {version.number} was not published: {exc.message}")
         return _document(request, number=version.number, publish_form=form, status=exc.status_code)
     when = f"{published.effective_from:%-d %B %Y}"
     if published.effective_from <= today:

@@ -157,10 +157,26 @@ def test_a_malformed_day_or_version_is_a_400(network, draft):
     assert client.post("/app/standard/", {"version": 9}).status_code == 404
 
 
-def test_a_released_version_cannot_be_published_again(network, draft):
+def test_a_released_version_cannot_be_published_again(network, standard):
+    # No draft on the page to hang the form's error on: the refusal is said at the top.
     answer = signed_in(network.head_office).post("/app/standard/", {"version": 1})
     assert answer.status_code == 409
-    assert "Version 1 is published and can never change" in text(answer)
+    assert "Version 1 was not published: Version 1 is published and can never change" in text(answer)
+
+
+def test_each_version_s_place_in_the_cycle(network, draft):
+    later = timezone.localdate() + dt.timedelta(days=20)
+    services.version_publish(version=draft, effective_from=later)
+    client = signed_in(network.auditor)
+    page = text(client.get("/app/standard/"))
+    assert 'Version 1</a>\n        <span class="badge ok">In force</span>' in page
+    assert f'Version 2</a>\n        <span class="badge warn">Takes effect {later:%-d %b %Y}</span>' in page
+    # Superseded before its day came, version 2 never will be in force: retired, not "takes effect".
+    third = services.version_draft(standard=selectors.master_standard())
+    services.version_publish(version=third, effective_from=later)
+    page = text(client.get("/app/standard/?version=2"))
+    assert 'Version 2</a>\n        <span class="badge retired">Retired</span>' in page
+    assert f'Version 3</a>\n        <span class="badge warn">Takes effect {later:%-d %b %Y}</span>' in page
 
 
 # -- the diff page ----------------------------------------------------------------------------------------------

@@ -55,12 +55,27 @@ def test_head_office_publishes_the_draft_and_sees_the_diff(draft, open_as, live_
     screenshot(page, "app-standard-diff")
 
 
-def test_a_manager_reads_the_standard_on_a_phone(draft, open_as):
+@pytest.fixture
+def published_draft(draft):
+    return services.version_publish(version=draft)
+
+
+def test_a_manager_reads_the_standard_and_a_diff_on_a_phone(published_draft, open_as, tmp_path):
     page = open_as("manager.akl-01", "/app/standard/", viewport=PHONE)
-    assert page.title() == "Touchpoint Brand Standard, version 1 · Touchpoint"
+    assert page.title() == "Touchpoint Brand Standard, version 2 · Touchpoint"
     assert page.get_by_role("button", name="Publish version 2").count() == 0
-    assert "Draft" not in page.locator("main").inner_text()
+    assert "at most 2 rings" in page.get_by_role("region", name="1. Phone").inner_text()
     # Nothing wider than the phone: the tables fold into cards.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_axe(page)
-    screenshot(page, "app-standard-phone")
+    page.screenshot(path=str(tmp_path / "standard-phone.png"), full_page=True)  # looked at; docs keep the laptop's
+
+    page.get_by_label("From").select_option("1")
+    page.get_by_label("To").select_option("2")
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url("**/app/standard/diff/?from=1&to=2")
+    assert "at most 3 rings" in page.get_by_role("row", name="Rings before the phone was answered").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check_axe(page)
+    page.screenshot(path=str(tmp_path / "standard-diff-phone.png"), full_page=True)
+    print("phone screenshots:", tmp_path)
