@@ -229,3 +229,22 @@ def test_the_pages_cost_a_constant_number_of_queries(network, draft, django_asse
         assert client.get("/app/standard/?version=2").status_code == 200
     with django_assert_num_queries(14):
         assert client.get("/app/standard/diff/?from=1&to=2").status_code == 200
+
+
+def test_the_diff_page_shows_touch_points_renamed_reordered_and_a_criterion_moved(network, draft):
+    doc = copy.deepcopy(small_standard_doc())
+    phone, restroom, delivery = doc["touch_points"]
+    restroom.update(name="Restrooms", why="Care shows here")
+    restroom["criteria"].append(phone["criteria"].pop(1))  # phone_greeting moves to the restroom
+    doc["touch_points"] = [delivery, phone, restroom]
+    services.version_replace_contents(version=draft, doc=parse_document(doc))
+    page = " ".join(text(signed_in(network.head_office).get("/app/standard/diff/?from=1&to=2")).split())
+    assert ("3 changes:</strong> 1 criterion changed, 1 touch point renamed or reworded, the touch points "
+            "reordered.") in page
+    becomes = '<span aria-hidden="true">→</span><span class="visually-hidden"> becomes </span>'
+    assert f'Name:</span> <span class="std-before">Restroom</span> {becomes} <span class="std-after">Restrooms' in page
+    assert f'Why it matters:</span> <span class="std-before">(empty)</span> {becomes}' in page
+    assert (f'Order:</span> <span class="std-before">phone, restroom, delivery</span> {becomes} '
+            '<span class="std-after">delivery, phone, restroom') in page
+    assert (f'Touch point:</span> <span class="std-before">phone</span> {becomes} '
+            '<span class="std-after">restroom') in page

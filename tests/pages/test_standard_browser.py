@@ -21,7 +21,7 @@ def draft(demo_franchise):
     return version
 
 
-def test_head_office_publishes_the_draft_and_sees_the_diff(draft, open_as, live_server):
+def test_head_office_publishes_the_draft_and_sees_the_diff(draft, open_as, live_server, tmp_path):
     page = open_as("head.office", "/app/standard/")
     assert page.title() == "Touchpoint Brand Standard, version 1 · Touchpoint"
     assert page.get_by_role("heading", level=1).inner_text().startswith("Version 1")
@@ -36,6 +36,8 @@ def test_head_office_publishes_the_draft_and_sees_the_diff(draft, open_as, live_
     assert page.url.endswith("/app/standard/?version=2")
     assert "at most 2 rings" in page.get_by_role("region", name="1. Phone").inner_text()
     check_axe(page)
+    page.screenshot(path=str(tmp_path / "standard-draft.png"))  # looked at; docs keep the version in force
+    print("draft screenshot:", tmp_path)
 
     # Publish it, on the earliest day it can take effect (the field left empty), with the keyboard.
     page.get_by_role("button", name="Publish version 2").focus()
