@@ -101,7 +101,9 @@ def _document(request, *, number: int | None = None, publish_form: PublishForm |
     shown.state, shown.state_class = _state(shown, in_force, today)
     head_office = access.is_head_office(request.user)
     draft = next((v for v in versions if v.status == VersionStatus.DRAFT), None) if head_office else None
-    if draft is not None and publish_form is None:
+    if draft is not None and (publish_form is None
+                              or getattr(publish_form, "cleaned_data", {}).get("version") != draft.number):
+        # The draft's own form: one sent for another version (a released one, refused) is not resubmitted as it.
         publish_form = PublishForm(initial={"version": draft.number})
     upcoming = [v for v in versions if v.state_class == "warn"]
     rows = _criterion_rows(shown)
@@ -170,7 +172,8 @@ def _publish(request):
         return _document(request, number=version.number, publish_form=form, status=exc.status_code)
     when = f"{published.effective_from:%-d %B %Y}"
     if published.effective_from <= today:
-        messages.success(request, f"Version {published.number} is published and in force from today, {when}.")
+        messages.success(request, f"Version {published.number} is published and in force"
+                                  + (" from today." if published.effective_from == today else f" from {when}."))
     else:
         messages.success(request, f"Version {published.number} is published and takes effect on {when}"
                                   + (f"; until then version {before.number} stays in force." if before else "."))

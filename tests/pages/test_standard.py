@@ -162,6 +162,10 @@ def test_a_released_version_cannot_be_published_again(network, standard):
     answer = signed_in(network.head_office).post("/app/standard/", {"version": 1})
     assert answer.status_code == 409
     assert "Version 1 was not published: Version 1 is published and can never change" in text(answer)
+    # With a draft, its form stays the draft's (not the refused version's, sent again by the next click).
+    draft = services.version_draft(standard=selectors.master_standard())
+    page = text(signed_in(network.head_office).post("/app/standard/", {"version": 1}))
+    assert f'<input type="hidden" name="version" value="{draft.number}"' in page
 
 
 def test_each_version_s_place_in_the_cycle(network, draft):

@@ -43,7 +43,7 @@ def test_head_office_publishes_the_draft_and_sees_the_diff(draft, open_as, live_
     page.get_by_role("button", name="Publish version 2").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/app/standard/diff/?from=1&to=2")
-    assert "Version 2 is published and in force from today" in page.get_by_role("status").inner_text()
+    assert "Version 2 is published and in force from today." in page.get_by_role("status").inner_text()
     assert page.get_by_role("heading", level=1).inner_text() == "What changed from version 1 to version 2"
     assert "2 changes: 2 criteria changed." in page.locator(".std-summary").inner_text()
     rings = page.get_by_role("row", name="Rings before the phone was answered")
