@@ -9,6 +9,7 @@ urlpatterns = [
     path("", overview.overview, name="overview"),
     path("sites/<slug:code>/", site.site_detail, name="site"),
     path("standard/", standard.standard, name="standard"),
+    path("standard/diff/", standard.standard_diff, name="standard-diff"),
     path("reports/", report_views.reports, name="reports"),
     path("reports/verify/", report_views.report_verify, name="report-verify"),
     path("reports/<uuid:public_id>/status/", report_views.report_status, name="report-status"),

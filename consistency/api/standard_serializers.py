@@ -118,3 +118,81 @@ class CriterionPatchSerializer(ClosedSerializer):
                                      help_text="number: the lowest possible reading; null for no bound.")
     maximum = serializers.FloatField(required=False, allow_null=True,
                                      help_text="number: the highest possible reading; null for no bound.")
+
+
+# The largest number a version can have (a PositiveIntegerField): a larger one is a 400, not the database's 500.
+VERSION_NUMBER_MAX = 2_147_483_647
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    """``?from=N&to=M``: two version numbers, both required (the page at /app/standard/diff/ reads them with
+    this same serializer, so it refuses what the API refuses)."""
+
+    to = serializers.IntegerField(min_value=1, max_value=VERSION_NUMBER_MAX,
+                                  help_text="The version to compare to (the newer side, usually).")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # "from" is a Python keyword, so the field is added by name (as VarianceQuerySerializer's).
+        return {"from": serializers.IntegerField(min_value=1, max_value=VERSION_NUMBER_MAX,
+                                                 help_text="The version to compare from."), **fields}
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field that differs (a criterion's: prompt, kind, target, "
+                                            "comparison, tolerance, unit, minimum, maximum, weight, critical, "
+                                            "photos_required, or touch_point when it moved; a touch point's: name "
+                                            "or why).")
+    before = serializers.JSONField(help_text="Its value in version 'from'.")
+    after = serializers.JSONField(help_text="Its value in version 'to'.")
+
+
+class DiffCriterionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    prompt = serializers.CharField()
+    touch_point = serializers.CharField(help_text="The key of the touch point it belongs to.")
+    touch_point_name = serializers.CharField()
+    requirement = serializers.CharField(help_text="What it asks, in words: 'yes', 'at least 4 of 5', "
+                                                  "'at most 3 rings'.")
+
+
+class DiffCriterionChangeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    prompt = serializers.CharField(help_text="As version 'to' words it.")
+    touch_point = serializers.CharField(help_text="The key of its touch point in version 'to'.")
+    touch_point_name = serializers.CharField()
+    requirement_before = serializers.CharField(help_text="What it asked in version 'from', in words.")
+    requirement_after = serializers.CharField(help_text="What it asks in version 'to', in words.")
+    changes = FieldChangeSerializer(many=True)
+
+
+class DiffTouchPointSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    why = serializers.CharField(allow_blank=True)
+    criteria = serializers.IntegerField(help_text="How many criteria it holds.")
+
+
+class DiffTouchPointChangeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField(help_text="As version 'to' names it.")
+    changes = FieldChangeSerializer(many=True)
+
+
+class VersionDiffSerializer(serializers.Serializer):
+    """From version 'from' to version 'to': what a reader of 'from' finds different in 'to'. Criteria and touch
+    points are matched by key; comparing a version with itself answers empty lists."""
+
+    number_from = serializers.IntegerField(help_text="Version 'from'.")
+    number_to = serializers.IntegerField(help_text="Version 'to'.")
+    change_count = serializers.IntegerField(help_text="How many entries the lists below hold (the order change "
+                                                      "counts one); 0: the two versions ask the same.")
+    touch_points_added = DiffTouchPointSerializer(many=True)
+    touch_points_removed = DiffTouchPointSerializer(many=True)
+    touch_points_changed = DiffTouchPointChangeSerializer(many=True)
+    touch_point_order = FieldChangeSerializer(
+        allow_null=True, help_text="The shared touch points' keys in each version's order, when it differs; "
+                                   "else null.")
+    criteria_added = DiffCriterionSerializer(many=True)
+    criteria_removed = DiffCriterionSerializer(many=True)
+    criteria_changed = DiffCriterionChangeSerializer(many=True)

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.utils.http import parse_etags, quote_etag
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +18,7 @@ from sites.selectors import site_get
 
 from ..selectors import standard as selectors
 from ..services import standard as services
+from ..services.standard_diff import diff_for
 from ..services.standard_document import parse_document
 from . import standard_serializers as s
 
@@ -157,3 +158,24 @@ class PublishView(APIView):
         services.version_publish(version=version, user=request.user,
                                  effective_from=body.validated_data.get("effective_from"))
         return Response(s.VersionSerializer(selectors.version_get(number=number)).data)
+
+
+class DiffView(APIView):
+    @extend_schema(
+        parameters=[s.DiffQuerySerializer],
+        # A 404 here is about a query parameter, not the path: named so (the refusals hook adds the path's only).
+        responses={200: s.VersionDiffSerializer,
+                   404: OpenApiResponse(response={"$ref": "#/components/schemas/Error"},
+                                        description="'from' or 'to' names no version you can see (the message and "
+                                                    "field name which; a draft is head office's alone).")},
+        summary="What changed between two versions: touch points and criteria added, removed and changed",
+        description="Any two versions, in either order (`from` is the side read first). Every role may compare "
+                    "released (published or retired) versions; a draft is head office's alone (404 to others, "
+                    "as an unknown number is). The page /app/standard/diff/ shows the same answer.",
+    )
+    def get(self, request):
+        query = s.DiffQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        diff = diff_for(user=request.user, number_from=query.validated_data["from"],
+                        number_to=query.validated_data["to"])
+        return Response(s.VersionDiffSerializer(diff).data)

@@ -20,6 +20,7 @@ register_converter(CriterionKeyConverter, "criterion_key")
 
 urlpatterns = [
     path("standard/current/", standard_views.CurrentStandardView.as_view(), name="standard-current"),
+    path("standard/diff/", standard_views.DiffView.as_view(), name="standard-diff"),
     path("standard/versions/", standard_views.VersionListView.as_view(), name="standard-versions"),
     path("standard/versions/<int:number>/", standard_views.VersionDetailView.as_view(), name="standard-version"),
     path("standard/versions/<int:number>/criteria/<criterion_key:key>/", standard_views.CriterionDetailView.as_view(),
