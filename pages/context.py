@@ -1,5 +1,7 @@
 """What every page's header needs: the person's role and the links their role may follow."""
 
+from django.urls import reverse
+
 from sites import access
 from sites.models import Role
 
@@ -15,4 +17,14 @@ def navigation(request) -> dict:
     if role == Role.MANAGER:
         links += [("pages:today", "Today"), ("pages:overview", "My site")]
     links += [("pages:standard", "Standard"), ("pages:reports", "Reports")]
-    return {"role": role, "role_label": Role(role).label, "nav_links": links}
+    return {"role": role, "role_label": Role(role).label,
+            "nav_links": [(href, label, _is_current(request.path, href))
+                          for href, label in ((reverse(name), label) for name, label in links)]}
+
+
+def _is_current(path: str, href: str) -> bool:
+    """The link's own page or one under it (/app/standard/diff/ is the Standard's); /app/ itself only for itself,
+    since every page is under it. A manager's "My site" is /app/ too: their site's page is under /app/sites/."""
+    if href == reverse("pages:overview"):
+        return path == href or path.startswith(reverse("pages:overview") + "sites/")
+    return path.startswith(href)
