@@ -11,6 +11,7 @@ from collections.abc import Callable
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django_tables2.data import TableListData
 
 from consistency.variance import SiteVariance
@@ -79,7 +80,7 @@ class LeagueTable(tables.Table):
 
     def render_score(self, record: SiteVariance):
         if record.score is None:
-            return format_html('<span class="muted">not expected</span>')
+            return mark_safe('<span class="muted">not expected</span>')
         badge = ""
         if record.flag:
             badge = format_html(' <span class="badge {}">{} network</span>', record.flag, record.flag)

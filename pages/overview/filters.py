@@ -26,3 +26,10 @@ def search(rows: list[SiteVariance], q: str) -> list[SiteVariance]:
         return rows
     needle = q.casefold()
     return [s for s in rows if needle in s.code.casefold() or needle in s.name.casefold()]
+
+
+def named_errors(field) -> list[str]:
+    """A bound field's errors, each naming the field as the API's messages do ("from: ..."), so the message
+    reads the same beside the field, in a screen reader's list of errors and in the API's answer."""
+    name = field.html_name
+    return [e if e.startswith(f"{name}:") else f"{name}: {e}" for e in field.errors]

@@ -13,7 +13,7 @@ from backend.errors import AppError
 from sites.models import Role
 
 from ..overview.figures import below_rows, network_figures, spread_rows
-from ..overview.filters import SitesFilterForm, search
+from ..overview.filters import SitesFilterForm, named_errors, search
 from ..overview.heatmap import heat_map
 from ..overview.network import network_overview, region_choices
 from ..period import page_period
@@ -46,6 +46,7 @@ def overview(request):
             context.update(_sites_view(request, overview_, period, filters.cleaned_data["q"]))
             context.update(figures=network_figures(overview_), spread_rows=spread_rows(overview_),
                            below=below_rows(overview_), region_name=dict(regions).get(region, region))
+    context["fields"] = [(f, named_errors(f)) for f in (*period_form, filters["region"])]
     partial = (request.htmx and request.htmx.target == SITES_PART and not request.htmx.history_restore_request
                and "overview" in context)
     status = 200 if "overview" in context else 400  # a refused period or region names its field, as the API does
