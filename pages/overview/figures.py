@@ -3,7 +3,7 @@ the criteria with the most spread, the sites below the network. Formatting only 
 
 from __future__ import annotations
 
-from .format import direction, index_points, interval, pct, points
+from .format import direction, index_points, interval, number, pct, points
 from .network import NetworkOverview
 
 ARROWS = {"up": "▲", "down": "▼", "same": "="}
@@ -30,8 +30,8 @@ def network_figures(o: NetworkOverview) -> dict:
 
 
 def spread_rows(o: NetworkOverview) -> list[dict]:
-    return [{"key": s.key, "name": s.name, "network": pct(s.network_rate),
-             "range": f"{pct(s.min_rate)}\u2013{pct(s.max_rate)}", "drivers": s.drivers} for s in o.spread]
+    return [{"key": s.key, "name": s.name, "network": pct(s.network_rate), "spread": f"{s.stddev * 100:.1f} pts",
+             "range": f"{number(s.min_rate)}\u2013{pct(s.max_rate)}", "drivers": s.drivers} for s in o.spread]
 
 
 def below_rows(o: NetworkOverview) -> list[dict]:
