@@ -45,18 +45,20 @@ class SiteRows(TableListData):
 
 
 class LeagueTable(tables.Table):
-    site = tables.Column(empty_values=(), verbose_name="Site", attrs={"th": {"scope": "col"}})
+    # Each column's accessor names a field the row has: a failed lookup would cost a repr of the whole row
+    # (its 40 criteria) in django-tables2's error message, for every cell.
+    site = tables.Column(accessor="code", empty_values=(), verbose_name="Site", attrs={"th": {"scope": "col"}})
     region = tables.Column(empty_values=(), verbose_name="Region", attrs={"th": {"scope": "col"}})
     score = tables.Column(empty_values=(), verbose_name="Score",
                           attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
     trend = tables.Column(empty_values=(), verbose_name="Trend", attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    missed = tables.Column(empty_values=(), verbose_name="Missed days", initial_sort_descending=True,
+    missed = tables.Column(accessor="missed_days", empty_values=(), verbose_name="Missed days", initial_sort_descending=True,
                            attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    checked = tables.Column(empty_values=(), verbose_name="Checked days",
+    checked = tables.Column(accessor="checked_days", empty_values=(), verbose_name="Checked days",
                             attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    late = tables.Column(empty_values=(), verbose_name="Late checks", initial_sort_descending=True,
+    late = tables.Column(accessor="late_checks", empty_values=(), verbose_name="Late checks", initial_sort_descending=True,
                          attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    photos = tables.Column(empty_values=(), verbose_name="Photos flagged", initial_sort_descending=True,
+    photos = tables.Column(accessor="photos__suspect", empty_values=(), verbose_name="Photos flagged", initial_sort_descending=True,
                            attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
 
     class Meta:
