@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from consistency.models import CorrectiveAction, Criterion, DailyCheck
 from pages.overview.format import number, pct
+from sites.models import Role
 from tests.conftest import client_for
 from tests.consistency.variance_data import ALL_PASS_V1, check, photo
-from tests.factories import SiteFactory
+from tests.factories import SiteFactory, person
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +135,13 @@ def test_an_auditor_asking_for_a_region_outside_their_scope_is_refused_naming_re
     assert answer.status_code == 400
     assert "region: Select a valid choice" in html and "B1" not in html and "data-figure" not in html
     assert '<option value="region-b"' not in html  # the filter offers only their regions
+
+
+def test_an_auditor_with_no_site_yet_sees_an_empty_network(history):
+    nobody = person("auditor.new", Role.AUDITOR)
+    answer, html = page_of(signed_in(nobody))
+    assert answer.status_code == 200
+    assert figure(html, "network-score") == "\u2013" and table_codes(html) == [] and "No site to show." in html
 
 
 def test_a_manager_is_taken_to_their_site(history):

@@ -93,6 +93,12 @@ def test_the_heat_map_and_the_sort_links_work_by_keyboard(short_history, open_as
     best = sorted((s for s in api["sites"] if s["score"] is not None), key=lambda s: (-s["score"], s["code"]))
     assert codes[:3] == [s["code"] for s in best[:3]]
     assert page.locator("h1").count() == 1  # the part was swapped, not nested
+    # Typing in the search box narrows the table and the heat map as one types (htmx), keeping the sort.
+    page.fill("#id_q", "lax-01")
+    page.wait_for_url(re.compile(r"q=lax-01"))
+    page.wait_for_function("document.querySelectorAll('table.league tbody tr').length === 1")
+    assert page.eval_on_selector_all("table.heat td[data-tp]", "cells => [...new Set(cells.map(c => c.dataset.site))]") == ["LAX-01"]
+    assert "sort=-score" in page.url and page.evaluate("document.activeElement.id") == "id_q"
     # A cell opens its site with Enter.
     page.locator('td[data-site="LAX-01"][data-tp="delivery"] a').focus()
     page.keyboard.press("Enter")
