@@ -13,7 +13,7 @@ from consistency.demo_history import resolve_demo_actions, seed_history
 from consistency.demo_photos import seed_demo_photos
 from pages.overview.format import number, pct
 
-from .conftest import browser_available, check_axe, screenshot
+from .conftest import PHONE, browser_available, check_axe, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 
@@ -110,5 +110,9 @@ def test_an_auditor_sees_their_region_and_a_manager_their_site(short_history, op
     codes = page.eval_on_selector_all("table.league tbody tr", "rows => rows.map(r => r.dataset.site)")
     assert codes and all(c.split("-")[0] in ("AKL", "WLG", "CHC") for c in codes)  # New Zealand only
     check_axe(page)
+    # On a phone the page does not scroll sideways: the heat map and the table scroll inside their cards.
+    phone = open_as("auditor", "/app/?period=7", viewport=PHONE)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    check_axe(phone)
     page = open_as("manager.akl-01", "/app/")
     assert page.url == f"{live_server.url}/app/sites/AKL-01/"
