@@ -54,10 +54,6 @@ class NetworkOverview:
     missed: list[SiteVariance] = field(default_factory=list)    # most missed days first
     photo_flags: list[SiteVariance] = field(default_factory=list)  # most flagged photos first
 
-    @property
-    def empty(self) -> bool:
-        return not self.report.sites
-
 
 def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
     """The period of the same length that ends the day before ``date_from`` (the engine's trend period)."""

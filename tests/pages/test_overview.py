@@ -113,7 +113,8 @@ def test_head_office_sees_every_site_with_the_apis_numbers(history):
     change = round((api["network_score"] - before) * 100, 1)
     assert f"+{change:.1f} pts <span class=\"muted\">vs previous 4 days ({pct(before)})" in html
     # The lists beside: criteria that differ most and their drivers, missed days, overdue actions, photo flags.
-    assert "Rings to answer" in html and 'data-figure="overdue">1<' in html
+    overdue = client_for(history.head_office).get("/api/v1/actions/", {"status": "overdue"}).json()
+    assert "Rings to answer" in html and f'data-figure="overdue">{overdue["count"]}<' in html
     assert re.search(r'<a href="/app/sites/B1/[^"]*">B1</a>: Cleanliness, due 5 Mar', html)
     assert "<strong>1</strong> of 4 days without a check" in html
     assert re.search(r'A2</a>: <span class="badge reused">2 reused</span> <span class="badge stale">2 stale', html)
