@@ -1,0 +1,112 @@
+"""The pages' tables (django-tables2): sortable, paged tables over what a selector or the engine returns.
+
+The league table lists the engine's SiteVariance rows as they are; its cells format the engine's numbers.
+Sorting runs on the rows in Python (the engine's answer is a list, not a queryset): a site without a score
+(nothing was expected of it) or without a trend sorts last in either direction, so it never tops a ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django_tables2.data import TableListData
+
+from consistency.variance import SiteVariance
+
+from .overview.format import direction, interval, pct, points
+
+SORT_KEYS: dict[str, Callable[[SiteVariance], object]] = {
+    "site": lambda s: s.code,
+    "region": lambda s: s.region,
+    "score": lambda s: s.score,
+    "trend": lambda s: s.trend,
+    "missed": lambda s: s.missed_days,
+    "checked": lambda s: s.checked_days,
+    "late": lambda s: s.late_checks,
+    "photos": lambda s: s.photos.suspect,
+}
+
+
+class SiteRows(TableListData):
+    """SiteVariance rows sorted by SORT_KEYS: ties by site code, missing values last both ways."""
+
+    def order_by(self, aliases):
+        rows = sorted(self.data, key=lambda s: s.code)
+        for alias in reversed(list(aliases)):
+            key = SORT_KEYS[alias.lstrip("-")]
+            present = [r for r in rows if key(r) is not None]
+            missing = [r for r in rows if key(r) is None]
+            present.sort(key=key, reverse=alias.startswith("-"))  # stable: ties keep the code order
+            rows = present + missing
+        self.data = rows
+
+
+class LeagueTable(tables.Table):
+    # Each column's accessor names a field the row has: a failed lookup would cost a repr of the whole row
+    # (its 40 criteria) in django-tables2's error message, for every cell.
+    site = tables.Column(accessor="code", empty_values=(), verbose_name="Site", attrs={"th": {"scope": "col"}})
+    region = tables.Column(empty_values=(), verbose_name="Region", attrs={"th": {"scope": "col"}})
+    score = tables.Column(empty_values=(), verbose_name="Score",
+                          attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
+    trend = tables.Column(empty_values=(), verbose_name="Trend", attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
+    missed = tables.Column(accessor="missed_days", empty_values=(), verbose_name="Missed days", initial_sort_descending=True,
+                           attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
+    checked = tables.Column(accessor="checked_days", empty_values=(), verbose_name="Checked days",
+                            attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
+    late = tables.Column(accessor="late_checks", empty_values=(), verbose_name="Late checks", initial_sort_descending=True,
+                         attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
+    photos = tables.Column(accessor="photos__suspect", empty_values=(), verbose_name="Photos flagged", initial_sort_descending=True,
+                           attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
+
+    class Meta:
+        template_name = "pages/overview_table.html"
+        order_by = ("score",)  # the weakest sites first: what head office acts on
+        attrs = {"class": "league"}
+        row_attrs = {"class": lambda record: "below" if record.flagged else ""}
+        empty_text = "No site matches."
+
+    def __init__(self, rows: list[SiteVariance], *, period_query: str, region_names: dict[str, str], **kwargs):
+        self.period_query = period_query
+        self.region_names = region_names
+        super().__init__(SiteRows(rows), **kwargs)
+
+    def render_site(self, record: SiteVariance):
+        href = f"{reverse('pages:site', kwargs={'code': record.code})}?{self.period_query}"
+        return format_html('<a href="{}">{}</a> <span class="muted small">{}</span>', href, record.code, record.name)
+
+    def render_region(self, record: SiteVariance):
+        return self.region_names.get(record.region, record.region)
+
+    def render_score(self, record: SiteVariance):
+        if record.score is None:
+            return mark_safe('<span class="muted">not expected</span>')
+        badge = ""
+        if record.flag:
+            badge = format_html(' <span class="badge {}">{} network</span>', record.flag, record.flag)
+        return format_html('{}{}<br><span class="muted small">95% CI {}</span>', pct(record.score), badge,
+                           interval(record.score_interval))
+
+    def render_trend(self, record: SiteVariance):
+        way = direction(record.trend)
+        arrow = {"up": "▲", "down": "▼", "same": "="}.get(way, "")
+        return format_html('<span class="trend {}"><span aria-hidden="true">{}</span> {}</span>', way, arrow,
+                           points(record.trend))
+
+    def render_missed(self, record: SiteVariance):
+        return record.missed_days
+
+    def render_checked(self, record: SiteVariance):
+        return format_html("{} <span class='muted small'>of {}</span>", record.checked_days, record.expected_days)
+
+    def render_late(self, record: SiteVariance):
+        return record.late_checks
+
+    def render_photos(self, record: SiteVariance):
+        p = record.photos
+        if not p.suspect:
+            return format_html('0 <span class="muted small">of {}</span>', p.verified)
+        return format_html('{} <span class="muted small">of {}: {} reused, {} stale</span>', p.suspect, p.verified,
+                           p.reused, p.stale)
