@@ -1,0 +1,448 @@
+/* /app/today/: the manager's checklist, sent with the API a phone app uses (the page is its reference client).
+ *
+ * Nothing is lost on a bad line. Values and notes are kept in localStorage (keyed by user, site and day), the
+ * chosen photos as Blobs in IndexedDB. When "Send" is pressed, the body, its client_id and the Idempotency-Key
+ * of every request to come are made once and saved with the draft BEFORE the first attempt: every retry (after
+ * a network error, a 5xx or a 429, with backoff, and after a reload) sends the same bytes with the same key, so
+ * the server stores one check however often it hears it. 4xx answers are shown next to the field they name.
+ * No library, no build step. */
+(() => {
+  "use strict";
+  const root = document.getElementById("today");
+  if (!root) return;
+  const cfg = root.dataset;
+  const form = document.getElementById("checklist");
+  const statusEl = document.getElementById("today-status");
+  const STORE = `touchpoint:today:${cfg.user}:${cfg.site}:${cfg.date}`;
+  const ACTIONS = `touchpoint:actions:${cfg.user}:${cfg.site}`;
+  const subtle = window.crypto && crypto.subtle;  // only in a secure context (https, localhost)
+
+  const uuid = () => crypto.randomUUID ? crypto.randomUUID()
+    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g,
+      c => (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16));
+  const $ = (sel, from = document) => from.querySelector(sel);
+  const say = text => { statusEl.textContent = text; };
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    node.append(...children.filter(c => c !== null && c !== undefined));
+    return node;
+  }
+
+  /* --- where the draft lives ------------------------------------------------------------------ */
+  let dbPromise = null;
+  function db() {
+    return dbPromise || (dbPromise = new Promise((ok, ko) => {
+      const open = indexedDB.open("touchpoint-today", 1);
+      open.onupgradeneeded = () => open.result.createObjectStore("photos");
+      open.onsuccess = () => ok(open.result);
+      open.onerror = () => ko(open.error);
+    }));
+  }
+  async function idb(mode, fn) {
+    const store = (await db()).transaction("photos", mode);
+    return new Promise((ok, ko) => {
+      const req = fn(store.objectStore("photos"));
+      store.oncomplete = () => ok(req.result);
+      store.onerror = () => ko(store.error);
+    });
+  }
+  const putPhoto = (id, blob) => idb("readwrite", s => s.put(blob, id));
+  const getPhoto = id => idb("readonly", s => s.get(id));
+  const dropPhoto = id => idb("readwrite", s => s.delete(id)).catch(() => {});
+
+  const read = (key, empty) => { try { return JSON.parse(localStorage.getItem(key)) || empty; } catch { return empty; } };
+  const fresh = () => ({values: {}, notes: {}, photos: {}, reason: "", sub: null});
+  let draft = read(STORE, fresh());
+  const resolves = read(ACTIONS, {});
+  function keep(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); return true; }
+    catch { say("This phone has no room left to keep the answers: send them now."); return false; }
+  }
+  const save = () => keep(STORE, draft);
+  const saveResolves = () => keep(ACTIONS, resolves);
+
+  /* --- the API, with the browser's session ----------------------------------------------------- */
+  class Retry extends Error {}
+  class Refused extends Error {
+    constructor(status, body) {
+      super((body && body.message) || `Refused (HTTP ${status}).`);
+      this.status = status; this.body = body || {};
+    }
+  }
+  async function api(method, url, {json, data, key} = {}) {
+    const headers = {"X-CSRFToken": cfg.csrf, "Accept": "application/json"};
+    if (key) headers["Idempotency-Key"] = key;
+    if (json !== undefined) headers["Content-Type"] = "application/json";
+    let answer, text;
+    try {
+      answer = await fetch(url, {method, headers, body: json !== undefined ? json : data, credentials: "same-origin"});
+      text = await answer.text();
+    } catch {
+      throw new Retry("no answer");  // offline, or the answer was lost on the way: the same request goes again
+    }
+    let body = null;
+    try { body = JSON.parse(text); } catch { if (answer.ok) throw new Retry("a garbled answer"); }
+    if (answer.ok) return body;
+    const code = body && body.code;
+    if (answer.status >= 500 || answer.status === 429 || code === "idempotency_in_progress"
+        || code === "upload_changed") throw new Retry(code || `HTTP ${answer.status}`);
+    throw new Refused(answer.status, body);
+  }
+  let attempt = 0;
+  const backoff = () => Math.min(20, 2 ** Math.min(attempt++, 5)) * (0.75 + Math.random() / 2);
+
+  /* --- the form mirrors the draft -------------------------------------------------------------- */
+  const criteria = form ? [...form.querySelectorAll("fieldset.crit")] : [];
+  const fieldsetOf = key => document.getElementById(`c-${key}`);
+  const promptOf = key => { const fs = fieldsetOf(key); return fs ? $("legend", fs).firstChild.textContent.trim() : key; };
+  function valueOf(fs) {
+    if (fs.dataset.kind === "number") return $("input[type=number]", fs).value;
+    const checked = $("input[type=radio]:checked", fs);
+    return checked ? checked.value : "";
+  }
+  function restore() {
+    for (const fs of criteria) {
+      const key = fs.dataset.key, value = draft.values[key], note = draft.notes[key];
+      if (value !== undefined) {
+        if (fs.dataset.kind === "number") $("input[type=number]", fs).value = value;
+        else for (const r of fs.querySelectorAll("input[type=radio]")) r.checked = r.value === value;
+      }
+      if (note !== undefined) $("textarea", fs).value = note;
+      if ((draft.photos[key] || []).length) { const d = $("details", fs); if (d) d.open = true; showPhotos(key); }
+    }
+    const reason = $("#reason");
+    if (reason && draft.reason) reason.value = draft.reason;
+    const touched = Object.keys(draft.values).length || Object.keys(draft.photos).length;
+    if (touched && $("#amend")) $("#amend").open = true;
+    if (touched && !draft.sub) say("Saved on this phone: your answers from before are back.");
+  }
+  async function showPhotos(key) {
+    const list = document.getElementById(`ph-${key}`);
+    list.replaceChildren();
+    for (const p of draft.photos[key] || []) {
+      const blob = await getPhoto(p.id).catch(() => null);
+      const remove = el("button", {type: "button", class: "link-dark", "aria-label": `Remove photo ${p.name}`}, "Remove");
+      remove.addEventListener("click", () => {
+        draft.photos[key] = draft.photos[key].filter(q => q.id !== p.id);
+        dropPhoto(p.id); save(); showPhotos(key); say("Saved on this phone.");
+      });
+      list.append(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
+        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : ": no longer on this phone"}`),
+        draft.sub ? null : remove));
+    }
+  }
+  if (form) {
+    form.addEventListener("input", onEdit);
+    form.addEventListener("change", onEdit);
+    form.addEventListener("submit", onSubmit);
+  }
+  async function onEdit(event) {
+    const target = event.target, fs = target.closest("fieldset.crit");
+    if (target.id === "reason") draft.reason = target.value;
+    else if (!fs) return;
+    else if (target.type === "file") {
+      if (event.type !== "change" || !target.files.length) return;
+      const key = fs.dataset.key;
+      for (const file of target.files) {
+        const id = uuid();
+        try { await putPhoto(id, file); } catch { say("This phone could not keep the photo; try again."); return; }
+        (draft.photos[key] = draft.photos[key] || []).push({id, name: file.name || "photo.jpg",
+          type: file.type || "image/jpeg", size: file.size});
+      }
+      target.value = "";  // kept in IndexedDB now; the list below the field shows it
+      showPhotos(key);
+    } else if (target.tagName === "TEXTAREA") draft.notes[fs.dataset.key] = target.value;
+    else draft.values[fs.dataset.key] = valueOf(fs);
+    if (!draft.sub) { if (save()) say("Saved on this phone."); }
+  }
+
+  /* --- sending the check ----------------------------------------------------------------------- */
+  function clearErrors() {
+    for (const p of document.querySelectorAll("#checklist .field-error")) { p.hidden = true; p.textContent = ""; }
+    for (const fs of criteria) fs.classList.remove("invalid");
+  }
+  function showError(key, message) {
+    const where = key ? document.getElementById(`e-${key}`) : null;
+    const box = where || $("#e-form");
+    box.textContent = box.hidden || !box.textContent ? message : `${box.textContent} ${message}`;
+    box.hidden = false;
+    if (key && fieldsetOf(key)) fieldsetOf(key).classList.add("invalid");
+    return box;
+  }
+  function onSubmit(event) {
+    event.preventDefault();
+    if (draft.sub) { attempt = 0; pump(); return; }
+    clearErrors();
+    const results = [], missing = [];
+    for (const fs of criteria) {
+      const key = fs.dataset.key, raw = valueOf(fs);
+      const value = fs.dataset.kind === "boolean" ? raw === "true" : Number(raw);
+      if (raw === "" || !Number.isFinite(Number(value))) { missing.push(key); continue; }
+      results.push({criterion: key, value, note: $("textarea", fs).value});
+    }
+    for (const key of missing) showError(key, "Answer this before sending.");
+    const body = {date: cfg.date, performed_at: new Date().toISOString(), client_id: uuid(), results};
+    if (form.dataset.amends) {
+      body.amends = Number(form.dataset.amends);
+      body.reason = ($("#reason").value || "").trim();
+      if (!body.reason) { missing.push("reason"); showError("reason", "Say why you amend today's check."); }
+    }
+    if (missing.length) {
+      say(`Not sent: ${missing.length} answer${missing.length > 1 ? "s are" : " is"} missing (marked below).`);
+      (fieldsetOf(missing[0]) || $("#reason")).scrollIntoView({block: "center"});
+      const first = fieldsetOf(missing[0]); (first ? $("input, textarea", first) : $("#reason")).focus();
+      return;
+    }
+    const photos = [];
+    for (const [criterion, list] of Object.entries(draft.photos)) {
+      for (const p of list) photos.push({...p, criterion, reqKey: uuid(), confKey: uuid()});
+    }
+    // Made once, saved before the first attempt: every retry, even after a reload, sends these very bytes and keys.
+    draft.sub = {key: uuid(), body: JSON.stringify(body), photos, check: null};
+    if (!save()) { draft.sub = null; return; }
+    attempt = 0;
+    pump();
+  }
+
+  let busy = false, timer = null;
+  async function pump() {
+    const sub = draft.sub;
+    if (busy || !sub) return;
+    busy = true; clearTimeout(timer);
+    lock(true);
+    try {
+      say("Sending…");
+      if (!sub.check) {
+        sub.check = await api("POST", `/api/v1/sites/${cfg.site}/checks/`, {json: sub.body, key: sub.key});
+        save();
+      }
+      const todo = sub.photos.filter(p => !p.done);
+      for (const [i, p] of todo.entries()) {
+        say(`Sending… photo ${i + 1} of ${todo.length}.`);
+        await sendPhoto(`/api/v1/checks/${sub.check.id}/evidence/`, p, save);
+        save();
+      }
+      // The photos re-judge their results: read the check back as it now stands.
+      const check = sub.photos.length ? await api("GET", `/api/v1/checks/${sub.check.id}/`) : sub.check;
+      attempt = 0;
+      finish(check, sub);
+    } catch (error) {
+      if (error instanceof Retry) {
+        const wait = backoff();
+        say(`Waiting for signal, will retry in ${Math.round(wait)} s. Your answers are saved on this phone.`);
+        timer = setTimeout(pump, wait * 1000);
+      } else if (error instanceof Refused && !sub.check) {
+        draft.sub = null; save(); lock(false);
+        showRefusal(error, JSON.parse(sub.body));
+      } else {
+        lock(false);
+        say(`Not sent: ${error.message}`);
+      }
+    } finally { busy = false; }
+  }
+  function lock(on) {
+    if (!form) return;
+    const button = $("button[type=submit]", form);
+    button.disabled = on;
+  }
+  function showRefusal(error, body) {
+    const errors = error.body.errors || [error.body];
+    let first = null;
+    for (const e of errors) {
+      const at = /^results\[(\d+)\]/.exec(e.field || "");
+      const key = at && body.results[Number(at[1])] ? body.results[Number(at[1])].criterion
+        : e.field === "reason" ? "reason" : null;
+      const box = showError(key, e.message || error.message);
+      first = first || box;
+    }
+    say(`Not sent: ${error.message}`);
+    if (first) first.scrollIntoView({block: "center"});
+  }
+
+  async function sendPhoto(url, p, persist) {
+    // One photo: ask for an upload (JSON) and post it to the storage's presigned form, then confirm; or, where
+    // the server keeps photos itself (or this page cannot hash: no crypto.subtle), upload it to the API.
+    const blob = await getPhoto(p.id).catch(() => null);
+    if (!blob) { p.done = true; p.error = `${p.name}: this photo is no longer on this phone.`; return; }
+    try {
+      if (!p.ev) {
+        if (subtle && !p.multipart) {
+          if (!p.sha256) {
+            const digest = await subtle.digest("SHA-256", await blob.arrayBuffer());
+            p.sha256 = [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, "0")).join("");
+            persist();
+          }
+          const ask = {content_type: p.type, size: p.size, sha256: p.sha256};
+          if (p.criterion) ask.criterion = p.criterion;
+          try {
+            const answer = await api("POST", url, {json: JSON.stringify(ask), key: p.reqKey});
+            p.ev = answer.id; p.form = answer.upload; persist();
+          } catch (error) {
+            if (!(error instanceof Refused && error.body.code === "direct_upload_unavailable")) throw error;
+            p.multipart = true; persist();
+          }
+        }
+        if (!p.ev) {
+          const data = new FormData();
+          if (p.criterion) data.append("criterion", p.criterion);
+          if (p.sha256) data.append("sha256", p.sha256);
+          data.append("file", blob, p.name);
+          const answer = await api("POST", url, {data, key: p.reqKey});
+          p.ev = answer.id; p.status = answer.status; p.done = true;
+          return;
+        }
+      }
+      if (!p.uploaded) {
+        if (!p.form || Date.parse(p.form.expires_at) < Date.now() + 15000) return renew(url, p, persist);
+        const data = new FormData();
+        for (const [name, value] of Object.entries(p.form.fields)) data.append(name, value);
+        data.append("file", blob, p.name);
+        let answer;
+        try { answer = await fetch(p.form.url, {method: "POST", body: data}); } catch { throw new Retry("upload"); }
+        if (answer.status >= 500 || answer.status === 429) throw new Retry(`storage HTTP ${answer.status}`);
+        if (!answer.ok) return renew(url, p, persist, answer.status);
+        p.uploaded = true; persist();
+      }
+      try {
+        const answer = await api("POST", `/api/v1/evidence/${p.ev}/confirm/`, {key: p.confKey});
+        p.status = answer.status; p.done = true;
+      } catch (error) {
+        if (error instanceof Refused && error.body.code === "not_uploaded") { p.uploaded = false; persist(); throw new Retry("upload again"); }
+        throw error;
+      }
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      p.done = true; p.error = `${p.name}: ${error.message}`;
+    }
+  }
+  function renew(url, p, persist, status) {
+    // The upload form expired (or the storage refused it): asking again with a new key hands back the same
+    // pending evidence with a fresh form.
+    p.renewals = (p.renewals || 0) + 1;
+    if (p.renewals > 3) throw new Refused(status || 403, {message: "the storage refused the photo."});
+    p.reqKey = uuid(); p.ev = null; p.form = null; persist();
+    return sendPhoto(url, p, persist);
+  }
+
+  /* --- what the answer says --------------------------------------------------------------------- */
+  function finish(check, sub) {
+    for (const p of sub.photos) dropPhoto(p.id);
+    const photoErrors = sub.photos.filter(p => p.error).map(p => p.error);
+    localStorage.removeItem(STORE);
+    draft = fresh();
+    const box = $("#today-result"), inner = $("div", box);
+    const failed = check.results.filter(r => !r.passed);
+    const parts = [el("p", {}, `Check ${check.id} is stored for ${check.date}. Score `,
+      el("strong", {}, `${Math.round(check.score * 100)}%`), `; ${failed.length} of ${check.results.length} criteria not passed.`)];
+    if (failed.length) {
+      parts.push(el("h3", {}, "Not passed"), el("ul", {class: "results"}, ...failed.map(r => el("li", {},
+        el("span", {class: `badge ${r.met ? "warn" : "fail"}`}, r.met ? "met; photo not verified" : "fail"),
+        ` ${promptOf(r.criterion)}: `, el("strong", {}, shown(r))))));
+    }
+    if (check.actions.length) {
+      parts.push(el("h3", {}, "Corrective actions it opened"), el("ul", {}, ...check.actions.map(a => el("li", {},
+        `${promptOf(a.criterion)}: due ${a.due_on} `, el("span", {class: `badge ${a.status}`}, a.status)))));
+    }
+    if (photoErrors.length) {
+      parts.push(el("h3", {}, "Photos not accepted"), el("ul", {class: "error"}, ...photoErrors.map(m => el("li", {}, m))));
+    }
+    inner.replaceChildren(...parts);
+    box.insertBefore(statusEl, inner);  // the form that held it is put away
+    box.hidden = false;
+    for (const old of [$("#today-check"), $("#amend"), form]) if (old) old.hidden = true;
+    say(`Sent: check ${check.id} is stored.`);
+    box.focus();
+    refreshActions();
+  }
+  function shown(r) {
+    const fs = fieldsetOf(r.criterion), kind = fs ? fs.dataset.kind : "";
+    if (kind === "boolean") return r.value ? "yes" : "no";
+    if (kind === "score") return `${r.value} / 5`;
+    const unit = fs ? $(".unit", fs).textContent : "";
+    return `${r.value} ${unit}`.trim();
+  }
+
+  /* --- open corrective actions ------------------------------------------------------------------ */
+  const actionList = $("#action-list");
+  async function refreshActions() {
+    let page;
+    try { page = await api("GET", `/api/v1/sites/${cfg.site}/actions/?status=open&page_size=200`); } catch { return; }
+    const template = $("#action-template").content;
+    actionList.replaceChildren(...page.results.map(a => {
+      const item = template.firstElementChild.cloneNode(true);
+      item.dataset.id = a.id; item.dataset.photos = a.photos_required;
+      const fill = {prompt: promptOf(a.criterion), status: a.status, check_date: a.check_date, due_on: a.due_on,
+        photo_rule: a.photos_required ? `(${a.photos_required} required)` : "(optional)"};
+      for (const f of item.querySelectorAll("[data-f]")) f.textContent = fill[f.dataset.f];
+      $("[data-f=status]", item).className = `badge ${a.status}`;
+      for (const [field, prefix] of [["textarea", "rn"], ["input[type=file]", "rp"]]) {
+        const control = $(field, item);
+        control.id = `${prefix}-${a.id}`;
+        control.previousElementSibling.htmlFor = control.id;
+      }
+      return item;
+    }));
+    $("#no-actions").hidden = page.results.length > 0;
+  }
+  if (actionList) actionList.addEventListener("submit", async event => {
+    const f = event.target.closest("form.resolve");
+    if (!f) return;
+    event.preventDefault();
+    const item = f.closest("li"), id = item.dataset.id, files = [...$("input[type=file]", f).files];
+    const note = f.elements.note.value.trim(), needed = Number(item.dataset.photos);
+    const error = $(".field-error", f);
+    if (!note) { error.textContent = "Say what was done."; error.hidden = false; return; }
+    if (files.length < needed) { error.textContent = `Add ${needed} photo${needed > 1 ? "s" : ""} of it put right.`; error.hidden = false; return; }
+    const job = {note, key: uuid(), photos: []};
+    for (const file of files) {
+      const pid = uuid();
+      await putPhoto(pid, file);
+      job.photos.push({id: pid, name: file.name || "photo.jpg", type: file.type || "image/jpeg", size: file.size,
+        criterion: null, reqKey: uuid(), confKey: uuid()});
+    }
+    resolves[id] = job;  // saved, with its keys, before the first attempt
+    saveResolves();
+    resolve(id);
+  });
+  const resolving = new Set();
+  async function resolve(id) {
+    const job = resolves[id], item = actionList && actionList.querySelector(`li[data-id="${id}"]`);
+    if (!job || resolving.has(id)) return;
+    resolving.add(id);
+    const error = item ? $(".field-error", item) : null;
+    const tell = text => { if (error) { error.textContent = text; error.hidden = !text; } };
+    try {
+      tell("Sending…");
+      for (const p of job.photos.filter(q => !q.done)) {
+        await sendPhoto(`/api/v1/actions/${id}/evidence/`, p, saveResolves);
+        saveResolves();
+        if (p.error) throw new Refused(422, {message: p.error});
+      }
+      const action = await api("POST", `/api/v1/actions/${id}/resolve/`, {json: JSON.stringify({note: job.note}), key: job.key});
+      for (const p of job.photos) dropPhoto(p.id);
+      delete resolves[id]; saveResolves();
+      if (item) item.replaceChildren(el("p", {}, el("strong", {}, $("[data-f=prompt]", item).textContent), " ",
+        el("span", {class: "badge resolved"}, action.status), el("br"), `Resolved: ${action.resolution_note}`));
+      say(`Sent: action ${id} is resolved.`);
+    } catch (e) {
+      if (e instanceof Retry) {
+        tell("Waiting for signal, will retry. Saved on this phone.");
+        setTimeout(() => resolve(id), backoff() * 1000);
+      } else {
+        delete resolves[id]; saveResolves();
+        tell(e.message);
+      }
+    } finally { resolving.delete(id); }
+  }
+
+  /* --- start: put the draft back, and finish whatever was being sent ------------------------------ */
+  window.addEventListener("online", () => {
+    attempt = 0;
+    pump();
+    for (const id of Object.keys(resolves)) resolve(id);
+  });
+  restore();
+  if (draft.sub) { for (const key of Object.keys(draft.photos)) showPhotos(key); pump(); }
+  for (const id of Object.keys(resolves)) resolve(id);
+})();
