@@ -333,7 +333,7 @@
     draft = fresh();
     const box = $("#today-result"), inner = $("div", box);
     const failed = check.results.filter(r => !r.passed);
-    const parts = [el("p", {}, `Check ${check.id} is stored for ${check.date}. Score `,
+    const parts = [el("p", {}, "Score ",
       el("strong", {}, `${Math.round(check.score * 100)}%`), `; ${failed.length} of ${check.results.length} criteria not passed.`)];
     if (failed.length) {
       parts.push(el("h3", {}, "Not passed"), el("ul", {class: "results"}, ...failed.map(r => el("li", {},
@@ -351,7 +351,7 @@
     box.insertBefore(statusEl, inner);  // the form that held it is put away
     box.hidden = false;
     for (const old of [$("#today-check"), $("#amend"), form]) if (old) old.hidden = true;
-    say(`Sent: check ${check.id} is stored.`);
+    say(`Sent: check ${check.id} is stored for ${check.date}.`);
     box.focus();
     refreshActions();
   }

@@ -1,0 +1,196 @@
+"""/app/today/ in Debian's Chromium on a phone-sized screen: a manager fills the checklist with a photo, reloads,
+loses the network while sending and gets it back; a lost answer is retried with the same key; one check is stored.
+
+The ORM is used before the browser starts (fixtures listed before ``open_as``), and afterwards only in a thread of
+its own (``in_a_thread``): inside Playwright's event loop Django would keep a connection that nothing closes."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from consistency.models import CheckResult, Criterion, DailyCheck, Evidence
+from consistency.services.checks import local_today
+from sites.models import Site
+from tests.reports.samples import jpeg
+
+from .conftest import PHONE, browser_available, check_axe, screenshot
+
+pytestmark = [pytest.mark.django_db(transaction=True), browser_available,
+              pytest.mark.skipif(settings.STORAGE_BACKEND != "s3", reason="direct uploads need an S3 endpoint")]
+
+SITE = "AKL-01"
+MANAGER = "manager.akl-01"
+PHOTO_CRITERION = "restroom_cleanliness"
+FAILED = "phone_brand_greeting"  # critical: answered "No", it opens a corrective action
+
+
+@pytest.fixture
+def bucket_cors(s3_bucket, live_server):
+    """The CORS an S3 bucket needs for the page's direct uploads (README, Configuration): the page's origin may
+    POST the presigned form and read the answer's status."""
+    bucket = settings.AWS_STORAGE_BUCKET_NAME
+    s3_bucket.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [{
+        "AllowedOrigins": [live_server.url], "AllowedMethods": ["POST"], "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3000}]})
+    yield
+    s3_bucket.delete_bucket_cors(Bucket=bucket)
+
+
+@pytest.fixture
+def answers(demo_franchise) -> dict[str, tuple[str, str]]:
+    """For each criterion of today's standard: (kind, the value to give): every target met but FAILED's."""
+    out = {}
+    for c in Criterion.objects.filter(version=demo_franchise["version"]).order_by("touch_point__order", "order"):
+        if c.kind == "boolean":
+            out[c.key] = (c.kind, "No" if c.key == FAILED else "Yes")
+        elif c.kind == "score":
+            out[c.key] = (c.kind, "5")
+        else:
+            out[c.key] = (c.kind, f"{c.target:g}")
+    return out
+
+
+def fill(page, answers: dict, keys) -> None:
+    for key in keys:
+        kind, value = answers[key]
+        fieldset = page.locator(f"#c-{key}")
+        if kind == "number":
+            fieldset.get_by_role("spinbutton").fill(value)
+        else:
+            fieldset.get_by_label(value, exact=True).check()
+
+
+def in_a_thread(fn):
+    """``fn()`` on a connection of its own, closed after: the ORM outside Playwright's event loop."""
+    def run():
+        try:
+            return fn()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def stored_checks(site_code: str):
+    site = Site.objects.get(code=site_code)
+    return list(DailyCheck.objects.filter(site=site, date=local_today(site)))
+
+
+def test_a_manager_fills_the_checklist_with_a_photo_offline_and_one_check_is_stored(
+        answers, bucket_cors, open_as, live_server):
+    page = open_as(MANAGER, "/app/today/", viewport=PHONE)
+    assert page.url == f"{live_server.url}/app/today/"
+    keys = list(answers)
+    status = page.locator("#today-status")
+    half = len(keys) // 2
+    fill(page, answers, keys[:half])
+    page.locator(f"#c-{keys[0]} textarea").fill("Checked at opening")
+    page.locator(f"#p-{PHOTO_CRITERION}").set_input_files(
+        files=[{"name": "restroom.jpg", "mimeType": "image/jpeg", "buffer": jpeg(640, 480, seed=3, photo_like=True)}])
+    photo_item = page.locator(f"#ph-{PHOTO_CRITERION} li")
+    photo_item.filter(has_text="restroom.jpg").wait_for()
+    assert "Saved on this phone" in status.inner_text()
+
+    # A reload (a tab the phone dropped) brings back every answer, the note and the photo.
+    page.reload()
+    page.locator(f"#ph-{PHOTO_CRITERION} li").filter(has_text="restroom.jpg").wait_for()
+    assert "Saved on this phone" in status.inner_text()
+    for key in keys[:half]:
+        kind, value = answers[key]
+        fieldset = page.locator(f"#c-{key}")
+        if kind == "number":
+            assert fieldset.get_by_role("spinbutton").input_value() == value, key
+        else:
+            assert fieldset.get_by_label(value, exact=True).is_checked(), key
+    assert page.locator(f"#c-{keys[0]} textarea").input_value() == "Checked at opening"
+    fill(page, answers, keys[half:])
+    check_axe(page)
+
+    # The line drops as the manager presses Send: the page says so, keeps everything, and tries again by itself.
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Send today's check").click()
+    page.wait_for_function("document.getElementById('today-status').textContent.includes('Waiting for signal')")
+    page.wait_for_timeout(1500)  # a retry or two, still offline
+    assert "Waiting for signal" in status.inner_text()
+    page.context.set_offline(False)
+    result = page.locator("#today-result")
+    result.get_by_text("Sent: check").wait_for(timeout=45_000)
+    assert "criteria not passed" in result.inner_text()
+    assert "Not passed" in result.inner_text() and "Answered with the brand greeting" in result.inner_text()
+    assert "Corrective actions it opened" in result.inner_text()
+    actions = page.locator("#action-list li")
+    actions.filter(has_text="Answered with the brand greeting").wait_for()
+    check_axe(page)
+    screenshot(page, "app-today")
+    page.context.close()
+
+    in_a_thread(lambda: the_check_is_stored_once_with_its_photo(keys[0]))
+
+
+def the_check_is_stored_once_with_its_photo(noted: str) -> None:
+    checks = stored_checks(SITE)
+    assert len(checks) == 1
+    check = checks[0]
+    photos = Evidence.objects.filter(daily_check=check)
+    assert [(e.criterion.key, e.status) for e in photos] == [(PHOTO_CRITERION, "verified")]
+    result = CheckResult.objects.get(daily_check=check, criterion__key=PHOTO_CRITERION)
+    assert result.passed  # met, and its photo verified
+    assert CheckResult.objects.get(daily_check=check, criterion__key=noted).note == "Checked at opening"
+    assert [a.criterion.key for a in check.actions.all()] == [FAILED]
+
+
+def bytes_over_the_wire(page, url: str) -> dict[str, int]:
+    """What loading ``url`` transfers, per address, from nothing cached: Chromium's encodedDataLength (headers
+    and body as they crossed the network, compressed where they were)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    urls, sizes = {}, {}
+
+    def received(event):
+        urls[event["requestId"]] = event["response"]["url"]
+
+    def finished(event):
+        sizes[event["requestId"]] = event["encodedDataLength"]
+
+    cdp.on("Network.responseReceived", received)
+    cdp.on("Network.loadingFinished", finished)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    cdp.detach()
+    return {urls.get(k, k): v for k, v in sizes.items()}
+
+
+def test_a_lost_answer_is_retried_with_the_same_key_and_one_check_is_stored(answers, open_as, live_server):
+    page = open_as(MANAGER, "/app/today/", viewport=PHONE)
+    # Before photos, the page opens on a weak signal: under 100 kB for the HTML, the stylesheets and the scripts.
+    weights = bytes_over_the_wire(page, f"{live_server.url}/app/today/")
+    assert {u.rsplit("/", 1)[-1] for u in weights} >= {"", "app.css", "today.css", "today.js"}, weights
+    assert sum(weights.values()) < 100_000, weights
+    fill(page, answers, list(answers))
+    sent = []
+
+    def lose_the_first_answer(route):
+        sent.append((route.request.headers.get("idempotency-key"), route.request.post_data))
+        if len(sent) == 1:
+            route.fetch()  # the request reaches the server, which stores the check...
+            route.abort("connectionreset")  # ...and its answer never reaches the phone
+        else:
+            route.continue_()
+
+    replayed = []
+    page.on("response", lambda r: replayed.append(r.headers.get("idempotent-replayed"))
+            if r.url.endswith("/checks/") and r.request.method == "POST" else None)
+    page.route("**/api/v1/sites/*/checks/", lose_the_first_answer)
+    page.get_by_role("button", name="Send today's check").click()
+    page.locator("#today-result").get_by_text("Sent: check").wait_for(timeout=45_000)
+    assert len(sent) == 2
+    assert sent[0] == sent[1] and sent[0][0]  # the same Idempotency-Key and the very same body
+    assert replayed == ["true"]  # the server answered the retry with the stored answer
+    page.context.close()
+    assert len(in_a_thread(lambda: stored_checks(SITE))) == 1
