@@ -89,7 +89,7 @@ def test_todays_check_is_shown_with_its_failures_actions_and_an_amendment(networ
     assert "Brand greeting: <strong>no</strong>" in section and "Rings to answer: <strong>6 rings</strong>" in section
     # The critical failure opened an action, named with its due day; the open actions list offers to resolve it.
     action = stored.json()["actions"][0]
-    assert f"Brand greeting: due {action['due_on']}" in section
+    assert f'Brand greeting: due <span class="nowrap">{action["due_on"]}</span>' in section
     assert f'<li class="action" data-id="{action["id"]}"' in html and f'<label for="rn-{action["id"]}">' in html
     # An amendment is offered (the API takes one today), starting from the stored answers, with a reason.
     check_id = stored.json()["id"]

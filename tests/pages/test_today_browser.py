@@ -173,6 +173,14 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_one_check_is_stored(answ
     assert {u.rsplit("/", 1)[-1] for u in weights} >= {"", "app.css", "today.css", "today.js"}, weights
     assert sum(weights.values()) < 100_000, weights
     fill(page, answers, list(answers))
+    # A refusal (4xx) is shown next to the field the API names, in the API's words; nothing is retried.
+    page.locator("#c-reception_temperature").get_by_role("spinbutton").fill("80")
+    page.get_by_role("button", name="Send today's check").click()
+    error = page.locator("#e-reception_temperature")
+    error.wait_for()
+    assert "80 °C is not a possible reading; the highest is 50" in error.inner_text()
+    assert "Not sent" in page.locator("#today-status").inner_text()
+    page.locator("#c-reception_temperature").get_by_role("spinbutton").fill("21")
     sent = []
 
     def lose_the_first_answer(route):
@@ -194,3 +202,67 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_one_check_is_stored(answ
     assert replayed == ["true"]  # the server answered the retry with the stored answer
     page.context.close()
     assert len(in_a_thread(lambda: stored_checks(SITE))) == 1
+
+
+@pytest.fixture
+def checked_today(answers) -> dict:
+    """Today's check of AKL-01, sent by its manager's phone app before the page is opened: the restroom scored 2
+    (critical, and a photo required: its action needs a verified photo to be resolved)."""
+    from tests.conftest import client_for
+
+    site = Site.objects.get(code=SITE)
+    manager = site.profiles.get().user
+    results = []
+    for key, (kind, value) in answers.items():
+        given = value == "Yes" if kind == "boolean" else int(value) if kind == "score" else float(value)
+        results.append({"criterion": key, "value": 2 if key == PHOTO_CRITERION else given, "note": ""})
+    body = {"date": local_today(site).isoformat(), "client_id": "6f0b7c52-52b4-4a8e-9d59-8d2f4f1f0c11",
+            "results": results}
+    answer = client_for(manager).post(f"/api/v1/sites/{SITE}/checks/", body, format="json")
+    assert answer.status_code == 201, answer.json()
+    return answer.json()
+
+
+def test_todays_check_is_shown_its_action_resolved_with_a_photo_and_the_check_amended(
+        checked_today, bucket_cors, open_as):
+    page = open_as(MANAGER, "/app/today/", viewport=PHONE)
+    shown = page.locator("#today-check")
+    assert "Today's check is in" in shown.inner_text()
+    assert "Restroom cleanliness: 2 / 5" in shown.inner_text().replace("\n", " ")
+    actions = {a["criterion"]: a["id"] for a in checked_today["actions"]}
+    assert set(actions) == {PHOTO_CRITERION, FAILED}
+    check_axe(page)
+
+    # Resolving the restroom's action needs a verified photo of it put right: the page sends one, then the note.
+    item = page.locator(f'#action-list li[data-id="{actions[PHOTO_CRITERION]}"]')
+    item.get_by_role("button", name="Resolve").click()
+    assert "Say what was done" in item.locator(".field-error").inner_text()
+    item.get_by_label("What was done").fill("Cleaned and restocked at 10:00")
+    item.get_by_role("button", name="Resolve").click()
+    assert "Add 1 photo" in item.locator(".field-error").inner_text()
+    item.get_by_label("Photo").set_input_files(
+        files=[{"name": "clean.jpg", "mimeType": "image/jpeg", "buffer": jpeg(640, 480, seed=7, photo_like=True)}])
+    item.get_by_role("button", name="Resolve").click()
+    item.get_by_text("Resolved: Cleaned and restocked at 10:00").wait_for(timeout=30_000)
+    assert "resolved" in shown.locator(f'[data-action="{actions[PHOTO_CRITERION]}"]').inner_text()
+
+    # The API takes an amendment today: the form starts from what was sent, and needs a reason.
+    page.get_by_text("Amend today's check").click()
+    assert page.locator(f"#c-{PHOTO_CRITERION}").get_by_label("2", exact=True).is_checked()
+    page.locator(f"#c-{PHOTO_CRITERION}").get_by_label("4", exact=True).check()
+    page.get_by_role("button", name="Send the amendment").click()
+    assert "Say why" in page.locator("#e-reason").inner_text()
+    page.get_by_label("Why you amend it").fill("The restroom was scored before it was cleaned")
+    page.get_by_role("button", name="Send the amendment").click()
+    page.locator("#today-result").get_by_text("Sent: check").wait_for(timeout=30_000)
+    page.context.close()
+
+    def stored():
+        checks = stored_checks(SITE)
+        current = [c for c in checks if c.is_current]
+        assert len(checks) == 2 and len(current) == 1 and current[0].amends_id == checked_today["id"]
+        assert current[0].amendment_reason == "The restroom was scored before it was cleaned"
+        photo = Evidence.objects.get(action_id=actions[PHOTO_CRITERION])
+        assert photo.status == "verified" and photo.action.status == "resolved"
+
+    in_a_thread(stored)

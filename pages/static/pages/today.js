@@ -230,7 +230,9 @@
     } catch (error) {
       if (error instanceof Retry) {
         const wait = backoff();
-        say(`Waiting for signal, will retry in ${Math.round(wait)} s. Your answers are saved on this phone.`);
+        say(error.message === "storage"
+          ? `Waiting for the photo storage, which does not answer this page; will retry in ${Math.round(wait)} s. The check is stored.`
+          : `Waiting for signal, will retry in ${Math.round(wait)} s. Your answers are saved on this phone.`);
         timer = setTimeout(pump, wait * 1000);
       } else if (error instanceof Refused && !sub.check) {
         draft.sub = null; save(); lock(false);
@@ -299,7 +301,12 @@
         for (const [name, value] of Object.entries(p.form.fields)) data.append(name, value);
         data.append("file", blob, p.name);
         let answer;
-        try { answer = await fetch(p.form.url, {method: "POST", body: data}); } catch { throw new Retry("upload"); }
+        try { answer = await fetch(p.form.url, {method: "POST", body: data}); } catch {
+          // The API answered a moment ago: a storage that keeps failing while the phone is online is refusing this
+          // page (its CORS), not a bad line; said so, and still retried.
+          if (navigator.onLine) p.storageFailures = (p.storageFailures || 0) + 1;
+          throw new Retry(p.storageFailures >= 3 ? "storage" : "upload");
+        }
         if (answer.status >= 500 || answer.status === 429) throw new Retry(`storage HTTP ${answer.status}`);
         if (!answer.ok) return renew(url, p, persist, answer.status);
         p.uploaded = true; persist();
@@ -341,8 +348,9 @@
         ` ${promptOf(r.criterion)}: `, el("strong", {}, shown(r))))));
     }
     if (check.actions.length) {
-      parts.push(el("h3", {}, "Corrective actions it opened"), el("ul", {}, ...check.actions.map(a => el("li", {},
-        `${promptOf(a.criterion)}: due ${a.due_on} `, el("span", {class: `badge ${a.status}`}, a.status)))));
+      parts.push(el("h3", {}, "Corrective actions it opened"), el("ul", {}, ...check.actions.map(a => el("li", {"data-action": a.id},
+        `${promptOf(a.criterion)}: due `, el("span", {class: "nowrap"}, a.due_on), " ",
+        el("span", {class: `badge ${a.status}`}, a.status)))));
     }
     if (photoErrors.length) {
       parts.push(el("h3", {}, "Photos not accepted"), el("ul", {class: "error"}, ...photoErrors.map(m => el("li", {}, m))));
@@ -392,8 +400,10 @@
     const item = f.closest("li"), id = item.dataset.id, files = [...$("input[type=file]", f).files];
     const note = f.elements.note.value.trim(), needed = Number(item.dataset.photos);
     const error = $(".field-error", f);
-    if (!note) { error.textContent = "Say what was done."; error.hidden = false; return; }
-    if (files.length < needed) { error.textContent = `Add ${needed} photo${needed > 1 ? "s" : ""} of it put right.`; error.hidden = false; return; }
+    const refuse = text => { error.textContent = text; error.hidden = false; };
+    if (!note) return refuse("Say what was done.");
+    if (files.length < needed) return refuse(`Add ${needed} photo${needed > 1 ? "s" : ""} of it put right.`);
+    error.hidden = true;
     const job = {note, key: uuid(), photos: []};
     for (const file of files) {
       const pid = uuid();
@@ -410,8 +420,11 @@
     const job = resolves[id], item = actionList && actionList.querySelector(`li[data-id="${id}"]`);
     if (!job || resolving.has(id)) return;
     resolving.add(id);
-    const error = item ? $(".field-error", item) : null;
-    const tell = text => { if (error) { error.textContent = text; error.hidden = !text; } };
+    const error = item ? $(".field-error", item) : null, state = item ? $(".state", item) : null;
+    const tell = (text, wrong) => {
+      if (state) state.textContent = wrong ? "" : text;
+      if (error) { error.textContent = wrong ? text : ""; error.hidden = !wrong; }
+    };
     try {
       tell("Sending…");
       for (const p of job.photos.filter(q => !q.done)) {
@@ -424,6 +437,9 @@
       delete resolves[id]; saveResolves();
       if (item) item.replaceChildren(el("p", {}, el("strong", {}, $("[data-f=prompt]", item).textContent), " ",
         el("span", {class: "badge resolved"}, action.status), el("br"), `Resolved: ${action.resolution_note}`));
+      for (const badge of document.querySelectorAll(`[data-action="${id}"] .badge`)) {
+        badge.textContent = action.status; badge.className = `badge ${action.status}`;
+      }
       say(`Sent: action ${id} is resolved.`);
     } catch (e) {
       if (e instanceof Retry) {
@@ -431,7 +447,7 @@
         setTimeout(() => resolve(id), backoff() * 1000);
       } else {
         delete resolves[id]; saveResolves();
-        tell(e.message);
+        tell(`Not sent: ${e.message}`, true);
       }
     } finally { resolving.delete(id); }
   }
@@ -442,6 +458,15 @@
     pump();
     for (const id of Object.keys(resolves)) resolve(id);
   });
+  // Drafts of earlier days that were never sent are dropped with their photos; one still being sent is kept.
+  for (const key of Object.keys(localStorage)) {
+    const prefix = STORE.slice(0, -cfg.date.length);
+    if (!key.startsWith(prefix) || key === STORE) continue;
+    const old = read(key, fresh());
+    if (old.sub) continue;
+    for (const list of Object.values(old.photos)) for (const p of list) dropPhoto(p.id);
+    localStorage.removeItem(key);
+  }
   restore();
   if (draft.sub) { for (const key of Object.keys(draft.photos)) showPhotos(key); pump(); }
   for (const id of Object.keys(resolves)) resolve(id);
