@@ -118,8 +118,7 @@
     if (touched && !draft.sub) say("Saved on this phone: your answers from before are back.");
   }
   async function showPhotos(key) {
-    const list = document.getElementById(`ph-${key}`);
-    list.replaceChildren();
+    const list = document.getElementById(`ph-${key}`), items = [];
     for (const p of draft.photos[key] || []) {
       const blob = await getPhoto(p.id).catch(() => null);
       const remove = el("button", {type: "button", class: "link-dark", "aria-label": `Remove photo ${p.name}`}, "Remove");
@@ -127,10 +126,11 @@
         draft.photos[key] = draft.photos[key].filter(q => q.id !== p.id);
         dropPhoto(p.id); save(); showPhotos(key); say("Saved on this phone.");
       });
-      list.append(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
+      items.push(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
         el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : ": no longer on this phone"}`),
         draft.sub ? null : remove));
     }
+    list.replaceChildren(...items);  // at once: two calls in flight cannot interleave their items
   }
   if (form) {
     form.addEventListener("input", onEdit);
@@ -210,7 +210,7 @@
     const sub = draft.sub;
     if (busy || !sub) return;
     busy = true; clearTimeout(timer);
-    lock(true);
+    lock();
     try {
       say("Sending…");
       if (!sub.check) {
@@ -235,18 +235,21 @@
           : `Waiting for signal, will retry in ${Math.round(wait)} s. Your answers are saved on this phone.`);
         timer = setTimeout(pump, wait * 1000);
       } else if (error instanceof Refused && !sub.check) {
-        draft.sub = null; save(); lock(false);
+        draft.sub = null; save();
         showRefusal(error, JSON.parse(sub.body));
+        for (const key of Object.keys(draft.photos)) showPhotos(key);
       } else {
-        lock(false);
         say(`Not sent: ${error.message}`);
       }
-    } finally { busy = false; }
+    } finally { busy = false; lock(); }
   }
-  function lock(on) {
+  function lock() {
+    // While a submission is on its way the answers cannot change (it is sent as it was frozen); the button
+    // comes back between attempts, to try again at once.
     if (!form) return;
-    const button = $("button[type=submit]", form);
-    button.disabled = on;
+    for (const fs of criteria) fs.disabled = Boolean(draft.sub);
+    if ($("#reason")) $("#reason").disabled = Boolean(draft.sub);
+    $("button[type=submit]", form).disabled = busy;
   }
   function showRefusal(error, body) {
     const errors = error.body.errors || [error.body];
@@ -468,6 +471,6 @@
     localStorage.removeItem(key);
   }
   restore();
-  if (draft.sub) { for (const key of Object.keys(draft.photos)) showPhotos(key); pump(); }
+  if (draft.sub) pump();
   for (const id of Object.keys(resolves)) resolve(id);
 })();
