@@ -117,6 +117,8 @@ def test_a_manager_fills_the_checklist_with_a_photo_offline_and_one_check_is_sto
     page.wait_for_function("document.getElementById('today-status').textContent.includes('Waiting for signal')")
     page.wait_for_timeout(1500)  # a retry or two, still offline
     assert "Waiting for signal" in status.inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "app-today", full_page=False)  # the checklist on a phone, waiting for a signal
     page.context.set_offline(False)
     result = page.locator("#today-result")
     result.get_by_text("Sent: check").wait_for(timeout=45_000)
@@ -126,7 +128,6 @@ def test_a_manager_fills_the_checklist_with_a_photo_offline_and_one_check_is_sto
     actions = page.locator("#action-list li")
     actions.filter(has_text="Answered with the brand greeting").wait_for()
     check_axe(page)
-    screenshot(page, "app-today")
     page.context.close()
 
     in_a_thread(lambda: the_check_is_stored_once_with_its_photo(keys[0]))
@@ -187,22 +188,28 @@ def test_a_lost_answer_is_retried_with_the_same_key_even_after_a_reload_and_one_
         sent.append((route.request.headers.get("idempotency-key"), route.request.post_data))
         if answered["from now on"]:
             route.continue_()
+        elif len(sent) == 1:  # a proxy in trouble: 503, the request never reached the server
+            route.fulfill(status=503, content_type="application/json",
+                          body='{"code": "unavailable", "message": "Down for a moment."}')
         else:
             route.fetch()  # the request reaches the server, which stores the check (and then replays it)...
             route.abort("connectionreset")  # ...and its answer never reaches the phone
 
     replayed = []
-    page.on("response", lambda r: replayed.append(r.headers.get("idempotent-replayed"))
+    page.on("response", lambda r: replayed.append((r.status, r.headers.get("idempotent-replayed")))
             if r.url.endswith("/checks/") and r.request.method == "POST" else None)
     page.route("**/api/v1/sites/*/checks/", lose_the_answers)
     page.get_by_role("button", name="Send today's check").click()
     page.wait_for_function("document.getElementById('today-status').textContent.includes('Waiting for signal')")
+    page.wait_for_function("document.querySelector('#checklist button[type=submit]').textContent === 'Try again now'")
+    page.wait_for_timeout(2500)  # past the 503, into the lost answers
     # The manager reloads while the page waits: it picks the submission up again, with the same key and body.
     answered["from now on"] = True
     page.reload()
     page.locator("#today-result").get_by_text("Sent: check").wait_for(timeout=45_000)
-    assert len(sent) >= 2 and len(set(sent)) == 1 and sent[0][0]  # one Idempotency-Key, one body, every time
-    assert replayed == ["true"]  # the server answered with what it stored the first time
+    assert len(sent) >= 3 and len(set(sent)) == 1 and sent[0][0]  # one Idempotency-Key, one body, every time
+    # The 503 first; then the answers lost on the way; then the server's stored answer, replayed.
+    assert replayed == [(503, None), (201, "true")], replayed
     page.context.close()
     assert len(in_a_thread(lambda: stored_checks(SITE))) == 1
 

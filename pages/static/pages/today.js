@@ -249,7 +249,10 @@
     if (!form) return;
     for (const fs of criteria) fs.disabled = Boolean(draft.sub);
     if ($("#reason")) $("#reason").disabled = Boolean(draft.sub);
-    $("button[type=submit]", form).disabled = busy;
+    const button = $("button[type=submit]", form);
+    button.dataset.label = button.dataset.label || button.textContent;
+    button.disabled = busy;
+    button.textContent = !draft.sub ? button.dataset.label : busy ? "Sending…" : "Try again now";
   }
   function showRefusal(error, body) {
     const errors = error.body.errors || [error.body];
@@ -362,7 +365,7 @@
     box.insertBefore(statusEl, inner);  // the form that held it is put away
     box.hidden = false;
     for (const old of [$("#today-check"), $("#amend"), form]) if (old) old.hidden = true;
-    say(`Sent: check ${check.id} is stored for ${check.date}.`);
+    say(`Sent: check ${check.id} is stored.`);
     box.focus();
     refreshActions();
   }
