@@ -168,6 +168,6 @@ def test_the_page_weighs_under_100_kB_before_photos(network):
     html = signed_in(network.manager_a).get("/app/today/").content
     assert len(fieldsets(html.decode())) == 40
     assets = re.findall(rb'(?:href|src)="/static/([^"]+)"', html)
-    assert {b"pages/app.css", b"pages/today.css", b"pages/today.js"} <= set(assets)
+    assert {b"pages/app.css", b"pages/today.css", b"pages/today-client.js", b"pages/today.js"} <= set(assets)
     total = len(html) + sum(len(open(finders.find(a.decode()), "rb").read()) for a in assets)
     assert total < 100_000, f"{total} bytes"

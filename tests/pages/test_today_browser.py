@@ -171,7 +171,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_even_after_a_reload_and_one_
     page = open_as(MANAGER, "/app/today/", viewport=PHONE)
     # Before photos, the page opens on a weak signal: under 100 kB for the HTML, the stylesheets and the scripts.
     weights = bytes_over_the_wire(page, f"{live_server.url}/app/today/")
-    assert {u.rsplit("/", 1)[-1] for u in weights} >= {"", "app.css", "today.css", "today.js"}, weights
+    assert {u.rsplit("/", 1)[-1] for u in weights} >= {"", "app.css", "today.css", "today-client.js", "today.js"}, weights
     assert sum(weights.values()) < 100_000, weights
     fill(page, answers, list(answers))
     # A refusal (4xx) is shown next to the field the API names, in the API's words; nothing is retried.
