@@ -276,3 +276,25 @@ def test_todays_check_is_shown_its_action_resolved_with_a_photo_and_the_check_am
         assert photo.status == "verified" and photo.action.status == "resolved"
 
     in_a_thread(stored)
+
+
+def test_a_storage_that_refuses_the_page_is_named_and_the_photo_waits_on_the_phone(answers, open_as):
+    """A bucket without the page's CORS rule fails like a dropped line (the browser hides why); while the API
+    answers, the page says it is the photo storage, not the signal. The check itself is stored."""
+    page = open_as(MANAGER, "/app/today/", viewport=PHONE)
+    fill(page, answers, list(answers))
+    page.locator(f"#p-{PHOTO_CRITERION}").set_input_files(
+        files=[{"name": "restroom.jpg", "mimeType": "image/jpeg", "buffer": jpeg(640, 480, seed=5, photo_like=True)}])
+    page.locator(f"#ph-{PHOTO_CRITERION} li").wait_for()
+    page.route(f"{settings.AWS_S3_ENDPOINT_URL}/**", lambda route: route.abort())
+    page.get_by_role("button", name="Send today's check").click()
+    page.wait_for_function("document.getElementById('today-status').textContent.includes('photo storage')",
+                           timeout=30_000)
+    assert "The check is stored" in page.locator("#today-status").inner_text()
+    page.context.close()
+
+    def stored():
+        (check,) = stored_checks(SITE)
+        assert [e.status for e in Evidence.objects.filter(daily_check=check)] == ["pending"]
+
+    in_a_thread(stored)
