@@ -298,3 +298,29 @@ def test_a_storage_that_refuses_the_page_is_named_and_the_photo_waits_on_the_pho
         assert [e.status for e in Evidence.objects.filter(daily_check=check)] == ["pending"]
 
     in_a_thread(stored)
+
+
+def test_a_page_that_cannot_hash_sends_its_photo_through_the_api(answers, open_as):
+    """Outside https a browser has no crypto.subtle to declare a photo's SHA-256: the page then uploads it to the
+    API itself (multipart, on the same path), which verifies it at once."""
+    page = open_as(MANAGER, "/app/today/", viewport=PHONE)
+    page.add_init_script("Object.defineProperty(window.crypto, 'subtle', {value: undefined})")
+    page.reload()
+    assert page.evaluate("window.crypto.subtle === undefined")
+    fill(page, answers, list(answers))
+    page.locator(f"#p-{PHOTO_CRITERION}").set_input_files(
+        files=[{"name": "restroom.jpg", "mimeType": "image/jpeg", "buffer": jpeg(640, 480, seed=9, photo_like=True)}])
+    page.locator(f"#ph-{PHOTO_CRITERION} li").wait_for()
+    uploads = []
+    page.on("request", lambda r: uploads.append(r.headers.get("content-type", "").split(";")[0])
+            if r.url.endswith("/evidence/") and r.method == "POST" else None)
+    page.get_by_role("button", name="Send today's check").click()
+    page.locator("#today-result").get_by_text("Sent: check").wait_for(timeout=30_000)
+    assert uploads == ["multipart/form-data"]
+    page.context.close()
+
+    def stored():
+        (check,) = stored_checks(SITE)
+        assert [e.status for e in Evidence.objects.filter(daily_check=check)] == ["verified"]
+
+    in_a_thread(stored)

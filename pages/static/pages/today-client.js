@@ -81,7 +81,7 @@ window.touchpointClient = csrf => {
             p.ev = answer.id; p.form = answer.upload; persist();
           } catch (error) {
             if (!(error instanceof Refused && error.body.code === "direct_upload_unavailable")) throw error;
-            p.multipart = true; persist();
+            p.multipart = true; p.reqKey = uuid(); persist();  // another request: a key of its own
           }
         }
         if (!p.ev) {
