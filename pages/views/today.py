@@ -1,13 +1,120 @@
-"""/app/today/: the manager's checklist on a phone. (Built by issue 16.)"""
+"""/app/today/: the manager's checklist on a phone.
 
+The page is server-rendered from the selectors the API answers with: today's standard is what
+``/api/v1/standard/current/?site=`` returns (``checklist_day`` then ``version_current``), today's check is
+``check_get`` (``/api/v1/checks/{id}/``) and the open actions are ``action_list`` (``/api/v1/sites/{code}/actions/``).
+Submitting is left to pages/static/pages/today.js, which uses the API itself, as a phone app does: this page
+is the reference client. A constant number of queries, however many criteria the standard has.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
+from backend.errors import AppError, NotFound
+from backend.inputs import slug_param
+from consistency.api.check_serializers import check_detail_body
+from consistency.selectors import actions as action_selectors
+from consistency.selectors import checks as check_selectors
+from consistency.selectors import standard as standard_selectors
+from consistency.services import actions as action_services
+from consistency.services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, validate_check_date
+from reports.packs import outcome_text, rule_text, value_text
+from sites import access
 from sites.models import Role
+from sites.selectors import site_get
 
-from .common import page, require_role
+from .common import own_site_code, page, require_role
+
+
+def _site(request, sites: list[tuple[str, str]]):
+    """The site asked for with ``?site=`` (404 outside the manager's scope, as the API), else their first one
+    of ``sites`` (those they may write), else their first one (a closed site: the API's 403)."""
+    try:
+        code = slug_param(request.GET, "site")
+    except AppError as exc:  # no site could have such a code
+        raise Http404(exc.message) from exc
+    code = code or (sites[0][0] if sites else own_site_code(request.user))
+    if code is None:
+        raise Http404("You manage no site yet; head office assigns one.")
+    return site_get(user=request.user, code=code, for_write=True)
+
+
+def _checklist(version) -> list[dict]:
+    """Touch points and their criteria, each with its target in the words the reports use."""
+    return [{"touch_point": tp, "criteria": [{"c": c, "rule": rule_text(c)} for c in tp.criteria.all()]}
+            for tp in version.touch_points.all()]
+
+
+def _todays_check(*, user, site, day):
+    """Today's current check, read as ``/api/v1/checks/{id}/`` reads it, or None."""
+    check_id = (check_selectors.check_list(site=site, date_from=day, date_to=day)
+                .values_list("pk", flat=True).first())
+    return check_selectors.check_get(user=user, check_id=check_id) if check_id is not None else None
+
+
+def _check_view(check, body: dict) -> dict:
+    """The check as the API answers it (``body``), and its results in the reports' words."""
+    rows = []
+    for result, shown in zip(check.results.all(), body["results"], strict=True):
+        c = result.criterion
+        rows.append({"key": c.key, "prompt": c.prompt, "critical": c.critical, "passed": shown["passed"],
+                     "met": shown["met"], "value": value_text(c.kind, result.value, c.unit),
+                     "outcome": outcome_text(passed=shown["passed"], met=shown["met"]), "note": shown["note"]})
+    prompts = {r["key"]: r["prompt"] for r in rows}
+    actions = [{**a, "prompt": prompts.get(a["criterion"], a["criterion"])} for a in body["actions"]]
+    return {"body": body, "failed": [r for r in rows if not r["passed"]], "passed": [r for r in rows if r["passed"]],
+            "actions": actions, "photos": body["evidence"]}
+
+
+def _initial_values(check, body: dict) -> dict:
+    """What an amendment starts from: the stored value and note of each criterion, as the form shows them."""
+    out = {}
+    for result, shown in zip(check.results.all(), body["results"], strict=True):
+        value = shown["value"]
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[result.criterion.key] = {"value": str(value), "note": shown["note"]}
+    return out
 
 
 @page
 def today(request):
     require_role(request, Role.MANAGER)
-    return render(request, "pages/today.html", {})
+    sites = list(access.writable_sites(request.user).order_by("code").values_list("code", "name"))
+    site = _site(request, sites)
+    now = timezone.now()
+    day = standard_selectors.checklist_day(user=request.user, site=site)
+    try:
+        version = standard_selectors.load_contents(standard_selectors.version_current(on=day))
+    except NotFound as exc:
+        version, no_standard = None, exc.message
+    else:
+        no_standard = None
+    check = _todays_check(user=request.user, site=site, day=day)
+    # The API's own rule for whether a check (or an amendment) of the day is taken now: its refusal, if any.
+    try:
+        validate_check_date(site=site, day=day, now=now)
+        closed = None
+    except AppError as exc:
+        closed = exc.message
+    actions = [{"a": a, "status": action_services.status_shown(a, tz=site.tz, now=now)}
+               for a in action_selectors.action_list(user=request.user, site=site, status="open", now=now)]
+    body = check_detail_body(check) if check is not None else None
+    initial = _initial_values(check, body) if check is not None else {}
+    checklist = _checklist(version) if version is not None else []
+    for group in checklist:
+        for item in group["criteria"]:
+            item["initial"] = initial.get(item["c"].key, {})
+    return render(request, "pages/today.html", {
+        "site": site, "day": day, "version": version, "no_standard": no_standard, "checklist": checklist,
+        "check": _check_view(check, body) if check is not None else None,
+        "can_submit": version is not None and closed is None, "closed": closed,
+        "criteria_count": sum(len(group["criteria"]) for group in checklist), "actions": actions,
+        "sites": sites if len(sites) > 1 else [],
+        "note_max": NOTE_MAX_LENGTH, "reason_max": REASON_MAX_LENGTH,
+    })

@@ -1,0 +1,135 @@
+/* The Touchpoint API as a phone app uses it, for /app/today/ (today.js draws the page; this is the protocol):
+ * requests with the browser's session (DRF SessionAuthentication: the CSRF token in X-CSRFToken) and an
+ * Idempotency-Key the caller made and saved beforehand; what may be retried (no answer, 5xx, 429, a request
+ * still being answered) told from what is refused (any other 4xx, with the API's message and field); photos
+ * kept as Blobs in IndexedDB and sent as consistency/api/evidence_views.py describes: ask (JSON: criterion,
+ * content_type, size, sha256), post to the storage's presigned form, confirm; or, where the server keeps
+ * photos itself or the page cannot hash (no crypto.subtle outside https), one multipart upload to the API. */
+window.touchpointClient = csrf => {
+  "use strict";
+  const subtle = window.crypto && crypto.subtle;  // only in a secure context (https, localhost)
+
+  const uuid = () => crypto.randomUUID ? crypto.randomUUID()
+    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g,
+      c => (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16));
+  /* --- photos kept on the phone until they are sent: Blobs in IndexedDB ------------------------ */
+  let dbPromise = null;
+  function db() {
+    return dbPromise || (dbPromise = new Promise((ok, ko) => {
+      const open = indexedDB.open("touchpoint-today", 1);
+      open.onupgradeneeded = () => open.result.createObjectStore("photos");
+      open.onsuccess = () => ok(open.result);
+      open.onerror = () => ko(open.error);
+    }));
+  }
+  async function idb(mode, fn) {
+    const store = (await db()).transaction("photos", mode);
+    return new Promise((ok, ko) => {
+      const req = fn(store.objectStore("photos"));
+      store.oncomplete = () => ok(req.result);
+      store.onerror = () => ko(store.error);
+    });
+  }
+  const putPhoto = (id, blob) => idb("readwrite", s => s.put(blob, id));
+  const getPhoto = id => idb("readonly", s => s.get(id));
+  const dropPhoto = id => idb("readwrite", s => s.delete(id)).catch(() => {});
+
+  /* --- the API, with the browser's session ----------------------------------------------------- */
+  class Retry extends Error {}
+  class Refused extends Error {
+    constructor(status, body) {
+      super((body && body.message) || `Refused (HTTP ${status}).`);
+      this.status = status; this.body = body || {};
+    }
+  }
+  async function api(method, url, {json, data, key} = {}) {
+    const headers = {"X-CSRFToken": csrf, "Accept": "application/json"};
+    if (key) headers["Idempotency-Key"] = key;
+    if (json !== undefined) headers["Content-Type"] = "application/json";
+    let answer, text;
+    try {
+      answer = await fetch(url, {method, headers, body: json !== undefined ? json : data, credentials: "same-origin"});
+      text = await answer.text();
+    } catch {
+      throw new Retry("no answer");  // offline, or the answer was lost on the way: the same request goes again
+    }
+    let body = null;
+    try { body = JSON.parse(text); } catch { if (answer.ok) throw new Retry("a garbled answer"); }
+    if (answer.ok) return body;
+    const code = body && body.code;
+    if (answer.status >= 500 || answer.status === 429 || code === "idempotency_in_progress"
+        || code === "upload_changed") throw new Retry(code || `HTTP ${answer.status}`);
+    throw new Refused(answer.status, body);
+  }
+  async function sendPhoto(url, p, persist) {
+    // One photo: ask for an upload (JSON) and post it to the storage's presigned form, then confirm; or, where
+    // the server keeps photos itself (or this page cannot hash: no crypto.subtle), upload it to the API.
+    const blob = await getPhoto(p.id).catch(() => null);
+    if (!blob) { p.done = true; p.error = `${p.name}: this photo is no longer on this phone.`; return; }
+    try {
+      if (!p.ev) {
+        if (subtle && !p.multipart) {
+          if (!p.sha256) {
+            const digest = await subtle.digest("SHA-256", await blob.arrayBuffer());
+            p.sha256 = [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, "0")).join("");
+            persist();
+          }
+          const ask = {content_type: p.type, size: p.size, sha256: p.sha256};
+          if (p.criterion) ask.criterion = p.criterion;
+          try {
+            const answer = await api("POST", url, {json: JSON.stringify(ask), key: p.reqKey});
+            p.ev = answer.id; p.form = answer.upload; persist();
+          } catch (error) {
+            if (!(error instanceof Refused && error.body.code === "direct_upload_unavailable")) throw error;
+            p.multipart = true; p.reqKey = uuid(); persist();  // another request: a key of its own
+          }
+        }
+        if (!p.ev) {
+          const data = new FormData();
+          if (p.criterion) data.append("criterion", p.criterion);
+          if (p.sha256) data.append("sha256", p.sha256);
+          data.append("file", blob, p.name);
+          const answer = await api("POST", url, {data, key: p.reqKey});
+          p.ev = answer.id; p.status = answer.status; p.done = true;
+          return;
+        }
+      }
+      if (!p.uploaded) {
+        if (!p.form || Date.parse(p.form.expires_at) < Date.now() + 15000) return renew(url, p, persist);
+        const data = new FormData();
+        for (const [name, value] of Object.entries(p.form.fields)) data.append(name, value);
+        data.append("file", blob, p.name);
+        let answer;
+        try { answer = await fetch(p.form.url, {method: "POST", body: data}); } catch {
+          // The API answered a moment ago: a storage that keeps failing while the phone is online is refusing this
+          // page (its CORS), not a bad line; said so, and still retried.
+          if (navigator.onLine) p.storageFailures = (p.storageFailures || 0) + 1;
+          throw new Retry(p.storageFailures >= 3 ? "storage" : "upload");
+        }
+        if (answer.status >= 500 || answer.status === 429) throw new Retry(`storage HTTP ${answer.status}`);
+        if (!answer.ok) return renew(url, p, persist, answer.status);
+        p.uploaded = true; persist();
+      }
+      try {
+        const answer = await api("POST", `/api/v1/evidence/${p.ev}/confirm/`, {key: p.confKey});
+        p.status = answer.status; p.done = true;
+      } catch (error) {
+        if (error instanceof Refused && error.body.code === "not_uploaded") { p.uploaded = false; persist(); throw new Retry("upload again"); }
+        throw error;
+      }
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      p.done = true; p.error = `${p.name}: ${error.message}`;
+    }
+  }
+  function renew(url, p, persist, status) {
+    // The upload form expired (or the storage refused it): asking again with a new key hands back the same
+    // pending evidence with a fresh form.
+    p.renewals = (p.renewals || 0) + 1;
+    if (p.renewals > 3) throw new Refused(status || 403, {message: "the storage refused the photo."});
+    p.reqKey = uuid(); p.ev = null; p.form = null; persist();
+    return sendPhoto(url, p, persist);
+  }
+
+  return {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto};
+};
