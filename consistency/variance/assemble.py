@@ -26,16 +26,18 @@ NO_PHOTOS = PhotoCounts()
 
 
 def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.date, date_to: dt.date,
-             versions: list[int], photos: dict[int, PhotoCounts] | None = None) -> VarianceReport:
+             versions: list[int], photos: dict[int, PhotoCounts] | None = None,
+             detail: str = "criteria") -> VarianceReport:
     if g is None:
         return VarianceReport(date_from=date_from, date_to=date_to, versions=versions, network_score=0.0,
                               network_score_interval=(0.0, 1.0), consistency_index=100.0, sites=[],
-                              touch_point_spread=[], criterion_spread=[], drivers=[])
+                              touch_point_spread=[], criterion_spread=[], drivers=[], detail=detail)
     codes = [s.code for s in site_list]
     return VarianceReport(
         date_from=date_from, date_to=date_to, versions=versions, network_score=g.network_score,
         network_score_interval=g.network_interval, consistency_index=g.consistency_index,
-        sites=_sites(layout, site_list, g, photos or {}), drivers=[codes[i] for i in g.drivers],
+        sites=_sites(layout, site_list, g, photos or {}, criteria=detail == "criteria"),
+        drivers=[codes[i] for i in g.drivers], detail=detail,
         touch_point_spread=_spreads(g.tps, layout.touch_points, layout.touch_point_names, codes),
         criterion_spread=_spreads(g.criteria, layout.keys, layout.prompts, codes),
     )
@@ -85,11 +87,11 @@ def _per_site(cls, shown: np.ndarray, columns: list[np.ndarray]) -> list[list]:
     return out
 
 
-def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCounts]) -> list[SiteVariance]:
+def _criteria(layout: Layout, g: Grid) -> list[list[CriterionVariance]]:
     observed = g.observations > 0
     has_prev = g.prev_expected > 0
     prev = _or_none(g.prev_rate, has_prev)
-    criteria = _per_site(CriterionVariance, g.shown, [
+    return _per_site(CriterionVariance, g.shown, [
         np.array(layout.keys, dtype=object), np.array(layout.prompts, dtype=object),
         np.array(layout.key_touch_point, dtype=object),
         _rates(g.passed, g.expected, g.rate, g.low, g.high),
@@ -97,6 +99,12 @@ def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCoun
         _or_none(g.rate - g.prev_rate, has_prev & (g.expected > 0)),
         _or_none(g.sd, observed), g.flag < 0, _direction(g.flag),
     ])
+
+
+def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCounts], *,
+           criteria: bool) -> list[SiteVariance]:
+    """``criteria`` False: every site's criterion list left empty (variance_report's detail="touch_points")."""
+    per_site_criteria = _criteria(layout, g) if criteria else [[] for _ in site_list]
     tp_has_prev = g.tp_prev_wexpected > 0
     tp_rates = np.empty(g.tp_rate.shape, dtype=object)
     if g.tp_rate.size:
@@ -123,6 +131,6 @@ def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCoun
             previous_score=previous, trend=None if previous is None or not wexp else score - previous,
             expected_days=days, checked_days=checked, missed_days=max(days - checked, 0), late_checks=late,
             flagged=site_flags[i] == stats.BELOW, flag=site_flags[i], touch_points=touch_points[i],
-            criteria=criteria[i], photos=photos.get(site.pk, NO_PHOTOS),
+            criteria=per_site_criteria[i], photos=photos.get(site.pk, NO_PHOTOS),
         ))
     return out
