@@ -97,3 +97,27 @@ def test_binary_arrays_are_read_as_numbers(db):
     with_null = struct.pack(">iiiii", 1, 1, 23, 1, 1) + struct.pack(">ii", 4, 5)  # its header says it has NULLs
     with pytest.raises(ValueError):
         unpack_array([with_null], 1, ">i4")
+
+
+def test_the_collector_is_paused_while_the_answer_is_made_and_restored_after():
+    import gc
+
+    from consistency.variance.assemble import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested (or another thread): one pause
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # until the last one leaves
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()  # someone paused it already: it stays so
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
