@@ -95,9 +95,13 @@ def compare(rows, report, lean, date_from, date_to) -> int:
     return len(rows)
 
 
+CPU = {}  # fn: this process's CPU times (not the database's), beside the wall-clock times
+
+
 def timed(fn, *args):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn(*args)
+    CPU.setdefault(fn, []).append(time.process_time() - c0)
     return time.perf_counter() - t0, out
 
 
@@ -128,6 +132,7 @@ def measure(days: int, first: dt.date, last: dt.date) -> dict:
     engine(date_from, date_to)
     overview(date_from, date_to)
     load = [os.getloadavg()[0]]
+    CPU.clear()
     runs = {"base": [], "full": [], "lean": []}
     for _ in range(ROUNDS):
         t, rows = timed(baseline, date_from, date_to)
@@ -145,11 +150,13 @@ def measure(days: int, first: dt.date, last: dt.date) -> dict:
     med = {k: statistics.median(v) for k, v in runs.items()}
     m = {"days": days, "from": date_from, "to": date_to, "where": where, "runs": runs, "median": med,
          "ratio": med["full"] / med["base"], "lean_ratio": med["lean"] / med["base"], "queries": queries,
-         "compared": compared, "load": load}
+         "compared": compared, "load": load, "cpu_full": statistics.median(CPU[engine]),
+         "cpu_lean": statistics.median(CPU[overview])}
     print(f"{days:>3} days {date_from}..{date_to} ({where}): raw aggregate {med['base'] * 1000:.0f} ms, "
           f"full answer {med['full'] * 1000:.0f} ms ({m['ratio']:.3f}x), overview's answer "
           f"{med['lean'] * 1000:.0f} ms ({m['lean_ratio']:.3f}x); {queries} queries; {compared:,} pairs equal; "
-          f"load {load[0]:.1f}->{load[1]:.1f}")
+          f"load {load[0]:.1f}->{load[1]:.1f}; Python CPU full {m['cpu_full'] * 1000:.0f} ms, overview "
+          f"{m['cpu_lean'] * 1000:.0f} ms")
     return m
 
 
@@ -198,15 +205,16 @@ def write_results(measured, *, results, sites, first, last, rollup_rows, photos,
         f"{photo_rows:,} photo site-day rows.",
         "",
         "| period | raw aggregate | full answer | ratio | overview's answer (no criterion lists) | ratio | queries "
-        "| load (1 min, before -> after) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| Python CPU: full, overview | load (1 min, before -> after) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for m in measured:
         med = m["median"]
         lines.append(
             f"| {m['days']} days, {m['from']}..{m['to']} ({m['where']}) | {med['base'] * 1000:.0f} ms "
             f"| **{med['full'] * 1000:.0f} ms** | {m['ratio']:.3f}x | {med['lean'] * 1000:.0f} ms "
-            f"| {m['lean_ratio']:.3f}x | {m['queries']} | {m['load'][0]:.1f} -> {m['load'][1]:.1f} |")
+            f"| {m['lean_ratio']:.3f}x | {m['queries']} | {m['cpu_full'] * 1000:.0f} ms, {m['cpu_lean'] * 1000:.0f} ms "
+            f"| {m['load'][0]:.1f} -> {m['load'][1]:.1f} |")
     lines += ["", "Runs (ms, in order):", ""]
     for m in measured:
         r = m["runs"]

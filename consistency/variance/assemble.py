@@ -156,20 +156,15 @@ def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCoun
         _or_none(g.tp_rate - g.tp_prev_rate, tp_has_prev & (g.tp_wexpected > 0)), g.tp_flag < 0,
         _direction(g.tp_flag),
     ])
-    site_cols = [a.tolist() for a in (g.score, g.score_low, g.score_high, g.prev_score, g.prev_wexpected,
-                                      g.site_wexpected, g.expected_days, g.checked, g.late)]
-    site_flags = _direction(g.site_flag).tolist()
-    out = []
-    for i, site in enumerate(site_list):
-        score, s_low, s_high, prev_score, prev_wexp, wexp, days, checked, late = (c[i] for c in site_cols)
-        previous = prev_score if prev_wexp else None
-        if not wexp:  # nothing expected: no score (0% would rank the site worst), nor a trend
-            score = None
-        out.append(SiteVariance(
-            code=site.code, name=site.name, region=site.region, score=score, score_interval=(s_low, s_high),
-            previous_score=previous, trend=None if previous is None or not wexp else score - previous,
-            expected_days=days, checked_days=checked, missed_days=max(days - checked, 0), late_checks=late,
-            flagged=site_flags[i] == stats.BELOW, flag=site_flags[i], touch_points=touch_points[i],
-            criteria=per_site_criteria[i], photos=photos.get(site.pk, NO_PHOTOS),
-        ))
-    return out
+    has_expected, has_prev = g.site_wexpected > 0, g.prev_wexpected > 0
+    columns = [
+        [site.code for site in site_list], [site.name for site in site_list], [site.region for site in site_list],
+        _or_none(g.score, has_expected),  # nothing expected: no score (0% would rank the site worst), nor a trend
+        list(zip(g.score_low.tolist(), g.score_high.tolist(), strict=True)),
+        _or_none(g.prev_score, has_prev), _or_none(g.score - g.prev_score, has_prev & has_expected),
+        g.expected_days, g.checked, np.maximum(g.expected_days - g.checked, 0), g.late,
+        g.site_flag < 0, _direction(g.site_flag), touch_points, per_site_criteria,
+        [photos.get(site.pk, NO_PHOTOS) for site in site_list],
+    ]
+    # Positional, in SiteVariance's field order.
+    return list(map(SiteVariance, *(c.tolist() if isinstance(c, np.ndarray) else c for c in columns)))
