@@ -125,8 +125,13 @@ WHERE dc.is_current AND dc.id BETWEEN %(lo)s AND %(hi)s
 """
 
 
-PHOTO_DAYS_SQL = next(op.sql for op in importlib.import_module(
-    "consistency.migrations.0011_site_photo_days").Migration.operations if hasattr(op, "sql"))
+def _migration_sql(name: str) -> str:
+    return next(op.sql for op in importlib.import_module(f"consistency.migrations.{name}").Migration.operations
+                if hasattr(op, "sql"))
+
+
+# The per-site-day counts, then their running totals, as the migrations that made them count existing photos.
+PHOTO_DAYS_SQL = [_migration_sql("0011_site_photo_days"), _migration_sql("0012_site_photo_running_totals")]
 
 
 def generate() -> None:
@@ -153,9 +158,10 @@ def generate() -> None:
             for start in range(lo + 1, hi + 1, step):
                 cur.execute(PHOTOS_SQL.replace("THEN 1 END", f"THEN {original} END"),
                             {**params, "photos": PHOTOS, "lo": start, "hi": start + step - 1})
-            # The per-site-day counts the evidence service keeps as it verifies them (the SQL of the migration
-            # that created the table).
-            cur.execute(PHOTO_DAYS_SQL)
+            # The per-site-day counts and running totals the evidence service keeps as it verifies them (the
+            # SQL of the migrations that made them).
+            for sql in PHOTO_DAYS_SQL:
+                cur.execute(sql)
         cur.execute("ANALYZE")
 
 

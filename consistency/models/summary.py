@@ -55,7 +55,12 @@ class SiteRollup(models.Model):
 
 class SitePhotoDay(models.Model):
     """A site's verified photos of one local day (``Evidence.day``), and how many carry each trust flag: what
-    the variance answer shows beside the scores, read as a few rows per site instead of every photo kept.
+    the variance answer shows beside the scores.
+
+    Each row also holds the site's running totals up to and including its day (``*_total``: the photos of
+    every day <= ``day``), so that a period's counts are two rows per site, as for ``SiteRollup``: the total
+    of the last row on or before the period's end minus that of the last row before its start, whatever
+    the period's length (one row per day with photos was summed before, bench/RESULTS-variance.md).
 
     Only ``consistency.services.photo_days`` writes it, by increments, in the transaction that verified a
     photo or flagged it as a copy (a verified photo is never un-verified, nor a flag lifted)."""
@@ -66,6 +71,10 @@ class SitePhotoDay(models.Model):
     reused = models.PositiveIntegerField(default=0)
     stale = models.PositiveIntegerField(default=0)
     suspect = models.PositiveIntegerField(default=0, help_text="Reused or stale (a photo may be both).")
+    verified_total = models.PositiveIntegerField(default=0, help_text="Verified photos of days up to this one.")
+    reused_total = models.PositiveIntegerField(default=0)
+    stale_total = models.PositiveIntegerField(default=0)
+    suspect_total = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["site", "day"], name="site_photo_day_unique")]

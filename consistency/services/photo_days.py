@@ -1,8 +1,15 @@
-"""Keeps ``SitePhotoDay``: per site and day, the verified photos and their trust flags, by increments.
+"""Keeps ``SitePhotoDay``: per site and day, the verified photos and their trust flags, by increments, and the
+site's running totals up to each day (what the variance answer reads: two rows per site for any period).
 
 Increments, not recounts: two transactions changing one site's day (a photo verified there while a
 confirmation at another site flags a copy of it) each add to the row under its row lock, and neither
 overwrites the other's count with one that missed it.
+
+The running totals need more than row locks: a day's first photo makes a row whose totals start from the
+row before it, and a transaction that adds to every later row at the same time would miss the new row (its
+statement does not see rows inserted after it began) while the new row missed its increment. So every
+writer of a site's counts first takes that site's photo lock (a transaction-scoped advisory lock, in site
+order within a call) by a statement of its own, and then reads and writes with a snapshot taken after it.
 """
 
 from __future__ import annotations
@@ -15,21 +22,40 @@ from django.db import connection
 
 from ..models import Evidence, SitePhotoDay
 
+# Namespace of the photo locks (pg_advisory_xact_lock(namespace, site id)); "PHOT" in ASCII.
+PHOTO_LOCK_SPACE = 0x50484F54
+_FIELDS = ("verified", "reused", "stale", "suspect")
+
 
 @cache
 def _upsert_sql() -> str:
+    """One day's increments: added to the day's row (made with the totals of the site's row before it if new)
+    and to the totals of every later row of the site."""
     t = connection.ops.quote_name(SitePhotoDay._meta.db_table)
-    return (f"INSERT INTO {t} (site_id, day, verified, reused, stale, suspect) VALUES (%s, %s, %s, %s, %s, %s) "
-            f"ON CONFLICT (site_id, day) DO UPDATE SET verified = {t}.verified + excluded.verified, "
-            f"reused = {t}.reused + excluded.reused, stale = {t}.stale + excluded.stale, "
-            f"suspect = {t}.suspect + excluded.suspect")
+    totals = ", ".join(f"{f}_total" for f in _FIELDS)
+    return (
+        f"WITH before AS (SELECT {totals} FROM {t} WHERE site_id = %(site)s AND day < %(day)s "
+        "ORDER BY day DESC LIMIT 1), "
+        f"later AS (UPDATE {t} SET {', '.join(f'{f}_total = {f}_total + %({f})s' for f in _FIELDS)} "
+        "WHERE site_id = %(site)s AND day > %(day)s RETURNING 1) "
+        f"INSERT INTO {t} (site_id, day, {', '.join(_FIELDS)}, {totals}) "
+        f"SELECT %(site)s, %(day)s, {', '.join(f'%({f})s' for f in _FIELDS)}, "
+        f"{', '.join(f'COALESCE((SELECT {f}_total FROM before), 0) + %({f})s' for f in _FIELDS)} "
+        "ON CONFLICT (site_id, day) DO UPDATE SET "
+        + ", ".join(f"{f} = {t}.{f} + excluded.{f}, {f}_total = {t}.{f}_total + excluded.{f}" for f in _FIELDS)
+    )
 
 
 def _add(rows: Iterable[tuple]) -> None:
     rows = [r for r in rows if r[1] is not None]  # a photo without a day stands for none
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(_upsert_sql(), rows)
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        # The lock, then the writes in statements that start after it is granted (module docstring).
+        cursor.execute("SELECT count(pg_advisory_xact_lock(%s, s)) FROM (SELECT DISTINCT s FROM unnest(%s::int[]) s "
+                       "ORDER BY s) locks", [PHOTO_LOCK_SPACE, sorted({r[0] for r in rows})])
+        cursor.executemany(_upsert_sql(), [{"site": site_id, "day": day, **dict(zip(_FIELDS, counts, strict=True))}
+                                           for site_id, day, *counts in sorted(rows)])
 
 
 def photo_verified(evidence: Evidence) -> None:

@@ -2,10 +2,10 @@
 
 Reads (a fixed number of queries, whatever the number of sites, days or criteria):
  1. every released version's criteria (timeline.py), 2. the sites in scope,
- 3. per site and criterion key, and 4. per site, the running totals at the period's boundaries
-    (totals.py), computed by the database as differences of the summary rows; 5. per site, the period's
-    verified photos and their trust flags (photos.py); 6. when the period reaches a site's local today,
-    which sites have today's check in.
+ 3. per site, the running totals at the period's boundaries (totals.py: the summary rows of those days,
+    subtracted by numpy); 4. per site, the period's verified photos and their trust flags (photos.py, also
+    two running totals per site); 5. when the period reaches a site's local today, which sites have
+    today's check in.
 
 Expected observations: for an active site, each local day of the period on or after ``opened_on`` and
 up to the site's local yesterday (today too once its check is in: the day is not over) on which a version
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -39,10 +38,22 @@ from .photos import photo_counts
 from .timeline import Segment, Timeline, WeightedCriterion
 from .types import VarianceReport
 
+DETAILS = ("criteria", "touch_points")
 
-def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Site]) -> VarianceReport:
+
+def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Site],
+                    detail: str = "criteria") -> VarianceReport:
+    """The answer for ``sites`` over [date_from, date_to].
+
+    ``detail``: "criteria" (the default, what the API and the PDF show): every site with its touch points and
+    its criteria. "touch_points": the same answer without the per-site criterion lists (``criteria`` is []
+    for every site; everything else, criterion spreads included, is identical): what a network overview
+    shows. At 5,000 sites the lists are 200,000 objects, most of the time spent building the answer.
+    """
     if date_to < date_from:
         raise ValueError("date_to is before date_from")
+    if detail not in DETAILS:
+        raise ValueError(f"detail must be one of {', '.join(DETAILS)}")
     timeline = Timeline.load()
     length = date_to - date_from + dt.timedelta(days=1)
     segments = timeline.segments(date_from - length, date_to, cuts=(date_from,))
@@ -51,20 +62,19 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
         "pk", "code", "name", "region__code", "timezone", "active", "opened_on")]
     versions = sorted({segments[j].version.number for j in layout.current if segments[j].version is not None})
     if not site_list:
-        return assemble(layout, site_list, None, date_from=date_from, date_to=date_to, versions=versions)
+        return assemble(layout, site_list, None, date_from=date_from, date_to=date_to, versions=versions,
+                        detail=detail)
 
-    current = set(layout.current)
-    site_rows = totals.site_totals(sites=sites, segments=segments, current=current)
-    criterion_rows = totals.criterion_totals(sites=sites, segments=segments, current=current)
+    found = totals.period_totals(sites=sites, segments=segments, site_ids=[site.pk for site in site_list],
+                                 keys=layout.keys)
     grid = Grid.empty(len(site_list), layout)
-    index = {site.pk: i for i, site in enumerate(site_list)}
     now = timezone.now()  # one instant for "today" in every time zone, here and in _fill_days
-    _fill_days(grid, layout, site_list, site_rows, index, now=now,
+    _fill_days(grid, layout, site_list, found, now=now,
                checked_today=_checked_today(sites, site_list, date_to, now=now))
-    _fill_totals(grid, layout, criterion_rows, np.array([site.pk for site in site_list], dtype=np.int64))
+    _fill_totals(grid, layout, found)
     compute(grid, layout)
     return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions,
-                    photos=photo_counts(sites=sites, date_from=date_from, date_to=date_to))
+                    photos=photo_counts(sites=sites, date_from=date_from, date_to=date_to), detail=detail)
 
 
 class SiteRow(NamedTuple):
@@ -120,71 +130,41 @@ def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.
                .values_list("site_id", "date"))
 
 
-def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], site_rows: list[tuple],
-               index: dict[int, int], *, now: dt.datetime, checked_today: set[tuple[int, dt.date]]) -> None:
+def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], found: totals.Totals, *, now: dt.datetime,
+               checked_today: set[tuple[int, dt.date]]) -> None:
     """Days expected per site and segment, and the current period's checked days and late checks."""
-    columns = [(j, j in layout.current) for j in range(len(layout.segments))]
-    checked = np.zeros((len(site_list), len(layout.segments)), dtype=np.int64)
-    for row in site_rows:
-        i, c = index.get(row[0]), 1
-        if i is None:  # joined the scope after the sites query: not in the answer
-            continue
-        for j, is_current in columns:
-            checked[i, j] = row[c]
-            if is_current:
-                grid.late[i] += row[c + 1]
-                c += 2
-            else:
-                c += 1
-    zones: dict[str, zoneinfo.ZoneInfo] = {}
-    for i, site in enumerate(site_list):
-        if not site.active:  # an inactive site is expected only on the days it checked
-            grid.days[i] = checked[i]
-            continue
-        tz = zones.get(site.timezone) or zones.setdefault(site.timezone, zoneinfo.ZoneInfo(site.timezone))
-        today = now.astimezone(tz).date()
-        last = today if (site.pk, today) in checked_today else today - dt.timedelta(days=1)
-        for j, seg in enumerate(layout.segments):
-            if seg.version is not None:
-                start, end = max(seg.start, site.opened_on), min(seg.end, last)
-                grid.days[i, j] = max((end - start).days + 1, 0)
+    checked = found.checked
+    grid.late = found.late[:, layout.current].sum(axis=1)
+    # Per site (one column per segment): the days of the segment from the site's opening to its last day
+    # expected (its local yesterday, or today once today's check is in), in whole-network arrays.
+    todays = {z: now.astimezone(zoneinfo.ZoneInfo(z)).date() for z in {site.timezone for site in site_list}}
+    last = np.array([todays[site.timezone].toordinal() - ((site.pk, todays[site.timezone]) not in checked_today)
+                     for site in site_list], dtype=np.int64)
+    opened = np.array([site.opened_on.toordinal() for site in site_list], dtype=np.int64)
+    for j, seg in enumerate(layout.segments):
+        if seg.version is not None:
+            start, end = np.maximum(seg.start.toordinal(), opened), np.minimum(seg.end.toordinal(), last)
+            grid.days[:, j] = np.maximum(end - start + 1, 0)
+    inactive = np.array([not site.active for site in site_list], dtype=bool)
+    grid.days[inactive] = checked[inactive]  # an inactive site is expected only on the days it checked
     for j, seg in enumerate(layout.segments):
         if seg.version is None:
             grid.days[:, j] = 0
     grid.checked = checked[:, layout.current].sum(axis=1)
 
 
-def _fill_totals(grid: Grid, layout: Layout, rows: list[tuple], site_ids: np.ndarray) -> None:
-    """Scatter the database's per (site, key) totals into the sites x keys arrays (column-wise, in C)."""
-    if not rows:
-        return
-    table = np.array(rows, dtype=object)  # one C pass over the fetched tuples
-    order = np.argsort(site_ids)
-    ids = table[:, 0].astype(np.int64)
-    pos = np.minimum(np.searchsorted(site_ids[order], ids), len(order) - 1)
-    si = order[pos]
-    key_index = {k: i for i, k in enumerate(layout.keys)}
-    ki = np.fromiter(map(key_index.get, table[:, 1], repeat(-1)), dtype=np.int64, count=len(rows))
-    # Drop a key no version of these periods has (not expected, not shown) and a site that joined the
-    # scope between the sites query and this one (it is not in the answer).
-    keep = (ki >= 0) & (site_ids[si] == ids)
-    si, ki = si[keep], ki[keep]
-
-    def col(c: int) -> np.ndarray:
-        return table[keep, c].astype(float)
-
-    c, w = 2, layout.weights
+def _fill_totals(grid: Grid, layout: Layout, found: totals.Totals) -> None:
+    """The sites x keys arrays of the period (its segments added up) and of the previous period (passes
+    only), each pass weighted by its criterion's weight in the segment's version."""
+    w = layout.weights
     for j in range(len(layout.segments)):
+        observations, passed, deviation, deviation_sq = found.criteria[j]
         if j in layout.current:
-            p = col(c + 1)
-            grid.observations[si, ki] += col(c).astype(np.int64)
-            grid.passed[si, ki] += p.astype(np.int64)
-            grid.weighted_passed[si, ki] += w[j, ki] * p
-            grid.deviation[si, ki] += col(c + 2)
-            grid.deviation_sq[si, ki] += col(c + 3)
-            c += 4
+            grid.observations += observations.astype(np.int64)
+            grid.passed += passed.astype(np.int64)
+            grid.weighted_passed += w[j] * passed
+            grid.deviation += deviation
+            grid.deviation_sq += deviation_sq
         else:
-            p = col(c)
-            grid.prev_passed[si, ki] += p.astype(np.int64)
-            grid.prev_weighted_passed[si, ki] += w[j, ki] * p
-            c += 1
+            grid.prev_passed += passed.astype(np.int64)
+            grid.prev_weighted_passed += w[j] * passed

@@ -108,3 +108,5 @@ class VarianceReport:
     touch_point_spread: list[Spread]
     criterion_spread: list[Spread]
     drivers: list[str]             # the sites that drive the network's spread most, worst first
+    detail: str = "criteria"       # "touch_points": asked without the per-site criterion lists (every site's
+                                   # ``criteria`` is []), see variance_report
