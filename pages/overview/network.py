@@ -64,7 +64,7 @@ def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.d
 def network_trend(*, report: VarianceReport, sites: QuerySet) -> NetworkTrend:
     """The network score and consistency index of the previous period, from the engine, for the same sites."""
     prev_from, prev_to = previous_period(report.date_from, report.date_to)
-    previous = variance_report(date_from=prev_from, date_to=prev_to, sites=sites)
+    previous = variance_report(date_from=prev_from, date_to=prev_to, sites=sites, detail="touch_points")
     expected = any(s.score is not None for s in previous.sites)
     score = previous.network_score if expected else None
     index = previous.consistency_index if expected else None
@@ -86,7 +86,8 @@ def network_overview(*, user, period: Period, region: str | None, region_names: 
     API's answer, the network's trend, and the overdue corrective actions. A region outside the user's
     scope is the API's 400 (AppError naming ``region``)."""
     sites = variance_sites(user=user, region=region)
-    report = variance_report(date_from=period.date_from, date_to=period.date_to, sites=sites)
+    # The page shows sites x touch points: the per-site criterion lists (40 per site) are not built.
+    report = variance_report(date_from=period.date_from, date_to=period.date_to, sites=sites, detail="touch_points")
     trend = network_trend(report=report, sites=sites)
     overdue = action_list(user=user, status="overdue", region=region)
     scored = [s for s in report.sites if s.score is not None]

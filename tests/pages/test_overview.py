@@ -250,8 +250,9 @@ def _sites_with_checks(n: int, network, standard) -> None:
 
 
 # session, user, profile (3); the region filter's choices (1); the engine for the period and for the previous one
-# (5 each: versions, sites, site totals, criterion totals, photo counts); overdue actions (time zones, count, list).
-QUERIES = 17
+# (4 each: versions, sites, the running totals at the boundaries, photo counts); overdue actions (time zones, count,
+# list).
+QUERIES = 15
 
 
 @pytest.mark.parametrize("sites", [3, 30])
