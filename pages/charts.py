@@ -11,12 +11,13 @@ The numbers are drawn, never computed: the caller passes the engine's scores and
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 720, 300
+WIDTH, HEIGHT = 960, 300
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 40, 44
 SITE_COLOUR = "#1f5fa8"    # blue and orange: told apart with every common colour-vision deficiency,
 MEDIAN_COLOUR = "#a34f00"  # and by shape too (dots and a solid line; squares and a dashed line)
@@ -51,8 +52,10 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
     def x(i: int) -> float:
         return LEFT + (plot_w * (i + 0.5) / n if n else plot_w / 2)
 
+    floor = _floor(points)
+
     def y(v: float) -> float:
-        return TOP + plot_h * (1.0 - v)
+        return TOP + plot_h * (1.0 - (max(v, floor) - floor) / (1.0 - floor))
 
     scored = [p for p in points if p.score is not None]
     desc = _description(points, scored, site_name, median_label)
@@ -62,9 +65,9 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
            f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
            f'<title id="{chart_id}-title">{escape(title)}</title>',
            f'<desc id="{chart_id}-desc">{escape(desc)}</desc>']
-    # Axes and grid: 0, 25, 50, 75 and 100%.
+    # Axes and grid: five ticks from the floor to 100%.
     out.append('<g class="axis y" aria-hidden="true">')
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+    for tick in _ticks(floor):
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                    f'stroke="{GRID}" stroke-width="1"/>')
         out.append(f'<text x="{LEFT - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{INK}" '
@@ -111,6 +114,23 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
     out.append(_legend(median_label))
     out.append('</svg>')
     return mark_safe("".join(out))  # noqa: S308 - every text above is escaped; the rest is our own markup
+
+
+def _floor(points: list[Point]) -> float:
+    """Where the score axis starts: 0, or a round 10% below everything drawn when all of it is high, so that
+    weeks of 91% and 95% do not look alike. The axis labels say where it starts."""
+    drawn = [v for p in points for v in ((p.low, p.score) if p.score is not None else ()) + (
+        (p.median,) if p.median is not None else ())]
+    if not drawn:
+        return 0.0
+    floor = min(max(math.floor(min(drawn) * 10 - 0.5) / 10, 0.0), 0.8)  # 5 points of room below the lowest
+    return floor if floor >= 0.5 else math.floor(floor * 5) / 5  # a multiple of 20% under 50%
+
+
+def _ticks(floor: float) -> list[float]:
+    step = 0.1 if floor >= 0.5 else 0.2 if floor > 0 else 0.25
+    count = round((1.0 - floor) / step)
+    return [floor + step * k for k in range(count + 1)]
 
 
 def _legend(median_label: str) -> str:
