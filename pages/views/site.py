@@ -100,7 +100,8 @@ def _site_in_depth(request, site, period) -> dict:
     median_label = "Network median" if access.is_head_office(user) else "Median of the sites you can see"
     points = [charts.Point(w.start, w.end, s.score, s.low, s.high, series.medians[i] if beside else None)
               for i, (w, s) in enumerate(zip(series.weeks, series.sites[site.code], strict=True))]
-    selected = request.GET.get("touch_point") or None
+    sections = _sections(report, mine, beside, period)
+    selected = request.GET.get("touch_point")
     checks, photos = _recent_checks(user, site, period)
     missed = missed_days(user=user, date_from=period.date_from, date_to=period.date_to, site=site)
     overdue = set(action_selectors.action_list(user=user, status="overdue", site=site).values_list("id", flat=True))
@@ -111,8 +112,10 @@ def _site_in_depth(request, site, period) -> dict:
         "median_label": median_label,
         "chart": charts.score_chart(points, site_name=f"{site.code} {site.name}", median_label=median_label),
         "weeks": [(p, pct(p.score), pct(p.low), pct(p.high), pct(p.median)) for p in points],
-        "sections": _sections(report, mine, beside, period),
-        "selected_touch_point": selected,
+        "sections": sections,
+        # The overview's heat-map cell names a touch point: that one opens, the others close. An unknown key
+        # (a touch point the period did not have) changes nothing.
+        "selected_touch_point": selected if any(s.key == selected for s in sections) else None,
         "checks": checks, "photos": photos,
         "missed_count": missed.count(), "missed": missed[:MISSED_SHOWN],
         "actions": [(a, a.id in overdue) for a in actions], "overdue_count": len(overdue),
