@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 960, 300
+WIDTH, HEIGHT = 800, 300
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 40, 44
 SITE_COLOUR = "#1f5fa8"    # blue and orange: told apart with every common colour-vision deficiency,
 MEDIAN_COLOUR = "#a34f00"  # and by shape too (dots and a solid line; squares and a dashed line)
@@ -71,7 +71,7 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                    f'stroke="{GRID}" stroke-width="1"/>')
         out.append(f'<text x="{LEFT - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" fill="{INK}" '
-                   f'font-size="12">{_pct(tick)}</text>')
+                   f'font-size="13">{_pct(tick)}</text>')
     out.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" stroke="{INK}"/>')
     out.append('</g><g class="axis x" aria-hidden="true">')
     out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="{INK}"/>')
@@ -79,9 +79,9 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
     for i, p in enumerate(points):
         if i % every == 0 or i == n - 1:
             out.append(f'<text x="{x(i):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" fill="{INK}" '
-                       f'font-size="12">{escape(_day(p.start))}</text>')
+                       f'font-size="13">{escape(_day(p.start))}</text>')
     out.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" fill="{INK}" '
-               f'font-size="12">Week starting</text></g>')
+               f'font-size="13">Week starting</text></g>')
     # The network median: a dashed line with squares.
     medians = [(x(i), y(p.median)) for i, p in enumerate(points) if p.median is not None]
     out.append('<g class="median" aria-hidden="true">')
@@ -111,7 +111,7 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
                    f'<line x1="{cx - 5:.1f}" x2="{cx + 5:.1f}" y1="{hi:.1f}" y2="{hi:.1f}" stroke="{SITE_COLOUR}"/>'
                    f'<circle cx="{cx:.1f}" cy="{y(p.score):.1f}" r="4.5" fill="{SITE_COLOUR}" stroke="#fff"/></g>')
     out.append('</g>')
-    out.append(_legend(median_label))
+    out.append(_legend(median_label if medians else None))
     out.append('</svg>')
     return mark_safe("".join(out))  # noqa: S308 - every text above is escaped; the rest is our own markup
 
@@ -133,15 +133,18 @@ def _ticks(floor: float) -> list[float]:
     return [floor + step * k for k in range(count + 1)]
 
 
-def _legend(median_label: str) -> str:
-    return ('<g class="legend" aria-hidden="true">'
+def _legend(median_label: str | None) -> str:
+    site = ('<g class="legend" aria-hidden="true">'
             f'<line x1="{LEFT}" x2="{LEFT + 24}" y1="16" y2="16" stroke="{SITE_COLOUR}" stroke-width="2.5"/>'
             f'<circle cx="{LEFT + 12}" cy="16" r="4.5" fill="{SITE_COLOUR}"/>'
-            f'<text x="{LEFT + 32}" y="20" fill="{INK}" font-size="12">This site, with its 95% interval</text>'
+            f'<text x="{LEFT + 32}" y="20" fill="{INK}" font-size="13">This site, with its 95% interval</text>')
+    if median_label is None:  # no network beside the site (a manager of one site)
+        return site + "</g>"
+    return (site +
             f'<line x1="{LEFT + 250}" x2="{LEFT + 274}" y1="16" y2="16" stroke="{MEDIAN_COLOUR}" stroke-width="2" '
             'stroke-dasharray="6 4"/>'
             f'<rect x="{LEFT + 258}" y="12" width="8" height="8" fill="{MEDIAN_COLOUR}"/>'
-            f'<text x="{LEFT + 282}" y="20" fill="{INK}" font-size="12">{escape(median_label)}</text></g>')
+            f'<text x="{LEFT + 282}" y="20" fill="{INK}" font-size="13">{escape(median_label)}</text></g>')
 
 
 def _path(points: list[tuple[float, float]]) -> str:

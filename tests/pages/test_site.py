@@ -85,6 +85,14 @@ def test_a_stranger_is_sent_to_sign_in(network, standard):
 
 
 @pytest.mark.django_db
+def test_the_period_form_shows_the_period_shown(network, standard):
+    _, html = page_of(network.head_office, "A1", "")
+    assert '<option value="30" selected>' in html and 'type="date" name="from" value=' not in html  # a preset: no dates
+    _, html = page_of(network.head_office, "A1")
+    assert '<option value="custom" selected>' in html and 'type="date" name="from" value="2026-03-02"' in html
+
+
+@pytest.mark.django_db
 def test_a_bad_period_is_a_400_naming_the_field(network, standard):
     status, html = page_of(network.head_office, "A1", "period=custom&from=2026-03-10&to=2026-03-01")
     assert status == 400
@@ -150,6 +158,7 @@ def test_a_manager_of_one_site_sees_no_network_beside_it(network, standard):
     _, html = page_of(network.manager_a, "A1")
     assert 'data-field="network_score"' not in html and 'class="median-point"' not in html
     assert 'data-network="' not in html
+    assert "Median of the sites you can see" not in html and "Network median" not in html  # nor in the legend
 
 
 @pytest.mark.django_db
