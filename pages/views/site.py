@@ -106,7 +106,7 @@ def _site_in_depth(request, site, period) -> dict:
               for i, (w, s) in enumerate(zip(series.weeks, series.sites[site.code], strict=True))]
     sections = _sections(report, mine, beside, period)
     selected = request.GET.get("touch_point")
-    checks, photos = _recent_checks(user, site, period)
+    checks = _recent_checks(user, site, period)
     missed = missed_days(user=user, date_from=period.date_from, date_to=period.date_to, site=site)
     overdue = set(action_selectors.action_list(user=user, status="overdue", site=site).values_list("id", flat=True))
     actions = sorted(action_selectors.action_list(user=user, status="open", site=site)[:ACTIONS_SHOWN],
@@ -120,10 +120,9 @@ def _site_in_depth(request, site, period) -> dict:
         # The overview's heat-map cell names a touch point: that one opens, the others close. An unknown key
         # (a touch point the period did not have) changes nothing.
         "selected_touch_point": selected if any(s.key == selected for s in sections) else None,
-        "checks": checks, "photos": photos,
+        "checks": checks,
         "missed_count": missed.count(), "missed": missed[:MISSED_SHOWN],
         "actions": [(a, a.id in overdue) for a in actions], "overdue_count": len(overdue),
-        "pct": pct,
         "score": {"value": pct(mine.score), "low": pct(mine.score_interval[0]), "high": pct(mine.score_interval[1]),
                   "network": pct(report.network_score), "trend": _points(mine.trend)},
         # Ordering is reading (reports/services.py): every role that reads the site may order its pack.
@@ -197,4 +196,4 @@ def _recent_checks(user, site, period):
             photos.setdefault(ev.daily_check.date, []).append(PhotoView(
                 ev, evidence_files.photo_link(ev, "thumbnail", reader=user),
                 evidence_files.photo_link(ev, "original", reader=user)))
-    return [(c, photos.get(c.date, [])) for c in checks], photos
+    return [(c, photos.get(c.date, [])) for c in checks]
