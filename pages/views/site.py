@@ -180,7 +180,7 @@ class PhotoView:
 
 
 def _recent_checks(user, site, period):
-    """The period's latest checks with their failed results, and the verified photos of their days by day.
+    """(check, its day's verified photos) for the period's latest checks, each with its failed results.
     Photos of a day count for its current check whichever check they were given for (check_get's rule)."""
     failures = Prefetch("results", to_attr="failures", queryset=CheckResult.objects.filter(passed=False)
                         .select_related("criterion").order_by("criterion__touch_point__order", "criterion__order"))
