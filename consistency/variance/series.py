@@ -1,13 +1,13 @@
 """Weekly scores of a set of sites: each week's score is the one ``variance_report`` gives for that week.
 
 Not a second copy of the score's rule: the weeks are cuts of one timeline (timeline.py), read with the
-engine's own totals (totals.py: running totals at every segment boundary, two queries for all weeks), filled
+engine's own totals (totals.py: running totals at every segment boundary, one query for all weeks), filled
 and computed by the engine's own pieces (engine._fill_days, engine._fill_totals, grid.compute) one week at a
 time. So the rule (weighted passes over expected days, missed days, versions changing weights, time zones,
 opened_on, a today that is not over) is the engine's, and tests/consistency/test_variance_series.py proves
 for random data that every week equals ``variance_report(date_from=week.start, date_to=week.end)``.
 
-Queries, whatever the number of weeks, sites or checks: the timeline, the sites, the two totals and, when
+Queries, whatever the number of weeks, sites or checks: the timeline, the sites, the totals and, when
 the last week reaches a site's today, the sites whose today's check is in.
 """
 
@@ -18,7 +18,6 @@ import datetime as dt
 import statistics
 from dataclasses import dataclass
 
-import numpy as np
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -80,14 +79,10 @@ def weekly_scores(*, weeks: list[Week], sites: QuerySet[Site]) -> Series:
         "pk", "code", "name", "region__code", "timezone", "active", "opened_on")]
     if not site_list:
         return Series(weeks=weeks, sites={}, medians=[None] * len(weeks))
-    current = set(range(len(segments)))
-    site_rows = np.array(totals.site_totals(sites=sites, segments=segments, current=current), dtype=object)
-    criterion_rows = np.array(totals.criterion_totals(sites=sites, segments=segments, current=current),
-                              dtype=object)
+    found = totals.period_totals(sites=sites, segments=segments, site_ids=[site.pk for site in site_list],
+                                 keys=layout.keys)
     now = timezone.now()
     checked_today = _checked_today(sites, site_list, weeks[-1].end, now=now)
-    index = {site.pk: i for i, site in enumerate(site_list)}
-    site_ids = np.array([site.pk for site in site_list], dtype=np.int64)
 
     scores: list[list[WeekScore]] = [[] for _ in site_list]
     first = 0
@@ -95,16 +90,15 @@ def weekly_scores(*, weeks: list[Week], sites: QuerySet[Site]) -> Series:
         last = first
         while last < len(segments) and segments[last].end <= week.end:
             last += 1
-        # This week's segments [first, last) as if they were a period of their own: the engine's columns
-        # are per segment (site totals: 2 each; criterion totals: 4 each), so a week is a slice of them.
+        # This week's segments [first, last) as if they were a period of their own: the totals are per
+        # segment, so a week is a slice of them along the segment axis.
         week_layout = dataclasses.replace(layout, segments=segments[first:last], current=list(range(last - first)),
                                           weights=layout.weights[first:last])
-        site_cols = [0, *range(1 + 2 * first, 1 + 2 * last)]
-        key_cols = [0, 1, *range(2 + 4 * first, 2 + 4 * last)]
+        week_found = totals.Totals(found.checked[:, first:last], found.late[:, first:last],
+                                   found.criteria[first:last])
         grid = Grid.empty(len(site_list), week_layout)
-        _fill_days(grid, week_layout, site_list, _rows(site_rows, site_cols), index, now=now,
-                   checked_today=checked_today)
-        _fill_totals(grid, week_layout, _rows(criterion_rows, key_cols), site_ids)
+        _fill_days(grid, week_layout, site_list, week_found, now=now, checked_today=checked_today)
+        _fill_totals(grid, week_layout, week_found)
         compute(grid, week_layout)
         for i, row in enumerate(zip(grid.score.tolist(), grid.score_low.tolist(), grid.score_high.tolist(),
                                     grid.site_wexpected.tolist(), grid.site_n.tolist(), strict=True)):
@@ -116,8 +110,3 @@ def weekly_scores(*, weeks: list[Week], sites: QuerySet[Site]) -> Series:
         week_scores = [s[w].score for s in scores if s[w].score is not None]
         medians.append(statistics.median(week_scores) if week_scores else None)
     return Series(weeks=weeks, sites={site.code: scores[i] for i, site in enumerate(site_list)}, medians=medians)
-
-
-def _rows(table: np.ndarray, columns: list[int]) -> list[list]:
-    return table[:, columns].tolist() if len(table) else []
-
