@@ -60,7 +60,7 @@ def gc_paused():
 
 def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.date, date_to: dt.date,
              versions: list[int], photos: dict[int, PhotoCounts] | None = None,
-             detail: str = "criteria") -> VarianceReport:
+             detail: str = "criteria", criteria_for: frozenset[str] = frozenset()) -> VarianceReport:
     if g is None:
         return VarianceReport(date_from=date_from, date_to=date_to, versions=versions, network_score=0.0,
                               network_score_interval=(0.0, 1.0), consistency_index=100.0, sites=[],
@@ -68,15 +68,17 @@ def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.d
     codes = [s.code for s in site_list]
     with gc_paused():
         return _report(layout, site_list, g, codes, date_from=date_from, date_to=date_to, versions=versions,
-                       photos=photos, detail=detail)
+                       photos=photos, detail=detail, criteria_for=criteria_for)
 
 
 def _report(layout: Layout, site_list: list, g: Grid, codes: list[str], *, date_from: dt.date, date_to: dt.date,
-            versions: list[int], photos: dict[int, PhotoCounts] | None, detail: str) -> VarianceReport:
+            versions: list[int], photos: dict[int, PhotoCounts] | None, detail: str,
+            criteria_for: frozenset[str]) -> VarianceReport:
     return VarianceReport(
         date_from=date_from, date_to=date_to, versions=versions, network_score=g.network_score,
         network_score_interval=g.network_interval, consistency_index=g.consistency_index,
-        sites=_sites(layout, site_list, g, photos or {}, criteria=detail == "criteria"),
+        sites=_sites(layout, site_list, g, photos or {},
+                     criteria=None if detail == "criteria" else np.array([c in criteria_for for c in codes])),
         drivers=[codes[i] for i in g.drivers], detail=detail,
         touch_point_spread=_spreads(g.tps, layout.touch_points, layout.touch_point_names, codes),
         criterion_spread=_spreads(g.criteria, layout.keys, layout.prompts, codes),
@@ -127,11 +129,11 @@ def _per_site(cls, shown: np.ndarray, columns: list[np.ndarray]) -> list[list]:
     return out
 
 
-def _criteria(layout: Layout, g: Grid) -> list[list[CriterionVariance]]:
+def _criteria(layout: Layout, g: Grid, shown: np.ndarray) -> list[list[CriterionVariance]]:
     observed = g.observations > 0
     has_prev = g.prev_expected > 0
     prev = _or_none(g.prev_rate, has_prev)
-    return _per_site(CriterionVariance, g.shown, [
+    return _per_site(CriterionVariance, shown, [
         np.array(layout.keys, dtype=object), np.array(layout.prompts, dtype=object),
         np.array(layout.key_touch_point, dtype=object),
         _rates(g.passed, g.expected, g.rate, g.low, g.high),
@@ -142,9 +144,15 @@ def _criteria(layout: Layout, g: Grid) -> list[list[CriterionVariance]]:
 
 
 def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCounts], *,
-           criteria: bool) -> list[SiteVariance]:
-    """``criteria`` False: every site's criterion list left empty (variance_report's detail="touch_points")."""
-    per_site_criteria = _criteria(layout, g) if criteria else [[] for _ in site_list]
+           criteria: np.ndarray | None) -> list[SiteVariance]:
+    """``criteria``: None, every site's criterion list; else a mask of the sites that get theirs, the others'
+    left empty (variance_report's detail="touch_points" and criteria_for)."""
+    if criteria is None:
+        per_site_criteria = _criteria(layout, g, g.shown)
+    elif criteria.any():
+        per_site_criteria = _criteria(layout, g, g.shown & criteria[:, None])
+    else:
+        per_site_criteria = [[] for _ in site_list]
     tp_has_prev = g.tp_prev_wexpected > 0
     tp_rates = np.empty(g.tp_rate.size, dtype=object)
     tp_rates[:] = list(map(Rate, *(a.ravel().tolist() for a in (g.tp_wpassed, g.tp_wexpected, g.tp_rate, g.tp_low,

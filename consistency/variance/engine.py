@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Collection
 from typing import NamedTuple
 
 import numpy as np
@@ -42,18 +43,22 @@ DETAILS = ("criteria", "touch_points")
 
 
 def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Site],
-                    detail: str = "criteria") -> VarianceReport:
+                    detail: str = "criteria", criteria_for: Collection[str] = ()) -> VarianceReport:
     """The answer for ``sites`` over [date_from, date_to].
 
     ``detail``: "criteria" (the default, what the API and the PDF show): every site with its touch points and
     its criteria. "touch_points": the same answer without the per-site criterion lists (``criteria`` is []
     for every site; everything else, criterion spreads included, is identical): what a network overview
     shows. At 5,000 sites the lists are 200,000 objects, most of the time spent building the answer.
+    ``criteria_for``: with "touch_points", the site codes that keep their criterion lists (a site's page: the
+    site in depth, beside the network it is compared with).
     """
     if date_to < date_from:
         raise ValueError("date_to is before date_from")
     if detail not in DETAILS:
         raise ValueError(f"detail must be one of {', '.join(DETAILS)}")
+    if criteria_for and detail != "touch_points":
+        raise ValueError('criteria_for goes with detail="touch_points" (the full answer has every site\'s)')
     timeline = Timeline.load()
     length = date_to - date_from + dt.timedelta(days=1)
     segments = timeline.segments(date_from - length, date_to, cuts=(date_from,))
@@ -74,7 +79,8 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
     _fill_totals(grid, layout, found)
     compute(grid, layout)
     return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions,
-                    photos=photo_counts(sites=sites, date_from=date_from, date_to=date_to), detail=detail)
+                    photos=photo_counts(sites=sites, date_from=date_from, date_to=date_to), detail=detail,
+                    criteria_for=frozenset(criteria_for))
 
 
 class SiteRow(NamedTuple):

@@ -97,7 +97,9 @@ def site_detail(request, code: str):
 def _site_in_depth(request, site, period) -> dict:
     user = request.user
     scope = access.readable_sites(user)
-    report = variance_report(date_from=period.date_from, date_to=period.date_to, sites=scope)
+    # The network beside it by touch point and criterion spread; the criterion lists of this site only.
+    report = variance_report(date_from=period.date_from, date_to=period.date_to, sites=scope, detail="touch_points",
+                             criteria_for=[site.code])
     mine = next(s for s in report.sites if s.code == site.code)
     beside = len(report.sites) > 1  # a manager of one site has no network to stand beside
     series = weekly_scores(weeks=weeks_of(period.date_from, period.date_to), sites=scope)

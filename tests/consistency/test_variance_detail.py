@@ -63,6 +63,25 @@ def test_the_overviews_answer_is_the_full_one_without_criterion_lists(network, s
             assert len(lean_queries.captured_queries) == len(full_queries.captured_queries)
 
 
+@pytest.mark.parametrize("seed", [5, 6])
+def test_a_sites_page_answer_keeps_the_criteria_of_the_sites_asked_for_only(network, standard, seed):
+    rng = random.Random(seed)
+    random_history(network, rng)
+    for date_from, date_to in [(D(2026, 3, 5), D(2026, 3, 18)), (D(2026, 2, 25), D(2026, 3, 20))]:
+        full = variance_report(date_from=date_from, date_to=date_to, sites=Site.objects.all())
+        for asked in ({"A2"}, {"A1", "LATE"}, {"NOT-A-SITE"}):
+            some = variance_report(date_from=date_from, date_to=date_to, sites=Site.objects.all(),
+                                   detail="touch_points", criteria_for=asked)
+            assert some == dataclasses.replace(full, detail="touch_points", sites=[
+                s if s.code in asked else dataclasses.replace(s, criteria=[]) for s in full.sites])
+            assert all(s.criteria for s in some.sites if s.code in asked)
+
+
+def test_criteria_for_goes_with_the_touch_points_detail(network, standard):
+    with pytest.raises(ValueError, match="criteria_for"):
+        variance_report(date_from=D(2026, 3, 1), date_to=D(2026, 3, 2), sites=Site.objects.all(), criteria_for={"A1"})
+
+
 def test_an_unknown_detail_is_refused(network, standard):
     with pytest.raises(ValueError, match="detail"):
         variance_report(date_from=D(2026, 3, 1), date_to=D(2026, 3, 2), sites=Site.objects.all(), detail="sites")
