@@ -66,10 +66,13 @@ class Period:
 
 
 def page_period(request) -> tuple[Period | None, PeriodForm]:
-    """The period a page was asked for (?period=7|30|90|custom&from=&to=), and the bound form to show. The
-    period is None when the form refuses it (the form carries the message, naming the field)."""
+    """The period a page was asked for (?period=7|30|90|custom&from=&to=), and the form to show. The period is
+    None when the form refuses it (the form carries the message, naming the field). A period read is shown as
+    it was read: its preset selected (bound to an address without one, the form would show its first choice,
+    "Last 7 days", above the default 30) and the dates it stands for in From and To."""
     form = PeriodForm(request.GET)  # always bound: no parameters at all is the default period
     if not form.is_valid():
         return None, form
     data = form.cleaned_data
-    return Period(data["date_from"], data["date_to"], data["period"]), form
+    period = Period(data["date_from"], data["date_to"], data["period"])
+    return period, PeriodForm({"period": period.preset, "from": period.date_from, "to": period.date_to})

@@ -16,7 +16,7 @@ from ..overview.figures import below_rows, network_figures, spread_rows
 from ..overview.filters import SitesFilterForm, named_errors, search
 from ..overview.heatmap import heat_map
 from ..overview.network import network_overview, region_choices
-from ..period import PeriodForm, page_period
+from ..period import page_period
 from ..tables import LeagueTable
 from .common import own_site_code, page, require_role
 
@@ -34,9 +34,6 @@ def overview(request):
     period, period_form = page_period(request)
     regions = region_choices(request.user)
     filters = SitesFilterForm(request.GET, regions=regions)
-    if period is not None and period.preset != "custom":
-        # Show the dates a preset stands for in From and To (they are ignored unless the period is Custom).
-        period_form = PeriodForm({**request.GET.dict(), "from": period.date_from, "to": period.date_to})
     context = {"period_form": period_form, "filters": filters, "period": period, "sites_part": SITES_PART}
     if period is not None and filters.is_valid():
         region = filters.cleaned_data["region"] or None

@@ -27,7 +27,7 @@ from sites import access
 from sites.selectors import site_get
 
 from .. import charts
-from ..period import PeriodForm, page_period
+from ..period import page_period
 from .common import page
 
 RECENT_CHECKS = 10   # the latest checks of the period, with their failures and photos
@@ -86,10 +86,6 @@ def site_detail(request, code: str):
     context = {"site": site, "form": form, "period": period}
     if period is None:  # the period form names the field it refuses; nothing else is shown
         return render(request, "pages/site.html", context, status=400)
-    # Show the period as it was read: bound to the request alone, the form shows "Last 7 days" (its first
-    # choice) when no period was asked for. Dates only for a custom period (a preset ignores them).
-    dates = {"from": period.date_from, "to": period.date_to} if period.preset == "custom" else {}
-    context["form"] = PeriodForm({"period": period.preset, **dates})
     context.update(_site_in_depth(request, site, period))
     return render(request, "pages/site.html", context)
 

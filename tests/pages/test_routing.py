@@ -54,3 +54,11 @@ def test_a_stranger_polling_with_htmx_is_sent_to_the_login_page_as_a_whole_page(
     answer = Client().get("/app/reports/", HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL="http://testserver/app/reports/?run=1")
     assert answer.status_code == 204
     assert answer["HX-Redirect"] == "/accounts/login/?next=%2Fapp%2Freports%2F%3Frun%3D1"
+
+
+def test_a_page_opened_without_a_period_shows_the_default_it_uses(network):
+    from pages.period import DEFAULT_PRESET
+
+    for path in ("/app/", "/app/sites/A1/"):
+        html = signed_in(network.head_office).get(path).content.decode()
+        assert f'<option value="{DEFAULT_PRESET}" selected>' in html, path

@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from consistency.models import CorrectiveAction, Criterion
 from tests.conftest import client_for
@@ -87,7 +88,10 @@ def test_a_stranger_is_sent_to_sign_in(network, standard):
 @pytest.mark.django_db
 def test_the_period_form_shows_the_period_shown(network, standard):
     _, html = page_of(network.head_office, "A1", "")
-    assert '<option value="30" selected>' in html and 'type="date" name="from" value=' not in html  # a preset: no dates
+    # A preset: selected, and the dates it stands for shown in From and To (pages/period.py, as on every page).
+    today = timezone.localdate()
+    assert '<option value="30" selected>' in html
+    assert f'type="date" name="from" value="{today - dt.timedelta(days=29)}"' in html
     _, html = page_of(network.head_office, "A1")
     assert '<option value="custom" selected>' in html and 'type="date" name="from" value="2026-03-02"' in html
 
