@@ -9,6 +9,9 @@ class HeadOfficeWrites(BasePermission):
     message = "Only head office may change this."
 
     def has_permission(self, request, view):
+        # It replaces the default IsAuthenticated on its views: a stranger is refused here (401), reads included.
+        if not (request.user and request.user.is_authenticated):
+            return False
         if request.method in SAFE_METHODS:
             return True
         return access.is_head_office(request.user)

@@ -419,3 +419,12 @@ def test_a_draft_copies_a_version_whose_notes_are_past_todays_bound(network, sta
     response = head.post("/api/v1/standard/versions/", {}, format="json")
     assert response.status_code == 201, response.json()
     assert checklist_keys(response.json()) == checklist_keys(head.get("/api/v1/standard/versions/2/").json())
+
+
+@pytest.mark.django_db
+def test_a_stranger_reads_no_version_of_the_standard(standard):
+    # HeadOfficeWrites replaces the default IsAuthenticated on these views: it must refuse a stranger's reads too.
+    for path in ("/api/v1/standard/versions/", f"/api/v1/standard/versions/{standard.number}/",
+                 f"/api/v1/standard/versions/{standard.number}/criteria/phone_rings/", "/api/v1/standard/current/"):
+        answer = client_for(None).get(path)
+        assert answer.status_code == 401, path
