@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import django_tables2 as tables
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -110,3 +111,16 @@ class LeagueTable(tables.Table):
             return format_html('0 <span class="muted small">of {}</span>', p.verified)
         return format_html('{} <span class="muted small">of {}: {} reused, {} stale</span>', p.suspect, p.verified,
                            p.reused, p.stale)
+
+
+def paginate(table: tables.Table, request, *, per_page: int) -> None:
+    """Page ``table`` as the address asks (?page=), at the page size the page chose. Not RequestConfig's
+    paging: it lets the address set ``per_page`` too (?per_page=1000000 lists everything; a negative one is a
+    500), and a page number that is not one, or past the end, is the first or the last page, not an error."""
+    field = table.prefixed_page_field
+    try:
+        table.paginate(per_page=per_page, page=max(1, int(request.GET.get(field) or 1)))
+    except (ValueError, PageNotAnInteger):
+        table.paginate(per_page=per_page, page=1)
+    except EmptyPage:
+        table.paginate(per_page=per_page, page=table.paginator.num_pages)

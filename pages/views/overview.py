@@ -5,7 +5,6 @@ a manager goes to their site. The numbers are the variance API's for the same pe
 htmx: sorting, paging and searching the league table swap only the sites' part of the page
 (#network-sites, pages/overview_sites.html); the period and the region change the whole page's numbers."""
 
-from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
@@ -17,7 +16,7 @@ from ..overview.filters import SitesFilterForm, named_errors, search
 from ..overview.heatmap import heat_map
 from ..overview.network import network_overview, region_choices
 from ..period import page_period
-from ..tables import LeagueTable
+from ..tables import LeagueTable, paginate
 from .common import own_site_code, page, require_role
 
 PER_PAGE = 30
@@ -62,12 +61,7 @@ def _sites_view(request, overview_, period, q: str) -> dict:
     table = LeagueTable(rows, period_query=period.query, region_names=overview_.region_names)
     table.order_by = request.GET.getlist(table.prefixed_order_by_field) or table.Meta.order_by
     table.request = request
-    try:
-        table.paginate(per_page=PER_PAGE, page=int(request.GET.get(table.prefixed_page_field) or 1))
-    except (ValueError, PageNotAnInteger):
-        table.paginate(per_page=PER_PAGE, page=1)
-    except EmptyPage:
-        table.paginate(per_page=PER_PAGE, page=table.paginator.num_pages)
+    paginate(table, request, per_page=PER_PAGE)
     shown = [row.record for row in table.page.object_list]
     return {
         "overview": overview_, "table": table, "q": q, "matches": len(rows),

@@ -288,6 +288,17 @@ def test_the_table_is_paged_and_keeps_the_highlighted_run(network):
     assert b'aria-label="Pages of past reports"' in answer.content
 
 
+def test_the_address_pages_the_table_but_does_not_size_its_pages(network):
+    # RequestConfig let ?per_page= through: a negative one was a 500, a huge one listed every run.
+    for _ in range(23):
+        make_run(sites=[network.a1])
+    client = signed_in(network.head_office)
+    for query, listed in (("per_page=-5", 20), ("per_page=1000000", 20), ("page=abc", 20), ("page=99", 3),
+                          ("page=-1", 20)):
+        answer = client.get(f"{URL}?{query}")
+        assert answer.status_code == 200 and len(_listed(answer)) == listed, query
+
+
 def test_a_run_outside_ones_scope_is_not_shown(network):
     b1 = make_run(sites=[network.b1])
     answer = signed_in(network.manager_a).get(f"{URL}?run={b1.public_id}")

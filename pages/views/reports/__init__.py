@@ -24,6 +24,7 @@ from consistency.services import idempotency
 from reports import selectors, services
 from reports.models import RunStatus
 
+from ...tables import paginate
 from ..common import page
 from .forms import OrderForm, VerifyForm
 from .tables import RunTable, duration
@@ -45,7 +46,8 @@ def reports(request):
 def _page(request, form: OrderForm, *, status: int = 200, verify: dict | None = None):
     highlight = _highlighted(request)
     table = RunTable(selectors.run_list(user=request.user), highlight=highlight.public_id if highlight else None)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate=False).configure(table)  # sorting from the address; paging as every page pages
+    paginate(table, request, per_page=PER_PAGE)
     return render(request, "pages/reports.html", {
         "form": form, "table": table, "run": highlight, **(_run_context(highlight) if highlight else {}),
         "verify_form": VerifyForm(), **(verify or {}),
