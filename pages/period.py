@@ -12,10 +12,10 @@ from django import forms
 from django.utils import timezone
 
 from backend.errors import AppError
-from consistency.services.period import period_check
+from consistency.services.period import DEFAULT_PERIOD_DAYS, period_check, period_complete
 
 PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "Custom"))
-DEFAULT_PRESET = "30"
+DEFAULT_PRESET = str(DEFAULT_PERIOD_DAYS)  # the API's default period, offered as the preset it is
 
 
 class PeriodForm(forms.Form):
@@ -25,6 +25,11 @@ class PeriodForm(forms.Form):
 
     def __init__(self, data=None, *, today: dt.date | None = None, **kwargs):
         self.today = today or timezone.localdate()
+        if data is not None and not data.get("period"):
+            # No preset named: dates alone (the API's ?from=&to=, the site page's order form) are a custom
+            # period, nothing at all the default one; shown back as such, not as the first choice of the list.
+            data = data.copy()
+            data["period"] = "custom" if (data.get("from") or data.get("to")) else DEFAULT_PRESET
         super().__init__(data, **kwargs)
 
     def add_prefix(self, field_name):
@@ -33,17 +38,16 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        preset = data.get("period") or (
-            "custom" if data.get("date_from") or data.get("date_to") else DEFAULT_PRESET)
+        preset = data.get("period") or DEFAULT_PRESET
         data["period"] = preset
-        if preset != "custom":
-            data["date_to"] = self.today
-            data["date_from"] = self.today - dt.timedelta(days=int(preset) - 1)
-        else:
-            data["date_to"] = data.get("date_to") or self.today
-            data["date_from"] = data.get("date_from") or data["date_to"] - dt.timedelta(days=int(DEFAULT_PRESET) - 1)
         try:
-            period_check(data["date_from"], data["date_to"])
+            if preset != "custom":
+                data["date_to"] = self.today
+                data["date_from"] = self.today - dt.timedelta(days=int(preset) - 1)
+                period_check(data["date_from"], data["date_to"])
+            else:  # the API's completion of a period given by one end or none, and its refusals
+                data["date_from"], data["date_to"] = period_complete(data.get("date_from"), data.get("date_to"),
+                                                                     today=self.today)
         except AppError as exc:
             self.add_error({"from": "date_from", "to": "date_to"}.get(exc.field, None), exc.message)
         return data

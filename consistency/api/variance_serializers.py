@@ -7,14 +7,10 @@ are many times faster than rendering each through a serializer instance.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.utils import timezone
 from rest_framework import serializers
 
-from backend.inputs import EARLIEST_DAY
 from consistency.services import evidence_trust as trust
-from consistency.services.period import period_check
+from consistency.services.period import DEFAULT_PERIOD_DAYS, period_complete
 from consistency.variance import stats
 from consistency.variance.types import (
     CriterionVariance,
@@ -24,8 +20,6 @@ from consistency.variance.types import (
     TouchPointVariance,
     VarianceReport,
 )
-
-DEFAULT_PERIOD_DAYS = 30
 
 
 class VarianceQuerySerializer(serializers.Serializer):
@@ -43,13 +37,7 @@ class VarianceQuerySerializer(serializers.Serializer):
         return fields
 
     def validate(self, attrs):
-        # The one period rule (how far back, how long, not in the future): on what was sent, before a default
-        # is counted from it (30 days before year 1 is no date), then on the period the defaults complete.
-        period_check(attrs.get("from"), attrs.get("to"))
-        date_to = attrs.get("to") or timezone.localdate()
-        date_from = attrs.get("from") or max(EARLIEST_DAY, date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
-        period_check(date_from, date_to)
-        attrs["from"], attrs["to"] = date_from, date_to
+        attrs["from"], attrs["to"] = period_complete(attrs.get("from"), attrs.get("to"))
         return attrs
 
 

@@ -19,7 +19,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from backend.errors import AppError
-from backend.inputs import refuse_before_earliest
+from backend.inputs import EARLIEST_DAY, refuse_before_earliest
+
+# A question that names no period, or only one end of it, covers this many days (both ends included).
+DEFAULT_PERIOD_DAYS = 30
 
 # The earliest offset from UTC of any inhabited time zone's clock (Kiribati's Line Islands): a day begins there.
 FIRST_OFFSET = dt.timedelta(hours=14)
@@ -46,3 +49,15 @@ def period_check(date_from: dt.date | None, date_to: dt.date | None, *, now: dt.
     if last is not None and last > (latest := latest_day(now)):
         raise AppError(f"{name}: {last} is in the future (it has begun nowhere yet); a period ends on {latest} at "
                        "the latest.", field=name)
+
+
+def period_complete(date_from: dt.date | None, date_to: dt.date | None, *,
+                    today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The period a question covers when it names one end or none: ``to`` defaults to today, ``from`` to
+    DEFAULT_PERIOD_DAYS days up to ``to`` (not before the earliest day). The rule is applied to what was sent,
+    before a default is counted from it (30 days before year 1 is no date), then to the completed period."""
+    period_check(date_from, date_to)
+    date_to = date_to or today or timezone.localdate()
+    date_from = date_from or max(EARLIEST_DAY, date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    period_check(date_from, date_to)
+    return date_from, date_to

@@ -52,11 +52,6 @@ class OrderForm(PeriodForm):
     FIELD_OF = {"from": "date_from", "to": "date_to", "kind": "kind", "region": "region", "sites": "sites"}
 
     def __init__(self, data=None, *, user, **kwargs):
-        if data is not None and not data.get("period") and (data.get("from") or data.get("to")):
-            # Dates without a preset (the site page's form) are a custom period; shown back so, a corrected
-            # form sent again keeps its dates instead of the first preset.
-            data = data.copy()
-            data["period"] = "custom"
         super().__init__(data, label_suffix="", **kwargs)
         self.fields["period"].label = "Days"  # the fieldset's legend says "Period"
         self.fields["period"].initial = DEFAULT_PRESET  # the pages' default, shown as the choice it is
