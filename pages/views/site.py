@@ -107,7 +107,8 @@ def _site_in_depth(request, site, period) -> dict:
     checks = _recent_checks(user, site, period)
     missed = missed_days(user=user, date_from=period.date_from, date_to=period.date_to, site=site)
     overdue = set(action_selectors.action_list(user=user, status="overdue", site=site).values_list("id", flat=True))
-    actions = sorted(action_selectors.action_list(user=user, status="open", site=site)[:ACTIONS_SHOWN],
+    open_actions = action_selectors.action_list(user=user, status="open", site=site)
+    actions = sorted(open_actions[:ACTIONS_SHOWN],
                      key=lambda a: (a.id not in overdue, a.due_on, a.id))
     return {
         "report": report, "mine": mine, "beside": beside, "network_size": len(report.sites),
@@ -121,6 +122,7 @@ def _site_in_depth(request, site, period) -> dict:
         "checks": checks,
         "missed_count": missed.count(), "missed": missed[:MISSED_SHOWN],
         "actions": [(a, a.id in overdue) for a in actions], "overdue_count": len(overdue),
+        "open_count": open_actions.count(),  # all of them; the list shows the first ACTIONS_SHOWN
         "score": {"value": pct(mine.score), "low": pct(mine.score_interval[0]), "high": pct(mine.score_interval[1]),
                   "network": pct(report.network_score), "trend": _points(mine.trend)},
         # Ordering is reading (reports/services.py): every role that reads the site may order its pack.

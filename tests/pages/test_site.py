@@ -21,7 +21,7 @@ from tests.consistency.variance_data import ALL_PASS_V1, check, photo
 D = dt.date
 PERIOD = "period=custom&from=2026-03-02&to=2026-03-29"  # four Monday..Sunday weeks
 FROM, TO = D(2026, 3, 2), D(2026, 3, 29)
-QUERIES = 21  # the whole page, whatever the site's history (test_queries_do_not_grow_with_the_history)
+QUERIES = 22  # the whole page, whatever the site's history (test_queries_do_not_grow_with_the_history)
 
 
 def page_of(user, code: str, query: str = PERIOD) -> tuple[int, str]:
@@ -246,3 +246,16 @@ def test_queries_do_not_grow_with_the_history(network, standard, django_assert_n
     with django_assert_num_queries(QUERIES):
         assert client.get(f"/app/sites/A1/?{PERIOD}").status_code == 200
 
+
+
+@pytest.mark.django_db
+def test_the_open_actions_are_counted_whole_though_the_first_are_listed(network, standard, monkeypatch):
+    from pages.views import site as site_view
+
+    monkeypatch.setattr(site_view, "ACTIONS_SHOWN", 2)
+    for i in range(3):  # one action per check and criterion: three days
+        dc = check(network.a1, FROM + dt.timedelta(days=i), ALL_PASS_V1, user=network.manager_a)
+        CorrectiveAction.objects.create(site=network.a1, daily_check=dc, due_on=TO, opened_at=timezone.now(),
+                                        criterion=Criterion.objects.get(version=dc.version, key="phone_rings"))
+    _, html = page_of(network.head_office, "A1")
+    assert "(3; the first 2 shown, overdue first)" in html
