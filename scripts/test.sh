@@ -78,4 +78,7 @@ export S3_ENDPOINT_URL="http://127.0.0.1:$S3_PORT"
 export S3_BUCKET=touchpoint-test
 export S3_ACCESS_KEY_ID=test S3_SECRET_ACCESS_KEY=test S3_REGION=us-east-1
 
-python -m pytest "$@"
+# Two processes (the machines have two cores): the browser tests wait on Chromium and a worker much of the time.
+# Whole files per process (--dist loadfile): a file's tests share fixed ports and a worker. PYTEST_WORKERS=0 runs
+# in this process alone; a -n given to this script wins (the last -n counts).
+python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile "$@"
