@@ -23,6 +23,7 @@ from consistency.models import (
 )
 from consistency.models.standard import Criterion, VersionStatus
 from consistency.selectors.standard import version_in_force
+from consistency.services.criterion_text import quantity, rule_text
 from sites.models import Site
 
 
@@ -145,31 +146,12 @@ class CompliancePack:
 KIND_SHORT = {"boolean": "yes/no", "score": "score 1-5", "number": "number"}
 
 
-def quantity(value: float, unit: str) -> str:
-    """A number with its unit, the unit agreeing with it: "1 minute", "3 minutes", "95 %"."""
-    unit = unit.strip()
-    # Units are stored as the plural a form shows ("minutes", "rings"); one of them is singular.
-    if abs(value) == 1 and len(unit) > 2 and unit.isalpha() and unit.endswith("s") and not unit.endswith("ss"):
-        unit = unit[:-1]
-    return f"{value:g} {unit}".strip()
-
-
 def value_text(kind: str, value: float, unit: str) -> str:
     if kind == "boolean":
         return "yes" if value >= 1 else "no"
     if kind == "score":
         return f"{value:g} / 5"
     return quantity(value, unit)
-
-
-def rule_text(c: Criterion) -> str:
-    if c.kind == "boolean":
-        return "yes"
-    if c.kind == "score":
-        return f"score at least {c.target:g} of 5"
-    word = "at most" if c.comparison == "lte" else "at least"
-    band = f" (tolerance {c.tolerance:g})" if c.tolerance else ""
-    return f"{word} {quantity(c.target, c.unit)}" + band
 
 
 # What a result came to, in the words every table of a report uses for it (one wording per outcome).

@@ -16,8 +16,9 @@ from typing import Any
 
 from backend.errors import NotFound
 
-from ..models import Criterion, Kind, StandardVersion, TouchPoint
+from ..models import Criterion, StandardVersion, TouchPoint
 from ..selectors import standard as selectors
+from .criterion_text import quantity, requirement, tolerance_text  # noqa: F401  (the page's words)
 
 # What a reader of the standard sees of a criterion; "order" is left out (a criterion moved within its touch
 # point asks nothing new of a site), the touch point it sits in is compared apart (``touch_point``).
@@ -94,35 +95,6 @@ class VersionDiff:
     @property
     def is_empty(self) -> bool:
         return self.change_count == 0
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def quantity(value: float, unit: str) -> str:
-    """``3 rings``, ``95%``, ``19 °C``: a percentage sign sits on its number, as people write it."""
-    if not unit:
-        return _number(value)
-    return f"{_number(value)}{unit}" if unit == "%" else f"{_number(value)} {unit}"
-
-
-def requirement(criterion) -> str:
-    """What the criterion asks, in words: ``yes``, ``at least 4 of 5``, ``at most 3 rings``. The tolerance is
-    said apart (:func:`tolerance_text`): a reading within it still passes (services.scoring)."""
-    if criterion.kind == Kind.BOOLEAN:
-        return "yes"
-    if criterion.kind == Kind.SCORE:
-        return f"at least {_number(criterion.target)} of 5"
-    word = "at most" if criterion.comparison == "lte" else "at least"
-    return f"{word} {quantity(criterion.target, criterion.unit)}"
-
-
-def tolerance_text(criterion) -> str:
-    """The band a number may miss its target by and still pass; empty when there is none."""
-    if criterion.kind != Kind.NUMBER or not criterion.tolerance:
-        return ""
-    return quantity(criterion.tolerance, criterion.unit)
 
 
 def _touch_points(version: StandardVersion) -> list[TouchPoint]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.shortcuts import render
+from django.utils.text import capfirst
 
 from consistency.models import CheckResult, Evidence
 from consistency.selectors import actions as action_selectors
@@ -21,6 +22,7 @@ from consistency.selectors import evidence as evidence_selectors
 from consistency.selectors.missed import missed_days
 from consistency.selectors.standard import version_in_force
 from consistency.services import evidence_files
+from consistency.services.criterion_text import rule_text
 from consistency.variance import variance_report
 from consistency.variance.series import weekly_scores, weeks_of
 from sites import access
@@ -138,22 +140,14 @@ def _points(trend: float | None) -> str:
 
 
 def _standard_text(rule) -> str:
-    """The target of a criterion as a person reads it (the version in force's numbers, unchanged)."""
+    """The target of a criterion as a person reads it (services.criterion_text, the words of every page and
+    the pack), and its critical and photo rules."""
     if rule is None:
         return "Not in the version in force"
-    if rule.kind == "boolean":
-        text = "Yes"
-    elif rule.kind == "score":
-        text = f"At least {rule.target:g} of 5"
-    else:
-        word = "At most" if rule.comparison == "lte" else "At least"
-        text = f"{word} {rule.target:g}{(' ' + rule.unit) if rule.unit else ''}"
-        if rule.tolerance:
-            text += f", tolerance {rule.tolerance:g}"
     extras = [w for w, on in (("critical", rule.critical),
                               (f"{rule.photos_required} photo{'s' if rule.photos_required > 1 else ''}",
                                rule.photos_required)) if on]
-    return text + (f" ({', '.join(extras)})" if extras else "")
+    return capfirst(rule_text(rule)) + "".join(f" · {extra}" for extra in extras)
 
 
 def _sections(report, mine, beside: bool, period) -> list[TouchPointSection]:

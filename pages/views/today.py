@@ -21,7 +21,8 @@ from consistency.selectors import checks as check_selectors
 from consistency.selectors import standard as standard_selectors
 from consistency.services import actions as action_services
 from consistency.services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, validate_check_date
-from reports.packs import outcome_text, rule_text, value_text
+from consistency.services.criterion_text import rule_text
+from reports.packs import outcome_text, value_text
 from sites import access
 from sites.models import Role
 from sites.selectors import site_get

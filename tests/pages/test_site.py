@@ -182,8 +182,8 @@ def test_the_heat_maps_touch_point_is_opened_and_the_others_closed(network, stan
 def test_the_standard_in_force_beside_each_criterion(network, standard):
     history(network, days=3)
     _, html = page_of(network.head_office, "A1")
-    assert "At most 3 rings" in html and "At least 4 of 5 (critical, 1 photo)" in html
-    assert "At least 95 %, tolerance 2" in html and "Yes (critical)" in html
+    assert "At most 3 rings" in html and "At least 4 of 5 · critical · 1 photo" in html
+    assert "At least 95% (tolerance 2%)" in html and "Yes · critical" in html
 
 
 # --- checks, photos, missed days, actions, the pack -----------------------------------------------------------

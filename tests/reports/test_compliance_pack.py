@@ -32,7 +32,7 @@ def test_pack_contains_the_standard_checks_amendment_missed_days_failures_and_ph
     # The standard in full.
     for key in ("phone_rings", "phone_greeting", "restroom_clean", "delivery_on_time_pct"):
         assert key in text
-    assert "at most 3 rings" in text and "score at least 4 of 5" in text and "(tolerance 2)" in text
+    assert "at most 3 rings" in text and "at least 4 of 5" in text and "(tolerance 2%)" in text
     # Every check, with results: 6 current days + the superseded original of 03-02.
     assert text.count("· current ·") == 6
     assert text.count("· superseded ·") == 1

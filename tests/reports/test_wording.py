@@ -12,8 +12,9 @@ import pytest
 from reportlab.lib.units import mm
 
 from consistency.models import CheckResult
+from consistency.services.criterion_text import quantity
 from reports import runner
-from reports.packs import outcome_text, quantity
+from reports.packs import outcome_text
 from reports.rendering.grid import _width, fit_text, wrap_text
 from reports.services import report_order
 from tests.factories import published_version, small_standard_doc
@@ -25,7 +26,7 @@ LONG_KEYS = ["phone_rings_to_answer_the_first_time", "reception_greeted_within_m
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
     (1, "minutes", "1 minute"), (3, "minutes", "3 minutes"), (1, "rings", "1 ring"), (0, "invoices", "0 invoices"),
-    (1.5, "hours", "1.5 hours"), (1, "%", "1 %"), (1, "°C", "1 °C"), (1, "class", "1 class"), (2, "", "2"),
+    (1.5, "hours", "1.5 hours"), (1, "%", "1%"), (1, "°C", "1 °C"), (1, "class", "1 class"), (2, "", "2"),
 ])
 def test_a_unit_agrees_with_its_number(value, unit, text):
     assert quantity(value, unit) == text
