@@ -142,6 +142,12 @@ class VarianceReportSerializer(serializers.Serializer):
     network_score_interval = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
     consistency_index = serializers.FloatField(help_text="0-100: 100 x (1 - mean over criteria of the "
                                                "sites' weighted stddev of pass rates / 0.5)")
+    previous_network_score = serializers.FloatField(
+        allow_null=True, help_text="The network score of the previous period of the same length (the trend); "
+                                   "null when nothing was expected in it.")
+    previous_consistency_index = serializers.FloatField(
+        allow_null=True, help_text="The consistency index of the previous period of the same length; null when "
+                                   "nothing was expected in it.")
     drivers = serializers.ListField(child=serializers.CharField())
     sites = SiteVarianceSerializer(many=True)
     touch_point_spread = SpreadSerializer(many=True)
@@ -186,7 +192,9 @@ def report_data(report: VarianceReport) -> dict:
         "date_from": report.date_from.isoformat(), "date_to": report.date_to.isoformat(),
         "versions": list(report.versions), "network_score": report.network_score,
         "network_score_interval": list(report.network_score_interval),
-        "consistency_index": report.consistency_index, "drivers": list(report.drivers),
+        "consistency_index": report.consistency_index,
+        "previous_network_score": report.previous_network_score,
+        "previous_consistency_index": report.previous_consistency_index, "drivers": list(report.drivers),
         "sites": [_site(s) for s in report.sites],
         "touch_point_spread": [_spread(s) for s in report.touch_point_spread],
         "criterion_spread": [_spread(s) for s in report.criterion_spread],

@@ -80,6 +80,7 @@ def _report(layout: Layout, site_list: list, g: Grid, codes: list[str], *, date_
         sites=_sites(layout, site_list, g, photos or {},
                      criteria=None if detail == "criteria" else np.array([c in criteria_for for c in codes])),
         drivers=[codes[i] for i in g.drivers], detail=detail,
+        previous_network_score=g.prev_network_score, previous_consistency_index=g.prev_consistency_index,
         touch_point_spread=_spreads(g.tps, layout.touch_points, layout.touch_point_names, codes),
         criterion_spread=_spreads(g.criteria, layout.keys, layout.prompts, codes),
     )

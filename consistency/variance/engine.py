@@ -37,7 +37,7 @@ from .assemble import assemble
 from .grid import Grid, Layout, compute
 from .photos import photo_counts
 from .timeline import Segment, Timeline, WeightedCriterion
-from .types import VarianceReport
+from .types import VarianceReport, previous_period
 
 DETAILS = ("criteria", "touch_points")
 
@@ -60,8 +60,7 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
     if criteria_for and detail != "touch_points":
         raise ValueError('criteria_for goes with detail="touch_points" (the full answer has every site\'s)')
     timeline = Timeline.load()
-    length = date_to - date_from + dt.timedelta(days=1)
-    segments = timeline.segments(date_from - length, date_to, cuts=(date_from,))
+    segments = timeline.segments(previous_period(date_from, date_to)[0], date_to, cuts=(date_from,))
     layout = _layout(segments, date_from)
     site_list = [SiteRow(*row) for row in sites.order_by("code").values_list(
         "pk", "code", "name", "region__code", "timezone", "active", "opened_on")]

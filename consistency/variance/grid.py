@@ -151,6 +151,13 @@ def compute(g: Grid, layout: Layout) -> None:
     order = np.argsort(-contribution, kind="stable")[:REPORT_DRIVERS]
     g.drivers = [int(s) for s in order if contribution[s] > 0]
     g.consistency_index = stats.consistency_index(g.criteria.sigma[g.criteria.shown].tolist())
+    # The previous period's network score and index (the network's trend), from the same read: the same sums
+    # over the previous segments as a report on that period alone (tests/consistency/test_variance_detail.py).
+    prev_total = float(g.prev_weighted_expected.sum())
+    g.prev_network_score = float(g.prev_weighted_passed.sum()) / prev_total if prev_total > 0 else None
+    prev_spread, _ = _spread(g.prev_passed, g.prev_expected, g.prev_rate, g.prev_expected > 0)
+    g.prev_consistency_index = (stats.consistency_index(prev_spread.sigma[prev_spread.shown].tolist())
+                                if prev_total > 0 else None)
 
     # Flags (-1 below, +1 above): the network's rate outside the site's interval, with enough observations.
     g.flag = _flag(g.low, g.high, g.criteria.network_rate, g.expected)

@@ -14,6 +14,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
+def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of the same length that ends the day before ``date_from``: what every trend compares with."""
+    length = date_to - date_from + dt.timedelta(days=1)
+    return date_from - length, date_from - dt.timedelta(days=1)
+
+
 @dataclass(frozen=True, slots=True)
 class Rate:
     passed: float          # weighted or plain count of passes (see the field using it)
@@ -110,3 +116,10 @@ class VarianceReport:
     drivers: list[str]             # the sites that drive the network's spread most, worst first
     detail: str = "criteria"       # "touch_points": asked without the per-site criterion lists (every site's
                                    # ``criteria`` is []), see variance_report
+    # The previous period of the same length, for the network's trend; None when nothing was expected in it.
+    previous_network_score: float | None = None
+    previous_consistency_index: float | None = None
+
+    @property
+    def previous_period(self) -> tuple[dt.date, dt.date]:
+        return previous_period(self.date_from, self.date_to)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
-
 from consistency.models import CorrectiveAction
 from consistency.selectors.actions import action_list
 from consistency.variance import SiteVariance, Spread, VarianceReport, variance_report
@@ -55,19 +53,11 @@ class NetworkOverview:
     photo_flags: list[SiteVariance] = field(default_factory=list)  # most flagged photos first
 
 
-def previous_period(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
-    """The period of the same length that ends the day before ``date_from`` (the engine's trend period)."""
-    length = date_to - date_from + dt.timedelta(days=1)
-    return date_from - length, date_from - dt.timedelta(days=1)
-
-
-def network_trend(*, report: VarianceReport, sites: QuerySet) -> NetworkTrend:
-    """The network score and consistency index of the previous period, from the engine, for the same sites."""
-    prev_from, prev_to = previous_period(report.date_from, report.date_to)
-    previous = variance_report(date_from=prev_from, date_to=prev_to, sites=sites, detail="touch_points")
-    expected = any(s.score is not None for s in previous.sites)
-    score = previous.network_score if expected else None
-    index = previous.consistency_index if expected else None
+def network_trend(*, report: VarianceReport) -> NetworkTrend:
+    """The network score and consistency index of the previous period, as the engine gives them (from the same
+    read as the period's own), and the change to the current ones."""
+    prev_from, prev_to = report.previous_period
+    score, index = report.previous_network_score, report.previous_consistency_index
     current = any(s.score is not None for s in report.sites)
     return NetworkTrend(
         prev_from, prev_to, score, index,
@@ -88,7 +78,7 @@ def network_overview(*, user, period: Period, region: str | None, region_names: 
     sites = variance_sites(user=user, region=region)
     # The page shows sites x touch points: the per-site criterion lists (40 per site) are not built.
     report = variance_report(date_from=period.date_from, date_to=period.date_to, sites=sites, detail="touch_points")
-    trend = network_trend(report=report, sites=sites)
+    trend = network_trend(report=report)
     overdue = action_list(user=user, status="overdue", region=region)
     scored = [s for s in report.sites if s.score is not None]
     return NetworkOverview(

@@ -77,6 +77,25 @@ def test_a_sites_page_answer_keeps_the_criteria_of_the_sites_asked_for_only(netw
             assert all(s.criteria for s in some.sites if s.code in asked)
 
 
+@pytest.mark.parametrize("seed", [7, 8])
+def test_the_previous_periods_network_figures_are_those_of_a_report_on_it(network, standard, seed):
+    # The network's trend comes from the period's own read: it must equal a report asked for the previous period.
+    rng = random.Random(seed)
+    random_history(network, rng)
+    for date_from, date_to in [(D(2026, 3, 10), D(2026, 3, 20)), (D(2026, 3, 6), D(2026, 3, 11)),
+                               (D(2026, 3, 12), D(2026, 3, 12)), (D(2026, 2, 20), D(2026, 2, 26))]:
+        for sites in (Site.objects.all(), Site.objects.filter(region=network.region_b)):
+            report = variance_report(date_from=date_from, date_to=date_to, sites=sites, detail="touch_points")
+            prev_from, prev_to = report.previous_period
+            assert (prev_to - prev_from) == (date_to - date_from) and prev_to == date_from - dt.timedelta(days=1)
+            previous = variance_report(date_from=prev_from, date_to=prev_to, sites=sites)
+            if not any(s.score is not None for s in previous.sites):
+                assert report.previous_network_score is None and report.previous_consistency_index is None
+                continue
+            assert report.previous_network_score == pytest.approx(previous.network_score, abs=1e-12)
+            assert report.previous_consistency_index == pytest.approx(previous.consistency_index, abs=1e-9)
+
+
 def test_criteria_for_goes_with_the_touch_points_detail(network, standard):
     with pytest.raises(ValueError, match="criteria_for"):
         variance_report(date_from=D(2026, 3, 1), date_to=D(2026, 3, 2), sites=Site.objects.all(), criteria_for={"A1"})

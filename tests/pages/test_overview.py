@@ -249,10 +249,9 @@ def _sites_with_checks(n: int, network, standard) -> None:
                                         opened_at=timezone.now())
 
 
-# session, user, profile (3); the region filter's choices (1); the engine for the period and for the previous one
-# (4 each: versions, sites, the running totals at the boundaries, photo counts); overdue actions (time zones, count,
-# list).
-QUERIES = 15
+# session, user, profile (3); the region filter's choices (1); the engine (4: versions, sites, the running totals
+# at the boundaries of the period and of the previous one, photo counts); overdue actions (time zones, count, list).
+QUERIES = 11
 
 
 @pytest.mark.parametrize("sites", [3, 30])
