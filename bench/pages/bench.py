@@ -1,8 +1,8 @@
 """/app/ (the network overview) against GET /api/v1/variance/ for the same period and scope, in the same run:
 both requests in-process through Django's test client, signed in with the same head office session, so both
 pay the same middleware, session and scope; what differs is what each does with the engine's answer (the API
-writes it all as JSON; the page asks the engine a second time for the network's previous period, then renders
-one page of sites, the heat map of those sites and the lists). Writes bench/RESULTS-pages.md.
+writes it all as JSON; the page asks for sites x touch points only (detail="touch_points"), then renders one page
+of sites, the heat map of those sites and the lists). Writes bench/RESULTS-pages.md.
 
 Each round times the API, then the page (the order alternates between rounds); the figure is the median of
 the rounds' ratios, page / API, with each side's median time beside it."""
@@ -144,18 +144,18 @@ figure is the median of the rounds' ratios (page time / API time in the same rou
 
 - Same numbers: before timing, the bench checks that the page's network score and its first league table row's
   score are the API's, as written (one decimal).
-- What the page does besides the API's work: it asks the engine a second time, for the previous period of the
-  same length (the network's previous score and consistency index are not in the engine's answer; see
-  pages/overview/network.py), lists the overdue corrective actions (the API's selector), and renders one page
-  of the league table (30 sites), the heat map of those sites and the lists. It does not write the 40,000
-  criterion rows the API sends as JSON.
+- What the page does besides the API's work: it lists the overdue corrective actions (the API's selector) and
+  renders one page of the league table (30 sites), the heat map of those sites and the lists. It asks the
+  engine once, for sites x touch points (``detail="touch_points"``: no per-site criterion lists), and takes the
+  network's trend (the previous period's score and index) from the same answer. It does not write the
+  criterion rows the API sends as JSON (40 per site).
 - The 90-day period's previous period has no data (the data set begins on its first day); the 45-day period's
-  previous one does: both engine calls then read rows at both boundaries.
+  previous one does, so the engine reads rows at both of its boundaries.
 - Queries: constant in the number of sites (pinned in tests/pages/test_overview.py at 3 and 30 sites).
 - The machine is shared (load average above): absolute times move from run to run, several-fold under load;
-  the ratio, measured round by round, is the figure. On a quieter machine (load 4, 02:30 UTC, 3 rounds) the
-  same bench gave API 1,405 ms and page 1,056 ms for 90 days (0.71x), API 1,572 ms and page 1,613 ms for 45
-  days (1.11x).
+  the ratio, measured round by round, is the figure. Before the engine gave the previous period's network
+  figures (the page then asked it a second time), a quieter run (load 4, 02:30 UTC, 3 rounds) gave 0.71x for
+  90 days and 1.11x for 45.
 """
     with open(RESULTS, "w") as fh:
         fh.write(text)
