@@ -18,20 +18,30 @@ window.touchpointClient = csrf => {
     return dbPromise || (dbPromise = new Promise((ok, ko) => {
       const open = indexedDB.open("touchpoint-today", 1);
       open.onupgradeneeded = () => open.result.createObjectStore("photos");
-      open.onsuccess = () => ok(open.result);
+      open.onsuccess = () => { open.result.onclose = () => { dbPromise = null; }; ok(open.result); };
       open.onerror = () => ko(open.error);
+      open.onblocked = () => ko(new Error("the photo store is blocked by another tab"));
     }));
   }
-  async function idb(mode, fn) {
+  async function idbOnce(mode, fn) {
     const store = (await db()).transaction("photos", mode);
     return new Promise((ok, ko) => {
       const req = fn(store.objectStore("photos"));
       store.oncomplete = () => ok(req.result);
-      store.onerror = () => ko(store.error);
+      store.onerror = () => ko(store.error || new Error("the photo store failed"));
+      // A full disk (QuotaExceededError) aborts the transaction without an error event on it.
+      store.onabort = () => ko(store.error || new Error("the photo store gave up (is the phone full?)"));
     });
   }
+  async function idb(mode, fn) {
+    // A read that fails is not a photo that is gone: the connection is opened afresh and the request tried again.
+    try { return await idbOnce(mode, fn); } catch {
+      dbPromise = null;
+      return idbOnce(mode, fn);
+    }
+  }
   const putPhoto = (id, blob) => idb("readwrite", s => s.put(blob, id));
-  const getPhoto = id => idb("readonly", s => s.get(id));
+  const getPhoto = id => idb("readonly", s => s.get(id));  // undefined: not on this phone; a throw: not readable now
   const dropPhoto = id => idb("readwrite", s => s.delete(id)).catch(() => {});
 
   /* --- the API, with the browser's session ----------------------------------------------------- */
@@ -64,8 +74,9 @@ window.touchpointClient = csrf => {
   async function sendPhoto(url, p, persist) {
     // One photo: ask for an upload (JSON) and post it to the storage's presigned form, then confirm; or, where
     // the server keeps photos itself (or this page cannot hash: no crypto.subtle), upload it to the API.
-    const blob = await getPhoto(p.id).catch(() => null);
-    if (!blob) { p.done = true; p.error = `${p.name}: this photo is no longer on this phone.`; return; }
+    let blob;
+    try { blob = await getPhoto(p.id); } catch { throw new Retry("the photo could not be read on this phone"); }
+    if (!blob) { p.done = true; p.gone = true; p.error = `${p.name}: this photo is no longer on this phone.`; return; }
     try {
       if (!p.ev) {
         if (subtle && !p.multipart) {

@@ -68,14 +68,15 @@
   async function showPhotos(key) {
     const list = document.getElementById(`ph-${key}`), items = [];
     for (const p of draft.photos[key] || []) {
-      const blob = await getPhoto(p.id).catch(() => null);
+      let blob = null, unread = false;
+      try { blob = await getPhoto(p.id); } catch { unread = true; }
       const remove = el("button", {type: "button", class: "link-dark", "aria-label": `Remove photo ${p.name}`}, "Remove");
       remove.addEventListener("click", () => {
         draft.photos[key] = draft.photos[key].filter(q => q.id !== p.id);
         dropPhoto(p.id); save(); showPhotos(key); say("Saved on this phone.");
       });
       items.push(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
-        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : ": no longer on this phone"}`),
+        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? ": kept, but not readable just now" : ": no longer on this phone"}`),
         draft.sub ? null : remove));
     }
     list.replaceChildren(...items);  // at once: two calls in flight cannot interleave their items
@@ -94,7 +95,9 @@
       const key = fs.dataset.key;
       for (const file of target.files) {
         const id = uuid();
-        try { await putPhoto(id, file); } catch { say("This phone could not keep the photo; try again."); return; }
+        try { await putPhoto(id, file); } catch (e) {
+          say(`This phone could not keep the photo (${e.message || e}); free some space and try again.`); return;
+        }
         (draft.photos[key] = draft.photos[key] || []).push({id, name: file.name || "photo.jpg",
           type: file.type || "image/jpeg", size: file.size});
       }
@@ -218,7 +221,8 @@
 
   /* --- what the answer says --------------------------------------------------------------------- */
   function finish(check, sub) {
-    for (const p of sub.photos) dropPhoto(p.id);
+    // Only a photo the server confirmed leaves the phone; one refused or unread stays until it is dismissed.
+    for (const p of sub.photos) if (p.done && !p.error) dropPhoto(p.id);
     const photoErrors = sub.photos.filter(p => p.error).map(p => p.error);
     localStorage.removeItem(STORE);
     draft = fresh();
@@ -291,7 +295,10 @@
     const job = {note, key: uuid(), photos: []};
     for (const file of files) {
       const pid = uuid();
-      await putPhoto(pid, file);
+      try { await putPhoto(pid, file); } catch (e) {
+        for (const p of job.photos) dropPhoto(p.id);
+        return refuse(`This phone could not keep the photo (${e.message || e}); free some space and try again.`);
+      }
       job.photos.push({id: pid, name: file.name || "photo.jpg", type: file.type || "image/jpeg", size: file.size,
         criterion: null, reqKey: uuid(), confKey: uuid()});
     }
