@@ -245,6 +245,8 @@ def test_todays_check_is_shown_its_action_resolved_with_a_photo_and_the_check_am
 
     # Resolving the restroom's action needs a verified photo of it put right: the page sends one, then the note.
     item = page.locator(f'#action-list li[data-id="{actions[PHOTO_CRITERION]}"]')
+    item.get_by_role("button", name="Resolve").click()  # opens its form, focused on the note
+    assert page.evaluate("document.activeElement.name") == "note"
     item.get_by_role("button", name="Resolve").click()
     assert "Say what was done" in item.locator(".field-error").inner_text()
     item.get_by_label("What was done").fill("Cleaned and restocked at 10:00")
