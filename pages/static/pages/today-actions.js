@@ -37,6 +37,17 @@ window.touchpointActionsInit = shared => {
     $("textarea", openForm(opener.closest("li"))).focus();
   });
 
+  const more = $("#more-actions button");
+  if (more) more.addEventListener("click", async () => {
+    more.disabled = true;
+    if (await refresh()) {
+      more.closest("p").remove();
+      const first = actionList.querySelector("button.open-resolve");
+      if (first) first.focus();
+    }
+    else more.disabled = false;
+  });
+
   function editing(item) {
     // An item the manager is working on survives a refresh of the list: their words and photos stay.
     const f = $("form.resolve", item), id = item.dataset.id;
@@ -45,7 +56,7 @@ window.touchpointActionsInit = shared => {
   }
   async function refresh() {
     let page;
-    try { page = await api("GET", `/api/v1/sites/${cfg.site}/actions/?status=open&page_size=200`); } catch { return; }
+    try { page = await api("GET", `/api/v1/sites/${cfg.site}/actions/?status=open&page_size=200`); } catch { return false; }
     const template = $("#action-template").content;
     const existing = new Map([...actionList.children].map(li => [li.dataset.id, li]));
     const items = page.results.map(a => {
@@ -64,6 +75,7 @@ window.touchpointActionsInit = shared => {
     for (const item of existing.values()) if (editing(item)) items.push(item);
     clear(actionList, ...items);
     $("#no-actions").hidden = items.length > 0;
+    return true;
   }
 
   actionList.addEventListener("submit", async event => {

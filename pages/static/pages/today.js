@@ -91,6 +91,7 @@
         el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? ": kept, but not readable just now" : ": no longer on this phone"}`),
         draft.sub ? null : remove));
     }
+    list.setAttribute("aria-label", "Photos kept for this criterion");  // set here: 40 empty lists weigh on the page
     clear(list, ...items);  // at once: two calls in flight cannot interleave their items
   }
   if (form) {
@@ -127,7 +128,11 @@
     for (const fs of criteria) fs.classList.remove("invalid");
   }
   function showError(key, message) {
-    const where = key ? document.getElementById(`e-${key}`) : null;
+    let where = key ? document.getElementById(`e-${key}`) : null;
+    if (!where && key && fieldsetOf(key)) {  // made when first needed (aria-describedby already names it)
+      where = el("p", {class: "field-error", id: `e-${key}`, hidden: ""});
+      fieldsetOf(key).append(where);
+    }
     const box = where || $("#e-form");
     box.textContent = box.hidden || !box.textContent ? message : `${box.textContent} ${message}`;
     box.hidden = false;
