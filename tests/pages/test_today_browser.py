@@ -182,6 +182,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_even_after_a_reload_and_one_
     error = page.locator("#e-reception_temperature")
     error.wait_for()
     assert "80 °C is not a possible reading; the highest is 50" in error.inner_text()
+    assert page.evaluate("document.activeElement.id") == "v-reception_temperature"  # focused, not only scrolled to
     assert "Not sent" in page.locator("#today-status").inner_text()
     page.locator("#c-reception_temperature").get_by_role("spinbutton").fill("21")
     sent, answered = [], {"from now on": False}

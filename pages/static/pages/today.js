@@ -106,16 +106,19 @@
     else if (target.type === "file") {
       if (event.type !== "change" || !target.files.length) return;
       const key = fs.dataset.key;
+      let refused = null;
       for (const file of target.files) {
         const id = uuid();
-        try { await putPhoto(id, file); } catch (e) {
-          say(`This phone could not keep the photo (${e.message || e}); free some space and try again.`); return;
-        }
+        try { await putPhoto(id, file); } catch (e) { refused = e; break; }  // those kept before it stay listed
         (draft.photos[key] = draft.photos[key] || []).push({id, name: file.name || "photo.jpg",
           type: file.type || "image/jpeg", size: file.size});
       }
       target.value = "";  // kept in IndexedDB now; the list below the field shows it
       showPhotos(key);
+      if (refused) {
+        save(); say(`This phone could not keep the photo (${refused.message || refused}); free some space and try again.`);
+        return;
+      }
     } else if (target.tagName === "TEXTAREA") draft.notes[fs.dataset.key] = target.value;
     else draft.values[fs.dataset.key] = valueOf(fs);
     draft.at = new Date().toISOString();  // when it was answered: an earlier day's draft is sent with it
@@ -228,6 +231,7 @@
       } else if (error instanceof Refused && !sub.check) {
         d.sub = null; persist();
         if (job.mine) {
+          lock();  // the fieldsets enabled first: a control in a disabled one cannot take the focus
           showRefusal(error, JSON.parse(sub.body));
           for (const key of Object.keys(draft.photos)) showPhotos(key);
         } else job.say(`Not sent: ${error.message}`);
