@@ -29,6 +29,8 @@ from sites.selectors import site_get
 
 from .common import own_site_code, page, require_role
 
+ACTIONS_SHOWN = 10
+
 
 def _site(request, sites: list[tuple[str, str]]):
     """The site asked for with ``?site=`` (404 outside the manager's scope, as the API), else their first one
@@ -115,7 +117,9 @@ def today(request):
         "site": site, "day": day, "version": version, "no_standard": no_standard, "checklist": checklist,
         "check": _check_view(check, body) if check is not None else None,
         "can_submit": version is not None and closed is None, "closed": closed,
-        "criteria_count": sum(len(group["criteria"]) for group in checklist), "actions": actions,
+        "criteria_count": sum(len(group["criteria"]) for group in checklist),
+        # The first few, and the rest on demand (the API's list): the page stays under 100 kB on a weak signal.
+        "actions": actions[:ACTIONS_SHOWN], "actions_total": len(actions),
         "sites": sites if len(sites) > 1 else [],
         "note_max": NOTE_MAX_LENGTH, "reason_max": REASON_MAX_LENGTH,
     })

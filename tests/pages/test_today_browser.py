@@ -6,6 +6,8 @@ its own (``in_a_thread``): inside Playwright's event loop Django would keep a co
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -180,6 +182,7 @@ def test_a_lost_answer_is_retried_with_the_same_key_even_after_a_reload_and_one_
     error = page.locator("#e-reception_temperature")
     error.wait_for()
     assert "80 °C is not a possible reading; the highest is 50" in error.inner_text()
+    assert page.evaluate("document.activeElement.id") == "v-reception_temperature"  # focused, not only scrolled to
     assert "Not sent" in page.locator("#today-status").inner_text()
     page.locator("#c-reception_temperature").get_by_role("spinbutton").fill("21")
     sent, answered = [], {"from now on": False}
@@ -245,6 +248,8 @@ def test_todays_check_is_shown_its_action_resolved_with_a_photo_and_the_check_am
 
     # Resolving the restroom's action needs a verified photo of it put right: the page sends one, then the note.
     item = page.locator(f'#action-list li[data-id="{actions[PHOTO_CRITERION]}"]')
+    item.get_by_role("button", name="Resolve").click()  # opens its form, focused on the note
+    assert page.evaluate("document.activeElement.name") == "note"
     item.get_by_role("button", name="Resolve").click()
     assert "Say what was done" in item.locator(".field-error").inner_text()
     item.get_by_label("What was done").fill("Cleaned and restocked at 10:00")
@@ -317,6 +322,80 @@ def test_a_page_that_cannot_hash_sends_its_photo_through_the_api(answers, open_a
     page.get_by_role("button", name="Send today's check").click()
     page.locator("#today-result").get_by_text("Sent: check").wait_for(timeout=30_000)
     assert uploads == ["multipart/form-data"]
+    page.context.close()
+
+    def stored():
+        (check,) = stored_checks(SITE)
+        assert [e.status for e in Evidence.objects.filter(daily_check=check)] == ["verified"]
+
+    in_a_thread(stored)
+
+
+def test_an_unsent_checklist_of_an_earlier_day_is_offered_and_sent_for_its_own_date(answers, open_as):
+    """Midnight passed with yesterday's answers unsent on the phone: they are kept (not deleted with their photos),
+    offered, and sent for their own date (the API takes a late check); a tab whose day has changed reloads."""
+    site = Site.objects.get(code=SITE)
+    yesterday = (local_today(site) - dt.timedelta(days=1)).isoformat()
+    page = open_as(MANAGER, "/app/today/", viewport=PHONE)
+    values = {k: ("true" if v == "Yes" else "false" if v == "No" else v) for k, (kind, v) in answers.items()}
+    page.evaluate("""([day, values]) => {
+        const c = document.getElementById('today').dataset;
+        localStorage.setItem(`touchpoint:today:${c.user}:${c.site}:${day}`, JSON.stringify(
+            {values, notes: {}, photos: {}, reason: '', sub: null, at: new Date().toISOString()}));
+    }""", [yesterday, values])
+    page.reload()
+    notice = page.get_by_label(f"Unsent checklist from {yesterday}")
+    assert f"An unsent checklist from {yesterday} is on this phone" in notice.inner_text()
+    check_axe(page)
+    notice.get_by_role("button", name="Send it").click()
+    notice.get_by_text(f"The checklist of {yesterday} is sent").wait_for(timeout=30_000)
+    assert not page.evaluate("Object.keys(localStorage).some(k => k.endsWith(arguments[0]))", yesterday)
+
+    # The tab is left open overnight: shown again on a new day, it reloads rather than send under the old date.
+    page.evaluate("window.notReloaded = true; document.getElementById('today').dataset.date = '2000-01-01';"
+                  "document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_function("window.notReloaded === undefined")
+    page.context.close()
+
+    def stored():
+        (check,) = DailyCheck.objects.filter(site__code=SITE)
+        assert check.date.isoformat() == yesterday
+
+    in_a_thread(stored)
+
+
+def test_our_own_check_named_by_duplicate_client_id_is_a_success_and_a_proxy_403_keeps_the_photo(answers, open_as):
+    """The check was stored but its answer lost and its key forgotten (a resend with another key is refused 409
+    duplicate_client_id): the page reads the check it names and goes on with the photo. A 403 page from a proxy
+    (not the API's error shape) is not a refusal: the photo is kept and sent again."""
+    page = open_as(MANAGER, "/app/today/", viewport=PHONE)
+    fill(page, answers, list(answers))
+    page.locator(f"#p-{PHOTO_CRITERION}").set_input_files(
+        files=[{"name": "restroom.jpg", "mimeType": "image/jpeg", "buffer": jpeg(640, 480, seed=11, photo_like=True)}])
+    page.locator(f"#ph-{PHOTO_CRITERION} li").wait_for()
+    checks, evidence = [], []
+
+    def lose_the_answer(route):
+        checks.append(route.request.headers.get("idempotency-key"))
+        if len(checks) == 1:
+            route.fetch()  # stored...
+            route.abort("connectionreset")  # ...its answer lost
+        else:  # the key was forgotten by the server: the same body under another key
+            route.continue_(headers={**route.request.headers, "idempotency-key": str(uuid.uuid4())})
+
+    def a_proxy_refuses_once(route):
+        evidence.append(route.request.method)
+        if len(evidence) == 1:
+            route.fulfill(status=403, content_type="text/html", body="<h1>Forbidden by the proxy</h1>")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/sites/*/checks/", lose_the_answer)
+    page.route("**/api/v1/checks/*/evidence/", a_proxy_refuses_once)
+    page.get_by_role("button", name="Send today's check").click()
+    page.locator("#today-result").get_by_text("Sent: check").wait_for(timeout=45_000)
+    assert len(checks) >= 2 and len(evidence) >= 2
+    assert "Photos not accepted" not in page.locator("#today-result").inner_text()
     page.context.close()
 
     def stored():

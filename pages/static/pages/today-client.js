@@ -18,59 +18,89 @@ window.touchpointClient = csrf => {
     return dbPromise || (dbPromise = new Promise((ok, ko) => {
       const open = indexedDB.open("touchpoint-today", 1);
       open.onupgradeneeded = () => open.result.createObjectStore("photos");
-      open.onsuccess = () => ok(open.result);
+      open.onsuccess = () => { open.result.onclose = () => { dbPromise = null; }; ok(open.result); };
       open.onerror = () => ko(open.error);
+      open.onblocked = () => ko(new Error("the photo store is blocked by another tab"));
     }));
   }
-  async function idb(mode, fn) {
+  async function idbOnce(mode, fn) {
     const store = (await db()).transaction("photos", mode);
     return new Promise((ok, ko) => {
       const req = fn(store.objectStore("photos"));
       store.oncomplete = () => ok(req.result);
-      store.onerror = () => ko(store.error);
+      store.onerror = () => ko(store.error || new Error("the photo store failed"));
+      // A full disk (QuotaExceededError) aborts the transaction without an error event on it.
+      store.onabort = () => ko(store.error || new Error("the photo store gave up (is the phone full?)"));
     });
   }
+  async function idb(mode, fn) {
+    // A read that fails is not a photo that is gone: the connection is opened afresh and the request tried again.
+    try { return await idbOnce(mode, fn); } catch {
+      dbPromise = null;
+      return idbOnce(mode, fn);
+    }
+  }
   const putPhoto = (id, blob) => idb("readwrite", s => s.put(blob, id));
-  const getPhoto = id => idb("readonly", s => s.get(id));
+  const getPhoto = id => idb("readonly", s => s.get(id));  // undefined: not on this phone; a throw: not readable now
   const dropPhoto = id => idb("readwrite", s => s.delete(id)).catch(() => {});
 
   /* --- the API, with the browser's session ----------------------------------------------------- */
-  class Retry extends Error {}
+  class Retry extends Error {
+    constructor(message, signIn = false) { super(message); this.signIn = signIn; }
+  }
   class Refused extends Error {
     constructor(status, body) {
       super((body && body.message) || `Refused (HTTP ${status}).`);
       this.status = status; this.body = body || {};
     }
   }
-  async function api(method, url, {json, data, key} = {}) {
+  // A request that hangs on a bad line is given up and counted as a retry (same key): ~30 s for JSON, and for an
+  // upload 30 s plus its size at a slow 25 kB/s.
+  const timeoutFor = size => 30000 + (size || 0) / 25;
+  async function fetchWithin(url, options, ms) {
+    const stop = window.AbortController ? new AbortController() : null;
+    const timer = stop && setTimeout(() => stop.abort(), ms);
+    try {
+      const answer = await fetch(url, stop ? {...options, signal: stop.signal} : options);
+      return {answer, text: await answer.text()};
+    } finally { clearTimeout(timer); }
+  }
+  const SIGNED_OUT = new Set(["not_authenticated", "authentication_failed"]);
+  async function api(method, url, {json, data, key, size} = {}) {
     const headers = {"X-CSRFToken": csrf, "Accept": "application/json"};
     if (key) headers["Idempotency-Key"] = key;
     if (json !== undefined) headers["Content-Type"] = "application/json";
     let answer, text;
     try {
-      answer = await fetch(url, {method, headers, body: json !== undefined ? json : data, credentials: "same-origin"});
-      text = await answer.text();
+      ({answer, text} = await fetchWithin(url, {method, headers, body: json !== undefined ? json : data,
+        credentials: "same-origin"}, timeoutFor(size)));
     } catch {
-      throw new Retry("no answer");  // offline, or the answer was lost on the way: the same request goes again
+      throw new Retry("no answer");  // offline, timed out, or the answer was lost: the same request goes again
     }
     let body = null;
     try { body = JSON.parse(text); } catch { if (answer.ok) throw new Retry("a garbled answer"); }
     if (answer.ok) return body;
     const code = body && body.code;
-    if (answer.status >= 500 || answer.status === 429 || code === "idempotency_in_progress"
-        || code === "upload_changed") throw new Retry(code || `HTTP ${answer.status}`);
+    if ((answer.status === 401 || answer.status === 403)
+        && (SIGNED_OUT.has(code) || /CSRF/i.test((body && body.message) || ""))) {
+      throw new Retry("the session has ended: sign in again (in another tab) and this page sends what it keeps.", true);
+    }
+    // Not the API's own refusal (a proxy's page, a captive portal, a timeout): nothing was judged; try again.
+    if (answer.status >= 500 || answer.status === 429 || answer.status === 408 || !code || !body.message
+        || code === "idempotency_in_progress" || code === "upload_changed") throw new Retry(code || `HTTP ${answer.status}`);
     throw new Refused(answer.status, body);
   }
   async function sendPhoto(url, p, persist) {
     // One photo: ask for an upload (JSON) and post it to the storage's presigned form, then confirm; or, where
     // the server keeps photos itself (or this page cannot hash: no crypto.subtle), upload it to the API.
-    const blob = await getPhoto(p.id).catch(() => null);
-    if (!blob) { p.done = true; p.error = `${p.name}: this photo is no longer on this phone.`; return; }
+    let blob;
+    try { blob = await getPhoto(p.id); } catch { throw new Retry("the photo could not be read on this phone"); }
+    if (!blob) { p.done = true; p.gone = true; p.error = `${p.name}: this photo is no longer on this phone.`; return; }
     try {
       if (!p.ev) {
         if (subtle && !p.multipart) {
           if (!p.sha256) {
-            const digest = await subtle.digest("SHA-256", await blob.arrayBuffer());
+            const digest = await subtle.digest("SHA-256", await new Response(blob).arrayBuffer());  // Blob.arrayBuffer: Safari 14+
             p.sha256 = [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, "0")).join("");
             persist();
           }
@@ -89,25 +119,31 @@ window.touchpointClient = csrf => {
           if (p.criterion) data.append("criterion", p.criterion);
           if (p.sha256) data.append("sha256", p.sha256);
           data.append("file", blob, p.name);
-          const answer = await api("POST", url, {data, key: p.reqKey});
+          const answer = await api("POST", url, {data, key: p.reqKey, size: p.size});
           p.ev = answer.id; p.status = answer.status; p.done = true;
           return;
         }
       }
       if (!p.uploaded) {
-        if (!p.form || Date.parse(p.form.expires_at) < Date.now() + 15000) return renew(url, p, persist);
+        // By this phone's clock (which may be wrong: after two renewals the storage judges the form itself).
+        if (!p.form || ((p.expiries || 0) < 2 && Date.parse(p.form.expires_at) < Date.now() + 15000)) {
+          return renew(url, p, persist, 0, true);
+        }
         const data = new FormData();
         for (const [name, value] of Object.entries(p.form.fields)) data.append(name, value);
         data.append("file", blob, p.name);
-        let answer;
-        try { answer = await fetch(p.form.url, {method: "POST", body: data}); } catch {
+        let answer, text;
+        try { ({answer, text} = await fetchWithin(p.form.url, {method: "POST", body: data}, timeoutFor(p.size))); } catch {
           // The API answered a moment ago: a storage that keeps failing while the phone is online is refusing this
           // page (its CORS), not a bad line; said so, and still retried.
           if (navigator.onLine) p.storageFailures = (p.storageFailures || 0) + 1;
           throw new Retry(p.storageFailures >= 3 ? "storage" : "upload");
         }
-        if (answer.status >= 500 || answer.status === 429) throw new Retry(`storage HTTP ${answer.status}`);
-        if (!answer.ok) return renew(url, p, persist, answer.status);
+        const s3code = (/<Code>([^<]*)<\/Code>/.exec(text) || [])[1] || "";
+        if (answer.status >= 500 || answer.status === 429 || answer.status === 408 || s3code === "RequestTimeout"
+            || s3code === "SlowDown") throw new Retry(`storage HTTP ${answer.status}`);
+        // An expired form is asked for again without counting; only a real refusal counts toward the limit.
+        if (!answer.ok) return renew(url, p, persist, answer.status, /expired/i.test(text));
         p.uploaded = true; persist();
       }
       try {
@@ -122,10 +158,11 @@ window.touchpointClient = csrf => {
       p.done = true; p.error = `${p.name}: ${error.message}`;
     }
   }
-  function renew(url, p, persist, status) {
+  function renew(url, p, persist, status, expired) {
     // The upload form expired (or the storage refused it): asking again with a new key hands back the same
-    // pending evidence with a fresh form.
-    p.renewals = (p.renewals || 0) + 1;
+    // pending evidence with a fresh form. Expiries are not refusals: only refusals count toward giving up.
+    if (expired) p.expiries = (p.expiries || 0) + 1; else p.renewals = (p.renewals || 0) + 1;
+    if (p.expiries > 6) { p.expiries = 2; throw new Retry("upload form"); }  // no loop: wait, then ask again
     if (p.renewals > 3) throw new Refused(status || 403, {message: "the storage refused the photo."});
     p.reqKey = uuid(); p.ev = null; p.form = null; persist();
     return sendPhoto(url, p, persist);

@@ -12,13 +12,15 @@
   const root = document.getElementById("today");
   if (!root) return;
   const cfg = root.dataset;
-  const {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = window.touchpointClient(cfg.csrf);
+  const client = window.touchpointClient(cfg.csrf);
+  const {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = client;
   const form = document.getElementById("checklist");
   const statusEl = document.getElementById("today-status");
   const STORE = `touchpoint:today:${cfg.user}:${cfg.site}:${cfg.date}`;
-  const ACTIONS = `touchpoint:actions:${cfg.user}:${cfg.site}`;
+  const FAILED = `touchpoint:failed:${cfg.user}:${cfg.site}`;
   const $ = (sel, from = document) => from.querySelector(sel);
-  const say = text => { statusEl.textContent = text; };
+  // Said once per change: the same words written again would be announced again, at every keystroke.
+  const say = text => { if (statusEl.textContent !== text) statusEl.textContent = text; };
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
@@ -26,19 +28,29 @@
     return node;
   }
 
-  const read = (key, empty) => { try { return JSON.parse(localStorage.getItem(key)) || empty; } catch { return empty; } };
+  const store = window.touchpointStore;
+  const read = store.read;
   const fresh = () => ({values: {}, notes: {}, photos: {}, reason: "", sub: null});
   let draft = read(STORE, fresh());
-  const resolves = read(ACTIONS, {});
+  let kept = true;  // false: this phone refuses to keep them (full, or blocked): they live in this page only
   function keep(key, value) {
-    try { localStorage.setItem(key, JSON.stringify(value)); return true; }
-    catch { say("This phone has no room left to keep the answers: send them now."); return false; }
+    kept = store.write(key, value);
+    if (!kept) say("This phone cannot keep the answers: keep this page open until they are sent.");
+    return kept;
   }
   const save = () => keep(STORE, draft);
-  const saveResolves = () => keep(ACTIONS, resolves);
 
-  let attempt = 0;
-  const backoff = () => Math.min(20, 2 ** Math.min(attempt++, 5)) * (0.75 + Math.random() / 2);
+  // The site's day now: a tab left open overnight must not send this morning's answers under yesterday's date.
+  function siteDay() {
+    try {
+      const parts = {};
+      for (const {type, value} of new Intl.DateTimeFormat("en-US", {timeZone: cfg.tz, year: "numeric",
+        month: "2-digit", day: "2-digit"}).formatToParts(new Date())) parts[type] = value;
+      return `${parts.year}-${parts.month}-${parts.day}`;
+    } catch { return cfg.date; }
+  }
+  const newDay = () => siteDay() !== cfg.date;
+  const backoff = job => Math.min(20, 2 ** Math.min(job.attempt++, 5)) * (0.75 + Math.random() / 2);
 
   /* --- the form mirrors the draft -------------------------------------------------------------- */
   const criteria = form ? [...form.querySelectorAll("fieldset.crit")] : [];
@@ -68,17 +80,19 @@
   async function showPhotos(key) {
     const list = document.getElementById(`ph-${key}`), items = [];
     for (const p of draft.photos[key] || []) {
-      const blob = await getPhoto(p.id).catch(() => null);
+      let blob = null, unread = false;
+      try { blob = await getPhoto(p.id); } catch { unread = true; }
       const remove = el("button", {type: "button", class: "link-dark", "aria-label": `Remove photo ${p.name}`}, "Remove");
       remove.addEventListener("click", () => {
         draft.photos[key] = draft.photos[key].filter(q => q.id !== p.id);
         dropPhoto(p.id); save(); showPhotos(key); say("Saved on this phone.");
       });
       items.push(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
-        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : ": no longer on this phone"}`),
+        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? ": kept, but not readable just now" : ": no longer on this phone"}`),
         draft.sub ? null : remove));
     }
-    list.replaceChildren(...items);  // at once: two calls in flight cannot interleave their items
+    list.setAttribute("aria-label", "Photos kept for this criterion");  // set here: 40 empty lists weigh on the page
+    clear(list, ...items);  // at once: two calls in flight cannot interleave their items
   }
   if (form) {
     form.addEventListener("input", onEdit);
@@ -92,16 +106,22 @@
     else if (target.type === "file") {
       if (event.type !== "change" || !target.files.length) return;
       const key = fs.dataset.key;
+      let refused = null;
       for (const file of target.files) {
         const id = uuid();
-        try { await putPhoto(id, file); } catch { say("This phone could not keep the photo; try again."); return; }
+        try { await putPhoto(id, file); } catch (e) { refused = e; break; }  // those kept before it stay listed
         (draft.photos[key] = draft.photos[key] || []).push({id, name: file.name || "photo.jpg",
           type: file.type || "image/jpeg", size: file.size});
       }
       target.value = "";  // kept in IndexedDB now; the list below the field shows it
       showPhotos(key);
+      if (refused) {
+        save(); say(`This phone could not keep the photo (${refused.message || refused}); free some space and try again.`);
+        return;
+      }
     } else if (target.tagName === "TEXTAREA") draft.notes[fs.dataset.key] = target.value;
     else draft.values[fs.dataset.key] = valueOf(fs);
+    draft.at = new Date().toISOString();  // when it was answered: an earlier day's draft is sent with it
     if (!draft.sub) { if (save()) say("Saved on this phone."); }
   }
 
@@ -111,7 +131,11 @@
     for (const fs of criteria) fs.classList.remove("invalid");
   }
   function showError(key, message) {
-    const where = key ? document.getElementById(`e-${key}`) : null;
+    let where = key ? document.getElementById(`e-${key}`) : null;
+    if (!where && key && fieldsetOf(key)) {  // made when first needed (aria-describedby already names it)
+      where = el("p", {class: "field-error", id: `e-${key}`, hidden: ""});
+      fieldsetOf(key).append(where);
+    }
     const box = where || $("#e-form");
     box.textContent = box.hidden || !box.textContent ? message : `${box.textContent} ${message}`;
     box.hidden = false;
@@ -120,7 +144,11 @@
   }
   function onSubmit(event) {
     event.preventDefault();
-    if (draft.sub) { attempt = 0; pump(); return; }
+    if (draft.sub) { today.attempt = 0; pump(); return; }
+    if (newDay()) {  // kept for its own day: the reloaded page offers it
+      save(); say("A new day has begun: the page reloads, and offers these answers for their own day.");
+      location.reload(); return;
+    }
     clearErrors();
     const results = [], missing = [];
     for (const fs of criteria) {
@@ -130,7 +158,9 @@
       results.push({criterion: key, value, note: $("textarea", fs).value});
     }
     for (const key of missing) showError(key, "Answer this before sending.");
-    const body = {date: cfg.date, performed_at: new Date().toISOString(), client_id: uuid(), results};
+    // One client_id per draft, whatever the re-sends: the server knows its own check by it (duplicate_client_id).
+    draft.clientId = draft.clientId || uuid();
+    const body = {date: cfg.date, performed_at: new Date().toISOString(), client_id: draft.clientId, results};
     if (form.dataset.amends) {
       body.amends = Number(form.dataset.amends);
       body.reason = ($("#reason").value || "").trim();
@@ -138,58 +168,77 @@
     }
     if (missing.length) {
       say(`Not sent: ${missing.length} answer${missing.length > 1 ? "s are" : " is"} missing (marked below).`);
-      (fieldsetOf(missing[0]) || $("#reason")).scrollIntoView({block: "center"});
-      const first = fieldsetOf(missing[0]); (first ? $("input, textarea", first) : $("#reason")).focus();
+      focusField(missing[0]);
       return;
     }
-    const photos = [];
-    for (const [criterion, list] of Object.entries(draft.photos)) {
-      for (const p of list) photos.push({...p, criterion, reqKey: uuid(), confKey: uuid()});
-    }
     // Made once, saved before the first attempt: every retry, even after a reload, sends these very bytes and keys.
-    draft.sub = {key: uuid(), body: JSON.stringify(body), photos, check: null};
-    if (!save()) { draft.sub = null; return; }
-    attempt = 0;
+    freeze(draft, body);
+    save();  // if the phone refuses to keep it, it is sent from memory (keep() has said to keep the page open)
+    today.attempt = 0;
     pump();
   }
+  function freeze(d, body) {
+    const photos = [];
+    for (const [criterion, list] of Object.entries(d.photos)) {
+      for (const p of list) photos.push({...p, criterion, reqKey: uuid(), confKey: uuid()});
+    }
+    d.sub = {key: uuid(), body: JSON.stringify(body), photos, check: null};
+  }
 
-  let busy = false, timer = null;
-  async function pump() {
-    const sub = draft.sub;
-    if (busy || !sub) return;
-    busy = true; clearTimeout(timer);
-    lock();
+  // A send in progress: today's draft (the form's), or an earlier day's (a notice of its own; see offerEarlier).
+  const today = {key: STORE, get d() { return draft; }, mine: true, attempt: 0, busy: false, timer: null, say};
+  async function postCheck(sub) {
     try {
-      say("Sending…");
+      return await api("POST", `/api/v1/sites/${cfg.site}/checks/`, {json: sub.body, key: sub.key});
+    } catch (error) {
+      // Our own check is already stored (its Idempotency-Key expired, or was lost with the answer): it is named
+      // in the refusal; read it and go on with the photos.
+      const named = error instanceof Refused && error.body.code === "duplicate_client_id"
+        && /Check (\d+)/.exec(error.body.message || "");
+      if (!named) throw error;
+      return api("GET", `/api/v1/checks/${named[1]}/`);
+    }
+  }
+  async function pump(job = today) {
+    const d = job.d, sub = d.sub, persist = () => keep(job.key, d);
+    if (job.busy || !sub) return;
+    job.busy = true; clearTimeout(job.timer);
+    if (job.mine) lock();
+    try {
+      job.say("Sending…");
       if (!sub.check) {
-        sub.check = await api("POST", `/api/v1/sites/${cfg.site}/checks/`, {json: sub.body, key: sub.key});
-        save();
+        sub.check = await postCheck(sub);
+        persist();
       }
       const todo = sub.photos.filter(p => !p.done);
       for (const [i, p] of todo.entries()) {
-        say(`Sending… photo ${i + 1} of ${todo.length}.`);
-        await sendPhoto(`/api/v1/checks/${sub.check.id}/evidence/`, p, save);
-        save();
+        job.say(`Sending… photo ${i + 1} of ${todo.length}.`);
+        await sendPhoto(`/api/v1/checks/${sub.check.id}/evidence/`, p, persist);
+        persist();
       }
       // The photos re-judge their results: read the check back as it now stands.
       const check = sub.photos.length ? await api("GET", `/api/v1/checks/${sub.check.id}/`) : sub.check;
-      attempt = 0;
-      finish(check, sub);
+      job.attempt = 0;
+      (job.mine ? finish : job.finish)(check, sub);
     } catch (error) {
       if (error instanceof Retry) {
-        const wait = backoff();
-        say(error.message === "storage"
-          ? `Waiting for the photo storage, which does not answer this page; will retry in ${Math.round(wait)} s. The check is stored.`
-          : `Waiting for signal, will retry in ${Math.round(wait)} s. Your answers are saved on this phone.`);
-        timer = setTimeout(pump, wait * 1000);
+        const wait = backoff(job);
+        job.say(error.signIn ? `Not sent yet: ${error.message} It is kept; it goes once you are signed in.`
+          : error.message === "storage"
+            ? `Waiting for the photo storage, which does not answer this page; will retry in ${Math.round(wait)} s. The check is stored.`
+            : `Waiting for signal, will retry in ${Math.round(wait)} s. ${kept ? "Your answers are saved on this phone." : "Keep this page open."}`);
+        job.timer = setTimeout(() => pump(job), (error.signIn ? 30 : wait) * 1000);
       } else if (error instanceof Refused && !sub.check) {
-        draft.sub = null; save();
-        showRefusal(error, JSON.parse(sub.body));
-        for (const key of Object.keys(draft.photos)) showPhotos(key);
+        d.sub = null; persist();
+        if (job.mine) {
+          lock();  // the fieldsets enabled first: a control in a disabled one cannot take the focus
+          showRefusal(error, JSON.parse(sub.body));
+          for (const key of Object.keys(draft.photos)) showPhotos(key);
+        } else job.say(`Not sent: ${error.message}`);
       } else {
-        say(`Not sent: ${error.message}`);
+        job.say(`Not sent: ${error.message}`);
       }
-    } finally { busy = false; lock(); }
+    } finally { job.busy = false; if (job.mine) lock(); else if (job.lock) job.lock(); }
   }
   function lock() {
     // While a submission is on its way the answers cannot change (it is sent as it was frozen); the button
@@ -199,29 +248,34 @@
     if ($("#reason")) $("#reason").disabled = Boolean(draft.sub);
     const button = $("button[type=submit]", form);
     button.dataset.label = button.dataset.label || button.textContent;
-    button.disabled = busy;
-    button.textContent = !draft.sub ? button.dataset.label : busy ? "Sending…" : "Try again now";
+    button.disabled = today.busy;
+    button.textContent = !draft.sub ? button.dataset.label : today.busy ? "Sending…" : "Try again now";
+  }
+  function focusField(key) {
+    // The first control the manager must change: scrolled to and focused, so a screen reader lands on it.
+    const fs = key && fieldsetOf(key), control = fs ? $("input, textarea", fs) : key === "reason" ? $("#reason") : null;
+    const target = control || $("#e-form");
+    target.scrollIntoView({block: "center"});
+    if (control) control.focus();
   }
   function showRefusal(error, body) {
     const errors = error.body.errors || [error.body];
-    let first = null;
+    let first;
     for (const e of errors) {
       const at = /^results\[(\d+)\]/.exec(e.field || "");
       const key = at && body.results[Number(at[1])] ? body.results[Number(at[1])].criterion
         : e.field === "reason" ? "reason" : null;
-      const box = showError(key, e.message || error.message);
-      first = first || box;
+      showError(key, e.message || error.message);
+      if (first === undefined) first = key;
     }
     say(`Not sent: ${error.message}`);
-    if (first) first.scrollIntoView({block: "center"});
+    focusField(first);
   }
+  const clear = (node, ...children) => { node.textContent = ""; node.append(...children); };  // replaceChildren: Chrome 86+
 
   /* --- what the answer says --------------------------------------------------------------------- */
   function finish(check, sub) {
-    for (const p of sub.photos) dropPhoto(p.id);
     const photoErrors = sub.photos.filter(p => p.error).map(p => p.error);
-    localStorage.removeItem(STORE);
-    draft = fresh();
     const box = $("#today-result"), inner = $("div", box);
     const failed = check.results.filter(r => !r.passed);
     const parts = [el("p", {}, "Score ",
@@ -239,13 +293,46 @@
     if (photoErrors.length) {
       parts.push(el("h3", {}, "Photos not accepted"), el("ul", {class: "error"}, ...photoErrors.map(m => el("li", {}, m))));
     }
-    inner.replaceChildren(...parts);
-    box.insertBefore(statusEl, inner);  // the form that held it is put away
-    box.hidden = false;
-    for (const old of [$("#today-check"), $("#amend"), form]) if (old) old.hidden = true;
-    say(`Sent: check ${check.id} is stored.`);
-    box.focus();
-    refreshActions();
+    // The screen first, the draft after: whatever throws below, a stored check is never shown as "Not sent".
+    try {
+      clear(inner, ...parts);
+      box.insertBefore(statusEl, inner);  // the form that held it is put away
+      box.hidden = false;
+      for (const old of [$("#today-check"), $("#amend"), form]) if (old) old.hidden = true;
+      say(`Sent: check ${check.id} is stored.`);
+      box.focus();
+    } finally {
+      forget(STORE, sub);
+      draft = fresh();
+      actions.refresh();
+    }
+  }
+  function forget(key, sub) {
+    // Only a photo the server confirmed leaves the phone; a refused one is kept for the manager to dismiss.
+    for (const p of sub.photos) if (p.done && !p.error) dropPhoto(p.id);
+    const failed = sub.photos.filter(p => p.error && !p.gone);
+    if (failed.length) keep(FAILED, [...read(FAILED, []), ...failed]);
+    store.remove(key);
+    showFailed();
+  }
+  function showFailed() {
+    // Photos the server refused, kept on the phone until the manager has seen them and dismissed them.
+    const failed = read(FAILED, []);
+    let box = $("#failed-photos");
+    if (!failed.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = el("section", {class: "card", id: "failed-photos", "aria-labelledby": "failed-h"});
+      root.insertBefore(box, $("#today-result"));
+    }
+    clear(box, el("h2", {id: "failed-h"}, "Photos not accepted, kept on this phone"), el("ul", {}, ...failed.map(p => {
+      const dismiss = el("button", {type: "button", class: "link-dark"}, "Dismiss");
+      dismiss.addEventListener("click", () => {
+        dropPhoto(p.id);
+        store.write(FAILED, read(FAILED, []).filter(q => q.id !== p.id));
+        showFailed();
+      });
+      return el("li", {}, `${p.error} `, dismiss);
+    })));
   }
   function shown(r) {
     const fs = fieldsetOf(r.criterion), kind = fs ? fs.dataset.kind : "";
@@ -255,103 +342,67 @@
     return `${r.value} ${unit}`.trim();
   }
 
-  /* --- open corrective actions ------------------------------------------------------------------ */
-  const actionList = $("#action-list");
-  async function refreshActions() {
-    let page;
-    try { page = await api("GET", `/api/v1/sites/${cfg.site}/actions/?status=open&page_size=200`); } catch { return; }
-    const template = $("#action-template").content;
-    actionList.replaceChildren(...page.results.map(a => {
-      const item = template.firstElementChild.cloneNode(true);
-      item.dataset.id = a.id; item.dataset.photos = a.photos_required;
-      const fill = {prompt: promptOf(a.criterion), status: a.status, check_date: a.check_date, due_on: a.due_on,
-        photo_rule: a.photos_required ? `(${a.photos_required} required)` : "(optional)"};
-      for (const f of item.querySelectorAll("[data-f]")) f.textContent = fill[f.dataset.f];
-      $("[data-f=status]", item).className = `badge ${a.status}`;
-      for (const [field, prefix] of [["textarea", "rn"], ["input[type=file]", "rp"]]) {
-        const control = $(field, item);
-        control.id = `${prefix}-${a.id}`;
-        control.previousElementSibling.htmlFor = control.id;
+  /* --- earlier days: a draft never sent is offered, one being sent is resumed ---------------------- */
+  function offerEarlier() {
+    const prefix = STORE.slice(0, -cfg.date.length);
+    for (const key of store.keys()) {
+      if (!key.startsWith(prefix) || key === STORE) continue;
+      const old = read(key, null), day = key.slice(prefix.length);
+      if (!old || !/^\d{4}-\d{2}-\d{2}$/.test(day)) continue;
+      if (!old.sub && !Object.keys(old.values || {}).length && !Object.values(old.photos || {}).some(l => l.length)) {
+        store.remove(key); continue;  // nothing was answered that day
       }
-      return item;
-    }));
-    $("#no-actions").hidden = page.results.length > 0;
-  }
-  if (actionList) actionList.addEventListener("submit", async event => {
-    const f = event.target.closest("form.resolve");
-    if (!f) return;
-    event.preventDefault();
-    const item = f.closest("li"), id = item.dataset.id, files = [...$("input[type=file]", f).files];
-    const note = f.elements.note.value.trim(), needed = Number(item.dataset.photos);
-    const error = $(".field-error", f);
-    const refuse = text => { error.textContent = text; error.hidden = false; };
-    if (!note) return refuse("Say what was done.");
-    if (files.length < needed) return refuse(`Add ${needed} photo${needed > 1 ? "s" : ""} of it put right.`);
-    error.hidden = true;
-    const job = {note, key: uuid(), photos: []};
-    for (const file of files) {
-      const pid = uuid();
-      await putPhoto(pid, file);
-      job.photos.push({id: pid, name: file.name || "photo.jpg", type: file.type || "image/jpeg", size: file.size,
-        criterion: null, reqKey: uuid(), confKey: uuid()});
+      const status = el("p", {role: "status"});
+      const send = el("button", {type: "button", class: "primary"}, "Send it");
+      const discard = el("button", {type: "button"}, "Discard it");
+      const box = el("section", {class: "card late", "aria-label": `Unsent checklist from ${day}`},
+        el("p", {}, `An unsent checklist from ${day} is on this phone: send it (it is stored for ${day}), or discard it.`),
+        el("p", {}, send, " ", discard), status);
+      const job = {key, d: old, mine: false, attempt: 0, busy: false, timer: null,
+        say: text => { if (status.textContent !== text) status.textContent = text; },
+        lock: () => { send.hidden = discard.hidden = Boolean(old.sub); },
+        finish: (check, sub) => {
+          clear(box, el("p", {}, `The checklist of ${day} is sent: check ${check.id} is stored.`));
+          forget(key, sub);
+        }};
+      send.addEventListener("click", () => {
+        if (!old.sub) {
+          // As the form sends it, for its own date; the API takes a late check (and says so if it does not).
+          old.clientId = old.clientId || uuid();
+          const results = Object.entries(old.values).map(([criterion, v]) => ({criterion,
+            value: v === "true" ? true : v === "false" ? false : Number(v), note: (old.notes || {})[criterion] || ""}));
+          freeze(old, {date: day, performed_at: old.at || new Date().toISOString(), client_id: old.clientId, results});
+          keep(key, old);
+        }
+        job.attempt = 0; job.lock(); pump(job);
+      });
+      discard.addEventListener("click", () => {
+        for (const list of Object.values(old.photos || {})) for (const p of list) dropPhoto(p.id);
+        store.remove(key); box.remove(); say(`The checklist of ${day} is discarded.`);
+      });
+      root.insertBefore(box, $("h1", root).nextSibling);
+      earlier.push(job);
+      job.lock();
+      if (old.sub) pump(job);  // a frozen send is resumed, whatever its date
     }
-    resolves[id] = job;  // saved, with its keys, before the first attempt
-    saveResolves();
-    resolve(id);
-  });
-  const resolving = new Set();
-  async function resolve(id) {
-    const job = resolves[id], item = actionList && actionList.querySelector(`li[data-id="${id}"]`);
-    if (!job || resolving.has(id)) return;
-    resolving.add(id);
-    const error = item ? $(".field-error", item) : null, state = item ? $(".state", item) : null;
-    const tell = (text, wrong) => {
-      if (state) state.textContent = wrong ? "" : text;
-      if (error) { error.textContent = wrong ? text : ""; error.hidden = !wrong; }
-    };
-    try {
-      tell("Sending…");
-      for (const p of job.photos.filter(q => !q.done)) {
-        await sendPhoto(`/api/v1/actions/${id}/evidence/`, p, saveResolves);
-        saveResolves();
-        if (p.error) throw new Refused(422, {message: p.error});
-      }
-      const action = await api("POST", `/api/v1/actions/${id}/resolve/`, {json: JSON.stringify({note: job.note}), key: job.key});
-      for (const p of job.photos) dropPhoto(p.id);
-      delete resolves[id]; saveResolves();
-      if (item) item.replaceChildren(el("p", {}, el("strong", {}, $("[data-f=prompt]", item).textContent), " ",
-        el("span", {class: "badge resolved"}, action.status), el("br"), `Resolved: ${action.resolution_note}`));
-      for (const badge of document.querySelectorAll(`[data-action="${id}"] .badge`)) {
-        badge.textContent = action.status; badge.className = `badge ${action.status}`;
-      }
-      say(`Sent: action ${id} is resolved.`);
-    } catch (e) {
-      if (e instanceof Retry) {
-        tell("Waiting for signal, will retry. Saved on this phone.");
-        setTimeout(() => resolve(id), backoff() * 1000);
-      } else {
-        delete resolves[id]; saveResolves();
-        tell(`Not sent: ${e.message}`, true);
-      }
-    } finally { resolving.delete(id); }
   }
+  const earlier = [];
+  function reloadIfNewDay() {
+    if (document.visibilityState !== "hidden" && newDay() && !draft.sub && !today.busy) location.reload();
+  }
+  document.addEventListener("visibilitychange", reloadIfNewDay);
+  window.addEventListener("pageshow", event => { if (event.persisted) reloadIfNewDay(); });
 
   /* --- start: put the draft back, and finish whatever was being sent ------------------------------ */
   window.addEventListener("online", () => {
-    attempt = 0;
-    pump();
-    for (const id of Object.keys(resolves)) resolve(id);
+    for (const job of [today, ...earlier]) { job.attempt = 0; pump(job); }
+    actions.resume();
   });
-  // Drafts of earlier days that were never sent are dropped with their photos; one still being sent is kept.
-  for (const key of Object.keys(localStorage)) {
-    const prefix = STORE.slice(0, -cfg.date.length);
-    if (!key.startsWith(prefix) || key === STORE) continue;
-    const old = read(key, fresh());
-    if (old.sub) continue;
-    for (const list of Object.values(old.photos)) for (const p of list) dropPhoto(p.id);
-    localStorage.removeItem(key);
-  }
+  const actions = window.touchpointActions = window.touchpointActionsInit({cfg, client, el, $, clear, promptOf, say,
+    read, keep, backoff});
+  offerEarlier();
   restore();
+  showFailed();
   if (draft.sub) pump();
-  for (const id of Object.keys(resolves)) resolve(id);
+  actions.resume();
 })();
