@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 
 from backend.errors import Forbidden, NotFound
 from sites import access
@@ -45,8 +45,10 @@ def page(view):
 def _refusals_as_pages(view, request, *args, **kwargs):
     try:
         return view(request, *args, **kwargs)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except (NotFound, Http404):
+        # Rendered here rather than raised: under DEBUG (make run) Django answers a raised 404 with its technical
+        # page, and a manager typing the site next door's address should see the page a user sees.
+        return render(request, "404.html", {"request_path": request.path}, status=404)
     except Forbidden as exc:
         raise PermissionDenied(exc.message) from exc
 

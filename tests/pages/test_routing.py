@@ -62,3 +62,11 @@ def test_a_page_opened_without_a_period_shows_the_default_it_uses(network):
     for path in ("/app/", "/app/sites/A1/"):
         html = signed_in(network.head_office).get(path).content.decode()
         assert f'<option value="{DEFAULT_PRESET}" selected>' in html, path
+
+
+def test_a_site_outside_ones_scope_is_the_404_page_under_debug_too(network, settings):
+    # make run serves with DEBUG on, where Django answers a raised Http404 with its technical page.
+    settings.DEBUG = True
+    answer = signed_in(network.manager_a).get("/app/sites/A2/")
+    assert answer.status_code == 404 and b"<title>Not found" in answer.content
+    assert b"URLconf" not in answer.content
