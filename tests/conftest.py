@@ -16,6 +16,9 @@ from sites.models import Role
 
 from .factories import RegionFactory, SiteFactory, person, published_version
 
+# Fixtures of the browser tests (Chromium, the demo franchise) for every folder of the suite.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def s3_bucket():

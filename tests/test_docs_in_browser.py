@@ -2,48 +2,16 @@
 open the API docs, log in as the demo manager of one site, fetch the standard and their site, and be
 refused the site next door."""
 
-import os
-import shutil
-
 import pytest
 
-from consistency.demo import seed_standard
-from sites.demo import seed_network
+from .browser import browser_available
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which(CHROMIUM) and os.environ.get("CI") != "true",
-                       reason="Debian's chromium is not installed"),
-]
+pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 
 
 @pytest.fixture
-def demo():
-    """The demo network and standard (seed_demo without the history, which this path does not need). Seeded
-    before the browser starts: inside Playwright's event loop the ORM would open a connection of its own
-    (Django's connections are per context there), which nothing closes."""
-    seed_network(password="demo")
-    seed_standard()
-
-
-@pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are
-    # finished before it starts, and the live server answers from its own thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )
-        page = browser.new_page()
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser_page(browser):
+    return browser.new_page()
 
 
 def try_operation(page, operation_id: str, params: dict | None = None) -> int:
@@ -58,7 +26,7 @@ def try_operation(page, operation_id: str, params: dict | None = None) -> int:
     return int(status.inner_text().strip().split()[0])
 
 
-def test_newcomer_uses_the_api_docs_as_a_manager(demo, live_server, browser_page):
+def test_newcomer_uses_the_api_docs_as_a_manager(demo_franchise, live_server, browser_page):
     page = browser_page
 
     page.goto(f"{live_server.url}/accounts/login/?next=/api/docs/")
@@ -75,7 +43,7 @@ def test_newcomer_uses_the_api_docs_as_a_manager(demo, live_server, browser_page
     assert try_operation_again(page, "sites_retrieve", {"code": "AKL-02"}) == 404
 
 
-def test_a_visitor_follows_the_landing_pages_link_to_their_sites_through_the_login(demo, live_server, browser_page):
+def test_a_visitor_follows_the_landing_pages_link_to_their_sites_through_the_login(demo_franchise, live_server, browser_page):
     # The link led a visitor who had not logged in to the API's 401, with no way to log in from there.
     page = browser_page
     page.goto(f"{live_server.url}/")

@@ -7,50 +7,16 @@ Order matters: fixtures that write to the database (the demo franchise, people) 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from consistency.demo import seed_standard
-from sites.demo import seed_network
-
+from ..browser import DEMO_PASSWORD
 from ..worker import Worker, report_queue, start_worker, wait_for  # noqa: F401  (fixtures and helpers)
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1366, "height": 900}
-DEMO_PASSWORD = "demo"
-
-browser_available = pytest.mark.skipif(not shutil.which(CHROMIUM) and os.environ.get("CI") != "true",
-                                       reason="Debian's chromium is not installed")
-
-
-@pytest.fixture
-def demo_franchise(transactional_db):
-    """The demo network (28 sites in 4 regions; head.office, auditor, manager.<code>; password "demo") and its
-    published standard, without history. Tests add the history they need (consistency.demo_history)."""
-    network = seed_network(password=DEMO_PASSWORD)
-    version = seed_standard()
-    return {"network": network, "version": version}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the live server answers from its own thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"])
-        yield chromium
-        chromium.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

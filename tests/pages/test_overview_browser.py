@@ -13,7 +13,8 @@ from consistency.demo_history import resolve_demo_actions, seed_history
 from consistency.demo_photos import seed_demo_photos
 from pages.overview.format import number, pct
 
-from .conftest import PHONE, browser_available, check_axe, screenshot
+from ..browser import browser_available
+from .conftest import PHONE, check_axe, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 

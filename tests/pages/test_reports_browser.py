@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from consistency.demo_history import seed_history
 
-from .conftest import PHONE, browser_available, check_axe, screenshot
+from ..browser import browser_available
+from .conftest import PHONE, check_axe, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, browser_available]
 

@@ -8,7 +8,8 @@ from consistency.demo_history import seed_history
 from consistency.demo_photos import REUSING_SITE, seed_demo_photos
 from sites.models import Site
 
-from .conftest import browser_available, check_axe, screenshot
+from ..browser import browser_available
+from .conftest import check_axe, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from .conftest import browser_available, check_axe
+from ..browser import browser_available
+from .conftest import check_axe
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 

@@ -6,7 +6,8 @@ import pytest
 from consistency.selectors import standard as selectors
 from consistency.services import standard as services
 
-from .conftest import PHONE, browser_available, check_axe, screenshot
+from ..browser import browser_available
+from .conftest import PHONE, check_axe, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 

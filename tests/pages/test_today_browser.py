@@ -19,7 +19,8 @@ from consistency.services.checks import local_today
 from sites.models import Site
 from tests.reports.samples import jpeg
 
-from .conftest import PHONE, browser_available, check_axe, screenshot
+from ..browser import browser_available
+from .conftest import PHONE, check_axe, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available,
               pytest.mark.skipif(settings.STORAGE_BACKEND != "s3", reason="direct uploads need an S3 endpoint")]
