@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from backend.errors import Forbidden, NotFound
 from sites import access
@@ -66,14 +66,25 @@ def readable_site_ids(user) -> set[int]:
     return set(access.readable_sites(user).values_list("id", flat=True))
 
 
+def _verified_of_days(site_id: int, days) -> Q:
+    """A site's verified photos of these days, whichever of a day's checks they were attached to."""
+    return Q(daily_check__site_id=site_id, daily_check__date__in=days, status=Evidence.Status.VERIFIED)
+
+
+def verified_photos_of_days(*, site_id: int, days) -> QuerySet[Evidence]:
+    """The photos a site's days show (the rule of verified_photos_of_day), with what a list of them shows, in
+    the day's and the standard's order."""
+    return (evidence_queryset().filter(_verified_of_days(site_id, days))
+            .order_by("daily_check__date", "criterion__order", "created_at", "id"))
+
+
 def verified_photos_of_day(*, site_id: int, day, criterion_ids=None) -> dict[int, int]:
     """Verified photos per criterion for a site's day, whichever of the day's checks they were attached to.
 
     A photo shows the site on that day: when a check is amended, the photos given for the check it
     replaces still count for the amendment (the evidence stays attached where it was given, for history).
     """
-    qs = Evidence.objects.filter(daily_check__site_id=site_id, daily_check__date=day,
-                                 status=Evidence.Status.VERIFIED)
+    qs = Evidence.objects.filter(_verified_of_days(site_id, [day]))
     if criterion_ids is not None:
         qs = qs.filter(criterion_id__in=criterion_ids)
     return dict(qs.order_by().values_list("criterion_id").annotate(n=Count("id")))

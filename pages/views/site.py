@@ -182,11 +182,7 @@ def _recent_checks(user, site, period):
                   .prefetch_related(failures)[:RECENT_CHECKS])
     photos: dict = {}
     if checks:
-        found = (evidence_selectors.evidence_queryset()
-                 .filter(daily_check__site=site, daily_check__date__in=[c.date for c in checks],
-                         status=Evidence.Status.VERIFIED)
-                 .order_by("daily_check__date", "criterion__order", "created_at", "id"))
-        for ev in found:
+        for ev in evidence_selectors.verified_photos_of_days(site_id=site.pk, days=[c.date for c in checks]):
             photos.setdefault(ev.daily_check.date, []).append(PhotoView(
                 ev, evidence_files.photo_link(ev, "thumbnail", reader=user),
                 evidence_files.photo_link(ev, "original", reader=user)))
