@@ -17,7 +17,7 @@ from django_tables2.data import TableListData
 
 from consistency.variance import SiteVariance
 
-from .overview.format import direction, interval, pct, points
+from .format import direction, interval, pct, points
 
 SORT_KEYS: dict[str, Callable[[SiteVariance], object]] = {
     "site": lambda s: s.code,

@@ -3,7 +3,7 @@ the criteria with the most spread, the sites below the network. Formatting only 
 
 from __future__ import annotations
 
-from .format import direction, index_points, interval, number, pct, points
+from ..format import direction, index_points, interval, number, pct, points
 from .network import NetworkOverview
 
 ARROWS = {"up": "▲", "down": "▼", "same": "="}

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from consistency.variance import SiteVariance, Spread
 
-from .format import number
+from ..format import number
 
 # (lowest percentage of the step, its label, background, text colour), worst first: viridis sampled at 8
 # points. The steps are narrower at the top, where most sites are and where head office needs to tell

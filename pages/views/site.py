@@ -29,16 +29,13 @@ from sites import access
 from sites.selectors import site_get
 
 from .. import charts
+from ..format import pct, points
 from ..period import page_period
 from .common import page
 
 RECENT_CHECKS = 10   # the latest checks of the period, with their failures and photos
 MISSED_SHOWN = 60    # missed days listed (the count is always the whole period's)
 ACTIONS_SHOWN = 100  # open actions listed, overdue first
-
-
-def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f}%"
 
 
 class _Shown:
@@ -102,7 +99,7 @@ def _site_in_depth(request, site, period) -> dict:
     beside = len(report.sites) > 1  # a manager of one site has no network to stand beside
     series = weekly_scores(weeks=weeks_of(period.date_from, period.date_to), sites=scope)
     median_label = "Network median" if access.is_head_office(user) else "Median of the sites you can see"
-    points = [charts.Point(w.start, w.end, s.score, s.low, s.high, series.medians[i] if beside else None)
+    weekly = [charts.Point(w.start, w.end, s.score, s.low, s.high, series.medians[i] if beside else None)
               for i, (w, s) in enumerate(zip(series.weeks, series.sites[site.code], strict=True))]
     sections = _sections(report, mine, beside, period)
     selected = request.GET.get("touch_point")
@@ -115,8 +112,8 @@ def _site_in_depth(request, site, period) -> dict:
     return {
         "report": report, "mine": mine, "beside": beside, "network_size": len(report.sites),
         "median_label": median_label,
-        "chart": charts.score_chart(points, site_name=f"{site.code} {site.name}", median_label=median_label),
-        "weeks": [(p, pct(p.score), pct(p.low), pct(p.high), pct(p.median)) for p in points],
+        "chart": charts.score_chart(weekly, site_name=f"{site.code} {site.name}", median_label=median_label),
+        "weeks": [(p, pct(p.score), pct(p.low), pct(p.high), pct(p.median)) for p in weekly],
         "sections": sections,
         # The overview's heat-map cell names a touch point: that one opens, the others close. An unknown key
         # (a touch point the period did not have) changes nothing.
@@ -134,9 +131,7 @@ def _site_in_depth(request, site, period) -> dict:
 
 
 def _points(trend: float | None) -> str:
-    if trend is None:
-        return ""
-    return f"{'+' if trend >= 0 else '−'}{abs(trend) * 100:.1f} points on the previous period"
+    return "" if trend is None else f"{points(trend)} on the previous period"
 
 
 def _standard_text(rule) -> str:

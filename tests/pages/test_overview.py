@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from consistency.models import CorrectiveAction, Criterion, DailyCheck
-from pages.overview.format import number, pct
+from pages.format import number, pct
 from sites.models import Role
 from tests.conftest import client_for
 from tests.consistency.variance_data import ALL_PASS_V1, check, photo

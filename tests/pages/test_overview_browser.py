@@ -11,7 +11,7 @@ import pytest
 
 from consistency.demo_history import resolve_demo_actions, seed_history
 from consistency.demo_photos import seed_demo_photos
-from pages.overview.format import number, pct
+from pages.format import number, pct
 
 from ..browser import browser_available
 from .conftest import PHONE, check_axe, screenshot

@@ -1,4 +1,4 @@
-"""How the overview writes the engine's numbers: rates as percentages with one decimal, trends in percentage
+"""How the pages write the engine's numbers: rates as percentages with one decimal, trends in percentage
 points. Formatting only: every number is the engine's, rounded for reading."""
 
 from __future__ import annotations
