@@ -17,6 +17,9 @@ urlpatterns = [
     path("api/v1/", include("consistency.api.evidence_urls")),
     path("api/v1/", include("consistency.api.variance_urls")),
     path("api/v1/", include("reports.urls")),
+    path("api/v1/", include("customer.api.audit_urls")),
+    path("api/v1/", include("customer.api.feedback_urls")),
+    path("api/v1/", include("customer.api.perception_urls")),
     # Last: any other API address answers the API's JSON 404, whatever the method, even under DEBUG (``make
     # run``), where Django shows its HTML debug page instead of ``handler404``. An address without its final
     # slash ends here too: the view redirects a read as APPEND_SLASH would, and answers a write itself.

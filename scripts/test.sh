@@ -44,11 +44,12 @@ if [ -z "${DATABASE_URL:-}" ]; then
   export DATABASE_URL
 fi
 
-# The browser tests drive Debian's Chromium with Playwright (no browser download).
-if [ ! -x /usr/bin/chromium ]; then
+# The browser tests drive Debian's Chromium with Playwright (no browser download); pdftoppm (poppler) turns PDFs
+# into pictures for the tests that look at a rendered page.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ]; then
   echo "Installing Debian's chromium for the browser tests..."
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
+    apt-get install -y -q chromium poppler-utils >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium poppler-utils >/dev/null)
   elif [ "${CI:-}" = "true" ]; then
     echo "CI=true: /usr/bin/chromium is missing and cannot be installed (need root and apt-get)." >&2; exit 1
   else

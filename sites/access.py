@@ -34,10 +34,12 @@ _PROFILE_OF = CompiledQuery(lambda user_id: Profile.objects.filter(user_id=user_
 
 
 def readable_sites(user) -> QuerySet[Site]:
+    """Sites whose own data (checks, actions, variance, reports) this user may read. A mystery shopper reads
+    none: they submit audits for their assigned sites (:func:`auditable_sites`) and never see a site's checks."""
     role = role_of(user)
     if role == Role.HEAD_OFFICE:
         return Site.objects.all()
-    if role == Role.MANAGER:
+    if role in (Role.MANAGER, Role.DEPARTMENT):
         return Site.objects.filter(id__in=_profile(user).sites.values("id"))
     if role == Role.AUDITOR:
         profile = _profile(user)
@@ -48,15 +50,17 @@ def readable_sites(user) -> QuerySet[Site]:
 
 
 def writable_sites(user) -> QuerySet[Site]:
-    """Sites whose daily checks, evidence and actions this user may write. Auditors never write."""
+    """Sites whose daily checks, evidence and actions this user may write. Auditors never write checks.
+    Department staff write their department's checks for the sites they serve (which part of a check a
+    person may give is the check plan's rule)."""
     role = role_of(user)
-    return _writable_sites(role, _profile(user).pk if role == Role.MANAGER else None)
+    return _writable_sites(role, _profile(user).pk if role in (Role.MANAGER, Role.DEPARTMENT) else None)
 
 
 def _writable_sites(role: str | None, profile_id: int | None) -> QuerySet[Site]:
     if role == Role.HEAD_OFFICE:
         return Site.objects.all()
-    if role == Role.MANAGER:
+    if role in (Role.MANAGER, Role.DEPARTMENT):
         return Site.objects.filter(id__in=Profile.sites.through.objects.filter(profile_id=profile_id).values("site_id"),
                                    active=True)
     return Site.objects.none()
@@ -68,8 +72,8 @@ def writable_site(user, code: str) -> Site | None:
     role = role_of(user)
     if role == Role.HEAD_OFFICE:
         return _WRITABLE_SITE[role].first(code)
-    if role == Role.MANAGER:
-        return _WRITABLE_SITE[role].first(_profile(user).pk, code)
+    if role in (Role.MANAGER, Role.DEPARTMENT):
+        return _WRITABLE_SITE[Role.MANAGER].first(_profile(user).pk, code)
     return None
 
 
@@ -79,6 +83,34 @@ _WRITABLE_SITE = {
     Role.MANAGER: CompiledQuery(lambda profile_id, code: _writable_sites(Role.MANAGER, profile_id)
                                 .filter(code=code)[:1], -7919, _CODE),
 }
+
+
+def auditable_sites(user) -> QuerySet[Site]:
+    """Active sites this user may submit audits for: head office any, an auditor the sites they may read
+    (assigned sites and regions), a mystery shopper the sites they are assigned to visit."""
+    role = role_of(user)
+    if role == Role.HEAD_OFFICE:
+        return Site.objects.filter(active=True)
+    if role == Role.AUDITOR:
+        return readable_sites(user).filter(active=True)
+    if role == Role.MYSTERY_SHOPPER:
+        return Site.objects.filter(id__in=_profile(user).sites.values("id"), active=True)
+    return Site.objects.none()
+
+
+def visible_sites(user) -> QuerySet[Site]:
+    """Sites a person may see listed (code, name, region; GET /sites/, /me/): those they read, and for a
+    mystery shopper those they visit."""
+    if role_of(user) == Role.MYSTERY_SHOPPER:
+        return auditable_sites(user)
+    return readable_sites(user)
+
+
+def department_of(user):
+    """The department a department staff member works in (None for everyone else)."""
+    if role_of(user) != Role.DEPARTMENT:
+        return None
+    return _profile(user).department
 
 
 def is_head_office(user) -> bool:

@@ -49,16 +49,21 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Branch manager"
     HEAD_OFFICE = "head_office", "Head office"
     AUDITOR = "auditor", "Auditor"
+    MYSTERY_SHOPPER = "mystery_shopper", "Mystery shopper"
+    DEPARTMENT = "department", "Department staff"
 
 
 class Profile(models.Model):
-    """A person's role and scope. Managers have sites; auditors have sites and/or regions;
-    head office reaches everything."""
+    """A person's role and scope. Managers have sites; auditors have sites and/or regions; mystery shoppers have
+    the sites they are assigned to visit; department staff have a department and the sites it serves; head
+    office reaches everything."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(max_length=16, choices=Role.choices)
     sites = models.ManyToManyField(Site, blank=True, related_name="profiles")
     regions = models.ManyToManyField(Region, blank=True, related_name="profiles")
+    department = models.ForeignKey("consistency.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="staff", help_text="Department staff: the department they work in.")
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
+from consistency.models import Department, SubmittedBy
 from sites import tokens
 from sites.models import Role
 
@@ -51,6 +52,9 @@ class Network:
     head_office: object
     auditor: object  # region A
     auditor_b1: object  # site B1 only
+    shopper: object  # mystery shopper assigned to A1
+    accounting: object  # the accounting department (its staff submit its touch points)
+    accountant: object  # accounting staff serving A1 and A2
 
 
 @pytest.fixture
@@ -60,6 +64,8 @@ def network(db) -> Network:
     a1 = SiteFactory(code="A1", region=region_a, timezone="Pacific/Auckland")
     a2 = SiteFactory(code="A2", region=region_a, timezone="Pacific/Auckland")
     b1 = SiteFactory(code="B1", region=region_b, timezone="America/New_York")
+    accounting, _ = Department.objects.get_or_create(
+        key="accounting", defaults={"name": "Accounting", "submitted_by": SubmittedBy.DEPARTMENT})
     return Network(
         region_a=region_a, region_b=region_b, a1=a1, a2=a2, b1=b1,
         manager_a=person("manager.a1", Role.MANAGER, sites=[a1]),
@@ -67,6 +73,9 @@ def network(db) -> Network:
         head_office=person("head.office", Role.HEAD_OFFICE),
         auditor=person("auditor", Role.AUDITOR, regions=[region_a]),
         auditor_b1=person("auditor.b1", Role.AUDITOR, sites=[b1]),
+        shopper=person("shopper.a1", Role.MYSTERY_SHOPPER, sites=[a1]),
+        accounting=accounting,
+        accountant=person("accountant", Role.DEPARTMENT, sites=[a1, a2], department=accounting),
     )
 
 

@@ -47,9 +47,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-def person(username: str, role: str, *, sites=(), regions=()):
+def person(username: str, role: str, *, sites=(), regions=(), department=None):
     user = UserFactory(username=username)
-    profile = Profile.objects.create(user=user, role=role)
+    profile = Profile.objects.create(user=user, role=role, department=department)
     profile.sites.set(sites)
     profile.regions.set(regions)
     return user

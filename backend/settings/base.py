@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "sites",
     "consistency",
+    "customer",
     "reports",
     "pages",
     "django_htmx",

@@ -28,7 +28,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from pages.overview.format import pct  # noqa: E402
+from pages.format import pct  # noqa: E402
 from sites.models import Profile, Role  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 9))

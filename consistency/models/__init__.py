@@ -1,5 +1,15 @@
 from .checks import CheckResult, CorrectiveAction, DailyCheck, Evidence, IdempotencyRecord
-from .standard import Comparison, Criterion, Kind, Standard, StandardVersion, TouchPoint, VersionStatus
+from .standard import (
+                       Comparison,
+                       Criterion,
+                       Department,
+                       Kind,
+                       Standard,
+                       StandardVersion,
+                       SubmittedBy,
+                       TouchPoint,
+                       VersionStatus,
+)
 from .summary import SitePhotoDay, SiteRollup
 
 __all__ = [
@@ -8,6 +18,7 @@ __all__ = [
     "CorrectiveAction",
     "Criterion",
     "DailyCheck",
+    "Department",
     "Evidence",
     "IdempotencyRecord",
     "Kind",
@@ -15,6 +26,7 @@ __all__ = [
     "SiteRollup",
     "Standard",
     "StandardVersion",
+    "SubmittedBy",
     "TouchPoint",
     "VersionStatus",
 ]

@@ -24,12 +24,18 @@ class DailyCheck(models.Model):
     superseded_at = models.DateTimeField(null=True, blank=True)
     amendment_reason = models.CharField(max_length=500, blank=True)
     score = models.FloatField(help_text="Weighted share of passed criteria, 0..1.")
+    # Empty: the site's own daily check (the touch points its manager reports). A department (accounting,
+    # collections) whose touch points its own staff report submits a check of its own for the day, holding
+    # only those touch points' criteria.
+    department = models.ForeignKey("consistency.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
 
     class Meta:
         ordering = ["-date", "-received_at"]
         constraints = [
-            models.UniqueConstraint(fields=["site", "date"], condition=Q(is_current=True),
-                                    name="one_current_check_per_site_day"),
+            # One current check per site, day and part (the site's own: department NULL, counted as one value).
+            models.UniqueConstraint(fields=["site", "date", "department"], condition=Q(is_current=True),
+                                    nulls_distinct=False, name="one_current_check_per_site_day"),
             models.UniqueConstraint(fields=["site", "client_id"], name="check_client_id_unique_per_site"),
         ]
         indexes = [models.Index(fields=["site", "date"])]
@@ -85,6 +91,8 @@ class Evidence(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     daily_check = models.ForeignKey(DailyCheck, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence")
+    audit = models.ForeignKey("customer.Audit", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="evidence")
     action = models.ForeignKey("consistency.CorrectiveAction", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="evidence")
     criterion = models.ForeignKey("consistency.Criterion", on_delete=models.PROTECT, related_name="+")
@@ -124,8 +132,9 @@ class Evidence(models.Model):
         ordering = ["created_at"]
         verbose_name_plural = "evidence"
         constraints = [
-            models.CheckConstraint(condition=Q(daily_check__isnull=False) | Q(action__isnull=False),
-                                   name="evidence_belongs_to_check_or_action"),
+            models.CheckConstraint(condition=Q(daily_check__isnull=False) | Q(action__isnull=False)
+                                   | Q(audit__isnull=False),
+                                   name="evidence_belongs_to_check_action_or_audit"),
         ]
         # The few photos still waiting for their confirmation, oldest first (consistency.settle_unconfirmed_photos).
         indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="evidence_pending")]

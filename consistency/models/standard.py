@@ -61,12 +61,41 @@ class StandardVersion(models.Model):
         return self.status == VersionStatus.DRAFT
 
 
+class SubmittedBy(models.TextChoices):
+    SITE = "site", "The site's daily check (its manager)"
+    DEPARTMENT = "department", "The department's own staff, for the sites they serve"
+
+
+class Department(models.Model):
+    """A part of the business a touch point belongs to (front desk, field service, accounting, ...), declared in
+    the standard document. Not versioned: a department is an organisational unit that people belong to
+    (``sites.Profile.department``); each version's touch points name theirs.
+
+    ``submitted_by``: who reports the department's touch points. "site": the site's daily check covers them;
+    "department": the department's staff submit a check of their own for each site they serve (invoicing,
+    collections), judged and counted like the site's."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    submitted_by = models.CharField(max_length=16, choices=SubmittedBy.choices, default=SubmittedBy.SITE)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TouchPoint(models.Model):
     version = models.ForeignKey(StandardVersion, on_delete=models.CASCADE, related_name="touch_points")
     key = models.SlugField(max_length=64)
     name = models.CharField(max_length=160)
     order = models.PositiveIntegerField(default=0)
     why = models.TextField(blank=True, help_text="Why this touch point matters to the customer.")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="touch_points",
+                                   help_text="Empty: reported by the site's daily check.")
 
     class Meta:
         ordering = ["version", "order", "key"]

@@ -134,14 +134,32 @@ class _Invalid(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Part:
+    """Which of a version's criteria a submission covers.
+
+    ``allowed``: the keys it may give (None: every criterion of the version); ``required``: the keys it must
+    give (None: every allowed key). ``name`` says whose part it is in messages ("the accounting department's
+    touch points"). The site's daily check is the default part, every criterion; a department's check
+    covers its touch points; an audit may give any subset (``required`` empty)."""
+
+    allowed: frozenset[str] | None = None
+    required: frozenset[str] | None = None
+    name: str = ""
+
+
+EVERY_CRITERION = Part()
+
+
 def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultInput],
                   version_number: int, photos: dict[int, int] | None = None,
-                  problems: tuple[FieldError, ...] = ()) -> list[JudgedResult]:
+                  problems: tuple[FieldError, ...] = (), part: Part = EVERY_CRITERION) -> list[JudgedResult]:
     """Match results to the version's criteria and judge each; every problem is reported at once, with
     ``problems`` (those the shape check found in single results).
 
     ``photos``: verified photos per criterion id already given for the day (an amendment); a new check
-    has none yet, and evidence verification re-judges ``passed`` later."""
+    has none yet, and evidence verification re-judges ``passed`` later. ``part``: which criteria the
+    submission may and must give."""
     errors: list[FieldError] = list(problems)
     judged: list[JudgedResult] = []
     seen: set[str] = set()
@@ -157,6 +175,11 @@ def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultIn
                                      f"results[{index}].criterion", "unknown_criterion"))
             continue
         seen.add(spec.key)
+        if part.allowed is not None and spec.key not in part.allowed:
+            errors.append(FieldError(f"results[{index}].criterion: {item.criterion!r} is not one of "
+                                     f"{part.name or 'the criteria this submission covers'}.",
+                                     f"results[{index}].criterion", "criterion_outside_part"))
+            continue
         if item.refused and item.value is None:
             continue
         try:
@@ -170,9 +193,11 @@ def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultIn
         ok = scoring.passed(met=met, photos_required=spec.photos_required,
                             photos_verified=photos.get(spec.id, 0) if photos else 0)
         judged.append(JudgedResult(spec, value, item.note, met, ok, deviation))
-    missing = [key for key in criteria.by_key if key not in seen]
+    required = part.required if part.required is not None else part.allowed
+    missing = [key for key in criteria.by_key if key not in seen and (required is None or key in required)]
     if missing:
-        errors.append(FieldError(f"results: every criterion of version {version_number} needs a result; "
+        whose = part.name or f"version {version_number}"
+        errors.append(FieldError(f"results: every criterion of {whose} needs a result; "
                                  f"missing {', '.join(missing)}.", "results", "missing_criteria"))
     if errors:
         raise AppError(errors=sorted(errors, key=lambda e: _position(e.field)))

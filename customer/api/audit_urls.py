@@ -1,0 +1,3 @@
+"""Audit over HTTP (see customer/api/audit_views.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Feedback over HTTP (see customer/api/feedback_views.py)."""
+
+urlpatterns: list = []

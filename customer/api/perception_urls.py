@@ -1,0 +1,3 @@
+"""Perception over HTTP (see customer/api/perception_views.py)."""
+
+urlpatterns: list = []
