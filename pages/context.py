@@ -16,6 +16,10 @@ def navigation(request) -> dict:
         links.append(("pages:overview", "Network"))
     if role == Role.MANAGER:
         links += [("pages:today", "Today"), ("pages:overview", "My site")]
+    if role in (Role.HEAD_OFFICE, Role.AUDITOR, Role.MANAGER, Role.DEPARTMENT):
+        links.append(("pages:perception", "Perception"))  # every role that reads a site's checks
+    if role == Role.HEAD_OFFICE:
+        links.append(("pages:calibration", "Calibration"))
     links += [("pages:standard", "Standard"), ("pages:reports", "Reports")]
     return {"role": role, "role_label": Role(role).label,
             "nav_links": [(href, label, _is_current(request.path, href))
