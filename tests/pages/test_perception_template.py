@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from pages import perception as shown
-from pages.format import coefficient, points, points_interval
+from pages.format import coefficient, points_interval
 from tests.pages import perception_values as values
 
 pytestmark = pytest.mark.django_db
