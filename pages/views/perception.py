@@ -3,13 +3,13 @@ person's scope and a period (head office the network, an auditor their sites, a 
 their sites; a mystery shopper reads no site's checks: 403).
 
 Thin: the answer is customer.perception.perception_gap's over the same scope as the API's
-(GET /api/v1/perception-gap/: consistency.variance.scope.variance_sites), written out by pages/perception.py."""
+(GET /api/v1/perception-gap/: customer.perception.scope.perception_sites), written out by pages/perception.py."""
 
 from django.shortcuts import render
 
 from backend.errors import AppError
-from consistency.variance.scope import variance_sites
 from customer.perception import perception_gap
+from customer.perception.scope import perception_sites
 from sites.models import Role
 
 from ..overview.filters import SitesFilterForm, named_errors
@@ -31,7 +31,7 @@ def perception(request):
     if period is not None and filters.is_valid():
         region = filters.cleaned_data["region"] or None
         try:
-            sites = variance_sites(user=request.user, region=region)
+            sites = perception_sites(user=request.user, region=region)
             gap = perception_gap(sites=sites, date_from=period.date_from, date_to=period.date_to, region=region)
         except AppError as exc:  # the API's refusal of a region: shown beside the field
             filters.add_error("region" if exc.field == "region" else None, exc.message)
