@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from customer.perception import Correlation, CustomerScore, Gap, GapRow, PerceptionGap, Rate, SiteGap
+from customer.perception.stats import MIN_OBSERVATIONS
 
 from .format import coefficient, count, interval, pct, points, points_interval
 
@@ -124,6 +125,8 @@ def perception_text(gap: PerceptionGap) -> dict:
     return {
         "overall": row_text(gap.overall),
         "touch_points": [(row_text(t), criteria.get(t.key, [])) for t in gap.touch_points],
+        "criteria_count": len(gap.criteria),
+        "min_observations": MIN_OBSERVATIONS,  # a gap is "clear" only on this many observations on each side
         "optimistic": [site_text(s) for s in gap.optimistic],
         "unranked": unranked_text(gap),
         "site_count": len(gap.sites),

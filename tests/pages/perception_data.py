@@ -47,7 +47,7 @@ def seed_outside_view(site_codes: list[str], *, days: int, today: dt.date, audit
                       satisfied: dict[str, float], auditor, shopper=None, seed: int = 7) -> None:
     """For the browser tests' demo network: about one audit a week per site over the last ``days`` days (a
     mystery shop by ``shopper`` now and then), passing each criterion with the site's ``audit_pass`` chance,
-    and 8 feedback responses a day, ``satisfied`` of them satisfied on average. Values from the demo history's
+    and 20 feedback responses a day (an overall rating and four touch points' questions), ``satisfied`` of them satisfied on average. Values from the demo history's
     own drawing (consistency.demo_history), so an audit reads like a check."""
     import random
 
@@ -56,6 +56,8 @@ def seed_outside_view(site_codes: list[str], *, days: int, today: dt.date, audit
     from sites.models import Site
 
     rng = random.Random(seed)
+    # An overall rating and questions mapped to touch points of the demo standard.
+    questions = [None, *(question(f"q_{tp}", touch_point=tp) for tp in ("phone", "reception", "restroom", "delivery"))]
     for code in site_codes:
         site = Site.objects.get(code=code)
         for back in range(days - 1, -1, -1):
@@ -68,5 +70,6 @@ def seed_outside_view(site_codes: list[str], *, days: int, today: dt.date, audit
                 values = {k: float(_value(rules[k], rng.random() < audit_pass.get(code, 0.9), rng)) for k in keys}
                 audit(site, day, values, user=shopper if mystery else auditor,
                       kind=AuditKind.MYSTERY_SHOP if mystery else AuditKind.AUDIT)
-            ok = sum(rng.random() < satisfied.get(code, 0.8) for _ in range(8))
-            feedback(site, day, responses=8, satisfied=ok)
+            for q in questions:
+                ok = sum(rng.random() < satisfied.get(code, 0.8) for _ in range(4))
+                feedback(site, day, responses=4, satisfied=ok, q=q)

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from consistency.demo_history import seed_history
+from consistency.demo_photos import seed_demo_photos
 from sites.models import Role, Site
 from tests.factories import person
 
@@ -27,6 +28,7 @@ SATISFIED = {"SYD-01": 0.85, "SYD-03": 0.55, "MEL-01": 0.8, "MEL-02": 0.6, "BNE-
 @pytest.fixture
 def outside_view(demo_franchise):
     seed_history(days=31, site_codes=SITES)
+    seed_demo_photos()  # a criterion that requires a photo is not passed without it
     Site.objects.exclude(code__in=SITES).update(active=False)
     auditor = person("auditor.two", Role.AUDITOR, regions=[Site.objects.get(code="SYD-01").region])
     auditor.set_password(DEMO_PASSWORD)
@@ -39,7 +41,8 @@ def outside_view(demo_franchise):
 def test_head_office_reads_the_perception_gap(outside_view, open_as):
     page = open_as("head.office", "/app/perception/?period=30")
     assert page.title().startswith("Perception gap")
-    assert page.locator("table.perception tbody.tp").count() >= 2
+    assert page.locator("table.perception tr.touch-point").count() >= 6
+    assert page.locator("details.criteria-gap tr.criterion").count() >= 20
     assert page.locator('[data-figure="unranked"]').inner_text()
     assert page.locator("ul.correlations li").count() >= 1
     screenshot(page, "app-perception")
