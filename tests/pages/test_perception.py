@@ -168,3 +168,17 @@ def test_the_perception_page_costs_a_constant_number_of_queries(gap_data, django
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get("/app/perception/", PERIOD).status_code == 200
     assert DailyCheck.objects.count() == 21 + extra
+
+
+@pytest.mark.parametrize("extra", [0, 12])
+def test_the_site_page_costs_the_same_whatever_its_audits(gap_data, django_assert_num_queries, extra):
+    """The site page's pinned count (test_site.QUERIES, no audit) and 1 more for the audits' failures."""
+    from tests.pages.test_site import QUERIES
+
+    for i in range(extra):
+        audit(gap_data.a1, FROM + dt.timedelta(days=i % 7), FAILING, user=gap_data.auditor)
+    client = signed_in(gap_data.head_office)
+    client.get("/app/sites/A1/", PERIOD)  # the released version's criteria are cached per process
+    with django_assert_num_queries(QUERIES + 1):
+        html = client.get("/app/sites/A1/", PERIOD).content.decode()
+    assert html.count('<tr data-audit="') == 3 + extra
