@@ -27,7 +27,8 @@ from .common import page, require_role
 
 @dataclass(frozen=True)
 class PairText:
-    auditors: tuple[str, str]
+    auditors: tuple[str, str]   # usernames, as the service pairs them
+    names: tuple[str, str]      # as people read them (full name, else username)
     visits: int
     compared: int
     agreeing: int
@@ -73,13 +74,17 @@ def calibration(request):
 
 
 def _written(report: CalibrationReport) -> dict:
-    return {"pairs": [_pair(p) for p in report.pairs],
+    # Auditors by username (the service's pairs) and by name (its visits' audits): the same person in both tables.
+    names = {a.submitted_by.get_username(): a.submitted_by.get_full_name() or a.submitted_by.get_username()
+             for v in report.visits for a in v.audits}
+    return {"pairs": [_pair(p, names) for p in report.pairs],
             "visits": [_visit(v) for v in reversed(report.visits)],  # latest first
             "kappa_min": report.kappa_min_comparisons}
 
 
-def _pair(p: PairComparison) -> PairText:
-    return PairText(p.auditors, p.visits, p.compared, p.agreeing, pct(p.agreement),
+def _pair(p: PairComparison, names: dict[str, str]) -> PairText:
+    return PairText(p.auditors, (names.get(p.auditors[0], p.auditors[0]), names.get(p.auditors[1], p.auditors[1])),
+                    p.visits, p.compared, p.agreeing, pct(p.agreement),
                     interval((p.agreement_low, p.agreement_high)), coefficient(p.kappa), p.kappa_note,
                     coefficient(p.mean_abs_deviation_difference))
 
