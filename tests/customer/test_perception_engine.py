@@ -183,3 +183,25 @@ def test_nothing_in_scope_and_no_data(network, standard):
     assert all(s.optimism.value is None for s in answer.sites)
     with pytest.raises(ValueError):
         perception_gap(sites=Site.objects.all(), date_from=TO, date_to=FROM)
+
+
+def test_the_ranking_puts_the_surest_optimism_first_not_the_largest():
+    """Two sites audited on one criterion: S1 says 30/30 and its audits find 15/30 (optimism 0.5, low 0.296865);
+    S2 says 400/400 and its audits find 220/400 (optimism 0.45). S2's Wilson: self low = 400/(400 + z²) =
+    0.990488; audits 0.55, centre (0.55 + z²/800)/1.009604 = 0.549524, half = 1.959964/1.009604 * sqrt(0.2475/400 +
+    z²/640000) = 0.048523 -> 0.501001..0.598048. low = 0.45 - sqrt(0.009512² + 0.048048²) = 0.401020. By lower
+    bound S2 comes first
+    though its optimism is smaller: the surer case for a visit (docs/perception-gap.md)."""
+    import numpy as np
+
+    from customer.perception.engine import _Data, _site_gaps
+    from customer.perception.reads import SiteRow
+
+    data = _Data(self_n=np.array([[30.0], [400.0]]), self_passed=np.array([[30.0], [400.0]]),
+                 audit_n=np.array([[30.0], [400.0]]), audit_passed=np.array([[15.0], [220.0]]),
+                 audits=np.array([10, 100]), feedback_site=np.zeros((2, 4)), feedback_all=np.zeros(4), feedback_tp={},
+                 feedback_criterion={})
+    s1, s2 = _site_gaps(data, [SiteRow(1, "S1", "S1", "r"), SiteRow(2, "S2", "S2", "r")])
+    assert (s1.optimism.value, s1.optimism.low) == (approx(0.5), approx(0.296865))
+    assert (s2.optimism.value, s2.optimism.low) == (approx(0.45), approx(0.401020))
+    assert (s2.rank, s1.rank) == (1, 2)
