@@ -184,9 +184,9 @@ the same round).
 - Same numbers: before timing, the answer's whole-scope counts (self-check results and passes, audit results and
   passes, responses and satisfied ones) are checked against the raw rows, not the running totals and day totals
   the engine reads.
-- What the gap does: seven queries (criteria, departments, sites, the self-check running totals at the
+- What the gap does: eight queries (criteria, departments, sites, the self-check running totals at the
   period's two boundaries: the variance engine's read, audit results grouped by site and criterion key, audits
-  per site, feedback days grouped by site and question mapping), then numpy over sites x criteria arrays and
+  per site, feedback days grouped by site and question, the questions' mappings), then numpy over sites x criteria arrays and
   one loop over sites. The database adds up about 4,500 audit results a month and 11 feedback day rows per site
   and day; Python receives at most sites x criteria counts. Queries are constant in the number of sites (pinned
   in tests/customer/test_perception_api.py).
