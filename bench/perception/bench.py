@@ -82,6 +82,19 @@ def queries(client: Client, url: str, params: dict) -> int:
     return len(ctx.captured_queries)
 
 
+def slowest_queries(client: Client, params: dict) -> str:
+    """The gap's three slowest queries and their time in one (extra, untimed) request."""
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(GAP, params)
+    named = []
+    for q in ctx.captured_queries:
+        sql = q["sql"]
+        name = ("feedback days" if "customer_feedbackday" in sql else "audit results" if "customer_auditresult" in sql
+                else "self-check running totals" if "array_send" in sql else sql[:40])
+        named.append((float(q["time"]), name))
+    return ", ".join(f"{name} {t * 1000:.0f} ms" for t, name in sorted(named, reverse=True)[:3])
+
+
 def measure(client: Client, date_from: dt.date, date_to: dt.date) -> dict:
     params = {"from": date_from.isoformat(), "to": date_to.isoformat()}
     with_gap = {**params, "perception": "true"}
@@ -108,7 +121,7 @@ def measure(client: Client, date_from: dt.date, date_to: dt.date) -> dict:
             "both_ratio": statistics.median(both_ratios), "counts": counts, "gap_bytes": size,
             "queries": {name: queries(client, url, p) for name, url, p in
                         (("variance", VARIANCE, params), ("gap", GAP, params), ("both", VARIANCE, with_gap))},
-            "ranked": len(body["optimistic"]), "sites": len(body["sites"]),
+            "slowest": slowest_queries(client, params), "ranked": len(body["optimistic"]), "sites": len(body["sites"]),
             "correlations": [(c["measure"], c["verdict"], c["r"], c["sites"]) for c in body["correlations"]]}
 
 
@@ -158,7 +171,7 @@ def write_results(runs: list[dict]) -> None:
         + f". Counted: {r['counts'][0]:,} self-check results, {r['counts'][1]:,} audit results, {r['counts'][2]:,} "
         f"responses; {r['ranked']} of {r['sites']} sites ranked as optimistic; correlations "
         + "; ".join(f"{m}: {v}" + (f" r = {x:.3f} over {k} sites" if x is not None else f" ({k} sites)")
-                    for m, v, x, k in r["correlations"]) + f"; body {r['gap_bytes'] / 1e6:.1f} MB."
+                    for m, v, x, k in r["correlations"]) + f"; body {r['gap_bytes'] / 1e6:.1f} MB; slowest queries: {r['slowest']}."
         for r in runs)
     text = f"""# Perception gap: figure
 
@@ -190,6 +203,12 @@ the same round).
   one loop over sites. The database adds up about 4,500 audit results a month and 11 feedback day rows per site
   and day; Python receives at most sites x criteria counts. Queries are constant in the number of sites (pinned
   in tests/customer/test_perception_api.py).
+- Growth: every read but one is constant in the period's length (the self-check totals are two rows per
+  site, audits are monthly). The feedback days are not: a row per site, day and question (11,000 a day here),
+  so the feedback query grows with the period (about a million rows at 90 days, four at a year) while the
+  variance API's reads do not. What would make it constant: running totals per site and question kept beside
+  FeedbackDay by the feedback write path (as consistency's SiteRollup is for checks), read at the period's two
+  boundaries: 2 x 11 rows per site instead of 11 per day.
 - The machine is shared (load average above): absolute times move from run to run; the ratio, measured round by
   round, is the figure.
 """

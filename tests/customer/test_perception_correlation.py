@@ -56,8 +56,8 @@ def test_pearson_and_fishers_interval_by_hand(ten_sites):
     assert (audits.measure, audits.sites) == ("audit", 10)
     assert (audits.r, audits.low, audits.high) == (approx(0.914261), approx(0.670743), approx(0.979846))
     assert audits.verdict == "positive"
-    assert audits.message == ("Sites with a higher audit pass rate have more satisfied customers: r = 0.91 (95% "
-                              "interval 0.67 to 0.98) over 10 sites.")
+    assert audits.message == ("Sites with a higher audit pass rate have more satisfied customers (a strong link): "
+                              "r = 0.91 (95% interval 0.67 to 0.98) over 10 sites.")
     # No self-checks at all: too thin.
     assert (self_check.measure, self_check.sites, self_check.verdict, self_check.r) == ("self_check", 0, "too_thin",
                                                                                         None)
@@ -86,7 +86,7 @@ def test_the_other_verdicts():
                                      enumerate(zip(xs, [0.95, 0.75, 0.9, 0.8, 0.7, 0.75, 0.55, 0.65, 0.5, 0.45],
                                                    strict=True))])
     assert (negative.verdict, negative.r, negative.low) == ("negative", approx(-0.914261), approx(-0.979846))
-    assert negative.message.startswith("Sites with a higher audit pass rate have fewer satisfied customers")
+    assert negative.message.startswith("Sites with a higher audit pass rate have fewer satisfied customers (a strong")
     # A weak link on 10 sites: r = 0.3 would need about 43 sites to exclude 0.
     weak = correlation("audit", [fake(f"S{i}", x, y) for i, (x, y) in
                                  enumerate(zip(xs, [0.5, 0.9, 0.6, 0.5, 0.9, 0.6, 0.5, 0.9, 0.6, 0.7], strict=True))])
