@@ -205,3 +205,25 @@ def test_the_ranking_puts_the_surest_optimism_first_not_the_largest():
     assert (s1.optimism.value, s1.optimism.low) == (approx(0.5), approx(0.296865))
     assert (s2.optimism.value, s2.optimism.low) == (approx(0.45), approx(0.401020))
     assert (s2.rank, s1.rank) == (1, 2)
+
+
+def test_departments_and_questions_mapped_to_keys_no_version_has(network):
+    from consistency.models import TouchPoint
+    from consistency.services import standard as services
+    from consistency.services.standard_document import parse_document
+    from tests.factories import small_standard_doc
+
+    # A draft may still change (the standard document names departments on branch departments).
+    draft = services.version_create_from_document(doc=parse_document(small_standard_doc()))
+    TouchPoint.objects.filter(version=draft, key="delivery").update(department=network.accounting)
+    services.version_publish(version=draft, effective_from=dt.date(2026, 1, 1))
+    ghost = question("q_ghost", touch_point="valet", criterion="valet_speed")  # no version has these keys
+    feedback(network.a1, DAYS[0], [10, 10, 0], question=ghost)
+    feedback(network.a1, DAYS[0], [6])  # no question at all: an overall rating
+    answer = gap()
+    assert [(t.key, t.department) for t in answer.touch_points] == [("phone", ""), ("restroom", ""),
+                                                                     ("delivery", "accounting")]
+    # Both count for the scope and the site, nowhere else.
+    assert (answer.overall.customer.satisfied.successes, answer.overall.customer.satisfied.n) == (2, 4)
+    assert answer.sites[0].customer.satisfied.n == 4
+    assert all(t.customer.satisfied.n == 0 for t in answer.touch_points) and answer.criteria == []
