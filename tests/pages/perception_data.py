@@ -73,3 +73,9 @@ def seed_outside_view(site_codes: list[str], *, days: int, today: dt.date, audit
             for q in questions:
                 ok = sum(rng.random() < satisfied.get(code, 0.8) for _ in range(4))
                 feedback(site, day, responses=4, satisfied=ok, q=q)
+
+
+# What one call of customer.perception.perception_gap costs, whatever the number of sites (its reads.py: versions'
+# criteria, departments, sites, self-check totals at the period's boundaries, audit results, audits, the feedback
+# questions, feedback days). The pages that call it once pin their counts with it.
+ENGINE_QUERIES = 8
