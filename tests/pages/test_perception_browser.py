@@ -13,7 +13,7 @@ from sites.models import Role, Site
 from tests.factories import person
 
 from ..browser import DEMO_PASSWORD, browser_available
-from .conftest import check_axe, screenshot
+from .conftest import PHONE, check_axe, screenshot
 from .perception_data import seed_outside_view
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
@@ -71,3 +71,11 @@ def test_a_manager_reads_their_sites_perception_without_the_shoppers_name(outsid
     page.goto(page.url.split("/app/")[0] + "/app/perception/?period=30")
     assert page.title().startswith("Perception gap")
     check_axe(page)
+
+
+def test_on_a_phone_the_tables_scroll_inside_their_cards(outside_view, open_as):
+    for path in ("/app/perception/?period=30", "/app/sites/SYD-03/?period=30"):
+        page = open_as("manager.syd-03", path, viewport=PHONE)
+        page.locator("table.perception").first.wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        check_axe(page)
