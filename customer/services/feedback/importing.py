@@ -163,7 +163,7 @@ class _Run:
                 continue
             good, errors = validate_row(values, self.lookups, from_text=True)
             if errors:
-                self._problem(line, "; ".join(_missing_value(e.message) for e in errors))
+                self._problem(line, "; ".join(_missing_value(e.message).rstrip(".") for e in errors) + ".")
                 continue
             if good.response_id:
                 key = (good.response_id, good.question_id)
