@@ -82,9 +82,7 @@ def feedback(request):
         declared = _declared_length(request)
         if declared > MAX_UPLOAD_BYTES + 64 * 1024:  # the form's other fields are a few hundred bytes
             # Refused unread: nothing changes, so no CSRF check is needed to say no.
-            form = UploadForm()
-            form.add_error("file", _too_large(declared))
-            return _page(request, form, status=413)
+            return _page(request, UploadForm(), status=413, refusal=("file", _too_large(declared)))
         request.upload_handlers.insert(0, _SizeLimit(request))
         return csrf_protect(_upload)(request)
     return _page(request, UploadForm())
@@ -101,9 +99,7 @@ def _upload(request):
     form = UploadForm(request.POST, request.FILES)
     too_large = getattr(request, "feedback_upload_too_large", None)
     if too_large is not None:
-        form = UploadForm()
-        form.add_error("file", _too_large(too_large))
-        return _page(request, form, status=413)
+        return _page(request, UploadForm(), status=413, refusal=("file", _too_large(too_large)))
     if not form.is_valid():
         return _page(request, form, status=400)
     upload, dry_run = form.cleaned_data["file"], form.cleaned_data["dry_run"]
@@ -127,28 +123,29 @@ def _upload(request):
                                         request_fingerprint=fingerprint, run=run)
     except Unprocessable:
         # This form already imported another file (Back, another file chosen, sent again): a new form, a new key.
-        form = UploadForm()
-        form.add_error(None, "This form was already used for another file; choose the file and import again.")
-        return _page(request, form, status=422)
+        return _page(request, UploadForm(), status=422, refusal=(
+            None, "This form was already used for another file; choose the file and import again."))
     except Conflict as exc:
-        form = UploadForm()
-        form.add_error(None, exc.message if exc.code != "idempotency_in_progress" else
-                       "This file is still being imported (the form was sent twice); wait a moment and reload.")
-        return _page(request, form, status=exc.status_code)
-    except AppError as exc:  # the file refused whole (no header, a required column missing)
-        form = UploadForm()
-        form.add_error("file", exc.message)
-        return _page(request, form, status=exc.status_code)
+        return _page(request, UploadForm(), status=exc.status_code, refusal=(None, (
+            "This file is still being imported (the form was sent twice); wait a moment and reload."
+            if exc.code == "idempotency_in_progress" else exc.message)))
+    except AppError as exc:  # the file refused whole (no header, a required column missing): nothing stored
+        return _page(request, UploadForm(), status=exc.status_code, refusal=("file", exc.message))
     if stored.replayed:
         messages.info(request, "This file was already sent with this form; here is its report (nothing was "
                                "imported twice).")
     return _page(request, UploadForm(), result=orjson.loads(stored.content))
 
 
-def _page(request, form: UploadForm, *, status: int = 200, result: dict | None = None):
+def _page(request, form: UploadForm, *, status: int = 200, result: dict | None = None,
+          refusal: tuple[str | None, str] | None = None):
+    """The page; ``refusal``: (the field it concerns or None, the message), shown beside the field, with a fresh
+    form (and so a fresh key) to try again."""
     if result is not None:  # counts written with thousands separators
         result = {**result, **{f"{name}_shown": f"{result[name]:,}" for name in ("rows", "imported", "bad", "more")}}
     return render(request, "pages/feedback.html", {
         "form": form, "result": result, "required_columns": REQUIRED_COLUMNS, "optional_columns": OPTIONAL_COLUMNS,
         "max_upload": MAX_UPLOAD_LABEL, "shown_problems": SHOWN_PROBLEMS,
+        "file_refusal": refusal[1] if refusal and refusal[0] == "file" else None,
+        "form_refusal": refusal[1] if refusal and refusal[0] is None else None,
     }, status=status)
