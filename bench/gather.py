@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "feedback"]
 
 HEADER = """# Benchmark results
 
@@ -19,6 +19,7 @@ here by `bench/gather.py`.
 | variance engine vs a raw SQL aggregate, 1,000 sites x 90 days x 40 criteria | <= 0.25x time, identical numbers | [variance](#variance) |
 | variance PDF at 250/500/1,000 sites; compliance pack with 200 photos | <= 5 s, linear; <= 3 s and < 400 MB | [reports](#reports) |
 | `/app/` network overview vs `GET /api/v1/variance/`, same period and scope, 1,000 sites x 90 days | <= 1.5x the API's server time in the same run, a constant number of queries | [pages](#pages) |
+| `manage.py import_feedback` of 1,000,000 CSV rows vs PostgreSQL's `COPY` of the same file | throughput recorded as a ratio to COPY's in the same run; peak memory flat from 100,000 to 1,000,000 rows | [feedback](#feedback) |
 """
 
 

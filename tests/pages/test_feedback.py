@@ -52,7 +52,7 @@ def test_the_page_is_head_offices(network):
     html = answer.content.decode()
     assert 'href="/app/feedback/" aria-current="page">Feedback<' in html
     assert 'enctype="multipart/form-data"' in html and "csrfmiddlewaretoken" in html
-    assert "Up to 20 MB, imported while you wait" in html
+    assert "Up to 5 MB, imported while you wait" in html
 
 
 def test_only_head_office_has_the_nav_entry(network):
@@ -109,7 +109,7 @@ def test_a_file_over_the_limit_is_refused_with_a_clear_message(network, monkeypa
     monkeypatch.setattr(feedback_view, "MAX_UPLOAD_BYTES", 1000)
     answer = upload(signed_in(network.head_office), csv(*[f"A1,{DAY},9,0-10,r-{i}" for i in range(100)]))
     assert answer.status_code == 413
-    assert "this page imports files of up to 20 MB" in text(answer) and "manage.py import_feedback" in text(answer)
+    assert "this page imports files of up to 5 MB" in text(answer) and "manage.py import_feedback" in text(answer)
     assert not FeedbackResponse.objects.exists()
 
 
