@@ -228,10 +228,12 @@ def write(results: dict) -> None:
     if len(results) >= 2:
         small, large = min(results), max(results)
         growth = {n: results[n]["import"]["rss_peak"] - results[n]["import"]["rss_before"] for n in (small, large)}
-        lines += ["", f"Memory: {large // small}x the rows, {growth[large] / max(growth[small], 1):.2f}x the peak RSS "
-                      f"growth ({growth[small] / mb:.1f} MB at {small:,} rows, {growth[large] / mb:.1f} MB at "
-                      f"{large:,}): flat. The file is read as a stream, one batch of rows is held at a time, and only "
-                      "the first 200 problems are kept (the command prints each as it is found)."]
+        ratio = growth[large] / max(growth[small], 1)
+        verdict = "flat" if ratio < 1.5 else "**not flat**"
+        lines += ["", f"Memory: {large // small}x the rows, {ratio:.2f}x the peak RSS growth ({growth[small] / mb:.1f} "
+                      f"MB at {small:,} rows, {growth[large] / mb:.1f} MB at {large:,}): {verdict}. The file is read as "
+                      "a stream, one batch of rows is held at a time, and only the first 200 problems are kept (the "
+                      "command prints each as it is found)."]
     lines += ["", "Checked after each import: the stored rows are the file's good rows (1 in 1,000 names an unknown "
                   "site and is refused), and FeedbackDay's responses, satisfied counts and normalized sums equal those "
                   "of the stored rows.", "", "Raw runs (bytes, seconds):", "", "```",

@@ -3,7 +3,9 @@
 The import is the command's (``customer.services.feedback.feedback_import``, the one import service); the page
 adds a form and HTML. It runs while the person waits: an export of up to 5 MB (about 100,000 rows) takes
 seconds (bench/RESULTS-feedback.md gives the rate); larger exports go through ``manage.py import_feedback``. A resent form (reload, a double click) is the same import, answered with its first report
-through the Idempotency-Key service, so nothing is imported twice.
+through the Idempotency-Key service, so nothing is imported twice. The import and its stored report commit in
+that service's one transaction (the import's batches are savepoints in it): a page import is stored whole or not at
+all.
 """
 
 from __future__ import annotations

@@ -161,6 +161,25 @@ def test_only_the_first_problems_are_kept_and_the_rest_counted(network):
     assert [p.line for p in seen] == list(range(2, 32))
 
 
+def test_bad_rows_are_reported_a_batch_at_a_time(network, monkeypatch):
+    """A file of bad rows holds no more than a batch of them at once, and still reports them in line order."""
+    from customer.services.feedback import importing
+
+    held, flush = [], importing._Run._flush
+
+    def counted(run):
+        held.append(len(run.pending) + len(run.pending_problems))
+        flush(run)
+
+    monkeypatch.setattr(importing._Run, "_flush", counted)
+    seen = []
+    lines = [f"ZZ{i},{D},8,0-10,,,," if i % 3 else f"A1,{D},8,0-10,,,,r-{i % 6}" for i in range(20)]
+    report = feedback_import(csv_bytes(*lines), user=network.head_office, batch_rows=4,
+                             on_problem=lambda p: seen.append(p.line))
+    assert seen == [n + 2 for n in range(20) if n % 3 or n >= 6]  # r-0 and r-3 again from line 8 on
+    assert report.imported == 2 and len(held) > 3 and max(held) < 2 * 4
+
+
 def test_re_importing_a_file_with_response_ids_stores_nothing_twice(network):
     lines = [f"A1,{D},{s},0-10,,,,r-{s}" for s in range(11)]
     assert feedback_import(csv_bytes(*lines), user=network.head_office).imported == 11
@@ -168,6 +187,17 @@ def test_re_importing_a_file_with_response_ids_stores_nothing_twice(network):
     assert (again.imported, again.bad) == (0, 11)
     assert FeedbackDay.objects.get().responses == 11
     days_agree_with_responses()
+
+
+def test_under_debug_the_query_log_does_not_keep_every_batch(network, settings):
+    """make run's settings (DEBUG) log every statement with its parameters: a batch's is its rows as JSON."""
+    from django.db import connection
+
+    settings.DEBUG = True
+    connection.queries_log.clear()
+    lines = [f"A1,{D},8,0-10,,,,r-{i}" for i in range(50)]
+    assert feedback_import(csv_bytes(*lines), user=network.head_office, batch_rows=5).imported == 50
+    assert len(connection.queries_log) < 5
 
 
 def test_only_head_office_imports(network):

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from backend.errors import AppError
@@ -181,6 +182,8 @@ class _Run:
 
     def _problem(self, line: int, reason: str) -> None:
         self.pending_problems.append(RowProblem(line, reason))
+        if len(self.pending_problems) >= self.batch_rows:
+            self._flush()  # a file of bad rows holds no more than a batch of them either
 
     def _flush(self) -> None:
         """Store the batch (one statement, one transaction with its days), then report its problems in line order:
@@ -192,6 +195,10 @@ class _Run:
             self.report.imported += len(inserted)
             if len(inserted) < len(self.pending):
                 self._refused_as_stored({(i.response_id, i.question_id) for i in inserted})
+            if settings.DEBUG and not connection.force_debug_cursor:
+                # Under DEBUG (make run's settings) Django keeps the last 9,000 statements with their parameters:
+                # each batch's is ~0.5 MB, so a long import would grow by gigabytes. Not when a test counts them.
+                reset_queries()
         for problem in sorted(self.pending_problems, key=lambda p: p.line):
             self.report.bad += 1
             if len(self.report.problems) < self.keep:
