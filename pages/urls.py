@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import overview, site, standard, today
+from .views import audits, overview, site, standard, today
 from .views import reports as report_views
 
 app_name = "pages"
@@ -15,4 +15,7 @@ urlpatterns = [
     path("reports/<uuid:public_id>/status/", report_views.report_status, name="report-status"),
     path("reports/<uuid:public_id>/download/", report_views.report_download, name="report-download"),
     path("today/", today.today, name="today"),
+    path("audits/", audits.audit_list, name="audits"),
+    path("audits/new/", audits.audit_new, name="audit-new"),
+    path("audits/<int:audit_id>/", audits.audit_detail, name="audit"),
 ]
