@@ -20,12 +20,12 @@ from backend.errors import AppError, NotFound
 from backend.inputs import iso_day, slug_param
 from consistency.selectors import standard as standard_selectors
 from consistency.services.check_rules import local_today, validate_check_date
+from consistency.services.criterion_text import rule_text
 from customer.models import AuditKind, AuditResult
 from sites import access
 from sites.models import Role
 
 from ..common import open_to_mystery_shoppers, page, require_role
-from ..today import _checklist
 
 AUDITORS = (Role.MYSTERY_SHOPPER, Role.AUDITOR, Role.HEAD_OFFICE)
 # Beyond this many sites (head office of a large network) the site is typed, not picked from a list: a select of
@@ -39,6 +39,13 @@ def kinds_for(role: str) -> list[tuple[str, str]]:
     if role == Role.MYSTERY_SHOPPER:
         return [(AuditKind.MYSTERY_SHOP, AuditKind.MYSTERY_SHOP.label)]
     return list(AuditKind.choices)
+
+
+def _checklist(version) -> list[dict]:
+    """Every touch point of the version and its criteria, each with its target in the reports' words. All of
+    them, whichever department submits a site's own checks: an audit may observe any part of the standard."""
+    return [{"touch_point": tp, "criteria": [{"c": c, "rule": rule_text(c)} for c in tp.criteria.all()]}
+            for tp in version.touch_points.all()]
 
 
 def _site(request, scope):
