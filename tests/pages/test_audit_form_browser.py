@@ -136,3 +136,39 @@ def one_audit_is_stored_with_its_photo(observed: dict, noted: str) -> None:
     assert set(results) == set(observed)
     assert results[noted].note == "Not greeted at all" and results[noted].value == 0
     assert [(e.criterion.key, e.status) for e in Evidence.objects.filter(audit=audit)] == [(PHOTO_CRITERION, "verified")]
+
+
+def test_a_lost_answer_is_retried_with_the_same_key_and_body_after_a_reload_and_one_audit_is_stored(
+        shopper, observed, open_as):
+    page = open_as(SHOPPER, "/app/audits/new/", viewport=PHONE)
+    key, (kind, value) = next(iter(observed.items()))
+    observe(page, {key: (kind, value)})
+    sent, answered = [], {"from now on": False}
+
+    def lose_the_answers(route):
+        sent.append((route.request.headers.get("idempotency-key"), route.request.post_data))
+        if answered["from now on"]:
+            route.continue_()
+        elif len(sent) == 1:  # a proxy in trouble: 503, the request never reached the server
+            route.fulfill(status=503, content_type="application/json",
+                          body='{"code": "unavailable", "message": "Down for a moment."}')
+        else:
+            route.fetch()  # the server stores the audit...
+            route.abort("connectionreset")  # ...and its answer never reaches the phone
+
+    replayed = []
+    page.on("response", lambda r: replayed.append((r.status, r.headers.get("idempotent-replayed")))
+            if r.url.endswith("/audits/") and r.request.method == "POST" else None)
+    page.route("**/api/v1/sites/*/audits/", lose_the_answers)
+    page.get_by_role("button", name="Send the visit").click()
+    page.wait_for_function("document.getElementById('audit-status').textContent.includes('Waiting for signal')")
+    page.wait_for_function("document.querySelector('#audit-form button[type=submit]').textContent === 'Try again now'")
+    page.wait_for_timeout(2500)  # past the 503, into the lost answers
+    # The shopper reloads while the page waits: it picks the audit up again, with the same key and body.
+    answered["from now on"] = True
+    page.reload()
+    page.locator("#audit-result").get_by_text("Sent: audit").wait_for(timeout=45_000)
+    assert len(sent) >= 3 and len(set(sent)) == 1 and sent[0][0]  # one Idempotency-Key, one body, every time
+    assert replayed[0] == (503, None) and replayed[-1] == (201, "true"), replayed
+    page.context.close()
+    assert in_a_thread(lambda: Audit.objects.filter(site__code=SITE).count()) == 1
