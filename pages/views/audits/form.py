@@ -22,6 +22,7 @@ from consistency.selectors import standard as standard_selectors
 from consistency.services.check_rules import local_today, validate_check_date
 from consistency.services.criterion_text import rule_text
 from customer.models import AuditKind, AuditResult
+from customer.services.audits import kinds_for
 from sites import access
 from sites.models import Role
 
@@ -32,13 +33,6 @@ AUDITORS = (Role.MYSTERY_SHOPPER, Role.AUDITOR, Role.HEAD_OFFICE)
 # 5,000 options would weigh more than the form on a weak signal.
 SITE_LIST_MAX = 200
 NOTE_MAX = AuditResult._meta.get_field("note").max_length
-
-
-def kinds_for(role: str) -> list[tuple[str, str]]:
-    """The kinds of visit a person may submit: a mystery shopper only mystery shops (the API's rule)."""
-    if role == Role.MYSTERY_SHOPPER:
-        return [(AuditKind.MYSTERY_SHOP, AuditKind.MYSTERY_SHOP.label)]
-    return list(AuditKind.choices)
 
 
 def _checklist(version) -> list[dict]:
@@ -82,7 +76,7 @@ def audit_new(request):
     role = require_role(request, *AUDITORS)
     scope = access.auditable_sites(request.user)
     site = _site(request, scope)
-    context = {"role": role, "kinds": kinds_for(role), "note_max": NOTE_MAX, "site": site}
+    context = {"role": role, "kinds": [(k, AuditKind(k).label) for k in kinds_for(request.user)], "note_max": NOTE_MAX, "site": site}
     if site is None:
         return render(request, "pages/audit_new.html", context)
     count = scope.count()

@@ -1,6 +1,7 @@
 """/app/audits/: the audits a person may read (a mystery shopper: their own, never anyone else's; an auditor: the
 audits of their sites; head office: all), the latest first, and /app/audits/{id}/: one audit with its results
-and photos. Scoped as the API reads them (``scope``); a constant number of queries however many there are."""
+and photos. Read through the API's own selectors (customer.selectors.audits: one scope for both); a constant
+number of queries however many there are."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from backend.inputs import iso_day
 from consistency.models import Evidence
 from consistency.services import evidence_files
 from customer.models import AuditKind
+from customer.selectors import audits as audit_selectors
 from reports.packs import outcome_text, value_text
 from sites.models import Role
 
 from ..common import open_to_mystery_shoppers, page, require_role
 from .form import AUDITORS
-from .scope import audit_evidence, audit_for_page, readable_audits
 
 SHOWN = 100  # the latest this many; a period narrows the list
 
@@ -26,18 +27,11 @@ SHOWN = 100  # the latest this many; a period narrows the list
 @open_to_mystery_shoppers
 def audit_list(request):
     role = require_role(request, *AUDITORS)
-    qs = readable_audits(request.user)
     kind = request.GET.get("kind") or ""
-    if kind in AuditKind.values:
-        qs = qs.filter(kind=kind)
-    else:
-        kind = ""
+    kind = kind if kind in AuditKind.values else ""
     date_from, date_to = iso_day(request.GET.get("from") or ""), iso_day(request.GET.get("to") or "")
-    if date_from:
-        qs = qs.filter(date__gte=date_from)
-    if date_to:
-        qs = qs.filter(date__lte=date_to)
-    audits = list(qs.order_by("-date", "-received_at", "-pk")[:SHOWN + 1])
+    audits = list(audit_selectors.audit_list(user=request.user, date_from=date_from, date_to=date_to,
+                                             kind=kind or None)[:SHOWN + 1])
     return render(request, "pages/audit_list.html", {
         "audits": audits[:SHOWN], "more": len(audits) > SHOWN, "shown": SHOWN,
         # A shopper's list is their own: their name on every row would say nothing.
@@ -57,7 +51,7 @@ class Photo:
 @open_to_mystery_shoppers
 def audit_detail(request, audit_id: int):
     role = require_role(request, *AUDITORS)
-    audit = audit_for_page(user=request.user, audit_id=audit_id)
+    audit = audit_selectors.audit_get(user=request.user, audit_id=audit_id)
     groups: list[dict] = []
     for r in audit.results.all():
         c = r.criterion
@@ -66,7 +60,7 @@ def audit_detail(request, audit_id: int):
         groups[-1]["results"].append({"c": c, "r": r, "value": value_text(c.kind, r.value, c.unit),
                                       "outcome": outcome_text(passed=r.passed, met=r.met)})
     photos: dict[int, list[Photo]] = {}
-    for ev in audit_evidence(audit):
+    for ev in audit.photos:
         photos.setdefault(ev.criterion_id, []).append(Photo(
             ev, evidence_files.photo_link(ev, "thumbnail", reader=request.user),
             evidence_files.photo_link(ev, "original", reader=request.user)))
