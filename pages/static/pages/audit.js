@@ -18,6 +18,7 @@
   const statusEl = document.getElementById("audit-status");
   const PREFIX = `touchpoint:audit:${cfg.user}:`;
   const STORE = `${PREFIX}${cfg.site}:${cfg.date}`;
+  const FAILED = `touchpoint:audit-failed:${cfg.user}`;  // photos the server refused, kept until dismissed
   const $ = (sel, from = document) => from.querySelector(sel);
   const say = text => { if (statusEl.textContent !== text) statusEl.textContent = text; };
   function el(tag, attrs, ...children) {
@@ -320,11 +321,34 @@
       say(`Sent: audit ${audit.id} is stored.`);
       box.focus();
     } finally {
-      // Every photo of this draft leaves the phone: sent, refused (said above) or of a criterion not observed.
-      for (const list of Object.values(draft.photos)) for (const p of list) dropPhoto(p.id);
+      // A photo leaves the phone once confirmed (or when its criterion was not observed); a refused one is kept
+      // until the visitor has seen it and dismissed it.
+      const refused = sub.photos.filter(p => p.error && !p.gone);
+      const keepIds = new Set(refused.map(p => p.id));
+      for (const list of Object.values(draft.photos)) for (const p of list) if (!keepIds.has(p.id)) dropPhoto(p.id);
+      if (refused.length) store.write(FAILED, [...store.read(FAILED, []), ...refused]);
       store.remove(STORE);
       draft = fresh();
+      showFailed();
     }
+  }
+  function showFailed() {
+    const failed = store.read(FAILED, []);
+    let box = $("#failed-photos");
+    if (!failed.length) { if (box) box.remove(); return; }
+    if (!box) {
+      box = el("section", {class: "card", id: "failed-photos", "aria-labelledby": "failed-h"});
+      root.insertBefore(box, $("#audit-result"));
+    }
+    clear(box, el("h2", {id: "failed-h"}, "Photos not accepted, kept on this phone"), el("ul", {}, ...failed.map(p => {
+      const dismiss = el("button", {type: "button", class: "link-dark", "aria-label": `Dismiss ${p.name}`}, "Dismiss");
+      dismiss.addEventListener("click", () => {
+        dropPhoto(p.id);
+        store.write(FAILED, store.read(FAILED, []).filter(q => q.id !== p.id));
+        showFailed();
+      });
+      return el("li", {}, `${p.error} `, dismiss);
+    })));
   }
 
   /* --- other visits kept on this phone: offered, so none is forgotten ---------------------------- */
@@ -348,5 +372,6 @@
   window.addEventListener("online", () => { job.attempt = 0; pump(); });
   offerOthers();
   restore();
+  showFailed();
   if (draft.sub) pump();
 })();
