@@ -8,4 +8,5 @@ urlpatterns = [
     path("sites/<slug:code>/audits/", v.SiteAuditsView.as_view(), name="site-audits"),
     path("audits/", v.AuditListView.as_view(), name="audits"),
     path("audits/<int:audit_id>/", v.AuditDetailView.as_view(), name="audit-detail"),
+    path("audits/<int:pk>/evidence/", v.AuditEvidenceView.as_view(), name="audit-evidence"),
 ]
