@@ -119,8 +119,11 @@ def test_a_shopper_sends_a_partial_mystery_shop_offline_and_one_audit_is_stored_
     page.wait_for_load_state()
     assert "Mystery shop at AKL-01" in page.locator("h1").inner_text()
     assert "Not greeted at all" in page.content()
+    assert "10:15 site time" in page.locator("dl.facts").inner_text()  # the site's wall clock, as given
     assert page.locator(f"#r-{PHOTO_CRITERION} .photos li").count() == 1
+    page.locator(f"#r-{PHOTO_CRITERION} img").wait_for()  # the verified photo's thumbnail, through its signed link
     check_axe(page)
+    screenshot(page, "app-audit")
     page.context.close()
 
 
