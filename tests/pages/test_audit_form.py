@@ -132,3 +132,11 @@ def test_nav_entries_follow_the_role(network, standard):
         return re.findall(r'<a href="(/app/[^"]*)"', re.search(r"<nav.*?</nav>", html, re.S).group(0))
     assert "/app/audits/" in nav_of(network.head_office) and "/app/audits/" in nav_of(network.auditor)
     assert "/app/audits/" not in nav_of(network.manager_a)
+
+
+def test_head_office_of_a_large_network_types_the_site(network, standard, monkeypatch):
+    from pages.views.audits import form
+
+    monkeypatch.setattr(form, "SITE_LIST_MAX", 2)  # three active sites: more than a list shows
+    html = signed_in(network.head_office).get("/app/audits/new/?site=B1").content.decode()
+    assert '<input id="site-pick" name="site" value="B1"' in html and "<select" not in html.split('id="audit-form"')[0]

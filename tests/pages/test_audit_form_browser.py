@@ -18,7 +18,7 @@ from tests.reports.samples import jpeg
 
 from ..browser import DEMO_PASSWORD, browser_available
 from .conftest import PHONE, check_axe, screenshot
-from .test_today_browser import bucket_cors, in_a_thread  # noqa: F401  (a fixture, and the ORM helper)
+from .test_today_browser import bucket_cors, bytes_over_the_wire, in_a_thread  # noqa: F401  (a fixture, helpers)
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available,
               pytest.mark.skipif(settings.STORAGE_BACKEND != "s3", reason="direct uploads need an S3 endpoint")]
@@ -142,8 +142,12 @@ def one_audit_is_stored_with_its_photo(observed: dict, noted: str) -> None:
 
 
 def test_a_lost_answer_is_retried_with_the_same_key_and_body_after_a_reload_and_one_audit_is_stored(
-        shopper, observed, open_as):
+        shopper, observed, open_as, live_server):
     page = open_as(SHOPPER, "/app/audits/new/", viewport=PHONE)
+    # The whole standard's form opens on a weak signal: under 100 kB for the HTML, stylesheets and scripts.
+    weights = bytes_over_the_wire(page, f"{live_server.url}/app/audits/new/")
+    assert {u.rsplit("/", 1)[-1] for u in weights} >= {"", "app.css", "audit.css", "today-client.js", "audit.js"}, weights
+    assert sum(weights.values()) < 100_000, weights
     key, (kind, value) = next(iter(observed.items()))
     observe(page, {key: (kind, value)})
     sent, answered = [], {"from now on": False}
@@ -175,3 +179,31 @@ def test_a_lost_answer_is_retried_with_the_same_key_and_body_after_a_reload_and_
     assert replayed[0] == (503, None) and replayed[-1] == (201, "true"), replayed
     page.context.close()
     assert in_a_thread(lambda: Audit.objects.filter(site__code=SITE).count()) == 1
+
+
+@pytest.fixture
+def auditor(demo_franchise):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="auditor")
+
+
+def test_an_auditor_chooses_the_kind_and_an_independent_audit_is_stored(auditor, observed, open_as):
+    page = open_as("auditor", f"/app/audits/new/?site={SITE}", viewport=PHONE)
+    kind = page.get_by_role("group", name="Kind of visit")
+    assert kind.get_by_label("Independent audit").is_checked()  # an auditor's default
+    check_axe(page)
+    key, (criterion_kind, value) = next(iter(observed.items()))
+    observe(page, {key: (criterion_kind, value)})
+    # Observed but left without an answer: refused in the page, next to the criterion.
+    other = next(k for k in observed if k != key and observed[k][0] == "number")
+    page.locator(f"#c-{other}").get_by_label("Observed", exact=True).check()
+    page.get_by_role("button", name="Send the visit").click()
+    assert "Say what you observed" in page.locator(f"#e-{other}").inner_text()
+    page.locator(f"#c-{other}").get_by_label("Not observed", exact=True).check()
+    page.get_by_role("button", name="Send the visit").click()
+    page.locator("#audit-result").get_by_text("Sent: audit").wait_for(timeout=45_000)
+    page.context.close()
+    stored = in_a_thread(lambda: list(Audit.objects.filter(site__code=SITE).values_list("kind", "observed",
+                                                                                        "submitted_by__username")))
+    assert stored == [("audit", 1, "auditor")]
