@@ -140,3 +140,17 @@ def test_head_office_of_a_large_network_types_the_site(network, standard, monkey
     monkeypatch.setattr(form, "SITE_LIST_MAX", 2)  # three active sites: more than a list shows
     html = signed_in(network.head_office).get("/app/audits/new/?site=B1").content.decode()
     assert '<input id="site-pick" name="site" value="B1"' in html and "<select" not in html.split('id="audit-form"')[0]
+
+
+def test_the_form_takes_a_constant_number_of_queries(network, standard, django_assert_num_queries):
+    shopper = signed_in(network.shopper)
+    shopper.get("/app/audits/new/")
+    with django_assert_num_queries(10):
+        shopper.get("/app/audits/new/")
+    doc = small_standard_doc()
+    doc["touch_points"][0]["criteria"] += [{"key": f"extra_{i}", "prompt": f"Extra {i}", "kind": "boolean"}
+                                           for i in range(20)]
+    published_version(doc, effective_from=dt.date(2026, 2, 1))  # in force from then, with 24 criteria
+    with django_assert_num_queries(10):
+        html = shopper.get("/app/audits/new/").content.decode()
+    assert len(fieldsets(html)) == 24

@@ -76,7 +76,8 @@ def audit_new(request):
     role = require_role(request, *AUDITORS)
     scope = access.auditable_sites(request.user)
     site = _site(request, scope)
-    context = {"role": role, "kinds": [(k, AuditKind(k).label) for k in kinds_for(request.user)], "note_max": NOTE_MAX, "site": site}
+    kinds = [(k, AuditKind(k).label) for k in kinds_for(request.user)]
+    context = {"role": role, "kinds": kinds, "note_max": NOTE_MAX, "site": site}
     if site is None:
         return render(request, "pages/audit_new.html", context)
     count = scope.count()
