@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import audit_calibration as calibration
 from . import audit_views as v
 
 urlpatterns = [
@@ -9,4 +10,5 @@ urlpatterns = [
     path("audits/", v.AuditListView.as_view(), name="audits"),
     path("audits/<int:audit_id>/", v.AuditDetailView.as_view(), name="audit-detail"),
     path("audits/<int:pk>/evidence/", v.AuditEvidenceView.as_view(), name="audit-evidence"),
+    path("calibrations/", calibration.CalibrationsView.as_view(), name="calibrations"),
 ]
