@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import feedback, overview, site, standard, today
+from .views import audits, feedback, overview, site, standard, today
 from .views import reports as report_views
 
 app_name = "pages"
@@ -16,4 +16,7 @@ urlpatterns = [
     path("reports/<uuid:public_id>/download/", report_views.report_download, name="report-download"),
     path("today/", today.today, name="today"),
     path("feedback/", feedback.feedback, name="feedback"),
+    path("audits/", audits.audit_list, name="audits"),
+    path("audits/new/", audits.audit_new, name="audit-new"),
+    path("audits/<int:audit_id>/", audits.audit_detail, name="audit"),
 ]
