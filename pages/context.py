@@ -12,15 +12,20 @@ def navigation(request) -> dict:
     if role is None:
         return {"role": None, "nav_links": []}
     links = []
-    if role in (Role.HEAD_OFFICE, Role.AUDITOR):
-        links.append(("pages:overview", "Network"))
-    if role == Role.MANAGER:
-        links += [("pages:today", "Today"), ("pages:overview", "My site")]
-    if role in (Role.HEAD_OFFICE, Role.AUDITOR, Role.MANAGER, Role.DEPARTMENT):
-        links.append(("pages:perception", "Perception"))  # every role that reads a site's checks
-    if role == Role.HEAD_OFFICE:
-        links.append(("pages:calibration", "Calibration"))
-    links += [("pages:standard", "Standard"), ("pages:reports", "Reports")]
+    if role == Role.MYSTERY_SHOPPER:
+        # Only the pages open to them (pages.views.common.open_to_mystery_shoppers): the audit form and their own.
+        links += [("pages:audit-new", "New visit"), ("pages:audits", "My visits")]
+    else:
+        if role in (Role.HEAD_OFFICE, Role.AUDITOR):
+            links += [("pages:overview", "Network"), ("pages:audits", "Audits")]
+        if role == Role.MANAGER:
+            links += [("pages:today", "Today"), ("pages:overview", "My site")]
+        links.append(("pages:perception", "Perception"))  # every other role reads a site's checks
+        if role == Role.HEAD_OFFICE:
+            links.append(("pages:calibration", "Calibration"))
+        links += [("pages:standard", "Standard"), ("pages:reports", "Reports")]
+        if role == Role.HEAD_OFFICE:
+            links.append(("pages:feedback", "Feedback"))
     return {"role": role, "role_label": Role(role).label,
             "nav_links": [(href, label, _is_current(request.path, href))
                           for href, label in ((reverse(name), label) for name, label in links)]}
@@ -29,6 +34,8 @@ def navigation(request) -> dict:
 def _is_current(path: str, href: str) -> bool:
     """The link's own page or one under it (/app/standard/diff/ is the Standard's); /app/ itself only for itself,
     since every page is under it. A manager's "My site" is /app/ too: their site's page is under /app/sites/."""
+    if href == reverse("pages:audits"):  # the list and an audit's page, not the form under it
+        return path.startswith(href) and not path.startswith(reverse("pages:audit-new"))
     if href == reverse("pages:overview"):
         return path == href or path.startswith(reverse("pages:overview") + "sites/")
     return path.startswith(href)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calibration, overview, perception, site, standard, today
+from .views import audits, calibration, feedback, overview, perception, site, standard, today
 from .views import reports as report_views
 
 app_name = "pages"
@@ -17,4 +17,8 @@ urlpatterns = [
     path("today/", today.today, name="today"),
     path("perception/", perception.perception, name="perception"),
     path("calibration/", calibration.calibration, name="calibration"),
+    path("feedback/", feedback.feedback, name="feedback"),
+    path("audits/", audits.audit_list, name="audits"),
+    path("audits/new/", audits.audit_new, name="audit-new"),
+    path("audits/<int:audit_id>/", audits.audit_detail, name="audit"),
 ]

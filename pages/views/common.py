@@ -20,6 +20,15 @@ from sites import access
 from sites.models import Role
 
 ROLES_THAT_READ_THE_NETWORK = (Role.HEAD_OFFICE, Role.AUDITOR)
+OPEN_TO_SHOPPERS = "open_to_mystery_shoppers"
+
+
+def open_to_mystery_shoppers(view):
+    """Marks a page a mystery shopper may open. Every other page answers them with the 403 page, whatever it
+    would show them: a shopper is never to see a site's own data, and a page added later is closed to them
+    until it says otherwise (one rule here, not one check per view)."""
+    setattr(view, OPEN_TO_SHOPPERS, True)
+    return view
 
 
 def page(view):
@@ -37,13 +46,17 @@ def page(view):
             back = request.htmx.current_url_abs_path or request.get_full_path()
             return HttpResponse(status=204, headers={"HX-Redirect": f"{resolve_url(settings.LOGIN_URL)}?"
                                                                     f"{urlencode({'next': back})}"})
-        return _refusals_as_pages(login_view, request, *args, **kwargs)
+        # Read at call time, from either side of @page: the mark may be put above or below it.
+        shoppers = getattr(view, OPEN_TO_SHOPPERS, False) or getattr(wrapper, OPEN_TO_SHOPPERS, False)
+        return _refusals_as_pages(login_view, request, *args, shoppers=shoppers, **kwargs)
 
     return wrapper
 
 
-def _refusals_as_pages(view, request, *args, **kwargs):
+def _refusals_as_pages(view, request, *args, shoppers: bool, **kwargs):
     try:
+        if not shoppers and access.role_of(request.user) == Role.MYSTERY_SHOPPER:
+            raise Forbidden("This page is not open to mystery shoppers.")
         return view(request, *args, **kwargs)
     except (NotFound, Http404):
         # Rendered here rather than raised: under DEBUG (make run) Django answers a raised 404 with its technical
@@ -68,7 +81,7 @@ def own_site_code(user) -> str | None:
 
 def landing_url(user) -> str | None:
     """Where "/" takes a signed-in person: head office and auditors to the network, a manager to today's
-    checklist. None for someone with no role yet (they stay on the landing page, which says so)."""
+    checklist, a mystery shopper to the audit form. None for someone with no role yet (they stay on the landing page, which says so)."""
     from django.urls import reverse
 
     role = access.role_of(user)
@@ -76,4 +89,6 @@ def landing_url(user) -> str | None:
         return reverse("pages:overview")
     if role == Role.MANAGER:
         return reverse("pages:today")
+    if role == Role.MYSTERY_SHOPPER:
+        return reverse("pages:audit-new")
     return None

@@ -1,7 +1,6 @@
-"""Audits and feedback for the perception tests, written directly as rows (the audit and feedback write
-paths are other branches'): an audit as the audit service stores one (judged by the version in force on its
-day), and feedback responses together with the FeedbackDay totals that the feedback service keeps beside them,
-so the two never disagree here either."""
+"""Audits and feedback for the perception tests: an audit written directly as rows (as the audit service stores
+one, judged by the version in force on its day, with exactly the pass/fail the test wants), and feedback
+through the feedback service's one writer (responses and their FeedbackDay totals in one statement)."""
 
 from __future__ import annotations
 
@@ -9,15 +8,11 @@ import datetime as dt
 import uuid
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from consistency.models import Criterion
 from customer.models import Audit, AuditKind, AuditResult, FeedbackDay, FeedbackQuestion, FeedbackResponse
-
-# customer.services.feedback's rule (branch feedback): satisfied = normalized >= 0.75.
-SATISFIED = 0.75
-NORMALIZE = {"0-10": lambda s: s / 10.0, "1-5": lambda s: (s - 1) / 4.0}
+from customer.services.feedback import SATISFIED_AT, FeedbackRow, normalized, write_rows
 
 
 def audit(site, day: dt.date, passed: dict[str, bool], *, user, kind: str = AuditKind.AUDIT) -> Audit:
@@ -45,19 +40,10 @@ def question(key: str, *, touch_point: str = "", criterion: str = "") -> Feedbac
 
 def feedback(site, day: dt.date, scores: list[float], *, scale: str = "0-10",
              question: FeedbackQuestion | None = None) -> None:
-    """Responses of one day and question, and their FeedbackDay totals updated in the same transaction."""
-    normalized = [NORMALIZE[scale](s) for s in scores]
-    now = timezone.now()
-    with transaction.atomic():
-        FeedbackResponse.objects.bulk_create([
-            FeedbackResponse(site=site, date=day, channel="survey", question=question, scale=scale, score=s,
-                             normalized=x, received_at=now) for s, x in zip(scores, normalized, strict=True)])
-        row, _ = FeedbackDay.objects.get_or_create(site=site, date=day, question=question)
-        FeedbackDay.objects.filter(pk=row.pk).update(
-            responses=F("responses") + len(scores),
-            satisfied=F("satisfied") + sum(x >= SATISFIED for x in normalized),
-            normalized_sum=F("normalized_sum") + sum(normalized),
-            normalized_sq_sum=F("normalized_sq_sum") + sum(x * x for x in normalized))
+    """Responses of one day and question, stored with their FeedbackDay totals by the feedback service's writer."""
+    write_rows([FeedbackRow(site_id=site.pk, date=day, channel="survey", question_id=question.pk if question else None,
+                            scale=scale, score=float(s), normalized=normalized(s, scale), comment="", response_id="")
+                for s in scores], user=None, now=timezone.now())
 
 
 def assert_feedback_days_agree() -> None:
@@ -65,7 +51,7 @@ def assert_feedback_days_agree() -> None:
     from django.db.models import Count, Q, Sum
 
     sums = {(r["site_id"], r["date"], r["question_id"]): r for r in FeedbackResponse.objects.values(
-        "site_id", "date", "question_id").annotate(n=Count("id"), ok=Count("id", filter=Q(normalized__gte=SATISFIED)),
+        "site_id", "date", "question_id").annotate(n=Count("id"), ok=Count("id", filter=Q(normalized__gte=SATISFIED_AT)),
                                                    s=Sum("normalized"))}
     days = list(FeedbackDay.objects.all())
     assert len(days) == len(sums)
