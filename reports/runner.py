@@ -155,7 +155,7 @@ def _render(run: ReportRun, progress) -> bytes:
     pack = compliance_pack_data(site=site, date_from=run.period_from, date_to=run.period_to)
     meta.versions = [f"v{v.number}" for v in pack.versions]
     progress(5)
-    _fetch_thumbnails(pack.evidence)
+    _fetch_thumbnails([*pack.evidence, *(e for audit in pack.audits for e in audit.evidence)])
     progress(15)
     _test_pause()
     return render_compliance_pack(pack, meta=meta, progress=lambda p: progress(15 + p * 83 // 100))
