@@ -23,7 +23,9 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField()
     role = serializers.CharField(allow_null=True)
-    sites = serializers.ListField(child=serializers.CharField(), help_text="Codes of the sites you may read.")
+    sites = serializers.ListField(child=serializers.CharField(),
+                                  help_text="Codes of the sites you see: those you read and, for a mystery shopper, "
+                                            "those you visit (whose own data they never read).")
     writable_sites = serializers.ListField(child=serializers.CharField())
     regions = serializers.ListField(child=serializers.CharField(), help_text="Regions assigned to an auditor.")
 

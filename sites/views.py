@@ -90,4 +90,4 @@ class SiteDetailView(generics.RetrieveAPIView):
     serializer_class = SiteSerializer
 
     def get_object(self):
-        return selectors.site_get(user=self.request.user, code=self.kwargs["code"])
+        return selectors.site_shown(user=self.request.user, code=self.kwargs["code"])

@@ -262,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reports.models.RunStatus",
         "ReportKindEnum": "reports.models.ReportKind",
         "CriterionKindEnum": "consistency.models.standard.Kind",
+        "AuditKindEnum": "customer.models.AuditKind",
     },
 }
 

@@ -1,3 +1,11 @@
-"""Audit over HTTP (see customer/api/audit_views.py)."""
+"""Audits and mystery shops, their photos, and calibration visits."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import audit_views as v
+
+urlpatterns = [
+    path("sites/<slug:code>/audits/", v.SiteAuditsView.as_view(), name="site-audits"),
+    path("audits/", v.AuditListView.as_view(), name="audits"),
+    path("audits/<int:audit_id>/", v.AuditDetailView.as_view(), name="audit-detail"),
+]

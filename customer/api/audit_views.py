@@ -1,0 +1,93 @@
+"""Audits and mystery shops over HTTP. Views wire HTTP to the services and selectors of customer/."""
+
+from __future__ import annotations
+
+import orjson
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.errors import AppError
+from backend.inputs import slug_param
+from backend.pagination import Pagination
+from consistency.api.check_serializers import period_params, read_json
+from consistency.api.idempotent import KEY_PARAMETER, Answer, idempotent_post
+from sites.selectors import site_shown
+
+from ..selectors import audits as selectors
+from ..services.audits import audit_submit
+from . import audit_serializers as s
+
+PERIOD = [OpenApiParameter("from", OpenApiTypes.DATE), OpenApiParameter("to", OpenApiTypes.DATE)]
+KIND = OpenApiParameter("kind", OpenApiTypes.STR, enum=s.KINDS)
+
+
+def _kind_param(query) -> str | None:
+    kind = query.get("kind")
+    if kind and kind not in s.KINDS:
+        raise AppError(f"kind: one of {', '.join(s.KINDS)}.", field="kind")
+    return kind or None
+
+
+def _page(request, view, audits):
+    paginator = Pagination()
+    page = paginator.paginate_queryset(audits, request, view=view)
+    return paginator.get_paginated_response([s.audit_summary(a, reader=request.user) for a in page])
+
+
+class SiteAuditsView(APIView):
+    pagination_class = Pagination  # for the schema: the list answers are pages
+
+    @extend_schema(parameters=[*PERIOD, KIND], responses=s.AuditSummarySerializer(many=True),
+                   summary="A site's audits and mystery shops that you may read, newest first",
+                   description="Head office and auditors: every audit of the site; managers and department staff: "
+                               "their site's audits, a mystery shop without who made it or when; a mystery "
+                               "shopper: their own.")
+    def get(self, request, code: str):
+        site = site_shown(user=request.user, code=code)
+        date_from, date_to = period_params(request.query_params, required=False)
+        audits = selectors.audit_list(user=request.user, site=site, date_from=date_from, date_to=date_to,
+                                      kind=_kind_param(request.query_params))
+        return _page(request, self, audits)
+
+    @extend_schema(
+        request={"application/json": s.AuditSubmissionSerializer}, responses={201: s.AuditSerializer},
+        parameters=[KEY_PARAMETER],
+        summary="Submit an audit or a mystery shop: any part of the standard observed, judged by the version in "
+                "force on its date",
+        description="Auditors (their sites) and head office submit either kind; a mystery shopper only "
+                    "`mystery_shop`, for the sites they are assigned to. Managers and department staff: 403. "
+                    "409 `duplicate_client_id`: an audit with this client_id was stored before.",
+    )
+    def post(self, request, code: str):
+        site = selectors.site_for_audit(user=request.user, code=code)
+        raw, data = read_json(request)
+        payload = s.parse_audit(data)
+
+        def run() -> Answer:
+            submitted = audit_submit(site=site, user=request.user, payload=payload)
+            return Answer(201, orjson.dumps(s.submitted_body(submitted, reader=request.user)))
+
+        return idempotent_post(request, run, body=raw)
+
+
+class AuditListView(APIView):
+    pagination_class = Pagination  # for the schema: the list answers are pages
+
+    @extend_schema(parameters=[*PERIOD, KIND, OpenApiParameter("region", OpenApiTypes.STR)],
+                   responses=s.AuditSummarySerializer(many=True),
+                   summary="Audits and mystery shops you may read across your sites (a shopper: their own)")
+    def get(self, request):
+        date_from, date_to = period_params(request.query_params, required=False)
+        audits = selectors.audit_list(user=request.user, date_from=date_from, date_to=date_to,
+                                      region=slug_param(request.query_params, "region"),
+                                      kind=_kind_param(request.query_params))
+        return _page(request, self, audits)
+
+
+class AuditDetailView(APIView):
+    @extend_schema(responses=s.AuditSerializer, summary="One audit with its results and photos")
+    def get(self, request, audit_id: int):
+        audit = selectors.audit_get(user=request.user, audit_id=audit_id)
+        return Response(s.audit_detail_body(audit, reader=request.user))
