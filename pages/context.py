@@ -17,6 +17,8 @@ def navigation(request) -> dict:
     if role == Role.MANAGER:
         links += [("pages:today", "Today"), ("pages:overview", "My site")]
     links += [("pages:standard", "Standard"), ("pages:reports", "Reports")]
+    if role == Role.HEAD_OFFICE:
+        links.append(("pages:feedback", "Feedback"))
     return {"role": role, "role_label": Role(role).label,
             "nav_links": [(href, label, _is_current(request.path, href))
                           for href, label in ((reverse(name), label) for name, label in links)]}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import overview, site, standard, today
+from .views import feedback, overview, site, standard, today
 from .views import reports as report_views
 
 app_name = "pages"
@@ -15,4 +15,5 @@ urlpatterns = [
     path("reports/<uuid:public_id>/status/", report_views.report_status, name="report-status"),
     path("reports/<uuid:public_id>/download/", report_views.report_download, name="report-download"),
     path("today/", today.today, name="today"),
+    path("feedback/", feedback.feedback, name="feedback"),
 ]

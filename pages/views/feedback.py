@@ -1,0 +1,154 @@
+"""/app/feedback/ (head office): upload a survey tool's CSV export; see what was imported and every bad row.
+
+The import is the command's (``customer.services.feedback.feedback_import``, the one import service); the page
+adds a form and HTML. It runs while the person waits: an export of a few MB (tens of thousands of rows) takes
+a few seconds (bench/RESULTS-feedback.md gives the rate); larger exports go through ``manage.py
+import_feedback``. A resent form (reload, a double click) is the same import, answered with its first report
+through the Idempotency-Key service, so nothing is imported twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import orjson
+from django import forms
+from django.contrib import messages
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from backend.errors import AppError, Conflict, Unprocessable
+from consistency.services import idempotency
+from customer.services.feedback import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, feedback_import
+from sites.models import Role
+
+from .common import page, require_role
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_LABEL = "20 MB"
+SHOWN_PROBLEMS = 200
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="CSV export", widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+                           error_messages={"required": "file: choose the CSV file to import.",
+                                           "empty": "file: the file is empty."})
+    dry_run = forms.BooleanField(required=False, label="Only check the file (store nothing)")
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255,
+                                      error_messages={"required": "This form has no upload key; it was renewed, "
+                                                                  "choose the file again."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)
+        if not self.is_bound:
+            self.initial["idempotency_key"] = str(uuid.uuid4())
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_too_large(upload.size))
+        return upload
+
+
+def _too_large(size: int) -> str:
+    return (f"file: the file is {size / 1024 / 1024:.1f} MB; this page imports files of up to {MAX_UPLOAD_LABEL}. "
+            "Split the export, or import it with manage.py import_feedback, which takes any size.")
+
+
+class _SizeLimit(FileUploadHandler):
+    """Stops reading an upload past the limit (a body without Content-Length, or one that lies about it): the
+    rest is not written to disk."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > MAX_UPLOAD_BYTES:
+            self.request.feedback_upload_too_large = start + len(raw_data)
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@csrf_exempt  # checked below, once the size guard is in place: Django's CSRF check would read the body first
+@page
+@require_http_methods(["GET", "POST"])
+def feedback(request):
+    require_role(request, Role.HEAD_OFFICE)
+    if request.method == "POST":
+        declared = _declared_length(request)
+        if declared > MAX_UPLOAD_BYTES + 64 * 1024:  # the form's other fields are a few hundred bytes
+            # Refused unread: nothing changes, so no CSRF check is needed to say no.
+            form = UploadForm()
+            form.add_error("file", _too_large(declared))
+            return _page(request, form, status=413)
+        request.upload_handlers.insert(0, _SizeLimit(request))
+        return csrf_protect(_upload)(request)
+    return _page(request, UploadForm())
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _upload(request):
+    form = UploadForm(request.POST, request.FILES)
+    too_large = getattr(request, "feedback_upload_too_large", None)
+    if too_large is not None:
+        form = UploadForm()
+        form.add_error("file", _too_large(too_large))
+        return _page(request, form, status=413)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    upload, dry_run = form.cleaned_data["file"], form.cleaned_data["dry_run"]
+    # What makes a resent form "the same import": the file's bytes and whether it only checks.
+    digest = hashlib.sha256(b"dry-run" if dry_run else b"import")
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    fingerprint = idempotency.fingerprint(method="POST", path=reverse("pages:feedback"),
+                                          body=digest.hexdigest().encode())
+
+    def run() -> tuple[int, bytes]:
+        upload.seek(0)
+        report = feedback_import(upload.file, user=request.user, dry_run=dry_run, keep=SHOWN_PROBLEMS)
+        return 200, orjson.dumps({
+            "file": upload.name, "dry_run": report.dry_run, "rows": report.rows, "imported": report.imported,
+            "bad": report.bad, "problems": [str(p) for p in report.problems], "more": report.more_problems,
+            "ignored_columns": report.ignored_columns})
+
+    try:
+        stored = idempotency.idempotent(user=request.user, key=form.cleaned_data["idempotency_key"],
+                                        request_fingerprint=fingerprint, run=run)
+    except Unprocessable:
+        # This form already imported another file (Back, another file chosen, sent again): a new form, a new key.
+        form = UploadForm()
+        form.add_error(None, "This form was already used for another file; choose the file and import again.")
+        return _page(request, form, status=422)
+    except Conflict as exc:
+        form = UploadForm()
+        form.add_error(None, exc.message if exc.code != "idempotency_in_progress" else
+                       "This file is still being imported (the form was sent twice); wait a moment and reload.")
+        return _page(request, form, status=exc.status_code)
+    except AppError as exc:  # the file refused whole (no header, a required column missing)
+        form = UploadForm()
+        form.add_error("file", exc.message)
+        return _page(request, form, status=exc.status_code)
+    if stored.replayed:
+        messages.info(request, "This file was already sent with this form; here is its report (nothing was "
+                               "imported twice).")
+    return _page(request, UploadForm(), result=orjson.loads(stored.content))
+
+
+def _page(request, form: UploadForm, *, status: int = 200, result: dict | None = None):
+    if result is not None:  # counts written with thousands separators
+        result = {**result, **{f"{name}_shown": f"{result[name]:,}" for name in ("rows", "imported", "bad", "more")}}
+    return render(request, "pages/feedback.html", {
+        "form": form, "result": result, "required_columns": REQUIRED_COLUMNS, "optional_columns": OPTIONAL_COLUMNS,
+        "max_upload": MAX_UPLOAD_LABEL, "shown_problems": SHOWN_PROBLEMS,
+    }, status=status)
