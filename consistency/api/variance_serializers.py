@@ -20,6 +20,11 @@ from consistency.variance.types import (
     TouchPointVariance,
     VarianceReport,
 )
+from customer.api.perception_serializers import SitePerceptionSerializer, site_perception_data
+from customer.perception.types import PerceptionGap
+
+PERCEPTION_HELP = ("true: each site also carries its perception gap (self-checks against audits and customers, "
+                   "customer.perception: the numbers of GET /api/v1/perception-gap/).")
 
 
 class VarianceQuerySerializer(serializers.Serializer):
@@ -28,6 +33,7 @@ class VarianceQuerySerializer(serializers.Serializer):
     to = serializers.DateField(required=False, help_text="Last day of the period (inclusive). Default: today.")
     region = serializers.SlugField(required=False, help_text="Only sites of this region code.")
     site = serializers.CharField(required=False, max_length=32, help_text="Only this site code.")
+    perception = serializers.BooleanField(required=False, default=False, help_text=PERCEPTION_HELP)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -120,6 +126,7 @@ class SiteVarianceSerializer(serializers.Serializer):
     photos = PhotoCountsSerializer()
     touch_points = TouchPointVarianceSerializer(many=True)
     criteria = CriterionVarianceSerializer(many=True)
+    perception = SitePerceptionSerializer(required=False, help_text="Only with ?perception=true. " + PERCEPTION_HELP)
 
 
 class SpreadSerializer(serializers.Serializer):
@@ -187,8 +194,8 @@ def _spread(s: Spread) -> dict:
             "min_rate": s.min_rate, "max_rate": s.max_rate, "drivers": list(s.drivers)}
 
 
-def report_data(report: VarianceReport) -> dict:
-    return {
+def report_data(report: VarianceReport, perception: PerceptionGap | None = None) -> dict:
+    data = {
         "date_from": report.date_from.isoformat(), "date_to": report.date_to.isoformat(),
         "versions": list(report.versions), "network_score": report.network_score,
         "network_score_interval": list(report.network_score_interval),
@@ -199,3 +206,9 @@ def report_data(report: VarianceReport) -> dict:
         "touch_point_spread": [_spread(s) for s in report.touch_point_spread],
         "criterion_spread": [_spread(s) for s in report.criterion_spread],
     }
+    if perception is not None:  # ?perception=true: each site's gap, by code (the same scope, the same engine)
+        by_code = {g.code: g for g in perception.sites}
+        for site in data["sites"]:
+            if site["code"] in by_code:  # a site that joined the scope between the two reads has none
+                site["perception"] = site_perception_data(by_code[site["code"]])
+    return data

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customer.perception import perception_gap
 from sites.models import Site
 from sites.selectors import site_get
 
@@ -31,14 +32,18 @@ class VarianceView(APIView):
         summary="Every site in your scope against the standard and against each other",
         parameters=[*PERIOD_PARAMETERS,
                     OpenApiParameter("region", str, description="Only sites of this region code."),
-                    OpenApiParameter("site", str, description="Only this site code.")],
+                    OpenApiParameter("site", str, description="Only this site code."),
+                    OpenApiParameter("perception", bool, description=s.PERCEPTION_HELP)],
         responses=s.VarianceReportSerializer,
     )
     def get(self, request):
         q = _period(request)
         sites = variance_sites(user=request.user, region=q.get("region"), site=q.get("site"))
         report = variance_report(date_from=q["from"], date_to=q["to"], sites=sites)
-        return Response(s.report_data(report))
+        perception = None
+        if q["perception"]:  # the same scope asked of the perception engine
+            perception = perception_gap(sites=sites, date_from=q["from"], date_to=q["to"])
+        return Response(s.report_data(report, perception))
 
 
 class SiteVarianceView(APIView):

@@ -1,3 +1,9 @@
 """Perception over HTTP (see customer/api/perception_views.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import perception_views
+
+urlpatterns = [
+    path("perception-gap/", perception_views.PerceptionGapView.as_view(), name="perception-gap"),
+]

@@ -23,6 +23,9 @@ class Rate:
     high: float | None
 
 
+NO_DATA = Rate(successes=0, n=0, rate=None, low=None, high=None)
+
+
 @dataclass(frozen=True)
 class Gap:
     """``a`` minus ``b`` (e.g. self-check rate minus audit rate), with Newcombe's 95% interval."""
@@ -59,6 +62,9 @@ class GapRow:
     self_vs_audit: Gap        # self_check.rate - audit.rate
     self_vs_customer: Gap     # self_check.rate - customer.satisfied.rate
     audit_vs_customer: Gap    # audit.rate - customer.satisfied.rate
+    # Self-check results of only the (site, criterion) pairs the period's audits observed: what self_vs_audit
+    # compares with the audit rate (like with like; audits cover part of the standard, now and then).
+    self_check_audited: Rate = NO_DATA
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ class SiteGap:
     optimism: Gap             # self-check rate minus audit rate on the criteria its audits observed
     audits: int               # audits and mystery shops of the site in the period
     rank: int | None          # 1 = most optimistic; None where the data does not support a ranking
+    self_check_audited: Rate = NO_DATA  # the site's self-check results on the criteria its audits observed:
+                                        # what optimism compares with the audit rate
 
 
 @dataclass(frozen=True)
