@@ -48,7 +48,7 @@ AUDITOR_TWO_REGIONS = ["au", "uk", "us-east", "us-west"]  # "auditor" has nz
 CALIBRATION_SITE = "AKL-01"  # auditor.two visits it with "auditor" for the calibration visit
 # Sites whose self-checks are far kinder than what audits (and customers) find: by how much, on a pass rate.
 OPTIMISTIC = {"SYD-01": 0.32, "LON-02": 0.30, "NYC-03": 0.28}
-HONEST_DROP = 0.04
+HONEST_DROP = 0.01
 # What a mystery shopper can observe as a customer: the front of the house.
 SHOPPER_TOUCH_POINTS = ("phone", "uniform", "reception", "restroom", "windows")
 SURVEYS_PER_DAY = (1, 4)  # customers answering a survey, per site and day (a small franchise's rate)
