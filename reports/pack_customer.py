@@ -98,10 +98,11 @@ class PackFeedback:
     comments: list[PackComment]
 
 
-def audits_of(*, site: Site, date_from: dt.date, date_to: dt.date, local: Callable, evidence_of: Callable) -> list[PackAudit]:
+def audits_of(*, site: Site, date_from: dt.date, date_to: dt.date, local: Callable, evidence_of: Callable,
+              value_of: Callable) -> list[PackAudit]:
     """Every audit and mystery shop of the site in the period, oldest first, each with its results (in the
-    standard's order) and photos. ``evidence_of(e, day, anonymous)`` makes a PackEvidence the way the
-    checks' photos are made (packs.py)."""
+    standard's order) and photos. ``evidence_of(e, day, anonymous)`` and ``value_of(kind, value, unit)`` make a
+    photo and a value the way the checks' are made (packs.py), so they read alike."""
     results = AuditResult.objects.select_related("criterion__touch_point").order_by(
         "criterion__touch_point__order", "criterion__order", "criterion__key")
     photos = (Evidence.objects.select_related("criterion", "reused_from__daily_check", "reused_from__audit")
@@ -119,16 +120,9 @@ def audits_of(*, site: Site, date_from: dt.date, date_to: dt.date, local: Callab
             None if anonymous else local(a.visited_at or a.performed_at),
             None if anonymous else local(a.received_at), a.score, a.observed, a.calibration_id is not None,
             [PackAuditResult(r.criterion.key, r.criterion.prompt, r.criterion.touch_point.name,
-                             _value(r), r.passed, r.deviation, r.note) for r in a.results.all()],
+                             value_of(r.criterion.kind, r.value, r.criterion.unit), r.passed, r.deviation, r.note) for r in a.results.all()],
             [evidence_of(e, a.date, anonymous) for e in a.evidence.all()]))
     return out
-
-
-def _value(result: AuditResult) -> str:
-    from .packs import value_text  # one wording of a value for checks and audits
-
-    c = result.criterion
-    return value_text(c.kind, result.value, c.unit)
 
 
 def feedback_of(*, site: Site, date_from: dt.date, date_to: dt.date,

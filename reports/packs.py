@@ -247,7 +247,8 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
                                           "reused_from__daily_check", "reused_from__audit")
                           .order_by("created_at", "id"))]
     audits = audits_of(site=site, date_from=date_from, date_to=date_to, local=local,
-                       evidence_of=lambda e, day, anonymous: _evidence(e, site, local, day=day, day_only=anonymous))
+                       evidence_of=lambda e, day, anonymous: _evidence(e, site, local, day=day, day_only=anonymous),
+                       value_of=value_text)
     used_versions |= {a.version_id for a in Audit.objects.filter(site=site, date__gte=date_from, date__lte=date_to)}
     versions = _versions(date_from, date_to, used_versions)
     touch_points = {tp.key: tp.name for v in versions for tp in v.touch_points}  # the latest version's name wins
