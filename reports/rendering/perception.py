@@ -49,7 +49,7 @@ def perception_section(gap: PerceptionGap | None) -> list:
     if gap is None:
         return []
     out: list = [
-        Paragraph("Perception gap: what sites report, what audits and customers find", STYLES["h1"]),
+        Paragraph("Perception gap: self-checks, audits and customers", STYLES["h1"]),
         Paragraph(
             "<i>Self-checks</i>: the sites' own results in the period (every result received, missed days not "
             "counted). <i>Audits</i>: results of independent audits and mystery shops. <i>Customers</i>: the share "
@@ -81,8 +81,8 @@ def perception_section(gap: PerceptionGap | None) -> list:
 
 
 def _rows_table(rows: list[GapRow]) -> Table:
-    header = ["Touch point", "Self-checks", "Audits", "Customers satisfied", "Self-checks - audits",
-              "Self-checks - customers"]
+    header = ["Touch point", "Self-checks", "Audits", "Customers satisfied", "Gap: self - audits",
+              "Gap: self - customers"]
     data = [header]
     extra = []
     for r, row in enumerate(rows, start=1):
