@@ -64,11 +64,17 @@ QUESTIONS = [
     ("delivery_on_time", "Did your delivery arrive on time?", "delivery", ""),
     ("invoice_right", "Was your invoice right first time?", "invoice", ""),
 ]
-COMMENTS = {
-    True: ["Friendly team, quick service.", "Spotless, will come back.", "Greeted straight away.",
-           "Delivery arrived early, thank you."],
-    False: ["Waited a long time to be greeted.", "The restroom needed cleaning.", "Nobody answered the phone.",
-            "Invoice was wrong and took two calls to fix.", "Staff had no name tags."],
+COMMENT_RATE = 0.12  # share of surveys with a comment
+PRAISE = ["Friendly team, quick service.", "Spotless, will come back.", "Greeted straight away, lovely.",
+          "Everything as promised, thank you."]
+COMPLAINTS = {
+    "": "Not what I expected from this brand.",
+    "phone": "Nobody answered the phone the first time I called.",
+    "uniform": "Could not tell who worked there: no name tags.",
+    "reception": "Waited a long time before anyone greeted me.",
+    "restroom": "The restroom needed cleaning.",
+    "delivery": "The delivery came an hour late and nobody told us.",
+    "invoice": "The invoice was wrong and took two calls to fix.",
 }
 
 
@@ -197,8 +203,7 @@ def _calibration(people: dict, *, now: dt.datetime) -> int:
 
 
 def _feedback(head_office, questions: dict[str, FeedbackQuestion], *, days: int, now: dt.datetime) -> int:
-    """A few surveys a site a day: each customer rates the visit overall and answers two or three of the mapped
-    questions; satisfied as often as audits find the touch point right. Imported as a survey tool's export."""
+    """A few surveys a site a day: each customer rates the visit overall and answers two of the mapped questions; satisfied as often as audits find the touch point right. Imported as a survey tool's export."""
     sites = list(Site.objects.filter(code__in=demo_site_codes(), active=True).order_by("code"))
     have = set(FeedbackResponse.objects.filter(site__in=sites, response_id__startswith="demo-")
                .values_list("site_id", "date").distinct())
@@ -230,14 +235,20 @@ def _feedback(head_office, questions: dict[str, FeedbackQuestion], *, days: int,
                 channel, scale = rng.choice([("survey", "0-10"), ("survey", "0-10"), ("email", "0-10"),
                                              ("sms", "1-5")])
                 asked = ["recommend", *rng.sample([k for k, _, tp, _ in QUESTIONS if tp], 2)]
+                answers = []
                 for key in asked:
                     _, _, tp, _ = next(q for q in QUESTIONS if q[0] == key)
                     specs = by_touch_point.get(tp) or [s for group in by_touch_point.values() for s in group]
                     rate = sum(_truth(site.code, s) for s in specs) / len(specs)
-                    happy = rng.random() < 0.15 + 0.8 * rate
-                    comment = rng.choice(COMMENTS[happy]) if rng.random() < 0.08 else ""
+                    answers.append((key, tp, rng.random() < 0.15 + 0.8 * rate))
+                # A comment is about the visit as a whole: praise, or what went wrong (the specific thing first).
+                comment = ""
+                if rng.random() < COMMENT_RATE:
+                    unhappy = sorted((tp for _, tp, happy in answers if not happy), key=lambda tp: tp == "")
+                    comment = COMPLAINTS[unhappy[0]] if unhappy else rng.choice(PRAISE)
+                for key, _, happy in answers:
                     writer.writerow([site.code, day.isoformat(), channel, _score(scale, happy, rng), scale, key,
-                                     comment, f"demo-{site.code}-{day.isoformat()}-{n}"])
+                                     comment if key == "recommend" else "", f"demo-{site.code}-{day.isoformat()}-{n}"])
                     rows += 1
     if not rows:
         return 0

@@ -62,7 +62,7 @@ def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Pro
         story += _site_page(site)
         step(index + 1)
     story += variance_appendix(report, Layout(best_worst=SUMMARY_TOP, shortfalls=SHORTFALLS_PER_SITE,
-                                              bars_up_to=BARS_PER_SITE_UP_TO))
+                                              bars_up_to=BARS_PER_SITE_UP_TO), perception=perception is not None)
     expected_pages = 8 + len(sites) + 3 * (len(sites) // 40 + 1) + len(touch_points) // 3
     pdf = build(story, meta, subject="Touchpoint variance report",
                 on_page=_page_progress(progress, 25, 99, expected_pages))

@@ -47,6 +47,10 @@ def _pdf_text(user, **scope) -> str:
         reader = pypdf.PdfReader(io.BytesIO(fh.read()))
     pages = [page.extract_text() or "" for page in reader.pages]
     start = next(i for i, text in enumerate(pages) if "Perception gap: self-checks, audits and customers" in text)
+    appendix = " ".join(" ".join(pages[-3:]).split())
+    # The appendix explains the section with the engine's own thresholds.
+    assert "Perception gap: gaps and optimism" in appendix and "each side has at least 30 observations" in appendix
+    assert "Below 10 such sites the report says the data is too thin" in appendix
     return " ".join(" ".join(pages[start:start + 2]).split())
 
 
