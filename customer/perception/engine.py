@@ -3,8 +3,8 @@
 Reads (reads.py; a fixed number of queries whatever the number of sites, days or criteria):
  1. every released version's criteria (the variance engine's Timeline), 2. the touch points' departments,
  3. the sites in scope, 4. the self-check running totals at the period's two boundaries (the variance
- engine's totals.py), 5. audit results per site and criterion key, 6. audits per site, 7. feedback days per
- site and mapped key. The database adds up; numpy and a loop over sites do the rest.
+ engine's totals.py), 5. audit results per site and criterion, 6. audits per site, 7. feedback days per site
+ and question, 8. the questions' mappings. The database adds up; numpy and a loop over sites do the rest.
 
 Three sources, each a count of successes over observations (formulas: stats.py, docs/perception-gap.md):
 - self-check: current results of the sites' own checks dated in the period (site and department parts),
@@ -104,35 +104,36 @@ class _Data:
             self_n = self_passed = audit_n = audit_passed = np.zeros((0, len(keys)))
             per_site, feedback = {}, []
         audits = np.array([per_site.get(s.pk, 0) for s in site_list], dtype=np.int64)
+        # The feedback rows as one (rows, 4) array, added into sites, touch points and criteria by index lists.
+        kept = [row for row in feedback if row.site_id in index]  # a site that joined the scope after the listing: out
+        sums = np.array([(r.responses, r.satisfied, r.total, r.sq_total) for r in kept], dtype=float).reshape(-1, 4)
         feedback_site = np.zeros((len(site_list), 4))
-        feedback_tp: dict[str, np.ndarray] = {}
-        feedback_criterion: dict[str, np.ndarray] = {}
-        for row in feedback:
-            s = index.get(row.site_id)
-            if s is None:  # joined the scope after the sites were listed
-                continue
-            sums = np.array([row.responses, row.satisfied, row.total, row.sq_total], dtype=float)
-            feedback_site[s] += sums
-            if row.criterion in known_keys:
-                feedback_criterion[row.criterion] = feedback_criterion.get(row.criterion, NO_FEEDBACK) + sums
-            if row.touch_point:
-                feedback_tp[row.touch_point] = feedback_tp.get(row.touch_point, NO_FEEDBACK) + sums
+        np.add.at(feedback_site, [index[r.site_id] for r in kept], sums)
+        by_tp: dict[str, list[int]] = {}
+        by_criterion: dict[str, list[int]] = {}
+        for i, r in enumerate(kept):
+            if r.touch_point:
+                by_tp.setdefault(r.touch_point, []).append(i)
+            if r.criterion in known_keys:
+                by_criterion.setdefault(r.criterion, []).append(i)
+        feedback_tp = {tp: sums[rows].sum(axis=0) for tp, rows in by_tp.items()}
+        feedback_criterion = {key: sums[rows].sum(axis=0) for key, rows in by_criterion.items()}
         return cls(self_n=self_n, self_passed=self_passed, audit_n=audit_n, audit_passed=audit_passed, audits=audits,
                    feedback_site=feedback_site, feedback_all=feedback_site.sum(axis=0), feedback_tp=feedback_tp,
                    feedback_criterion=feedback_criterion)
 
 
-def _customer(sums: np.ndarray) -> CustomerScore:
-    return stats.customer_score(sums[0], sums[1], sums[2], sums[3])
+def _customer(sums) -> CustomerScore:
+    return stats.customer_score(*(float(x) for x in sums))
 
 
 def _row(data: _Data, *, key: str, name: str, touch_point: str, department: str, keys: np.ndarray,
          feedback: np.ndarray) -> GapRow:
     """One line of the answer over the keys ``keys`` (a boolean mask) of every site in scope."""
     audited = data.audit_n[:, keys] > 0  # the (site, key) pairs audits observed: like with like
-    self_check = stats.rate(data.self_passed[:, keys].sum(), data.self_n[:, keys].sum())
-    self_audited = stats.rate(data.self_passed[:, keys][audited].sum(), data.self_n[:, keys][audited].sum())
-    audit = stats.rate(data.audit_passed[:, keys].sum(), data.audit_n[:, keys].sum())
+    self_check = stats.rate(float(data.self_passed[:, keys].sum()), float(data.self_n[:, keys].sum()))
+    self_audited = stats.rate(float(data.self_passed[:, keys][audited].sum()), float(data.self_n[:, keys][audited].sum()))
+    audit = stats.rate(float(data.audit_passed[:, keys].sum()), float(data.audit_n[:, keys].sum()))
     customer = _customer(feedback)
     return GapRow(key=key, name=name, touch_point=touch_point, department=department, self_check=self_check,
                   audit=audit, customer=customer, self_vs_audit=stats.newcombe(self_audited, audit),
@@ -144,16 +145,18 @@ def _site_gaps(data: _Data, site_list: list[reads.SiteRow]) -> list[SiteGap]:
     """Every site's figures and optimism; the rank among the sites whose optimism is supported and above 0,
     by the interval's lower bound (the least optimism the data supports; see docs/perception-gap.md)."""
     audited = data.audit_n > 0
-    self_passed, self_n = data.self_passed.sum(axis=1), data.self_n.sum(axis=1)
-    matched_passed = np.where(audited, data.self_passed, 0).sum(axis=1)
-    matched_n = np.where(audited, data.self_n, 0).sum(axis=1)
-    audit_passed, audit_n = data.audit_passed.sum(axis=1), data.audit_n.sum(axis=1)
+    # Plain Python numbers for the loop (numpy scalars are many times slower one at a time).
+    self_passed, self_n = data.self_passed.sum(axis=1).tolist(), data.self_n.sum(axis=1).tolist()
+    matched_passed = np.where(audited, data.self_passed, 0).sum(axis=1).tolist()
+    matched_n = np.where(audited, data.self_n, 0).sum(axis=1).tolist()
+    audit_passed, audit_n = data.audit_passed.sum(axis=1).tolist(), data.audit_n.sum(axis=1).tolist()
+    feedback_site, audits = data.feedback_site.tolist(), data.audits.tolist()
     rows = []
     for i, s in enumerate(site_list):
         audit = stats.rate(audit_passed[i], audit_n[i])
         matched = stats.rate(matched_passed[i], matched_n[i])
-        rows.append((s, stats.rate(self_passed[i], self_n[i]), matched, audit, _customer(data.feedback_site[i]),
-                     stats.newcombe(matched, audit), int(data.audits[i])))
+        rows.append((s, stats.rate(self_passed[i], self_n[i]), matched, audit, _customer(feedback_site[i]),
+                     stats.newcombe(matched, audit), audits[i]))
     ranked = sorted((r for r in rows if r[5].supported and r[5].low > 0),
                     key=lambda r: (-r[5].low, -r[5].value, r[0].code))
     rank = {r[0].code: i + 1 for i, r in enumerate(ranked)}

@@ -143,6 +143,24 @@ def test_a_constant_number_of_queries_whatever_the_number_of_sites(data):
         feedback(site, dt.date(2026, 3, 3), [10])
     many = _queries(client)
     # token with its user, profile (sign-in), then the engine: criteria, departments, sites, running totals,
-    # audit results, audits, feedback days.
-    assert few == many == 9
-    assert _queries(client, {**PERIOD, "region": "region-a"}) == 10  # + is the region known
+    # audit results, audits, feedback days, feedback questions.
+    assert few == many == 10
+    assert _queries(client, {**PERIOD, "region": "region-a"}) == 11  # + is the region known
+
+
+def test_the_variance_api_with_perception_adds_a_constant_number_of_queries(data):
+    client = client_for(data.head_office)
+    client.get("/api/v1/variance/", PERIOD)
+    with CaptureQueriesContext(connection) as plain:
+        client.get("/api/v1/variance/", PERIOD)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/variance/", {**PERIOD, "perception": "true"})
+    for i in range(5):
+        site = SiteFactory(code=f"Y{i:02d}", region=data.region_b)
+        check(site, dt.date(2026, 3, 2), PASS, user=data.head_office)
+        audit(site, dt.date(2026, 3, 3), {"phone_rings": True}, user=data.head_office)
+    with CaptureQueriesContext(connection) as many:
+        r = client.get("/api/v1/variance/", {**PERIOD, "perception": "true"})
+    assert len(r.json()["sites"]) == 8 and all("perception" in s for s in r.json()["sites"])
+    # The engine's eight on top of the variance answer's.
+    assert len(few.captured_queries) == len(many.captured_queries) == len(plain.captured_queries) + 8

@@ -183,3 +183,47 @@ def test_nothing_in_scope_and_no_data(network, standard):
     assert all(s.optimism.value is None for s in answer.sites)
     with pytest.raises(ValueError):
         perception_gap(sites=Site.objects.all(), date_from=TO, date_to=FROM)
+
+
+def test_the_ranking_puts_the_surest_optimism_first_not_the_largest():
+    """Two sites audited on one criterion: S1 says 30/30 and its audits find 15/30 (optimism 0.5, low 0.296865);
+    S2 says 400/400 and its audits find 220/400 (optimism 0.45). S2's Wilson: self low = 400/(400 + z²) =
+    0.990488; audits 0.55, centre (0.55 + z²/800)/1.009604 = 0.549524, half = 1.959964/1.009604 * sqrt(0.2475/400 +
+    z²/640000) = 0.048523 -> 0.501001..0.598048. low = 0.45 - sqrt(0.009512² + 0.048048²) = 0.401020. By lower
+    bound S2 comes first
+    though its optimism is smaller: the surer case for a visit (docs/perception-gap.md)."""
+    import numpy as np
+
+    from customer.perception.engine import _Data, _site_gaps
+    from customer.perception.reads import SiteRow
+
+    data = _Data(self_n=np.array([[30.0], [400.0]]), self_passed=np.array([[30.0], [400.0]]),
+                 audit_n=np.array([[30.0], [400.0]]), audit_passed=np.array([[15.0], [220.0]]),
+                 audits=np.array([10, 100]), feedback_site=np.zeros((2, 4)), feedback_all=np.zeros(4), feedback_tp={},
+                 feedback_criterion={})
+    s1, s2 = _site_gaps(data, [SiteRow(1, "S1", "S1", "r"), SiteRow(2, "S2", "S2", "r")])
+    assert (s1.optimism.value, s1.optimism.low) == (approx(0.5), approx(0.296865))
+    assert (s2.optimism.value, s2.optimism.low) == (approx(0.45), approx(0.401020))
+    assert (s2.rank, s1.rank) == (1, 2)
+
+
+def test_departments_and_questions_mapped_to_keys_no_version_has(network):
+    from consistency.models import TouchPoint
+    from consistency.services import standard as services
+    from consistency.services.standard_document import parse_document
+    from tests.factories import small_standard_doc
+
+    # A draft may still change (the standard document names departments on branch departments).
+    draft = services.version_create_from_document(doc=parse_document(small_standard_doc()))
+    TouchPoint.objects.filter(version=draft, key="delivery").update(department=network.accounting)
+    services.version_publish(version=draft, effective_from=dt.date(2026, 1, 1))
+    ghost = question("q_ghost", touch_point="valet", criterion="valet_speed")  # no version has these keys
+    feedback(network.a1, DAYS[0], [10, 10, 0], question=ghost)
+    feedback(network.a1, DAYS[0], [6])  # no question at all: an overall rating
+    answer = gap()
+    assert [(t.key, t.department) for t in answer.touch_points] == [("phone", ""), ("restroom", ""),
+                                                                     ("delivery", "accounting")]
+    # Both count for the scope and the site, nowhere else.
+    assert (answer.overall.customer.satisfied.successes, answer.overall.customer.satisfied.n) == (2, 4)
+    assert answer.sites[0].customer.satisfied.n == 4
+    assert all(t.customer.satisfied.n == 0 for t in answer.touch_points) and answer.criteria == []
