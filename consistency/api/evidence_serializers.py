@@ -39,9 +39,11 @@ class EvidenceSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id")
     check = serializers.IntegerField(source="daily_check_id", allow_null=True)
     action = serializers.IntegerField(source="action_id", allow_null=True)
+    audit = serializers.IntegerField(source="audit_id", allow_null=True)
     site = serializers.CharField(source="site.code")
     criterion = serializers.CharField(source="criterion.key")
-    uploaded_by = serializers.CharField(source="uploaded_by.username")
+    uploaded_by = serializers.SerializerMethodField(help_text="Who took it; null to the site for a mystery shop's "
+                                                              "photo (a shopper is never named to the site).")
     content_type = serializers.CharField(source="declared_content_type")
     declared = serializers.SerializerMethodField()
     reused = serializers.SerializerMethodField()
@@ -54,10 +56,26 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Evidence
-        fields = ["id", "check", "action", "site", "day", "criterion", "status", "reject_reason", "uploaded_by",
+        fields = ["id", "check", "action", "audit", "site", "day", "criterion", "status", "reject_reason", "uploaded_by",
                   "content_type", "declared", "size", "sha256", "width", "height", "captured_at", "phash",
                   "reused", "reused_from", "stale_capture", "created_at", "verified_at", "url",
                   "thumbnail_url"]
+
+    def get_uploaded_by(self, obj) -> str | None:
+        return obj.uploaded_by.username if self._names_uploader(obj) else None
+
+    def _names_uploader(self, obj) -> bool:
+        if obj.audit_id is None:
+            return True
+        from customer.selectors.audits import names_submitter  # customer builds on consistency
+
+        return names_submitter(self.context.get("reader"), obj.audit.kind)
+
+    def to_representation(self, obj):
+        data = super().to_representation(obj)
+        if not self._names_uploader(obj):
+            data["captured_at"] = data["created_at"] = data["verified_at"] = None  # the visit's time, to the site
+        return data
 
     def get_declared(self, obj) -> dict:
         return {"content_type": obj.declared_content_type, "size": obj.declared_size, "sha256": obj.declared_sha256}

@@ -41,23 +41,39 @@ def evidence_queryset() -> QuerySet[Evidence]:
 
 
 def evidence_get(*, user, public_id: uuid.UUID, for_write: bool = False) -> Evidence:
-    evidence = (evidence_queryset().filter(site__in=access.readable_sites(user), public_id=public_id)
-                .first())
+    """A photo, if ``user`` reads it: a check's or an action's within the sites they read, an audit's within the
+    audits they read (``customer.selectors.audits``: a mystery shopper reads only their own). Written (confirmed)
+    only by whoever may add it: the site's writers, or the audit's author and head office."""
+    # Imported here: customer builds on consistency, not the reverse.
+    from customer.selectors import audits as audit_selectors
+
+    readable = (Q(audit__isnull=True, site__in=access.readable_sites(user))
+                | Q(audit__in=audit_selectors.audits_for(user)))
+    evidence = evidence_queryset().filter(readable, public_id=public_id).select_related("audit").first()
     if evidence is None:
         raise NotFound("No such evidence among the sites you can see.", field="id")
-    if for_write and not access.writable_sites(user).filter(pk=evidence.site_id).exists():
-        raise Forbidden("You may read this evidence but not change it.", field="id")
+    if for_write:
+        if evidence.audit_id is not None:
+            allowed = audit_selectors.may_add_photos(user, evidence.audit)
+        else:
+            allowed = access.writable_sites(user).filter(pk=evidence.site_id).exists()
+        if not allowed:
+            raise Forbidden("You may read this evidence but not change it.", field="id")
     return evidence
 
 
 def evidence_list(*, daily_check: DailyCheck | None = None,
-                  action: CorrectiveAction | None = None) -> QuerySet[Evidence]:
-    """Evidence of a check or an action the caller has already resolved within scope."""
+                  action: CorrectiveAction | None = None, audit=None) -> QuerySet[Evidence]:
+    """Evidence of a check, an action or an audit the caller has already resolved within scope."""
     qs = evidence_queryset()
     if daily_check is not None:
         qs = qs.filter(daily_check=daily_check)
     if action is not None:
         qs = qs.filter(action=action)
+    if audit is not None:
+        qs = qs.filter(audit=audit)
+    if daily_check is None and action is None and audit is None:
+        return qs.none()  # no owner named: nothing, never everything
     return qs.order_by("created_at", "id")
 
 

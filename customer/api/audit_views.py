@@ -11,8 +11,12 @@ from rest_framework.views import APIView
 from backend.errors import AppError
 from backend.inputs import slug_param
 from backend.pagination import Pagination
+from consistency.api import evidence_serializers as evidence_s
 from consistency.api.check_serializers import period_params, read_json
+from consistency.api.evidence_views import _POST_DOC, _AttachView, _context
 from consistency.api.idempotent import KEY_PARAMETER, Answer, idempotent_post
+from consistency.selectors import evidence as evidence_selectors
+from consistency.services import evidence as evidence_services
 from sites.selectors import site_shown
 
 from ..selectors import audits as selectors
@@ -91,3 +95,28 @@ class AuditDetailView(APIView):
     def get(self, request, audit_id: int):
         audit = selectors.audit_get(user=request.user, audit_id=audit_id)
         return Response(s.audit_detail_body(audit, reader=request.user))
+
+
+class AuditEvidenceView(_AttachView):
+    """An audit's photos: the checks' evidence flow (``consistency.services.evidence``) with the audit as target.
+    Only the audit's author (or head office) adds them; whoever reads the audit reads them."""
+
+    def target(self, request, pk, *, for_write):
+        audit = selectors.audit_for_evidence(user=request.user, audit_id=pk, for_write=for_write)
+        return evidence_services.target_for_audit(audit) if for_write else evidence_services.Target(
+            site=audit.site, audit=audit)
+
+    @extend_schema(responses=evidence_s.EvidenceSerializer(many=True), summary="Photos of an audit")
+    def get(self, request, pk: int):
+        target = self.target(request, pk, for_write=False)
+        items = list(evidence_selectors.evidence_list(audit=target.audit).select_related("audit"))
+        return Response(evidence_s.EvidenceSerializer(items, many=True, context=_context(request, items)).data)
+
+    @extend_schema(summary="Attach a photo to an audit (presigned POST, or multipart upload); confirm a presigned "
+                           "upload with POST /api/v1/evidence/{id}/confirm/",
+                   **{**_POST_DOC, "description": "Only the audit's author, or head office. 400 `criterion`: a "
+                                                  "photo is of a criterion the audit observed. 409 "
+                                                  "`already_attached`: the same photo already proves a criterion "
+                                                  "of this audit."})
+    def post(self, request, pk: int):
+        return super().post(request, pk)

@@ -147,3 +147,24 @@ def test_the_lists_take_a_fixed_number_of_queries(network, audits, standard, per
         assert client.get("/api/v1/audits/").status_code == 200
     with django_assert_num_queries(queries + 1):  # the site
         assert client.get("/api/v1/sites/A1/audits/").status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["head_office", "manager_a"])
+def test_one_audit_and_its_photos_take_a_fixed_number_of_queries(network, audits, persona, local_storage,
+                                                                  django_assert_num_queries):
+    from tests.consistency.evidence_factories import multipart, photo
+
+    shop = audits["shop_a1"]
+    shopper = client_for(network.shopper)
+    client = client_for(getattr(network, persona))
+    client.get(f"/api/v1/audits/{shop}/")  # the token's first use is recorded once
+    with django_assert_num_queries(5):  # the token, the profile, the audit, its results, its photos
+        assert client.get(f"/api/v1/audits/{shop}/").status_code == 200
+    for seed, criterion in [(51, "phone_rings"), (52, "phone_greeting"), (53, "restroom_clean")]:
+        uploaded = shopper.post(f"/api/v1/audits/{shop}/evidence/", multipart(photo(seed=seed), criterion=criterion),
+                                format="multipart")
+        assert uploaded.status_code == 201, uploaded.json()
+    with django_assert_num_queries(5):  # more photos, the same queries
+        assert len(client.get(f"/api/v1/audits/{shop}/").json()["evidence"]) == 3
+    with django_assert_num_queries(4):
+        assert len(client.get(f"/api/v1/audits/{shop}/evidence/").json()) == 3

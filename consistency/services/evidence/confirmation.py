@@ -110,7 +110,7 @@ def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFa
         # multipart upload, another request's form) or for the check this one's amends? They count once.
         rollup.lock_site(evidence.site_id)
         refused = duplicates.already_counted(
-            site_id=evidence.site_id, action_id=evidence.action_id,
+            site_id=evidence.site_id, action_id=evidence.action_id, audit_id=evidence.audit_id,
             day=evidence.daily_check.date if evidence.daily_check_id else None,
             criterion_id=evidence.criterion_id, sha256=fetched.sha256, exclude_pk=evidence.pk)
         if refused is None:

@@ -10,7 +10,7 @@ from .targets import CriterionRef, Target
 
 
 def already_counted(*, site_id: int, day, action_id: int | None, criterion_id: int, sha256: str,
-                    exclude_pk: int | None = None) -> tuple[str, str] | None:
+                    exclude_pk: int | None = None, audit_id: int | None = None) -> tuple[str, str] | None:
     """Why a photo with these very bytes would not be new evidence, as (code, message); None if it would be.
 
     - One photo is one piece of evidence: for a check, a verified photo with the same bytes given for any
@@ -19,9 +19,22 @@ def already_counted(*, site_id: int, day, action_id: int | None, criterion_id: i
       the invoices and the windows at once. For an action, a verified photo of that action.
     - The photo of a failure is no proof of its fix: for an action, the same bytes given for one of the
       site's checks, the failure's own photo included.
+    - For an audit, one photo proves one criterion of that audit. (The same bytes given for a check or another
+      audit are not refused: they are flagged, ``reused_from``, for auditors to see.)
 
     Call under the site's lock, so that a concurrent retry or upload is seen."""
     verified = Evidence.objects.filter(sha256=sha256, status=Evidence.Status.VERIFIED).exclude(pk=exclude_pk)
+    if audit_id is not None:
+        same = (verified.filter(audit_id=audit_id).order_by("id")
+                .values_list("public_id", "criterion_id", "criterion__key").first())
+        if same is None:
+            return None
+        public_id, proves, key = same
+        if proves == criterion_id:
+            return "already_attached", (f"This photo is already attached here and verified (evidence {public_id}); "
+                                        "it counts once.")
+        return "already_attached", (f"This photo is already the proof of {key!r} in this audit (evidence "
+                                    f"{public_id}); one photo proves one criterion.")
     if action_id is None:
         same = (verified.filter(daily_check__site_id=site_id, daily_check__date=day)
                 .order_by("id").values_list("public_id", "criterion_id", "criterion__key").first())
@@ -60,6 +73,7 @@ def refuse_a_second_copy(target: Target, criterion: CriterionRef, sha256: str, *
     """409 if these bytes would not be new evidence here (``already_counted``)."""
     refused = already_counted(site_id=target.site.pk, day=target.day,
                               action_id=target.action.pk if target.action is not None else None,
+                              audit_id=target.audit.pk if target.audit is not None else None,
                               criterion_id=criterion.id, sha256=sha256)
     if refused is not None:
         raise Conflict(refused[1], field=field, code=refused[0])

@@ -1,11 +1,12 @@
-"""What a photo is attached to (a check or a corrective action), which criterion it proves, where it is stored,
-and how many a criterion takes."""
+"""What a photo is attached to (a check, a corrective action or an audit), which criterion it proves, where it is
+stored, and how many a criterion takes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,12 +20,15 @@ from ...selectors.checks import version_criteria
 from .. import images
 from ..checks import local_today, within_late_window
 
+if TYPE_CHECKING:
+    from customer.models import Audit
+
 MAX_PHOTOS_PER_CRITERION = 10  # per check (or action); beyond this it is not evidence but noise
 
 
 @dataclass(frozen=True)
 class Target:
-    """What a photo is attached to: a daily check or a corrective action, on one site and local day.
+    """What a photo is attached to: a daily check, a corrective action or an audit, on one site and local day.
 
     ``closed`` is why it takes no new photo (``target_for_check``, ``target_for_action``), raised by the
     services only once they know the photo is new: a retry of a photo it already has is answered with it,
@@ -34,21 +38,32 @@ class Target:
     daily_check: DailyCheck | None = None
     action: CorrectiveAction | None = None
     closed: AppError | None = None
+    audit: Audit | None = None
+    # An audit's photos prove criteria it observed: their ids (``target_for_audit``).
+    observed: frozenset[int] = frozenset()
 
     @property
     def prefix(self) -> str:
         if self.daily_check is not None:
             return f"sites/{self.site.code}/checks/{self.daily_check.pk}"
+        if self.audit is not None:
+            return f"sites/{self.site.code}/audits/{self.audit.pk}"
         return f"sites/{self.site.code}/actions/{self.action.pk}"
 
     @property
     def day(self):
         if self.daily_check is not None:
             return self.daily_check.date
+        if self.audit is not None:
+            return self.audit.date
         return timezone.localdate(timezone.now(), self.site.tz)
 
     def filter(self) -> dict:
-        return {"daily_check": self.daily_check} if self.daily_check is not None else {"action": self.action}
+        if self.daily_check is not None:
+            return {"daily_check": self.daily_check}
+        if self.audit is not None:
+            return {"audit": self.audit}
+        return {"action": self.action}
 
 
 def target_for_check(check: DailyCheck, *, now: dt.datetime | None = None) -> Target:
@@ -82,6 +97,14 @@ def target_for_action(action: CorrectiveAction) -> Target:
     return Target(site=action.site, action=action, closed=closed)
 
 
+def target_for_audit(audit: Audit) -> Target:
+    """The audit as a target: its photos illustrate what the auditor observed, on its day. They never change a
+    number (an audit's result is its observation, ``customer.services.audits``), so no window closes an audit
+    to them; only the criteria it observed take one."""
+    observed = frozenset(audit.results.values_list("criterion_id", flat=True))
+    return Target(site=audit.site, audit=audit, observed=observed)
+
+
 @dataclass(frozen=True)
 class CriterionRef:
     id: int
@@ -97,11 +120,15 @@ def criterion_of(target: Target, key: str | None) -> CriterionRef:
         return CriterionRef(criterion.pk, criterion.key)
     if not key:
         raise AppError("criterion: which criterion the photo is for is required.", field="criterion")
+    what = "check" if target.audit is None else "audit"
     # Released versions never change: their criteria come from the per-process cache, without a query.
-    spec = version_criteria(target.daily_check.version).by_key.get(key)
+    spec = version_criteria((target.audit or target.daily_check).version).by_key.get(key)
     if spec is None:
-        raise AppError(f"criterion: {key!r} is not a criterion of the standard version this check was filled "
+        raise AppError(f"criterion: {key!r} is not a criterion of the standard version this {what} was filled "
                        "against.", field="criterion")
+    if target.audit is not None and spec.id not in target.observed:
+        raise AppError(f"criterion: {key!r} was not observed in this audit; a photo shows what was observed.",
+                       field="criterion")
     return CriterionRef(spec.id, spec.key)
 
 

@@ -22,7 +22,8 @@ def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images
     """Save ``evidence`` verified, with what its inspection found and its trust flags."""
     copies = fill_verified(evidence, size=size, sha256=sha256, facts=facts)
     evidence.save()
-    photo_days.photo_verified(evidence)
+    if evidence.audit_id is None:  # an audit's photo counts in no site's variance totals (photo_days)
+        photo_days.photo_verified(evidence)
     flag_copies(evidence, copies)
 
 
@@ -50,9 +51,10 @@ def flag_copies(evidence: Evidence, copies: list[int]) -> None:
     """Photos verified before ``evidence`` that repeat it carry the flag, not the original, and point at it."""
     if copies:
         flagged = list(Evidence.objects.select_for_update().filter(pk__in=copies, reused_from__isnull=True)
-                       .values_list("pk", "site_id", "day", "stale_capture"))
+                       .values_list("pk", "site_id", "day", "stale_capture", "audit_id"))
         Evidence.objects.filter(pk__in=[pk for pk, *_ in flagged]).update(reused_from=evidence)
-        photo_days.copies_flagged([where for _, *where in flagged])
+        # Audits' photos are in no site's photo totals: only the others' flags count there.
+        photo_days.copies_flagged([where for _, *where, audit_id in flagged if audit_id is None])
 
 
 class Refused(Unprocessable):
