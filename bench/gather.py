@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback"]
 
 HEADER = """# Benchmark results
 
@@ -20,6 +20,7 @@ here by `bench/gather.py`.
 | variance PDF at 250/500/1,000 sites; compliance pack with 200 photos | <= 5 s, linear; <= 3 s and < 400 MB | [reports](#reports) |
 | `/app/` network overview vs `GET /api/v1/variance/`, same period and scope, 1,000 sites x 90 days | <= 1.5x the API's server time in the same run, a constant number of queries | [pages](#pages) |
 | `GET /api/v1/perception-gap/` vs `GET /api/v1/variance/`, 1,000 sites x 90 days, one audit per site per month, 50 feedback responses per site per day | <= 2x the variance API's time in the same run, a constant number of queries | [perception](#perception) |
+| `manage.py import_feedback` of 1,000,000 CSV rows vs PostgreSQL's `COPY` of the same file | throughput recorded as a ratio to COPY's in the same run; peak memory flat from 100,000 to 1,000,000 rows | [feedback](#feedback) |
 """
 
 

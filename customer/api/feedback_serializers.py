@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from customer.models import FeedbackQuestion, FeedbackResponse, FeedbackScale
+from customer.services.feedback import satisfied
 
 
 class FeedbackInputSerializer(serializers.Serializer):
@@ -37,8 +38,6 @@ class FeedbackSerializer(serializers.ModelSerializer):
                   "comment", "response_id", "received_at"]
 
     def get_satisfied(self, response) -> bool:
-        from customer.services.feedback import satisfied
-
         return satisfied(response.normalized)
 
 

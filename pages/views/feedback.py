@@ -1,10 +1,11 @@
 """/app/feedback/ (head office): upload a survey tool's CSV export; see what was imported and every bad row.
 
 The import is the command's (``customer.services.feedback.feedback_import``, the one import service); the page
-adds a form and HTML. It runs while the person waits: an export of a few MB (tens of thousands of rows) takes
-a few seconds (bench/RESULTS-feedback.md gives the rate); larger exports go through ``manage.py
-import_feedback``. A resent form (reload, a double click) is the same import, answered with its first report
-through the Idempotency-Key service, so nothing is imported twice.
+adds a form and HTML. It runs while the person waits: an export of up to 5 MB (about 100,000 rows) takes
+seconds (bench/RESULTS-feedback.md gives the rate); larger exports go through ``manage.py import_feedback``. A resent form (reload, a double click) is the same import, answered with its first report
+through the Idempotency-Key service, so nothing is imported twice. The import and its stored report commit in
+that service's one transaction (the import's batches are savepoints in it): a page import is stored whole or not at
+all.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from sites.models import Role
 
 from .common import page, require_role
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_UPLOAD_LABEL = "20 MB"
+# The import runs in the request, and gunicorn's sync workers are killed after 30 s (infra/gunicorn.conf.py): 5 MB
+# is about 100,000 rows, 10-15 s at the rates of bench/RESULTS-feedback.md on an idle machine.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_LABEL = "5 MB"
 SHOWN_PROBLEMS = 200
 
 
@@ -82,9 +85,7 @@ def feedback(request):
         declared = _declared_length(request)
         if declared > MAX_UPLOAD_BYTES + 64 * 1024:  # the form's other fields are a few hundred bytes
             # Refused unread: nothing changes, so no CSRF check is needed to say no.
-            form = UploadForm()
-            form.add_error("file", _too_large(declared))
-            return _page(request, form, status=413)
+            return _page(request, UploadForm(), status=413, refusal=("file", _too_large(declared)))
         request.upload_handlers.insert(0, _SizeLimit(request))
         return csrf_protect(_upload)(request)
     return _page(request, UploadForm())
@@ -101,9 +102,7 @@ def _upload(request):
     form = UploadForm(request.POST, request.FILES)
     too_large = getattr(request, "feedback_upload_too_large", None)
     if too_large is not None:
-        form = UploadForm()
-        form.add_error("file", _too_large(too_large))
-        return _page(request, form, status=413)
+        return _page(request, UploadForm(), status=413, refusal=("file", _too_large(too_large)))
     if not form.is_valid():
         return _page(request, form, status=400)
     upload, dry_run = form.cleaned_data["file"], form.cleaned_data["dry_run"]
@@ -127,28 +126,29 @@ def _upload(request):
                                         request_fingerprint=fingerprint, run=run)
     except Unprocessable:
         # This form already imported another file (Back, another file chosen, sent again): a new form, a new key.
-        form = UploadForm()
-        form.add_error(None, "This form was already used for another file; choose the file and import again.")
-        return _page(request, form, status=422)
+        return _page(request, UploadForm(), status=422, refusal=(
+            None, "This form was already used for another file; choose the file and import again."))
     except Conflict as exc:
-        form = UploadForm()
-        form.add_error(None, exc.message if exc.code != "idempotency_in_progress" else
-                       "This file is still being imported (the form was sent twice); wait a moment and reload.")
-        return _page(request, form, status=exc.status_code)
-    except AppError as exc:  # the file refused whole (no header, a required column missing)
-        form = UploadForm()
-        form.add_error("file", exc.message)
-        return _page(request, form, status=exc.status_code)
+        return _page(request, UploadForm(), status=exc.status_code, refusal=(None, (
+            "This file is still being imported (the form was sent twice); wait a moment and reload."
+            if exc.code == "idempotency_in_progress" else exc.message)))
+    except AppError as exc:  # the file refused whole (no header, a required column missing): nothing stored
+        return _page(request, UploadForm(), status=exc.status_code, refusal=("file", exc.message))
     if stored.replayed:
         messages.info(request, "This file was already sent with this form; here is its report (nothing was "
                                "imported twice).")
     return _page(request, UploadForm(), result=orjson.loads(stored.content))
 
 
-def _page(request, form: UploadForm, *, status: int = 200, result: dict | None = None):
+def _page(request, form: UploadForm, *, status: int = 200, result: dict | None = None,
+          refusal: tuple[str | None, str] | None = None):
+    """The page; ``refusal``: (the field it concerns or None, the message), shown beside the field, with a fresh
+    form (and so a fresh key) to try again."""
     if result is not None:  # counts written with thousands separators
         result = {**result, **{f"{name}_shown": f"{result[name]:,}" for name in ("rows", "imported", "bad", "more")}}
     return render(request, "pages/feedback.html", {
         "form": form, "result": result, "required_columns": REQUIRED_COLUMNS, "optional_columns": OPTIONAL_COLUMNS,
         "max_upload": MAX_UPLOAD_LABEL, "shown_problems": SHOWN_PROBLEMS,
+        "file_refusal": refusal[1] if refusal and refusal[0] == "file" else None,
+        "form_refusal": refusal[1] if refusal and refusal[0] is None else None,
     }, status=status)

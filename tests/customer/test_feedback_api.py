@@ -65,6 +65,9 @@ FUTURE = (latest_day() + dt.timedelta(days=1)).isoformat()
     ({"comment": "x" * 4001}, "comment", "max_length"),
     ({"response_id": 7}, "response_id", "invalid"),
     ({"colour": "red"}, "colour", "unknown_field"),
+    ({"site": "A\u0000"}, "site", "unknown_site"),
+    ({"question": "q\u0000"}, "question", "unknown_question"),
+    ({"comment": "a\u0000b"}, "comment", "invalid"),
 ])
 def test_every_bad_field_is_a_400_naming_it(network, change, field, code):
     data = {**body(), **change}

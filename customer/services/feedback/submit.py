@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, FieldError, Forbidden
+from backend.inputs import NUL
 from customer.models import FeedbackResponse
 from sites import access
 
@@ -45,8 +46,9 @@ def feedback_submit(*, user, data: Mapping, now: dt.datetime | None = None) -> S
     unknown = sorted(set(data) - FIELDS)
     now = now or timezone.now()
     site, question = data.get("site"), data.get("question")
-    lookups = Lookups.load(sites=[site] if isinstance(site, str) else [],
-                           questions=[question] if isinstance(question, str) else [], now=now)
+    # Only the one site and question named (text the database can hold: a NUL is refused by validate_row).
+    lookups = Lookups.load(sites=[site] if isinstance(site, str) and NUL not in site else [],
+                           questions=[question] if isinstance(question, str) and NUL not in question else [], now=now)
     row, errors = validate_row(data, lookups, from_text=False, default_channel=None)
     errors = [FieldError(f"{name}: unknown field; feedback has {', '.join(sorted(FIELDS))}.", name, "unknown_field")
               for name in unknown] + errors

@@ -1,6 +1,6 @@
 """The one writer of feedback: responses and their FeedbackDay totals in one statement.
 
-Both the single POST and every batch of an import come here. One INSERT ... SELECT FROM unnest(...) stores the
+Both the single POST and every batch of an import come here. One INSERT ... SELECT FROM json_to_recordset(...) stores the
 rows (``ON CONFLICT DO NOTHING``: the unique index on (response_id, question) turns a response stored before
 into a row not inserted, never an error that would abort the batch), and the same statement adds exactly the
 rows it inserted into FeedbackDay (a data-modifying CTE reads the INSERT's RETURNING), so the totals can never
@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
 from django.db import connection
 
 from .rows import FeedbackRow
@@ -23,10 +24,9 @@ from .scores import SATISFIED_AT
 # order (no deadlock between them).
 _SQL = """
 WITH given AS (
-    SELECT * FROM unnest(%(site)s::bigint[], %(date)s::date[], %(channel)s::text[], %(question)s::bigint[],
-                         %(scale)s::text[], %(score)s::float8[], %(normalized)s::float8[], %(comment)s::text[],
-                         %(response_id)s::text[])
-        AS g(site_id, date, channel, question_id, scale, score, normalized, comment, response_id)
+    SELECT * FROM json_to_recordset(%(rows)s::json)
+        AS g(site_id bigint, date date, channel text, question_id bigint, scale text, score float8,
+             normalized float8, comment text, response_id text)
 ), inserted AS (
     INSERT INTO customer_feedbackresponse (site_id, date, channel, question_id, scale, score, normalized, comment,
                                            response_id, received_at, submitted_by_id, batch)
@@ -68,13 +68,10 @@ def write_rows(rows: Sequence[FeedbackRow], *, user, now: dt.datetime, batch: uu
     caller says why). In the caller's transaction: one statement, so it is whole either way."""
     if not rows:
         return []
-    params = {
-        "site": [r.site_id for r in rows], "date": [r.date for r in rows], "channel": [r.channel for r in rows],
-        "question": [r.question_id for r in rows], "scale": [r.scale for r in rows],
-        "score": [r.score for r in rows], "normalized": [r.normalized for r in rows],
-        "comment": [r.comment for r in rows], "response_id": [r.response_id for r in rows],
-        "now": now, "user": getattr(user, "pk", None), "batch": batch, "satisfied_at": SATISFIED_AT,
-    }
+    # The batch travels as one JSON parameter (orjson writes the dataclasses in C; json_to_recordset reads them
+    # in C): nine typed arrays cost psycopg a Python call per value, which was half the import's time.
+    params = {"rows": orjson.dumps(rows).decode(), "now": now, "user": getattr(user, "pk", None), "batch": batch,
+              "satisfied_at": SATISFIED_AT}
     with connection.cursor() as cursor:
         cursor.execute(_SQL, params)
         return [Inserted(*row) for row in cursor.fetchall()]
