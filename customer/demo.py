@@ -39,6 +39,7 @@ from sites.models import Region, Role, Site
 
 from .models import Audit, AuditKind, CalibrationVisit, FeedbackQuestion, FeedbackResponse
 from .services.audits import AuditInput, audit_submit
+from .services.calibration import calibration_mark
 from .services.feedback import feedback_import, question_create
 
 SHOPPER = "shopper"
@@ -189,16 +190,13 @@ def _calibration(people: dict, *, now: dt.datetime) -> int:
     ids = []
     for user, hour in ((people["auditor"], 10), (people["auditor_two"], 14)):
         client_id = _client_id(site.code, day, "calibration", user.username)
-        rng = random.Random(f"{site.code}/calibration/{day}")  # the same visit seen by both, judged by each
+        rng = random.Random(f"{site.code}/calibration/{day}/{user.username}")  # each auditor judges for themselves
         if not Audit.objects.filter(site=site, client_id=client_id).exists():
             _submit(site, user, day, AuditKind.AUDIT, client_id, None, rng, hour=hour)
         ids.append(Audit.objects.get(site=site, client_id=client_id).pk)
-    # Marked directly, as head office's calibration service would (not on this branch): same site and day, two
-    # different auditors, neither audit in a visit yet.
-    with transaction.atomic():
-        visit = CalibrationVisit.objects.create(site=site, date=day, marked_by=people["head_office"], marked_at=now,
-                                                note="Demo: both auditors on the same morning and afternoon.")
-        Audit.objects.filter(pk__in=ids, calibration__isnull=True).update(calibration=visit)
+    # Marked by head office through the calibration service: same site and day, two different auditors.
+    calibration_mark(user=people["head_office"], audit_ids=ids, now=now,
+                     note="Demo: both auditors at the same site on one day, morning and afternoon.")
     return 1
 
 
