@@ -120,7 +120,8 @@ def audits_of(*, site: Site, date_from: dt.date, date_to: dt.date, local: Callab
             None if anonymous else local(a.visited_at or a.performed_at),
             None if anonymous else local(a.received_at), a.score, a.observed, a.calibration_id is not None,
             [PackAuditResult(r.criterion.key, r.criterion.prompt, r.criterion.touch_point.name,
-                             value_of(r.criterion.kind, r.value, r.criterion.unit), r.passed, r.deviation, r.note) for r in a.results.all()],
+                             value_of(r.criterion.kind, r.value, r.criterion.unit), r.passed, r.deviation, r.note)
+             for r in a.results.all()],
             [evidence_of(e, a.date, anonymous) for e in a.evidence.all()]))
     return out
 

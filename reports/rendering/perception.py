@@ -91,7 +91,8 @@ def _rows_table(rows: list[GapRow]) -> Table:
         for column, g in ((4, row.self_vs_audit), (5, row.self_vs_customer)):
             if g.supported:
                 extra.append(("BACKGROUND", (column, r), (column, r), SUPPORTED))
-    widths = [28 * mm, 32 * mm, 30 * mm, 30 * mm, 30 * mm, 30 * mm]
+    # 175 mm: the frame less its padding, so the table lines up with the text above it.
+    widths = [28 * mm, 31 * mm, 29 * mm, 29 * mm, 29 * mm, 29 * mm]
     # Cells of a rate are "92.9% (92.3-93.5%, n 2040)": on two lines, the rate first.
     data = [data[0], *[[row[0], *[_two_lines(c) for c in row[1:]]] for row in data[1:]]]
     table = Table(data, colWidths=widths, repeatRows=1)
@@ -110,8 +111,8 @@ def _ranking(gap: PerceptionGap) -> list:
         return [Paragraph("No site's optimism is supported by the data of this period: none is ranked.",
                           STYLES["body"])]
     header = ["#", "Site", "Name", "Self-checks (audited criteria)", "Audits", "Optimism", "Visits",
-              "Customers satisfied"]
-    widths = [7 * mm, 16 * mm, 25 * mm, 35 * mm, 29 * mm, 30 * mm, 10 * mm, 28 * mm]
+              "Satisfied"]
+    widths = [7 * mm, 16 * mm, 25 * mm, 35 * mm, 29 * mm, 30 * mm, 10 * mm, 23 * mm]
     rows = [[str(s.rank), s.code, fit_text(s.name, widths[2] - 2 * PAD, "Helvetica", 6.8), rate_text(s.self_check_audited), rate_text(s.audit), gap_text(s.optimism),
              str(s.audits), pct(s.customer.satisfied.rate)] for s in gap.optimistic[:RANKED_LISTED]]
     out: list = [Grid(header, rows, widths, align="RLLRRRRR", font_size=6.8)]

@@ -202,3 +202,25 @@ def test_a_pack_without_audits_or_feedback_says_so(history, network):
     assert "No audit or mystery shop in the period." in text
     assert "No customer feedback in the period." in text
     assert "Audits 0 audit(s), 0 mystery shop(s)" in text
+
+
+def test_the_packs_reading_takes_as_many_queries_whatever_the_number_of_audits(history, network, standard):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.packs import compliance_pack_data
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            compliance_pack_data(site=network.a1, date_from=FROM, date_to=TO)
+        return len(ctx.captured_queries)
+
+    make_audit(site=network.a1, version=standard, user=network.auditor, day=dt.date(2026, 3, 3),
+               values={"phone_greeting": 1})
+    one = queries()
+    for day in (4, 5, 6):
+        audit = make_audit(site=network.a1, version=standard, user=network.shopper, day=dt.date(2026, 3, day),
+                           kind="mystery_shop", values={"phone_greeting": 0, "restroom_clean": 4})
+        audit_photo(audit=audit, key="restroom_clean", seed=day)
+    feedback(site=network.a1, day=dt.date(2026, 3, 4), question=None, scores=[(7, "0-10")], comment="Fine")
+    assert queries() == one
