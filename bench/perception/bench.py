@@ -200,11 +200,11 @@ the same round).
 - What the gap does: eight queries (criteria, departments, sites, the self-check running totals at the
   period's two boundaries: the variance engine's read, audit results grouped by site and criterion key, audits
   per site, feedback days grouped by site and question, the questions' mappings), then numpy over sites x criteria arrays and
-  one loop over sites. The database adds up about 4,500 audit results a month and 11 feedback day rows per site
-  and day; Python receives at most sites x criteria counts. Queries are constant in the number of sites (pinned
+  one loop over sites. The database adds up 40,000 audit results a month (40 per site) and 11 feedback day rows per
+  site and day; Python receives at most sites x criteria counts. Queries are constant in the number of sites (pinned
   in tests/customer/test_perception_api.py).
-- Growth: every read but one is constant in the period's length (the self-check totals are two rows per
-  site, audits are monthly). The feedback days are not: a row per site, day and question (11,000 a day here),
+- Growth: the self-check totals are two rows per site whatever the period's length; audit results grow with
+  it, slowly (40 per site a month). The feedback days grow fast: a row per site, day and question (11,000 a day here),
   so the feedback query grows with the period (about a million rows at 90 days, four at a year) while the
   variance API's reads do not. What would make it constant: running totals per site and question kept beside
   FeedbackDay by the feedback write path (as consistency's SiteRollup is for checks), read at the period's two

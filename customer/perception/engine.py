@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import QuerySet
 
+# The variance engine's layout of a period (criterion keys in the latest version's order, their prompts and touch
+# points): one rule for which keys a period has and how they are named, on both answers.
 from consistency.variance.engine import _layout
 from consistency.variance.timeline import Timeline
 from sites.models import Site
