@@ -1,7 +1,7 @@
 """/app/feedback/ (head office): upload a survey tool's CSV export; see what was imported and every bad row.
 
 The import is the command's (``customer.services.feedback.feedback_import``, the one import service); the page
-adds a form and HTML. It runs while the person waits: an export of up to 5 MB (about 100,000 rows) takes
+adds a form and HTML. It runs while the person waits: an export of up to 3 MB (about 65,000 rows) takes
 seconds (bench/RESULTS-feedback.md gives the rate); larger exports go through ``manage.py import_feedback``. A resent form (reload, a double click) is the same import, answered with its first report
 through the Idempotency-Key service, so nothing is imported twice. The import and its stored report commit in
 that service's one transaction (the import's batches are savepoints in it): a page import is stored whole or not at
@@ -29,10 +29,11 @@ from sites.models import Role
 
 from .common import page, require_role
 
-# The import runs in the request, and gunicorn's sync workers are killed after 30 s (infra/gunicorn.conf.py): 5 MB
-# is about 100,000 rows, 10-15 s at the rates of bench/RESULTS-feedback.md on an idle machine.
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_UPLOAD_LABEL = "5 MB"
+# The import runs in the request, and gunicorn's sync workers are killed after 30 s (infra/gunicorn.conf.py): 3 MB
+# is about 65,000 short rows, ~20 s at the slowest rate bench/RESULTS-feedback.md measured (3,200 rows/s on a
+# machine loaded ~8x over its 2 CPUs), seconds on an idle one.
+MAX_UPLOAD_BYTES = 3 * 1024 * 1024
+MAX_UPLOAD_LABEL = "3 MB"
 SHOWN_PROBLEMS = 200
 
 

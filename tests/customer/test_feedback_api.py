@@ -79,6 +79,10 @@ def test_every_bad_field_is_a_400_naming_it(network, change, field, code):
     assert not FeedbackResponse.objects.exists()
 
 
+def test_codes_are_read_without_surrounding_spaces(network):
+    assert post(client_for(network.head_office), body(site=" A1 ", channel=" sms ")).status_code == 201
+
+
 def test_every_problem_is_listed_at_once(network):
     answer = post(client_for(network.head_office), {"site": "ZZ9", "date": "x", "score": "x", "scale": "x"})
     assert answer.status_code == 400

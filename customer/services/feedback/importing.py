@@ -139,6 +139,8 @@ class _Run:
         width = len(self.columns)
         previous_end = reader.line_num
         while True:
+            if len(self.pending) >= self.batch_rows or len(self.pending_problems) >= self.batch_rows:
+                self._flush()  # a batch of good rows, or of bad ones: a file of bad rows holds no more either
             line = previous_end + 1  # where the row starts (a quoted field may span lines)
             try:
                 row = next(reader)
@@ -176,14 +178,10 @@ class _Run:
                     continue
                 self.pending_keys[key] = line
             self.pending.append((line, good))
-            if len(self.pending) >= self.batch_rows:
-                self._flush()
         self._flush()
 
     def _problem(self, line: int, reason: str) -> None:
         self.pending_problems.append(RowProblem(line, reason))
-        if len(self.pending_problems) >= self.batch_rows:
-            self._flush()  # a file of bad rows holds no more than a batch of them either
 
     def _flush(self) -> None:
         """Store the batch (one statement, one transaction with its days), then report its problems in line order:

@@ -47,8 +47,9 @@ def feedback_submit(*, user, data: Mapping, now: dt.datetime | None = None) -> S
     now = now or timezone.now()
     site, question = data.get("site"), data.get("question")
     # Only the one site and question named (text the database can hold: a NUL is refused by validate_row).
-    lookups = Lookups.load(sites=[site] if isinstance(site, str) and NUL not in site else [],
-                           questions=[question] if isinstance(question, str) and NUL not in question else [], now=now)
+    lookups = Lookups.load(sites=[site.strip()] if isinstance(site, str) and NUL not in site else [],
+                           questions=[question.strip()] if isinstance(question, str) and NUL not in question else [],
+                           now=now)
     row, errors = validate_row(data, lookups, from_text=False, default_channel=None)
     errors = [FieldError(f"{name}: unknown field; feedback has {', '.join(sorted(FIELDS))}.", name, "unknown_field")
               for name in unknown] + errors
