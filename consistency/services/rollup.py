@@ -129,7 +129,10 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
                                                 daily_check__date__range=(start, end))
                                         .values_list("daily_check__date", "criterion__key", "passed", "deviation")):
         results.setdefault(day, []).append((key, passed, deviation))
-    checks = dict(DailyCheck.objects.filter(site_id=site_id, is_current=True, date__range=(start, end))
+    # Every part's results count (above); a day is checked, and late, by the site's own check only (a
+    # department's check, e.g. accounting's, is not the site's daily check).
+    checks = dict(DailyCheck.objects.filter(site_id=site_id, is_current=True, department__isnull=True,
+                                            date__range=(start, end))
                   .values_list("date", "late"))
 
     if head is not None and head >= start:
@@ -169,8 +172,9 @@ def append_day_ctes(*, results: str, checks: str, gate: str = "") -> tuple[str, 
     """The CTEs that append the day ``%(date)s`` of the site ``%(site_id)s`` after its head, for one statement,
     and the parameters they add.
 
-    ``results``: a relation of that day's current results (columns criterion_id, passed, deviation);
-    ``checks``: a relation of that day's current checks (column late); ``gate``: a further condition
+    ``results``: a relation of that day's current results, of every part (columns criterion_id, passed,
+    deviation); ``checks``: a relation of that day's current site's own check (column late: the days checked
+    and late count it alone); ``gate``: a further condition
     (SQL) for appending at all. The CTE ``appended_day`` has a row when the day is appended; ``site_head``
     has the site's head day and opening day as they were. The check writer appends in its write statement,
     from the rows it inserts.
@@ -221,7 +225,8 @@ def append_day_ctes(*, results: str, checks: str, gate: str = "") -> tuple[str, 
 def _append_day_sql() -> tuple[str, dict]:
     qn = connection.ops.quote_name
     res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
-    checks = f"(SELECT late FROM {chk} WHERE site_id = %(site_id)s AND date = %(date)s AND is_current)"
+    checks = (f"(SELECT late FROM {chk} WHERE site_id = %(site_id)s AND date = %(date)s AND is_current "
+              "AND department_id IS NULL)")
     results = (f"(SELECT r.criterion_id, r.passed, r.deviation FROM {chk} c JOIN {res} r ON r.daily_check_id = c.id "
                "WHERE c.site_id = %(site_id)s AND c.date = %(date)s AND c.is_current)")
     ctes, params = append_day_ctes(results=results, checks=checks)
