@@ -131,7 +131,8 @@ def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.
     todays = {d for d in todays if d <= date_to}
     if not todays:
         return set()
-    return set(DailyCheck.objects.filter(site__in=sites, date__in=todays, is_current=True)
+    # The site's own check: a department's check (accounting's) adds results, but the day is the manager's.
+    return set(DailyCheck.objects.filter(site__in=sites, date__in=todays, is_current=True, department__isnull=True)
                .values_list("site_id", "date"))
 
 
