@@ -31,14 +31,18 @@ class VarianceView(APIView):
         summary="Every site in your scope against the standard and against each other",
         parameters=[*PERIOD_PARAMETERS,
                     OpenApiParameter("region", str, description="Only sites of this region code."),
-                    OpenApiParameter("site", str, description="Only this site code.")],
+                    OpenApiParameter("site", str, description="Only this site code."),
+                    OpenApiParameter("group", str, enum=["touch_point", "department"],
+                                     description="department: add department rows per site (`departments`) and "
+                                                 "for the network (`department_spread`).")],
         responses=s.VarianceReportSerializer,
     )
     def get(self, request):
         q = _period(request)
         sites = variance_sites(user=request.user, region=q.get("region"), site=q.get("site"))
-        report = variance_report(date_from=q["from"], date_to=q["to"], sites=sites)
-        return Response(s.report_data(report))
+        departments = q.get("group") == "department"
+        report = variance_report(date_from=q["from"], date_to=q["to"], sites=sites, departments=departments)
+        return Response(s.report_data(report, departments=departments))
 
 
 class SiteVarianceView(APIView):
