@@ -52,17 +52,25 @@ def department_part_name(department) -> str:
     return f"the {department.name} department's touch points"
 
 
+def covers(part: str | None, department: str | None, by_its_staff: bool) -> bool:
+    """The one rule of which part a touch point belongs to: whether the part ``part`` (a department's key, None:
+    the site's) covers a touch point of ``department`` (None: of no department), whose staff report it
+    themselves when ``by_its_staff``."""
+    if part is not None:
+        return department == part
+    return department is None or not by_its_staff
+
+
 def part_keys(criteria: VersionCriteria, departments: dict[str, DepartmentRow],
               department: DepartmentRow | None) -> frozenset[str]:
     """The criterion keys of a version that a part covers (``department`` None: the site's part)."""
-    if department is not None:
-        return frozenset(k for k, rule in criteria.by_key.items() if rule.department == department.key)
+    part = department.key if department is not None else None
     return frozenset(k for k, rule in criteria.by_key.items()
-                     if rule.department is None or not _by_its_staff(departments, rule.department))
+                     if covers(part, rule.department, _by_its_staff(departments, rule.department)))
 
 
-def _by_its_staff(departments: dict[str, DepartmentRow], key: str) -> bool:
-    found = departments.get(key)
+def _by_its_staff(departments: dict[str, DepartmentRow], key: str | None) -> bool:
+    found = departments.get(key) if key is not None else None
     return found is not None and found.by_its_staff
 
 
