@@ -5,7 +5,8 @@ force on the day, every result judged, the score, the actions the check opens an
 it supersedes (the earlier check, its actions carried over or resolved). Building it reads and locks; it
 never writes. Every refusal (400, 404, 409) is raised here, so a plan that exists can be written whole.
 
-One check per site per local day. A second check for the day is a 409 unless it is an amendment, which
+One check per site, local day and part of the standard (the site's own, or a department's: ``check_parts``).
+A second check of a part for the day is a 409 unless it is an amendment, which
 names the check it replaces and why; the earlier check stays in history (``is_current=False``,
 ``superseded_at``) so auditors can see what changed and when.
 """

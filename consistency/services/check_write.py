@@ -76,7 +76,11 @@ def check_write(plan: CheckPlan) -> SubmittedCheck | None:
         rollup.results_changed(site_id=check.site_id, dates=[check.date], site_locked=True)
     else:
         appended, opened_on, previous_head = head
-        if not appended:  # a day not after the site's last one: the totals are rebuilt from it
+        if not appended and previous_head == check.date:
+            # The day's second part (a department's check, or the site's own after it): added to the head row.
+            rollup.add_to_head(site_id=check.site_id, day=check.date, own_check=check.department_id is None,
+                               late=check.late, results=[(r.spec.key, r.passed, r.deviation) for r in plan.results])
+        elif not appended:  # a day before the site's last one: the totals are rebuilt from it
             rollup.rebuild_days(site_id=check.site_id, dates=[check.date], opened_on=opened_on, head=previous_head)
     # The check's actions: those carried over to it (by id) and those it opened.
     return SubmittedCheck(check=check, version_number=plan.version_number, results=plan.results,

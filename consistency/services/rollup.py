@@ -8,7 +8,8 @@ variance engine can read two rows per site instead of every result.
 How: the totals of the changed site are rebuilt from the earliest changed day to the site's last day
 (dense, one row per day holding every criterion key's totals), starting from the stored totals of the
 day before. A check for today writes one row; an amendment of a check 30 days back rewrites 30 rows. Counted are current results on days on or after the site opened whose criterion
-key belongs to the version in force that day.
+key belongs to the version in force that day, of every part (the site's own check and a department's); a day
+counts as checked (and late) by the site's own check only.
 """
 
 from __future__ import annotations
@@ -145,16 +146,7 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
     day = start
     while day <= end:
         expected = timeline.keys_expected(day)
-        for key, passed, deviation in results.get(day, ()):
-            if key not in expected:  # a result for a criterion the day's version does not have
-                continue
-            t = totals.get(key)
-            if t is None:
-                t = totals[key] = [0, 0, 0.0, 0.0]
-            t[0] += 1
-            t[1] += 1 if passed else 0
-            t[2] += deviation
-            t[3] += deviation * deviation
+        _count(totals, (r for r in results.get(day, ()) if r[0] in expected))  # the day's version's keys only
         if day in checks:
             checked += 1
             late += 1 if checks[day] else 0
@@ -166,6 +158,35 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
         day += ONE_DAY
     SiteRollup.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+def _count(totals: dict[str, list], results) -> None:
+    """Add results (key, passed, deviation) to running totals by key: [observations, passed, sum, sum of
+    squares]."""
+    for key, passed, deviation in results:
+        t = totals.get(key)
+        if t is None:
+            t = totals[key] = [0, 0, 0.0, 0.0]
+        t[0] += 1
+        t[1] += 1 if passed else 0
+        t[2] += deviation
+        t[3] += deviation * deviation
+
+
+def add_to_head(*, site_id: int, day: dt.date, results, own_check: bool, late: bool) -> None:
+    """A new check of the site's head day (the day's second part: a department's check after the site's own, or
+    the site's after a department's): its results and, for the site's own, the checked day added to the head
+    row. Equal to rebuilding the day (``rebuild_days``: the day before's totals plus every current result of
+    the day), since no earlier row changes, in two statements instead of seven. ``results``: (key, passed,
+    deviation), judged by the version in force that day (so every key counts). The caller holds the lock."""
+    row = SiteRollup.objects.get(site_id=site_id, date=day, is_head=True)
+    totals: dict[str, list] = {key: list(t) for key, t in row.criterion_totals().items()}
+    _count(totals, results)
+    keys = sorted(totals)
+    SiteRollup.objects.filter(pk=row.pk).update(
+        keys=keys, observations=[totals[k][0] for k in keys], passed=[totals[k][1] for k in keys],
+        deviation_sum=[totals[k][2] for k in keys], deviation_sq_sum=[totals[k][3] for k in keys],
+        checked_days=row.checked_days + own_check, late_checks=row.late_checks + (own_check and late))
 
 
 def append_day_ctes(*, results: str, checks: str, gate: str = "") -> tuple[str, dict]:
