@@ -1,4 +1,5 @@
-"""Missed days: a day since a site opened, already over in the site's time zone, with no check.
+"""Missed days: a day since a site opened, already over in the site's time zone, with no check of its own (a
+department's check, e.g. accounting's, does not count: the site's daily check is its manager's).
 
 Computed in the database: a series of dates (``generate_series``) joined to the sites in scope, minus
 the days that have a current check. Each site's "today" is its local date, given to the query as one CASE
@@ -52,8 +53,9 @@ class MissedDays:
             f"FROM {site_t} s JOIN days ON days.day >= s.opened_on "
             f"AND days.day < (CASE s.timezone {cases} END)::date "
             f"WHERE s.active AND s.id IN ({sites_sql}) "
+            # The site's own check: a department's (accounting's) does not make the site's day checked.
             f"AND NOT EXISTS (SELECT 1 FROM {check_t} c WHERE c.site_id = s.id AND c.date = days.day "
-            f"AND c.is_current)"
+            f"AND c.is_current AND c.department_id IS NULL)"
         )
         self._params = [adapt(date_from), adapt(date_to), *case_params, *sites_params]
         if not today_by_tz:
