@@ -13,6 +13,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
 
@@ -108,6 +109,9 @@ def missed_days(*, user, date_from: dt.date, date_to: dt.date, site: Site | None
     # Every time zone in use, not only the scope's: one small query, and the CASE covers any site.
     zones = Site.objects.order_by().values_list("timezone", flat=True).distinct()
     today_by_tz = {tz: now.astimezone(zoneinfo.ZoneInfo(tz)).date() for tz in zones}
-    sites_sql, sites_params = sites.order_by().values("id").query.sql_with_params()
+    try:
+        sites_sql, sites_params = sites.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # a person who reads no site (a mystery shopper, no profile): Django has no SQL for none()
+        sites_sql, sites_params = "SELECT NULL::bigint WHERE false", ()
     return MissedDays(sites_sql=sites_sql, sites_params=tuple(sites_params), date_from=date_from,
                       date_to=date_to, today_by_tz=today_by_tz)
