@@ -84,6 +84,7 @@ class PackCheck:
     amended_by: int | None        # the check that replaced this one
     amendment_reason: str
     results: list[PackResult]
+    department: str = ""          # a department's own check (its key); "" for the site's own check
 
 
 @dataclass
@@ -194,7 +195,7 @@ def _versions(date_from: dt.date, date_to: dt.date, used_ids: set[int]) -> list[
 def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) -> CompliancePack:
     """The pack's content for a site and period. The caller has checked the user may read the site."""
     checks_qs = (DailyCheck.objects.filter(site=site, date__gte=date_from, date__lte=date_to)
-                 .select_related("version", "submitted_by", "amended_by")
+                 .select_related("version", "submitted_by", "amended_by", "department")
                  .prefetch_related(Prefetch("results", queryset=CheckResult.objects.select_related("criterion")
                                             .order_by("criterion__touch_point__order", "criterion__order",
                                                       "criterion__key")))
@@ -226,10 +227,13 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
             check.id, check.date, check.version.number, check.submitted_by.get_username(), local(check.performed_at),
             local(check.received_at), check.late, check.is_current, check.score, local(check.superseded_at),
             check.amends_id,
-            amended_by.id if amended_by else None, check.amendment_reason, results))
+            amended_by.id if amended_by else None, check.amendment_reason, results,
+            check.department.key if check.department_id else ""))
 
     today = timezone.now().astimezone(site.tz).date()
-    current_days = {c.date for c in checks if c.is_current}
+    # A day is checked by the site's own check (a department's check of its touch points does not make it one),
+    # as the variance report and the missed days count it.
+    current_days = {c.date for c in checks if c.is_current and not c.department}
     # Today is not over: expected once its check is in, as the variance report and the missed days count it.
     first = max(date_from, site.opened_on)
     last = min(date_to, today if today in current_days else today - dt.timedelta(days=1))
