@@ -5,7 +5,9 @@ Sites differ, so that every feature of the daily checks shows on a fresh ``make 
 - most sites are good, with everyday slips;
 - a few are weak on restrooms (cleanliness and odour below target: failed critical criteria, actions);
 - one is slow on deliveries; one skips days (missed days); one submits late (a day or two after);
-- one amends a check now and then (the superseded check stays in history).
+- one amends a check now and then (the superseded check stays in history);
+- accounting's own staff (the demo person ``accounts``) give the invoicing touch point of every site, in a
+  check of their own, mostly the same evening, now and then the next day; one site's invoices go wrong often.
 
 Deterministic (one random stream per site and day) and safe to run twice: a day that has a check is left
 alone, so a second run only adds the days since the first.
@@ -24,9 +26,10 @@ from django.utils import timezone
 
 from sites.models import Site
 
-from .models import CorrectiveAction, DailyCheck
+from .models import CorrectiveAction, DailyCheck, Department
 from .selectors import checks as check_selectors
 from .selectors.standard import version_in_force
+from .services.check_parts import DepartmentRow, part_keys
 from .services.check_plan import check_plan
 from .services.check_write import check_write
 from .services.checks import (
@@ -58,6 +61,10 @@ HABITS: dict[str, Habit] = {
     "WLG-01": Habit(amend_every=9),
 }
 DEFAULT = Habit()
+# Accounting's habits per site (its staff report invoicing for every site): one site's invoices go wrong often.
+ACCOUNTING_HABITS: dict[str, Habit] = {"MAN-01": Habit(weak=("invoice",), weak_rate=0.5)}
+ACCOUNTING = Habit(pass_rate=0.92, skip_rate=0.03)
+ACCOUNTING_LATE_RATE = 0.2  # checks given the next morning
 
 
 def _value(spec: check_selectors.CriterionRule, good: bool, rng: random.Random):
@@ -91,9 +98,13 @@ def _results(criteria: check_selectors.VersionCriteria, habit: Habit, rng: rando
     return out
 
 
+def _part(results: list[ResultInput], keys: frozenset[str]) -> list[ResultInput]:
+    return [r for r in results if r.criterion in keys]
+
+
 def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: list[str] | None = None) -> dict:
     """Store up to ``days`` days of checks (before each site's local today) for the demo sites."""
-    from sites.demo import demo_site_codes
+    from sites.demo import ACCOUNTS_USERNAME, demo_site_codes
 
     now = now or timezone.now()
     codes = site_codes or demo_site_codes()
@@ -101,7 +112,12 @@ def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: 
     User = get_user_model()
     managers = {u.username: u for u in User.objects.filter(username__in=[f"manager.{s.code.lower()}" for s in sites])}
     fallback = User.objects.filter(is_superuser=True).order_by("id").first()
-    have = set(DailyCheck.objects.filter(site__in=sites).values_list("site_id", "date"))
+    have = set(DailyCheck.objects.filter(site__in=sites).values_list("site_id", "date", "department_id"))
+    departments = {d.key: DepartmentRow(d.pk, d.key, d.name, d.submitted_by) for d in Department.objects.all()}
+    accounting = departments.get("accounting")
+    accounts = User.objects.filter(username=ACCOUNTS_USERNAME).first()
+    if accounting is None or not accounting.by_its_staff or accounts is None:
+        accounting = None  # a standard without accounting's own checks: the site's check has every criterion
     versions: dict[dt.date, object] = {}
     stored = amended = 0
     for site in sites:
@@ -109,11 +125,17 @@ def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: 
         today = now.astimezone(tz).date()
         habit = HABITS.get(site.code, DEFAULT)
         user = managers.get(f"manager.{site.code.lower()}") or fallback
-        planned: list[tuple[CheckInput, dt.datetime]] = []
+        planned: list[tuple[CheckInput, dt.datetime, object]] = []
         amendments: list[tuple[dt.date, CheckInput, dt.datetime]] = []
         for back in range(days, 0, -1):
             day = today - dt.timedelta(days=back)
-            if day < site.opened_on or (site.pk, day) in have:
+            if day < site.opened_on:
+                continue
+            if accounting is not None and (site.pk, day, accounting.id) not in have:
+                accounts_check = _accounting_check(site, day, versions, departments, accounting, now=now, tz=tz)
+                if accounts_check is not None:
+                    planned.append((*accounts_check, accounts))
+            if (site.pk, day, None) in have:
                 continue
             rng = random.Random(f"{site.code}/{day.isoformat()}")
             if rng.random() < habit.skip_rate:
@@ -127,18 +149,19 @@ def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: 
             if versions[day] is None:
                 continue
             criteria = check_selectors.version_criteria(versions[day])
+            own = part_keys(criteria, departments, None)  # the site's part: accounting's is its staff's
             performed = dt.datetime.combine(day, dt.time(7, rng.randint(30, 59)), tzinfo=tz)
-            planned.append((CheckInput(date=day, results=_results(criteria, habit, rng), performed_at=performed),
-                            arrives))
+            planned.append((CheckInput(date=day, results=_part(_results(criteria, habit, rng), own),
+                                       performed_at=performed), arrives, user))
             if habit.amend_every and back % habit.amend_every == 0:
                 amendments.append((day, CheckInput(
-                    date=day, results=_results(criteria, DEFAULT, rng), performed_at=performed,
+                    date=day, results=_part(_results(criteria, DEFAULT, rng), own), performed_at=performed,
                     reason="Re-checked after the morning briefing; the first entry had the wrong values."),
                     arrives + dt.timedelta(hours=3)))
-        stored += _store_site_history(site=site, user=user, planned=planned)
+        stored += _store_site_history(site=site, planned=planned)
         for day, payload, arrives in amendments:
             # Amendments go through the submission service itself, as the phone would send them.
-            first = DailyCheck.objects.get(site=site, date=day, is_current=True)
+            first = DailyCheck.objects.get(site=site, date=day, is_current=True, department__isnull=True)
             check_submit(site=site, user=user, now=arrives, payload=CheckInput(
                 date=day, results=payload.results, performed_at=payload.performed_at, amends=first.pk,
                 reason=payload.reason))
@@ -146,13 +169,41 @@ def seed_history(*, days: int = 60, now: dt.datetime | None = None, site_codes: 
     return {"checks": stored, "amendments": amended, "sites": len(sites)}
 
 
+def _accounting_check(site, day: dt.date, versions: dict, departments: dict[str, DepartmentRow],
+                      accounting: DepartmentRow, *, now: dt.datetime, tz) -> tuple[CheckInput, dt.datetime] | None:
+    """Accounting's check of ``site`` for ``day`` (its invoicing), as its staff give it: the same evening,
+    now and then the next morning (late), rarely not at all; None when there is none (yet)."""
+    rng = random.Random(f"{site.code}/{day.isoformat()}/accounting")
+    if rng.random() < ACCOUNTING.skip_rate:
+        return None
+    if rng.random() < ACCOUNTING_LATE_RATE:
+        arrives = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9, rng.randint(0, 59)), tzinfo=tz)
+    else:
+        arrives = dt.datetime.combine(day, dt.time(17, rng.randint(0, 59)), tzinfo=tz)
+    if arrives > now:
+        return None
+    if day not in versions:
+        versions[day] = version_in_force(on=day)
+    if versions[day] is None:
+        return None
+    criteria = check_selectors.version_criteria(versions[day])
+    keys = part_keys(criteria, departments, accounting)
+    if not keys:
+        return None
+    habit = ACCOUNTING_HABITS.get(site.code, ACCOUNTING)
+    results = _part(_results(criteria, habit, rng), keys)
+    return CheckInput(date=day, results=results, performed_at=arrives, department=accounting.key), arrives
+
+
 @transaction.atomic
-def _store_site_history(*, site, user, planned: list[tuple[CheckInput, dt.datetime]]) -> int:
+def _store_site_history(*, site, planned: list[tuple[CheckInput, dt.datetime, object]]) -> int:
     """A site's history, planned and written as a submission is (check_plan, then its one writer), in one
-    transaction for the site, in day order: each day appends its variance totals."""
-    for payload, arrives in sorted(planned, key=lambda p: p[0].date):
+    transaction for the site, in day order (the site's check first): each day appends its variance totals, and
+    accounting's check of the day adds its results to them."""
+    for payload, arrives, user in sorted(planned, key=lambda p: (p[0].date, p[0].department or "")):
         if not check_write(check_plan(site=site, user=user, payload=payload, now=arrives)):
-            raise RuntimeError(f"demo history: {site.code} already has a check for {payload.date}")
+            raise RuntimeError(f"demo history: {site.code} already has a check for {payload.date} "
+                               f"({payload.department or 'the site'})")
     return len(planned)
 
 

@@ -24,7 +24,10 @@ from consistency.models import (
 from consistency.models.standard import Criterion, VersionStatus
 from consistency.selectors.standard import version_in_force
 from consistency.services.criterion_text import quantity, rule_text
+from customer.models import Audit
 from sites.models import Site
+
+from .pack_customer import PackAudit, PackFeedback, audits_of, feedback_of
 
 
 @dataclass
@@ -81,6 +84,7 @@ class PackCheck:
     amended_by: int | None        # the check that replaced this one
     amendment_reason: str
     results: list[PackResult]
+    department: str = ""          # a department's own check (its key); "" for the site's own check
 
 
 @dataclass
@@ -125,6 +129,7 @@ class PackEvidence:
     for_action: bool
     thumbnail_key: str
     thumbnail: bytes | None = None
+    day_only: bool = False        # a mystery shop's photo: its day, never its hour (the shopper stays anonymous)
 
 
 @dataclass
@@ -141,6 +146,8 @@ class CompliancePack:
     missed_days: list[dt.date]
     failures: list[PackFailure]
     evidence: list[PackEvidence] = field(default_factory=list)
+    audits: list[PackAudit] = field(default_factory=list)     # audits and mystery shops, oldest first
+    feedback: PackFeedback | None = None
 
 
 KIND_SHORT = {"boolean": "yes/no", "score": "score 1-5", "number": "number"}
@@ -188,7 +195,7 @@ def _versions(date_from: dt.date, date_to: dt.date, used_ids: set[int]) -> list[
 def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) -> CompliancePack:
     """The pack's content for a site and period. The caller has checked the user may read the site."""
     checks_qs = (DailyCheck.objects.filter(site=site, date__gte=date_from, date__lte=date_to)
-                 .select_related("version", "submitted_by", "amended_by")
+                 .select_related("version", "submitted_by", "amended_by", "department")
                  .prefetch_related(Prefetch("results", queryset=CheckResult.objects.select_related("criterion")
                                             .order_by("criterion__touch_point__order", "criterion__order",
                                                       "criterion__key")))
@@ -220,10 +227,13 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
             check.id, check.date, check.version.number, check.submitted_by.get_username(), local(check.performed_at),
             local(check.received_at), check.late, check.is_current, check.score, local(check.superseded_at),
             check.amends_id,
-            amended_by.id if amended_by else None, check.amendment_reason, results))
+            amended_by.id if amended_by else None, check.amendment_reason, results,
+            check.department.key if check.department_id else ""))
 
     today = timezone.now().astimezone(site.tz).date()
-    current_days = {c.date for c in checks if c.is_current}
+    # A day is checked by the site's own check (a department's check of its touch points does not make it one),
+    # as the variance report and the missed days count it.
+    current_days = {c.date for c in checks if c.is_current and not c.department}
     # Today is not over: expected once its check is in, as the variance report and the missed days count it.
     first = max(date_from, site.opened_on)
     last = min(date_to, today if today in current_days else today - dt.timedelta(days=1))
@@ -235,24 +245,31 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
 
     in_period = Q(daily_check__date__gte=date_from, daily_check__date__lte=date_to)
     action_in_period = Q(action__daily_check__date__gte=date_from, action__daily_check__date__lte=date_to)
-    evidence = []
-    for e in (Evidence.objects.filter(site=site).filter(in_period | action_in_period)
-              .select_related("criterion", "daily_check", "action__daily_check", "reused_from__site",
-                              "reused_from__daily_check")
-              .order_by("created_at", "id")):
-        owner = e.daily_check or (e.action.daily_check if e.action else None)
-        reused = None
-        if e.reused_from is not None:
-            # Another site is not named: whoever reads this site may read the pack, not necessarily that site.
-            earlier = e.reused_from
-            day = earlier.daily_check.date.isoformat() if earlier.daily_check else ""
-            reused = f"{day} at this site".strip() if earlier.site_id == site.pk else "a photo of another site"
-        evidence.append(PackEvidence(
-            str(e.public_id), owner.date if owner else None, e.criterion.key, e.criterion.prompt, e.status,
-            local(e.captured_at),
-            local(e.created_at), e.sha256 or e.declared_sha256, e.size, e.width, e.height, reused, e.stale_capture,
-            e.action_id is not None and e.daily_check_id is None, e.thumbnail_key))
-
+    evidence = [_evidence(e, site, local, day=(e.daily_check or e.action.daily_check).date)
+                for e in (Evidence.objects.filter(site=site).filter(in_period | action_in_period)
+                          .select_related("criterion", "daily_check", "action__daily_check", "reused_from__site",
+                                          "reused_from__daily_check", "reused_from__audit")
+                          .order_by("created_at", "id"))]
+    audits = audits_of(site=site, date_from=date_from, date_to=date_to, local=local,
+                       evidence_of=lambda e, day, anonymous: _evidence(e, site, local, day=day, day_only=anonymous),
+                       value_of=value_text)
+    used_versions |= {a.version_id for a in Audit.objects.filter(site=site, date__gte=date_from, date__lte=date_to)}
+    versions = _versions(date_from, date_to, used_versions)
+    touch_points = {tp.key: tp.name for v in versions for tp in v.touch_points}  # the latest version's name wins
+    feedback = feedback_of(site=site, date_from=date_from, date_to=date_to, touch_points=list(touch_points.items()))
     return CompliancePack(site.code, site.name, site.region.name, site.timezone, date_from, date_to,
-                          _versions(date_from, date_to, used_versions), checks, len(expected), missed, failures,
-                          evidence)
+                          versions, checks, len(expected), missed, failures, evidence, audits, feedback)
+
+
+def _evidence(e: Evidence, site: Site, local, *, day: dt.date | None, day_only: bool = False) -> PackEvidence:
+    reused = None
+    if e.reused_from is not None:
+        # Another site is not named: whoever reads this site may read the pack, not necessarily that site.
+        earlier = e.reused_from
+        owner = earlier.daily_check or earlier.audit
+        when = owner.date.isoformat() if owner is not None else ""
+        reused = f"{when} at this site".strip() if earlier.site_id == site.pk else "a photo of another site"
+    return PackEvidence(
+        str(e.public_id), day, e.criterion.key, e.criterion.prompt, e.status, local(e.captured_at),
+        local(e.created_at), e.sha256 or e.declared_sha256, e.size, e.width, e.height, reused, e.stale_capture,
+        e.action_id is not None and e.daily_check_id is None, e.thumbnail_key, day_only=day_only)

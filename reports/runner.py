@@ -31,6 +31,7 @@ from django.utils import timezone
 from consistency import storage
 from consistency.models import StandardVersion
 from consistency.variance import variance_report
+from customer.perception import perception_gap
 
 from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
@@ -146,16 +147,20 @@ def _render(run: ReportRun, progress) -> bytes:
                         scope=run_scope_label(run), date_from=run.period_from, date_to=run.period_to,
                         run_id=str(run.public_id), generated_at=timezone.now())
     if run.kind == ReportKind.VARIANCE:
-        report = variance_report(date_from=run.period_from, date_to=run.period_to, sites=run_sites(run))
+        sites = run_sites(run)
+        report = variance_report(date_from=run.period_from, date_to=run.period_to, sites=sites)
+        # The same engine and scope as GET /api/v1/perception-gap/: the section's numbers are the API's.
+        gap = perception_gap(sites=sites, date_from=run.period_from, date_to=run.period_to,
+                             region=run.region.code if run.region_id else None)
         meta.versions = _version_labels(report.versions)
         progress(10)
         _test_pause()
-        return render_variance(report, meta=meta, progress=lambda p: progress(10 + p * 88 // 100))
+        return render_variance(report, meta=meta, perception=gap, progress=lambda p: progress(10 + p * 88 // 100))
     site = run_sites(run).get()
     pack = compliance_pack_data(site=site, date_from=run.period_from, date_to=run.period_to)
     meta.versions = [f"v{v.number}" for v in pack.versions]
     progress(5)
-    _fetch_thumbnails(pack.evidence)
+    _fetch_thumbnails([*pack.evidence, *(e for audit in pack.audits for e in audit.evidence)])
     progress(15)
     _test_pause()
     return render_compliance_pack(pack, meta=meta, progress=lambda p: progress(15 + p * 83 // 100))

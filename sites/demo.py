@@ -21,6 +21,8 @@ REGIONS = [
                                                    ("SEA", "Seattle", 1)]),
 ]
 AUDITOR_REGION = "nz"
+# The accounting department's demo person: submits accounting's touch points (invoicing) for every demo site.
+ACCOUNTS_USERNAME = "accounts"
 # The demo sites open this many days before the first seeding, so the demo history (consistency.
 # demo_history) covers their whole life and "missed days" mean days that were really skipped.
 DEMO_HISTORY_DAYS = 60
@@ -43,6 +45,21 @@ def _user(username: str, password_hash: str, *, first: str, last: str, role: str
     user.save()
     profile, _ = Profile.objects.update_or_create(user=user, defaults={"role": role})
     return user, profile
+
+
+def _seed_accounts(password_hash: str, sites: list[Site]) -> None:
+    """``accounts``: department staff of accounting, serving every demo site. The department is the standard's
+    (consistency/standards/touchpoint-brand.yaml, upserted when it is loaded); made here first if need be, so
+    that the person has it."""
+    from consistency.models import Department, SubmittedBy
+
+    accounting, _ = Department.objects.get_or_create(
+        key="accounting", defaults={"name": "Accounting", "submitted_by": SubmittedBy.DEPARTMENT})
+    _, profile = _user(ACCOUNTS_USERNAME, password_hash, first="Ana", last="Accounts", role=Role.DEPARTMENT)
+    if profile.department_id != accounting.pk:
+        profile.department = accounting
+        profile.save(update_fields=["department"])
+    profile.sites.set(sites)
 
 
 @transaction.atomic
@@ -73,4 +90,5 @@ def seed_network(*, password: str) -> dict:
         _, profile = _user(f"manager.{site.code.lower()}", password_hash, first="Manager", last=site.code,
                            role=Role.MANAGER)
         profile.sites.set([site])
+    _seed_accounts(password_hash, sites)
     return {"sites": sites, "regions": Region.objects.count()}

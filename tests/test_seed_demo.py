@@ -7,9 +7,19 @@ per assertion.
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Q
 from django.utils import timezone
 
 from consistency.models import DailyCheck, Evidence, StandardVersion
+from customer.demo import CALIBRATION_SITE, OPTIMISTIC, SHOPPER_SITES
+from customer.models import (
+    Audit,
+    AuditKind,
+    CalibrationVisit,
+    FeedbackDay,
+    FeedbackQuestion,
+    FeedbackResponse,
+)
 from sites.models import Region, Site
 from tests.conftest import client_for
 
@@ -18,7 +28,8 @@ pytestmark = pytest.mark.django_db
 
 def counts():
     return (Site.objects.count(), get_user_model().objects.count(), StandardVersion.objects.count(),
-            DailyCheck.objects.count(), Evidence.objects.count())
+            DailyCheck.objects.count(), Evidence.objects.count(), Audit.objects.count(),
+            CalibrationVisit.objects.count(), FeedbackQuestion.objects.count(), FeedbackResponse.objects.count())
 
 
 def test_seed_demo_builds_the_franchise_with_its_logins_and_is_safe_to_run_twice(settings, monkeypatch):
@@ -55,6 +66,8 @@ def test_seed_demo_builds_the_franchise_with_its_logins_and_is_safe_to_run_twice
     assert auditor["role"] == "auditor" and auditor["regions"] == ["nz"]
     assert set(auditor["sites"]) == set(Site.objects.filter(region__code="nz").values_list("code", flat=True))
 
+    _the_customers_view_shows_the_gap_at_the_optimistic_sites(frozen)
+
     # A second run changes nothing.
     before = counts()
     call_command("seed_demo", verbosity=0)
@@ -77,3 +90,52 @@ def test_seed_demo_refuses_to_run_under_production_settings():
     assert result.returncode != 0
     assert "seed_demo refuses to run under production settings (backend.settings.production)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _the_customers_view_shows_the_gap_at_the_optimistic_sites(now):
+    """customer/demo.py: the personas, about one audit a site a month, mystery shops, a calibration visit, and
+    feedback agreeing with its daily totals; the perception gap shows at the optimistic sites on first run."""
+    import datetime as dt
+
+    from django.db.models import Count, Sum
+
+    from customer.perception import perception_gap
+
+    User = get_user_model()
+    shopper = client_for(User.objects.get(username="shopper")).get("/api/v1/me/").json()
+    assert shopper["role"] == "mystery_shopper" and set(shopper["sites"]) == set(SHOPPER_SITES)
+    two = client_for(User.objects.get(username="auditor.two")).get("/api/v1/me/").json()
+    assert two["role"] == "auditor" and CALIBRATION_SITE in two["sites"]
+
+    audits = dict(Audit.objects.filter(kind=AuditKind.AUDIT).values_list("site__code").annotate(n=Count("id")))
+    assert set(audits) == set(Site.objects.values_list("code", flat=True))  # every site audited
+    assert all(2 <= n <= 4 for n in audits.values())  # 60 days: about one a month (+ the calibration visit)
+    shops = Audit.objects.filter(kind=AuditKind.MYSTERY_SHOP)
+    assert set(shops.values_list("site__code", flat=True)) == set(SHOPPER_SITES)
+    assert set(shops.values_list("submitted_by__username", flat=True)) == {"shopper"}
+    visit = CalibrationVisit.objects.get()
+    assert visit.site.code == CALIBRATION_SITE
+    assert set(visit.audits.values_list("submitted_by__username", flat=True)) == {"auditor", "auditor.two"}
+    assert FeedbackQuestion.objects.exclude(touch_point_key="").count() >= 5
+
+    # FeedbackDay agrees with the responses, day by day.
+    responses = {(r["site_id"], r["date"], r["question_id"]): (r["n"], r["ok"]) for r in
+                 FeedbackResponse.objects.values("site_id", "date", "question_id")
+                 .annotate(n=Count("id"), ok=Count("id", filter=Q(normalized__gte=0.75)))}
+    days = {(d.site_id, d.date, d.question_id): (d.responses, d.satisfied) for d in FeedbackDay.objects.all()}
+    assert responses == days and sum(n for n, _ in days.values()) > 5000
+    assert FeedbackDay.objects.aggregate(n=Sum("responses"))["n"] == FeedbackResponse.objects.count()
+
+    # The gap: the optimistic sites' self-checks beat their audits, supported, and they head the ranking.
+    today = now.date()
+    gap = perception_gap(sites=Site.objects.all(), date_from=today - dt.timedelta(days=60),
+                         date_to=today - dt.timedelta(days=1))
+    by_code = {s.code: s for s in gap.sites}
+    for code in OPTIMISTIC:
+        site = by_code[code]
+        assert site.optimism.supported and site.optimism.low > 0.1, (code, site.optimism)
+        assert site.customer.satisfied.rate < gap.overall.customer.satisfied.rate
+    assert {s.code for s in gap.optimistic[:len(OPTIMISTIC)]} == set(OPTIMISTIC)
+    assert gap.overall.self_vs_audit.supported
+    audit_link = next(c for c in gap.correlations if c.measure == "audit")
+    assert audit_link.verdict == "positive", audit_link.message

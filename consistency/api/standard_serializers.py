@@ -19,10 +19,28 @@ class CriterionSerializer(serializers.ModelSerializer):
 
 class TouchPointSerializer(serializers.ModelSerializer):
     criteria = CriterionSerializer(many=True, read_only=True)
+    department = serializers.CharField(source="department.key", default=None, allow_null=True, read_only=True,
+                                       help_text="The key of the department it belongs to (see the version's "
+                                                 "departments); null: the site's daily check reports it.")
 
     class Meta:
         model = TouchPoint
-        fields = ["key", "name", "order", "why", "criteria"]
+        fields = ["key", "name", "order", "why", "department", "criteria"]
+
+
+class DepartmentSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    submitted_by = serializers.ChoiceField(
+        choices=["site", "department"],
+        help_text="Who reports its touch points: 'site', the site's daily check (its manager); 'department', its "
+                  "own staff, in a check of their own for each site they serve (the check body's `department`).")
+
+
+def version_departments(version) -> list:
+    """The departments a version's touch points name, in the departments' order (from the loaded contents)."""
+    found = {tp.department.pk: tp.department for tp in version.touch_points.all() if tp.department is not None}
+    return sorted(found.values(), key=lambda d: (d.order, d.key))
 
 
 class VersionSummarySerializer(serializers.ModelSerializer):
@@ -36,10 +54,15 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 
 class VersionSerializer(VersionSummarySerializer):
+    departments = serializers.SerializerMethodField(help_text="The departments its touch points belong to.")
     touch_points = TouchPointSerializer(many=True, read_only=True)
 
     class Meta(VersionSummarySerializer.Meta):
-        fields = [*VersionSummarySerializer.Meta.fields, "touch_points"]
+        fields = [*VersionSummarySerializer.Meta.fields, "departments", "touch_points"]
+
+    @extend_schema_field(DepartmentSerializer(many=True))
+    def get_departments(self, version) -> list:
+        return DepartmentSerializer(version_departments(version), many=True).data
 
 
 class UpcomingVersionSerializer(serializers.Serializer):
@@ -141,8 +164,8 @@ class DiffQuerySerializer(serializers.Serializer):
 class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The field that differs (a criterion's: prompt, kind, target, "
                                             "comparison, tolerance, unit, minimum, maximum, weight, critical, "
-                                            "photos_required, or touch_point when it moved; a touch point's: name "
-                                            "or why).")
+                                            "photos_required, or touch_point when it moved; a touch point's: name, "
+                                            "why or department (its key, null for none)).")
     before = serializers.JSONField(help_text="Its value in version 'from'.")
     after = serializers.JSONField(help_text="Its value in version 'to'.")
 

@@ -23,9 +23,9 @@ from ..services.standard_document import parse_document
 from . import standard_serializers as s
 
 # The shape of the answer: raised when a field is added (2: the readings a number criterion can take; 3: the day,
-# site and time zone it is for, and status "in_force"), so that a phone holding the older answer gets the new one
+# site and time zone it is for, and status "in_force"; 4: departments), so that a phone holding the older answer gets the new one
 # instead of a 304.
-REPRESENTATION = 3
+REPRESENTATION = 4
 
 
 def version_etag(version, place: dict) -> str:

@@ -34,6 +34,10 @@ class VarianceQuerySerializer(serializers.Serializer):
     region = serializers.SlugField(required=False, help_text="Only sites of this region code.")
     site = serializers.CharField(required=False, max_length=32, help_text="Only this site code.")
     perception = serializers.BooleanField(required=False, default=False, help_text=PERCEPTION_HELP)
+    group = serializers.ChoiceField(
+        choices=["touch_point", "department"], required=False,
+        help_text="department: also group the criteria by department: each site's `departments` and the "
+                  "network's `department_spread`, computed as the touch point rows are. Default: touch points only.")
 
     def get_fields(self):
         fields = super().get_fields()
@@ -95,6 +99,12 @@ class TouchPointVarianceSerializer(serializers.Serializer):
     flag = flag_field()
 
 
+class DepartmentVarianceSerializer(TouchPointVarianceSerializer):
+    key = serializers.CharField(allow_null=True, help_text="The department's key; null: touch points of no "
+                                                           "department.")
+    name = serializers.CharField(help_text="The department's name (\"No department\" for key null).")
+
+
 class PhotoCountsSerializer(serializers.Serializer):
     """Shown beside the score, which they do not change."""
 
@@ -125,6 +135,10 @@ class SiteVarianceSerializer(serializers.Serializer):
     flag = flag_field()
     photos = PhotoCountsSerializer()
     touch_points = TouchPointVarianceSerializer(many=True)
+    departments = DepartmentVarianceSerializer(
+        many=True, required=False,
+        help_text="Only with ?group=department: one row per department its touch points belong to, computed as "
+                  "a touch point row is (weighted by criterion weight); key null: touch points of no department.")
     criteria = CriterionVarianceSerializer(many=True)
     perception = SitePerceptionSerializer(required=False, help_text="Only with ?perception=true. " + PERCEPTION_HELP)
 
@@ -159,6 +173,10 @@ class VarianceReportSerializer(serializers.Serializer):
     sites = SiteVarianceSerializer(many=True)
     touch_point_spread = SpreadSerializer(many=True)
     criterion_spread = SpreadSerializer(many=True)
+    department_spread = SpreadSerializer(
+        many=True, required=False,
+        help_text="Only with ?group=department: per department, the network's rate and the spread of the sites' "
+                  "rates, as touch_point_spread (key null: touch points of no department).")
 
 
 def _rate(r: Rate) -> dict:
@@ -178,8 +196,8 @@ def _touch_point(t: TouchPointVariance) -> dict:
             "flagged": t.flagged, "flag": t.flag}
 
 
-def _site(s: SiteVariance) -> dict:
-    return {"code": s.code, "name": s.name, "region": s.region, "score": s.score,
+def _site(s: SiteVariance, departments: bool = False) -> dict:
+    out = {"code": s.code, "name": s.name, "region": s.region, "score": s.score,
             "score_interval": list(s.score_interval), "previous_score": s.previous_score, "trend": s.trend,
             "expected_days": s.expected_days, "checked_days": s.checked_days, "missed_days": s.missed_days,
             "late_checks": s.late_checks, "flagged": s.flagged, "flag": s.flag,
@@ -187,6 +205,9 @@ def _site(s: SiteVariance) -> dict:
                        "suspect": s.photos.suspect},
             "touch_points": [_touch_point(t) for t in s.touch_points],
             "criteria": [_criterion(c) for c in s.criteria]}
+    if departments:
+        out["departments"] = [_touch_point(d) for d in s.departments]
+    return out
 
 
 def _spread(s: Spread) -> dict:
@@ -194,7 +215,10 @@ def _spread(s: Spread) -> dict:
             "min_rate": s.min_rate, "max_rate": s.max_rate, "drivers": list(s.drivers)}
 
 
-def report_data(report: VarianceReport, perception: PerceptionGap | None = None) -> dict:
+def report_data(report: VarianceReport, perception: PerceptionGap | None = None, *, departments: bool = False
+                ) -> dict:
+    """The answer; ``perception``: each site's gap (?perception=true); ``departments``: with the department rows
+    (?group=department)."""
     data = {
         "date_from": report.date_from.isoformat(), "date_to": report.date_to.isoformat(),
         "versions": list(report.versions), "network_score": report.network_score,
@@ -202,10 +226,12 @@ def report_data(report: VarianceReport, perception: PerceptionGap | None = None)
         "consistency_index": report.consistency_index,
         "previous_network_score": report.previous_network_score,
         "previous_consistency_index": report.previous_consistency_index, "drivers": list(report.drivers),
-        "sites": [_site(s) for s in report.sites],
+        "sites": [_site(s, departments) for s in report.sites],
         "touch_point_spread": [_spread(s) for s in report.touch_point_spread],
         "criterion_spread": [_spread(s) for s in report.criterion_spread],
     }
+    if departments:
+        data["department_spread"] = [_spread(s) for s in report.department_spread]
     if perception is not None:  # ?perception=true: each site's gap, by code (the same scope, the same engine)
         by_code = {g.code: g for g in perception.sites}
         for site in data["sites"]:

@@ -33,17 +33,21 @@ class VarianceView(APIView):
         parameters=[*PERIOD_PARAMETERS,
                     OpenApiParameter("region", str, description="Only sites of this region code."),
                     OpenApiParameter("site", str, description="Only this site code."),
-                    OpenApiParameter("perception", bool, description=s.PERCEPTION_HELP)],
+                    OpenApiParameter("perception", bool, description=s.PERCEPTION_HELP),
+                    OpenApiParameter("group", str, enum=["touch_point", "department"],
+                                     description="department: add department rows per site (`departments`) and "
+                                                 "for the network (`department_spread`).")],
         responses=s.VarianceReportSerializer,
     )
     def get(self, request):
         q = _period(request)
         sites = variance_sites(user=request.user, region=q.get("region"), site=q.get("site"))
-        report = variance_report(date_from=q["from"], date_to=q["to"], sites=sites)
+        departments = q.get("group") == "department"
+        report = variance_report(date_from=q["from"], date_to=q["to"], sites=sites, departments=departments)
         perception = None
         if q["perception"]:  # the same scope asked of the perception engine
             perception = perception_gap(sites=sites, date_from=q["from"], date_to=q["to"])
-        return Response(s.report_data(report, perception))
+        return Response(s.report_data(report, perception, departments=departments))
 
 
 class SiteVarianceView(APIView):

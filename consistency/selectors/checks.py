@@ -33,6 +33,7 @@ class CriterionRule:
     unit: str
     minimum: float | None
     maximum: float | None
+    department: str | None = None  # the key of its touch point's department (None: the site's daily check)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def version_criteria(version: StandardVersion) -> VersionCriteria:
     rows = (Criterion.objects.filter(version=version)
             .order_by("touch_point__order", "order", "key")
             .values_list("id", "key", "prompt", "touch_point__key", "kind", "target", "comparison", "tolerance", "weight",
-                         "critical", "photos_required", "unit", "minimum", "maximum"))
+                         "critical", "photos_required", "unit", "minimum", "maximum", "touch_point__department__key"))
     found = VersionCriteria(version.pk, version.number, {row[1]: CriterionRule(*row) for row in rows})
     if cacheable:
         with _CACHE_LOCK:
@@ -82,7 +83,7 @@ def check_list(*, site, date_from: dt.date | None = None, date_to: dt.date | Non
                history: bool = False) -> QuerySet[DailyCheck]:
     """A site's checks, newest first; superseded ones only when ``history`` is asked for.
     The caller has already resolved ``site`` through the access rules."""
-    qs = DailyCheck.objects.filter(site=site).select_related("site", "version", "submitted_by")
+    qs = DailyCheck.objects.filter(site=site).select_related("site", "version", "submitted_by", "department")
     if not history:
         qs = qs.filter(is_current=True)
     if date_from:
@@ -102,7 +103,7 @@ def check_get(*, user, check_id: int) -> DailyCheck:
     """
     check = (DailyCheck.objects
              .filter(pk=check_id, site__in=access.readable_sites(user))
-             .select_related("site", "version", "submitted_by", "amended_by")
+             .select_related("site", "version", "submitted_by", "amended_by", "department")
              .prefetch_related(
                  Prefetch("results", queryset=CheckResult.objects.select_related("criterion__touch_point")
                           .order_by("criterion__touch_point__order", "criterion__order", "criterion__key")),

@@ -1,4 +1,5 @@
-"""Missed days: a day since a site opened, already over in the site's time zone, with no check.
+"""Missed days: a day since a site opened, already over in the site's time zone, with no check of its own (a
+department's check, e.g. accounting's, does not count: the site's daily check is its manager's).
 
 Computed in the database: a series of dates (``generate_series``) joined to the sites in scope, minus
 the days that have a current check. Each site's "today" is its local date, given to the query as one CASE
@@ -12,6 +13,7 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils import timezone
 
@@ -52,8 +54,9 @@ class MissedDays:
             f"FROM {site_t} s JOIN days ON days.day >= s.opened_on "
             f"AND days.day < (CASE s.timezone {cases} END)::date "
             f"WHERE s.active AND s.id IN ({sites_sql}) "
+            # The site's own check: a department's (accounting's) does not make the site's day checked.
             f"AND NOT EXISTS (SELECT 1 FROM {check_t} c WHERE c.site_id = s.id AND c.date = days.day "
-            f"AND c.is_current)"
+            f"AND c.is_current AND c.department_id IS NULL)"
         )
         self._params = [adapt(date_from), adapt(date_to), *case_params, *sites_params]
         if not today_by_tz:
@@ -106,6 +109,9 @@ def missed_days(*, user, date_from: dt.date, date_to: dt.date, site: Site | None
     # Every time zone in use, not only the scope's: one small query, and the CASE covers any site.
     zones = Site.objects.order_by().values_list("timezone", flat=True).distinct()
     today_by_tz = {tz: now.astimezone(zoneinfo.ZoneInfo(tz)).date() for tz in zones}
-    sites_sql, sites_params = sites.order_by().values("id").query.sql_with_params()
+    try:
+        sites_sql, sites_params = sites.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # a person who reads no site (a mystery shopper, no profile): Django has no SQL for none()
+        sites_sql, sites_params = "SELECT NULL::bigint WHERE false", ()
     return MissedDays(sites_sql=sites_sql, sites_params=tuple(sites_params), date_from=date_from,
                       date_to=date_to, today_by_tz=today_by_tz)

@@ -24,7 +24,8 @@ def master_standard() -> Standard:
 
 def _contents() -> Prefetch:
     # Two queries for the whole tree, however many touch points and criteria it has.
-    return Prefetch("touch_points", queryset=TouchPoint.objects.order_by("order", "key").prefetch_related(
+    return Prefetch("touch_points", queryset=TouchPoint.objects.select_related("department").order_by(
+        "order", "key").prefetch_related(
         Prefetch("criteria", queryset=Criterion.objects.order_by("order", "key"))
     ))
 

@@ -5,7 +5,8 @@ force on the day, every result judged, the score, the actions the check opens an
 it supersedes (the earlier check, its actions carried over or resolved). Building it reads and locks; it
 never writes. Every refusal (400, 404, 409) is raised here, so a plan that exists can be written whole.
 
-One check per site per local day. A second check for the day is a 409 unless it is an amendment, which
+One check per site, local day and part of the standard (the site's own, or a department's: ``check_parts``).
+A second check of a part for the day is a 409 unless it is an amendment, which
 names the check it replaces and why; the earlier check stays in history (``is_current=False``,
 ``superseded_at``) so auditors can see what changed and when.
 """
@@ -24,13 +25,14 @@ from backend import rows
 from backend.errors import AppError, Conflict, NotFound
 from sites.models import Site
 
-from ..models import CorrectiveAction, DailyCheck, StandardVersion
+from ..models import CorrectiveAction, DailyCheck, Department, StandardVersion
 from ..models.checks import ActionStatus
 from ..selectors import checks as selectors
 from ..selectors import evidence as evidence_selectors
 from ..selectors.standard import version_in_force_sql
 from . import actions as action_services
 from . import scoring
+from .check_parts import DepartmentRow, check_part
 from .check_rules import CLOCK_SKEW, CheckInput, JudgedResult, judge_results, validate_check_date
 
 
@@ -63,18 +65,27 @@ def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = Non
     reason = payload.reason.strip()
     if payload.amends is not None and not reason:
         raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
-    version = _lock_site_and_find_version(site_id=site.pk, day=payload.date)
+    version, departments = _lock_site_and_find_version(site_id=site.pk, day=payload.date)
     if version is None:
         raise AppError(f"No version of the standard is in force on {payload.date}.", field="date",
                        code="no_standard")
-    earlier = _amended_check(site=site, payload=payload) if payload.amends is not None else None
+    criteria = selectors.version_criteria(version)
+    # Which part of the standard it gives (the site's, or a department's), and whether this person may give it.
+    part = check_part(user=user, key=payload.department, departments=departments, criteria=criteria)
+    row = part.department
+    department = (Department(pk=row.id, key=row.key, name=row.name, submitted_by=row.submitted_by)
+                  if row is not None else None)  # as the answer names it, without reading it again
+    department_id = row.id if row is not None else None
+    earlier = (_amended_check(site=site, payload=payload, department_id=department_id, departments=departments)
+               if payload.amends is not None else None)
     # An amendment keeps the photos already verified for the day (attached to the check it replaces).
     photos = (evidence_selectors.verified_photos_of_day(site_id=site.pk, day=payload.date)
               if earlier is not None else None)
-    results = judge_results(criteria=selectors.version_criteria(version), results=payload.results,
-                            version_number=version.number, photos=photos, problems=payload.problems)
+    results = judge_results(criteria=criteria, results=payload.results, version_number=version.number,
+                            photos=photos, problems=payload.problems, part=part.part)
     check = DailyCheck(
         site=site, date=payload.date, version=version, submitted_by=user, performed_at=performed_at,
+        department=department,
         received_at=now, client_id=payload.client_id or uuid.uuid4(), late=late,
         score=scoring.check_score([(r.spec.weight, r.passed) for r in results]),
         amends=earlier, amendment_reason=reason if earlier is not None else "",
@@ -86,8 +97,9 @@ def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = Non
                      supersedes=supersedes)
 
 
-def _lock_site_and_find_version(*, site_id: int, day) -> StandardVersion | None:
-    """The site's lock (``rollup.lock_site``'s) and the version in force on ``day``, in one statement.
+def _lock_site_and_find_version(*, site_id: int, day) -> tuple[StandardVersion | None, dict[str, DepartmentRow]]:
+    """The site's lock (``rollup.lock_site``'s), the version in force on ``day`` and the departments (which
+    part of the standard whose staff submit: ``check_parts``), in one statement.
 
     The lock comes before anything of the site is read: the day's check, its photos and its variance totals
     are read by later statements, after every earlier writer of the site finished (in READ COMMITTED a later
@@ -98,14 +110,19 @@ def _lock_site_and_find_version(*, site_id: int, day) -> StandardVersion | None:
         row = cursor.fetchone()
     if row is None:
         raise Site.DoesNotExist(site_id)
-    return rows.from_row(StandardVersion, row) if row[0] is not None else None
+    width = rows.width(StandardVersion)
+    departments = {d[1]: DepartmentRow(*d) for d in (row[width] or ())}
+    return (rows.from_row(StandardVersion, row[:width]) if row[0] is not None else None), departments
 
 
 @cache
 def _lock_and_version_sql() -> tuple[str, dict]:
     qn = connection.ops.quote_name
     in_force, params = version_in_force_sql("%(date)s::date")
-    return (f"SELECT {rows.columns(StandardVersion, 'v')} FROM {qn(Site._meta.db_table)} s "
+    # A handful of rows (departments are organisational units): read whole, as JSON, with the lock.
+    departments = (f"(SELECT json_agg(json_build_array(d.id, d.key, d.name, d.submitted_by)) "
+                   f"FROM {qn(Department._meta.db_table)} d)")
+    return (f"SELECT {rows.columns(StandardVersion, 'v')}, {departments} FROM {qn(Site._meta.db_table)} s "
             f"LEFT JOIN {qn(StandardVersion._meta.db_table)} v ON v.id = {in_force} "
             "WHERE s.id = %(site_id)s FOR UPDATE OF s"), params
 
@@ -125,8 +142,9 @@ def _performed_at(*, site, payload: CheckInput, now: dt.datetime) -> dt.datetime
     return performed_at.astimezone(dt.UTC)  # as the check reads back: the answer to the POST too
 
 
-def _amended_check(*, site, payload: CheckInput) -> DailyCheck:
-    """The check being amended, locked: it must be the site's current check for that day."""
+def _amended_check(*, site, payload: CheckInput, department_id: int | None,
+                   departments: dict[str, DepartmentRow]) -> DailyCheck:
+    """The check being amended, locked: it must be the site's current check for that day and part."""
     # select_for_update: two amendments of the same check cannot both succeed.
     old = DailyCheck.objects.select_for_update().filter(pk=payload.amends, site=site).first()
     if old is None:
@@ -137,6 +155,12 @@ def _amended_check(*, site, payload: CheckInput) -> DailyCheck:
     if old.date != payload.date:
         raise AppError(f"Check {old.pk} is for {old.date}, not {payload.date}; an amendment keeps the date.",
                        field="date")
+    if old.department_id != department_id:
+        # Each part has its own check of the day: an amendment replaces the check of the same part.
+        names = {d.id: f"the {d.name} department's check" for d in departments.values()}
+        whose = names.get(old.department_id, "a department's check") if old.department_id else "the site's daily check"
+        raise AppError(f"Check {old.pk} is {whose}; an amendment replaces the check of its own part: send the "
+                       "same department as the check it amends.", field="department", code="other_part")
     return old
 
 

@@ -47,6 +47,9 @@ class CheckInput:
     reason: str = ""
     # Problems of single results found by the shape check, reported together with what judging finds.
     problems: tuple[FieldError, ...] = ()
+    # The part of the standard it gives: a department's key (its staff's check), None: the site's daily check
+    # (check_parts).
+    department: str | None = None
 
 
 @dataclass

@@ -47,6 +47,7 @@ def check_write(plan: CheckPlan) -> SubmittedCheck | None:
         "site_id": check.site_id, "date": check.date, "version_id": check.version_id,
         "user_id": check.submitted_by_id, "performed_at": check.performed_at, "now": check.received_at,
         "client_id": check.client_id, "late": check.late, "score": check.score, "open": ActionStatus.OPEN.value,
+        "department_id": check.department_id,
         "results": orjson.dumps([{"c": r.spec.id, "v": r.value, "n": r.note, "m": r.met, "p": r.passed,
                                   "d": r.deviation} for r in plan.results]).decode(),
         "actions": orjson.dumps([{"c": a.criterion_id, "due": a.due_on} for a in plan.opens]).decode(),
@@ -75,7 +76,11 @@ def check_write(plan: CheckPlan) -> SubmittedCheck | None:
         rollup.results_changed(site_id=check.site_id, dates=[check.date], site_locked=True)
     else:
         appended, opened_on, previous_head = head
-        if not appended:  # a day not after the site's last one: the totals are rebuilt from it
+        if not appended and previous_head == check.date:
+            # The day's second part (a department's check, or the site's own after it): added to the head row.
+            rollup.add_to_head(site_id=check.site_id, day=check.date, own_check=check.department_id is None,
+                               late=check.late, results=[(r.spec.key, r.passed, r.deviation) for r in plan.results])
+        elif not appended:  # a day before the site's last one: the totals are rebuilt from it
             rollup.rebuild_days(site_id=check.site_id, dates=[check.date], opened_on=opened_on, head=previous_head)
     # The check's actions: those carried over to it (by id) and those it opened.
     return SubmittedCheck(check=check, version_number=plan.version_number, results=plan.results,
@@ -91,9 +96,9 @@ def _tables() -> dict[str, str]:
 # Columns that a check leaves NULL (superseded_at) are omitted: the statement stays under psycopg's 4,096
 # characters, past which the driver parses it again on every call (pinned in test_checks_queries).
 _CHECK_COLUMNS = ("site_id, date, version_id, submitted_by_id, performed_at, received_at, client_id, late, "
-                  "is_current, amendment_reason, score")
+                  "department_id, is_current, amendment_reason, score")
 _CHECK_VALUES = ("%(site_id)s, %(date)s, %(version_id)s, %(user_id)s, %(performed_at)s, %(now)s, %(client_id)s, "
-                 "%(late)s, true")
+                 "%(late)s, %(department_id)s, true")
 
 
 def _results_and_actions(t: dict[str, str]) -> str:
@@ -112,17 +117,19 @@ def _results_and_actions(t: dict[str, str]) -> str:
 _OPENED = "ARRAY(SELECT ARRAY[id, criterion_id] FROM new_actions)"
 # A check that a unique constraint refuses (the day's current check, a client_id stored before) is not
 # inserted, and nothing that depends on it is: the statement returns no check id.
-_UNLESS_DUPLICATE = "ON CONFLICT DO NOTHING RETURNING id, site_id, date, late"
+_UNLESS_DUPLICATE = "ON CONFLICT DO NOTHING RETURNING id, site_id, date, late, department_id"
+# A day counts as checked (and late) by the site's own check only: a department's check adds its results.
+_SITE_OWN_CHECK = "own AS (SELECT late FROM new_check WHERE department_id IS NULL)"
 
 
 @cache
 def _new_check_sql() -> tuple[str, dict]:
     t = _tables()
-    totals, params = rollup.append_day_ctes(results="new_results", checks="new_check",
+    totals, params = rollup.append_day_ctes(results="new_results", checks="own",
                                             gate="AND EXISTS (SELECT 1 FROM new_check)")
     sql = (
         f"WITH new_check AS (INSERT INTO {t['chk']} ({_CHECK_COLUMNS}) VALUES ({_CHECK_VALUES}, '', %(score)s) "
-        f"{_UNLESS_DUPLICATE}), {_results_and_actions(t)}, {totals} "
+        f"{_UNLESS_DUPLICATE}), {_results_and_actions(t)}, {_SITE_OWN_CHECK}, {totals} "
         f"SELECT (SELECT id FROM new_check), {_OPENED}, (SELECT count(*) FROM appended_day), h.opened_on, h.head "
         "FROM site_head h"
     )

@@ -46,16 +46,18 @@ def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = N
     """
     now = now or timezone.now()
     with transaction.atomic(savepoint=savepoint):
-        submitted = check_write(check_plan(site=site, user=user, payload=payload, now=now))
+        plan = check_plan(site=site, user=user, payload=payload, now=now)
+        submitted = check_write(plan)
         if submitted is None:
-            raise check_conflict(site=site, payload=payload) or RuntimeError(
+            raise check_conflict(site=site, payload=payload, department_id=plan.check.department_id) or RuntimeError(
                 f"A unique constraint refused the check of {site.code} for {payload.date}, and none explains it.")
     return submitted
 
 
-def check_conflict(*, site, payload: CheckInput) -> AppError | None:
+def check_conflict(*, site, payload: CheckInput, department_id: int | None = None) -> AppError | None:
     """Which constraint refused the check: the phone's client_id stored before (or, for an amendment, the
-    client_id of the check it replaces), or the day already checked."""
+    client_id of the check it replaces), or the day already checked for its part (``department_id``: the
+    department whose check it is, None: the site's own)."""
     if payload.client_id is not None:
         same = DailyCheck.objects.filter(site=site, client_id=payload.client_id).values_list("pk", flat=True).first()
         if same is not None and same == payload.amends:
@@ -65,10 +67,11 @@ def check_conflict(*, site, payload: CheckInput) -> AppError | None:
         if same is not None:
             return Conflict(f"Check {same} already carries client_id {payload.client_id}; it was stored before.",
                             field="client_id", code="duplicate_client_id")
-    current = (DailyCheck.objects.filter(site=site, date=payload.date, is_current=True)
+    current = (DailyCheck.objects.filter(site=site, date=payload.date, is_current=True, department_id=department_id)
                .values_list("pk", flat=True).first())
     if current is None:
         return None
-    return Conflict(f"Site {site.code} already has check {current} for {payload.date}. To correct it, send an "
+    whose = "" if department_id is None else " from this department"
+    return Conflict(f"Site {site.code} already has check {current}{whose} for {payload.date}. To correct it, send an "
                     f"amendment: the corrected results with \"amends\": {current}, a \"reason\" and a new "
                     "\"client_id\".", field="date", code="check_exists")

@@ -8,7 +8,8 @@ variance engine can read two rows per site instead of every result.
 How: the totals of the changed site are rebuilt from the earliest changed day to the site's last day
 (dense, one row per day holding every criterion key's totals), starting from the stored totals of the
 day before. A check for today writes one row; an amendment of a check 30 days back rewrites 30 rows. Counted are current results on days on or after the site opened whose criterion
-key belongs to the version in force that day.
+key belongs to the version in force that day, of every part (the site's own check and a department's); a day
+counts as checked (and late) by the site's own check only.
 """
 
 from __future__ import annotations
@@ -129,7 +130,10 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
                                                 daily_check__date__range=(start, end))
                                         .values_list("daily_check__date", "criterion__key", "passed", "deviation")):
         results.setdefault(day, []).append((key, passed, deviation))
-    checks = dict(DailyCheck.objects.filter(site_id=site_id, is_current=True, date__range=(start, end))
+    # Every part's results count (above); a day is checked, and late, by the site's own check only (a
+    # department's check, e.g. accounting's, is not the site's daily check).
+    checks = dict(DailyCheck.objects.filter(site_id=site_id, is_current=True, department__isnull=True,
+                                            date__range=(start, end))
                   .values_list("date", "late"))
 
     if head is not None and head >= start:
@@ -142,16 +146,7 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
     day = start
     while day <= end:
         expected = timeline.keys_expected(day)
-        for key, passed, deviation in results.get(day, ()):
-            if key not in expected:  # a result for a criterion the day's version does not have
-                continue
-            t = totals.get(key)
-            if t is None:
-                t = totals[key] = [0, 0, 0.0, 0.0]
-            t[0] += 1
-            t[1] += 1 if passed else 0
-            t[2] += deviation
-            t[3] += deviation * deviation
+        _count(totals, (r for r in results.get(day, ()) if r[0] in expected))  # the day's version's keys only
         if day in checks:
             checked += 1
             late += 1 if checks[day] else 0
@@ -165,12 +160,42 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
     return len(rows)
 
 
+def _count(totals: dict[str, list], results) -> None:
+    """Add results (key, passed, deviation) to running totals by key: [observations, passed, sum, sum of
+    squares]."""
+    for key, passed, deviation in results:
+        t = totals.get(key)
+        if t is None:
+            t = totals[key] = [0, 0, 0.0, 0.0]
+        t[0] += 1
+        t[1] += 1 if passed else 0
+        t[2] += deviation
+        t[3] += deviation * deviation
+
+
+def add_to_head(*, site_id: int, day: dt.date, results, own_check: bool, late: bool) -> None:
+    """A new check of the site's head day (the day's second part: a department's check after the site's own, or
+    the site's after a department's): its results and, for the site's own, the checked day added to the head
+    row. Equal to rebuilding the day (``rebuild_days``: the day before's totals plus every current result of
+    the day), since no earlier row changes, in two statements instead of seven. ``results``: (key, passed,
+    deviation), judged by the version in force that day (so every key counts). The caller holds the lock."""
+    row = SiteRollup.objects.get(site_id=site_id, date=day, is_head=True)
+    totals: dict[str, list] = {key: list(t) for key, t in row.criterion_totals().items()}
+    _count(totals, results)
+    keys = sorted(totals)
+    SiteRollup.objects.filter(pk=row.pk).update(
+        keys=keys, observations=[totals[k][0] for k in keys], passed=[totals[k][1] for k in keys],
+        deviation_sum=[totals[k][2] for k in keys], deviation_sq_sum=[totals[k][3] for k in keys],
+        checked_days=row.checked_days + own_check, late_checks=row.late_checks + (own_check and late))
+
+
 def append_day_ctes(*, results: str, checks: str, gate: str = "") -> tuple[str, dict]:
     """The CTEs that append the day ``%(date)s`` of the site ``%(site_id)s`` after its head, for one statement,
     and the parameters they add.
 
-    ``results``: a relation of that day's current results (columns criterion_id, passed, deviation);
-    ``checks``: a relation of that day's current checks (column late); ``gate``: a further condition
+    ``results``: a relation of that day's current results, of every part (columns criterion_id, passed,
+    deviation); ``checks``: a relation of that day's current site's own check (column late: the days checked
+    and late count it alone); ``gate``: a further condition
     (SQL) for appending at all. The CTE ``appended_day`` has a row when the day is appended; ``site_head``
     has the site's head day and opening day as they were. The check writer appends in its write statement,
     from the rows it inserts.
@@ -221,7 +246,8 @@ def append_day_ctes(*, results: str, checks: str, gate: str = "") -> tuple[str, 
 def _append_day_sql() -> tuple[str, dict]:
     qn = connection.ops.quote_name
     res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
-    checks = f"(SELECT late FROM {chk} WHERE site_id = %(site_id)s AND date = %(date)s AND is_current)"
+    checks = (f"(SELECT late FROM {chk} WHERE site_id = %(site_id)s AND date = %(date)s AND is_current "
+              "AND department_id IS NULL)")
     results = (f"(SELECT r.criterion_id, r.passed, r.deviation FROM {chk} c JOIN {res} r ON r.daily_check_id = c.id "
                "WHERE c.site_id = %(site_id)s AND c.date = %(date)s AND c.is_current)")
     ctes, params = append_day_ctes(results=results, checks=checks)

@@ -17,7 +17,7 @@ from backend.bodies import UNKNOWN_FIELD, unknown_fields
 from backend.errors import AppError, Conflict, FieldError, NotFound
 from backend.inputs import EARLIEST_DAY
 
-from ..models import Criterion, DailyCheck, Standard, StandardVersion, TouchPoint, VersionStatus
+from ..models import Criterion, DailyCheck, Department, Standard, StandardVersion, TouchPoint, VersionStatus
 from .standard_document import StandardDocument, document_of, parse_criterion, parse_document
 
 MAX_DAYS_AHEAD = 366  # how far ahead a version may be published to take effect
@@ -26,10 +26,24 @@ EDITABLE_CRITERION_FIELDS = ("prompt", "target", "comparison", "tolerance", "uni
                              "photos_required", "minimum", "maximum")
 
 
+def departments_upsert(doc: StandardDocument) -> dict[str, Department]:
+    """The document's departments as rows, by key: created, or renamed and re-ruled (who submits them) as the
+    document says. Departments are not versioned (people belong to them); one the document leaves out stays."""
+    if not doc.departments:
+        return {}
+    rows = Department.objects.bulk_create(
+        [Department(key=d.key, name=d.name, submitted_by=d.submitted_by, order=i)
+         for i, d in enumerate(doc.departments)],
+        update_conflicts=True, unique_fields=["key"], update_fields=["name", "submitted_by", "order"])
+    return {row.key: row for row in rows}
+
+
 def _write_contents(version: StandardVersion, doc: StandardDocument) -> None:
-    """Create the touch points and criteria of a draft: one INSERT per table."""
+    """Create the touch points and criteria of a draft (and upsert its departments): one INSERT per table."""
+    departments = departments_upsert(doc)
     tps = TouchPoint.objects.bulk_create(
-        [TouchPoint(version=version, key=tp.key, name=tp.name, why=tp.why, order=i)
+        [TouchPoint(version=version, key=tp.key, name=tp.name, why=tp.why, order=i,
+                    department=departments[tp.department] if tp.department else None)
          for i, tp in enumerate(doc.touch_points)]
     )
     Criterion.objects.bulk_create(
@@ -79,7 +93,8 @@ def version_draft(*, standard: Standard, user=None, notes: str = "") -> Standard
     draft = StandardVersion.objects.create(standard=standard, number=number, created_by=user,
                                            notes=notes or (f"Copy of version {source.number}" if source else ""))
     if source is not None:
-        source = StandardVersion.objects.prefetch_related("touch_points__criteria").get(pk=source.pk)
+        source = StandardVersion.objects.prefetch_related("touch_points__criteria", "touch_points__department").get(
+            pk=source.pk)
         # Its contents only: the draft's notes are its own (the source's were bounded by rules of their day).
         _write_contents(draft, parse_document({**document_of(source), "notes": ""}))
     return draft

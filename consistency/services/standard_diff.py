@@ -16,7 +16,7 @@ from typing import Any
 
 from backend.errors import NotFound
 
-from ..models import Criterion, StandardVersion, TouchPoint
+from ..models import Criterion, Department, StandardVersion, TouchPoint
 from ..selectors import standard as selectors
 from .criterion_text import quantity, requirement, tolerance_text  # noqa: F401  (the page's words)
 
@@ -24,7 +24,7 @@ from .criterion_text import quantity, requirement, tolerance_text  # noqa: F401 
 # point asks nothing new of a site), the touch point it sits in is compared apart (``touch_point``).
 CRITERION_FIELDS = ("prompt", "kind", "target", "comparison", "tolerance", "unit", "minimum", "maximum", "weight",
                     "critical", "photos_required")
-TOUCH_POINT_FIELDS = ("name", "why")
+TOUCH_POINT_FIELDS = ("name", "why", "department")
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,15 @@ def _criteria(tps: list[TouchPoint]) -> dict[str, tuple[Criterion, TouchPoint]]:
     return {c.key: (c, tp) for tp in tps for c in tp.criteria.all()}
 
 
+def _field(item, name: str):
+    # A touch point's department is compared and shown by its key (None: the site's daily check reports it).
+    value = getattr(item, name)
+    return value.key if isinstance(value, Department) else value
+
+
 def _changes(old, new, names) -> list[FieldChange]:
-    return [FieldChange(name, getattr(old, name), getattr(new, name)) for name in names
-            if getattr(old, name) != getattr(new, name)]
+    return [FieldChange(name, _field(old, name), _field(new, name)) for name in names
+            if _field(old, name) != _field(new, name)]
 
 
 def version_diff(*, old: StandardVersion, new: StandardVersion) -> VersionDiff:

@@ -15,7 +15,7 @@ from backend.bodies import UNKNOWN_FIELD, unknown_fields
 from backend.errors import AppError, FieldError
 from backend.inputs import NUL, NUL_MESSAGE, is_finite_number
 
-from ..models import Comparison, Kind
+from ..models import Comparison, Kind, SubmittedBy
 
 KEY_MAX = 64
 NOTES_MAX = 2000  # a version's notes, as a new draft's are
@@ -42,11 +42,21 @@ class CriterionDocument:
 
 
 @dataclass
+class DepartmentSpec:
+    """A department the document declares: who reports its touch points (``SubmittedBy``)."""
+
+    key: str
+    name: str
+    submitted_by: str = SubmittedBy.SITE
+
+
+@dataclass
 class TouchPointSpec:
     key: str
     name: str
     why: str = ""
     criteria: list[CriterionDocument] = field(default_factory=list)
+    department: str | None = None  # a declared department's key; None: the site's daily check reports it
 
 
 @dataclass
@@ -55,6 +65,7 @@ class StandardDocument:
     name: str
     notes: str
     touch_points: list[TouchPointSpec]
+    departments: list[DepartmentSpec] = field(default_factory=list)
 
 
 class DuplicateKeyError(ValueError):
@@ -251,7 +262,8 @@ def parse_document(data: dict) -> StandardDocument:
     col = _Collector()
     if not isinstance(data, dict):
         raise AppError("The standard must be a mapping.", field=None)
-    col.refuse_unknown("", data, ("standard", "notes", "touch_points"), "a field of a standard document")
+    col.refuse_unknown("", data, ("standard", "departments", "notes", "touch_points"),
+                       "a field of a standard document")
     standard = data.get("standard") or {}
     if not isinstance(standard, dict):
         col.add("standard", "must be a mapping with 'slug' and 'name'.")
@@ -260,6 +272,9 @@ def parse_document(data: dict) -> StandardDocument:
     slug = _text(col, "standard", standard, "slug", max_length=64)
     name = _text(col, "standard", standard, "name", max_length=160)
     notes = _text(col, "", data, "notes", required=False, max_length=NOTES_MAX)
+
+    departments = _departments(col, data.get("departments"))
+    declared = {d.key for d in departments}
 
     raw_tps = data.get("touch_points")
     touch_points: list[TouchPointSpec] = []
@@ -279,9 +294,10 @@ def parse_document(data: dict) -> StandardDocument:
             if key in tp_keys:
                 col.add(_join(path, "key"), f"duplicate touch point key; {tp_keys[key]} uses it already.", "duplicate_key")
             tp_keys.setdefault(key, path)
-        col.refuse_unknown(path, raw_tp, ("key", "name", "why", "criteria"), "a touch point field")
+        col.refuse_unknown(path, raw_tp, ("key", "name", "why", "department", "criteria"), "a touch point field")
         tp = TouchPointSpec(key=key, name=_text(col, path, raw_tp, "name", max_length=160),
-                            why=_text(col, path, raw_tp, "why", required=False, max_length=2000))
+                            why=_text(col, path, raw_tp, "why", required=False, max_length=2000),
+                            department=_department_of(col, path, raw_tp, declared))
         raw_criteria = raw_tp.get("criteria")
         if not isinstance(raw_criteria, list) or not raw_criteria:
             col.add(_join(path, "criteria"), "is required: a touch point needs at least one criterion.", "required")
@@ -302,17 +318,71 @@ def parse_document(data: dict) -> StandardDocument:
     if col.errors:
         raise AppError(f"The standard has {len(col.errors)} problem(s); nothing was loaded.",
                        errors=col.errors, field=col.errors[0].field)
-    return StandardDocument(slug=slug, name=name, notes=notes, touch_points=touch_points)
+    return StandardDocument(slug=slug, name=name, notes=notes, touch_points=touch_points, departments=departments)
+
+
+def _departments(col, raw) -> list[DepartmentSpec]:
+    """The top-level ``departments``: optional; each {key, name, submitted_by: site|department}."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        col.add("departments", "must be a list of departments, each with key, name and submitted_by.")
+        return []
+    out: list[DepartmentSpec] = []
+    seen: dict[str, str] = {}
+    for i, item in enumerate(raw):
+        path = f"departments[{i}]"
+        if not isinstance(item, dict):
+            col.add(path, "must be a mapping with key, name and submitted_by.")
+            continue
+        key = _key(col, path, item)
+        if key:
+            path = f"{path} ({key})"
+            if key in seen:
+                col.add(_join(path, "key"), f"duplicate department key; {seen[key]} uses it already.", "duplicate_key")
+            seen.setdefault(key, path)
+        col.refuse_unknown(path, item, ("key", "name", "submitted_by"), "a department field")
+        name = _text(col, path, item, "name", max_length=120)
+        submitted_by = item.get("submitted_by", SubmittedBy.SITE)
+        if submitted_by not in SubmittedBy.values:
+            col.add(_join(path, "submitted_by"), f"{submitted_by!r} is not who submits a department's touch points; "
+                    "use 'site' (the site's daily check) or 'department' (the department's own staff).",
+                    "invalid_choice")
+            submitted_by = SubmittedBy.SITE
+        out.append(DepartmentSpec(key=key, name=name, submitted_by=submitted_by))
+    return out
+
+
+def _department_of(col, path, raw_tp, declared: set[str]) -> str | None:
+    """A touch point's ``department``: the key of a department the document declares, or absent."""
+    value = raw_tp.get("department")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        col.add(_join(path, "department"), "must be the key of a department declared under 'departments'.")
+        return None
+    if value not in declared:
+        known = ", ".join(sorted(declared)) or "none is declared"
+        col.add(_join(path, "department"), f"{value!r} is not a department of this standard ({known}); declare "
+                "it under 'departments'.", "unknown_department")
+        return None
+    return value
 
 
 def document_of(version) -> dict:
-    """The document form of a stored version (the inverse of parse_document)."""
+    """The document form of a stored version (the inverse of parse_document). Its departments: those its touch
+    points name (with their touch points' ``department`` loaded)."""
+    tps = list(version.touch_points.all())
+    departments = sorted({tp.department.pk: tp.department for tp in tps if tp.department is not None}.values(),
+                         key=lambda d: (d.order, d.key))
     return {
         "standard": {"slug": version.standard.slug, "name": version.standard.name},
         "notes": version.notes,
+        "departments": [{"key": d.key, "name": d.name, "submitted_by": d.submitted_by} for d in departments],
         "touch_points": [
             {
                 "key": tp.key, "name": tp.name, "why": tp.why,
+                "department": tp.department.key if tp.department is not None else None,
                 "criteria": [
                     {"key": c.key, "prompt": c.prompt, "kind": c.kind, "target": c.target,
                      "comparison": c.comparison, "tolerance": c.tolerance, "unit": c.unit, "weight": c.weight,
@@ -321,6 +391,6 @@ def document_of(version) -> dict:
                     for c in tp.criteria.all()
                 ],
             }
-            for tp in version.touch_points.all()
+            for tp in tps
         ],
     }

@@ -20,7 +20,7 @@ import threading
 import numpy as np
 
 from . import stats
-from .grid import Grid, Layout
+from .grid import Grid, Groups, Layout
 from .types import (
     CriterionVariance,
     PhotoCounts,
@@ -81,8 +81,10 @@ def _report(layout: Layout, site_list: list, g: Grid, codes: list[str], *, date_
                      criteria=None if detail == "criteria" else np.array([c in criteria_for for c in codes])),
         drivers=[codes[i] for i in g.drivers], detail=detail,
         previous_network_score=g.prev_network_score, previous_consistency_index=g.prev_consistency_index,
-        touch_point_spread=_spreads(g.tps, layout.touch_points, layout.touch_point_names, codes),
+        touch_point_spread=_spreads(g.touch_points.spread, layout.touch_points, layout.touch_point_names, codes),
         criterion_spread=_spreads(g.criteria, layout.keys, layout.prompts, codes),
+        department_spread=(_spreads(g.departments.spread, layout.departments, layout.department_names, codes)
+                           if g.departments is not None else []),
     )
 
 
@@ -144,6 +146,19 @@ def _criteria(layout: Layout, g: Grid, shown: np.ndarray) -> list[list[Criterion
     ])
 
 
+def _group_rows(gr: Groups, keys: list, names: list[str]) -> list[list[TouchPointVariance]]:
+    """Each site's rows of a grouping (touch points, or departments), from ``grid.groups``."""
+    has_prev = gr.prev_wexpected > 0
+    rates = np.empty(gr.rate.size, dtype=object)
+    rates[:] = list(map(Rate, *(a.ravel().tolist() for a in (gr.wpassed, gr.wexpected, gr.rate, gr.low, gr.high))))
+    rates = rates.reshape(gr.rate.shape)
+    return _per_site(TouchPointVariance, gr.shown, [
+        np.array(keys, dtype=object), np.array(names, dtype=object), rates,
+        _or_none(gr.mean, gr.observations > 0), gr.observations, _or_none(gr.prev_rate, has_prev),
+        _or_none(gr.rate - gr.prev_rate, has_prev & (gr.wexpected > 0)), gr.flag < 0, _direction(gr.flag),
+    ])
+
+
 def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCounts], *,
            criteria: np.ndarray | None) -> list[SiteVariance]:
     """``criteria``: None, every site's criterion list; else a mask of the sites that get theirs, the others'
@@ -154,17 +169,9 @@ def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCoun
         per_site_criteria = _criteria(layout, g, g.shown & criteria[:, None])
     else:
         per_site_criteria = [[] for _ in site_list]
-    tp_has_prev = g.tp_prev_wexpected > 0
-    tp_rates = np.empty(g.tp_rate.size, dtype=object)
-    tp_rates[:] = list(map(Rate, *(a.ravel().tolist() for a in (g.tp_wpassed, g.tp_wexpected, g.tp_rate, g.tp_low,
-                                                                 g.tp_high))))
-    tp_rates = tp_rates.reshape(g.tp_rate.shape)
-    touch_points = _per_site(TouchPointVariance, g.tp_shown, [
-        np.array(layout.touch_points, dtype=object), np.array(layout.touch_point_names, dtype=object), tp_rates,
-        _or_none(g.tp_mean, g.tp_observations > 0), g.tp_observations, _or_none(g.tp_prev_rate, tp_has_prev),
-        _or_none(g.tp_rate - g.tp_prev_rate, tp_has_prev & (g.tp_wexpected > 0)), g.tp_flag < 0,
-        _direction(g.tp_flag),
-    ])
+    touch_points = _group_rows(g.touch_points, layout.touch_points, layout.touch_point_names)
+    departments = (_group_rows(g.departments, layout.departments, layout.department_names)
+                   if g.departments is not None else [[] for _ in site_list])
     has_expected, has_prev = g.site_wexpected > 0, g.prev_wexpected > 0
     columns = [
         [site.code for site in site_list], [site.name for site in site_list], [site.region for site in site_list],
@@ -173,7 +180,7 @@ def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCoun
         _or_none(g.prev_score, has_prev), _or_none(g.score - g.prev_score, has_prev & has_expected),
         g.expected_days, g.checked, np.maximum(g.expected_days - g.checked, 0), g.late,
         g.site_flag < 0, _direction(g.site_flag), touch_points, per_site_criteria,
-        [photos.get(site.pk, NO_PHOTOS) for site in site_list],
+        [photos.get(site.pk, NO_PHOTOS) for site in site_list], departments,
     ]
     # Positional, in SiteVariance's field order.
     return list(map(SiteVariance, *(c.tolist() if isinstance(c, np.ndarray) else c for c in columns)))

@@ -42,8 +42,12 @@ from .types import VarianceReport, previous_period
 DETAILS = ("criteria", "touch_points")
 
 
+NO_DEPARTMENT = "No department"  # the department row of touch points that belong to none
+
+
 def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Site],
-                    detail: str = "criteria", criteria_for: Collection[str] = ()) -> VarianceReport:
+                    detail: str = "criteria", criteria_for: Collection[str] = (),
+                    departments: bool = False) -> VarianceReport:
     """The answer for ``sites`` over [date_from, date_to].
 
     ``detail``: "criteria" (the default, what the API and the PDF show): every site with its touch points and
@@ -52,6 +56,8 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
     shows. At 5,000 sites the lists are 200,000 objects, most of the time spent building the answer.
     ``criteria_for``: with "touch_points", the site codes that keep their criterion lists (a site's page: the
     site in depth, beside the network it is compared with).
+    ``departments``: also group the criteria by department (each site's ``departments`` and the report's
+    ``department_spread``), computed as the touch point rows are (``grid.groups``).
     """
     if date_to < date_from:
         raise ValueError("date_to is before date_from")
@@ -61,7 +67,7 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
         raise ValueError('criteria_for goes with detail="touch_points" (the full answer has every site\'s)')
     timeline = Timeline.load()
     segments = timeline.segments(previous_period(date_from, date_to)[0], date_to, cuts=(date_from,))
-    layout = _layout(segments, date_from)
+    layout = _layout(segments, date_from, departments=departments)
     site_list = [SiteRow(*row) for row in sites.order_by("code").values_list(
         "pk", "code", "name", "region__code", "timezone", "active", "opened_on")]
     versions = sorted({segments[j].version.number for j in layout.current if segments[j].version is not None})
@@ -92,7 +98,7 @@ class SiteRow(NamedTuple):
     opened_on: dt.date
 
 
-def _layout(segments: list[Segment], date_from: dt.date) -> Layout:
+def _layout(segments: list[Segment], date_from: dt.date, *, departments: bool = False) -> Layout:
     """The criterion keys (the latest version's in its order, then keys only older versions had), their
     weight in each segment (0: not in that day's version) and their touch point."""
     latest: dict[str, WeightedCriterion] = {}
@@ -115,10 +121,23 @@ def _layout(segments: list[Segment], date_from: dt.date) -> Layout:
     tp_of = np.zeros((len(keys), len(tp_keys)))
     for k, spec in enumerate(latest.values()):
         tp_of[k, tp_keys.index(spec.touch_point)] = 1.0
-    return Layout(segments=segments, current=[j for j, s in enumerate(segments) if s.start >= date_from],
-                  keys=keys, prompts=[latest[k].prompt or k for k in keys],
-                  key_touch_point=[latest[k].touch_point for k in keys], weights=weights,
-                  touch_points=tp_keys, touch_point_names=[touch_points[t] for t in tp_keys], tp_of=tp_of)
+    layout = Layout(segments=segments, current=[j for j, s in enumerate(segments) if s.start >= date_from],
+                    keys=keys, prompts=[latest[k].prompt or k for k in keys],
+                    key_touch_point=[latest[k].touch_point for k in keys], weights=weights,
+                    touch_points=tp_keys, touch_point_names=[touch_points[t] for t in tp_keys], tp_of=tp_of)
+    if departments:
+        # The latest version's department of each key, in the departments' order (no department last).
+        named = {spec.department: (spec.department_order, spec.department_name) for spec in latest.values()
+                 if spec.department is not None}
+        dep_keys: list[str | None] = sorted(named, key=lambda d: (named[d][0], d))
+        if any(spec.department is None for spec in latest.values()):
+            dep_keys.append(None)
+        layout.departments = dep_keys
+        layout.department_names = [named[d][1] if d is not None else NO_DEPARTMENT for d in dep_keys]
+        layout.department_of = np.zeros((len(keys), len(dep_keys)))
+        for k, spec in enumerate(latest.values()):
+            layout.department_of[k, dep_keys.index(spec.department)] = 1.0
+    return layout
 
 
 def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.date, *,
@@ -131,7 +150,8 @@ def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.
     todays = {d for d in todays if d <= date_to}
     if not todays:
         return set()
-    return set(DailyCheck.objects.filter(site__in=sites, date__in=todays, is_current=True)
+    # The site's own check: a department's check (accounting's) adds results, but the day is the manager's.
+    return set(DailyCheck.objects.filter(site__in=sites, date__in=todays, is_current=True, department__isnull=True)
                .values_list("site_id", "date"))
 
 

@@ -6,7 +6,7 @@ Index convention: s = site (in the answer's order), k = criterion key, t = touch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -28,6 +28,11 @@ class Layout:
     touch_points: list[str]
     touch_point_names: list[str]
     tp_of: np.ndarray               # (k, t) one-hot: the key's touch point
+    # Departments (variance grouped by department): the keys of the departments the criteria's touch points
+    # belong to, None for touch points of no department; empty when not asked for.
+    departments: list[str | None] = field(default_factory=list)
+    department_names: list[str] = field(default_factory=list)
+    department_of: np.ndarray | None = None  # (k, d) one-hot: the key's department
 
 
 def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -120,17 +125,9 @@ def compute(g: Grid, layout: Layout) -> None:
     g.prev_rate = _div(g.prev_passed, g.prev_expected)
     g.shown = (g.expected > 0) | (obs > 0)
 
-    # Per site and touch point (weighted by criterion weight; Wilson n = unweighted expected).
-    tp = layout.tp_of
-    g.tp_wpassed, g.tp_wexpected = g.weighted_passed @ tp, g.weighted_expected @ tp
-    g.tp_expected = g.expected @ tp
-    g.tp_observations = np.rint(obs @ tp).astype(np.int64)  # a count (the matrix product gives floats: "150.0")
-    g.tp_rate = _div(g.tp_wpassed, g.tp_wexpected)
-    g.tp_low, g.tp_high = wilson(g.tp_rate, g.tp_expected)
-    g.tp_mean = _div_nocap(g.deviation @ tp, g.tp_observations)
-    g.tp_prev_wexpected = g.prev_weighted_expected @ tp
-    g.tp_prev_rate = _div(g.prev_weighted_passed @ tp, g.tp_prev_wexpected)
-    g.tp_shown = (g.shown.astype(np.int64) @ tp) > 0
+    # Per site and touch point, and per site and department when asked: one formula for both (groups()).
+    g.touch_points = groups(g, layout.tp_of)
+    g.departments = groups(g, layout.department_of) if layout.department_of is not None else None
 
     # Per site.
     g.site_wpassed, g.site_wexpected = g.weighted_passed.sum(axis=1), g.weighted_expected.sum(axis=1)
@@ -146,7 +143,6 @@ def compute(g: Grid, layout: Layout) -> None:
     low, high = wilson(np.array(g.network_score), np.array(float(n_total)))
     g.network_interval = (float(low), float(high))
     g.criteria, share = _spread(g.passed, g.expected, g.rate, g.expected > 0)
-    g.tps, _ = _spread(g.tp_wpassed, g.tp_wexpected, g.tp_rate, g.tp_wexpected > 0)
     contribution = share.sum(axis=1)
     order = np.argsort(-contribution, kind="stable")[:REPORT_DRIVERS]
     g.drivers = [int(s) for s in order if contribution[s] > 0]
@@ -161,8 +157,44 @@ def compute(g: Grid, layout: Layout) -> None:
 
     # Flags (-1 below, +1 above): the network's rate outside the site's interval, with enough observations.
     g.flag = _flag(g.low, g.high, g.criteria.network_rate, g.expected)
-    g.tp_flag = _flag(g.tp_low, g.tp_high, g.tps.network_rate, g.tp_expected)
     g.site_flag = _flag(g.score_low, g.score_high, g.network_score, g.site_n)
+
+
+@dataclass
+class Groups:
+    """Per site and group of criteria (a touch point, or a department): weighted like a site's score, its Wilson
+    interval on the unweighted expected count, and the network's spread and flags over the groups."""
+
+    wpassed: np.ndarray             # (s, t) weighted passes
+    wexpected: np.ndarray           # (s, t) weighted expected observations
+    expected: np.ndarray            # (s, t) unweighted expected: the Wilson n
+    observations: np.ndarray        # (s, t) results received
+    rate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    mean: np.ndarray                # mean deviation over the observed results
+    prev_wexpected: np.ndarray
+    prev_rate: np.ndarray
+    shown: np.ndarray               # bool: a criterion of the group is shown for the site
+    spread: Spreads                 # across the network, per group
+    flag: np.ndarray                # -1 below / +1 above the network
+
+
+def groups(g: Grid, of: np.ndarray) -> Groups:
+    """The rows of criteria grouped by ``of`` ((k, t) one-hot: the key's group), for every site: the touch point
+    rows and the department rows are this one computation over different groupings."""
+    wpassed, wexpected = g.weighted_passed @ of, g.weighted_expected @ of
+    expected = g.expected @ of
+    observations = np.rint(g.observations @ of).astype(np.int64)  # a count (the product gives floats: "150.0")
+    rate = _div(wpassed, wexpected)
+    low, high = wilson(rate, expected)
+    prev_wexpected = g.prev_weighted_expected @ of
+    spread, _ = _spread(wpassed, wexpected, rate, wexpected > 0)
+    return Groups(wpassed=wpassed, wexpected=wexpected, expected=expected, observations=observations, rate=rate,
+                  low=low, high=high, mean=_div_nocap(g.deviation @ of, observations), prev_wexpected=prev_wexpected,
+                  prev_rate=_div(g.prev_weighted_passed @ of, prev_wexpected),
+                  shown=(g.shown.astype(np.int64) @ of) > 0, spread=spread,
+                  flag=_flag(low, high, spread.network_rate, expected))
 
 
 def _div_nocap(a: np.ndarray, b: np.ndarray) -> np.ndarray:

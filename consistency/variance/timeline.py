@@ -26,6 +26,9 @@ class WeightedCriterion:
     touch_point_name: str
     order: tuple[int, int]  # (touch point order, criterion order) for stable listings
     prompt: str = ""        # what a person reads for the criterion (the key is the API's name for it)
+    department: str | None = None  # its touch point's department (key), None: none
+    department_name: str = ""
+    department_order: int = 0
 
 
 @dataclass
@@ -60,13 +63,16 @@ class Timeline:
         rows = (Criterion.objects.filter(version__in=released_versions())
                 .order_by(*(f"{o[0]}version__{o[1:]}" for o in IN_FORCE_ORDER), "id")
                 .values_list("version_id", "version__number", "version__effective_from", "key", "weight",
-                             "touch_point__key", "touch_point__name", "touch_point__order", "order", "prompt"))
+                             "touch_point__key", "touch_point__name", "touch_point__order", "order", "prompt",
+                             "touch_point__department__key", "touch_point__department__name",
+                             "touch_point__department__order"))
         versions: dict[int, VersionSpec] = {}  # in the rule's order: the one in force first
-        for vid, number, eff, key, weight, tp_key, tp_name, tp_order, order, prompt in rows:
+        for vid, number, eff, key, weight, tp_key, tp_name, tp_order, order, prompt, dep, dep_name, dep_order in rows:
             spec = versions.get(vid)
             if spec is None:
                 spec = versions[vid] = VersionSpec(id=vid, number=number, effective_from=eff)
-            spec.criteria[key] = WeightedCriterion(key, weight, tp_key, tp_name, (tp_order, order), prompt)
+            spec.criteria[key] = WeightedCriterion(key, weight, tp_key, tp_name, (tp_order, order), prompt, dep,
+                                                   dep_name or "", dep_order or 0)
         # Of several versions effective the same day, the first in the rule's order is the one ever in force.
         by_day: dict[dt.date, VersionSpec] = {}
         for v in versions.values():

@@ -47,7 +47,9 @@ class CriterionVariance:
 
 @dataclass(slots=True)
 class TouchPointVariance:
-    key: str
+    """A row of a group of criteria: a touch point, or (grouped by department) a department."""
+
+    key: str | None                # None: the department row of touch points that belong to no department
     name: str
     pass_rate: Rate
     mean_deviation: float | None
@@ -88,6 +90,9 @@ class SiteVariance:
     touch_points: list[TouchPointVariance] = field(default_factory=list)
     criteria: list[CriterionVariance] = field(default_factory=list)
     photos: PhotoCounts = PhotoCounts()  # shown beside the score; they do not change it
+    # Grouped by department (asked for: variance_report(departments=True)): a row per department its touch
+    # points belong to (key None: touch points of no department), computed as the touch point rows are.
+    departments: list[TouchPointVariance] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -119,6 +124,7 @@ class VarianceReport:
     # The previous period of the same length, for the network's trend; None when nothing was expected in it.
     previous_network_score: float | None = None
     previous_consistency_index: float | None = None
+    department_spread: list[Spread] = field(default_factory=list)  # per department, when asked for
 
     @property
     def previous_period(self) -> tuple[dt.date, dt.date]:

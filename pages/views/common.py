@@ -80,14 +80,15 @@ def own_site_code(user) -> str | None:
 
 
 def landing_url(user) -> str | None:
-    """Where "/" takes a signed-in person: head office and auditors to the network, a manager to today's
-    checklist, a mystery shopper to the audit form. None for someone with no role yet (they stay on the landing page, which says so)."""
+    """Where "/" takes a signed-in person: head office and auditors to the network, a manager and department
+    staff to today's checklist (their part of it), a mystery shopper to the audit form. None for someone with no
+    role yet (they stay on the landing page, which says so)."""
     from django.urls import reverse
 
     role = access.role_of(user)
     if role in ROLES_THAT_READ_THE_NETWORK:
         return reverse("pages:overview")
-    if role == Role.MANAGER:
+    if role in (Role.MANAGER, Role.DEPARTMENT):
         return reverse("pages:today")
     if role == Role.MYSTERY_SHOPPER:
         return reverse("pages:audit-new")

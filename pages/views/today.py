@@ -1,4 +1,8 @@
-"""/app/today/: the manager's checklist on a phone.
+"""/app/today/: the manager's checklist on a phone, and department staff's part of it.
+
+A manager sees the site's part of the standard (touch points of no department, or of one the site reports);
+department staff (accounting) see their department's touch points, with a picker of the sites they serve
+(``consistency.services.check_parts``: the rule of which part a touch point belongs to, the API's).
 
 The page is server-rendered from the selectors the API answers with: today's standard is what
 ``/api/v1/standard/current/?site=`` returns (``checklist_day`` then ``version_current``), today's check is
@@ -9,6 +13,7 @@ is the reference client. A constant number of queries, however many criteria the
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,10 +21,12 @@ from django.utils import timezone
 from backend.errors import AppError, NotFound
 from backend.inputs import slug_param
 from consistency.api.check_serializers import check_detail_body
+from consistency.models import SubmittedBy
 from consistency.selectors import actions as action_selectors
 from consistency.selectors import checks as check_selectors
 from consistency.selectors import standard as standard_selectors
 from consistency.services import actions as action_services
+from consistency.services.check_parts import covers
 from consistency.services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, validate_check_date
 from consistency.services.criterion_text import rule_text
 from reports.packs import outcome_text, value_text
@@ -45,16 +52,23 @@ def _site(request, sites: list[tuple[str, str]]):
     return site_get(user=request.user, code=code, for_write=True)
 
 
-def _checklist(version) -> list[dict]:
-    """Touch points and their criteria, each with its target in the words the reports use."""
+def _in_part(tp, department) -> bool:
+    own = tp.department
+    return covers(department.key if department is not None else None, own.key if own is not None else None,
+                  own is not None and own.submitted_by == SubmittedBy.DEPARTMENT)
+
+
+def _checklist(version, department) -> list[dict]:
+    """The touch points of the person's part (``department`` None: the site's) and their criteria, each with
+    its target in the words the reports use."""
     return [{"touch_point": tp, "criteria": [{"c": c, "rule": rule_text(c)} for c in tp.criteria.all()]}
-            for tp in version.touch_points.all()]
+            for tp in version.touch_points.all() if _in_part(tp, department)]
 
 
-def _todays_check(*, user, site, day):
-    """Today's current check, read as ``/api/v1/checks/{id}/`` reads it, or None."""
+def _todays_check(*, user, site, day, department):
+    """Today's current check of the part, read as ``/api/v1/checks/{id}/`` reads it, or None."""
     check_id = (check_selectors.check_list(site=site, date_from=day, date_to=day)
-                .values_list("pk", flat=True).first())
+                .filter(department=department).values_list("pk", flat=True).first())
     return check_selectors.check_get(user=user, check_id=check_id) if check_id is not None else None
 
 
@@ -87,7 +101,11 @@ def _initial_values(check, body: dict) -> dict:
 
 @page
 def today(request):
-    require_role(request, Role.MANAGER)
+    role = require_role(request, Role.MANAGER, Role.DEPARTMENT)
+    department = access.department_of(request.user) if role == Role.DEPARTMENT else None
+    if role == Role.DEPARTMENT and (department is None or department.submitted_by != SubmittedBy.DEPARTMENT):
+        raise PermissionDenied("Your department's touch points are reported by the sites' own checks: there is no "
+                               "checklist of its own to fill here.")
     sites = list(access.writable_sites(request.user).order_by("code").values_list("code", "name"))
     site = _site(request, sites)
     now = timezone.now()
@@ -98,7 +116,7 @@ def today(request):
         version, no_standard = None, exc.message
     else:
         no_standard = None
-    check = _todays_check(user=request.user, site=site, day=day)
+    check = _todays_check(user=request.user, site=site, day=day, department=department)
     # The API's own rule for whether a check (or an amendment) of the day is taken now: its refusal, if any.
     try:
         validate_check_date(site=site, day=day, now=now)
@@ -107,9 +125,12 @@ def today(request):
         closed = exc.message
     actions = [{"a": a, "status": action_services.status_shown(a, tz=site.tz, now=now)}
                for a in action_selectors.action_list(user=request.user, site=site, status="open", now=now)]
+    checklist = _checklist(version, department) if version is not None else []
+    if department is not None:  # department staff deal with their own touch points' actions
+        keys = {item["c"].key for group in checklist for item in group["criteria"]}
+        actions = [a for a in actions if a["a"].criterion.key in keys]
     body = check_detail_body(check) if check is not None else None
     initial = _initial_values(check, body) if check is not None else {}
-    checklist = _checklist(version) if version is not None else []
     for group in checklist:
         for item in group["criteria"]:
             item["initial"] = initial.get(item["c"].key, {})
@@ -120,6 +141,6 @@ def today(request):
         "criteria_count": sum(len(group["criteria"]) for group in checklist),
         # The first few, and the rest on demand (the API's list): the page stays under 100 kB on a weak signal.
         "actions": actions[:ACTIONS_SHOWN], "actions_total": len(actions),
-        "sites": sites if len(sites) > 1 else [],
+        "sites": sites if len(sites) > 1 else [], "department": department,
         "note_max": NOTE_MAX_LENGTH, "reason_max": REASON_MAX_LENGTH,
     })

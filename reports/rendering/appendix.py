@@ -23,6 +23,8 @@ from consistency.services import evidence_trust as trust
 from consistency.variance import grid as engine
 from consistency.variance import stats
 from consistency.variance.types import VarianceReport
+from customer.perception import stats as perception_stats
+from customer.services.feedback.scores import SATISFIED_AT
 
 from .common import STYLES, TABLE_BASE, zebra
 
@@ -165,7 +167,32 @@ def _sections(report: VarianceReport, layout: Layout) -> list[tuple[str, str]]:
     ]
 
 
-def variance_appendix(report: VarianceReport, layout: Layout) -> list:
+def _perception_sections() -> list[tuple[str, str]]:
+    least, sites = perception_stats.MIN_OBSERVATIONS, perception_stats.MIN_CORRELATION_SITES
+    return [
+        ("Perception gap: the three rates",
+         "<i>Self-checks</i>: the share of passed results among those the sites submitted in the period (site and "
+         "department checks; missed days are not results here, unlike a site's score). <i>Audits</i>: the share "
+         "of passed results of audits and mystery shops (an auditor's observation is the evidence: met is "
+         "passed). <i>Customers</i>: the share of feedback responses with a normalized score of at least "
+         f"{SATISFIED_AT:g} (0-10: score / 10; 1-5: (score - 1) / 4); a question mapped to a criterion counts for "
+         "its touch point. Each with Wilson's interval, as above."),
+        ("Perception gap: gaps and optimism",
+         "A gap is one rate minus another, with Newcombe's hybrid score interval built from the two Wilson "
+         "intervals (l1, u1) and (l2, u2): low = d - sqrt((p1 - l1)&sup2; + (u2 - p2)&sup2;), high = d + "
+         "sqrt((u1 - p1)&sup2; + (p2 - l2)&sup2;). It is supported when that interval excludes 0 and each side has "
+         f"at least {least} observations. A site's optimism compares like with like: its self-check results on "
+         "the criteria its audits observed against those audits. Sites are ranked only where their optimism is "
+         "supported and above 0, by the lower end of its interval."),
+        ("Perception gap: compliance and satisfaction",
+         "Pearson's r between a site's pass rate (self-checks, or audits) and its satisfied share, over the sites "
+         f"with at least {least} observations of both, with Fisher's interval tanh(atanh(r) &plusmn; 1.96 / "
+         f"sqrt(k - 3)). Below {sites} such sites the report says the data is too thin instead of giving r. "
+         "Results of one visit or one day are not independent, so the true uncertainty is wider than shown."),
+    ]
+
+
+def variance_appendix(report: VarianceReport, layout: Layout, *, perception: bool = False) -> list:
     values = [[Paragraph(f"<b>{label}</b>", STYLES["cell"]), Paragraph(value, STYLES["cell"])]
               for label, value in _values(report, layout)]
     table = Table(values, colWidths=[70 * mm, 110 * mm])
@@ -176,6 +203,6 @@ def variance_appendix(report: VarianceReport, layout: Layout) -> list:
                            "against the master standard in force on each day. The values below are the ones "
                            "this report was made with.", STYLES["body"]),
                  Spacer(1, 2 * mm), table]
-    for title, text in _sections(report, layout):
+    for title, text in [*_sections(report, layout), *(_perception_sections() if perception else [])]:
         out += [Paragraph(title, STYLES["h2"]), Paragraph(text, STYLES["body"])]
     return out

@@ -17,6 +17,7 @@ from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, S
 
 from ..packs import CompliancePack, PackCheck, PackEvidence, outcome_text
 from .common import FRAME_WIDTH, STYLES, TABLE_BASE, DocumentMeta, Progress, Stepper, build, pct, zebra
+from .compliance_customer import audits_section, feedback_section
 from .grid import image_flowable, wrap_text
 
 THUMBS_PER_ROW = 4
@@ -31,9 +32,12 @@ def render_compliance_pack(pack: CompliancePack, *, meta: DocumentMeta, progress
     story += _checks(pack)
     story += _missed(pack)
     story += _failures(pack)
+    story += audits_section(pack, _evidence_grid)
+    story += feedback_section(pack)
     story += _evidence(pack)
     story += _manifest(pack, meta)
-    expected_pages = 4 + len(pack.checks) // 2 + len(pack.evidence) // 12 + len(pack.failures) // 30
+    expected_pages = (6 + len(pack.checks) // 2 + len(pack.evidence) // 12 + len(pack.failures) // 30
+                      + len(pack.audits) // 2)
     step = Stepper(progress, 0, 99, expected_pages) if progress else None
     pdf = build(story, meta, subject="Touchpoint compliance pack",
                 on_page=(lambda page: step(min(page, expected_pages))) if step else None)
@@ -76,6 +80,8 @@ def _cover(pack: CompliancePack, meta: DocumentMeta) -> list:
         ["Missed days", str(len(pack.missed_days))],
         ["Failures", str(len(pack.failures))],
         ["Photo evidence", str(len(pack.evidence))],
+        ["Audits", _visits(pack)],
+        ["Customer feedback", f"{pack.feedback.total.responses} response(s)" if pack.feedback else "0 response(s)"],
         ["Generated", meta.generated_at.strftime("%Y-%m-%d %H:%M UTC") if meta.generated_at else "-"],
         ["Run", meta.run_id or "-"],
     ]
@@ -199,13 +205,23 @@ def _evidence(pack: CompliancePack) -> list:
                            STYLES["small"]), Spacer(1, 2 * mm)]
     if not pack.evidence:
         return [*out, Paragraph("No photo evidence in the period.", STYLES["body"]), PageBreak()]
-    cells = [_evidence_cell(e) for e in sorted(pack.evidence, key=lambda e: (e.date or dt.date.min, e.uploaded_at))]
+    return [*out, _evidence_grid(sorted(pack.evidence, key=lambda e: (e.date or dt.date.min, e.uploaded_at))),
+            PageBreak()]
+
+
+def _evidence_grid(evidence: list[PackEvidence]) -> LongTable:
+    cells = [_evidence_cell(e) for e in evidence]
     rows = [cells[i:i + THUMBS_PER_ROW] + [""] * (THUMBS_PER_ROW - len(cells[i:i + THUMBS_PER_ROW]))
             for i in range(0, len(cells), THUMBS_PER_ROW)]
     grid = LongTable(rows, colWidths=[FRAME_WIDTH / THUMBS_PER_ROW] * THUMBS_PER_ROW)
     grid.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c8cdd4")),
                    ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)])
-    return [*out, grid, PageBreak()]
+    return grid
+
+
+def _visits(pack: CompliancePack) -> str:
+    shops = sum(1 for a in pack.audits if a.anonymous)
+    return f"{len(pack.audits) - shops} audit(s), {shops} mystery shop(s)"
 
 
 def _evidence_cell(e: PackEvidence) -> list:
@@ -221,7 +237,7 @@ def _evidence_cell(e: PackEvidence) -> list:
     declared = "" if e.status == "verified" else "declared: "
     lines = [f"<b>{escape(e.prompt)}</b> · {e.date.isoformat() if e.date else '-'}"
              + (" · action" if e.for_action else ""),
-             f"captured {_dt(e.captured_at)}", f"uploaded {_dt(e.uploaded_at)}",
+             *_photo_times(e),
              # 5.5 pt: two lines of 32 characters fit the cell (at 6 pt they ran past its edge).
              f"<font face='Courier' size='5.5'>{declared}{sha[:32]}<br/>{sha[32:]}</font>"]
     if flags:
@@ -232,9 +248,20 @@ def _evidence_cell(e: PackEvidence) -> list:
     return [Paragraph("<i>no thumbnail: listed only</i>", STYLES["small"]), caption]
 
 
+def _photo_times(e: PackEvidence) -> list[str]:
+    if e.day_only:  # a mystery shop's photo: the hour would point at the shopper
+        return [f"captured on {_day(e.captured_at)}", f"uploaded on {_day(e.uploaded_at)}"]
+    return [f"captured {_dt(e.captured_at)}", f"uploaded {_dt(e.uploaded_at)}"]
+
+
+def _day(value) -> str:
+    return value.strftime("%Y-%m-%d") if value else "-"
+
+
 def _manifest(pack: CompliancePack, meta: DocumentMeta) -> list:
     current = [c for c in pack.checks if c.is_current]
     results = sum(len(c.results) for c in current)
+    audit_photos = [e for a in pack.audits for e in a.evidence]
     summary = _table([
         ["Item", "Count"],
         ["Checks received (incl. superseded)", str(len(pack.checks))],
@@ -245,12 +272,20 @@ def _manifest(pack: CompliancePack, meta: DocumentMeta) -> list:
         ["Corrective actions", str(sum(1 for f in pack.failures if f.action))],
         ["Missed days", str(len(pack.missed_days))],
         ["Photo evidence", str(len(pack.evidence))],
-        ["Thumbnails embedded", str(sum(1 for e in pack.evidence if e.thumbnail))],
+        ["Audits and mystery shops", str(len(pack.audits))],
+        ["Photos of audits and mystery shops", str(len(audit_photos))],
+        ["Customer feedback responses", str(pack.feedback.total.responses if pack.feedback else 0)],
+        ["Thumbnails embedded", str(sum(1 for e in [*pack.evidence, *audit_photos] if e.thumbnail))],
     ], [90 * mm, 30 * mm], long=False)
     rows = [["#", "Evidence", "Criterion", "Day", "SHA-256 of the original"]]
     for i, e in enumerate(pack.evidence, start=1):
         # A photo not verified has only the hash its phone declared: said beside its criterion.
         criterion = e.prompt if e.status == "verified" else f"{e.prompt} ({e.status}: hash as declared)"
+        rows.append([str(i), e.id[:8], _p(criterion), e.date.isoformat() if e.date else "-", e.sha256 or "-"])
+    for i, (audit, e) in enumerate(((a, e) for a in pack.audits for e in a.evidence), start=len(rows)):
+        criterion = f"{e.prompt} ({audit.kind_label.lower()} #{audit.id})"
+        if e.status != "verified":
+            criterion += f" ({e.status}: hash as declared)"
         rows.append([str(i), e.id[:8], _p(criterion), e.date.isoformat() if e.date else "-", e.sha256 or "-"])
     out = [CondPageBreak(80 * mm), Paragraph("Manifest", STYLES["h1"]),
            Paragraph(f"Compliance pack for {escape(pack.site_code)}, {meta.period}, run {meta.run_id or '-'}.",

@@ -17,6 +17,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, PageBreak
 from consistency.services import evidence_trust as trust
 from consistency.variance import stats
 from consistency.variance.types import SiteVariance, Spread, VarianceReport
+from customer.perception.types import PerceptionGap
 
 from .appendix import Layout, variance_appendix
 from .common import (
@@ -34,6 +35,7 @@ from .common import (
     zebra,
 )
 from .grid import PAD, Grid, Line, fit_text
+from .perception import perception_section
 
 BARS_PER_SITE_UP_TO = 40  # more sites than this and a touch point's chart shows the distribution instead
 SUMMARY_TOP = 5
@@ -41,8 +43,10 @@ SHORTFALLS_PER_SITE = 15  # the worst ones; a page per site stays one page
 HEAT_MAP_COLUMNS = 10  # touch points per heat map: 14 mm a column, a long word still fits on a line
 
 
-def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Progress | None = None) -> bytes:
-    """The report as PDF bytes. ``progress`` receives 0..100 as the document is assembled and laid out."""
+def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Progress | None = None,
+                    perception: PerceptionGap | None = None) -> bytes:
+    """The report as PDF bytes. ``progress`` receives 0..100 as the document is assembled and laid out.
+    ``perception``: the perception gap of the same sites and period, drawn as its own section."""
     sites = report.sites
     touch_points = _touch_point_names(report)
     step = Stepper(progress, 0, 25, len(sites))
@@ -52,13 +56,14 @@ def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Pro
     story += _heat_map(report, touch_points)
     story += _league_table(report)
     story += _photo_evidence(report)
+    story += perception_section(perception)
     story += _charts(report, touch_points)
     for index, site in enumerate(sites):
         story += _site_page(site)
         step(index + 1)
     story += variance_appendix(report, Layout(best_worst=SUMMARY_TOP, shortfalls=SHORTFALLS_PER_SITE,
-                                              bars_up_to=BARS_PER_SITE_UP_TO))
-    expected_pages = 6 + len(sites) + 3 * (len(sites) // 40 + 1) + len(touch_points) // 3
+                                              bars_up_to=BARS_PER_SITE_UP_TO), perception=perception is not None)
+    expected_pages = 8 + len(sites) + 3 * (len(sites) // 40 + 1) + len(touch_points) // 3
     pdf = build(story, meta, subject="Touchpoint variance report",
                 on_page=_page_progress(progress, 25, 99, expected_pages))
     if progress is not None:

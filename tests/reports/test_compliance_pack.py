@@ -160,3 +160,27 @@ def test_a_pack_reaching_today_counts_it_once_its_check_is_in(network, standard)
     assert submit(client_for(network.manager_a), "A1", check_body(network.a1)).status_code == 201
     text = _pack_text(network.head_office, "A1", today - dt.timedelta(days=1), today)
     assert "1 of 2 expected days have no check" in text
+
+
+def test_a_day_with_only_a_departments_check_is_a_missed_day_in_the_pack(network):
+    # As the variance report and the missed days count it: accounting's check of its own touch points does not
+    # make the day checked; the site's own check does.
+    import datetime as dt
+
+    from sites.models import Site
+    from tests.conftest import client_for
+    from tests.consistency.checks_support import local_today, submit
+    from tests.consistency.departments_support import department_standard
+    from tests.consistency.test_departments_checks import accounting_body, site_body
+
+    department_standard()
+    today = local_today(network.a1)
+    Site.objects.filter(pk=network.a1.pk).update(opened_on=today - dt.timedelta(days=1))
+    yesterday = today - dt.timedelta(days=1)
+    assert submit(client_for(network.accountant), "A1",
+                  accounting_body(network.a1, day=yesterday)).status_code == 201
+    text = _pack_text(network.head_office, "A1", yesterday, yesterday)
+    assert "1 of 1 expected days have no check" in text
+    assert submit(client_for(network.manager_a), "A1", site_body(network.a1, day=yesterday)).status_code == 201
+    text = _pack_text(network.head_office, "A1", yesterday, yesterday)
+    assert "0 of 1 expected days have no check" in text

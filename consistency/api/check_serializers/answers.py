@@ -20,6 +20,7 @@ def _check_head(check: DailyCheck, *, version_number: int, submitted_by: str) ->
         "id": check.pk,
         "site": check.site.code,
         "date": check.date.isoformat(),
+        "department": check.department.key if check.department_id is not None else None,
         "version": version_number,
         "submitted_by": submitted_by,
         "performed_at": check.performed_at.isoformat(),

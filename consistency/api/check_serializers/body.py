@@ -30,7 +30,7 @@ from backend.inputs import (
 from ...services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, CheckInput, ResultInput
 
 MAX_RESULTS = 500
-CHECK_FIELDS = {"date", "performed_at", "client_id", "results", "amends", "reason"}
+CHECK_FIELDS = {"date", "performed_at", "client_id", "results", "amends", "reason", "department"}
 RESULT_FIELDS = {"criterion", "value", "note"}
 
 
@@ -134,6 +134,13 @@ def parse_check(data) -> CheckInput:
     elif NUL in reason:
         err("reason", NUL_MESSAGE)
 
+    department = data.get("department")
+    if department is not None and (not isinstance(department, str) or not department or len(department) > 64
+                                   or NUL in department):
+        err("department", "the key of a department whose staff submit its touch points, e.g. \"accounting\"; "
+                          "omit it for the site's daily check.")
+        department = None
+
     results: list[ResultInput] = []
     items = data.get("results")
     if items is None:
@@ -189,11 +196,11 @@ def parse_check(data) -> CheckInput:
             # Only results have problems: they are listed with what judging finds (a text value is named there,
             # with its criterion's prompt and the one kind of value it takes), all at once.
             return CheckInput(date=day, results=results, performed_at=performed_at, client_id=client_id,
-                              amends=amends, reason=reason, problems=tuple(errors))
+                              amends=amends, reason=reason, problems=tuple(errors), department=department)
     if errors:
         raise AppError(errors=errors)
     return CheckInput(date=day, results=results, performed_at=performed_at, client_id=client_id, amends=amends,
-                      reason=reason)
+                      reason=reason, department=department)
 
 
 def _judgeable(value) -> bool:

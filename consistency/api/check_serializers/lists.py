@@ -18,10 +18,12 @@ class CheckSummarySerializer(serializers.ModelSerializer):
     site = serializers.CharField(source="site.code")
     version = serializers.IntegerField(source="version.number")
     submitted_by = serializers.CharField(source="submitted_by.username")
+    department = serializers.CharField(source="department.key", default=None, allow_null=True,
+                                       help_text="The department whose check it is; null: the site's daily check.")
 
     class Meta:
         model = DailyCheck
-        fields = ["id", "site", "date", "version", "submitted_by", "performed_at", "received_at", "client_id",
+        fields = ["id", "site", "date", "department", "version", "submitted_by", "performed_at", "received_at", "client_id",
                   "late", "score", "is_current", "superseded_at", "amends", "amendment_reason"]
 
 

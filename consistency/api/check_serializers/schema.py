@@ -29,6 +29,14 @@ class CheckSubmissionSerializer(serializers.Serializer):
                                                                 "check, which stays in history.")
     reason = serializers.CharField(required=False, max_length=REASON_MAX_LENGTH,
                                    help_text="Why the check is amended (required with `amends`).")
+    department = serializers.CharField(
+        required=False, allow_null=True,
+        help_text="The part of the standard it gives. Omitted or null: the site's daily check (touch points with no "
+                  "department or one the site reports), a site's manager's; department staff: their department's, "
+                  "by default. A department whose own staff report its touch points (`submitted_by: department` in "
+                  "the standard, e.g. \"accounting\"): exactly its touch points' criteria, for a site it serves. "
+                  "Head office may give any part. One current check per site, day and part; an amendment keeps "
+                  "its part.")
 
 
 class CheckResultItemSerializer(serializers.Serializer):
@@ -70,6 +78,8 @@ class CheckSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     site = serializers.CharField()
     date = serializers.DateField()
+    department = serializers.CharField(allow_null=True, help_text="The department whose check it is (its "
+                                                                  "touch points only); null: the site's daily check.")
     version = serializers.IntegerField(help_text="The number of the standard's version it was judged by.")
     submitted_by = serializers.CharField()
     performed_at = serializers.DateTimeField()

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from consistency.demo import seed_standard
 from consistency.demo_history import resolve_demo_actions, seed_history
 from consistency.demo_photos import REUSING_SITE, seed_demo_photos
+from customer.demo import seed_customer
 from sites.demo import AUDITOR_REGION, seed_network
 
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Photos: {photos['photos']} new, verified ({REUSING_SITE} reuses one every morning).")
         actions = resolve_demo_actions()
         self.stdout.write(f"Corrective actions: {actions['resolved']} resolved ({actions['photos']} photos of fixes).")
+        customer = seed_customer(password=password)
+        self.stdout.write(f"Customer view: {customer['audits']} audits, {customer['mystery_shops']} mystery shops, "
+                          f"{customer['calibrations']} calibration visit, {customer['feedback']} feedback responses.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo franchise: {network['regions']} regions, {len(sites)} sites, "
             f"standard version {version.number} published."
@@ -33,5 +37,5 @@ class Command(BaseCommand):
             "Logins (password "
             + ("from DEMO_PASSWORD" if password != "demo" else "'demo'")
             + f"): head.office | auditor (region {AUDITOR_REGION}) | manager.<site code in lower case>, "
-            f"e.g. manager.{sites[0].code.lower()}"
+            f"e.g. manager.{sites[0].code.lower()} | shopper (mystery shopper) | auditor.two"
         )

@@ -33,20 +33,22 @@ def rejudge_days(*, site_id: int, criteria_by_day: dict[dt.date, Iterable[int]])
     if not criteria_by_day:
         return
     days = list(criteria_by_day)
-    checks = {c.date: c for c in DailyCheck.objects.filter(site_id=site_id, date__in=days, is_current=True)
-              .only("id", "site_id", "date", "score")}
-    results = (CheckResult.objects.filter(daily_check_id__in=[c.pk for c in checks.values()]).select_related("criterion")
+    # Every current check of those days: a day may have the site's own and a department's (each its criteria).
+    checks = list(DailyCheck.objects.filter(site_id=site_id, date__in=days, is_current=True)
+                  .only("id", "site_id", "date", "score"))
+    results = (CheckResult.objects.filter(daily_check_id__in=[c.pk for c in checks]).select_related("criterion")
                .only("id", "daily_check_id", "criterion_id", "met", "passed", "criterion__weight",
                      "criterion__photos_required"))
     # Verified photos per criterion of each day, whichever of the day's checks they were attached to.
     verified = {day: evidence_selectors.verified_photos_of_day(site_id=site_id, day=day,
                                                                criterion_ids=list(criteria_by_day[day]))
-                for day in checks}
+                for day in sorted({c.date for c in checks})}
     by_check: dict[int, list[CheckResult]] = {}
     for result in results:
         by_check.setdefault(result.daily_check_id, []).append(result)
     changed_results, changed_checks = [], []
-    for day, check in checks.items():
+    for check in checks:
+        day = check.date
         wanted = set(criteria_by_day[day])
         judged = []
         for result in by_check.get(check.pk, []):

@@ -161,6 +161,7 @@
     // One client_id per draft, whatever the re-sends: the server knows its own check by it (duplicate_client_id).
     draft.clientId = draft.clientId || uuid();
     const body = {date: cfg.date, performed_at: new Date().toISOString(), client_id: draft.clientId, results};
+    if (cfg.department) body.department = cfg.department;  // department staff: their department's part
     if (form.dataset.amends) {
       body.amends = Number(form.dataset.amends);
       body.reason = ($("#reason").value || "").trim();
