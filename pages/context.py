@@ -20,6 +20,9 @@ def navigation(request) -> dict:
             links += [("pages:overview", "Network"), ("pages:audits", "Audits")]
         if role == Role.MANAGER:
             links += [("pages:today", "Today"), ("pages:overview", "My site")]
+        links.append(("pages:perception", "Perception"))  # every other role reads a site's checks
+        if role == Role.HEAD_OFFICE:
+            links.append(("pages:calibration", "Calibration"))
         links += [("pages:standard", "Standard"), ("pages:reports", "Reports")]
         if role == Role.HEAD_OFFICE:
             links.append(("pages:feedback", "Feedback"))

@@ -54,3 +54,25 @@ def index_points(delta: float | None) -> str:
     if value == 0:
         return "0.0"
     return f"{'+' if value > 0 else MINUS}{abs(value):.1f}"
+
+
+def points_interval(low: float | None, high: float | None) -> str:
+    """A gap's interval in percentage points: (-0.031, 0.12) -> "−3.1 to +12.0 pts"; "" without one."""
+    if low is None or high is None:
+        return ""
+    return f"{points(low).removesuffix(' pts')} to {points(high)}"
+
+
+def coefficient(r: float | None) -> str:
+    """A correlation coefficient, two decimals with a real minus: -0.4213 -> "−0.42"; None -> "–"."""
+    if r is None:
+        return "\u2013"
+    value = round(r, 2)
+    return f"{MINUS if value < 0 else ''}{abs(value):.2f}"
+
+
+def count(n: int | None) -> str:
+    """A count with thousands separated: 12345 -> "12,345"."""
+    if n is None:
+        return "\u2013"
+    return f"{n:,}"

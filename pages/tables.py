@@ -16,8 +16,10 @@ from django.utils.safestring import mark_safe
 from django_tables2.data import TableListData
 
 from consistency.variance import SiteVariance
+from customer.perception import SiteGap
 
 from .format import direction, interval, pct, points
+from .perception import gap_text
 
 SORT_KEYS: dict[str, Callable[[SiteVariance], object]] = {
     "site": lambda s: s.code,
@@ -32,12 +34,17 @@ SORT_KEYS: dict[str, Callable[[SiteVariance], object]] = {
 
 
 class SiteRows(TableListData):
-    """SiteVariance rows sorted by SORT_KEYS: ties by site code, missing values last both ways."""
+    """SiteVariance rows sorted by SORT_KEYS (and the table's own ``keys``): ties by site code, missing values
+    last both ways."""
+
+    def __init__(self, data, keys: dict[str, Callable[[SiteVariance], object]] | None = None):
+        super().__init__(data)
+        self.keys = {**SORT_KEYS, **(keys or {})}
 
     def order_by(self, aliases):
         rows = sorted(self.data, key=lambda s: s.code)
         for alias in reversed(list(aliases)):
-            key = SORT_KEYS[alias.lstrip("-")]
+            key = self.keys[alias.lstrip("-")]
             present = [r for r in rows if key(r) is not None]
             missing = [r for r in rows if key(r) is None]
             present.sort(key=key, reverse=alias.startswith("-"))  # stable: ties keep the code order
@@ -61,6 +68,10 @@ class LeagueTable(tables.Table):
                          attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
     photos = tables.Column(accessor="photos__suspect", empty_values=(), verbose_name="Photos flagged", initial_sort_descending=True,
                            attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
+    # The perception gap's optimism (customer.perception: self-check minus audit on the criteria the audits
+    # observed), from the one engine call of the page; most optimistic first when sorted.
+    gap = tables.Column(accessor="code", empty_values=(), verbose_name="Self-check − audit",
+                        initial_sort_descending=True, attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
 
     class Meta:
         template_name = "pages/overview_table.html"
@@ -69,10 +80,13 @@ class LeagueTable(tables.Table):
         row_attrs = {"class": lambda record: "below" if record.flagged else ""}
         empty_text = "No site matches."
 
-    def __init__(self, rows: list[SiteVariance], *, period_query: str, region_names: dict[str, str], **kwargs):
+    def __init__(self, rows: list[SiteVariance], *, period_query: str, region_names: dict[str, str],
+                 gaps: dict[str, SiteGap] | None = None, **kwargs):
         self.period_query = period_query
         self.region_names = region_names
-        super().__init__(SiteRows(rows), **kwargs)
+        self.gaps = gaps or {}
+        keys = {"gap": lambda s: self.gaps[s.code].optimism.value if s.code in self.gaps else None}
+        super().__init__(SiteRows(rows, keys), **kwargs)
 
     def render_site(self, record: SiteVariance):
         href = f"{reverse('pages:site', kwargs={'code': record.code})}?{self.period_query}"
@@ -104,6 +118,16 @@ class LeagueTable(tables.Table):
 
     def render_late(self, record: SiteVariance):
         return record.late_checks
+
+    def render_gap(self, record: SiteVariance):
+        site = self.gaps.get(record.code)
+        if site is None or site.optimism.value is None:
+            why = "no audit" if site is None or not site.audits else "no data to compare"
+            return format_html('<span class="muted small">{}</span>', why)
+        g = gap_text(site.optimism)
+        marker = mark_safe(' <span class="badge warn">clear</span>') if g.supported else ""
+        return format_html('<span class="gap {}">{}</span>{}<br><span class="muted small">{}</span>', g.way, g.text,
+                           marker, g.interval)
 
     def render_photos(self, record: SiteVariance):
         p = record.photos

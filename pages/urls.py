@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audits, feedback, overview, site, standard, today
+from .views import audits, calibration, feedback, overview, perception, site, standard, today
 from .views import reports as report_views
 
 app_name = "pages"
@@ -15,6 +15,8 @@ urlpatterns = [
     path("reports/<uuid:public_id>/status/", report_views.report_status, name="report-status"),
     path("reports/<uuid:public_id>/download/", report_views.report_download, name="report-download"),
     path("today/", today.today, name="today"),
+    path("perception/", perception.perception, name="perception"),
+    path("calibration/", calibration.calibration, name="calibration"),
     path("feedback/", feedback.feedback, name="feedback"),
     path("audits/", audits.audit_list, name="audits"),
     path("audits/new/", audits.audit_new, name="audit-new"),

@@ -18,6 +18,7 @@ from consistency.models import CorrectiveAction
 from consistency.selectors.actions import action_list
 from consistency.variance import SiteVariance, Spread, VarianceReport, variance_report
 from consistency.variance.scope import variance_sites
+from customer.perception import SiteGap, perception_gap
 from sites import access
 from sites.models import Region
 
@@ -51,6 +52,7 @@ class NetworkOverview:
     below: list[SiteVariance] = field(default_factory=list)     # flagged below the network, worst first
     missed: list[SiteVariance] = field(default_factory=list)    # most missed days first
     photo_flags: list[SiteVariance] = field(default_factory=list)  # most flagged photos first
+    gaps: dict[str, SiteGap] = field(default_factory=dict)      # the perception gap's sites, by code
 
 
 def network_trend(*, report: VarianceReport) -> NetworkTrend:
@@ -80,6 +82,9 @@ def network_overview(*, user, period: Period, region: str | None, region_names: 
     report = variance_report(date_from=period.date_from, date_to=period.date_to, sites=sites, detail="touch_points")
     trend = network_trend(report=report)
     overdue = action_list(user=user, status="overdue", region=region)
+    # The league table's gap column: one engine call for the whole scope (a constant number of queries),
+    # the same answer as GET /api/v1/perception-gap/ for this period and region.
+    gap = perception_gap(sites=sites, date_from=period.date_from, date_to=period.date_to, region=region)
     scored = [s for s in report.sites if s.score is not None]
     return NetworkOverview(
         report=report, trend=trend, overdue_count=overdue.count(), overdue=list(overdue[:LIST_SHOWN]),
@@ -89,4 +94,5 @@ def network_overview(*, user, period: Period, region: str | None, region_names: 
         missed=sorted((s for s in report.sites if s.missed_days), key=lambda s: (-s.missed_days, s.code))[:LIST_SHOWN],
         photo_flags=sorted((s for s in report.sites if s.photos.suspect),
                            key=lambda s: (-s.photos.suspect, s.code))[:LIST_SHOWN],
+        gaps={s.code: s for s in gap.sites},
     )

@@ -58,7 +58,7 @@ def overview(request):
 def _sites_view(request, overview_, period, q: str) -> dict:
     """The league table (sorted, searched, paged) and the heat map of the same page of sites."""
     rows = search(overview_.report.sites, q)
-    table = LeagueTable(rows, period_query=period.query, region_names=overview_.region_names)
+    table = LeagueTable(rows, period_query=period.query, region_names=overview_.region_names, gaps=overview_.gaps)
     table.order_by = request.GET.getlist(table.prefixed_order_by_field) or table.Meta.order_by
     table.request = request
     paginate(table, request, per_page=PER_PAGE)

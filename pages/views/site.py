@@ -25,12 +25,15 @@ from consistency.services import evidence_files
 from consistency.services.criterion_text import rule_text
 from consistency.variance import variance_report
 from consistency.variance.series import weekly_scores, weeks_of
+from customer.perception import perception_gap
 from sites import access
 from sites.selectors import site_get
 
 from .. import charts
 from ..format import pct, points
+from ..perception import perception_text, site_text
 from ..period import page_period
+from ..site_audits import site_audits
 from .common import page
 
 RECENT_CHECKS = 10   # the latest checks of the period, with their failures and photos
@@ -109,6 +112,7 @@ def _site_in_depth(request, site, period) -> dict:
     open_actions = action_selectors.action_list(user=user, status="open", site=site)
     actions = sorted(open_actions[:ACTIONS_SHOWN],
                      key=lambda a: (a.id not in overdue, a.due_on, a.id))
+    audit_count, audits = site_audits(user=user, site=site, date_from=period.date_from, date_to=period.date_to)
     return {
         "report": report, "mine": mine, "beside": beside, "network_size": len(report.sites),
         "median_label": median_label,
@@ -127,7 +131,19 @@ def _site_in_depth(request, site, period) -> dict:
         # Ordering is reading (reports/services.py): every role that reads the site may order its pack.
         "can_order": access.role_of(user) is not None,
         "idempotency_key": uuid.uuid4(),
+        "perception": _perception(site, scope, period),
+        "audit_count": audit_count, "audits": audits,
+        # A manager reads no visitor's name of a mystery shop: the column shows where it can name someone.
+        "audits_name_visitors": any(a.by for a in audits),
     }
+
+
+def _perception(site, scope, period) -> dict:
+    """The site's perception gap (the API's GET /api/v1/perception-gap/?site=), written out."""
+    gap = perception_gap(sites=scope.filter(pk=site.pk), date_from=period.date_from, date_to=period.date_to,
+                         site=site.code)
+    mine = next((s for s in gap.sites if s.code == site.code), None)
+    return {**perception_text(gap), "site": site_text(mine) if mine else None}
 
 
 def _points(trend: float | None) -> str:
