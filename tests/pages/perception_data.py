@@ -13,6 +13,7 @@ from consistency.models import Criterion
 from consistency.selectors.standard import version_in_force
 from consistency.services import scoring
 from customer.models import Audit, AuditKind, AuditResult, FeedbackDay, FeedbackQuestion
+from customer.services.feedback import FeedbackRow, normalized, write_rows
 
 
 def audit(site, day: dt.date, values: dict[str, float], *, user, kind: str = AuditKind.AUDIT, note: str = "") -> Audit:
@@ -36,11 +37,13 @@ def question(key: str, touch_point: str = "", criterion: str = "") -> FeedbackQu
 
 
 def feedback(site, day: dt.date, *, responses: int, satisfied: int, q: FeedbackQuestion | None = None) -> FeedbackDay:
-    """A day of feedback: ``satisfied`` responses scoring 0.9 of the scale, the others 0.3."""
-    total = satisfied * 0.9 + (responses - satisfied) * 0.3
-    squares = satisfied * 0.81 + (responses - satisfied) * 0.09
-    return FeedbackDay.objects.create(site=site, date=day, question=q, responses=responses, satisfied=satisfied,
-                                      normalized_sum=total, normalized_sq_sum=squares)
+    """A day of feedback: ``satisfied`` responses scoring 9 of 0-10, the others 3, stored by the feedback
+    service's one writer (responses and their day's totals)."""
+    scores = [9.0] * satisfied + [3.0] * (responses - satisfied)
+    write_rows([FeedbackRow(site_id=site.pk, date=day, channel="survey", question_id=q.pk if q else None,
+                            scale="0-10", score=score, normalized=normalized(score, "0-10"), comment="",
+                            response_id="") for score in scores], user=None, now=timezone.now())
+    return FeedbackDay.objects.get(site=site, date=day, question=q)
 
 
 def seed_outside_view(site_codes: list[str], *, days: int, today: dt.date, audit_pass: dict[str, float],
