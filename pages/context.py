@@ -20,6 +20,8 @@ def navigation(request) -> dict:
             links += [("pages:overview", "Network"), ("pages:audits", "Audits")]
         if role == Role.MANAGER:
             links += [("pages:today", "Today"), ("pages:overview", "My site")]
+        if role == Role.DEPARTMENT:  # their department's part of the checks of the sites they serve
+            links.append(("pages:today", "Today"))
         links.append(("pages:perception", "Perception"))  # every other role reads a site's checks
         if role == Role.HEAD_OFFICE:
             links.append(("pages:calibration", "Calibration"))

@@ -132,6 +132,9 @@ def test_nav_entries_follow_the_role(network, standard):
         return re.findall(r'<a href="(/app/[^"]*)"', re.search(r"<nav.*?</nav>", html, re.S).group(0))
     assert "/app/audits/" in nav_of(network.head_office) and "/app/audits/" in nav_of(network.auditor)
     assert "/app/audits/" not in nav_of(network.manager_a)
+    # Department staff reach their part of today's checks from every page, as a manager does.
+    assert "/app/today/" in nav_of(network.accountant) and "/app/today/" in nav_of(network.manager_a)
+    assert "/app/today/" not in nav_of(network.head_office)
 
 
 def test_head_office_of_a_large_network_types_the_site(network, standard, monkeypatch):
