@@ -83,12 +83,18 @@ BANNER = """
     Today         http://127.0.0.1:{port}/app/today/     a manager's checklist (open it on a phone)
     Standard      http://127.0.0.1:{port}/app/standard/
     Reports       http://127.0.0.1:{port}/app/reports/
+    Perception    http://127.0.0.1:{port}/app/perception/ what sites report against audits and customers
+    Visits        http://127.0.0.1:{port}/app/audits/new/ a mystery shop or an audit (open it on a phone)
+    Feedback      http://127.0.0.1:{port}/app/feedback/  import a survey export (head office)
     API docs      http://127.0.0.1:{port}/api/docs/
     Admin         http://127.0.0.1:{port}/admin/
   Logins (password: {password!r}):
     head.office                 head office: everything, edits the standard
     auditor                     auditor: reads region nz
     manager.<site code>         a branch manager, site code in lower case: manager.akl-01
+    auditor.two                 auditor: the other regions
+    shopper                     mystery shopper: a few sites, nothing of them but the audit form
+    accounts                    accounting staff: invoicing, for every site
   PostgreSQL: {database}.
   A Celery worker (pid {pid}) renders reports in the background.
   Ctrl-C stops the server, the worker and the database.

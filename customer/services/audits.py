@@ -87,7 +87,7 @@ def audit_submit(*, site, user, payload: AuditInput, now: dt.datetime | None = N
     transaction: the audit and its results, or nothing."""
     now = now or timezone.now()
     if payload.kind not in kinds_for(user):
-        raise Forbidden(f"kind: you may not submit a {payload.kind!r}; you may submit "
+        raise Forbidden(f"kind: you may not submit {payload.kind!r}; you may submit "
                         f"{' or '.join(kinds_for(user)) or 'no audits'}.", field="kind")
     validate_check_date(site=site, day=payload.date, now=now)
     # The check's rule for performed_at (not in the future, not before the day began at the site).

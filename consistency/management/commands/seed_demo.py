@@ -37,5 +37,5 @@ class Command(BaseCommand):
             "Logins (password "
             + ("from DEMO_PASSWORD" if password != "demo" else "'demo'")
             + f"): head.office | auditor (region {AUDITOR_REGION}) | manager.<site code in lower case>, "
-            f"e.g. manager.{sites[0].code.lower()} | shopper (mystery shopper) | auditor.two"
+            f"e.g. manager.{sites[0].code.lower()} | shopper (mystery shopper) | auditor.two | accounts (accounting)"
         )
