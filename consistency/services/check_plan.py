@@ -61,7 +61,7 @@ def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = Non
     now = now or timezone.now()
     # What needs no database first: a submission refused for its date, time or reason waits for no lock.
     late = validate_check_date(site=site, day=payload.date, now=now)
-    performed_at = _performed_at(site=site, payload=payload, now=now)
+    performed_at = performed_at_of(site=site, payload=payload, now=now)
     reason = payload.reason.strip()
     if payload.amends is not None and not reason:
         raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
@@ -127,7 +127,9 @@ def _lock_and_version_sql() -> tuple[str, dict]:
             "WHERE s.id = %(site_id)s FOR UPDATE OF s"), params
 
 
-def _performed_at(*, site, payload: CheckInput, now: dt.datetime) -> dt.datetime:
+def performed_at_of(*, site, payload: CheckInput, now: dt.datetime) -> dt.datetime:
+    """When a submission was done, as stored: the phone's time (a naive one read in the site's zone), not in the
+    future, not before its day began at the site. A daily check's rule, and an audit's (customer.services.audits)."""
     performed_at = payload.performed_at or now
     if timezone.is_naive(performed_at):
         performed_at = timezone.make_aware(performed_at, site.tz)

@@ -67,7 +67,7 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
         raise ValueError('criteria_for goes with detail="touch_points" (the full answer has every site\'s)')
     timeline = Timeline.load()
     segments = timeline.segments(previous_period(date_from, date_to)[0], date_to, cuts=(date_from,))
-    layout = _layout(segments, date_from, departments=departments)
+    layout = criteria_layout(segments, date_from, departments=departments)
     site_list = [SiteRow(*row) for row in sites.order_by("code").values_list(
         "pk", "code", "name", "region__code", "timezone", "active", "opened_on")]
     versions = sorted({segments[j].version.number for j in layout.current if segments[j].version is not None})
@@ -98,7 +98,7 @@ class SiteRow(NamedTuple):
     opened_on: dt.date
 
 
-def _layout(segments: list[Segment], date_from: dt.date, *, departments: bool = False) -> Layout:
+def criteria_layout(segments: list[Segment], date_from: dt.date, *, departments: bool = False) -> Layout:
     """The criterion keys (the latest version's in its order, then keys only older versions had), their
     weight in each segment (0: not in that day's version) and their touch point."""
     latest: dict[str, WeightedCriterion] = {}

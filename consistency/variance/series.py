@@ -24,7 +24,7 @@ from django.utils import timezone
 from sites.models import Site
 
 from . import totals
-from .engine import SiteRow, _checked_today, _fill_days, _fill_totals, _layout
+from .engine import SiteRow, _checked_today, _fill_days, _fill_totals, criteria_layout
 from .grid import Grid, compute
 from .timeline import Timeline
 
@@ -74,7 +74,7 @@ def weekly_scores(*, weeks: list[Week], sites: QuerySet[Site]) -> Series:
         raise ValueError("weeks must follow each other without a gap")
     timeline = Timeline.load()
     segments = timeline.segments(weeks[0].start, weeks[-1].end, cuts=tuple(w.start for w in weeks))
-    layout = _layout(segments, weeks[0].start)  # every segment is "current": no previous period here
+    layout = criteria_layout(segments, weeks[0].start)  # every segment is "current": no previous period here
     site_list = [SiteRow(*row) for row in sites.order_by("code").values_list(
         "pk", "code", "name", "region__code", "timezone", "active", "opened_on")]
     if not site_list:

@@ -30,7 +30,7 @@ from django.db.models import QuerySet
 
 # The variance engine's layout of a period (criterion keys in the latest version's order, their prompts and touch
 # points): one rule for which keys a period has and how they are named, on both answers.
-from consistency.variance.engine import _layout
+from consistency.variance.engine import criteria_layout
 from consistency.variance.timeline import Timeline
 from sites.models import Site
 
@@ -47,7 +47,7 @@ def perception_gap(*, sites: QuerySet[Site], date_from: dt.date, date_to: dt.dat
         raise ValueError("date_to is before date_from")
     timeline = Timeline.load()
     segments = timeline.segments(date_from, date_to)
-    layout = _layout(segments, date_from)
+    layout = criteria_layout(segments, date_from)
     # Latest first: a touch point's department is its latest version's in the period, as its name is.
     version_ids = [s.version.id for s in reversed(segments) if s.version is not None]
     department_of = reads.departments(list(dict.fromkeys(version_ids)))

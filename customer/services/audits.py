@@ -29,7 +29,7 @@ from backend.errors import AppError, Conflict, FieldError, Forbidden
 from consistency.selectors import checks as check_selectors
 from consistency.selectors.standard import version_in_force
 from consistency.services import scoring
-from consistency.services.check_plan import _performed_at
+from consistency.services.check_plan import performed_at_of
 from consistency.services.check_rules import (
     CLOCK_SKEW,
     JudgedResult,
@@ -91,7 +91,7 @@ def audit_submit(*, site, user, payload: AuditInput, now: dt.datetime | None = N
                         f"{' or '.join(kinds_for(user)) or 'no audits'}.", field="kind")
     validate_check_date(site=site, day=payload.date, now=now)
     # The check's rule for performed_at (not in the future, not before the day began at the site).
-    performed_at = _performed_at(site=site, payload=payload, now=now)
+    performed_at = performed_at_of(site=site, payload=payload, now=now)
     visited_at = _visited_at(site=site, payload=payload, now=now)
     version = version_in_force(on=payload.date)
     if version is None:
