@@ -27,6 +27,7 @@ from consistency.services import idempotency
 from customer.services.feedback import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, feedback_import
 from sites.models import Role
 
+from ..format import count
 from .common import page, require_role
 
 # The import runs in the request, and gunicorn's sync workers are killed after 30 s (infra/gunicorn.conf.py): 3 MB
@@ -145,8 +146,8 @@ def _page(request, form: UploadForm, *, status: int = 200, result: dict | None =
           refusal: tuple[str | None, str] | None = None):
     """The page; ``refusal``: (the field it concerns or None, the message), shown beside the field, with a fresh
     form (and so a fresh key) to try again."""
-    if result is not None:  # counts written with thousands separators
-        result = {**result, **{f"{name}_shown": f"{result[name]:,}" for name in ("rows", "imported", "bad", "more")}}
+    if result is not None:  # counts written as every page writes them (pages/format.py)
+        result = {**result, **{f"{name}_shown": count(result[name]) for name in ("rows", "imported", "bad", "more")}}
     return render(request, "pages/feedback.html", {
         "form": form, "result": result, "required_columns": REQUIRED_COLUMNS, "optional_columns": OPTIONAL_COLUMNS,
         "max_upload": MAX_UPLOAD_LABEL, "shown_problems": SHOWN_PROBLEMS,
