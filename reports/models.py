@@ -9,6 +9,7 @@ from django.db import models
 class ReportKind(models.TextChoices):
     VARIANCE = "variance", "Variance report"
     COMPLIANCE_PACK = "compliance_pack", "Compliance pack"
+    RESULTS_CSV = "results_csv", "Raw results (CSV)"
 
 
 class RunStatus(models.TextChoices):

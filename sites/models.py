@@ -1,5 +1,6 @@
 """Regions, sites and who may reach them."""
 
+import datetime as dt
 import zoneinfo
 
 from django.conf import settings
@@ -17,6 +18,11 @@ def validate_timezone(value: str) -> None:
 class Region(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
+    # The head-office person told about this region's missed days, critical failures and overdue actions.
+    contact = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="contact_for_regions",
+                                help_text="Head office's contact for this region: told of missed days, critical "
+                                          "failures and overdue actions.")
 
     class Meta:
         ordering = ["code"]
@@ -32,6 +38,9 @@ class Site(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     active = models.BooleanField(default=True)
     opened_on = models.DateField(help_text="The first local day a daily check is expected.")
+    check_cutoff = models.TimeField(default=dt.time(10, 0),
+                                    help_text="Local time by which the day's check should be in; after it the "
+                                              "manager is reminded.")
 
     class Meta:
         ordering = ["code"]
@@ -64,6 +73,9 @@ class Profile(models.Model):
     regions = models.ManyToManyField(Region, blank=True, related_name="profiles")
     department = models.ForeignKey("consistency.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="staff", help_text="Department staff: the department they work in.")
+    # The language pages, PDFs, e-mails and the standard are shown in (settings.LANGUAGES); empty: the
+    # browser's (Accept-Language), else settings.LANGUAGE_CODE.
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"

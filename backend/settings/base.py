@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "consistency",
     "customer",
     "reports",
+    "notify",
+    "alerts",
+    "exports",
     "pages",
     "django_htmx",
     "django_tables2",
@@ -121,7 +124,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Every language the pages, PDFs, e-mails and the standard come in (a standard document must translate every
+# item into each, consistency.services.standard_document); the first is the standard's own.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,4 +1,5 @@
 from .checks import CheckResult, CorrectiveAction, DailyCheck, Evidence, IdempotencyRecord
+from .review import NotApplicable, PhotoReview, ReferencePhoto, RetakeRequest, ReviewDecision
 from .standard import (
                        Comparison,
                        Criterion,
@@ -22,6 +23,11 @@ __all__ = [
     "Evidence",
     "IdempotencyRecord",
     "Kind",
+    "NotApplicable",
+    "PhotoReview",
+    "ReferencePhoto",
+    "RetakeRequest",
+    "ReviewDecision",
     "SitePhotoDay",
     "SiteRollup",
     "Standard",

@@ -96,6 +96,9 @@ class TouchPoint(models.Model):
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="touch_points",
                                    help_text="Empty: reported by the site's daily check.")
+    # {language: {"name": ..., "why": ...}} for every language of the standard document other than its own
+    # (English); written with the version, so as immutable as the rest of it (consistency.services.translation).
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["version", "order", "key"]
@@ -135,6 +138,7 @@ class Criterion(models.Model):
     critical = models.BooleanField(default=False)
     photos_required = models.PositiveSmallIntegerField(default=0)
     order = models.PositiveIntegerField(default=0)
+    translations = models.JSONField(default=dict, blank=True, help_text='{language: {"prompt": ...}}')
 
     class Meta:
         ordering = ["touch_point__order", "order", "key"]
