@@ -50,8 +50,8 @@ def zones(db, standard) -> Zones:
                  manager_akl=person("manager.akl", Role.MANAGER, sites=[akl]),
                  manager_akl_2=person("manager.akl.2", Role.MANAGER, sites=[akl]),
                  manager_lax=person("manager.lax", Role.MANAGER, sites=[lax]),
-                 head_office=person("head.office", Role.HEAD_OFFICE),
-                 head_office_2=person("head.office.2", Role.HEAD_OFFICE),
+                 head_office=person("hq.1", Role.HEAD_OFFICE),
+                 head_office_2=person("hq.2", Role.HEAD_OFFICE),
                  contact_nz=contact,
                  auditor=person("auditor.nz", Role.AUDITOR, regions=[nz]))
 

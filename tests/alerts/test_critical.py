@@ -56,7 +56,7 @@ def test_a_check_rolled_back_tells_nobody(zones, queued, django_capture_on_commi
 
 def test_without_a_region_contact_all_of_head_office_is_told(zones):
     check = store_check(zones.lax, zones.manager_lax, D(2026, 3, 2), values={"phone_greeting": False}).check
-    assert {who for _, _, who in told("check.critical_failure")} == {"head.office", "head.office.2", "contact.nz"}
+    assert {who for _, _, who in told("check.critical_failure")} == {"hq.1", "hq.2", "contact.nz"}
     assert {key for _, key, _ in told()} == {f"{check.pk}:phone_greeting"}
 
 

@@ -99,7 +99,7 @@ def test_a_missed_day_tells_the_regions_contact_once_the_local_day_is_over(zones
     assert told("check.missed") == {
         ("check.missed", "AKL:2026-03-09", "contact.nz"),  # the region's contact
         # The US region has no contact: every head-office user, the NZ contact (head office) included.
-        ("check.missed", "LAX:2026-03-09", "head.office"), ("check.missed", "LAX:2026-03-09", "head.office.2"),
+        ("check.missed", "LAX:2026-03-09", "hq.1"), ("check.missed", "LAX:2026-03-09", "hq.2"),
         ("check.missed", "LAX:2026-03-09", "contact.nz")}
     notice = Notice.objects.get(key="AKL:2026-03-09")
     assert notice.data == {"site": "AKL", "site_name": "Auckland", "region": "New Zealand", "date": "2026-03-09",
