@@ -16,7 +16,7 @@ from django.db import connection
 from consistency.models import Criterion
 from notify.events import Event
 from notify.services.publish import Occurrence, publish
-from sites.models import Region
+from sites.models import Site
 
 from . import people
 
@@ -34,9 +34,9 @@ def check_written(plan) -> None:
     failed = {r.spec.id: r for r in plan.results}
     with connection.cursor() as cursor:
         # Who is told, and the criteria's translations (the e-mail shows the prompt in each reader's language).
-        cursor.execute(f"SELECT {people.contact_or_head_office_sql()}, (SELECT jsonb_object_agg(c.id, c.translations) "
-                       f"FROM {_t(Criterion)} c WHERE c.id = ANY(%s)) FROM {_t(Region)} r WHERE r.id = %s",
-                       [[a.criterion_id for a in plan.opens], site.region_id])
+        cursor.execute(f"WITH {people.ctes()} SELECT {people.CONTACT_OR_HEAD_OFFICE}, (SELECT jsonb_object_agg(c.id, "
+                       f"c.translations) FROM {_t(Criterion)} c WHERE c.id = ANY(%s)) FROM {_t(Site)} s "
+                       f"{people.JOINS} WHERE s.id = %s", [[a.criterion_id for a in plan.opens], site.pk])
         recipients, translations = cursor.fetchone()
     translations = orjson.loads(translations) if isinstance(translations, str) else (translations or {})
     occurrences = []

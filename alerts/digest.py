@@ -51,6 +51,6 @@ def weekly_digest(*, now: dt.datetime | None = None) -> Published:
     date_from, date_to, week = last_week(now or timezone.now())
     data = digest_data(date_from=date_from, date_to=date_to, week=week)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {people.head_office_sql()}")
+        cursor.execute(f"WITH {people.ctes()} SELECT ids FROM head_office")
         recipients = cursor.fetchone()[0]
     return publish([Occurrence(event=Event.WEEKLY_DIGEST, key=week, recipients=recipients, data=data, link="/app/")])

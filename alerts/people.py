@@ -7,45 +7,47 @@ is every active user whose role is head office, or a superuser (``sites.access.r
 as head office). ``publish`` skips inactive users again; here an inactive contact falls back to head office
 so that someone is still told.
 
-Each fragment is an expression of a ``bigint[]`` of user ids over a site row ``s`` (and, for the contact, its
-region row ``r``), to be used in the SELECT list of a rule's statement.
+Each is computed once per statement, as a CTE (``CTES``) joined to the rule's site row ``s`` (``JOINS``), not as a
+subquery per row: per-row subqueries made PostgreSQL's estimate of a 5,000-site sweep large enough to switch on
+JIT compilation, which cost seconds for a statement that runs in tens of milliseconds (bench/RESULTS-alerts.md).
+The expressions (``MANAGERS`` ...) are ``int[]`` of user ids.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from sites.models import Profile, Role
+from sites.models import Profile, Region, Role
 
 
 def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def head_office_sql() -> str:
-    """Every head-office user's id, in id order."""
-    return (f"ARRAY(SELECT u.id FROM {_t(get_user_model())} u LEFT JOIN {_t(Profile)} p ON p.user_id = u.id "
-            f"WHERE u.is_active AND (u.is_superuser OR p.role = '{Role.HEAD_OFFICE.value}') ORDER BY u.id)")
+@cache
+def ctes() -> str:
+    """``head_office(ids)``, ``managers(site_id, ids)``, ``contacts(region_id, ids)``: WITH clauses."""
+    user, profile = _t(get_user_model()), _t(Profile)
+    return (
+        f"head_office(ids) AS (SELECT ARRAY(SELECT u.id FROM {user} u LEFT JOIN {profile} p ON p.user_id = u.id "
+        f"WHERE u.is_active AND (u.is_superuser OR p.role = '{Role.HEAD_OFFICE.value}') ORDER BY u.id)), "
+        f"managers(site_id, ids) AS (SELECT ps.site_id, array_agg(p.user_id ORDER BY p.user_id) "
+        f"FROM {_t(Profile.sites.through)} ps JOIN {profile} p ON p.id = ps.profile_id "
+        f"AND p.role = '{Role.MANAGER.value}' GROUP BY ps.site_id), "
+        f"contacts(region_id, ids) AS (SELECT r.id, array_remove(ARRAY[u.id], NULL) FROM {_t(Region)} r "
+        f"LEFT JOIN {user} u ON u.id = r.contact_id AND u.is_active)"
+    )
 
 
-def managers_sql() -> str:
-    """The managers of site ``s``."""
-    through = _t(Profile.sites.through)
-    return (f"ARRAY(SELECT p.user_id FROM {through} ps JOIN {_t(Profile)} p ON p.id = ps.profile_id "
-            f"AND p.role = '{Role.MANAGER.value}' WHERE ps.site_id = s.id ORDER BY p.user_id)")
-
-
-def contact_sql() -> str:
-    """The contact of region ``r`` (when active), as a one- or zero-element array."""
-    return (f"ARRAY(SELECT u.id FROM {_t(get_user_model())} u WHERE u.id = r.contact_id AND u.is_active)")
-
-
-def contact_or_head_office_sql() -> str:
-    """The region's contact, else every head-office user (missed days, critical failures, overdue actions)."""
-    return f"(SELECT CASE WHEN cardinality(c) > 0 THEN c ELSE {head_office_sql()} END FROM (SELECT {contact_sql()}) x(c))"
-
-
-def head_office_and_contact_sql() -> str:
-    """Every head-office user and the region's contact (an escalated action)."""
-    return f"({head_office_sql()} || {contact_sql()})"
+# Joined to a site row ``s``.
+JOINS = ("CROSS JOIN head_office ho LEFT JOIN managers m ON m.site_id = s.id "
+         "JOIN contacts k ON k.region_id = s.region_id")
+# The site's managers (a reminder, an action due soon).
+MANAGERS = "COALESCE(m.ids, '{}'::int[])"
+# The region's contact, else every head-office user (a missed day, a critical failure, an overdue action).
+CONTACT_OR_HEAD_OFFICE = "(CASE WHEN cardinality(k.ids) > 0 THEN k.ids ELSE ho.ids END)"
+# Every head-office user and the region's contact (an escalated action).
+HEAD_OFFICE_AND_CONTACT = "(ho.ids || k.ids)"

@@ -59,11 +59,11 @@ _LOCAL = ("CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE s.timez
 def _reminders_sql() -> str:
     return (
         f"SELECT '{Event.CHECK_REMINDER.value}' AS event, s.code || ':' || {_day('l.today')} AS key, s.id AS site_id, "
-        f"{people.managers_sql()} AS recipients, "
+        f"{people.MANAGERS} AS recipients, "
         f"jsonb_build_object('site', s.code, 'site_name', s.name, 'date', {_day('l.today')}, "
         "'cutoff', to_char(s.check_cutoff, 'HH24:MI'), 'timezone', s.timezone) AS data, "
         "'/app/today/?site=' || s.code AS link "
-        f"FROM {_t(Site)} s {_LOCAL} "
+        f"FROM {_t(Site)} s {_LOCAL} {people.JOINS} "
         f"WHERE s.active AND s.opened_on <= l.today AND l.clock >= s.check_cutoff AND NOT {own_check_sql('l.today')}"
     )
 
@@ -72,11 +72,11 @@ def _reminders_sql() -> str:
 def _missed_sql() -> str:
     return (
         f"SELECT '{Event.CHECK_MISSED.value}' AS event, s.code || ':' || {_day('days.day')} AS key, s.id AS site_id, "
-        f"{people.contact_or_head_office_sql()} AS recipients, "
+        f"{people.CONTACT_OR_HEAD_OFFICE} AS recipients, "
         f"jsonb_build_object('site', s.code, 'site_name', s.name, 'region', r.name, 'date', {_day('days.day')}, "
         f"'late_until', {_day('days.day + %(late_days)s::int')}) AS data, "
         "'/app/sites/' || s.code || '/' AS link "
-        f"FROM {_t(Site)} s JOIN {_t(Region)} r ON r.id = s.region_id {_LOCAL} "
+        f"FROM {_t(Site)} s JOIN {_t(Region)} r ON r.id = s.region_id {_LOCAL} {people.JOINS} "
         # The site's local yesterday, if the one rule of a missed day says it was missed.
         f"JOIN LATERAL (SELECT l.today - 1 AS day) days ON {missed_sql(today='l.today')}"
     )
@@ -87,8 +87,8 @@ def _actions_sql() -> str:
     soon, overdue, escalated = Event.ACTION_DUE_SOON.value, Event.ACTION_OVERDUE.value, Event.ACTION_ESCALATED.value
     return (
         "SELECT e.event, a.id::text AS key, s.id AS site_id, "
-        f"CASE e.event WHEN '{soon}' THEN {people.managers_sql()} WHEN '{overdue}' "
-        f"THEN {people.contact_or_head_office_sql()} ELSE {people.head_office_and_contact_sql()} END AS recipients, "
+        f"CASE e.event WHEN '{soon}' THEN {people.MANAGERS} WHEN '{overdue}' "
+        f"THEN {people.CONTACT_OR_HEAD_OFFICE} ELSE {people.HEAD_OFFICE_AND_CONTACT} END AS recipients, "
         "jsonb_build_object('action', a.id, 'site', s.code, 'site_name', s.name, 'region', r.name, "
         f"'criterion', c.key, 'prompt', c.prompt, 'translations', c.translations, 'due_on', {_day('a.due_on')}, "
         f"'opened_on', {_day('(a.opened_at AT TIME ZONE s.timezone)::date')}, "
@@ -96,6 +96,7 @@ def _actions_sql() -> str:
         "'/app/sites/' || s.code || '/' AS link "
         f"FROM {_t(CorrectiveAction)} a JOIN {_t(Site)} s ON s.id = a.site_id "
         f"JOIN {_t(Region)} r ON r.id = s.region_id JOIN {_t(Criterion)} c ON c.id = a.criterion_id {_LOCAL} "
+        f"{people.JOINS} "
         f"CROSS JOIN LATERAL (SELECT CASE WHEN l.today - a.due_on >= %(escalate_days)s THEN '{escalated}' "
         f"WHEN a.due_on < l.today THEN '{overdue}' WHEN a.due_on - l.today <= %(soon_days)s THEN '{soon}' END "
         "AS event) e "
@@ -110,7 +111,8 @@ _SQL = {REMINDERS: _reminders_sql, MISSED: _missed_sql, ACTIONS: _actions_sql}
 def due_sql(rules=RULES) -> str:
     """The one statement of ``rules``: each rule's SELECT, joined by UNION ALL, ordered for a stable answer."""
     parts = " UNION ALL ".join(f"({_SQL[rule]()})" for rule in rules)
-    return f"SELECT event, key, site_id, recipients, data::text, link FROM ({parts}) found ORDER BY event, key"
+    return (f"WITH {people.ctes()} SELECT event, key, site_id, recipients, data::text, link FROM ({parts}) found "
+            "ORDER BY event, key")
 
 
 def due_params(now: dt.datetime) -> dict:
