@@ -52,7 +52,23 @@ def plain() -> int:
 def due_sql_only(now) -> int:
     with connection.cursor() as cursor:
         cursor.execute(rules.due_sql(), rules.due_params(now))
-        return len(cursor.fetchall())
+        return len(cursor.fetchone()[0])
+
+
+def check_reminders(now, found) -> None:
+    """The reminders found equal those worked out in Python, site by site, from the same rows (not timed)."""
+    import zoneinfo
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT site_id, date FROM consistency_dailycheck WHERE is_current AND department_id IS NULL")
+        checked = set(cursor.fetchall())
+        cursor.execute(PLAIN_SQL)
+        expected = set()
+        for pk, code, _name, tz, cutoff, opened_on, active, _region in cursor.fetchall():
+            local = now.astimezone(zoneinfo.ZoneInfo(tz))
+            if active and opened_on <= local.date() and local.time() >= cutoff and (pk, local.date()) not in checked:
+                expected.add(f"{code}:{local.date()}")
+    assert {o.key for o in found if o.event == "check.reminder"} == expected
 
 
 def explain(now) -> tuple[float, float]:
@@ -74,6 +90,7 @@ def main() -> None:
     for o in found:
         by_event[o.event] = by_event.get(o.event, 0) + 1
     recipients = sum(len(o.recipients) for o in found)
+    check_reminders(now, found)
     with CaptureQueriesContext(connection) as ctx:
         rules.due(now=now)
     statements = len(ctx)
@@ -135,6 +152,18 @@ def main() -> None:
         "",
         f"PostgreSQL's own account of the rules' statement (EXPLAIN ANALYZE): planning {planning:.1f} ms, execution "
         f"{execution:.1f} ms. Python CPU per round (all three timed): {cpu * 1000:.0f} ms.",
+        "",
+        "What the figure says: finding everything due for 5,000 sites in eight time zones is one statement of "
+        "a few hundred milliseconds at most on this loaded machine, not one per site or per time zone: PostgreSQL "
+        "reads the sites three times (reminders, missed days, actions), the day's checks twice and the open actions "
+        "once, and builds one JSON document of the occurrences and their recipients. The sweep then stores them "
+        "with `publish`'s two statements (notify's figure; storing ~55,000 notices dominates the first sweep).",
+        "",
+        "Found on the way (session of 2026-12-05): with the recipients written as a subquery per row, PostgreSQL "
+        "estimated the statement at 2.6 M cost units, above `jit_above_cost`, and spent 2.4-3.9 s compiling it "
+        "(EXPLAIN: `JIT: Functions: 100`) for work of ~60 ms: 4.1 s, 216x the plain SELECT. The recipients are now "
+        "CTEs computed once per statement (alerts/people.py), the estimate ~5,400 units, no JIT. Returning one JSON "
+        "document instead of rows with arrays cut the Python side (`due()` over the bare statement) by half.",
         "",
         "Rounds (ms): plain " + ", ".join(f"{t * 1000:.1f}" for t in t_plain) + "; rules "
         + ", ".join(f"{t * 1000:.1f}" for t in t_sql) + "; due() " + ", ".join(f"{t * 1000:.1f}" for t in t_due) + ".",
