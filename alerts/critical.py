@@ -36,7 +36,7 @@ def check_written(plan) -> None:
         # Who is told, and the criteria's translations (the e-mail shows the prompt in each reader's language).
         cursor.execute(f"WITH {people.ctes()} SELECT {people.CONTACT_OR_HEAD_OFFICE}, (SELECT jsonb_object_agg(c.id, "
                        f"c.translations) FROM {_t(Criterion)} c WHERE c.id = ANY(%s)) FROM {_t(Site)} s "
-                       f"{people.JOINS} WHERE s.id = %s", [[a.criterion_id for a in plan.opens], site.pk])
+                       f"{people.CONTACT} WHERE s.id = %s", [[a.criterion_id for a in plan.opens], site.pk])
         recipients, translations = cursor.fetchone()
     translations = orjson.loads(translations) if isinstance(translations, str) else (translations or {})
     occurrences = []

@@ -42,12 +42,14 @@ def ctes() -> str:
     )
 
 
-# Joined to a site row ``s``.
-JOINS = ("CROSS JOIN head_office ho LEFT JOIN managers m ON m.site_id = s.id "
-         "JOIN contacts k ON k.region_id = s.region_id")
+# Joined to a site row ``s``: the region's contact (``CONTACT``), and the site's managers too (``JOINS``).
+CONTACT = "JOIN contacts k ON k.region_id = s.region_id"
+JOINS = f"LEFT JOIN managers m ON m.site_id = s.id {CONTACT}"
+# Head office, read only where needed: a statement whose regions all have a contact never lists head office.
+HEAD_OFFICE = "(SELECT ids FROM head_office)"
 # The site's managers (a reminder, an action due soon).
 MANAGERS = "COALESCE(m.ids, '{}'::int[])"
 # The region's contact, else every head-office user (a missed day, a critical failure, an overdue action).
-CONTACT_OR_HEAD_OFFICE = "(CASE WHEN cardinality(k.ids) > 0 THEN k.ids ELSE ho.ids END)"
+CONTACT_OR_HEAD_OFFICE = f"(CASE WHEN cardinality(k.ids) > 0 THEN k.ids ELSE {HEAD_OFFICE} END)"
 # Every head-office user and the region's contact (an escalated action).
-HEAD_OFFICE_AND_CONTACT = "(ho.ids || k.ids)"
+HEAD_OFFICE_AND_CONTACT = f"({HEAD_OFFICE} || k.ids)"

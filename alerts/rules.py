@@ -130,6 +130,8 @@ def due(*, now: dt.datetime | None = None, rules=RULES) -> list[Occurrence]:
     unknown = set(rules) - set(RULES)
     if unknown:
         raise ValueError(f"unknown rules {sorted(unknown)}: choose among {', '.join(RULES)}")
+    if not rules:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(due_sql(tuple(rules)), due_params(now))
         found = orjson.loads(cursor.fetchone()[0])
