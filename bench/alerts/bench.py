@@ -144,7 +144,8 @@ def main() -> None:
         f"| the rules' statement, executed and fetched | 1 | {m_sql * 1000:.1f} ms | **{m_sql / m_plain:.1f}x** |",
         f"| `rules.due(now=)`: the same, as `Occurrence` objects | {statements} | {m_due * 1000:.1f} ms | "
         f"**{m_due / m_plain:.1f}x** |",
-        f"| `sweep()` the first time: the rules and `publish` storing {first.notices:,} notices and "
+        f"| `sweep()` the first time: the rules' statement, then `publish`'s two in their transaction (BEGIN and "
+        f"COMMIT counted) storing {first.notices:,} notices and "
         f"{first.deliveries:,} webhook deliveries | {len(first_ctx)} | {t_first * 1000:.0f} ms (once) | "
         f"{t_first / m_plain:.1f}x |",
         f"| `sweep()` again: the same found, nothing new stored | {len(again_ctx)} | {t_again * 1000:.0f} ms (once) | "
