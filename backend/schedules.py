@@ -19,6 +19,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.requeue_lost_runs",
         "schedule": 60.0,
     },
+    # Reminders by each site's cutoff, missed days, corrective actions due soon, overdue and escalated, for every
+    # site in its own time zone (alerts/rules.py): a sweep is one statement; running it often tells nobody twice.
+    "alerts-sweep": {
+        "task": "alerts.sweep",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Head office's weekly digest of the network's last week (alerts/digest.py), early on Monday (UTC), after the
+    # weekly variance report is ordered; where Sunday is not over yet, the engine counts it once its check is in.
+    "alerts-weekly-digest": {
+        "task": "alerts.weekly_digest",
+        "schedule": crontab(minute=30, hour=6, day_of_week="mon"),
+    },
     # Photos asked for and never confirmed (UNCONFIRMED_PHOTO_HOURS): verified if they arrived, else refused.
     "settle-unconfirmed-photos": {
         "task": "consistency.settle_unconfirmed_photos",

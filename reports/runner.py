@@ -25,9 +25,11 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from alerts import reports as alert_reports
 from consistency import storage
 from consistency.models import StandardVersion
 from consistency.variance import variance_report
@@ -123,8 +125,11 @@ def run_report(*, run_id: int, worker: str) -> str:
         _fail(held, f"The report could not be made ({type(exc).__name__}); the worker's log has the details "
                     f"under run {run.public_id}. Ordering it again may work; if not, tell your administrator.")
         return "failed"
-    finished = held.mine().update(status=RunStatus.DONE, progress=100, finished_at=timezone.now(), error="",
-                                  pdf_key=key, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf))
+    with transaction.atomic():  # done, and its subscribers told (alerts.reports) when this commits
+        finished = held.mine().update(status=RunStatus.DONE, progress=100, finished_at=timezone.now(), error="",
+                                      pdf_key=key, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf))
+        if finished:
+            alert_reports.run_done(run)
     if not finished:
         # We were too slow and our claim was taken over: the other worker's PDF is the one on record.
         _delete_quietly(key)

@@ -1,18 +1,31 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 
-from .models import DeviceToken, Profile, Region, Site
+from .models import DeviceToken, Profile, Region, Role, Site
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name"]
+    list_display = ["code", "name", "contact"]
     search_fields = ["code", "name"]
+    list_select_related = ["contact"]
+    fields = ["code", "name", "contact"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "contact":
+            # The contact is head office's person for the region (told of its missed days, critical failures and
+            # overdue actions): only active head-office people (or superusers, whom access counts as head office).
+            kwargs["queryset"] = (get_user_model().objects.filter(is_active=True)
+                                  .filter(Q(is_superuser=True) | Q(profile__role=Role.HEAD_OFFICE)).order_by("username"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region", "timezone", "active", "opened_on"]
-    list_filter = ["region", "active"]
+    list_display = ["code", "name", "region", "timezone", "check_cutoff", "active", "opened_on"]
+    list_filter = ["region", "active", "timezone"]
+    fields = ["code", "name", "region", "timezone", "check_cutoff", "active", "opened_on"]
     search_fields = ["code", "name"]
     list_select_related = ["region"]
 

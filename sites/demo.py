@@ -23,6 +23,8 @@ REGIONS = [
 AUDITOR_REGION = "nz"
 # The accounting department's demo person: submits accounting's touch points (invoicing) for every demo site.
 ACCOUNTS_USERNAME = "accounts"
+# The demo people's e-mail domain (reserved for examples: nothing is ever delivered there by a real server).
+DEMO_MAIL_DOMAIN = "example.com"
 # The demo sites open this many days before the first seeding, so the demo history (consistency.
 # demo_history) covers their whole life and "missed days" mean days that were really skipped.
 DEMO_HISTORY_DAYS = 60
@@ -40,6 +42,8 @@ def _user(username: str, password_hash: str, *, first: str, last: str, role: str
     User = get_user_model()
     user, _ = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
     user.password = password_hash
+    # Every demo person has an address, so the alerts and notices reach them (``make run`` keeps the mail).
+    user.email = user.email or f"{username}@{DEMO_MAIL_DOMAIN}"
     user.is_staff = superuser
     user.is_superuser = superuser
     user.save()
@@ -83,7 +87,11 @@ def seed_network(*, password: str) -> dict:
                                      "opened_on": demo_opened_on()},
                 )
                 sites.append(site)
-    _user("head.office", password_hash, first="Hana", last="Office", role=Role.HEAD_OFFICE, superuser=True)
+    head_office, _ = _user("head.office", password_hash, first="Hana", last="Office", role=Role.HEAD_OFFICE,
+                           superuser=True)
+    # Head office's contact for every region (told of missed days, critical failures and overdue actions); kept
+    # if someone chose another contact since.
+    Region.objects.filter(contact__isnull=True).update(contact=head_office)
     _, auditor = _user("auditor", password_hash, first="Ari", last="Auditor", role=Role.AUDITOR)
     auditor.regions.set(Region.objects.filter(code=AUDITOR_REGION))
     for site in sites:

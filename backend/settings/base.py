@@ -278,6 +278,10 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
 LATE_CHECK_WINDOW_DAYS = env.int("LATE_CHECK_WINDOW_DAYS", default=7)
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=256 * 1024)
 CORRECTIVE_ACTION_DUE_DAYS = env.int("CORRECTIVE_ACTION_DUE_DAYS", default=3)
+# Alerts (alerts/rules.py): an open action due within this many days of the site's local today reminds its
+# managers; one overdue by ACTION_ESCALATE_DAYS climbs from the region's contact to all of head office.
+ACTION_DUE_SOON_DAYS = env.int("ACTION_DUE_SOON_DAYS", default=1)
+ACTION_ESCALATE_DAYS = env.int("ACTION_ESCALATE_DAYS", default=3)
 IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
 # A direct photo upload still unconfirmed this long after it was asked for is settled by the server: verified
 # if the photo is in storage (the phone lost the line before confirming), otherwise refused as never uploaded.

@@ -36,6 +36,21 @@ class MissedDay:
 _DAYS = "days(day) AS (SELECT d::date FROM generate_series(%s::date, %s::date, interval '1 day') AS d)"
 
 
+def missed_sql(*, today: str) -> str:
+    """The rule of a missed day, as one SQL condition over a site row ``s`` and a date ``days.day``: the site is
+    active, the day is on or after its opening and before ``today`` (an SQL expression of the site's local date:
+    a day not over yet is not missed), and the site has no current check of its own for it. The one rule: the
+    list below and the alerts (``alerts.rules``: a missed day tells the region's contact) both write it so."""
+    return f"s.active AND days.day >= s.opened_on AND days.day < {today} AND NOT {own_check_sql('days.day')}"
+
+
+def own_check_sql(day: str) -> str:
+    """Whether site ``s`` has its own current check for ``day`` (an SQL date expression). The site's own: a
+    department's check (accounting's) adds results but does not make the site's day checked."""
+    return (f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(DailyCheck._meta.db_table)} c WHERE c.site_id = s.id "
+            f"AND c.date = {day} AND c.is_current AND c.department_id IS NULL)")
+
+
 class MissedDays:
     """A lazy, sliceable list of missed days (Django's paginator counts it and slices it in SQL)."""
 
@@ -43,21 +58,13 @@ class MissedDays:
                  today_by_tz: dict[str, dt.date]):
         qn = connection.ops.quote_name
         adapt = connection.ops.adapt_datefield_value
-        site_t, check_t = qn(Site._meta.db_table), qn(DailyCheck._meta.db_table)
         cases = " ".join("WHEN %s THEN %s" for _ in today_by_tz)
         case_params: list = []
         for tz, today in today_by_tz.items():
             case_params += [tz, adapt(today)]
-        # Days strictly before the site's local today: today is not over yet, so it is not missed.
         self._with = f"WITH {_DAYS}"
-        self._from = (
-            f"FROM {site_t} s JOIN days ON days.day >= s.opened_on "
-            f"AND days.day < (CASE s.timezone {cases} END)::date "
-            f"WHERE s.active AND s.id IN ({sites_sql}) "
-            # The site's own check: a department's (accounting's) does not make the site's day checked.
-            f"AND NOT EXISTS (SELECT 1 FROM {check_t} c WHERE c.site_id = s.id AND c.date = days.day "
-            f"AND c.is_current AND c.department_id IS NULL)"
-        )
+        self._from = (f"FROM {qn(Site._meta.db_table)} s JOIN days ON "
+                      f"{missed_sql(today=f'(CASE s.timezone {cases} END)::date')} WHERE s.id IN ({sites_sql})")
         self._params = [adapt(date_from), adapt(date_to), *case_params, *sites_params]
         if not today_by_tz:
             self._from, self._params = None, []

@@ -12,6 +12,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from alerts import critical
 from backend.errors import AppError, Conflict
 
 from ..models import DailyCheck
@@ -51,6 +52,7 @@ def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = N
         if submitted is None:
             raise check_conflict(site=site, payload=payload, department_id=plan.check.department_id) or RuntimeError(
                 f"A unique constraint refused the check of {site.code} for {payload.date}, and none explains it.")
+        critical.check_written(plan)  # the region's contact hears of a critical failure when this commits
     return submitted
 
 
