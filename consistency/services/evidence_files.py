@@ -35,8 +35,9 @@ def _file_of(evidence: Evidence, which: Which) -> tuple[str, str]:
 
 def photo_link(evidence: Evidence, which: Which, *, reader=None, request=None) -> str | None:
     """A short-lived link to the verified photo (or its report copy) for ``reader``, who may read it; None
-    before it is verified, or when no reader is named."""
-    if evidence.status != Evidence.Status.VERIFIED or reader is None:
+    before it is verified, or when no reader is named. A photo rejected on review keeps its link: it was
+    verified, and the history shows what was rejected."""
+    if evidence.verified_at is None or reader is None:
         return None
     key, _ = _file_of(evidence, which)
     if not key:
@@ -62,7 +63,7 @@ def photo_response(*, token: str, opener=None) -> HttpResponse:
     except NotFound:
         raise NotFound("token: no such photo.", field="token") from None
     key, content_type = _file_of(evidence, _CODES[code])
-    if evidence.status != Evidence.Status.VERIFIED or not key:
+    if evidence.verified_at is None or not key:
         raise NotFound("token: no such photo.", field="token")
     suffix = "" if code == "o" else "-report-copy"
     return storage.serve(key, content_type=content_type, as_attachment=False, what=_WHAT,
