@@ -7,6 +7,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backend.bodies import ClosedSerializer
+
 from ..models import PhotoReview, RetakeRequest, ReviewDecision
 from ..services.evidence import retakes
 from ..services.evidence.review import REASON_MAX
@@ -14,7 +16,8 @@ from ..services.reference_photos import CAPTION_MAX
 from .evidence_serializers import EvidenceSerializer
 
 
-class ReviewRequestSerializer(serializers.Serializer):
+class ReviewRequestSerializer(ClosedSerializer):
+    unknown_field_of = "a field of a review"
     decision = serializers.ChoiceField(choices=ReviewDecision.values,
                                        help_text="reject: a verified photo of a check stops counting and a retake "
                                                  "is asked for; clear: a flagged (reused or stale) photo is trusted.")

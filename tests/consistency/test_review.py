@@ -171,7 +171,8 @@ def test_bad_input_names_its_field_and_saves_nothing(network, shot):
     _, evidence_id = shot
     for body, field in (({"decision": "reject", "reason": "  "}, "reason"), ({"decision": "reject"}, "reason"),
                         ({"decision": "burn", "reason": "x"}, "decision"),
-                        ({"decision": "reject", "reason": "x" * 501}, "reason")):
+                        ({"decision": "reject", "reason": "x" * 501}, "reason"),
+                        ({"decision": "reject", "reason": "x", "reasn": "typo"}, "reasn")):
         response = client_for(network.head_office).post(f"/api/v1/evidence/{evidence_id}/review/", body,
                                                          format="json")
         assert response.status_code == 400 and response.json()["field"] == field, (body, response.json())

@@ -17,7 +17,8 @@ from consistency.services.evidence import review as review_services
 from sites.models import Site
 
 from ..browser import browser_available
-from ..pages.conftest import LAPTOP, PHONE, check_axe, open_as, screenshot  # noqa: F401 - open_as: a fixture
+from ..pages.conftest import LAPTOP, PHONE, check_axe, screenshot
+from ..pages.conftest import open_as as _open_as  # noqa: F401 - the pages' fixture, by its name "open_as"
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 
