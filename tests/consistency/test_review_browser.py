@@ -1,6 +1,6 @@
-"""Photo review and reference photos in Debian's Chromium: head office rejects a photo from the site page (htmx,
-in place) and the period's reviews list it; the manager, on a phone, sees the retake asked for at the top of
-/app/today/ and the reference photo beside the control, which opens larger. Both pages pass axe-core. The
+"""Photo review and reference photos in Debian's Chromium, in one walk: head office rejects a photo from the site
+page (htmx, in place) and the period's reviews list it; the manager, on a phone, sees the retake asked for at
+the top of /app/today/ and the reference photo beside the control, which opens larger. Both pages pass axe-core. The
 screenshots docs/screenshots/photo-review.png and today-reference.png are made here.
 
 The ORM is used before the browser starts (fixtures listed before ``open_as``)."""
@@ -12,13 +12,10 @@ import pytest
 from consistency.demo_history import seed_history
 from consistency.demo_photos import REUSING_SITE, seed_demo_photos
 from consistency.demo_reference_photos import seed_reference_photos
-from consistency.models import Evidence
-from consistency.services.evidence import review as review_services
 from sites.models import Site
 
 from ..browser import browser_available
-from ..pages.conftest import LAPTOP, PHONE, check_axe, screenshot
-from ..pages.conftest import open_as as _open_as  # noqa: F401 - the pages' fixture, by its name "open_as"
+from ..pages.conftest import LAPTOP, PHONE, check_axe, open_as, screenshot  # noqa: F401 - open_as: a fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 
@@ -35,20 +32,7 @@ def photos(demo_franchise):
     Site.objects.exclude(code=REUSING_SITE).update(active=False)  # a small network: the page renders fast
 
 
-@pytest.fixture
-def rejected(photos):
-    """Head office rejected the reusing site's latest restroom photo: a retake is asked for."""
-    from django.contrib.auth import get_user_model
-
-    photo = (Evidence.objects.filter(site__code=REUSING_SITE, criterion__key="restroom_cleanliness",
-                                     status=Evidence.Status.VERIFIED).order_by("-day").first())
-    head = get_user_model().objects.get(username="head.office")
-    review_services.photo_review(user=head, evidence=photo, decision="reject",
-                                 reason="The same picture as every morning: take today's restroom.")
-    return photo
-
-
-def test_head_office_rejects_a_photo_from_the_site_page(photos, open_as):
+def test_a_photo_rejected_on_the_site_page_is_asked_again_beside_its_reference(photos, open_as):  # noqa: F811
     page = open_as("head.office", f"/app/sites/{REUSING_SITE}/?period=7", viewport=LAPTOP)
     flagged = page.locator("li.photo", has=page.locator(".badge.reused")).first
     form = flagged.locator("details.review")
@@ -64,7 +48,6 @@ def test_head_office_rejects_a_photo_from_the_site_page(photos, open_as):
     other.locator("details.review summary").click()
     other.get_by_label("Reason (the site reads it)").fill("Checked with the manager: the camera's clock was wrong.")
     assert other.get_by_role("button", name="Clear the flag").is_visible()
-    check_axe(page)
 
     # Reloaded: the period's reviews list it, with the retake asked for.
     page.reload()
@@ -79,12 +62,13 @@ def test_head_office_rejects_a_photo_from_the_site_page(photos, open_as):
     page.evaluate("document.getElementById('reviews-h').closest('section').scrollIntoView()")
     screenshot(page, "photo-review", full_page=False)
 
-
-def test_the_manager_sees_the_retake_and_the_reference_photo_on_a_phone(rejected, open_as):
+    # The manager, on a phone: the retake asked for at the top of today's page, the reference photo beside the
+    # control, opening larger.
     page = open_as(MANAGER, "/app/today/", viewport=PHONE)
     retakes = page.locator("section.retakes")
-    assert "The same picture as every morning" in retakes.inner_text()
+    assert "The same restroom photo as the day before." in retakes.inner_text()
     assert retakes.get_by_label("New photo").count() == 1
+    assert retakes.get_by_text("Restroom cleanliness").count() == 1
     reference = page.locator('details.reference[data-reference="restroom_cleanliness"]')
     thumb = reference.locator("summary img")
     thumb.scroll_into_view_if_needed()
