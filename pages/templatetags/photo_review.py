@@ -41,12 +41,14 @@ class RetakeShown:
 
 
 @register.simple_tag
-def waiting_retakes(site) -> list[RetakeShown]:
+def waiting_retakes(site, department=None) -> list[RetakeShown]:
     """The site's retake requests not yet answered (open, then overdue ones: a day still in its late window takes
-    the photo anyway), the soonest deadline first."""
+    the photo anyway), of the person's part of the check (``department``: None for the site's own), the soonest
+    deadline first."""
     now = timezone.now()
+    part = department.pk if department is not None else None
     shown = [RetakeShown(r, retakes.status_of(r, now)) for r in retake_list(site=site, now=now)
-             if r.fulfilled_at is None]
+             if r.fulfilled_at is None and r.daily_check.department_id == part]
     return sorted(shown, key=lambda s: (s.status != "open", s.retake.due_at))
 
 
