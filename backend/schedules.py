@@ -36,6 +36,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "consistency.settle_unconfirmed_photos",
         "schedule": crontab(minute=40),
     },
+    # Retakes asked for on review and not given by their deadline (RETAKE_DUE_HOURS): the region's contact is told.
+    "notify-overdue-retakes": {
+        "task": "consistency.notify_overdue_retakes",
+        "schedule": crontab(minute="*/15"),
+    },
     # Idempotency-Key records are kept at least 24 hours (IDEMPOTENCY_KEEP_HOURS), then forgotten.
     "purge-idempotency-keys": {
         "task": "consistency.purge_idempotency_keys",

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services.evidence import settle_unconfirmed
+from .services.evidence import retakes, settle_unconfirmed
 from .services.idempotency import idempotency_purge
 
 
@@ -16,3 +16,9 @@ def purge_idempotency_keys() -> int:
 def settle_unconfirmed_photos() -> dict:
     """Verify the photos that arrived but were never confirmed; refuse the requests never uploaded."""
     return settle_unconfirmed()
+
+
+@shared_task(name="consistency.notify_overdue_retakes")
+def notify_overdue_retakes() -> int:
+    """Tell the region's contact of each retake past its deadline, once (the claim makes a second run a no-op)."""
+    return retakes.notify_overdue()

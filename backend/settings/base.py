@@ -286,6 +286,9 @@ IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
 # A direct photo upload still unconfirmed this long after it was asked for is settled by the server: verified
 # if the photo is in storage (the phone lost the line before confirming), otherwise refused as never uploaded.
 UNCONFIRMED_PHOTO_HOURS = env.int("UNCONFIRMED_PHOTO_HOURS", default=24)
+# A photo rejected on review asks the manager for a retake within this many hours (accepted until then even after
+# LATE_CHECK_WINDOW_DAYS); past it the region's contact is told.
+RETAKE_DUE_HOURS = env.int("RETAKE_DUE_HOURS", default=48)
 # The longest period any answer or report covers (consistency/services/period.py applies it everywhere).
 PERIOD_MAX_DAYS = env.int("PERIOD_MAX_DAYS", default=366)
 # Report runs. The system checks in reports/checks.py refuse limits that cannot work: the hard time limit

@@ -24,6 +24,7 @@ from ..services import evidence as services
 from ..services import evidence_files
 from . import evidence_serializers as s
 from .idempotent import KEY_PARAMETER, Answer, idempotent_post, request_key
+from .review_serializers import EvidenceWithReviewsSerializer as ReviewedEvidence
 
 # Room for the multipart envelope and the small fields around the photo.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -163,9 +164,10 @@ class ActionEvidenceView(_AttachView):
 
 
 class EvidenceDetailView(APIView):
-    @extend_schema(responses=s.EvidenceSerializer, summary="One photo, its verdict and trust flags")
+    @extend_schema(responses=ReviewedEvidence, summary="One photo, its verdict and trust flags, and its reviews")
     def get(self, request, public_id):
-        return Response(evidence_body(request, selectors.evidence_get(user=request.user, public_id=public_id)))
+        evidence = selectors.evidence_get(user=request.user, public_id=public_id)
+        return Response(ReviewedEvidence(evidence, context=_context(request, [evidence])).data)
 
 
 class EvidenceFileView(APIView):

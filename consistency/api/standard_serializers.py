@@ -5,16 +5,26 @@ from rest_framework import serializers
 from backend.bodies import ClosedSerializer
 
 from ..models import Criterion, StandardVersion, TouchPoint
+from ..services.reference_photos import reference_photo_of
 from ..services.standard_document import NOTES_MAX
+from .review_serializers import ReferencePhotoLinkSerializer
 
 IN_FORCE = "in_force"
 
 
 class CriterionSerializer(serializers.ModelSerializer):
+    reference_photo = serializers.SerializerMethodField(help_text="What \"right\" looks like, if head office gave "
+                                                                  "a photo: {url, thumbnail_url, caption, width, "
+                                                                  "height}; else null.")
+
     class Meta:
         model = Criterion
         fields = ["key", "prompt", "kind", "target", "comparison", "tolerance", "unit", "minimum", "maximum",
-                  "weight", "critical", "photos_required", "order"]
+                  "weight", "critical", "photos_required", "order", "reference_photo"]
+
+    @extend_schema_field(ReferencePhotoLinkSerializer(allow_null=True))
+    def get_reference_photo(self, criterion) -> dict | None:
+        return reference_photo_of(criterion.key, self.context)
 
 
 class TouchPointSerializer(serializers.ModelSerializer):

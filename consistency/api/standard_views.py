@@ -17,6 +17,7 @@ from sites import access
 from sites.selectors import site_get
 
 from ..selectors import standard as selectors
+from ..services import reference_photos
 from ..services import standard as services
 from ..services.standard_diff import diff_for
 from ..services.standard_document import parse_document
@@ -25,7 +26,7 @@ from . import standard_serializers as s
 # The shape of the answer: raised when a field is added (2: the readings a number criterion can take; 3: the day,
 # site and time zone it is for, and status "in_force"; 4: departments), so that a phone holding the older answer gets the new one
 # instead of a 304.
-REPRESENTATION = 4
+REPRESENTATION = 5  # 5: each criterion's reference_photo
 
 
 def version_etag(version, place: dict) -> str:
@@ -36,7 +37,7 @@ def version_etag(version, place: dict) -> str:
     next_part = f"-next-v{upcoming.number}-{upcoming.effective_from}" if upcoming else ""
     place_part = f"-{place['for_date']}-{place['site'] or ''}-{place['time_zone']}"
     return quote_etag(f"{version.standard.slug}-v{version.number}-{version.status}{next_part}{place_part}"
-                      f"-r{REPRESENTATION}")
+                      f"{reference_photos.etag_part(place)}-r{REPRESENTATION}")
 
 
 def _none_match(request, etag: str) -> bool:
@@ -82,7 +83,7 @@ class CurrentStandardView(APIView):
         day, site = _checklist_place(request)
         version = selectors.version_current(on=day)
         place = {"for_date": day, "site": site.code if site else None,
-                 "time_zone": site.timezone if site else settings.TIME_ZONE}
+                 "time_zone": site.timezone if site else settings.TIME_ZONE, "request": request}
         etag = version_etag(version, place)
         if _none_match(request, etag):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)

@@ -96,6 +96,9 @@ class RetakeRequest(models.Model):
     retake = models.ForeignKey("consistency.Evidence", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+", help_text="The verified photo that answered it.")
     fulfilled_at = models.DateTimeField(null=True, blank=True)
+    # Set once the region's contact was told it is overdue (consistency.notify_overdue_retakes claims it with a
+    # conditional UPDATE, so a second run or a second worker tells nobody twice).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -63,7 +63,8 @@ class SitePhotoDay(models.Model):
     the period's length (one row per day with photos was summed before, bench/RESULTS-variance.md).
 
     Only ``consistency.services.photo_days`` writes it, by increments, in the transaction that verified a
-    photo or flagged it as a copy (a verified photo is never un-verified, nor a flag lifted)."""
+    photo or flagged it as a copy, and in the one that rejected a photo on review (it stops counting) or cleared a
+    flagged one (it stops counting as suspect: ``consistency.services.evidence.review``)."""
 
     site = models.ForeignKey("sites.Site", on_delete=models.CASCADE, related_name="+", db_index=False)
     day = models.DateField()

@@ -33,10 +33,17 @@ def _file_of(evidence: Evidence, which: Which) -> tuple[str, str]:
     return evidence.thumbnail_key, "image/jpeg"
 
 
+def _stored_verified(evidence: Evidence) -> bool:
+    """Verified, or verified and later rejected on review (its bytes stay, for the history)."""
+    return evidence.status == Evidence.Status.VERIFIED or (evidence.status == Evidence.Status.REJECTED
+                                                           and evidence.verified_at is not None)
+
+
 def photo_link(evidence: Evidence, which: Which, *, reader=None, request=None) -> str | None:
     """A short-lived link to the verified photo (or its report copy) for ``reader``, who may read it; None
-    before it is verified, or when no reader is named."""
-    if evidence.status != Evidence.Status.VERIFIED or reader is None:
+    before it is verified, or when no reader is named. A photo rejected on review keeps its link: it was
+    verified, and the history shows what was rejected."""
+    if not _stored_verified(evidence) or reader is None:
         return None
     key, _ = _file_of(evidence, which)
     if not key:
@@ -62,7 +69,7 @@ def photo_response(*, token: str, opener=None) -> HttpResponse:
     except NotFound:
         raise NotFound("token: no such photo.", field="token") from None
     key, content_type = _file_of(evidence, _CODES[code])
-    if evidence.status != Evidence.Status.VERIFIED or not key:
+    if not _stored_verified(evidence) or not key:
         raise NotFound("token: no such photo.", field="token")
     suffix = "" if code == "o" else "-report-copy"
     return storage.serve(key, content_type=content_type, as_attachment=False, what=_WHAT,

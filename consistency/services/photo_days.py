@@ -1,5 +1,7 @@
 """Keeps ``SitePhotoDay``: per site and day, the verified photos and their trust flags, by increments, and the
 site's running totals up to each day (what the variance answer reads: two rows per site for any period).
+A photo rejected on review stops counting, and a flagged photo cleared on review stops counting as suspect:
+both are increments too, of -1 (``photo_withdrawn``, ``flags_cleared``).
 
 Increments, not recounts: two transactions changing one site's day (a photo verified there while a
 confirmation at another site flags a copy of it) each add to the row under its row lock, and neither
@@ -46,7 +48,19 @@ def _upsert_sql() -> str:
     )
 
 
+@cache
+def _subtract_sql() -> str:
+    """One day's decrements, from a row that exists (it counts the photo): from the day's counts and from the
+    totals of its row and every later row of the site. An UPDATE, not the upsert: PostgreSQL checks the
+    counts' constraints (>= 0) on the row an INSERT proposes, before it finds the conflict."""
+    t = connection.ops.quote_name(SitePhotoDay._meta.db_table)
+    sets = ", ".join(f"{f} = {f} - CASE WHEN day = %(day)s THEN %({f})s ELSE 0 END, {f}_total = {f}_total - %({f})s"
+                     for f in _FIELDS)
+    return f"UPDATE {t} SET {sets} WHERE site_id = %(site)s AND day >= %(day)s"
+
+
 def _add(rows: Iterable[tuple]) -> None:
+    """Add each row's counts (site id, day, *counts) to its day: increments, or decrements (all counts <= 0)."""
     rows = [r for r in rows if r[1] is not None]  # a photo without a day stands for none
     if not rows:
         return
@@ -54,8 +68,16 @@ def _add(rows: Iterable[tuple]) -> None:
         # The lock, then the writes in statements that start after it is granted (module docstring).
         cursor.execute("SELECT count(pg_advisory_xact_lock(%s, s)) FROM (SELECT DISTINCT s FROM unnest(%s::int[]) s "
                        "ORDER BY s) locks", [PHOTO_LOCK_SPACE, sorted({r[0] for r in rows})])
-        cursor.executemany(_upsert_sql(), [{"site": site_id, "day": day, **dict(zip(_FIELDS, counts, strict=True))}
-                                           for site_id, day, *counts in sorted(rows)])
+        added = [r for r in sorted(rows) if min(r[2:]) >= 0]
+        taken = [r for r in sorted(rows) if min(r[2:]) < 0]
+        if added:
+            cursor.executemany(_upsert_sql(), [{"site": site_id, "day": day,
+                                                **dict(zip(_FIELDS, counts, strict=True))}
+                                               for site_id, day, *counts in added])
+        if taken:
+            cursor.executemany(_subtract_sql(), [{"site": site_id, "day": day,
+                                                  **{f: -n for f, n in zip(_FIELDS, counts, strict=True)}}
+                                                 for site_id, day, *counts in taken])
 
 
 def photo_verified(evidence: Evidence) -> None:
@@ -81,3 +103,17 @@ def copies_flagged(copies: Iterable[tuple]) -> None:
         added[(site_id, day)][0] += 1
         added[(site_id, day)][1] += 0 if stale else 1  # a stale photo was suspect already
     _add([(site_id, day, 0, reused, 0, suspect) for (site_id, day), (reused, suspect) in added.items()])
+
+
+def photo_withdrawn(evidence: Evidence, *, cleared: bool) -> None:
+    """``evidence``, verified and counted, was rejected on review: its day no longer counts it, nor its flags.
+    ``cleared``: it had been cleared on review, so it was no longer counted as suspect."""
+    reused, stale = evidence.reused_from_id is not None, bool(evidence.stale_capture)
+    suspect = (reused or stale) and not cleared
+    _add([(evidence.site_id, evidence.day, -1, -int(reused), -int(stale), -int(suspect))])
+
+
+def flags_cleared(evidence: Evidence) -> None:
+    """``evidence``, verified and flagged (reused or stale), was cleared on review: still reused or stale, as its
+    flags say, but no longer counted as suspect."""
+    _add([(evidence.site_id, evidence.day, 0, 0, 0, -1)])

@@ -15,6 +15,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, Spacer, Table
 
+from ..pack_reviews import photo_reviews_section
 from ..packs import CompliancePack, PackCheck, PackEvidence, outcome_text
 from .common import FRAME_WIDTH, STYLES, TABLE_BASE, DocumentMeta, Progress, Stepper, build, pct, zebra
 from .compliance_customer import audits_section, feedback_section
@@ -35,6 +36,7 @@ def render_compliance_pack(pack: CompliancePack, *, meta: DocumentMeta, progress
     story += audits_section(pack, _evidence_grid)
     story += feedback_section(pack)
     story += _evidence(pack)
+    story += photo_reviews_section(pack)
     story += _manifest(pack, meta)
     expected_pages = (6 + len(pack.checks) // 2 + len(pack.evidence) // 12 + len(pack.failures) // 30
                       + len(pack.audits) // 2)

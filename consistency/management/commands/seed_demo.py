@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from consistency.demo import seed_standard
 from consistency.demo_history import resolve_demo_actions, seed_history
 from consistency.demo_photos import REUSING_SITE, seed_demo_photos
+from consistency.demo_reference_photos import seed_reference_photos
 from customer.demo import seed_customer
 from sites.demo import AUDITOR_REGION, seed_network
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         password = settings.DEMO_PASSWORD
         network = seed_network(password=password)
         version = seed_standard()
+        self.stdout.write(f"Reference photos: {seed_reference_photos()} new (what right looks like).")
         sites = network["sites"]
         history = seed_history(days=60)
         self.stdout.write(f"History: {history['checks']} new daily checks, {history['amendments']} amendments.")

@@ -20,7 +20,7 @@ from ... import storage
 from ...models import Evidence
 from .. import images, rollup
 from ..checks import within_late_window
-from . import duplicates
+from . import duplicates, retakes
 from .rejudging import rejudge
 from .targets import thumbnail_key, upload_key
 from .verdicts import record_verified, reject, store_thumbnail
@@ -85,9 +85,11 @@ def asked_while_open(evidence: Evidence) -> bool:
     request can be made after the window, and the hourly ``settle_unconfirmed`` gives every request its
     verdict within ``UNCONFIRMED_PHOTO_HOURS``, so a day's numbers stop moving about that long after its
     window closed (while the scheduler runs). A request made after the day closed (only one recorded before
-    this rule) is refused."""
+    this rule) is refused. A photo asked for past the window while a retake of its criterion was open is judged
+    the same way (``retakes.asked_during_retake``)."""
     day = evidence.day or evidence.daily_check.date
-    return within_late_window(site=evidence.site, day=day, now=evidence.created_at)
+    return (within_late_window(site=evidence.site, day=day, now=evidence.created_at)
+            or retakes.asked_during_retake(evidence))
 
 
 def _accept(evidence_pk: int, *, fetched: storage.Fetched, facts: images.PhotoFacts) -> Evidence:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from backend.errors import Conflict
 
 from ...models import Evidence
 from ...selectors import evidence as evidence_selectors
+from .review import REJECTED_ON_REVIEW
 from .targets import CriterionRef, Target
 
 
@@ -19,6 +22,7 @@ def already_counted(*, site_id: int, day, action_id: int | None, criterion_id: i
       the invoices and the windows at once. For an action, a verified photo of that action.
     - The photo of a failure is no proof of its fix: for an action, the same bytes given for one of the
       site's checks, the failure's own photo included.
+    - A photo of the site rejected on review is not sent again as its retake (the same bytes).
     - For an audit, one photo proves one criterion of that audit. (The same bytes given for a check or another
       audit are not refused: they are flagged, ``reused_from``, for auditors to see.)
 
@@ -36,10 +40,17 @@ def already_counted(*, site_id: int, day, action_id: int | None, criterion_id: i
         return "already_attached", (f"This photo is already the proof of {key!r} in this audit (evidence "
                                     f"{public_id}); one photo proves one criterion.")
     if action_id is None:
-        same = (verified.filter(daily_check__site_id=site_id, daily_check__date=day)
-                .order_by("id").values_list("public_id", "criterion_id", "criterion__key").first())
+        # In the same query: the bytes of a photo of the site rejected on review, which no retake may send again.
+        same = (Evidence.objects.filter(sha256=sha256).exclude(pk=exclude_pk)
+                .filter(Q(status=Evidence.Status.VERIFIED, daily_check__site_id=site_id, daily_check__date=day)
+                        | (REJECTED_ON_REVIEW & Q(site_id=site_id, daily_check__isnull=False)))
+                .order_by("-status", "id")  # verified before rejected
+                .values_list("public_id", "criterion_id", "criterion__key", "status", "reject_reason").first())
+        if same is not None and same[3] == Evidence.Status.REJECTED:
+            return "rejected_on_review", (f"This very photo was rejected on review (evidence {same[0]}): "
+                                          f"{same[4].removeprefix('Rejected on review: ')} Take a new photo.")
         if same is not None:
-            public_id, proves, key = same
+            public_id, proves, key, _, _ = same
             if proves == criterion_id:
                 return "already_attached", (f"This photo is already attached here and verified (evidence "
                                             f"{public_id}); it counts once.")

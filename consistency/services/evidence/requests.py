@@ -38,8 +38,8 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
         evidence = Evidence.objects.filter(**target.filter(), criterion_id=criterion.id, declared_sha256=sha256,
                                            status=Evidence.Status.PENDING, declared_content_type=content_type,
                                            declared_size=size).first()
-        if evidence is None and target.closed is not None:
-            raise target.closed
+        if evidence is None and (closed := target.closed_for(criterion.id)) is not None:
+            raise closed
         duplicates.refuse_a_second_copy(target, criterion, sha256, field="sha256")
         if evidence is None:
             check_room(target, criterion)

@@ -19,6 +19,7 @@ from ...models.checks import ActionStatus
 from ...selectors.checks import version_criteria
 from .. import images
 from ..checks import local_today, within_late_window
+from . import retakes
 
 if TYPE_CHECKING:
     from customer.models import Audit
@@ -41,6 +42,15 @@ class Target:
     audit: Audit | None = None
     # An audit's photos prove criteria it observed: their ids (``target_for_audit``).
     observed: frozenset[int] = frozenset()
+    # A check closed by the window still takes a photo for these criteria: a retake asked for on review and not
+    # yet past its deadline (``retakes``).
+    retakes: frozenset[int] = frozenset()
+
+    def closed_for(self, criterion_id: int) -> AppError | None:
+        """Why it takes no new photo for this criterion, or None: ``closed``, unless a retake is open for it."""
+        if self.closed is not None and criterion_id in self.retakes:
+            return None
+        return self.closed
 
     @property
     def prefix(self) -> str:
@@ -69,15 +79,18 @@ class Target:
 def target_for_check(check: DailyCheck, *, now: dt.datetime | None = None) -> Target:
     """The check as a target; ``closed`` unless it takes new photos: it must be the current check of its day,
     and its day no older than ``LATE_CHECK_WINDOW_DAYS`` (the window that closes a day to late checks closes it
-    to photos too: a photo verified later would rewrite a past period's score after its reports were rendered)."""
-    closed = None
+    to photos too: a photo verified later would rewrite a past period's score after its reports were rendered).
+    Past the window, a criterion whose photo was rejected on review takes its retake until the request's deadline
+    (``retakes``: head office asked for it, knowing the day's numbers move)."""
+    closed, open_retakes = None, frozenset()
     now = now or timezone.now()
     if not check.is_current:
         closed = Conflict("This check has been amended; attach photos to the current check of the day.",
                           field="check", code="check_superseded")
     elif not within_late_window(site=check.site, day=check.date, now=now):
         closed = Conflict(_closed_message(check.site, check.date, now), field="check", code="check_closed")
-    return Target(site=check.site, daily_check=check, closed=closed)
+        open_retakes = retakes.open_criteria(site_id=check.site_id, day=check.date, now=now)
+    return Target(site=check.site, daily_check=check, closed=closed, retakes=open_retakes)
 
 
 def _closed_message(site: Site, day, now: dt.datetime) -> str:

@@ -57,8 +57,8 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
     same = duplicates.same_photo_here(target, criterion, actual_sha)
     if same is not None:
         return Uploaded(same, replayed=True)
-    if target.closed is not None:
-        raise target.closed
+    if (closed := target.closed_for(criterion.id)) is not None:
+        raise closed
     check_room(target, criterion)
     try:
         facts = images.inspect_photo(file, declared_type=content_type)

@@ -15,16 +15,20 @@ from ... import storage
 from ...models import Evidence
 from .. import evidence_trust as trust
 from .. import images, photo_days
+from . import retakes
 from .targets import thumbnail_key
 
 
 def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts) -> None:
-    """Save ``evidence`` verified, with what its inspection found and its trust flags."""
+    """Save ``evidence`` verified, with what its inspection found and its trust flags. A check's photo answers a
+    retake asked for its day and criterion, if one waits (``retakes.fulfil``)."""
     copies = fill_verified(evidence, size=size, sha256=sha256, facts=facts)
     evidence.save()
     if evidence.audit_id is None:  # an audit's photo counts in no site's variance totals (photo_days)
         photo_days.photo_verified(evidence)
     flag_copies(evidence, copies)
+    if evidence.daily_check_id is not None:
+        retakes.fulfil(evidence, now=evidence.verified_at)
 
 
 def fill_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts,
