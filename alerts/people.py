@@ -20,7 +20,7 @@ from functools import cache
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from sites.models import Profile, Region, Role
+from sites.models import Profile, Region, Role, Site
 
 
 def _t(model) -> str:
@@ -53,3 +53,17 @@ MANAGERS = "COALESCE(m.ids, '{}'::int[])"
 CONTACT_OR_HEAD_OFFICE = f"(CASE WHEN cardinality(k.ids) > 0 THEN k.ids ELSE {HEAD_OFFICE} END)"
 # Every head-office user and the region's contact (an escalated action).
 HEAD_OFFICE_AND_CONTACT = f"({HEAD_OFFICE} || k.ids)"
+
+
+def site_recipients(site_ids) -> dict[int, dict[str, list[int]]]:
+    """For code that tells people about one thing at a time (a reviewed photo, an overdue retake): each site's
+    ``managers`` and its ``contact`` (the region's contact, else every head-office user), by the statement's own
+    expressions above, so that every notice follows one rule. One statement."""
+    site_ids = sorted(set(site_ids))
+    if not site_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {ctes()} SELECT s.id, {MANAGERS}, {CONTACT_OR_HEAD_OFFICE} "
+                       f"FROM {_t(Site)} s {JOINS} WHERE s.id = ANY(%s)", [site_ids])
+        return {site: {"managers": list(managers), "contact": list(contact)}
+                for site, managers, contact in cursor.fetchall()}

@@ -16,12 +16,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-
-from sites.models import Role
 
 from ...models import Evidence, RetakeRequest
 
@@ -82,19 +79,10 @@ def fulfil(evidence: Evidence, *, now: dt.datetime | None = None) -> None:
 
 def region_contacts(site_ids) -> dict[int, list[int]]:
     """Who hears about a site's overdue retakes: its region's head-office contact, else every head-office user
-    (the contract's rule for missed days and overdue actions). {site id: [user ids]}; two queries."""
-    from sites.models import Site
+    (the alerts' one rule, as for missed days and overdue actions). {site id: [user ids]}; one statement."""
+    from alerts.people import site_recipients
 
-    User = get_user_model()
-    contacts = dict(Site.objects.filter(pk__in=site_ids, region__contact__is_active=True)
-                    .values_list("pk", "region__contact_id"))
-    missing = [s for s in site_ids if s not in contacts]
-    head_office = []
-    if missing:
-        head_office = list(User.objects.filter(is_active=True)
-                           .filter(Q(profile__role=Role.HEAD_OFFICE) | Q(is_superuser=True))
-                           .order_by("pk").values_list("pk", flat=True).distinct())
-    return {s: [contacts[s]] if s in contacts else head_office for s in site_ids}
+    return {site: who["contact"] for site, who in site_recipients(site_ids).items()}
 
 
 def notify_overdue(*, now: dt.datetime | None = None, limit: int = 1000) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -123,9 +122,10 @@ def _clear(photo: Evidence, *, user, reason: str, now, cleared: PhotoReview | No
 
 
 def site_managers(site_id: int) -> list[int]:
-    """The site's managers (the contract's recipients of a rejected photo)."""
-    return list(get_user_model().objects.filter(is_active=True, profile__role=Role.MANAGER,
-                                                profile__sites=site_id).order_by("pk").values_list("pk", flat=True))
+    """The site's managers (the contract's recipients of a rejected photo), by the alerts' one rule."""
+    from alerts.people import site_recipients
+
+    return site_recipients([site_id]).get(site_id, {}).get("managers", [])
 
 
 def _tell_managers(event: str, photo: Evidence, review: PhotoReview, *, link: str, extra: dict | None = None) -> None:
