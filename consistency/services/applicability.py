@@ -26,8 +26,10 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, DateField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +38,7 @@ from backend.inputs import EARLIEST_DAY
 from sites import access
 from sites.models import Site
 
-from ..models import Criterion
+from ..models import Criterion, DailyCheck
 from ..models.review import NotApplicable
 from ..selectors.standard import released_versions, version_in_force
 
@@ -139,8 +141,15 @@ def not_applicable_keys(*, site_ids, first: dt.date, last: dt.date | None = None
 
 
 def marks_in(*, sites: QuerySet[Site], first: dt.date, last: dt.date) -> list[NotApplicable]:
-    """The marks of ``sites`` that cover some day of [first, last], in one query (what the variance engine reads)."""
+    """The marks of ``sites`` that cover some day of [first, last], in one query (what the variance engine reads).
+    A mark of an inactive site (expected only on the days it checked) carries ``checked``: the days of [first,
+    last] it covers that have the site's own check; of an active site, None."""
+    checked_days = (DailyCheck.objects.filter(site_id=OuterRef("site_id"), is_current=True, department__isnull=True,
+                                              date__range=(first, last), date__gte=OuterRef("starts_on"),
+                                              date__lte=Coalesce(OuterRef("ends_on"), Value(last, output_field=DateField())))
+                    .order_by("date").values("date"))
     return list(NotApplicable.objects.filter(covering(first, last), site__in=sites)
+                .annotate(checked=Case(When(site__active=False, then=ArraySubquery(checked_days)), default=None))
                 .order_by("site_id", "criterion_key", "starts_on"))
 
 
