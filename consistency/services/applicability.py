@@ -166,7 +166,7 @@ def mark_list(*, user, site: Site | None = None, current: bool = False) -> Query
     return qs
 
 
-def _head_office(user) -> None:
+def require_head_office(user) -> None:
     if not access.is_head_office(user):
         raise Forbidden(_("Only head office marks a criterion not applicable at a site."), field="site")
 
@@ -223,7 +223,7 @@ def mark(*, user, site: Site, criterion_key: str, starts_on: dt.date, ends_on: d
     """Mark ``criterion_key`` not applicable at ``site`` from ``starts_on`` (to ``ends_on``), with a reason."""
     from . import rollup  # rollup reads the rule from here
 
-    _head_office(user)
+    require_head_office(user)
     reason = (reason or "").strip()
     if not reason:
         raise AppError(_("reason: say why the criterion does not apply at this site."), field="reason")
@@ -251,7 +251,7 @@ def end(*, user, site: Site, mark_id: int, ends_on: dt.date) -> NotApplicable:
     """Set the last day a mark applies (end it, or move its end); a mark is never deleted."""
     from . import rollup
 
-    _head_office(user)
+    require_head_office(user)
     with transaction.atomic():
         rollup.lock_site(site.pk)
         found = NotApplicable.objects.filter(pk=mark_id, site=site).first()
