@@ -153,11 +153,14 @@ def marks_in(*, sites: QuerySet[Site], first: dt.date, last: dt.date) -> list[No
                 .order_by("site_id", "criterion_key", "starts_on"))
 
 
-def mark_list(*, user, site: Site | None = None, current: bool = False) -> QuerySet[NotApplicable]:
+def mark_list(*, user, site: Site | None = None, current: bool = False,
+              include_all: bool = False) -> QuerySet[NotApplicable]:
     """The marks ``user`` may read (those of the sites they read), of one site if given; ``current``: only those
-    that cover the site's local today or a later day (ended marks are history)."""
-    qs = (NotApplicable.objects.filter(site__in=access.readable_sites(user))
-          .select_related("site", "created_by").order_by("site__code", "criterion_key", "starts_on"))
+    that cover the site's local today or a later day (ended marks are history). ``include_all``: no reader's scope
+    (a report run, whose reader was checked when it was ordered)."""
+    qs = NotApplicable.objects.all() if include_all else NotApplicable.objects.filter(
+        site__in=access.readable_sites(user))
+    qs = qs.select_related("site", "created_by").order_by("site__code", "criterion_key", "starts_on")
     if site is not None:
         qs = qs.filter(site=site)
     if current:

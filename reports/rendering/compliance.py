@@ -15,6 +15,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, Spacer, Table
 
+from .. import not_applicable
 from ..packs import CompliancePack, PackCheck, PackEvidence, outcome_text
 from .common import FRAME_WIDTH, STYLES, TABLE_BASE, DocumentMeta, Progress, Stepper, build, pct, zebra
 from .compliance_customer import audits_section, feedback_section
@@ -31,6 +32,7 @@ def render_compliance_pack(pack: CompliancePack, *, meta: DocumentMeta, progress
     story += _standard(pack)
     story += _checks(pack)
     story += _missed(pack)
+    story += not_applicable.pack_section(pack)
     story += _failures(pack)
     story += audits_section(pack, _evidence_grid)
     story += feedback_section(pack)
