@@ -399,3 +399,35 @@ def test_the_variance_api_says_n_a(network, standard, django_assert_max_num_quer
     a2 = next(s for s in data["sites"] if s["code"] == "A2")
     assert a2["not_applicable"] == []
     assert next(c for c in a2["criteria"] if c["key"] == "restroom_clean")["not_applicable"] is False
+
+
+# --- the demo ----------------------------------------------------------------------------------------------------
+
+def test_the_demo_marks_two_sites_and_its_history_keeps_to_them(db):
+    from django.utils import timezone
+
+    from consistency.demo import seed_standard
+    from consistency.demo_history import seed_history
+    from consistency.demo_not_applicable import DEMO_MARKS, seed_not_applicable
+    from sites.demo import seed_network
+
+    seed_network(password="demo")
+    seed_standard()
+    now = timezone.now()
+    seed_history(days=30, site_codes=["CHC-02"], now=now - dt.timedelta(days=2))
+    assert seed_not_applicable(now=now) == 8
+    assert seed_not_applicable(now=now) == 0  # safe to run twice
+    site = Site.objects.get(code="CHC-02")
+    # The next days of history (a later run of the seed) give no result for the restroom.
+    seed_history(days=30, site_codes=["CHC-02"], now=now)
+    today = now.astimezone(site.tz).date()
+    latest = DailyCheck.objects.filter(site=site, is_current=True).latest("date")
+    assert latest.date >= today - dt.timedelta(days=2)
+    assert not latest.results.filter(criterion__key__startswith="restroom").exists()
+    assert latest.results.count() == 34 - 4 - 4  # accounting's invoicing is its own check
+    report = variance_report(date_from=today - dt.timedelta(days=10), date_to=today - dt.timedelta(days=1),
+                             sites=Site.objects.filter(code="CHC-02"))
+    shown = report.sites[0]
+    assert {n.criterion for n in shown.not_applicable} == set(DEMO_MARKS["CHC-02"][0])
+    assert all(c.not_applicable for c in shown.criteria if c.key.startswith("restroom"))
+    assert_totals_leave_out_marked(site)
