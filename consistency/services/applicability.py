@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, DateField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -239,14 +239,13 @@ def mark(*, user, site: Site, criterion_key: str, starts_on: dt.date, ends_on: d
     _check_start(site, starts_on)
     _check_end(starts_on, ends_on)
     with transaction.atomic():
-        # The site's lock: marks of a site are made one at a time (the overlap check below reads after it), and
-        # the site's totals are rebuilt under it, as every writer of the site's days does.
-        rollup.lock_site(site.pk)
+        # The site's lock, by writing its row (touch_site): marks of a site are made one at a time (the overlap
+        # check below reads after it), and the site's totals are rebuilt under it, as every writer of its days does.
+        touch_site(site.pk)
         _refuse_overlap(site, criterion_key, starts_on, ends_on)
         made = NotApplicable.objects.create(site=site, criterion_key=criterion_key, starts_on=starts_on,
                                             ends_on=ends_on, reason=reason, created_by=user)
         rollup.rebuild_from(site_id=site.pk, day=starts_on, site_locked=True)
-    _settle(site.pk, starts_on)
     return made
 
 
@@ -256,7 +255,7 @@ def end(*, user, site: Site, mark_id: int, ends_on: dt.date) -> NotApplicable:
 
     require_head_office(user)
     with transaction.atomic():
-        rollup.lock_site(site.pk)
+        touch_site(site.pk)
         found = NotApplicable.objects.filter(pk=mark_id, site=site).first()
         if found is None:
             raise NotFound(_("Site %(code)s has no not-applicable mark %(id)s.") % {"code": site.code, "id": mark_id},
@@ -269,20 +268,25 @@ def end(*, user, site: Site, mark_id: int, ends_on: dt.date) -> NotApplicable:
         found.ends_on = ends_on
         found.save(update_fields=["ends_on"])
         rollup.rebuild_from(site_id=site.pk, day=changed + dt.timedelta(days=1), site_locked=True)
-    _settle(site.pk, changed + dt.timedelta(days=1))
     return found
 
 
-def _settle(site_id: int, day: dt.date) -> None:
-    """The totals rebuilt once more, after the mark is committed. A submission reads the day's marks in the
-    statement that takes the site's lock; one that began waiting for that lock before the mark committed reads
-    them as they were (READ COMMITTED: a statement's snapshot is taken when it starts), may store a result for the
-    criterion and count it. Such a submission holds the lock before this does (waiters are served in order), so
-    rebuilding after it leaves its result out of the totals, as for any result stored before the mark."""
-    from . import rollup
+def touch_site(site_id: int) -> None:
+    """Lock the site's row by writing it (a new version of the row, its values unchanged), until the transaction
+    ends. A submission reads the day's marks in the statement that takes this lock, with a snapshot taken before
+    it waited: the new version tells it that the marks it read may be older than the lock (``check_plan``), and it
+    reads them again. A plain lock (``rollup.lock_site``) would leave it none the wiser."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {connection.ops.quote_name(Site._meta.db_table)} SET id = id WHERE id = %s",
+                       [site_id])
+        if cursor.rowcount != 1:
+            raise Site.DoesNotExist(site_id)
 
-    with transaction.atomic():
-        rollup.rebuild_from(site_id=site_id, day=day)
+
+def marks_covering(*, site_id: int, day: dt.date) -> dict[str, Mark]:
+    """The marks covering ``day`` at the site, by criterion key, read now (one query)."""
+    return {m.criterion_key: Mark(m.criterion_key, m.reason, m.starts_on, m.ends_on)
+            for m in NotApplicable.objects.filter(covering(day), site_id=site_id)}
 
 
 def marks_of_day(cursor_row_json) -> dict[str, Mark]:

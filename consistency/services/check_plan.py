@@ -102,9 +102,12 @@ def _lock_site_and_find_version(*, site_id: int, day) -> tuple[StandardVersion |
                                                               dict[str, applicability.Mark]]:
     """The site's lock (``rollup.lock_site``'s), the version in force on ``day``, the departments (which
     part of the standard whose staff submit: ``check_parts``) and the criteria marked not applicable at the site
-    that day (``applicability``: not required, refused), in one statement. A mark made while this statement
-    waited for the lock is not seen by it; the mark's writer rebuilds the totals after this check
-    (``applicability._settle``).
+    that day (``applicability``: not required, refused), in one statement.
+
+    The marks are read with the statement's snapshot, taken before it waited for the lock: a mark committed while
+    it waited would not be in them. A mark's writer writes the site's row (``applicability.touch_site``), so the
+    row this statement locks is then a newer version than the one its snapshot sees: the statement returns both
+    versions' xmin, and when they differ the marks are read again by a statement of their own (the rare case).
 
     The lock comes before anything of the site is read: the day's check, its photos and its variance totals
     are read by later statements, after every earlier writer of the site finished (in READ COMMITTED a later
@@ -117,8 +120,10 @@ def _lock_site_and_find_version(*, site_id: int, day) -> tuple[StandardVersion |
         raise Site.DoesNotExist(site_id)
     width = rows.width(StandardVersion)
     departments = {d[1]: DepartmentRow(*d) for d in (row[width] or ())}
-    return ((rows.from_row(StandardVersion, row[:width]) if row[0] is not None else None), departments,
-            applicability.marks_of_day(row[width + 1]))
+    locked, seen = row[width + 2], row[width + 3]
+    marks = (applicability.marks_of_day(row[width + 1]) if locked == seen
+             else applicability.marks_covering(site_id=site_id, day=day))
+    return (rows.from_row(StandardVersion, row[:width]) if row[0] is not None else None), departments, marks
 
 
 @cache
@@ -129,7 +134,11 @@ def _lock_and_version_sql() -> tuple[str, dict]:
     departments = (f"(SELECT json_agg(json_build_array(d.id, d.key, d.name, d.submitted_by)) "
                    f"FROM {qn(Department._meta.db_table)} d)")
     marks, marks_params = applicability.marks_json_sql("s.id", "%(date)s::date")
-    return (f"SELECT {rows.columns(StandardVersion, 'v')}, {departments}, {marks} FROM {qn(Site._meta.db_table)} s "
+    # The xmin of the site's row as locked (the latest version, once the lock is granted) and as the statement's
+    # snapshot sees it: different when a writer of the site's row committed while this statement waited.
+    site_t = qn(Site._meta.db_table)
+    versions = f"s.xmin::text, (SELECT o.xmin::text FROM {site_t} o WHERE o.id = s.id)"
+    return (f"SELECT {rows.columns(StandardVersion, 'v')}, {departments}, {marks}, {versions} FROM {site_t} s "
             f"LEFT JOIN {qn(StandardVersion._meta.db_table)} v ON v.id = {in_force} "
             "WHERE s.id = %(site_id)s FOR UPDATE OF s"), {**params, **marks_params}
 

@@ -19,7 +19,10 @@ from consistency.services.checks import local_today
 from sites.models import Site
 
 from ..browser import browser_available
-from ..pages.conftest import LAPTOP, PHONE, SCREENSHOTS, check_axe, open_as, screenshot  # noqa: F401  (open_as: a fixture)
+from ..pages import conftest as pages
+from ..pages.conftest import LAPTOP, PHONE, SCREENSHOTS, check_axe, screenshot
+
+open_as = pages.open_as  # the pages' fixture: signed in through the login page
 
 pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
 
