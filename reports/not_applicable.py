@@ -1,22 +1,12 @@
-"""Criteria not applicable at a site (consistency.services.applicability) in the PDFs: the variance report and the
-compliance pack say which criteria were n/a at which sites, when and why. Each renderer makes ONE call here; the
-marks come from the engine's answer (the variance) or from the pack's content (the compliance pack)."""
+"""Criteria not applicable at a site (consistency.services.applicability) in the compliance pack's content: the
+site's marks of the period (the pack's ``not_applicable``). The PDFs draw them with reports/rendering/not_applicable.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
-
-from django.utils.translation import gettext as _
-from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, LongTable, Paragraph, Spacer
 
 from consistency.services import applicability
-from consistency.variance.types import VarianceReport
-
-# reports.rendering imports the pack (packs.py), which imports pack_marks from here: the renderers' styles are
-# read when a section is drawn.
 
 
 @dataclass(frozen=True)
@@ -36,57 +26,3 @@ def pack_marks(*, site, date_from: dt.date, date_to: dt.date, prompts: dict[str,
              .filter(applicability.covering(date_from, date_to)))
     return [PackMark(m.criterion_key, prompts.get(m.criterion_key, m.criterion_key), m.starts_on, m.ends_on, m.reason,
                      m.created_by.get_username(), m.created_at) for m in marks]
-
-
-def _to(ends_on: dt.date | None) -> str:
-    return ends_on.isoformat() if ends_on is not None else _("until further notice")
-
-
-def _cell(text: str) -> Paragraph:
-    from .rendering.common import STYLES
-
-    return Paragraph(escape(text), STYLES["cell"])
-
-
-def _table(rows: list[list], widths: list[float]) -> LongTable:
-    from .rendering.common import TABLE_BASE, zebra
-
-    table = LongTable(rows, colWidths=widths, repeatRows=1)
-    table.setStyle([*TABLE_BASE, *zebra(len(rows))])
-    return table
-
-
-def variance_section(report: VarianceReport) -> list:
-    """"Not applicable here": every site's marks of the period (none: nothing is drawn)."""
-    from .rendering.common import FRAME_WIDTH, STYLES
-
-    rows = [[_("Site"), _("Criterion"), _("From"), _("To"), _("Reason")]]
-    for site in report.sites:
-        for n in site.not_applicable:
-            rows.append([site.code, _cell(f"{n.prompt} ({n.criterion})"), n.starts_on.isoformat(), _to(n.ends_on),
-                         _cell(n.reason)])
-    if len(rows) == 1:
-        return []
-    return [CondPageBreak(40 * mm), Paragraph(_("Not applicable here"), STYLES["h1"]),
-            Paragraph(_("Head office marked these criteria not applicable at these sites: on those days they are not "
-                        "expected of the site (n/a: neither a pass nor a failure), and results stored for them are "
-                        "left out of every rate and score in this report."), STYLES["body"]),
-            _table(rows, [22 * mm, 62 * mm, 22 * mm, 24 * mm, FRAME_WIDTH - 130 * mm]), Spacer(1, 6 * mm)]
-
-
-def pack_section(pack) -> list:
-    """"Not applicable here" in the compliance pack: the site's marks of the period, who made them and when."""
-    from .rendering.common import FRAME_WIDTH, STYLES
-
-    marks: list[PackMark] = getattr(pack, "not_applicable", None) or []
-    if not marks:
-        return []
-    rows = [[_("Criterion"), _("From"), _("To"), _("Reason"), _("Marked by")]]
-    for m in marks:
-        rows.append([_cell(f"{m.prompt} ({m.criterion})"), m.starts_on.isoformat(), _to(m.ends_on), _cell(m.reason),
-                     _cell(f"{m.marked_by}, {m.marked_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC")])
-    return [CondPageBreak(40 * mm), Paragraph(_("Not applicable here"), STYLES["h1"]),
-            Paragraph(_("Head office marked these criteria not applicable at this site: on those days they are not "
-                        "expected (neither a pass nor a failure). A result stored for one of them before it was marked "
-                        "is kept in the checks of this pack, and not counted in the variance."), STYLES["body"]),
-            _table(rows, [60 * mm, 20 * mm, 24 * mm, FRAME_WIDTH - 140 * mm, 36 * mm]), Spacer(1, 6 * mm)]

@@ -149,7 +149,7 @@ class CompliancePack:
     evidence: list[PackEvidence] = field(default_factory=list)
     audits: list[PackAudit] = field(default_factory=list)     # audits and mystery shops, oldest first
     feedback: PackFeedback | None = None
-    not_applicable: list = field(default_factory=list)  # reports.not_applicable.PackMark: criteria n/a at the site
+    not_applicable: list = field(default_factory=list)  # not_applicable.PackMark: criteria n/a at the site
 
 
 KIND_SHORT = {"boolean": "yes/no", "score": "score 1-5", "number": "number"}

@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from backend.errors import AppError, Forbidden, NotFound
@@ -25,7 +26,7 @@ def _day(raw: str, field: str, *, required: bool) -> dt.date | None:
         return None
     day = iso_day(raw)
     if day is None:
-        raise AppError(f"{field}: a day written YYYY-MM-DD.", field=field)
+        raise AppError(_("%(field)s: a day written YYYY-MM-DD.") % {"field": field}, field=field)
     return day
 
 
@@ -41,7 +42,7 @@ def site_marks_post(request, code: str):
             try:
                 mark_id = int(data.get("mark", ""))
             except ValueError:
-                raise NotFound("No such mark.", field="mark") from None
+                raise NotFound(_("No such mark."), field="mark") from None
             applicability.end(user=request.user, site=site, mark_id=mark_id,
                               ends_on=_day(data.get("ends_on", ""), "ends_on", required=True))
         else:

@@ -15,8 +15,8 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, Spacer, Table
 
-from .. import not_applicable
 from ..packs import CompliancePack, PackCheck, PackEvidence, outcome_text
+from . import not_applicable
 from .common import FRAME_WIDTH, STYLES, TABLE_BASE, DocumentMeta, Progress, Stepper, build, pct, zebra
 from .compliance_customer import audits_section, feedback_section
 from .grid import image_flowable, wrap_text

@@ -19,7 +19,7 @@ from consistency.variance import stats
 from consistency.variance.types import SiteVariance, Spread, VarianceReport
 from customer.perception.types import PerceptionGap
 
-from .. import not_applicable
+from . import not_applicable
 from .appendix import Layout, variance_appendix
 from .common import (
     FRAME_WIDTH,

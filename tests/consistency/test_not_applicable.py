@@ -431,3 +431,13 @@ def test_the_demo_marks_two_sites_and_its_history_keeps_to_them(db):
     assert {n.criterion for n in shown.not_applicable} == set(DEMO_MARKS["CHC-02"][0])
     assert all(c.not_applicable for c in shown.criteria if c.key.startswith("restroom"))
     assert_totals_leave_out_marked(site)
+
+
+def test_the_refusal_reads_in_french(network, standard):
+    from django.utils import translation
+
+    made = mark(network, starts_on=D(2026, 3, 1), ends_on=D(2026, 3, 31), reason="Pas de toilettes")
+    with translation.override("fr"):
+        text = applicability.refusal(made, 2)
+    assert text == ("results[2].criterion : 'restroom_clean' ne s'applique pas à ce site du 2026-03-01 au 2026-03-31 "
+                    "(Pas de toilettes) ; n'envoyez pas de résultat pour ce critère.")
