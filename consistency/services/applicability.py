@@ -28,7 +28,7 @@ from functools import cache
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import Case, DateField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, DateField, F, Func, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,10 +163,16 @@ def mark_list(*, user, site: Site | None = None, current: bool = False,
     qs = qs.select_related("site", "created_by").order_by("site__code", "criterion_key", "starts_on")
     if site is not None:
         qs = qs.filter(site=site)
-    if current:
-        today = timezone.localdate()  # a day's slack either way is harmless here: a list, not a rule
-        qs = qs.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today - dt.timedelta(days=1)))
+    if current:  # not ended before the site's local today (each site's, in its time zone)
+        qs = qs.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=_LocalToday(F("site__timezone"))))
     return qs
+
+
+class _LocalToday(Func):
+    """The date it is now in the time zone named by the expression (a site's ``timezone``), in the database."""
+
+    template = "(now() AT TIME ZONE %(expressions)s)::date"
+    output_field = DateField()
 
 
 def require_head_office(user) -> None:

@@ -441,3 +441,16 @@ def test_the_refusal_reads_in_french(network, standard):
         text = applicability.refusal(made, 2)
     assert text == ("results[2].criterion : 'restroom_clean' ne s'applique pas à ce site du 2026-03-01 au 2026-03-31 "
                     "(Pas de toilettes) ; n'envoyez pas de résultat pour ce critère.")
+
+
+def test_current_marks_are_those_not_ended_before_the_sites_today(network, standard):
+    client = client_for(network.head_office)
+    today_a1, today_b1 = local_today(network.a1), local_today(network.b1)
+    for site, today in ((network.a1, today_a1), (network.b1, today_b1)):
+        for key, end in (("phone_rings", today), ("phone_greeting", today - dt.timedelta(days=1)),
+                         ("restroom_clean", None)):
+            NotApplicable.objects.create(site=site, criterion_key=key, starts_on=D(2026, 3, 1), ends_on=end,
+                                         reason="why", created_by=network.head_office)
+    listed = client.get("/api/v1/not-applicable/", {"current": "true"}).json()["results"]
+    assert sorted((m["site"], m["criterion"]) for m in listed) == [
+        ("A1", "phone_rings"), ("A1", "restroom_clean"), ("B1", "phone_rings"), ("B1", "restroom_clean")]
