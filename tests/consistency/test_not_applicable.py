@@ -454,3 +454,27 @@ def test_current_marks_are_those_not_ended_before_the_sites_today(network, stand
     listed = client.get("/api/v1/not-applicable/", {"current": "true"}).json()["results"]
     assert sorted((m["site"], m["criterion"]) for m in listed) == [
         ("A1", "phone_rings"), ("A1", "restroom_clean"), ("B1", "phone_rings"), ("B1", "restroom_clean")]
+
+
+def test_the_rule_in_the_database_and_its_arithmetic_agree(network, standard):
+    # covering() runs in the database (checks, totals, lists); days_covered() counts a window's days for the
+    # variance engine. On random marks and windows, they cover the same days.
+    import random
+
+    rng = random.Random(18)
+    base = D(2026, 3, 1)
+    marks = []
+    for i in range(40):
+        start = base + dt.timedelta(days=rng.randint(0, 40))
+        end = None if rng.random() < 0.3 else start + dt.timedelta(days=rng.randint(0, 15))
+        marks.append(NotApplicable.objects.create(site=network.a1, criterion_key=f"k{i}", starts_on=start,
+                                                  ends_on=end, reason="r", created_by=network.head_office))
+    for _ in range(25):
+        first = base + dt.timedelta(days=rng.randint(-5, 50))
+        last = first + dt.timedelta(days=rng.randint(0, 12))
+        in_db = set(NotApplicable.objects.filter(applicability.covering(first, last)).values_list("pk", flat=True))
+        spans = {m.pk: applicability.days_covered(m.starts_on, m.ends_on, first, last) for m in marks}
+        assert in_db == {pk for pk, span in spans.items() if span is not None}
+        for day in (first + dt.timedelta(days=i) for i in range((last - first).days + 1)):
+            on_day = set(NotApplicable.objects.filter(applicability.covering(day)).values_list("pk", flat=True))
+            assert on_day == {pk for pk, span in spans.items() if span and span[0] <= day <= span[1]}, day
