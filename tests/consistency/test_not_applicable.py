@@ -478,3 +478,86 @@ def test_the_rule_in_the_database_and_its_arithmetic_agree(network, standard):
         for day in (first + dt.timedelta(days=i) for i in range((last - first).days + 1)):
             on_day = set(NotApplicable.objects.filter(applicability.covering(day)).values_list("pk", flat=True))
             assert on_day == {pk for pk, span in spans.items() if span and span[0] <= day <= span[1]}, day
+
+
+@pytest.mark.parametrize("seed", [5])
+def test_the_engine_with_marks_equals_a_brute_force_count(network, standard, seed):
+    # A random history (missed days, amendments, a version change, a late opener, a closed site) and random marks,
+    # some made after the results they cover: every criterion's passes, expected and observed equal a count day by
+    # day that skips the marked days; each site's score and every week of its weekly series agree with them.
+    import random
+
+    from consistency.selectors.standard import version_in_force
+    from consistency.variance.series import weekly_scores, weeks_of
+    from tests.factories import SiteFactory
+
+    from .variance_data import ALL_PASS_V2, second_version
+
+    rng = random.Random(seed)
+    second_version(D(2026, 3, 12))
+    late = SiteFactory(code="LATE", region=network.region_a, opened_on=D(2026, 3, 8))
+    shut = SiteFactory(code="SHUT", region=network.region_a)
+    sites = [network.a1, network.a2, network.b1, late, shut]
+    for site in sites:
+        for i in range(24):
+            day = D(2026, 2, 25) + dt.timedelta(days=i)
+            if day < site.opened_on or rng.random() < 0.25:
+                continue
+            base = ALL_PASS_V1 if day < D(2026, 3, 12) else ALL_PASS_V2
+            values = {k: (v if rng.random() < 0.7 else {"phone_rings": 6, "restroom_clean": 2}.get(k, 0))
+                      for k, v in base.items() if rng.random() < 0.95}
+            first = check(site, day, values, user=network.manager_a)
+            if rng.random() < 0.15:
+                check(site, day, {**values, "phone_greeting": 1 - values.get("phone_greeting", 1)},
+                      user=network.manager_a, amends=first)
+        for key in rng.sample(["phone_greeting", "restroom_clean", "uniform", "phone_rings"], 2):
+            start = max(site.opened_on, D(2026, 3, 1) + dt.timedelta(days=rng.randint(0, 16)))
+            end = None if rng.random() < 0.4 else start + dt.timedelta(days=rng.randint(0, 8))
+            mark(network, site=site, key=key, starts_on=start, ends_on=end, reason="random")
+    Site.objects.filter(pk=shut.pk).update(active=False)
+    marks = list(NotApplicable.objects.values_list("site_id", "criterion_key", "starts_on", "ends_on"))
+
+    def marked(site, key, day):
+        return any(s == site.pk and k == key and a <= day and (b is None or day <= b) for s, k, a, b in marks)
+
+    def brute_force(site, date_from, date_to):
+        out = {}
+        if site.active:
+            days = [date_from + dt.timedelta(days=i) for i in range((date_to - date_from).days + 1)]
+            days = [d for d in days if site.opened_on <= d]
+        else:
+            days = sorted({c.date for c in site.checks.filter(is_current=True, date__range=(date_from, date_to))})
+        for day in days:
+            version = version_in_force(on=day)
+            weights = dict(version.criteria.values_list("key", "weight"))
+            results = {r.criterion.key: r for r in CheckResult.objects.filter(site=site, date=day, is_current=True)
+                       .select_related("criterion")}
+            for key, weight in weights.items():
+                if marked(site, key, day):
+                    continue
+                p, e, n, wp, we = out.get(key, (0, 0, 0, 0.0, 0.0))
+                r = results.get(key)
+                ok = r is not None and r.passed
+                out[key] = (p + ok, e + 1, n + (r is not None), wp + weight * ok, we + weight)
+        return out
+
+    date_from, date_to = D(2026, 3, 5), D(2026, 3, 18)
+    report = variance_report(date_from=date_from, date_to=date_to, sites=Site.objects.all())
+    for sv in report.sites:
+        site = Site.objects.get(code=sv.code)
+        expected = brute_force(site, date_from, date_to)
+        got = {c.key: c for c in sv.criteria}
+        for key, (p, e, n, _, _) in expected.items():
+            c = got[key]
+            assert (c.pass_rate.passed, c.pass_rate.expected, c.observations) == (p, e, n), (sv.code, key)
+            assert not c.not_applicable
+        for key in set(got) - set(expected):  # marked on every expected day of the period
+            assert got[key].not_applicable and got[key].observations == 0, (sv.code, key)
+        wp, we = sum(v[3] for v in expected.values()), sum(v[4] for v in expected.values())
+        assert sv.score == (pytest.approx(wp / we) if we else None), sv.code
+    series = weekly_scores(weeks=weeks_of(date_from, date_to), sites=Site.objects.all())
+    for i, week in enumerate(series.weeks):
+        alone = variance_report(date_from=week.start, date_to=week.end, sites=Site.objects.all())
+        for sv in alone.sites:
+            got = series.sites[sv.code][i].score
+            assert got == (pytest.approx(sv.score) if sv.score is not None else None), (sv.code, week)
