@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from sites.models import Site
 
+from .demo_not_applicable import without_not_applicable
 from .models import CorrectiveAction, DailyCheck, Department
 from .selectors import checks as check_selectors
 from .selectors.standard import version_in_force
@@ -200,6 +201,7 @@ def _store_site_history(*, site, planned: list[tuple[CheckInput, dt.datetime, ob
     """A site's history, planned and written as a submission is (check_plan, then its one writer), in one
     transaction for the site, in day order (the site's check first): each day appends its variance totals, and
     accounting's check of the day adds its results to them."""
+    planned = without_not_applicable(site, planned)  # criteria marked not applicable that day are not given
     for payload, arrives, user in sorted(planned, key=lambda p: (p[0].date, p[0].department or "")):
         if not check_write(check_plan(site=site, user=user, payload=payload, now=arrives)):
             raise RuntimeError(f"demo history: {site.code} already has a check for {payload.date} "

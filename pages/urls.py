@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audits, calibration, feedback, overview, perception, review, site, standard, today
+from .views import audits, calibration, feedback, not_applicable, overview, perception, review, site, standard, today
 from .views import reports as report_views
 
 app_name = "pages"
@@ -8,6 +8,7 @@ app_name = "pages"
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("sites/<slug:code>/", site.site_detail, name="site"),
+    path("sites/<slug:code>/not-applicable/", not_applicable.site_marks_post, name="site-not-applicable"),
     path("standard/", standard.standard, name="standard"),
     path("standard/diff/", standard.standard_diff, name="standard-diff"),
     path("reports/", report_views.reports, name="reports"),

@@ -27,6 +27,7 @@ from consistency.services.criterion_text import quantity, rule_text
 from customer.models import Audit
 from sites.models import Site
 
+from .not_applicable import pack_marks
 from .pack_customer import PackAudit, PackFeedback, audits_of, feedback_of
 
 
@@ -148,6 +149,7 @@ class CompliancePack:
     evidence: list[PackEvidence] = field(default_factory=list)
     audits: list[PackAudit] = field(default_factory=list)     # audits and mystery shops, oldest first
     feedback: PackFeedback | None = None
+    not_applicable: list = field(default_factory=list)  # not_applicable.PackMark: criteria n/a at the site
 
 
 KIND_SHORT = {"boolean": "yes/no", "score": "score 1-5", "number": "number"}
@@ -258,7 +260,9 @@ def compliance_pack_data(*, site: Site, date_from: dt.date, date_to: dt.date) ->
     touch_points = {tp.key: tp.name for v in versions for tp in v.touch_points}  # the latest version's name wins
     feedback = feedback_of(site=site, date_from=date_from, date_to=date_to, touch_points=list(touch_points.items()))
     return CompliancePack(site.code, site.name, site.region.name, site.timezone, date_from, date_to,
-                          versions, checks, len(expected), missed, failures, evidence, audits, feedback)
+                          versions, checks, len(expected), missed, failures, evidence, audits, feedback,
+                          not_applicable=pack_marks(site=site, date_from=date_from, date_to=date_to, prompts={
+                              c.key: c.prompt for v in versions for tp in v.touch_points for c in tp.criteria}))
 
 
 def _evidence(e: Evidence, site: Site, local, *, day: dt.date | None, day_only: bool = False) -> PackEvidence:

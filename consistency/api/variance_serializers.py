@@ -14,6 +14,7 @@ from consistency.services.period import DEFAULT_PERIOD_DAYS, period_complete
 from consistency.variance import stats
 from consistency.variance.types import (
     CriterionVariance,
+    NotApplicableSpan,
     Rate,
     SiteVariance,
     Spread,
@@ -77,7 +78,7 @@ class CriterionVarianceSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="The criterion's key (how the API and the phone name it).")
     prompt = serializers.CharField(help_text="What a person reads for the criterion (the latest version's wording).")
     touch_point = serializers.CharField(help_text="The key of the criterion's touch point.")
-    pass_rate = RateSerializer()
+    pass_rate = RateSerializer(allow_null=True, help_text="null when not_applicable: \"n/a\", not a rate.")
     mean_deviation = serializers.FloatField(allow_null=True)
     deviation_stddev = serializers.FloatField(allow_null=True)
     observations = serializers.IntegerField()
@@ -85,6 +86,9 @@ class CriterionVarianceSerializer(serializers.Serializer):
     trend = serializers.FloatField(allow_null=True)
     flagged = flagged_field()
     flag = flag_field()
+    not_applicable = serializers.BooleanField(
+        help_text="true: the criterion is marked not applicable at the site on every day it was expected in the "
+                  "period (the site's not_applicable lists the marks): no pass, no failure, no rate.")
 
 
 class TouchPointVarianceSerializer(serializers.Serializer):
@@ -118,6 +122,18 @@ class PhotoCountsSerializer(serializers.Serializer):
     suspect = serializers.IntegerField(help_text="Of those, photos carrying either flag (a photo may carry both).")
 
 
+class NotApplicableSpanSerializer(serializers.Serializer):
+    criterion = serializers.CharField(help_text="The criterion's key.")
+    prompt = serializers.CharField()
+    to = serializers.DateField(allow_null=True, help_text="The mark's last day; null: until further notice.")
+    reason = serializers.CharField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(help_text="The mark's first day.")  # "from": a Python keyword
+        return fields
+
+
 class SiteVarianceSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
@@ -140,6 +156,9 @@ class SiteVarianceSerializer(serializers.Serializer):
         help_text="Only with ?group=department: one row per department its touch points belong to, computed as "
                   "a touch point row is (weighted by criterion weight); key null: touch points of no department.")
     criteria = CriterionVarianceSerializer(many=True)
+    not_applicable = NotApplicableSpanSerializer(
+        many=True, help_text="The criteria marked not applicable at the site on some day of the period (head office's "
+                             "marks, with their reason): not expected of the site on those days.")
     perception = SitePerceptionSerializer(required=False, help_text="Only with ?perception=true. " + PERCEPTION_HELP)
 
 
@@ -184,10 +203,16 @@ def _rate(r: Rate) -> dict:
 
 
 def _criterion(c: CriterionVariance) -> dict:
-    return {"key": c.key, "prompt": c.prompt, "touch_point": c.touch_point, "pass_rate": _rate(c.pass_rate),
+    return {"key": c.key, "prompt": c.prompt, "touch_point": c.touch_point,
+            "pass_rate": None if c.not_applicable else _rate(c.pass_rate),
             "mean_deviation": c.mean_deviation, "deviation_stddev": c.deviation_stddev,
             "observations": c.observations, "previous_rate": c.previous_rate, "trend": c.trend,
-            "flagged": c.flagged, "flag": c.flag}
+            "flagged": c.flagged, "flag": c.flag, "not_applicable": c.not_applicable}
+
+
+def _not_applicable(n: NotApplicableSpan) -> dict:
+    return {"criterion": n.criterion, "prompt": n.prompt, "from": n.starts_on.isoformat(),
+            "to": n.ends_on.isoformat() if n.ends_on is not None else None, "reason": n.reason}
 
 
 def _touch_point(t: TouchPointVariance) -> dict:
@@ -204,7 +229,8 @@ def _site(s: SiteVariance, departments: bool = False) -> dict:
             "photos": {"verified": s.photos.verified, "reused": s.photos.reused, "stale": s.photos.stale,
                        "suspect": s.photos.suspect},
             "touch_points": [_touch_point(t) for t in s.touch_points],
-            "criteria": [_criterion(c) for c in s.criteria]}
+            "criteria": [_criterion(c) for c in s.criteria],
+            "not_applicable": [_not_applicable(n) for n in s.not_applicable]}
     if departments:
         out["departments"] = [_touch_point(d) for d in s.departments]
     return out

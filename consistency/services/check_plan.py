@@ -31,7 +31,7 @@ from ..selectors import checks as selectors
 from ..selectors import evidence as evidence_selectors
 from ..selectors.standard import version_in_force_sql
 from . import actions as action_services
-from . import scoring
+from . import applicability, scoring
 from .check_parts import DepartmentRow, check_part
 from .check_rules import CLOCK_SKEW, CheckInput, JudgedResult, judge_results, validate_check_date
 
@@ -65,7 +65,7 @@ def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = Non
     reason = payload.reason.strip()
     if payload.amends is not None and not reason:
         raise AppError("An amendment needs a reason: say what was wrong with the earlier check.", field="reason")
-    version, departments = _lock_site_and_find_version(site_id=site.pk, day=payload.date)
+    version, departments, not_applicable = _lock_site_and_find_version(site_id=site.pk, day=payload.date)
     if version is None:
         raise AppError(f"No version of the standard is in force on {payload.date}.", field="date",
                        code="no_standard")
@@ -82,7 +82,8 @@ def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = Non
     photos = (evidence_selectors.verified_photos_of_day(site_id=site.pk, day=payload.date)
               if earlier is not None else None)
     results = judge_results(criteria=criteria, results=payload.results, version_number=version.number,
-                            photos=photos, problems=payload.problems, part=part.part)
+                            photos=photos, problems=payload.problems, part=part.part,
+                            not_applicable=not_applicable)
     check = DailyCheck(
         site=site, date=payload.date, version=version, submitted_by=user, performed_at=performed_at,
         department=department,
@@ -97,9 +98,16 @@ def check_plan(*, site, user, payload: CheckInput, now: dt.datetime | None = Non
                      supersedes=supersedes)
 
 
-def _lock_site_and_find_version(*, site_id: int, day) -> tuple[StandardVersion | None, dict[str, DepartmentRow]]:
-    """The site's lock (``rollup.lock_site``'s), the version in force on ``day`` and the departments (which
-    part of the standard whose staff submit: ``check_parts``), in one statement.
+def _lock_site_and_find_version(*, site_id: int, day) -> tuple[StandardVersion | None, dict[str, DepartmentRow],
+                                                              dict[str, applicability.Mark]]:
+    """The site's lock (``rollup.lock_site``'s), the version in force on ``day``, the departments (which
+    part of the standard whose staff submit: ``check_parts``) and the criteria marked not applicable at the site
+    that day (``applicability``: not required, refused), in one statement.
+
+    The marks are read with the statement's snapshot, taken before it waited for the lock: a mark committed while
+    it waited would not be in them. A mark's writer writes the site's row (``applicability.touch_site``), so the
+    row this statement locks is then a newer version than the one its snapshot sees: the statement returns both
+    versions' xmin, and when they differ the marks are read again by a statement of their own (the rare case).
 
     The lock comes before anything of the site is read: the day's check, its photos and its variance totals
     are read by later statements, after every earlier writer of the site finished (in READ COMMITTED a later
@@ -112,7 +120,10 @@ def _lock_site_and_find_version(*, site_id: int, day) -> tuple[StandardVersion |
         raise Site.DoesNotExist(site_id)
     width = rows.width(StandardVersion)
     departments = {d[1]: DepartmentRow(*d) for d in (row[width] or ())}
-    return (rows.from_row(StandardVersion, row[:width]) if row[0] is not None else None), departments
+    locked, seen = row[width + 2], row[width + 3]
+    marks = (applicability.marks_of_day(row[width + 1]) if locked == seen
+             else applicability.marks_covering(site_id=site_id, day=day))
+    return (rows.from_row(StandardVersion, row[:width]) if row[0] is not None else None), departments, marks
 
 
 @cache
@@ -122,9 +133,14 @@ def _lock_and_version_sql() -> tuple[str, dict]:
     # A handful of rows (departments are organisational units): read whole, as JSON, with the lock.
     departments = (f"(SELECT json_agg(json_build_array(d.id, d.key, d.name, d.submitted_by)) "
                    f"FROM {qn(Department._meta.db_table)} d)")
-    return (f"SELECT {rows.columns(StandardVersion, 'v')}, {departments} FROM {qn(Site._meta.db_table)} s "
+    marks, marks_params = applicability.marks_json_sql("s.id", "%(date)s::date")
+    # The xmin of the site's row as locked (the latest version, once the lock is granted) and as the statement's
+    # snapshot sees it: different when a writer of the site's row committed while this statement waited.
+    site_t = qn(Site._meta.db_table)
+    versions = f"s.xmin::text, (SELECT o.xmin::text FROM {site_t} o WHERE o.id = s.id)"
+    return (f"SELECT {rows.columns(StandardVersion, 'v')}, {departments}, {marks}, {versions} FROM {site_t} s "
             f"LEFT JOIN {qn(StandardVersion._meta.db_table)} v ON v.id = {in_force} "
-            "WHERE s.id = %(site_id)s FOR UPDATE OF s"), params
+            "WHERE s.id = %(site_id)s FOR UPDATE OF s"), {**params, **marks_params}
 
 
 def performed_at_of(*, site, payload: CheckInput, now: dt.datetime) -> dt.datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,7 +19,8 @@ from backend.errors import AppError, Conflict, FieldError
 
 from ..models import CheckResult, DailyCheck
 from ..selectors import checks as selectors
-from . import scoring
+from . import applicability, scoring
+from .applicability import Mark
 
 # How far a phone's clock may run ahead of the server before ``performed_at`` counts as "in the future".
 CLOCK_SKEW = dt.timedelta(minutes=10)
@@ -156,13 +158,15 @@ EVERY_CRITERION = Part()
 
 def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultInput],
                   version_number: int, photos: dict[int, int] | None = None,
-                  problems: tuple[FieldError, ...] = (), part: Part = EVERY_CRITERION) -> list[JudgedResult]:
+                  problems: tuple[FieldError, ...] = (), part: Part = EVERY_CRITERION,
+                  not_applicable: Mapping[str, Mark] | None = None) -> list[JudgedResult]:
     """Match results to the version's criteria and judge each; every problem is reported at once, with
     ``problems`` (those the shape check found in single results).
 
     ``photos``: verified photos per criterion id already given for the day (an amendment); a new check
     has none yet, and evidence verification re-judges ``passed`` later. ``part``: which criteria the
-    submission may and must give."""
+    submission may and must give. ``not_applicable``: the criteria marked not applicable at the site that day
+    (``applicability``), by key: not required, and a result given for one is refused with the mark's reason."""
     errors: list[FieldError] = list(problems)
     judged: list[JudgedResult] = []
     seen: set[str] = set()
@@ -183,6 +187,10 @@ def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultIn
                                      f"{part.name or 'the criteria this submission covers'}.",
                                      f"results[{index}].criterion", "criterion_outside_part"))
             continue
+        if not_applicable and spec.key in not_applicable:
+            errors.append(FieldError(applicability.refusal(not_applicable[spec.key], index),
+                                     f"results[{index}].criterion", "not_applicable"))
+            continue
         if item.refused and item.value is None:
             continue
         try:
@@ -197,7 +205,8 @@ def judge_results(*, criteria: selectors.VersionCriteria, results: list[ResultIn
                             photos_verified=photos.get(spec.id, 0) if photos else 0)
         judged.append(JudgedResult(spec, value, item.note, met, ok, deviation))
     required = part.required if part.required is not None else part.allowed
-    missing = [key for key in criteria.by_key if key not in seen and (required is None or key in required)]
+    missing = [key for key in criteria.by_key if key not in seen and (required is None or key in required)
+               and not (not_applicable and key in not_applicable)]
     if missing:
         whose = part.name or f"version {version_number}"
         errors.append(FieldError(f"results: every criterion of {whose} needs a result; "

@@ -9,7 +9,8 @@ How: the totals of the changed site are rebuilt from the earliest changed day to
 (dense, one row per day holding every criterion key's totals), starting from the stored totals of the
 day before. A check for today writes one row; an amendment of a check 30 days back rewrites 30 rows. Counted are current results on days on or after the site opened whose criterion
 key belongs to the version in force that day, of every part (the site's own check and a department's); a day
-counts as checked (and late) by the site's own check only.
+counts as checked (and late) by the site's own check only. A result of a criterion marked not applicable at
+the site on its day (``applicability``) is not counted: marks never delete results, the totals leave them out.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from collections.abc import Iterable
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Exists, Max, Min, OuterRef
 
 from sites.models import Site
 
 from ..models import CheckResult, Criterion, DailyCheck, SiteRollup
+from ..models.review import NotApplicable
 from ..selectors.standard import version_in_force_sql
 from ..variance.timeline import Timeline
+from .applicability import covering, covering_sql
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -69,6 +72,17 @@ def rebuild_days(*, site_id: int, dates: list[dt.date], opened_on: dt.date, head
         # Rows are dense up to the head; a later day also fills the gap of missed days before it.
         first, last = min(first, head + ONE_DAY), max(last, head)
     _rebuild(Site(pk=site_id, opened_on=opened_on), first, last, Timeline.load(), head=head)
+
+
+def rebuild_from(*, site_id: int, day: dt.date, site_locked: bool = False) -> None:
+    """Rewrite the site's totals from ``day`` to its last day (a mark made or ended: the days it changes). Nothing
+    when the site has no totals on or after ``day``: later days are appended as their checks come."""
+    with transaction.atomic(savepoint=False):
+        if not site_locked:
+            lock_site(site_id)
+        opened_on, head = _site_head(site_id)
+        if head is not None and day <= head:
+            rebuild_days(site_id=site_id, dates=[day], opened_on=opened_on, head=head)
 
 
 def lock_site(site_id: int) -> None:
@@ -124,10 +138,14 @@ def _rebuild(site: Site, start: dt.date, end: dt.date, timeline: Timeline, *, he
     checked, late = (base.checked_days, base.late_checks) if base else (0, 0)
 
     results: dict[dt.date, list[tuple[str, bool, float]]] = {}
-    # Through the site's checks (indexed by site and day), then each check's results (by check).
+    # Through the site's checks (indexed by site and day), then each check's results (by check); not those of a
+    # criterion marked not applicable at the site on their day (applicability.covering).
+    not_applicable = NotApplicable.objects.filter(covering(OuterRef("daily_check__date")), site_id=site_id,
+                                                  criterion_key=OuterRef("criterion__key"))
     for day, key, passed, deviation in (CheckResult.objects
                                         .filter(daily_check__site_id=site_id, daily_check__is_current=True,
                                                 daily_check__date__range=(start, end))
+                                        .exclude(Exists(not_applicable))
                                         .values_list("daily_check__date", "criterion__key", "passed", "deviation")):
         results.setdefault(day, []).append((key, passed, deviation))
     # Every part's results count (above); a day is checked, and late, by the site's own check only (a
@@ -248,10 +266,17 @@ def _append_day_sql() -> tuple[str, dict]:
     res, chk = qn(CheckResult._meta.db_table), qn(DailyCheck._meta.db_table)
     checks = (f"(SELECT late FROM {chk} WHERE site_id = %(site_id)s AND date = %(date)s AND is_current "
               "AND department_id IS NULL)")
+    crit = qn(Criterion._meta.db_table)
+    # Not the results of a criterion marked not applicable that day (a check refuses them; one stored before the
+    # mark stays, uncounted).
+    marked, marked_params = covering_sql(site="%(site_id)s", day="%(date)s::date", key="k.key")
     results = (f"(SELECT r.criterion_id, r.passed, r.deviation FROM {chk} c JOIN {res} r ON r.daily_check_id = c.id "
-               "WHERE c.site_id = %(site_id)s AND c.date = %(date)s AND c.is_current)")
+               f"JOIN {crit} k ON k.id = r.criterion_id "
+               "WHERE c.site_id = %(site_id)s AND c.date = %(date)s AND c.is_current "
+               f"AND NOT EXISTS {marked})")
     ctes, params = append_day_ctes(results=results, checks=checks)
-    return (f"WITH {ctes} SELECT (SELECT count(*) FROM appended_day), h.opened_on, h.head FROM site_head h"), params
+    return (f"WITH {ctes} SELECT (SELECT count(*) FROM appended_day), h.opened_on, h.head FROM site_head h"), \
+        {**params, **marked_params}
 
 
 def _append_day(site_id: int, day: dt.date) -> tuple[bool, dt.date, dt.date | None]:

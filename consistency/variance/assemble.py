@@ -60,7 +60,8 @@ def gc_paused():
 
 def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.date, date_to: dt.date,
              versions: list[int], photos: dict[int, PhotoCounts] | None = None,
-             detail: str = "criteria", criteria_for: frozenset[str] = frozenset()) -> VarianceReport:
+             detail: str = "criteria", criteria_for: frozenset[str] = frozenset(),
+             not_applicable: dict[int, list] | None = None) -> VarianceReport:
     if g is None:
         return VarianceReport(date_from=date_from, date_to=date_to, versions=versions, network_score=0.0,
                               network_score_interval=(0.0, 1.0), consistency_index=100.0, sites=[],
@@ -68,17 +69,18 @@ def assemble(layout: Layout, site_list: list, g: Grid | None, *, date_from: dt.d
     codes = [s.code for s in site_list]
     with gc_paused():
         return _report(layout, site_list, g, codes, date_from=date_from, date_to=date_to, versions=versions,
-                       photos=photos, detail=detail, criteria_for=criteria_for)
+                       photos=photos, detail=detail, criteria_for=criteria_for, not_applicable=not_applicable or {})
 
 
 def _report(layout: Layout, site_list: list, g: Grid, codes: list[str], *, date_from: dt.date, date_to: dt.date,
             versions: list[int], photos: dict[int, PhotoCounts] | None, detail: str,
-            criteria_for: frozenset[str]) -> VarianceReport:
+            criteria_for: frozenset[str], not_applicable: dict[int, list]) -> VarianceReport:
     return VarianceReport(
         date_from=date_from, date_to=date_to, versions=versions, network_score=g.network_score,
         network_score_interval=g.network_interval, consistency_index=g.consistency_index,
         sites=_sites(layout, site_list, g, photos or {},
-                     criteria=None if detail == "criteria" else np.array([c in criteria_for for c in codes])),
+                     criteria=None if detail == "criteria" else np.array([c in criteria_for for c in codes]),
+                     not_applicable=not_applicable),
         drivers=[codes[i] for i in g.drivers], detail=detail,
         previous_network_score=g.prev_network_score, previous_consistency_index=g.prev_consistency_index,
         touch_point_spread=_spreads(g.touch_points.spread, layout.touch_points, layout.touch_point_names, codes),
@@ -142,7 +144,7 @@ def _criteria(layout: Layout, g: Grid, shown: np.ndarray) -> list[list[Criterion
         _rates(g.passed, g.expected, g.rate, g.low, g.high),
         _or_none(g.mean, observed), g.observations, prev,
         _or_none(g.rate - g.prev_rate, has_prev & (g.expected > 0)),
-        _or_none(g.sd, observed), g.flag < 0, _direction(g.flag),
+        _or_none(g.sd, observed), g.flag < 0, _direction(g.flag), g.not_applicable_cells,
     ])
 
 
@@ -160,13 +162,14 @@ def _group_rows(gr: Groups, keys: list, names: list[str]) -> list[list[TouchPoin
 
 
 def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCounts], *,
-           criteria: np.ndarray | None) -> list[SiteVariance]:
+           criteria: np.ndarray | None, not_applicable: dict[int, list]) -> list[SiteVariance]:
     """``criteria``: None, every site's criterion list; else a mask of the sites that get theirs, the others'
     left empty (variance_report's detail="touch_points" and criteria_for)."""
+    shown = g.shown | g.not_applicable_cells  # a criterion n/a for the whole period is listed, as "n/a"
     if criteria is None:
-        per_site_criteria = _criteria(layout, g, g.shown)
+        per_site_criteria = _criteria(layout, g, shown)
     elif criteria.any():
-        per_site_criteria = _criteria(layout, g, g.shown & criteria[:, None])
+        per_site_criteria = _criteria(layout, g, shown & criteria[:, None])
     else:
         per_site_criteria = [[] for _ in site_list]
     touch_points = _group_rows(g.touch_points, layout.touch_points, layout.touch_point_names)
@@ -181,6 +184,7 @@ def _sites(layout: Layout, site_list: list, g: Grid, photos: dict[int, PhotoCoun
         g.expected_days, g.checked, np.maximum(g.expected_days - g.checked, 0), g.late,
         g.site_flag < 0, _direction(g.site_flag), touch_points, per_site_criteria,
         [photos.get(site.pk, NO_PHOTOS) for site in site_list], departments,
+        [not_applicable.get(i, []) for i in range(len(site_list))],
     ]
     # Positional, in SiteVariance's field order.
     return list(map(SiteVariance, *(c.tolist() if isinstance(c, np.ndarray) else c for c in columns)))

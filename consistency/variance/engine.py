@@ -11,7 +11,9 @@ Expected observations: for an active site, each local day of the period on or af
 up to the site's local yesterday (today too once its check is in: the day is not over) on which a version
 is in force, times the criteria of that day's version
 (a key the day's version does not have is not expected that day). A day with no check adds expected
-observations and no pass. An inactive site is expected only on the days it did check.
+observations and no pass. An inactive site is expected only on the days it did check. A criterion marked not
+applicable at a site (``services.applicability``) is not expected of it on the days the mark covers (one more
+query: the marks of the sites in scope; the running totals already leave its results out).
 The period is split into segments where the version changes, so every pass is weighted by the weight
 its criterion had on that day. The trend compares with the previous period of the same length.
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -32,12 +34,13 @@ from django.utils import timezone
 from sites.models import Site
 
 from ..models import DailyCheck
+from ..services import applicability
 from . import totals
 from .assemble import assemble
 from .grid import Grid, Layout, compute
 from .photos import photo_counts
 from .timeline import Segment, Timeline, WeightedCriterion
-from .types import VarianceReport, previous_period
+from .types import NotApplicableSpan, VarianceReport, previous_period
 
 DETAILS = ("criteria", "touch_points")
 
@@ -77,15 +80,17 @@ def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Sit
 
     found = totals.period_totals(sites=sites, segments=segments, site_ids=[site.pk for site in site_list],
                                  keys=layout.keys)
+    marks = applicability.marks_in(sites=sites, first=segments[0].start, last=date_to)
     grid = Grid.empty(len(site_list), layout)
     now = timezone.now()  # one instant for "today" in every time zone, here and in _fill_days
     _fill_days(grid, layout, site_list, found, now=now,
-               checked_today=_checked_today(sites, site_list, date_to, now=now))
+               checked_today=_checked_today(sites, site_list, date_to, now=now), marks=marks)
     _fill_totals(grid, layout, found)
     compute(grid, layout)
     return assemble(layout, site_list, grid, date_from=date_from, date_to=date_to, versions=versions,
                     photos=photo_counts(sites=sites, date_from=date_from, date_to=date_to), detail=detail,
-                    criteria_for=frozenset(criteria_for))
+                    criteria_for=frozenset(criteria_for),
+                    not_applicable=_marks_shown(layout, site_list, marks, date_from, date_to))
 
 
 class SiteRow(NamedTuple):
@@ -156,8 +161,9 @@ def _checked_today(sites: QuerySet[Site], site_list: list[SiteRow], date_to: dt.
 
 
 def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], found: totals.Totals, *, now: dt.datetime,
-               checked_today: set[tuple[int, dt.date]]) -> None:
-    """Days expected per site and segment, and the current period's checked days and late checks."""
+               checked_today: set[tuple[int, dt.date]], marks: Sequence = ()) -> None:
+    """Days expected per site and segment, and the current period's checked days and late checks; with
+    ``marks`` (``applicability.marks_in``), the expected days of each site and key that a mark takes away."""
     checked = found.checked
     grid.late = found.late[:, layout.current].sum(axis=1)
     # Per site (one column per segment): the days of the segment from the site's opening to its last day
@@ -176,6 +182,47 @@ def _fill_days(grid: Grid, layout: Layout, site_list: list[SiteRow], found: tota
         if seg.version is None:
             grid.days[:, j] = 0
     grid.checked = checked[:, layout.current].sum(axis=1)
+    if marks:
+        _fill_not_applicable(grid, layout, site_list, marks, last=last, opened=opened)
+
+
+def _fill_not_applicable(grid: Grid, layout: Layout, site_list: list[SiteRow], marks: Sequence, *,
+                         last: np.ndarray, opened: np.ndarray) -> None:
+    """grid.not_applicable (segments, sites, keys): the days of each segment that a site is expected (as
+    _fill_days counts them) and that a mark of the key covers. Marks of one site and key never share a day."""
+    index = {site.pk: i for i, site in enumerate(site_list)}
+    column = {key: k for k, key in enumerate(layout.keys)}
+    na = np.zeros((len(layout.segments), len(site_list), len(layout.keys)), dtype=np.int64)
+    for m in marks:
+        s, k = index.get(m.site_id), column.get(m.criterion_key)
+        if s is None or k is None:  # a site that joined the scope after the list; a key of no version here
+            continue
+        for j, seg in enumerate(layout.segments):
+            if seg.version is None or grid.days[s, j] == 0:
+                continue
+            if m.checked is not None:  # an inactive site: expected on the days it checked only
+                na[j, s, k] = sum(1 for d in m.checked if seg.start <= d <= seg.end)
+                continue
+            first = max(seg.start, dt.date.fromordinal(int(opened[s])))
+            span = applicability.days_covered(m.starts_on, m.ends_on, first,
+                                              min(seg.end, dt.date.fromordinal(int(last[s]))))
+            if span is not None:
+                na[j, s, k] = (span[1] - span[0]).days + 1
+    grid.not_applicable = na
+
+
+def _marks_shown(layout: Layout, site_list: list[SiteRow], marks: Sequence, date_from: dt.date,
+                 date_to: dt.date) -> dict[int, list[NotApplicableSpan]]:
+    """Per site (index in the answer), the marks that cover some day of the period, as the answer lists them."""
+    index = {site.pk: i for i, site in enumerate(site_list)}
+    prompts = dict(zip(layout.keys, layout.prompts, strict=True))
+    out: dict[int, list[NotApplicableSpan]] = {}
+    for m in marks:
+        s = index.get(m.site_id)
+        if s is not None and applicability.days_covered(m.starts_on, m.ends_on, date_from, date_to) is not None:
+            out.setdefault(s, []).append(NotApplicableSpan(m.criterion_key, prompts.get(m.criterion_key, m.criterion_key),
+                                                           m.starts_on, m.ends_on, m.reason))
+    return out
 
 
 def _fill_totals(grid: Grid, layout: Layout, found: totals.Totals) -> None:

@@ -100,6 +100,7 @@ class Grid:
             setattr(g, name, np.zeros((sites, k), dtype=np.int64))
         for name in ("weighted_passed", "prev_weighted_passed", "deviation", "deviation_sq"):
             setattr(g, name, np.zeros((sites, k)))
+        g.not_applicable = None  # (j, s, k) expected days a not-applicable mark takes away (engine); None: none
         return g
 
 
@@ -115,6 +116,15 @@ def compute(g: Grid, layout: Layout) -> None:
     g.prev_expected = days_prev @ present[prev]
     g.prev_weighted_expected = days_prev @ w[prev]
     g.expected_days = days_cur.sum(axis=1)
+    # Days a criterion is marked not applicable at a site are not expected of it (its results are not counted).
+    na = g.not_applicable
+    marked = np.zeros_like(g.expected)
+    if na is not None:
+        marked = np.einsum("jsk,jk->sk", na[cur], present[cur])
+        g.expected = g.expected - marked
+        g.weighted_expected = g.weighted_expected - np.einsum("jsk,jk->sk", na[cur], w[cur])
+        g.prev_expected = g.prev_expected - np.einsum("jsk,jk->sk", na[prev], present[prev])
+        g.prev_weighted_expected = g.prev_weighted_expected - np.einsum("jsk,jk->sk", na[prev], w[prev])
 
     # Per site and criterion.
     g.rate = _div(g.passed, g.expected)
@@ -124,6 +134,9 @@ def compute(g: Grid, layout: Layout) -> None:
     g.sd = np.sqrt(np.maximum(_div_nocap(g.deviation_sq, obs) - g.mean * g.mean, 0.0))
     g.prev_rate = _div(g.prev_passed, g.prev_expected)
     g.shown = (g.expected > 0) | (obs > 0)
+    # "n/a": marked on every day the criterion was expected of the site in the period. Listed with the site's
+    # criteria (not a rate); the touch point rows count only what was expected (g.shown).
+    g.not_applicable_cells = (marked > 0) & ~g.shown
 
     # Per site and touch point, and per site and department when asked: one formula for both (groups()).
     g.touch_points = groups(g, layout.tp_of)

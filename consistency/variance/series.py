@@ -7,8 +7,9 @@ time. So the rule (weighted passes over expected days, missed days, versions cha
 opened_on, a today that is not over) is the engine's, and tests/consistency/test_variance_series.py proves
 for random data that every week equals ``variance_report(date_from=week.start, date_to=week.end)``.
 
-Queries, whatever the number of weeks, sites or checks: the timeline, the sites, the totals and, when
-the last week reaches a site's today, the sites whose today's check is in.
+Queries, whatever the number of weeks, sites or checks: the timeline, the sites, the totals, the marks of
+criteria not applicable at the sites (services.applicability) and, when the last week reaches a site's today,
+the sites whose today's check is in.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from sites.models import Site
 
+from ..services import applicability
 from . import totals
 from .engine import SiteRow, _checked_today, _fill_days, _fill_totals, criteria_layout
 from .grid import Grid, compute
@@ -83,6 +85,7 @@ def weekly_scores(*, weeks: list[Week], sites: QuerySet[Site]) -> Series:
                                  keys=layout.keys)
     now = timezone.now()
     checked_today = _checked_today(sites, site_list, weeks[-1].end, now=now)
+    marks = applicability.marks_in(sites=sites, first=weeks[0].start, last=weeks[-1].end)
 
     scores: list[list[WeekScore]] = [[] for _ in site_list]
     first = 0
@@ -97,7 +100,7 @@ def weekly_scores(*, weeks: list[Week], sites: QuerySet[Site]) -> Series:
         week_found = totals.Totals(found.checked[:, first:last], found.late[:, first:last],
                                    found.criteria[first:last])
         grid = Grid.empty(len(site_list), week_layout)
-        _fill_days(grid, week_layout, site_list, week_found, now=now, checked_today=checked_today)
+        _fill_days(grid, week_layout, site_list, week_found, now=now, checked_today=checked_today, marks=marks)
         _fill_totals(grid, week_layout, week_found)
         compute(grid, week_layout)
         for i, row in enumerate(zip(grid.score.tolist(), grid.score_low.tolist(), grid.score_high.tolist(),

@@ -43,6 +43,8 @@ class CriterionVariance:
     flagged: bool = False          # needs attention: flag == "below"
     flag: str | None = None        # "below" / "above": the network rate is above / below pass_rate's
                                    # interval, on enough observations (stats.py); None: in line, or too few
+    not_applicable: bool = False   # marked not applicable at the site for every day it was expected in the
+                                   # period: nothing expected, nothing observed ("n/a", not a rate)
 
 
 @dataclass(slots=True)
@@ -70,6 +72,17 @@ class PhotoCounts:
     suspect: int = 0               # either flag (a photo may carry both)
 
 
+@dataclass(frozen=True, slots=True)
+class NotApplicableSpan:
+    """A criterion marked not applicable at a site (services.applicability) on some day of the period."""
+
+    criterion: str                 # the criterion's key
+    prompt: str                    # what a person reads for it
+    starts_on: dt.date
+    ends_on: dt.date | None        # None: until further notice
+    reason: str
+
+
 @dataclass(slots=True)
 class SiteVariance:
     code: str
@@ -93,6 +106,8 @@ class SiteVariance:
     # Grouped by department (asked for: variance_report(departments=True)): a row per department its touch
     # points belong to (key None: touch points of no department), computed as the touch point rows are.
     departments: list[TouchPointVariance] = field(default_factory=list)
+    # The criteria marked not applicable at the site on some day of the period: not expected on those days.
+    not_applicable: list[NotApplicableSpan] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ from sites import access
 from sites.models import Role
 from sites.selectors import site_get
 
+from ..not_applicable import checklist_marks
 from .common import own_site_code, page, require_role
 
 ACTIONS_SHOWN = 10
@@ -126,6 +127,7 @@ def today(request):
     actions = [{"a": a, "status": action_services.status_shown(a, tz=site.tz, now=now)}
                for a in action_selectors.action_list(user=request.user, site=site, status="open", now=now)]
     checklist = _checklist(version, department) if version is not None else []
+    checklist_marks(checklist, site=site, day=day)  # criteria not applicable here today: shown, not asked
     if department is not None:  # department staff deal with their own touch points' actions
         keys = {item["c"].key for group in checklist for item in group["criteria"]}
         actions = [a for a in actions if a["a"].criterion.key in keys]

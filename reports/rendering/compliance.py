@@ -17,6 +17,7 @@ from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, S
 
 from ..pack_reviews import photo_reviews_section
 from ..packs import CompliancePack, PackCheck, PackEvidence, outcome_text
+from . import not_applicable
 from .common import FRAME_WIDTH, STYLES, TABLE_BASE, DocumentMeta, Progress, Stepper, build, pct, zebra
 from .compliance_customer import audits_section, feedback_section
 from .grid import image_flowable, wrap_text
@@ -32,6 +33,7 @@ def render_compliance_pack(pack: CompliancePack, *, meta: DocumentMeta, progress
     story += _standard(pack)
     story += _checks(pack)
     story += _missed(pack)
+    story += not_applicable.pack_section(pack)
     story += _failures(pack)
     story += audits_section(pack, _evidence_grid)
     story += feedback_section(pack)

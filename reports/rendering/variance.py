@@ -19,6 +19,7 @@ from consistency.variance import stats
 from consistency.variance.types import SiteVariance, Spread, VarianceReport
 from customer.perception.types import PerceptionGap
 
+from . import not_applicable
 from .appendix import Layout, variance_appendix
 from .common import (
     FRAME_WIDTH,
@@ -56,6 +57,7 @@ def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Pro
     story += _heat_map(report, touch_points)
     story += _league_table(report)
     story += _photo_evidence(report)
+    story += not_applicable.variance_section(report)
     story += perception_section(perception)
     story += _charts(report, touch_points)
     for index, site in enumerate(sites):

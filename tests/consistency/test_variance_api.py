@@ -166,8 +166,9 @@ def test_query_count_is_pinned(network, standard, count):
     assert len(r.json()["sites"]) == count + 1  # B1 too
     assert sum(s["photos"]["stale"] for s in r.json()["sites"]) == count
     # token + user, profile, the region exists, versions, sites, the running totals at the period's
-    # boundaries (criterion and site totals in one read since issue 16), and one for the photos' trust flags
-    assert len(ctx.captured_queries) == 7, [q["sql"][:120] for q in ctx.captured_queries]
+    # boundaries (criterion and site totals in one read since issue 16), the criteria marked not applicable at
+    # the sites (issue 18), and one for the photos' trust flags
+    assert len(ctx.captured_queries) == 8, [q["sql"][:120] for q in ctx.captured_queries]
 
 
 def test_a_criterion_is_named_as_a_person_reads_it(history):

@@ -252,8 +252,8 @@ def test_query_count_does_not_grow_with_sites_days_or_criteria(network, standard
         report = variance_report(date_from=D(2026, 2, 1), date_to=D(2026, 3, 31), sites=scope)
     assert len(report.sites) == count and all(s.photos.stale == 1 for s in report.sites)
     # versions, sites, the running totals at the boundaries (criterion and site totals: one read since
-    # issue 16, it was two), photo counts
-    assert len(ctx.captured_queries) == 4
+    # issue 16, it was two), the not-applicable marks (issue 18), photo counts
+    assert len(ctx.captured_queries) == 5
 
 
 def test_the_periods_photos_and_their_trust_flags_per_site(dataset):

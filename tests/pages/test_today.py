@@ -139,8 +139,9 @@ def page_queries(django_assert_num_queries, user, expected: int) -> str:
 
 # The session, the user, their profile, their sites, the site (and may they write it), the version in force and
 # the next one, its touch points and criteria, today's check, the open actions; and once a check is in, the check
-# with its results, actions and photos. And the retakes asked for, and the reference photos (one query each).
-NO_CHECK, WITH_CHECK = 14, 18
+# with its results, actions and photos. And the retakes asked for, the reference photos and the criteria not
+# applicable at the site today (one query each).
+NO_CHECK, WITH_CHECK = 15, 19
 
 
 @pytest.mark.parametrize("size", ["4 criteria", "40 criteria"])

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from consistency.demo import seed_standard
 from consistency.demo_history import resolve_demo_actions, seed_history
+from consistency.demo_not_applicable import seed_not_applicable
 from consistency.demo_photos import REUSING_SITE, seed_demo_photos
 from consistency.demo_reference_photos import seed_reference_photos
 from customer.demo import seed_customer
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         sites = network["sites"]
         history = seed_history(days=60)
         self.stdout.write(f"History: {history['checks']} new daily checks, {history['amendments']} amendments.")
+        self.stdout.write(f"Not applicable: {seed_not_applicable()} new marks (no restroom at CHC-02, no delivery at SFO-02).")
         photos = seed_demo_photos()
         self.stdout.write(f"Photos: {photos['photos']} new, verified ({REUSING_SITE} reuses one every morning).")
         actions = resolve_demo_actions()
