@@ -19,6 +19,7 @@ from django.utils import timezone
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
 from consistency import storage
 from consistency.services.period import period_check
+from exports import runs as results_csv
 from sites import access
 from sites.models import Region, Site
 
@@ -117,9 +118,17 @@ def scheduled_monthly_packs(*, today: dt.date | None = None) -> int:
 
 # --- download -----------------------------------------------------------------------------------
 
+def stored_file_type(run: ReportRun) -> tuple[str, str]:
+    """(extension, content type) of the run's stored file: a PDF, or a results export's gzip-compressed CSV."""
+    if run.kind == ReportKind.RESULTS_CSV:
+        return results_csv.EXTENSION, results_csv.CONTENT_TYPE
+    return ".pdf", "application/pdf"
+
+
 def download_filename(run: ReportRun) -> str:
     scope = run.region.code if run.region_id else "-".join(sorted(s.code for s in run.sites.all())[:3]) or "network"
-    return f"touchpoint-{run.kind.replace('_', '-')}-{scope}-{run.period_from}-{run.period_to}.pdf"
+    extension = stored_file_type(run)[0]
+    return f"touchpoint-{run.kind.replace('_', '-')}-{scope}-{run.period_from}-{run.period_to}{extension}"
 
 
 def report_download(*, run: ReportRun, user, request=None) -> dict:
@@ -146,7 +155,7 @@ def report_file_response(*, token: str, opener=None) -> HttpResponse:
         run = None
     if run is None or run.status != RunStatus.DONE:
         raise NotFound(f"token: no such {_WHAT}.", field="token")
-    return storage.serve(run.pdf_key, content_type="application/pdf", filename=download_filename(run),
+    return storage.serve(run.pdf_key, content_type=stored_file_type(run)[1], filename=download_filename(run),
                          as_attachment=True, what=_WHAT)
 
 
