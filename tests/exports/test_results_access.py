@@ -93,3 +93,17 @@ def test_a_bad_question_is_refused_naming_the_parameter(network, history, query,
     assert (response.status_code == 404) == field.startswith("sites[")
     body = response.json()
     assert body["field"] == field and words in body["message"], body
+
+
+def test_refusals_come_in_the_persons_language(network):
+    from django.utils import translation
+
+    from backend.errors import AppError
+    from exports.scope import export_scope
+
+    with translation.override("fr"), pytest.raises(AppError) as refused:
+        export_scope(user=network.head_office, region="region-a", codes=["A1"])
+    assert refused.value.message == "Indiquez soit une région, soit des sites, pas les deux."
+    with translation.override("fr"), pytest.raises(AppError) as refused:
+        export_scope(user=network.manager_a, codes=["B1"])
+    assert refused.value.message == "Aucun site 'B1' parmi les sites que vous pouvez voir."
