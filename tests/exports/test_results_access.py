@@ -86,7 +86,7 @@ def _future() -> str:
     ({"source": "checks"}, "source", "not a source"),
     ({"source": "check,survey"}, "source", "survey"),
 ])
-def test_a_bad_question_is_refused_naming_the_parameter(network, history, query, field, words):
+def test_a_bad_question_is_refused_naming_the_parameter(network, query, field, words):
     query = {k: (_future() if v == "FUTURE" else v) for k, v in query.items()}
     response = client_for(network.head_office).get(URL, query)
     assert response.status_code in (400, 404), response.content

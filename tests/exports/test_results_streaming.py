@@ -86,9 +86,10 @@ def test_the_number_of_queries_does_not_grow_with_the_rows_or_the_sites(network,
         counts[name] = (len(queries.captured_queries), body.count(b"\n"))
     assert {name: rows for name, (_, rows) in counts.items()} == {
         "one site": 1_201, "every site": 36_001, "network": 36_001, "manager": 1_201, "auditor's region": 2_401}
-    # Signing in (the token), the person's profile, the scope (the region asked, the sites' ids), one COPY.
+    # Signing in (the token), the person's profile, the scope (the region asked, the sites' ids), the bounded
+    # count of rows, one COPY.
     assert {name: n for name, (n, _) in counts.items()} == {
-        "one site": 4, "every site": 4, "network": 3, "manager": 4, "auditor's region": 5}, counts
+        "one site": 5, "every site": 5, "network": 4, "manager": 5, "auditor's region": 6}, counts
 
 
 @pytest.mark.django_db(transaction=True)
@@ -101,9 +102,26 @@ def test_a_client_that_hangs_up_mid_stream_leaves_the_connection_usable(network,
     response.close()  # what the server does when the client goes away: the generator is closed
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%%' AND state = 'active' "
-                       "AND pid <> pg_backend_pid()")
+                       "AND datname = current_database() AND pid <> pg_backend_pid()")
         assert cursor.fetchone()[0] == 0
     assert Site.objects.count() == 30
     # And the next export on the same connection is whole.
     again = client_for(network.head_office).get(URL, {**PERIOD, "sites": "A1"})
     assert b"".join(again.streaming_content).count(b"\n") == 1 + 300 * 4
+
+
+@pytest.mark.django_db
+def test_more_rows_than_a_request_carries_is_refused_up_front_pointing_at_the_background_run(network, many, settings):
+    settings.EXPORT_STREAM_MAX_ROWS = 36_000
+    assert b"".join(client_for(network.head_office).get(URL, PERIOD).streaming_content).count(b"\n") == 36_001
+    settings.EXPORT_STREAM_MAX_ROWS = 35_999
+    with CaptureQueriesContext(connection) as queries:
+        refused = client_for(network.head_office).get(URL, PERIOD)
+    assert refused.status_code == 400 and not refused.streaming
+    body = refused.json()
+    assert (body["field"], body["code"]) == ("to", "too_many_rows")
+    assert "more than 35,999 rows" in body["message"] and "kind results_csv" in body["message"]
+    assert _copies(queries.captured_queries) == []
+    # A narrower question fits.
+    one_site = client_for(network.head_office).get(URL, {**PERIOD, "sites": "A1"})
+    assert b"".join(one_site.streaming_content).count(b"\n") == 1_201
