@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "export"]
 
 HEADER = """# Benchmark results
 
@@ -21,6 +21,7 @@ here by `bench/gather.py`.
 | `/app/` network overview vs `GET /api/v1/variance/`, same period and scope, 1,000 sites x 90 days | <= 1.5x the API's server time in the same run, a constant number of queries | [pages](#pages) |
 | `GET /api/v1/perception-gap/` vs `GET /api/v1/variance/`, 1,000 sites x 90 days, one audit per site per month, 50 feedback responses per site per day | <= 2x the variance API's time in the same run, a constant number of queries | [perception](#perception) |
 | `manage.py import_feedback` of 1,000,000 CSV rows vs PostgreSQL's `COPY` of the same file | throughput recorded as a ratio to COPY's in the same run; peak memory flat from 100,000 to 1,000,000 rows | [feedback](#feedback) |
+| `GET /api/v1/exports/results.csv` of 1 and 10 million results vs psql's `COPY (the same query) TO STDOUT` | >= 0.3x COPY's throughput in the same run; peak memory flat from 1 to 10 million rows | [export](#export) |
 """
 
 

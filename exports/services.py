@@ -17,10 +17,11 @@ from .copy import copy_out
 from .results import SOURCES, ResultsQuery, copy_sql, count_at_most_sql
 from .scope import export_scope
 
-# The most rows a request streams (None: no limit). Production's gunicorn sync workers are killed after 30 s
-# (infra/gunicorn.conf.py), which would cut a longer download short with nothing to say so: past this size the
-# request is refused up front and a background run asked for (bench/RESULTS-export.md: the rows a second).
-DEFAULT_STREAM_MAX_ROWS = 1_000_000
+# The most rows a request streams when settings do not say (settings.EXPORT_STREAM_MAX_ROWS; 0 or None: no
+# limit). Production's gunicorn sync workers are killed after 30 s (infra/gunicorn.conf.py), which would cut a
+# longer download short with nothing to say so: past this size the request is refused up front and a
+# background run asked for (bench/RESULTS-export.md: the rows a second).
+DEFAULT_STREAM_MAX_ROWS = 500_000
 
 NAME = "results-csv"  # in file names: touchpoint-results-csv-<scope>-<from>-<to>.csv (the report kind's spelling)
 
@@ -57,7 +58,7 @@ def refuse_too_large(query: ResultsQuery) -> None:
     """A 400 naming ``to`` when the export has more rows than a request streams: counted, but only up to the
     limit, so a large export costs a bounded count before it is refused and a small one next to nothing."""
     limit = stream_max_rows()
-    if limit is None:
+    if not limit:
         return
     with connection.cursor() as cursor:
         cursor.execute(*count_at_most_sql(query, limit + 1))

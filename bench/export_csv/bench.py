@@ -329,6 +329,14 @@ def write(results: dict) -> None:
                       f"streaming process ({growth[small] / mb:.1f} MB at {rows[small]:,} rows, "
                       f"{growth[large] / mb:.1f} MB at {rows[large]:,}): {verdict}. One chunk of rows is held at a "
                       "time; PostgreSQL sorts on its side (on disk past work_mem)."]
+    counts = [(days, runs["count"][0]) for days, runs in results.items() if runs.get("count")]
+    if counts:
+        limit = counts[0][1]["limit"]
+        lines += ["", f"Before a request streams, it counts the rows up to `EXPORT_STREAM_MAX_ROWS` ({limit:,}) and refuses "
+                      "a larger export, pointing at the background run (exports.services.refuse_too_large; lifted for "
+                      "the stream measured above): "
+                      + ", ".join(f"{c['seconds']:.2f} s for the {days}-day period ({c['counted']:,} rows counted)"
+                                  for days, c in counts) + "."]
     lines += ["", "Checked in each run: every stream and every COPY of a period gave the same number of bytes.", ""]
     if generated:
         lines += [f"Generated in {generated['seconds']:.0f} s: {generated['current_results']:,} current check results "
