@@ -37,6 +37,7 @@ SITES = int(os.environ.get("BENCH_SITES", 1000))
 DAYS = int(os.environ.get("BENCH_DAYS", 250))
 PERIODS = [int(n) for n in os.environ.get("BENCH_PERIODS", "25,250").split(",")]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
+RUN = os.environ.get("BENCH_RUN", "1") == "1"  # also the background run of the longest period
 FIRST_DAY = dt.date(2025, 1, 1)
 KINDS = ["boolean", "score", "number_lte", "number_gte"]
 URL = "/api/v1/exports/results.csv"
@@ -261,6 +262,38 @@ def child_count(days: str) -> dict:
     return {"seconds": time.perf_counter() - started, "limit": limit, "counted": counted}
 
 
+def child_run(days: str) -> dict:
+    """The background run of the same period and scope, as a worker makes it (reports.runner.run_report): the CSV
+    gzip-compressed into a temporary file, then stored (local storage here). Time, peak RSS, sizes."""
+    _setup()
+    import gzip
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.storage import default_storage
+
+    from reports import runner
+    from reports.models import ReportRun
+    from reports.services import report_order
+
+    date_from, date_to = (dt.date.fromisoformat(d) for d in _period(int(days)))
+    run = report_order(user=get_user_model().objects.get(username="bench"), kind="results_csv",
+                       date_from=date_from, date_to=date_to)
+    before = _status("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")
+    started = time.perf_counter()
+    outcome = runner.run_report(run_id=run.id, worker="bench")
+    seconds = time.perf_counter() - started
+    peak = _status("VmHWM")
+    run = ReportRun.objects.get(pk=run.pk)
+    csv_bytes = 0
+    with default_storage.open(run.pdf_key, "rb") as stored, gzip.open(stored) as csv:
+        while block := csv.read(1 << 20):
+            csv_bytes += len(block)
+    default_storage.delete(run.pdf_key)
+    return {"outcome": outcome, "error": run.error, "seconds": seconds, "stored_bytes": run.pdf_size,
+            "bytes": csv_bytes, "rss_before": before, "rss_peak": peak}
+
+
 def run_child(*args: str) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, cwd=ROOT)
     if out.returncode:
@@ -279,7 +312,10 @@ def main() -> None:
                 print(f"{days} days, {name}: {answer['seconds']:.1f} s, {answer['bytes'] / 1e6:.0f} MB", flush=True)
         runs["count"] = [run_child("count", str(days))]
         print(f"{days} days, count: {runs['count'][0]['seconds']:.2f} s", flush=True)
-        sizes = {a["bytes"] for a in runs["stream"] + runs["copy"]}
+        if RUN and days == max(PERIODS):
+            runs["run"] = [run_child("run", str(days))]
+            print(f"{days} days, background run: {runs['run'][0]['seconds']:.1f} s", flush=True)
+        sizes = {a["bytes"] for a in runs["stream"] + runs["copy"] + runs.get("run", [])}
         assert len(sizes) == 1, f"the stream and COPY differ in size: {sizes}"
         results[days] = runs
     write(results)
@@ -337,7 +373,15 @@ def write(results: dict) -> None:
                       "the stream measured above): "
                       + ", ".join(f"{c['seconds']:.2f} s for the {days}-day period ({c['counted']:,} rows counted)"
                                   for days, c in counts) + "."]
-    lines += ["", "Checked in each run: every stream and every COPY of a period gave the same number of bytes.", ""]
+    for days, runs in results.items():
+        for r in runs.get("run", []):
+            lines += ["", f"**Background run** (`POST /api/v1/reports/` with kind results_csv, made by "
+                          f"`reports.runner.run_report` as a worker makes it) of the {days}-day period: "
+                          f"{r['seconds']:.0f} s ({r['outcome']}) for the query, gzip (level 6) into a temporary "
+                          f"file and storing it; {r['bytes'] / mb:,.0f} MB of CSV stored as {r['stored_bytes'] / mb:,.0f}"
+                          f" MB; peak RSS {(r['rss_peak'] - r['rss_before']) / mb:.1f} MB above start."]
+    lines += ["", "Checked in each run: every stream, every COPY and the background run's CSV of a period gave the "
+                  "same number of bytes.", ""]
     if generated:
         lines += [f"Generated in {generated['seconds']:.0f} s: {generated['current_results']:,} current check results "
                   f"({generated['stored_results']:,} stored with the superseded ones), "
@@ -353,7 +397,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         name, args = sys.argv[2], sys.argv[3:]
         answer = {"generate": child_generate, "stream": child_stream, "copy": child_copy,
-                  "count": child_count}[name](*args)
+                  "count": child_count, "run": child_run}[name](*args)
         print(json.dumps(answer))
     else:
         main()
