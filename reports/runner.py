@@ -41,8 +41,7 @@ from .models import ReportKind, ReportRun, RunStatus
 from .packs import compliance_pack_data
 from .rendering import render_compliance_pack, render_variance
 from .rendering.common import DocumentMeta
-from .selectors import run_scope_label, run_sites
-from .services import stored_file_type
+from .selectors import run_scope_label, run_sites, stored_file_type
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,12 @@ from django.utils import timezone
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
 from consistency import storage
 from consistency.services.period import period_check
-from exports import runs as results_csv
 from sites import access
 from sites.models import Region, Site
 
 from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
-from .selectors import run_get, run_scope_label
+from .selectors import run_get, run_scope_label, stored_file_type
 
 DOWNLOAD_SALT = "reports.download"
 _WHAT, _RENEW = "report", "ask for the report's download again for a fresh link"
@@ -117,13 +116,6 @@ def scheduled_monthly_packs(*, today: dt.date | None = None) -> int:
 
 
 # --- download -----------------------------------------------------------------------------------
-
-def stored_file_type(run: ReportRun) -> tuple[str, str]:
-    """(extension, content type) of the run's stored file: a PDF, or a results export's gzip-compressed CSV."""
-    if run.kind == ReportKind.RESULTS_CSV:
-        return results_csv.EXTENSION, results_csv.CONTENT_TYPE
-    return ".pdf", "application/pdf"
-
 
 def download_filename(run: ReportRun) -> str:
     scope = run.region.code if run.region_id else "-".join(sorted(s.code for s in run.sites.all())[:3]) or "network"
