@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export"]
 
 HEADER = """# Benchmark results
 
@@ -22,6 +22,7 @@ here by `bench/gather.py`.
 | `GET /api/v1/perception-gap/` vs `GET /api/v1/variance/`, 1,000 sites x 90 days, one audit per site per month, 50 feedback responses per site per day | <= 2x the variance API's time in the same run, a constant number of queries | [perception](#perception) |
 | `manage.py import_feedback` of 1,000,000 CSV rows vs PostgreSQL's `COPY` of the same file | throughput recorded as a ratio to COPY's in the same run; peak memory flat from 100,000 to 1,000,000 rows | [feedback](#feedback) |
 | who must be reminded or escalated for 5,000 sites in eight time zones (`alerts.rules.due`) vs a plain `SELECT` of the same sites | one statement, whatever the number of sites; time as a ratio to the SELECT in the same run | [alerts](#alerts) |
+| `GET /api/v1/exports/results.csv` of 1 and 10 million results vs psql's `COPY (the same query) TO STDOUT` | >= 0.3x COPY's throughput in the same run; peak memory flat from 1 to 10 million rows | [export](#export) |
 """
 
 

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("exports/results.csv", views.ResultsCsvView.as_view(), name="export-results-csv"),
+]

@@ -17,9 +17,11 @@ import hashlib
 import io
 import logging
 import random
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import IO
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -34,13 +36,14 @@ from consistency import storage
 from consistency.models import StandardVersion
 from consistency.variance import variance_report
 from customer.perception import perception_gap
+from exports import runs as results_csv
 
 from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
 from .packs import compliance_pack_data
 from .rendering import render_compliance_pack, render_variance
 from .rendering.common import DocumentMeta
-from .selectors import run_scope_label, run_sites
+from .selectors import run_scope_label, run_sites, stored_file_type
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +106,13 @@ def run_report(*, run_id: int, worker: str) -> str:
     key = ""
     try:
         progress(2)
-        pdf = _render(run, progress)
-        progress(99)
-        key = _upload(run, pdf)
+        if run.kind == ReportKind.RESULTS_CSV:
+            key, sha256, size = _store_results(run)
+        else:
+            pdf = _render(run, progress)
+            progress(99)
+            key = _upload(run, pdf)
+            sha256, size = hashlib.sha256(pdf).hexdigest(), len(pdf)
     except TransientStorageError as exc:
         _delete_quietly(key)
         error = f"storage unavailable: {exc}"
@@ -127,7 +134,7 @@ def run_report(*, run_id: int, worker: str) -> str:
         return "failed"
     with transaction.atomic():  # done, and its subscribers told (alerts.reports) when this commits
         finished = held.mine().update(status=RunStatus.DONE, progress=100, finished_at=timezone.now(), error="",
-                                      pdf_key=key, pdf_sha256=hashlib.sha256(pdf).hexdigest(), pdf_size=len(pdf))
+                                      pdf_key=key, pdf_sha256=sha256, pdf_size=size)
         if finished:
             alert_reports.run_done(run)
     if not finished:
@@ -215,12 +222,22 @@ def _transient(exc: BaseException) -> bool:
     return False
 
 
-def _upload(run: ReportRun, pdf: bytes) -> str:
+def _store_results(run: ReportRun) -> tuple[str, str, int]:
+    """A results export (exports/runs.py): the CSV, gzip-compressed into a temporary file (memory stays flat
+    whatever its size), then stored. Returns the key, SHA-256 and size of the stored file."""
+    with tempfile.TemporaryFile() as file:
+        _, stored = results_csv.write_run_file(run, file)
+        key = _upload(run, file)
+    return key, stored.sha256, stored.size
+
+
+def _upload(run: ReportRun, data: bytes | IO[bytes]) -> str:
+    extension, content_type = stored_file_type(run)
     # One key per attempt: a retry never overwrites (or races) what an earlier attempt may have left.
-    key = f"reports/{run.kind}/{run.public_id}/attempt-{run.attempts}.pdf"
+    key = f"reports/{run.kind}/{run.public_id}/attempt-{run.attempts}{extension}"
     try:
         _delete_quietly(key)  # left by this very attempt's earlier try, if any
-        storage.put_new(key, io.BytesIO(pdf), content_type="application/pdf")
+        storage.put_new(key, io.BytesIO(data) if isinstance(data, bytes) else data, content_type=content_type)
     except Exception as exc:
         if _transient(exc):
             raise TransientStorageError(str(exc)) from exc

@@ -9,10 +9,11 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from backend.errors import NotFound
+from exports import runs as results_csv
 from sites import access
 from sites.models import Site
 
-from .models import ReportRun
+from .models import ReportKind, ReportRun
 
 
 def run_list(*, user) -> QuerySet[ReportRun]:
@@ -52,3 +53,10 @@ def run_scope_label(run: ReportRun) -> str:
     if len(codes) == 1:
         return f"Site {codes[0]}"
     return ", ".join(codes) if len(codes) <= 5 else f"{len(codes)} sites"
+
+
+def stored_file_type(run: ReportRun) -> tuple[str, str]:
+    """(extension, content type) of the run's stored file: a PDF, or a results export's gzip-compressed CSV."""
+    if run.kind == ReportKind.RESULTS_CSV:
+        return results_csv.EXTENSION, results_csv.CONTENT_TYPE
+    return ".pdf", "application/pdf"

@@ -24,7 +24,7 @@ from sites.models import Region, Site
 
 from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
-from .selectors import run_get, run_scope_label
+from .selectors import run_get, run_scope_label, stored_file_type
 
 DOWNLOAD_SALT = "reports.download"
 _WHAT, _RENEW = "report", "ask for the report's download again for a fresh link"
@@ -119,7 +119,8 @@ def scheduled_monthly_packs(*, today: dt.date | None = None) -> int:
 
 def download_filename(run: ReportRun) -> str:
     scope = run.region.code if run.region_id else "-".join(sorted(s.code for s in run.sites.all())[:3]) or "network"
-    return f"touchpoint-{run.kind.replace('_', '-')}-{scope}-{run.period_from}-{run.period_to}.pdf"
+    extension = stored_file_type(run)[0]
+    return f"touchpoint-{run.kind.replace('_', '-')}-{scope}-{run.period_from}-{run.period_to}{extension}"
 
 
 def report_download(*, run: ReportRun, user, request=None) -> dict:
@@ -146,7 +147,7 @@ def report_file_response(*, token: str, opener=None) -> HttpResponse:
         run = None
     if run is None or run.status != RunStatus.DONE:
         raise NotFound(f"token: no such {_WHAT}.", field="token")
-    return storage.serve(run.pdf_key, content_type="application/pdf", filename=download_filename(run),
+    return storage.serve(run.pdf_key, content_type=stored_file_type(run)[1], filename=download_filename(run),
                          as_attachment=True, what=_WHAT)
 
 

@@ -291,6 +291,8 @@ UNCONFIRMED_PHOTO_HOURS = env.int("UNCONFIRMED_PHOTO_HOURS", default=24)
 RETAKE_DUE_HOURS = env.int("RETAKE_DUE_HOURS", default=48)
 # The longest period any answer or report covers (consistency/services/period.py applies it everywhere).
 PERIOD_MAX_DAYS = env.int("PERIOD_MAX_DAYS", default=366)
+# The most rows GET /api/v1/exports/results.csv streams (0: no limit); larger exports run in the background.
+EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=500_000)
 # Report runs. The system checks in reports/checks.py refuse limits that cannot work: the hard time limit
 # must stay below the broker's visibility timeout, or Redis hands a render still running to a second worker.
 REPORT_TIME_LIMIT = env.int("REPORT_TIME_LIMIT", default=900)  # hard, seconds: Celery kills the render
