@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audits, calibration, feedback, overview, perception, site, standard, today
+from .views import audits, calibration, feedback, notifications, overview, perception, site, standard, today
 from .views import reports as report_views
 
 app_name = "pages"
@@ -21,4 +21,5 @@ urlpatterns = [
     path("audits/", audits.audit_list, name="audits"),
     path("audits/new/", audits.audit_new, name="audit-new"),
     path("audits/<int:audit_id>/", audits.audit_detail, name="audit"),
+    path("notifications/", notifications.notifications, name="notifications"),
 ]
