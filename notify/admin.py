@@ -33,6 +33,8 @@ class PreferenceAdmin(admin.ModelAdmin):
 class WebhookEndpointForm(forms.ModelForm):
     """The API's rules for the address and the events (notify.services.webhooks), here too."""
 
+    url = forms.URLField(max_length=500, assume_scheme="https")
+
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "description", "events", "active"]

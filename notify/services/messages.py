@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.template import TemplateDoesNotExist
 from django.template.backends.django import DjangoTemplates
 from django.urls import reverse
 from django.utils import translation
@@ -67,7 +68,13 @@ def split(text: str) -> Rendered:
 
 
 def _render(names: list[str], context: dict) -> Rendered:
-    return split(_text_templates().select_template(names).render(context))
+    engine = _text_templates()
+    for name in names[:-1]:
+        try:
+            return split(engine.get_template(name).render(context))
+        except TemplateDoesNotExist:
+            continue
+    return split(engine.get_template(names[-1]).render(context))
 
 
 def _context(notice, recipient) -> dict:
