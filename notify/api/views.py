@@ -28,9 +28,9 @@ class PreferencesView(APIView):
                    description="Sets the events named; the others keep their mode. 400 naming `events[i].event` or "
                                "`events[i].mode` for an unknown name; nothing is stored then.")
     def put(self, request):
-        body = s.PreferencesWriteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        choices = [(c["event"], c["mode"]) for c in body.validated_data["events"]]
+        # The serializer documents the body; its shape and names are checked by the service, which names each
+        # problem as events[i].event / events[i].mode.
+        choices = preferences.choices_of(request.data)
         preferences.validate_choices(choices)
         return Response(_preferences_body(preferences.modes_set(request.user, dict(choices))))
 

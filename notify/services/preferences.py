@@ -38,24 +38,48 @@ def modes_of(user) -> list[EventMode]:
             for event, label in Event.choices]
 
 
-def validate_choices(choices: list[tuple[str, str]], *, prefix: str = "events") -> dict[str, str]:
-    """[(event, mode), ...] as given, each checked: 400 naming ``events[i].event`` / ``events[i].mode``."""
+def _named(value, kind: str, names: list[str]) -> str | None:
+    """Why ``value`` is no ``kind`` (event, mode), or None."""
+    if value is None:
+        return f"required: one of {', '.join(names)}."
+    if value not in names:
+        return f"{value!r} is not {'an' if kind[0] in 'aeiou' else 'a'} {kind}; one of {', '.join(names)}."
+    return None
+
+
+def validate_choices(choices: list[tuple], *, prefix: str = "events") -> dict[str, str]:
+    """[(event, mode), ...] as given, each checked (all of them: every problem is named at once): 400 naming
+    ``events[i].event`` / ``events[i].mode``."""
     errors, seen = [], {}
     for i, (event, mode) in enumerate(choices):
-        if event not in Event.values:
-            errors.append(FieldError(f"{prefix}[{i}].event: {event!r} is not an event; one of "
-                                     f"{', '.join(Event.values)}.", f"{prefix}[{i}].event"))
-        elif event in seen:
-            errors.append(FieldError(f"{prefix}[{i}].event: {event!r} is named twice (also {prefix}[{seen[event]}]).",
-                                     f"{prefix}[{i}].event"))
-        else:
-            seen[event] = i
-        if mode not in Mode.values:
-            errors.append(FieldError(f"{prefix}[{i}].mode: {mode!r} is not a mode; one of {', '.join(Mode.values)}.",
-                                     f"{prefix}[{i}].mode"))
+        problem = _named(event, "event", Event.values)
+        if problem is None and event in seen:
+            problem = f"{event!r} is named twice (also {prefix}[{seen[event]}])."
+        if problem is None:
+            seen.setdefault(event, i)
+        if problem:
+            errors.append(FieldError(f"{prefix}[{i}].event: {problem}", f"{prefix}[{i}].event"))
+        problem = _named(mode, "mode", Mode.values)
+        if problem:
+            errors.append(FieldError(f"{prefix}[{i}].mode: {problem}", f"{prefix}[{i}].mode"))
     if errors:
         raise AppError(errors=errors)
     return dict(choices)
+
+
+def choices_of(body) -> list[tuple]:
+    """The (event, mode) pairs of a request body ``{"events": [{"event": ..., "mode": ...}, ...]}``: its shape
+    checked here, its names by validate_choices."""
+    if not isinstance(body, Mapping) or "events" not in body:
+        raise AppError("events: required: a list of {event, mode}.", field="events")
+    events = body["events"]
+    if not isinstance(events, list):
+        raise AppError("events: a list of {event, mode}.", field="events")
+    bad = [FieldError(f"events[{i}]: an object {{event, mode}}.", f"events[{i}]")
+           for i, item in enumerate(events) if not isinstance(item, Mapping)]
+    if bad:
+        raise AppError(errors=bad)
+    return [(item.get("event"), item.get("mode")) for item in events]
 
 
 def modes_set(user, choices: Mapping[str, str]) -> list[EventMode]:
