@@ -10,7 +10,8 @@ from notify.services import messages
 from sites.models import Profile
 
 from ..pages.conftest import open_as  # noqa: F401  (fixture)
-from ..worker import report_queue, start_worker  # noqa: F401  (fixtures)
+from ..worker import report_queue  # noqa: F401  (fixture)
+from ..worker import start_worker as _start_worker  # noqa: F401  (fixture, used by start_worker below)
 
 # The tests' own text for check.missed: the subject names the site and the label in the reader's language;
 # the body says the day and the link, with one string of notify's catalogue.
@@ -43,3 +44,14 @@ def event_templates(settings, tmp_path):
     messages._text_templates.cache_clear()
     yield folder
     messages._text_templates.cache_clear()
+
+
+@pytest.fixture
+def start_worker(_start_worker, report_queue):  # noqa: F811
+    """tests/worker.py's worker, with this folder's settings: what it queues itself goes to the queue it takes."""
+
+    def start(name: str = "w1", **env):
+        return _start_worker(name, DJANGO_SETTINGS_MODULE="tests.notify.worker_settings",
+                             TEST_CELERY_QUEUE=report_queue, **env)
+
+    return start
