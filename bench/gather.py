@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "notify"]
 
 HEADER = """# Benchmark results
 
@@ -21,6 +21,7 @@ here by `bench/gather.py`.
 | `/app/` network overview vs `GET /api/v1/variance/`, same period and scope, 1,000 sites x 90 days | <= 1.5x the API's server time in the same run, a constant number of queries | [pages](#pages) |
 | `GET /api/v1/perception-gap/` vs `GET /api/v1/variance/`, 1,000 sites x 90 days, one audit per site per month, 50 feedback responses per site per day | <= 2x the variance API's time in the same run, a constant number of queries | [perception](#perception) |
 | `manage.py import_feedback` of 1,000,000 CSV rows vs PostgreSQL's `COPY` of the same file | throughput recorded as a ratio to COPY's in the same run; peak memory flat from 100,000 to 1,000,000 rows | [feedback](#feedback) |
+| 10,000 notices by e-mail through a real worker (prefork, 2 processes) SIGKILLed halfway and restarted, to an SMTP sink on loopback | none lost, none doubled (doubles counted and explained if the window bites); messages/s as a ratio to one `send_mail` loop over one SMTP connection in the same run | [notify](#notify) |
 """
 
 
