@@ -7,7 +7,8 @@ the notice's id (the X-Touchpoint-Notice header) or "-" for a baseline message. 
 
 - ``baseline``: the same 10,000 messages, each rendered by the same templates in its reader's language
   (``render_notice``) and sent by one plain loop of ``send_mail`` over one SMTP connection, in this process: no
-  queue, no claims, no status written. Messages per second.
+  queue, no claims, no status written. Messages per second. Half is sent before the worker's run and half after
+  it, so that a drift of the (shared) machine's load weighs on both sides.
 - ``worker``: ``celery worker --pool prefork --concurrency 2`` on the queue. When the sink has 5,000 of the
   notices (then after a random 0-100 ms, or at once with BENCH_KILL=accept: aimed at the double window), the worker
   and its pool are SIGKILLed together (nothing acks, nothing is recorded) and a new worker is started. Once its queue is empty and nothing moves, the sweep runs as its schedule would later on
@@ -327,13 +328,20 @@ def main() -> None:
         print(f"seeding {PEOPLE} people and publishing {NOTICES:,} notices", flush=True)
         seeded = seed()
         print(f"  publish() {seeded['publish_seconds']:.2f} s; queued {queue_length(queue)} tasks", flush=True)
-        base = baseline(seeded["ids"])
-        print(f"baseline: {base['messages']:,} messages in {base['seconds']:.1f} s", flush=True)
-        assert lines(sink_file).count("-") == NOTICES
+        # The baseline in two halves, one before the worker's run and one after it: the machine's load drifts (it
+        # is shared), and the worker's run sits between the two.
+        half = len(seeded["ids"]) // 2
+        before = baseline(seeded["ids"][:half])
+        print(f"baseline, first half: {before['messages']:,} messages in {before['seconds']:.1f} s", flush=True)
         update = update_seconds(seeded["ids"], quick=True)
         update_flushed = update_seconds(seeded["ids"], quick=False)
         worker = run_worker(seeded["ids"], sink_file, port, queue, workdir)
         print(json.dumps(worker, default=str), flush=True)
+        after = baseline(seeded["ids"][half:])
+        print(f"baseline, second half: {after['messages']:,} messages in {after['seconds']:.1f} s", flush=True)
+        base = {"seconds": before["seconds"] + after["seconds"], "messages": before["messages"] + after["messages"],
+                "before": before, "after": after}
+        assert lines(sink_file).count("-") == NOTICES
         left = forget_queue(queue)
     finally:
         sink_proc.send_signal(signal.SIGTERM)
@@ -379,7 +387,7 @@ window ending at the kill.
 
 | | messages | seconds | messages/s | vs baseline |
 | --- | ---: | ---: | ---: | ---: |
-| baseline: one loop of `send_mail` over one SMTP connection (same rendering, no queue, no claims) | {base['messages']:,} | {base['seconds']:.1f} | {base_rate:,.0f} | 1.00x |
+| baseline: one loop of `send_mail` over one SMTP connection (same rendering, no queue, no claims), half before the worker's run and half after | {base['messages']:,} | {base['seconds']:.1f} | {base_rate:,.0f} (halves: {base['before']['messages'] / base['before']['seconds']:,.0f} and {base['after']['messages'] / base['after']['seconds']:,.0f}) | 1.00x |
 | worker, start to the kill | {worker['sent_at_kill']:,} | {worker['started_to_kill_seconds']:.1f} | {worker['before_kill_rate']:,.0f} | {worker['before_kill_rate'] / base_rate:.2f}x |
 | worker, whole run (kill, {worker['restart_seconds']:.1f} s restart, sweep included) | {NOTICES:,} | {worker['total_seconds']:.1f} | {overall_rate:,.0f} | {overall_rate / base_rate:.2f}x |
 

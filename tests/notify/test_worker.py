@@ -1,6 +1,7 @@
 """A real Celery worker (tests/worker.py) sends what is published: e-mail to the SMTP server on loopback only
 once the publishing transaction commits, never after a rollback, once however often its task is queued; a
-webhook that fails twice gets its third retry (tiny backoff), signed, and the delivery is recorded."""
+webhook that fails twice gets its third retry (tiny backoff), signed, and the delivery is recorded. One test, so
+one worker start."""
 
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ def missed(network, day, *recipients):
                       data={"date": day}, site_id=network.a1.pk, link="/app/sites/A1/")
 
 
-def test_mail_goes_after_commit_never_after_a_rollback_and_once(people, smtp_inbox, start_worker):
-    start_worker(**smtp_inbox.env)
+def test_a_worker_mails_after_commit_only_and_once_and_retries_a_failing_webhook(people, smtp_inbox, start_worker):
+    # One worker for both (a worker costs seconds to start), with a tiny webhook backoff.
+    worker = start_worker(WEBHOOK_RETRY_SECONDS="0.05", WEBHOOK_RETRY_MAX_SECONDS="0.2", **smtp_inbox.env)
 
+    # Mail: sent once the publishing transaction commits.
     with transaction.atomic():
         published = publish([missed(people, "2026-12-03", people.manager_a, people.head_office)])
         time.sleep(0.5)  # a task queued too early would find no committed notice and send nothing, ever
@@ -37,6 +40,7 @@ def test_mail_goes_after_commit_never_after_a_rollback_and_once(people, smtp_inb
     assert {m.header("X-Touchpoint-Notice") for m in received} == {str(i) for i in published.notices}
     wait_for(lambda: Notice.objects.filter(status=NoticeStatus.SENT).count() == 2, timeout=10)
 
+    # Never after a rollback.
     with pytest.raises(RuntimeError), transaction.atomic():
         publish([missed(people, "2026-12-04", people.manager_a)])
         raise RuntimeError("the request failed after publishing")
@@ -53,13 +57,11 @@ def test_mail_goes_after_commit_never_after_a_rollback_and_once(people, smtp_inb
     assert received[2].to == ["gerant.b1@example.com"]
     assert received[2].header("X-Touchpoint-Notice") == str(later.notices[0])
 
-
-def test_a_failing_webhook_gets_its_third_retry(network, start_worker):
-    start_worker(WEBHOOK_RETRY_SECONDS="0.05", WEBHOOK_RETRY_MAX_SECONDS="0.2")
+    # A webhook that answers 500 twice gets its third retry, queued by the worker itself after each failure.
     with Receiver([500, 500]) as receiver:
         endpoint = WebhookEndpoint.objects.create(url=receiver.url, events=[Event.CHECK_MISSED])
         with transaction.atomic():
-            [delivery_id] = publish([missed(network, "2026-12-04")]).deliveries
+            [delivery_id] = publish([missed(people, "2026-12-06")]).deliveries
         hits = receiver.wait_for(3)
         delivered = wait_for(lambda: WebhookDelivery.objects.filter(pk=delivery_id, status="delivered").first(),
                              timeout=10)
@@ -67,3 +69,4 @@ def test_a_failing_webhook_gets_its_third_retry(network, start_worker):
     assert all(verify(endpoint.secret, h.headers, h.body) for h in hits)
     assert {h.headers["Touchpoint-Delivery"] for h in hits} == {str(delivery_id)}
     assert (delivered.attempts, delivered.last_status_code, delivered.last_error) == (3, 200, "")
+    worker.kill()  # nothing is in flight: no need for a warm shutdown's seconds
