@@ -184,6 +184,12 @@ def test_deliveries_are_listed_and_replayed_through_the_api(network, api, queued
     with django_assert_max_num_queries(5):  # the token, the profile, the endpoint, the count, the page
         listed = client.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries/")
     assert listed.status_code == 200 and listed.json()["count"] == 5
+    for n in range(3):
+        WebhookEndpoint.objects.create(url=f"https://hooks{n}.example.com/x", events=[Event.CHECK_MISSED],
+                                       created_by=network.head_office)
+    with django_assert_max_num_queries(4):  # the token, the profile, the count, the page (with who made each)
+        endpoints = client.get("/api/v1/webhooks/").json()
+    assert endpoints["count"] == 4 and endpoints["results"][1]["created_by"] == "head.office"
     first = WebhookDelivery.objects.order_by("id").first()
     WebhookDelivery.objects.filter(pk=first.pk).update(status=DeliveryStatus.FAILED, attempts=8, last_status_code=500)
 
