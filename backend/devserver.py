@@ -37,7 +37,8 @@ def main() -> int:
             # Set before anything else starts: migrate, the worker, beat and the server all inherit it.
             os.environ["DATABASE_URL"] = embedded_db.start(database_dir, database=settings.EMBEDDED_DB_NAME)
         where = f"embedded, data in {database_dir}" if database_dir else "DATABASE_URL"
-        return _serve(os.environ.get("PORT", "8000"), str(settings.VAR_DIR), where, settings.DEMO_PASSWORD)
+        return _serve(os.environ.get("PORT", "8000"), str(settings.VAR_DIR), where, settings.DEMO_PASSWORD,
+                      _mail_said(settings))
     except KeyboardInterrupt:
         return 0
     finally:
@@ -53,7 +54,18 @@ def _spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, *args])
 
 
-def _serve(port: str, var_dir: str, database: str, password: str) -> int:
+def _mail_said(settings) -> str:
+    """Where the notifications' mail goes, for the banner."""
+    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        return f"written to {settings.EMAIL_FILE_PATH}/ (one file per message)"
+    if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+        return "printed by the worker (EMAIL_PROVIDER=console)"
+    if settings.EMAIL_PROVIDER == "smtp":
+        return f"sent over SMTP to {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    return f"sent through {settings.EMAIL_PROVIDER} (django-anymail)"
+
+
+def _serve(port: str, var_dir: str, database: str, password: str, mail: str) -> int:
     _manage("migrate", "--no-input", "-v", "0")
     _manage("seed_demo")
     _manage("collectstatic", "--no-input", "-v", "0")
@@ -64,7 +76,7 @@ def _serve(port: str, var_dir: str, database: str, password: str) -> int:
     try:
         if _wait_for_port(int(port), server):
             print(BANNER.format(port=port, password=password, pid=worker.pid,
-                                database=database), flush=True)
+                                database=database, mail=mail), flush=True)
         return server.wait()
     finally:
         for process in (server, worker):
@@ -86,6 +98,7 @@ BANNER = """
     Perception    http://127.0.0.1:{port}/app/perception/ what sites report against audits and customers
     Visits        http://127.0.0.1:{port}/app/audits/new/ a mystery shop or an audit (open it on a phone)
     Feedback      http://127.0.0.1:{port}/app/feedback/  import a survey export (head office)
+    Notices       http://127.0.0.1:{port}/app/notifications/ what you are told, and how (everyone)
     API docs      http://127.0.0.1:{port}/api/docs/
     Admin         http://127.0.0.1:{port}/admin/
   Logins (password: {password!r}):
@@ -96,7 +109,8 @@ BANNER = """
     shopper                     mystery shopper: a few sites, nothing of them but the audit form
     accounts                    accounting staff: invoicing, for every site
   PostgreSQL: {database}.
-  A Celery worker (pid {pid}) renders reports in the background.
+  A Celery worker (pid {pid}) renders reports and sends notifications in the background.
+  Mail: {mail}.
   Ctrl-C stops the server, the worker and the database.
   ================================================================
 """

@@ -52,4 +52,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sites.purge_expired_tokens",
         "schedule": crontab(minute=25, hour=3),
     },
+    # Notices and webhook deliveries whose message was lost, or whose worker died mid-send, are handed out again
+    # (notify/services/sweep.py says what a taken-over claim can cost: one message twice).
+    "notify-requeue-unsent": {
+        "task": "notify.requeue_unsent",
+        "schedule": 60.0,
+    },
+    # The daily digest: every person's notices held before the day's DIGEST_HOUR_UTC, one message each. Run
+    # hourly so that a missed hour is made up; what it gathers is bounded by that hour, so once a day.
+    "notify-daily-digest": {
+        "task": "notify.gather_digests",
+        "schedule": crontab(minute=2),
+    },
 }

@@ -7,27 +7,28 @@ a person turns them on.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Event(models.TextChoices):
-    CHECK_REMINDER = "check.reminder", "Today's check is not in by the site's cutoff"
-    CHECK_MISSED = "check.missed", "A site missed a day's check"
-    CRITICAL_FAILURE = "check.critical_failure", "A critical criterion failed"
-    ACTION_DUE_SOON = "action.due_soon", "A corrective action is due soon"
-    ACTION_OVERDUE = "action.overdue", "A corrective action is overdue"
-    ACTION_ESCALATED = "action.escalated", "A corrective action is long overdue (second level)"
-    PHOTO_REJECTED = "photo.rejected", "A photo was rejected: a retake is asked for"
-    PHOTO_CLEARED = "photo.cleared", "A flagged photo was cleared"
-    RETAKE_OVERDUE = "photo.retake_overdue", "A retake was not given by its deadline"
-    WEEKLY_DIGEST = "digest.weekly", "The network's week: score, consistency, worst movers"
-    REPORT_WEEKLY_VARIANCE = "report.weekly_variance", "The weekly variance report (PDF)"
-    REPORT_MONTHLY_PACK = "report.monthly_pack", "Monthly compliance packs (PDF)"
+    CHECK_REMINDER = "check.reminder", _("Today's check is not in by the site's cutoff")
+    CHECK_MISSED = "check.missed", _("A site missed a day's check")
+    CRITICAL_FAILURE = "check.critical_failure", _("A critical criterion failed")
+    ACTION_DUE_SOON = "action.due_soon", _("A corrective action is due soon")
+    ACTION_OVERDUE = "action.overdue", _("A corrective action is overdue")
+    ACTION_ESCALATED = "action.escalated", _("A corrective action is long overdue (second level)")
+    PHOTO_REJECTED = "photo.rejected", _("A photo was rejected: a retake is asked for")
+    PHOTO_CLEARED = "photo.cleared", _("A flagged photo was cleared")
+    RETAKE_OVERDUE = "photo.retake_overdue", _("A retake was not given by its deadline")
+    WEEKLY_DIGEST = "digest.weekly", _("The network's week: score, consistency, worst movers")
+    REPORT_WEEKLY_VARIANCE = "report.weekly_variance", _("The weekly variance report (PDF)")
+    REPORT_MONTHLY_PACK = "report.monthly_pack", _("Monthly compliance packs (PDF)")
 
 
 class Mode(models.TextChoices):
-    IMMEDIATE = "immediate", "Each one as it happens"
-    DIGEST = "digest", "In a daily digest"
-    OFF = "off", "Not at all"
+    IMMEDIATE = "immediate", _("Each one as it happens")
+    DIGEST = "digest", _("In a daily digest")
+    OFF = "off", _("Not at all")
 
 
 # What a person gets when they have not chosen. Subscriptions (reports) are off until asked for.

@@ -11,18 +11,19 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .events import Event, Mode
 
 
 class NoticeStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    HELD = "held", "Held for the daily digest"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    DIGESTED = "digested", "Sent in a digest"
-    FAILED = "failed", "Failed (gave up)"
-    SKIPPED = "skipped", "Not sent (no address, or the person turned it off)"
+    PENDING = "pending", _("Waiting to be sent")
+    HELD = "held", _("Held for the daily digest")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    DIGESTED = "digested", _("Sent in a digest")
+    FAILED = "failed", _("Failed (gave up)")
+    SKIPPED = "skipped", _("Not sent (no address, or the person turned it off)")
 
 
 class Notice(models.Model):
@@ -96,11 +97,11 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
-    SENDING = "sending", "Being delivered"
-    DELIVERED = "delivered", "Delivered"
-    RETRYING = "retrying", "Failed; will retry"
-    FAILED = "failed", "Failed (gave up)"
+    PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Being delivered")
+    DELIVERED = "delivered", _("Delivered")
+    RETRYING = "retrying", _("Failed; will retry")
+    FAILED = "failed", _("Failed (gave up)")
 
 
 class WebhookDelivery(models.Model):

@@ -28,6 +28,7 @@ def navigation(request) -> dict:
         links += [("pages:standard", "Standard"), ("pages:reports", "Reports")]
         if role == Role.HEAD_OFFICE:
             links.append(("pages:feedback", "Feedback"))
+    links.append(("pages:notifications", "Notifications"))  # every role: what they are told, and how
     return {"role": role, "role_label": Role(role).label,
             "nav_links": [(href, label, _is_current(request.path, href))
                           for href, label in ((reverse(name), label) for name, label in links)]}

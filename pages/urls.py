@@ -1,6 +1,18 @@
 from django.urls import path
 
-from .views import audits, calibration, feedback, not_applicable, overview, perception, review, site, standard, today
+from .views import (
+    audits,
+    calibration,
+    feedback,
+    not_applicable,
+    notifications,
+    overview,
+    perception,
+    review,
+    site,
+    standard,
+    today,
+)
 from .views import reports as report_views
 
 app_name = "pages"
@@ -24,4 +36,5 @@ urlpatterns = [
     path("audits/<int:audit_id>/", audits.audit_detail, name="audit"),
     path("evidence/<uuid:public_id>/review/", review.photo_review, name="photo-review"),
     path("retakes/<int:retake_id>/photo/", review.retake_photo, name="retake-photo"),
+    path("notifications/", notifications.notifications, name="notifications"),
 ]

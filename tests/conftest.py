@@ -17,8 +17,8 @@ from sites.models import Role
 
 from .factories import RegionFactory, SiteFactory, person, published_version
 
-# Fixtures of the browser tests (Chromium, the demo franchise) for every folder of the suite.
-pytest_plugins = ["tests.browser"]
+# For every folder: the browser fixtures (Chromium, the demo franchise), the SMTP server (tests/mail.py).
+pytest_plugins = ["tests.browser", "tests.mail"]
 
 
 @pytest.fixture(scope="session", autouse=True)

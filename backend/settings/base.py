@@ -270,6 +270,9 @@ SPECTACULAR_SETTINGS = {
         "ReportKindEnum": "reports.models.ReportKind",
         "CriterionKindEnum": "consistency.models.standard.Kind",
         "AuditKindEnum": "customer.models.AuditKind",
+        "NotifyEventEnum": "notify.events.Event",
+        "NotifyModeEnum": "notify.events.Mode",
+        "WebhookDeliveryStatusEnum": "notify.models.DeliveryStatus",
     },
 }
 
@@ -312,6 +315,57 @@ MAX_PHOTO_PIXELS = env.int("MAX_PHOTO_PIXELS", default=40_000_000)
 MAX_PNG_PIXELS = env.int("MAX_PNG_PIXELS", default=16_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Notifications: e-mail and webhooks (notify/) -------------------------------------------------
+# How mail leaves: EMAIL_PROVIDER=smtp (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS / EMAIL_USE_SSL), file (one file per message in EMAIL_FILE_PATH, var/mail/ by default), console,
+# or a provider's API through django-anymail: postmark, mailgun, amazon_ses, sendgrid, brevo, mailjet, resend,
+# sparkpost... Its settings come from ANYMAIL_<NAME> variables, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN or
+# ANYMAIL_MAILGUN_API_KEY + ANYMAIL_MAILGUN_SENDER_DOMAIN (the prefix is dropped: ANYMAIL = {"POSTMARK_SERVER_TOKEN": ...}).
+EMAIL_PROVIDER = env.str("EMAIL_PROVIDER", default="smtp").strip().lower()
+_EMAIL_BACKENDS = {"smtp": "django.core.mail.backends.smtp.EmailBackend",
+                   "file": "django.core.mail.backends.filebased.EmailBackend",
+                   "console": "django.core.mail.backends.console.EmailBackend"}
+if EMAIL_PROVIDER in _EMAIL_BACKENDS:
+    EMAIL_BACKEND = _EMAIL_BACKENDS[EMAIL_PROVIDER]
+elif EMAIL_PROVIDER.isidentifier():
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+else:
+    raise ImproperlyConfigured(f"EMAIL_PROVIDER must be smtp, file, console or a django-anymail provider "
+                               f"(postmark, mailgun, amazon_ses...), not {EMAIL_PROVIDER!r}")
+ANYMAIL = {name.removeprefix("ANYMAIL_"): value for name, value in env.ENVIRON.items() if name.startswith("ANYMAIL_")}
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)  # seconds: a hung SMTP server fails the attempt, not the worker
+EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Touchpoint <touchpoint@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where this server is reached from outside: the links in e-mail and webhook payloads are made absolute with it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A notice's send is tried this many times (backoff with full jitter, from NOTIFY_RETRY_SECONDS up to
+# NOTIFY_RETRY_MAX_SECONDS) before it is marked failed.
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=5)
+NOTIFY_RETRY_SECONDS = env.float("NOTIFY_RETRY_SECONDS", default=30.0)
+NOTIFY_RETRY_MAX_SECONDS = env.float("NOTIFY_RETRY_MAX_SECONDS", default=240.0)
+# A claim (a notice or delivery "sending", a digest being sent) older than this belongs to a dead worker and is
+# taken over by the sweep (notify.requeue_unsent); a pending one this old has lost its message and is queued again.
+# Kept above the longest send (EMAIL_TIMEOUT, WEBHOOK_TIMEOUT) and the longest retry wait.
+NOTIFY_STALE_SECONDS = env.int("NOTIFY_STALE_SECONDS", default=300)
+# The daily digest: each person's held notices, in one message, once a day at this hour (UTC).
+DIGEST_HOUR_UTC = env.int("DIGEST_HOUR_UTC", default=7)
+# Webhooks: attempts per delivery, with exponential backoff and full jitter (a random wait between 0 and
+# min(WEBHOOK_RETRY_MAX_SECONDS, WEBHOOK_RETRY_SECONDS * 2**attempt)); each request times out after WEBHOOK_TIMEOUT.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_SECONDS = env.float("WEBHOOK_RETRY_SECONDS", default=10.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Endpoints are HTTPS; plain http:// only to this machine (127.0.0.1, ::1, localhost) and only when this is true
+# (make run and the tests: a receiver on the laptop).
+WEBHOOK_ALLOW_LOOPBACK_HTTP = env.bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", default=False)
 
 LOGGING = {
     "version": 1,

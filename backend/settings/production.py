@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL_GIVEN, SECRET_KEY, env
+from .base import ALLOWED_HOSTS, DATABASE_URL_GIVEN, SECRET_KEY, env
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters.")
@@ -25,3 +25,6 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+# The links in e-mail and webhooks: the first allowed host over HTTPS unless SITE_URL names the address.
+SITE_URL = env.str("SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "").rstrip("/")
+WEBHOOK_ALLOW_LOOPBACK_HTTP = False

@@ -25,3 +25,13 @@ if CI:
         raise ImproperlyConfigured("CI=true: CELERY_BROKER_URL must point at Redis.")
     if STORAGE_BACKEND != "s3" or not env.str("S3_ENDPOINT_URL", default=""):
         raise ImproperlyConfigured("CI=true: STORAGE_BACKEND=s3 with S3_ENDPOINT_URL is required.")
+
+# Mail goes over SMTP to 127.0.0.1:EMAIL_PORT: the aiosmtpd server a test starts (tests/mail.py, ``smtp_inbox``)
+# and hands to its worker. In the test process itself Django's test set-up swaps the backend for its in-memory
+# outbox unless the test asks for the real server (``smtp_inbox`` does).
+EMAIL_PROVIDER = "smtp"
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=5)
+SITE_URL = env.str("SITE_URL", default="http://testserver")
+WEBHOOK_ALLOW_LOOPBACK_HTTP = True
