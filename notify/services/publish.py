@@ -88,7 +88,9 @@ def publish(occurrences: Iterable[Occurrence]) -> Published:
     rows = [{"event": o.event, "key": o.key, "recipient": r, "site": o.site_id, "data": o.data, "link": o.link,
              "default_mode": DEFAULT_MODES[o.event]} for o in occurrences for r in dict.fromkeys(o.recipients)]
     notices, held, deliveries = [], 0, []
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint of its own: inside the caller's transaction (a check's, a review's) a failure here fails that
+    # transaction, which is what the caller wants; alone, this is its own transaction.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if rows:
             cursor.execute(_NOTICES_SQL, [orjson.dumps(rows).decode()])
             for notice_id, status in cursor.fetchall():

@@ -84,6 +84,6 @@ def test_only_a_check_with_a_critical_failure_costs_statements(zones, monkeypatc
     _queries(zones, {}, D(2026, 3, 1))  # the version's criteria, read once per process
     clean, failing = _queries(zones, {}, D(2026, 3, 2)), _queries(zones, FAIL, D(2026, 3, 3))
     monkeypatch.setattr(critical, "check_written", lambda plan: None)
-    assert (_queries(zones, {}, D(2026, 3, 4)), _queries(zones, FAIL, D(2026, 3, 5))) == (clean, failing - 5)
-    # Who is told 1; publish: its savepoint 2, the notices 1, the webhook deliveries 1 (two failures, one call).
+    assert (_queries(zones, {}, D(2026, 3, 4)), _queries(zones, FAIL, D(2026, 3, 5))) == (clean, failing - 3)
+    # Who is told 1; publish: the notices 1, the webhook deliveries 1 (two failures, one call).
     assert Notice.objects.filter(event="check.critical_failure").count() == 2
