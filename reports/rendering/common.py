@@ -152,6 +152,11 @@ def interval(low: float, high: float) -> str:
     return _("%(low)s-%(high)s%%") % {"low": number(low * 100, 1), "high": number(high * 100, 1)}
 
 
+def interval_95() -> str:
+    """The heading of a column of 95% intervals."""
+    return _("%(level)s interval") % {"level": pct(0.95, 0)}
+
+
 def day(value: dt.date | dt.datetime | None) -> str:
     """A date as the document's language writes it in a report (English: ISO, 2026-03-01)."""
     return dateformat.format(value, pgettext("a date in a PDF report (Django date format)", "Y-m-d")) if value else "-"

@@ -26,6 +26,7 @@ from .common import (
     DocumentMeta,
     day,
     interval,
+    interval_95,
     moment,
     number,
     pct,
@@ -137,12 +138,12 @@ def feedback_section(pack: CompliancePack, meta: DocumentMeta | None = None) -> 
     out: list = [Paragraph(_("Customer feedback"), STYLES["h1"]),
                  Paragraph(_("Customers' answers about the site's days in the period, per touch point of the standard "
                              "(a question mapped to a criterion counts for its touch point). <i>Satisfied</i>: a score "
-                             "of 8 to 10 on a 0-10 scale, 4 or 5 on a 1-5 scale; its 95% interval is Wilson's. "
+                             "of 8 to 10 on a 0-10 scale, 4 or 5 on a 1-5 scale; its %(level)s interval is Wilson's. "
                              "<i>Mean</i>: the average score put on a 0-10 scale (1-5 answers as (score - 1) / 4 "
-                             "&times; 10)."), STYLES["small"]), Spacer(1, 2 * mm)]
+                             "&times; 10).") % {"level": pct(0.95, 0)}, STYLES["small"]), Spacer(1, 2 * mm)]
     if feedback is None or not feedback.total.responses:
         return [*out, Paragraph(_("No customer feedback in the period."), STYLES["body"]), PageBreak()]
-    rows = [[_("Touch point"), _("Responses"), _("Satisfied"), _("Satisfied share"), _("95% interval"),
+    rows = [[_("Touch point"), _("Responses"), _("Satisfied"), _("Satisfied share"), interval_95(),
              _("Mean (0-10)")]]
     for r in [*feedback.rows, feedback.total]:
         name = _feedback_row_name(r.key, r.name, meta)

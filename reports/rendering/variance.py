@@ -36,6 +36,7 @@ from .common import (
     build,
     generated,
     interval,
+    interval_95,
     number,
     pct,
     rate_colour,
@@ -131,7 +132,7 @@ def _summary(report: VarianceReport, meta: DocumentMeta) -> list:
     ranked = [s for s in _ranked(report) if s.score is not None]
     lo, hi = report.network_score_interval
     head = Table([
-        [_("Network score"), _("95% interval"), _("Consistency index"), _("Sites"), _("Flagged (below network)"),
+        [_("Network score"), interval_95(), _("Consistency index"), _("Sites"), _("Flagged (below network)"),
          _("Above network")],
         [pct(report.network_score), interval(lo, hi), f"{number(report.consistency_index, 1)} / 100",
          str(len(report.sites)), str(sum(1 for s in report.sites if s.flagged)),
@@ -144,7 +145,7 @@ def _summary(report: VarianceReport, meta: DocumentMeta) -> list:
         return [[s.code, _fit(s.name, widths[1]), s.region, pct(s.score), _score_interval(s), signed_pts(s.trend)]
                 for s in items]
 
-    header = [_("Site"), _("Name"), _("Region"), _("Score"), _("95% interval"), _("Trend")]
+    header = [_("Site"), _("Name"), _("Region"), _("Score"), interval_95(), _("Trend")]
     widths = [22 * mm, 60 * mm, 25 * mm, 20 * mm, 30 * mm, 23 * mm]
     # With 10 scored sites or fewer, the two lists split them (the better half is the longer) instead of
     # naming a site as both one of the best and one of the worst.
@@ -220,7 +221,7 @@ def _heat_map_table(report: VarianceReport, touch_points: list[tuple[str, str]])
 
 
 def _league_table(report: VarianceReport) -> list:
-    header = ["#", _("Site"), _("Name"), _("Region"), _("Score"), _("95% interval"), _("Trend"), _("Checked"),
+    header = ["#", _("Site"), _("Name"), _("Region"), _("Score"), interval_95(), _("Trend"), _("Checked"),
               _("Missed"), _("Late"), _("vs network")]
     # 180 mm: the frame's width (the table ran 9 mm into the right margin).
     widths = [9 * mm, 20 * mm, 33 * mm, 18 * mm, 14 * mm, 22 * mm, 16 * mm, 14 * mm, 11 * mm, 8 * mm, 15 * mm]
@@ -347,12 +348,12 @@ def _score_interval(site: SiteVariance) -> str:
 
 
 def _site_page(site: SiteVariance, meta: DocumentMeta) -> list:
-    figures = Grid([_("Score"), _("95% interval"), _("Previous period"), _("Trend"), _("Checked days"),
+    figures = Grid([_("Score"), interval_95(), _("Previous period"), _("Trend"), _("Checked days"),
                     _("Missed days"), _("Late checks"), _("vs network")],
                    [[pct(site.score), _score_interval(site), pct(site.previous_score), signed_pts(site.trend),
                      f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
                      _versus(site.flag)]], [FRAME_WIDTH / 8] * 8, align="C")
-    tps = Grid([_("Touch point"), _("Pass rate"), _("95% interval"), _("Mean deviation"), _("Observed"), _("Trend"),
+    tps = Grid([_("Touch point"), _("Pass rate"), interval_95(), _("Mean deviation"), _("Observed"), _("Trend"),
                 _("vs network")],
                [[_fit(text_of(meta, "name", tp.key, tp.name), 50 * mm, 7.5), pct(tp.pass_rate.rate),
                  interval(tp.pass_rate.low, tp.pass_rate.high), _dev(tp.mean_deviation), str(tp.observations),
@@ -375,7 +376,7 @@ def _site_page(site: SiteVariance, meta: DocumentMeta) -> list:
         # The prompt and the touch point's name, as a person reads them, each cut after a word to its column.
         names = {tp.key: text_of(meta, "name", tp.key, tp.name) for tp in site.touch_points}
         widths = [52 * mm, 32 * mm, 14 * mm, 21 * mm, 15 * mm, 16 * mm, 14 * mm, 16 * mm]
-        out.append(Grid([_("Criterion"), _("Touch point"), _("Pass rate"), _("95% interval"), _("Mean dev."),
+        out.append(Grid([_("Criterion"), _("Touch point"), _("Pass rate"), interval_95(), _("Mean dev."),
                          _("Observed"), _("Trend"), _("vs network")],
                         [[_fit(text_of(meta, "prompt", c.key, c.prompt), widths[0], 7.5),
                           _fit(names.get(c.touch_point, c.touch_point), widths[1], 7.5),
