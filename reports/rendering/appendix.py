@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from reportlab.lib.units import mm
@@ -183,7 +184,7 @@ def _perception_sections() -> list[tuple[str, str]]:
            "of passed results of audits and mystery shops (an auditor's observation is the evidence: met is "
            "passed). <i>Customers</i>: the share of feedback responses with a normalized score of at least "
            "%(satisfied)s (0-10: score / 10; 1-5: (score - 1) / 4); a question mapped to a criterion counts for "
-           "its touch point. Each with Wilson's interval, as above.") % {"satisfied": f"{SATISFIED_AT:g}"}),
+           "its touch point. Each with Wilson's interval, as above.") % {"satisfied": f"{SATISFIED_AT:g}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))}),
         (_("Perception gap: gaps and optimism"),
          _("A gap is one rate minus another, with Newcombe's hybrid score interval built from the two Wilson "
            "intervals (l1, u1) and (l2, u2): low = d - sqrt((p1 - l1)&sup2; + (u2 - p2)&sup2;), high = d + "

@@ -113,7 +113,7 @@ class DocumentMeta:
         """One line of at most FOOTER_CHARS; a long scope (a region's or a site's name) is shortened, never the
         period or the run id by which the document is verified."""
         limit = FOOTER_CHARS
-        run = f" · {_('run %(id)s') % {'id': self.run_id}}" if self.run_id else ""
+        run = " · " + _("run %(id)s") % {"id": self.run_id} if self.run_id else ""
         fixed = f"Touchpoint {self.title} ·  · {self.period}{run}"
         scope = self.scope if len(fixed) + len(self.scope) <= limit else self.scope[:max(0, limit - len(fixed) - 1)] + "…"
         return f"Touchpoint {self.title} · {scope} · {self.period}{run}"
@@ -227,6 +227,7 @@ def build(story: list, meta: DocumentMeta, *, subject: str = "", on_page: Callab
         title=f"Touchpoint {meta.title}: {meta.scope}, {meta.period}", author="Touchpoint",
         subject=subject or meta.footer, keywords=f"touchpoint,run:{meta.run_id}",
         creator="Touchpoint",
+        initialFontName=FONT,  # else every page's preamble names Helvetica, which nothing is set in
     )
     doc.on_page = on_page
     doc.build(story, onFirstPage=furniture, onLaterPages=furniture)

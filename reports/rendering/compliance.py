@@ -13,6 +13,7 @@ from dataclasses import replace
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, Spacer, Table
@@ -112,7 +113,7 @@ def _cover(pack: CompliancePack, meta: DocumentMeta) -> list:
         [_("Generated"), generated(meta.generated_at)],
         [_("Run"), meta.run_id or "-"],
     ]
-    table = Table(rows, colWidths=[45 * mm, 120 * mm])
+    table = Table(rows, colWidths=[55 * mm, 120 * mm])
     table.setStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("FONT", (0, 0), (0, -1), FONT_BOLD, 10),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 5), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey)])
     return [Spacer(1, 35 * mm), Paragraph(_("Compliance pack"), STYLES["title"]),
@@ -130,9 +131,9 @@ def _standard(pack: CompliancePack, meta: DocumentMeta) -> list:
         out.append(Paragraph(_("Version %(number)s (%(status)s, in force from %(day)s)")
                              % {"number": v.number, "status": words.status(v.status), "day": day(v.effective_from)},
                              STYLES["h2"]))
-        rows = [[_("Touch point"), _("Prompt"), _("Key"), _("Kind"), _("Target"), _("Weight"), _("Critical"),
-                 _("Photos")]]
-        widths = [22 * mm, 40 * mm, 30 * mm, 16 * mm, 36 * mm, 12 * mm, 12 * mm, 12 * mm]
+        rows = [[_("Touch point"), _("Prompt"), pgettext("a criterion's key, in a table's heading", "Key"), _("Kind"),
+                 _("Target"), _("Weight"), _("Critical"), _("Photos")]]
+        widths = [26 * mm, 36 * mm, 30 * mm, 16 * mm, 36 * mm, 12 * mm, 12 * mm, 12 * mm]
         for tp in v.touch_points:
             name = text_of(meta, "name", tp.key, tp.name, v.number)
             for c in tp.criteria:
@@ -141,8 +142,9 @@ def _standard(pack: CompliancePack, meta: DocumentMeta) -> list:
                              _lines(c.key, widths[2]), _p(c.kind), _p(c.rule), f"{c.weight:g}", _yes(c.critical),
                              str(c.photos_required or "")])
         out.append(_table(rows, widths))
-        whys = [f"<b>{escape(text_of(meta, 'name', tp.key, tp.name, v.number))}</b>: "
-                f"{escape(text_of(meta, 'why', tp.key, tp.why, v.number))}" for tp in v.touch_points if tp.why]
+        whys = [_("<b>%(name)s</b>: %(why)s") % {"name": escape(text_of(meta, "name", tp.key, tp.name, v.number)),
+                                                   "why": escape(text_of(meta, "why", tp.key, tp.why, v.number))}
+                for tp in v.touch_points if tp.why]
         if whys:
             out += [Spacer(1, 2 * mm), Paragraph(_("Why each touch point matters: ") + " · ".join(whys),
                                                  STYLES["small"])]
@@ -191,8 +193,9 @@ def _check_line(check: PackCheck, by_id: dict[int, PackCheck], meta: DocumentMet
         parts.append(_("<b>superseded</b> %(time)s") % {"time": _dt(check.superseded_at)}
                      + (" " + _("by check #%(id)s") % {"id": check.amended_by} if check.amended_by else ""))
     if check.amends:
-        parts.append(_("<b>amends</b> check #%(id)s") % {"id": check.amends}
-                     + (f": {escape(check.amendment_reason)}" if check.amendment_reason else ""))
+        amends = _("<b>amends</b> check #%(id)s") % {"id": check.amends}
+        parts.append(_("%(what)s: %(reason)s") % {"what": amends, "reason": escape(check.amendment_reason)}
+                     if check.amendment_reason else amends)
         earlier = by_id.get(check.amends)
         if earlier is not None:
             before = {r.criterion: r.value for r in earlier.results}
@@ -258,7 +261,7 @@ def _evidence_grid(evidence: list[PackEvidence], meta: DocumentMeta) -> LongTabl
     rows = [cells[i:i + THUMBS_PER_ROW] + [""] * (THUMBS_PER_ROW - len(cells[i:i + THUMBS_PER_ROW]))
             for i in range(0, len(cells), THUMBS_PER_ROW)]
     grid = LongTable(rows, colWidths=[FRAME_WIDTH / THUMBS_PER_ROW] * THUMBS_PER_ROW)
-    grid.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c8cdd4")),
+    grid.setStyle([("FONT", (0, 0), (-1, -1), FONT, 7.5), ("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c8cdd4")),
                    ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)])
     return grid
 

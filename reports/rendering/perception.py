@@ -123,11 +123,11 @@ def _ranking(gap: PerceptionGap) -> list:
     header = ["#", _("Site"), _("Name"), _("Self-checks (audited criteria)"), _("Audits"), _("Optimism"), _("Visits"),
               _("Satisfied")]
     # 175 mm; the rates' and the gap's columns hold their widest text in the embedded font at 6.8 pt.
-    widths = [7 * mm, 16 * mm, 20 * mm, 35 * mm, 31 * mm, 33 * mm, 10 * mm, 23 * mm]
+    widths = [7 * mm, 16 * mm, 20 * mm, 38 * mm, 31 * mm, 33 * mm, 10 * mm, 20 * mm]
     rows = [[str(s.rank), s.code, fit_text(s.name, widths[2] - 2 * PAD, FONT, 6.8), rate_text(s.self_check_audited),
              rate_text(s.audit), gap_text(s.optimism), str(s.audits), pct(s.customer.satisfied.rate)]
             for s in gap.optimistic[:RANKED_LISTED]]
-    out: list = [Grid(header, rows, widths, align="RLLRRRRR", font_size=6.8)]
+    out: list = [Grid(header, rows, widths, align="RLLRRRRR", font_size=6.8, wrap_header=True)]
     if len(gap.optimistic) > RANKED_LISTED:
         out.append(Paragraph(_("... and %(count)s more ranked sites (GET /api/v1/perception-gap/ lists every one).")
                              % {"count": len(gap.optimistic) - RANKED_LISTED}, STYLES["small"]))

@@ -12,6 +12,7 @@ from dataclasses import replace
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
@@ -112,7 +113,7 @@ def _cover(report: VarianceReport, meta: DocumentMeta, site_count: int) -> list:
         [_("Generated"), generated(meta.generated_at)],
         [_("Run"), meta.run_id or "-"],
     ]
-    table = Table(rows, colWidths=[45 * mm, 110 * mm])
+    table = Table(rows, colWidths=[55 * mm, 110 * mm])
     table.setStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("FONT", (0, 0), (0, -1), FONT_BOLD, 10),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 6), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey)])
     return [Spacer(1, 50 * mm), Paragraph(_("Variance report"), STYLES["title"]),
@@ -161,7 +162,7 @@ def _summary(report: VarianceReport, meta: DocumentMeta) -> list:
             ", ".join(s.drivers[:4])] for s in spread]],
         [35 * mm, 22 * mm, 18 * mm, 18 * mm, 18 * mm, 69 * mm])
     drivers = ", ".join(report.drivers[:10]) or _("none")
-    return [Paragraph(_("Summary"), STYLES["h1"]), head, Spacer(1, 1 * mm),
+    return [Paragraph(pgettext("the heading of a report's summary page", "Summary"), STYLES["h1"]), head, Spacer(1, 1 * mm),
             Paragraph(_("<i>Flagged</i>: a site whose score is below the network's by more than its 95%% interval "
                         "allows, on at least %(least)s expected observations: it needs attention. A site above the "
                         "network by as much is counted apart.") % {"least": stats.MIN_FLAG_OBSERVATIONS},
@@ -224,7 +225,7 @@ def _league_table(report: VarianceReport) -> list:
     header = ["#", _("Site"), _("Name"), _("Region"), _("Score"), interval_95(), _("Trend"), _("Checked"),
               _("Missed"), _("Late"), _("vs network")]
     # 180 mm: the frame's width (the table ran 9 mm into the right margin).
-    widths = [9 * mm, 20 * mm, 33 * mm, 18 * mm, 14 * mm, 22 * mm, 16 * mm, 14 * mm, 11 * mm, 8 * mm, 15 * mm]
+    widths = [9 * mm, 20 * mm, 30 * mm, 18 * mm, 14 * mm, 22 * mm, 16 * mm, 14 * mm, 12 * mm, 8 * mm, 17 * mm]
     rows = [[str(rank) if s.score is not None else "-", s.code, _fit(s.name, widths[2], 7.5),
              _fit(s.region, widths[3], 7.5), pct(s.score), _score_interval(s), signed_pts(s.trend),
              f"{s.checked_days}/{s.expected_days}", str(s.missed_days), str(s.late_checks), _flag(s.flag)]
@@ -236,7 +237,7 @@ def _league_table(report: VarianceReport) -> list:
                         "observations to say. A site of which nothing was expected in the period (opened after it, "
                         "or closed) has no score and is listed last.") % {"least": stats.MIN_FLAG_OBSERVATIONS},
                       STYLES["small"]),
-            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLLLRRRRRRC"), PageBreak()]
+            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLLLRRRRRRC", wrap_header=True), PageBreak()]
 
 
 def _suspect_sites(report: VarianceReport) -> list[SiteVariance]:
@@ -269,9 +270,9 @@ def _photo_evidence(report: VarianceReport) -> list:
         return []
     header = [_("Site"), _("Name"), _("Score"), _("vs network"), _("Verified photos"), _("Reused"), _("Stale capture"),
               _("Either flag"), _("Share")]
-    rows = [[s.code, _fit(s.name, 38 * mm), pct(s.score), _flag(s.flag), str(s.photos.verified), str(s.photos.reused),
+    rows = [[s.code, _fit(s.name, 34 * mm), pct(s.score), _flag(s.flag), str(s.photos.verified), str(s.photos.reused),
              str(s.photos.stale), str(s.photos.suspect), pct(s.photos.suspect / s.photos.verified)] for s in suspect]
-    widths = [18 * mm, 38 * mm, 14 * mm, 18 * mm, 22 * mm, 15 * mm, 20 * mm, 17 * mm, 18 * mm]
+    widths = [18 * mm, 34 * mm, 14 * mm, 18 * mm, 24 * mm, 15 * mm, 22 * mm, 17 * mm, 18 * mm]
     return [Paragraph(_("Photo evidence to look at"), STYLES["h1"]),
             Paragraph(_("Sites with verified photos of the period that carry a trust flag, the largest share first. "
                         "<i>Reused</i>: the same bytes as, or a picture within %(distance)s of 64 bits (perceptual "
@@ -281,7 +282,7 @@ def _photo_evidence(report: VarianceReport) -> list:
                         "the evidence behind one deserves a second look. The site's compliance pack lists each photo "
                         "with its flags.") % {"distance": trust.REUSE_MAX_DISTANCE,
                                               "hours": trust.STALE_CAPTURE_HOURS}, STYLES["small"]),
-            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLRCRRRRR"), PageBreak()]
+            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLRCRRRRR", wrap_header=True), PageBreak()]
 
 
 def _charts(report: VarianceReport, touch_points: list[tuple[str, str]]) -> list:
@@ -310,6 +311,7 @@ def _spread_line(spread: Spread | None) -> Paragraph:
 
 def _chart(rates: list[tuple[str, float]]) -> Drawing:
     drawing = Drawing(FRAME_WIDTH, 62 * mm)
+    drawing.initialFontName = FONT  # the renderer's starting font (else Helvetica, named in the PDF for nothing)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 30, 28, FRAME_WIDTH - 45, 62 * mm - 40
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
@@ -352,14 +354,17 @@ def _site_page(site: SiteVariance, meta: DocumentMeta) -> list:
                     _("Missed days"), _("Late checks"), _("vs network")],
                    [[pct(site.score), _score_interval(site), pct(site.previous_score), signed_pts(site.trend),
                      f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
-                     _versus(site.flag)]], [FRAME_WIDTH / 8] * 8, align="C")
+                     _versus(site.flag)]],
+                   # 180 mm, the English headings on one line each (a longer language's wrap).
+                   [18 * mm, 24 * mm, 25 * mm, 18 * mm, 24 * mm, 22 * mm, 22 * mm, 27 * mm], align="C",
+                   wrap_header=True)
     tps = Grid([_("Touch point"), _("Pass rate"), interval_95(), _("Mean deviation"), _("Observed"), _("Trend"),
                 _("vs network")],
                [[_fit(text_of(meta, "name", tp.key, tp.name), 50 * mm, 7.5), pct(tp.pass_rate.rate),
                  interval(tp.pass_rate.low, tp.pass_rate.high), _dev(tp.mean_deviation), str(tp.observations),
                  signed_pts(tp.trend), _flag(tp.flag)]
                 for tp in site.touch_points],
-               [50 * mm, 20 * mm, 28 * mm, 24 * mm, 18 * mm, 22 * mm, 18 * mm], align="LRRRRRC",
+               [50 * mm, 20 * mm, 28 * mm, 24 * mm, 18 * mm, 22 * mm, 18 * mm], align="LRRRRRC", wrap_header=True,
                fill=lambda r, c, tps=site.touch_points: rate_colour(tps[r].pass_rate.rate) if c == 1 else None)
     short = sorted((c for c in site.criteria if c.pass_rate.expected and c.pass_rate.rate < 1),
                    key=lambda c: (c.pass_rate.rate, c.key))
@@ -375,7 +380,7 @@ def _site_page(site: SiteVariance, meta: DocumentMeta) -> list:
     if short:
         # The prompt and the touch point's name, as a person reads them, each cut after a word to its column.
         names = {tp.key: text_of(meta, "name", tp.key, tp.name) for tp in site.touch_points}
-        widths = [52 * mm, 32 * mm, 14 * mm, 21 * mm, 15 * mm, 16 * mm, 14 * mm, 16 * mm]
+        widths = [49 * mm, 32 * mm, 15 * mm, 21 * mm, 16 * mm, 16 * mm, 14 * mm, 17 * mm]
         out.append(Grid([_("Criterion"), _("Touch point"), _("Pass rate"), interval_95(), _("Mean dev."),
                          _("Observed"), _("Trend"), _("vs network")],
                         [[_fit(text_of(meta, "prompt", c.key, c.prompt), widths[0], 7.5),
@@ -383,7 +388,7 @@ def _site_page(site: SiteVariance, meta: DocumentMeta) -> list:
                           pct(c.pass_rate.rate), interval(c.pass_rate.low, c.pass_rate.high), _dev(c.mean_deviation),
                           str(c.observations), signed_pts(c.trend), _flag(c.flag)]
                          for c in short[:SHORTFALLS_PER_SITE]],
-                        widths, align="LLRRRRRC"))
+                        widths, align="LLRRRRRC", wrap_header=True))
         if len(short) > SHORTFALLS_PER_SITE:
             out.append(Line(_("... and %(count)s more criteria below 100%% (the site's compliance pack lists every "
                               "result).") % {"count": len(short) - SHORTFALLS_PER_SITE}, size=7.5, space_before=3))
