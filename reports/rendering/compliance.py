@@ -30,6 +30,7 @@ from .common import (
     Progress,
     Stepper,
     build,
+    cell_words,
     day,
     generated,
     moment,
@@ -47,8 +48,12 @@ FAIL_BG = colors.HexColor("#fbe3e1")
 
 
 def render_compliance_pack(pack: CompliancePack, *, meta: DocumentMeta, progress: Progress | None = None) -> bytes:
-    """The pack as PDF bytes, its words in the active language and the standard's texts in ``meta.texts``'."""
-    meta = replace(meta, title=_("compliance pack"))
+    """The pack as PDF bytes, its words in the active language and the standard's texts in ``meta.texts``."""
+    with cell_words():
+        return _render(pack, meta=replace(meta, title=_("compliance pack")), progress=progress)
+
+
+def _render(pack: CompliancePack, *, meta: DocumentMeta, progress: Progress | None) -> bytes:
     story: list = []
     story += _cover(pack, meta)
     story += _standard(pack, meta)

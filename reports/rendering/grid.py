@@ -116,6 +116,7 @@ class Grid(Flowable):
         size = self.font_size
         doc = self.canv._doc
         face = getFont(font)
+        ascii_subset = face.getSubsetInternalName(0, doc)  # printable ASCII is always subset 0, as itself
         current = None  # the font subset selected last (Tf): a TrueType font is written as 256-glyph subsets
         for col, value in enumerate(cells):
             if not value:
@@ -128,9 +129,15 @@ class Grid(Flowable):
                 w = _width(value, font, size)
                 x = xs[col + 1] - PAD - w if align == "R" else (xs[col] + xs[col + 1] - w) / 2
             ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
-            # What the canvas' text object does for a TrueType font, without its per-call overhead.
-            for subset, chunk in face.splitString(value, doc):
-                name = face.getSubsetInternalName(subset, doc)
+            # What the canvas' text object does for a TrueType font, without its per-call overhead; most cells
+            # are plain ASCII (numbers, codes), which need no subset lookup (a no-break space prints as a space).
+            text = value.replace("\xa0", " ")
+            if text.isascii() and text.isprintable():
+                chunks = ((ascii_subset, text.encode("ascii")),)
+            else:
+                chunks = ((face.getSubsetInternalName(subset, doc), chunk)
+                          for subset, chunk in face.splitString(text, doc))
+            for name, chunk in chunks:
                 if name != current:
                     ops.append(f"{name} {size:g} Tf")
                     current = name

@@ -35,6 +35,8 @@ from .common import (
     Progress,
     Stepper,
     build,
+    cell_words,
+    cell_words_now,
     generated,
     interval,
     interval_95,
@@ -59,7 +61,13 @@ def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Pro
     """The report as PDF bytes. ``progress`` receives 0..100 as the document is assembled and laid out.
     ``perception``: the perception gap of the same sites and period, drawn as its own section. Its words are
     those of the active language; the standard's texts those of ``meta.texts``."""
-    meta = replace(meta, title=_("variance report"))
+    with cell_words():
+        return _render(report, meta=replace(meta, title=_("variance report")), progress=progress,
+                       perception=perception)
+
+
+def _render(report: VarianceReport, *, meta: DocumentMeta, progress: Progress | None,
+            perception: PerceptionGap | None) -> bytes:
     sites = report.sites
     touch_points = _touch_point_names(report, meta)
     step = Stepper(progress, 0, 25, len(sites))
@@ -411,11 +419,11 @@ def _photo_line(site: SiteVariance) -> str:
 def _flag(flag: str | None) -> str:
     """A site's, touch point's or criterion's place against the network, in a table's column: below, above or
     blank."""
-    return {"below": _("below"), "above": _("above")}.get(flag or "", "")
+    return cell_words_now().flags.get(flag, flag) if flag else ""
 
 
 def _versus(flag: str | None) -> str:
-    return {"below": _("below (flagged)"), "above": _("above")}.get(flag or "", "-")
+    return cell_words_now().versus.get(flag, flag) if flag else "-"
 
 
 def _fit(text: str, column: float, size: float = 7.5) -> str:
