@@ -44,6 +44,9 @@ class ReportRun(models.Model):
     pdf_key = models.CharField(max_length=300, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     pdf_size = models.PositiveIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE, choices=settings.LANGUAGES,
+                                help_text="The language the PDF is written in: that of whoever ordered it "
+                                          "(reports.services.report_order); a scheduled run's is the default.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from consistency.models import (
     CheckResult,
@@ -152,19 +153,21 @@ class CompliancePack:
     not_applicable: list = field(default_factory=list)  # not_applicable.PackMark: criteria n/a at the site
 
 
-KIND_SHORT = {"boolean": "yes/no", "score": "score 1-5", "number": "number"}
+# The words are gettext's, in the active language (a report's: the run's; a page's: the person's).
+KIND_SHORT = {"boolean": gettext_lazy("yes/no"), "score": gettext_lazy("score 1-5"), "number": gettext_lazy("number")}
 
 
 def value_text(kind: str, value: float, unit: str) -> str:
     if kind == "boolean":
-        return "yes" if value >= 1 else "no"
+        return gettext("yes") if value >= 1 else gettext("no")
     if kind == "score":
         return f"{value:g} / 5"
     return quantity(value, unit)
 
 
 # What a result came to, in the words every table of a report uses for it (one wording per outcome).
-PASS, FAIL, PHOTO_NOT_VERIFIED = "pass", "fail", "met; photo not verified"
+PASS, FAIL, PHOTO_NOT_VERIFIED = (gettext_lazy("pass"), gettext_lazy("fail"),
+                                  gettext_lazy("met; photo not verified"))
 
 
 def outcome_text(*, passed: bool, met: bool) -> str:
@@ -172,8 +175,8 @@ def outcome_text(*, passed: bool, met: bool) -> str:
     verified photo is not a pass (the score counts it as failed), but it is not the site falling short of the
     target either: no corrective action is opened for it."""
     if passed:
-        return PASS
-    return PHOTO_NOT_VERIFIED if met else FAIL
+        return str(PASS)
+    return str(PHOTO_NOT_VERIFIED if met else FAIL)
 
 
 def _versions(date_from: dt.date, date_to: dt.date, used_ids: set[int]) -> list[PackVersion]:
@@ -189,7 +192,7 @@ def _versions(date_from: dt.date, date_to: dt.date, used_ids: set[int]) -> list[
             Prefetch("criteria", queryset=Criterion.objects.order_by("order", "key")))))
     return [PackVersion(v.number, v.status, v.effective_from, [
         PackTouchPoint(tp.key, tp.name, tp.why, [
-            PackCriterion(c.key, c.prompt, KIND_SHORT.get(c.kind, c.kind), rule_text(c), c.weight, c.critical,
+            PackCriterion(c.key, c.prompt, str(KIND_SHORT.get(c.kind, c.kind)), rule_text(c), c.weight, c.critical,
                           c.photos_required) for c in tp.criteria.all()])
         for tp in v.touch_points.all()]) for v in versions]
 
@@ -272,7 +275,8 @@ def _evidence(e: Evidence, site: Site, local, *, day: dt.date | None, day_only: 
         earlier = e.reused_from
         owner = earlier.daily_check or earlier.audit
         when = owner.date.isoformat() if owner is not None else ""
-        reused = f"{when} at this site".strip() if earlier.site_id == site.pk else "a photo of another site"
+        reused = (gettext("%(day)s at this site") % {"day": when}).strip() if earlier.site_id == site.pk \
+            else gettext("a photo of another site")
     return PackEvidence(
         str(e.public_id), day, e.criterion.key, e.criterion.prompt, e.status, local(e.captured_at),
         local(e.created_at), e.sha256 or e.declared_sha256, e.size, e.width, e.height, reused, e.stale_capture,

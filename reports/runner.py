@@ -29,11 +29,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from alerts import reports as alert_reports
 from consistency import storage
 from consistency.models import StandardVersion
+from consistency.selectors.standard import standard_texts
 from consistency.variance import variance_report
 from customer.perception import perception_gap
 from exports import runs as results_csv
@@ -42,7 +43,7 @@ from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
 from .packs import compliance_pack_data
 from .rendering import render_compliance_pack, render_variance
-from .rendering.common import DocumentMeta
+from .rendering.common import DocumentMeta, version_label
 from .selectors import run_scope_label, run_sites, stored_file_type
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,8 @@ def run_report(*, run_id: int, worker: str) -> str:
         if run.kind == ReportKind.RESULTS_CSV:
             key, sha256, size = _store_results(run)
         else:
-            pdf = _render(run, progress)
+            with translation.override(run.language):  # the words, numbers and dates of whoever ordered it
+                pdf = _render(run, progress)
             progress(99)
             key = _upload(run, pdf)
             sha256, size = hashlib.sha256(pdf).hexdigest(), len(pdf)
@@ -165,12 +167,14 @@ def _render(run: ReportRun, progress) -> bytes:
         gap = perception_gap(sites=sites, date_from=run.period_from, date_to=run.period_to,
                              region=run.region.code if run.region_id else None)
         meta.versions = _version_labels(report.versions)
+        meta.texts = standard_texts(language=run.language, numbers=report.versions)
         progress(10)
         _test_pause()
         return render_variance(report, meta=meta, perception=gap, progress=lambda p: progress(10 + p * 88 // 100))
     site = run_sites(run).get()
     pack = compliance_pack_data(site=site, date_from=run.period_from, date_to=run.period_to)
     meta.versions = [f"v{v.number}" for v in pack.versions]
+    meta.texts = standard_texts(language=run.language, numbers=[v.number for v in pack.versions])
     progress(5)
     _fetch_thumbnails([*pack.evidence, *(e for audit in pack.audits for e in audit.evidence)])
     progress(15)
@@ -185,7 +189,7 @@ def _test_pause() -> None:
 
 def _version_labels(numbers: list[int]) -> list[str]:
     found = dict(StandardVersion.objects.filter(number__in=numbers).values_list("number", "effective_from"))
-    return [f"v{n} (from {found[n]})" if found.get(n) else f"v{n}" for n in numbers]
+    return [version_label(n, found.get(n)) for n in numbers]
 
 
 def _fetch_thumbnails(evidence) -> None:

@@ -7,6 +7,7 @@ read (sites.access decides), so a manager never sees a run that includes a site 
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import gettext as _
 
 from backend.errors import NotFound
 from exports import runs as results_csv
@@ -45,14 +46,15 @@ def run_sites(run: ReportRun) -> QuerySet[Site]:
 
 
 def run_scope_label(run: ReportRun) -> str:
+    """What a run covers, in the active language (a PDF's: its run's)."""
     if run.region_id:
-        return f"Region {run.region.name}"
+        return _("Region %(name)s") % {"name": run.region.name}
     codes = sorted(s.code for s in run.sites.all())
     if not codes:
-        return "Whole network"
+        return _("Whole network")
     if len(codes) == 1:
-        return f"Site {codes[0]}"
-    return ", ".join(codes) if len(codes) <= 5 else f"{len(codes)} sites"
+        return _("Site %(code)s") % {"code": codes[0]}
+    return ", ".join(codes) if len(codes) <= 5 else _("%(count)s sites") % {"count": len(codes)}
 
 
 def stored_file_type(run: ReportRun) -> tuple[str, str]:

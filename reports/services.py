@@ -19,6 +19,7 @@ from django.utils import timezone
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
 from consistency import storage
 from consistency.services.period import period_check
+from consistency.services.translation import supported
 from sites import access
 from sites.models import Region, Site
 
@@ -33,9 +34,10 @@ _WHAT, _RENEW = "report", "ask for the report's download again for a fresh link"
 # --- ordering -----------------------------------------------------------------------------------
 
 def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, region: str | None = None,
-                 sites: Iterable[str] | None = None) -> ReportRun:
+                 sites: Iterable[str] | None = None, language: str | None = None) -> ReportRun:
     """Validate an order against the user's scope and queue the run. Ordering is reading: an auditor
-    orders packs for the sites assigned to them; a manager only for their own sites."""
+    orders packs for the sites assigned to them; a manager only for their own sites. ``language``: the
+    request's (its Accept-Language); the PDF is written in :func:`order_language`."""
     codes = list(dict.fromkeys(sites or []))
     if region and codes:
         raise AppError("Give either region or sites, not both.", field="sites")
@@ -43,13 +45,23 @@ def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, regio
     region_obj, scope = _scope(user=user, kind=kind, region=region, codes=codes)
     with transaction.atomic():
         run = ReportRun.objects.create(kind=kind, period_from=date_from, period_to=date_to, region=region_obj,
-                                       requested_by=user if getattr(user, "is_authenticated", False) else None)
+                                       requested_by=user if getattr(user, "is_authenticated", False) else None,
+                                       language=order_language(user=user, requested=language))
         if scope is not None:
             # A region's sites too, as they are now: a site moved or added later neither joins the report nor
             # hands it to someone who may not read every site in it.
             run.sites.set(scope)
         transaction.on_commit(lambda: enqueue(run.id))
     return run
+
+
+def order_language(*, user, requested: str | None) -> str:
+    """The language a run's PDF is written in: the person's own (Profile.language) if they chose one, else the
+    language their request asked for, else the default; a scheduled run (no user) is in the default."""
+    if not getattr(user, "is_authenticated", False):
+        return settings.LANGUAGE_CODE
+    profile = access._profile(user)
+    return supported((profile.language if profile is not None else "") or requested)
 
 
 def _scope(*, user, kind: str, region: str | None, codes: list[str]) -> tuple[Region | None, list[Site] | None]:

@@ -1,6 +1,7 @@
 """HTTP wiring for report runs: order, list, status, download link, the signed file link, verify."""
 
 import orjson
+from django.utils.translation import get_language_from_request
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -40,7 +41,8 @@ class ReportListView(generics.ListAPIView):
 
         def order() -> Answer:
             run = services.report_order(user=request.user, kind=v["kind"], date_from=v["from"], date_to=v["to"],
-                                        region=v.get("region"), sites=v.get("sites"))
+                                        region=v.get("region"), sites=v.get("sites"),
+                                        language=get_language_from_request(request))
             run = selectors.run_get(user=request.user, public_id=run.public_id)
             return Answer(202, ReportRunSerializer(run).data)
 

@@ -7,15 +7,29 @@ from backend.bodies import ClosedSerializer
 from ..models import Criterion, StandardVersion, TouchPoint
 from ..services.reference_photos import reference_photo_of
 from ..services.standard_document import NOTES_MAX
+from ..services.translation import supported, translated
 from .review_serializers import ReferencePhotoLinkSerializer
 
 IN_FORCE = "in_force"
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class TranslatedText(serializers.Field):
+    """An item's text (the field of its name) in the answer's language, ``context["language"]``, by the one rule
+    (consistency.services.translation.translated): its translation if the version has one, else its own text."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, item) -> str:
+        return translated(item, self.field_name, self.context.get("language"))
 
 
 class CriterionSerializer(serializers.ModelSerializer):
     reference_photo = serializers.SerializerMethodField(help_text="What \"right\" looks like, if head office gave "
                                                                   "a photo: {url, thumbnail_url, caption, width, "
                                                                   "height}; else null.")
+    prompt = TranslatedText(help_text="In the answer's language (Content-Language).")
 
     class Meta:
         model = Criterion
@@ -28,6 +42,8 @@ class CriterionSerializer(serializers.ModelSerializer):
 
 
 class TouchPointSerializer(serializers.ModelSerializer):
+    name = TranslatedText(help_text="In the answer's language (Content-Language).")
+    why = TranslatedText(help_text="In the answer's language (Content-Language).")
     criteria = CriterionSerializer(many=True, read_only=True)
     department = serializers.CharField(source="department.key", default=None, allow_null=True, read_only=True,
                                        help_text="The key of the department it belongs to (see the version's "
@@ -64,11 +80,21 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 
 class VersionSerializer(VersionSummarySerializer):
+    """A version with its contents, its texts in ``context["language"]`` (the standard's own by default)."""
+
+    language = serializers.SerializerMethodField(
+        help_text="The language of the touch points' names and whys and the criteria's prompts (as the "
+                  "Content-Language header says): ?lang=, else your profile's language, else the best of "
+                  "Accept-Language the standard comes in, else the standard's own.")
     departments = serializers.SerializerMethodField(help_text="The departments its touch points belong to.")
     touch_points = TouchPointSerializer(many=True, read_only=True)
 
     class Meta(VersionSummarySerializer.Meta):
-        fields = [*VersionSummarySerializer.Meta.fields, "departments", "touch_points"]
+        fields = [*VersionSummarySerializer.Meta.fields, "language", "departments", "touch_points"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_language(self, version) -> str:
+        return supported(self.context.get("language"))
 
     @extend_schema_field(DepartmentSerializer(many=True))
     def get_departments(self, version) -> list:
@@ -175,7 +201,9 @@ class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The field that differs (a criterion's: prompt, kind, target, "
                                             "comparison, tolerance, unit, minimum, maximum, weight, critical, "
                                             "photos_required, or touch_point when it moved; a touch point's: name, "
-                                            "why or department (its key, null for none)).")
+                                            "why or department (its key, null for none)); a translated "
+                                            "text as translations.<language>.<field> (e.g. translations.fr.prompt; "
+                                            "null on the side without it).")
     before = serializers.JSONField(help_text="Its value in version 'from'.")
     after = serializers.JSONField(help_text="Its value in version 'to'.")
 

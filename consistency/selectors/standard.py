@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from sites import access
 from sites.models import Site
 
 from ..models import Criterion, Standard, StandardVersion, TouchPoint, VersionStatus
+from ..services.translation import supported, translated
 
 
 def master_standard() -> Standard:
@@ -142,3 +145,55 @@ def version_in_force_sql(day: str) -> tuple[str, dict]:
             out.append(f"%(in_force_{i})s")
         out.append(rest)
     return f"({''.join(out)})", named
+
+
+class StandardTexts:
+    """The texts of some versions of the standard in one language, by key: a touch point's ``name`` and ``why``,
+    a criterion's ``prompt``, each by the one rule (services.translation.translated). For what is printed away
+    from the database (the PDFs): looked up by version where the wording differs between versions, else as
+    the latest of them words it; a key it does not know keeps the text the caller has."""
+
+    def __init__(self, language: str, by_version: dict[tuple[int, str, str], str],
+                 latest: dict[tuple[str, str], str], touch_point_of: dict[tuple[int, str], str]):
+        self.language, self.by_version, self.latest = language, by_version, latest
+        self.touch_point_of = touch_point_of  # (version, criterion key) -> its touch point's key
+
+    def get(self, kind: str, key: str, own: str, version: int | None = None) -> str:
+        """``kind``: "name" or "why" (of touch point ``key``) or "prompt" (of criterion ``key``)."""
+        if version is not None and (version, kind, key) in self.by_version:
+            return self.by_version[(version, kind, key)]
+        return self.latest.get((kind, key), own)
+
+    def touch_point_names(self, version: int) -> dict[str, str]:
+        """criterion key -> the name of its touch point in ``version``, in this language."""
+        return {c: self.by_version[(v, "name", tp)] for (v, c), tp in self.touch_point_of.items()
+                if v == version and (v, "name", tp) in self.by_version}
+
+
+def standard_texts(*, language: str | None, numbers: Iterable[int]) -> StandardTexts:
+    """The texts of versions ``numbers`` of the master standard in ``language``: two queries (none for the
+    standard's own language, whose texts every caller already has)."""
+    language = supported(language)
+    by_version: dict[tuple[int, str, str], str] = {}
+    latest: dict[tuple[str, str], str] = {}
+    touch_point_of: dict[tuple[int, str], str] = {}
+    numbers = sorted(set(numbers))
+    if language == settings.LANGUAGE_CODE or not numbers:
+        return StandardTexts(language, by_version, latest, touch_point_of)
+    # Oldest first, so that the latest version's wording of a key is the one left in ``latest``.
+    tps = (TouchPoint.objects.filter(version__standard__in=Standard.objects.order_by("id")[:1],
+                                     version__number__in=numbers)
+           .only("key", "name", "why", "translations", "version__number").select_related("version")
+           .order_by("version__number"))
+    for tp in tps:
+        for kind in ("name", "why"):
+            text = translated(tp, kind, language)
+            by_version[(tp.version.number, kind, tp.key)] = latest[(kind, tp.key)] = text
+    criteria = (Criterion.objects.filter(version__standard__in=Standard.objects.order_by("id")[:1],
+                                         version__number__in=numbers)
+                .only("key", "prompt", "translations", "version__number", "touch_point__key")
+                .select_related("version", "touch_point").order_by("version__number"))
+    for c in criteria:
+        by_version[(c.version.number, "prompt", c.key)] = latest[("prompt", c.key)] = translated(c, "prompt", language)
+        touch_point_of[(c.version.number, c.key)] = c.touch_point.key
+    return StandardTexts(language, by_version, latest, touch_point_of)

@@ -1,8 +1,11 @@
 """A criterion's target in words, one wording wherever a person reads it: the standard's page and its diff, a
 site's page, today's checklist, the compliance pack. ``rule`` is a Criterion or anything with its fields (kind,
-target, comparison, tolerance, unit), such as the check selectors' CriterionRule."""
+target, comparison, tolerance, unit), such as the check selectors' CriterionRule. The words are gettext's, in the
+active language; the unit is the standard's own text."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext as _
 
 from ..models import Kind
 
@@ -29,11 +32,12 @@ def requirement(rule) -> str:
     """What the criterion asks: ``yes``, ``at least 4 of 5``, ``at most 3 rings``. The tolerance is said apart
     (:func:`tolerance_text`): a reading within it still passes (services.scoring)."""
     if rule.kind == Kind.BOOLEAN:
-        return "yes"
+        return _("yes")
     if rule.kind == Kind.SCORE:
-        return f"at least {number(rule.target)} of 5"
-    word = "at most" if rule.comparison == "lte" else "at least"
-    return f"{word} {quantity(rule.target, rule.unit)}"
+        return _("at least %(target)s of 5") % {"target": number(rule.target)}
+    if rule.comparison == "lte":
+        return _("at most %(quantity)s") % {"quantity": quantity(rule.target, rule.unit)}
+    return _("at least %(quantity)s") % {"quantity": quantity(rule.target, rule.unit)}
 
 
 def tolerance_text(rule) -> str:
@@ -46,4 +50,4 @@ def tolerance_text(rule) -> str:
 def rule_text(rule) -> str:
     """The requirement with its tolerance, in one phrase: ``at least 95% (tolerance 2%)``."""
     band = tolerance_text(rule)
-    return requirement(rule) + (f" (tolerance {band})" if band else "")
+    return requirement(rule) + (" " + _("(tolerance %(band)s)") % {"band": band} if band else "")

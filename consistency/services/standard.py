@@ -42,7 +42,7 @@ def _write_contents(version: StandardVersion, doc: StandardDocument) -> None:
     """Create the touch points and criteria of a draft (and upsert its departments): one INSERT per table."""
     departments = departments_upsert(doc)
     tps = TouchPoint.objects.bulk_create(
-        [TouchPoint(version=version, key=tp.key, name=tp.name, why=tp.why, order=i,
+        [TouchPoint(version=version, key=tp.key, name=tp.name, why=tp.why, order=i, translations=tp.translations,
                     department=departments[tp.department] if tp.department else None)
          for i, tp in enumerate(doc.touch_points)]
     )
@@ -51,7 +51,7 @@ def _write_contents(version: StandardVersion, doc: StandardDocument) -> None:
             Criterion(version=version, touch_point=tp_obj, order=j, key=c.key, prompt=c.prompt, kind=c.kind,
                       target=c.target, comparison=c.comparison, tolerance=c.tolerance, unit=c.unit,
                       weight=c.weight, critical=c.critical, photos_required=c.photos_required,
-                      minimum=c.minimum, maximum=c.maximum)
+                      minimum=c.minimum, maximum=c.maximum, translations=c.translations)
             for tp_obj, tp in zip(tps, doc.touch_points, strict=True)
             for j, c in enumerate(tp.criteria)
         ]

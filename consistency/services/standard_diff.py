@@ -112,9 +112,20 @@ def _field(item, name: str):
     return value.key if isinstance(value, Department) else value
 
 
+def _translated(item) -> dict[str, str]:
+    """An item's translations flattened to ``translations.<language>.<field>`` -> text."""
+    return {f"translations.{lang}.{name}": text for lang, texts in sorted((item.translations or {}).items())
+            for name, text in texts.items()}
+
+
 def _changes(old, new, names) -> list[FieldChange]:
-    return [FieldChange(name, _field(old, name), _field(new, name)) for name in names
-            if _field(old, name) != _field(new, name)]
+    """The fields that differ, then each translated text that differs (``translations.fr.prompt``; None on the
+    side that has none)."""
+    changes = [FieldChange(name, _field(old, name), _field(new, name)) for name in names
+               if _field(old, name) != _field(new, name)]
+    before, after = _translated(old), _translated(new)
+    return changes + [FieldChange(name, before.get(name), after.get(name)) for name in sorted(before | after)
+                      if before.get(name) != after.get(name)]
 
 
 def version_diff(*, old: StandardVersion, new: StandardVersion) -> VersionDiff:

@@ -2,6 +2,11 @@
 
 A bad document is refused whole: every problem is collected, each naming the touch point, the
 criterion and the field, e.g. ``touch_points[2] (restroom).criteria[1] (restroom_clean).target``.
+
+Translations: the document's own text is in ``settings.LANGUAGE_CODE``; ``languages: [fr]`` declares the others
+it comes in, and then every touch point carries ``translations: {fr: {name, why}}`` and every criterion
+``translations: {fr: {prompt}}`` beside its own text (a why only where the item has one). A declared language
+that misses an item is refused naming each item it misses (``fr: touch point 'phone' has no name``).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 import yaml
+from django.conf import settings
 
 from backend.bodies import UNKNOWN_FIELD, unknown_fields
 from backend.errors import AppError, FieldError
@@ -39,6 +45,7 @@ class CriterionDocument:
     photos_required: int = 0
     minimum: float | None = None
     maximum: float | None = None
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {language: {"prompt": ...}}
 
 
 @dataclass
@@ -57,6 +64,7 @@ class TouchPointSpec:
     why: str = ""
     criteria: list[CriterionDocument] = field(default_factory=list)
     department: str | None = None  # a declared department's key; None: the site's daily check reports it
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)  # {language: {"name": ..., "why": ...}}
 
 
 @dataclass
@@ -66,6 +74,7 @@ class StandardDocument:
     notes: str
     touch_points: list[TouchPointSpec]
     departments: list[DepartmentSpec] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)  # besides settings.LANGUAGE_CODE, each covering every item
 
 
 class DuplicateKeyError(ValueError):
@@ -207,12 +216,91 @@ def _criterion(col, path, data) -> CriterionDocument | None:
     elif NUL in unit:
         col.add(_join(path, "unit"), NUL_MESSAGE)
     minimum, maximum = _bounds(col, path, data, kind=kind, unit=unit, target=target)
+    translations = _translations(col, path, data, CRITERION_TRANSLATED)
     if kind is None or target is None:
         return None
     return CriterionDocument(key=key, prompt=prompt, kind=kind, target=float(target), comparison=comparison,
                          tolerance=float(tolerance) if is_finite_number(tolerance) else 0.0, unit=unit,
                          weight=float(weight) if is_finite_number(weight) else 1.0, critical=bool(critical),
-                         photos_required=photos if isinstance(photos, int) else 0, minimum=minimum, maximum=maximum)
+                         photos_required=photos if isinstance(photos, int) else 0, minimum=minimum, maximum=maximum,
+                         translations=translations)
+
+
+# The fields a translation gives, with the longest text each may be (as the item's own field).
+TOUCH_POINT_TRANSLATED = {"name": 160, "why": 2000}
+CRITERION_TRANSLATED = {"prompt": 300}
+
+
+def translation_languages() -> list[str]:
+    """The languages a standard may be translated into: settings.LANGUAGES but the standard's own."""
+    return [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def _translations(col, path, data, fields: dict[str, int]) -> dict[str, dict[str, str]]:
+    """An item's ``translations``: {language: {field: text}}, read as given (which languages it must cover is
+    checked against ``languages`` once the whole document is read: :func:`_coverage`)."""
+    raw = data.get("translations")
+    if raw is None:
+        return {}
+    tpath = _join(path, "translations")
+    if not isinstance(raw, dict):
+        col.add(tpath, "must be a mapping of language to its texts, e.g. {fr: {...}}.")
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for language, texts in raw.items():
+        lpath = f"{tpath}.{language}"
+        if language not in translation_languages():
+            col.add(lpath, f"{language!r} is not a language a standard can be translated into; use one of "
+                    f"{', '.join(translation_languages()) or 'none (settings.LANGUAGES has no other)'}.",
+                    "invalid_choice")
+            continue
+        if not isinstance(texts, dict):
+            col.add(lpath, f"must be a mapping of {', '.join(fields)} to text.")
+            continue
+        col.refuse_unknown(lpath, texts, fields, "a translated field")
+        given = {name: _text(col, lpath, texts, name, required=False, max_length=limit)
+                 for name, limit in fields.items()}
+        out[language] = {name: text for name, text in given.items() if text}
+    return out
+
+
+def _coverage(col, doc_languages: list[str], items) -> None:
+    """Every declared language gives every item's text (a touch point's name, and its why where it has one; a
+    criterion's prompt), and no item is translated into a language the document does not declare. ``items``:
+    (path, what, key, own texts by field, translations)."""
+    for path, what, key, own, translations in items:
+        for language in translations:
+            if language not in doc_languages:
+                col.add(f"{path}.translations.{language}", f"{language}: {what} {key!r} is translated into "
+                        f"{language!r}, which 'languages' does not declare; add it to languages.", "undeclared")
+        for language in doc_languages:
+            texts = translations.get(language, {})
+            for name, text in own.items():
+                if text and not texts.get(name):
+                    col.add(f"{path}.translations.{language}.{name}", f"{language}: {what} {key!r} has no {name}.",
+                            "missing_translation")
+
+
+def _languages(col, raw) -> list[str]:
+    """The top-level ``languages``: the languages besides the standard's own that every item is translated into."""
+    if raw is None:
+        return []
+    allowed = translation_languages()
+    if not isinstance(raw, list) or not all(isinstance(code, str) for code in raw):
+        col.add("languages", f"must be a list of language codes, e.g. [{', '.join(allowed) or 'fr'}].")
+        return []
+    out: list[str] = []
+    for i, code in enumerate(raw):
+        if code == settings.LANGUAGE_CODE:
+            col.add(f"languages[{i}]", f"{code!r} is the standard's own language: its items' own text is in it.")
+        elif code not in allowed:
+            col.add(f"languages[{i}]", f"{code!r} is not a language Touchpoint comes in; use one of "
+                    f"{', '.join(allowed) or 'none'}.", "invalid_choice")
+        elif code in out:
+            col.add(f"languages[{i}]", f"{code!r} is declared twice.", "duplicate_key")
+        else:
+            out.append(code)
+    return out
 
 
 def _bounds(col, path, data, *, kind, unit, target) -> tuple[float | None, float | None]:
@@ -262,7 +350,7 @@ def parse_document(data: dict) -> StandardDocument:
     col = _Collector()
     if not isinstance(data, dict):
         raise AppError("The standard must be a mapping.", field=None)
-    col.refuse_unknown("", data, ("standard", "departments", "notes", "touch_points"),
+    col.refuse_unknown("", data, ("standard", "languages", "departments", "notes", "touch_points"),
                        "a field of a standard document")
     standard = data.get("standard") or {}
     if not isinstance(standard, dict):
@@ -273,6 +361,7 @@ def parse_document(data: dict) -> StandardDocument:
     name = _text(col, "standard", standard, "name", max_length=160)
     notes = _text(col, "", data, "notes", required=False, max_length=NOTES_MAX)
 
+    languages = _languages(col, data.get("languages"))
     departments = _departments(col, data.get("departments"))
     declared = {d.key for d in departments}
 
@@ -283,6 +372,7 @@ def parse_document(data: dict) -> StandardDocument:
         raw_tps = []
     tp_keys: dict[str, str] = {}
     criterion_keys: dict[str, str] = {}
+    translated: list[tuple] = []  # every item with its own texts and translations, for _coverage
     for i, raw_tp in enumerate(raw_tps):
         path = f"touch_points[{i}]"
         if not isinstance(raw_tp, dict):
@@ -294,10 +384,13 @@ def parse_document(data: dict) -> StandardDocument:
             if key in tp_keys:
                 col.add(_join(path, "key"), f"duplicate touch point key; {tp_keys[key]} uses it already.", "duplicate_key")
             tp_keys.setdefault(key, path)
-        col.refuse_unknown(path, raw_tp, ("key", "name", "why", "department", "criteria"), "a touch point field")
+        col.refuse_unknown(path, raw_tp, ("key", "name", "why", "translations", "department", "criteria"),
+                           "a touch point field")
         tp = TouchPointSpec(key=key, name=_text(col, path, raw_tp, "name", max_length=160),
                             why=_text(col, path, raw_tp, "why", required=False, max_length=2000),
-                            department=_department_of(col, path, raw_tp, declared))
+                            department=_department_of(col, path, raw_tp, declared),
+                            translations=_translations(col, path, raw_tp, TOUCH_POINT_TRANSLATED))
+        translated.append((path, "touch point", key, {"name": tp.name, "why": tp.why}, tp.translations))
         raw_criteria = raw_tp.get("criteria")
         if not isinstance(raw_criteria, list) or not raw_criteria:
             col.add(_join(path, "criteria"), "is required: a touch point needs at least one criterion.", "required")
@@ -314,11 +407,14 @@ def parse_document(data: dict) -> StandardDocument:
                         "duplicate_key")
             criterion_keys.setdefault(spec.key, cpath)
             tp.criteria.append(spec)
+            translated.append((cpath, "criterion", spec.key, {"prompt": spec.prompt}, spec.translations))
         touch_points.append(tp)
+    _coverage(col, languages, translated)
     if col.errors:
         raise AppError(f"The standard has {len(col.errors)} problem(s); nothing was loaded.",
                        errors=col.errors, field=col.errors[0].field)
-    return StandardDocument(slug=slug, name=name, notes=notes, touch_points=touch_points, departments=departments)
+    return StandardDocument(slug=slug, name=name, notes=notes, touch_points=touch_points, departments=departments,
+                            languages=languages)
 
 
 def _departments(col, raw) -> list[DepartmentSpec]:
@@ -375,19 +471,22 @@ def document_of(version) -> dict:
     tps = list(version.touch_points.all())
     departments = sorted({tp.department.pk: tp.department for tp in tps if tp.department is not None}.values(),
                          key=lambda d: (d.order, d.key))
+    # The languages its items are translated into (load_standard made each cover every item), in settings' order.
+    given = {lang for tp in tps for item in (tp, *tp.criteria.all()) for lang in (item.translations or {})}
     return {
         "standard": {"slug": version.standard.slug, "name": version.standard.name},
+        "languages": [code for code in translation_languages() if code in given],
         "notes": version.notes,
         "departments": [{"key": d.key, "name": d.name, "submitted_by": d.submitted_by} for d in departments],
         "touch_points": [
             {
-                "key": tp.key, "name": tp.name, "why": tp.why,
+                "key": tp.key, "name": tp.name, "why": tp.why, "translations": tp.translations or {},
                 "department": tp.department.key if tp.department is not None else None,
                 "criteria": [
                     {"key": c.key, "prompt": c.prompt, "kind": c.kind, "target": c.target,
                      "comparison": c.comparison, "tolerance": c.tolerance, "unit": c.unit, "weight": c.weight,
                      "critical": c.critical, "photos_required": c.photos_required, "minimum": c.minimum,
-                     "maximum": c.maximum}
+                     "maximum": c.maximum, "translations": c.translations or {}}
                     for c in tp.criteria.all()
                 ],
             }

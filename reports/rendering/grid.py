@@ -19,10 +19,10 @@ from functools import lru_cache
 from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.rl_accel import escapePDF
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.platypus import Flowable, Image
 
-from .common import GRID, HEADER_BG, ZEBRA
+from .common import FONT, FONT_BOLD, GRID, HEADER_BG, ZEBRA
 
 Fill = Callable[[int, int], colors.Color | None]  # (row index in ``rows``, column) -> background or None
 PAD = 3  # points between a cell's text and its rules
@@ -42,7 +42,7 @@ class Grid(Flowable):
         self.row_height = row_height or font_size + 4
         self.offset = offset  # index of rows[0] in the caller's full list (for ``fill``)
         self.wrap_header = wrap_header
-        self.header_lines = ([wrap_text(str(text), w - 2 * PAD, "Helvetica-Bold", font_size)
+        self.header_lines = ([wrap_text(str(text), w - 2 * PAD, FONT_BOLD, font_size)
                               for text, w in zip(self.header, self.widths, strict=True)] if wrap_header
                              else [[str(text)] for text in self.header])
         lines = max((len(cell) for cell in self.header_lines), default=1)
@@ -98,17 +98,15 @@ class Grid(Flowable):
         c.setLineWidth(0.25)
         c.drawPath(path, stroke=1, fill=0)
         # All text as one literal text block: header in bold white, then the rows.
-        c.setFont("Helvetica", self.font_size)  # registers the fonts on the page
-        c.setFont("Helvetica-Bold", self.font_size)
         ops = ["BT", "1 1 1 rg"]
         baseline = (h - self.font_size) / 2 + 1.5
         # A wrapped header: every column's first line on the first line, the next ones below it.
         for line in range(max(len(cell) for cell in self.header_lines) if self.header_lines else 0):
             cells = [cell[line] if line < len(cell) else "" for cell in self.header_lines]
-            self._row(ops, cells, xs, top - h + baseline - line * (self.font_size + 1), "Helvetica-Bold")
+            self._row(ops, cells, xs, top - h + baseline - line * (self.font_size + 1), FONT_BOLD)
         ops.append("0 0 0 rg")
         for r, row in enumerate(self.rows):
-            self._row(ops, row, xs, row_top(r + 1) + baseline, "Helvetica")
+            self._row(ops, row, xs, row_top(r + 1) + baseline, FONT)
         ops.append("ET")
         # addLiteral is in the canvas' coordinate system after the flowable's translate.
         c.addLiteral("\n".join(ops))
@@ -116,8 +114,10 @@ class Grid(Flowable):
 
     def _row(self, ops: list[str], cells, xs, y, font):
         size = self.font_size
-        name = self.canv._doc.getInternalFontName(font)
-        ops.append(f"{name} {size:g} Tf")
+        doc = self.canv._doc
+        face = getFont(font)
+        ascii_subset = face.getSubsetInternalName(0, doc)  # printable ASCII is always subset 0, as itself
+        current = None  # the font subset selected last (Tf): a TrueType font is written as 256-glyph subsets
         for col, value in enumerate(cells):
             if not value:
                 continue
@@ -128,7 +128,20 @@ class Grid(Flowable):
             else:
                 w = _width(value, font, size)
                 x = xs[col + 1] - PAD - w if align == "R" else (xs[col] + xs[col + 1] - w) / 2
-            ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm ({_encode(value)}) Tj")
+            ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
+            # What the canvas' text object does for a TrueType font, without its per-call overhead; most cells
+            # are plain ASCII (numbers, codes), which need no subset lookup (a no-break space prints as a space).
+            text = value.replace("\xa0", " ")
+            if text.isascii() and text.isprintable():
+                chunks = ((ascii_subset, text.encode("ascii")),)
+            else:
+                chunks = ((face.getSubsetInternalName(subset, doc), chunk)
+                          for subset, chunk in face.splitString(text, doc))
+            for name, chunk in chunks:
+                if name != current:
+                    ops.append(f"{name} {size:g} Tf")
+                    current = name
+                ops.append(f"({escapePDF(chunk)}) Tj")
 
 
 @lru_cache(maxsize=65536)
@@ -174,16 +187,10 @@ def wrap_text(text: str, width: float, font: str, size: float) -> list[str]:
     return lines
 
 
-def _encode(value: str) -> str:
-    """The string as an escaped PDF literal in the standard fonts' WinAnsi encoding (what textOut does,
-    without its per-call overhead); characters outside it become '?'."""
-    return escapePDF(value.encode("cp1252", errors="replace"))
-
-
 class Line(Flowable):
     """One line of unwrapped text: a Paragraph costs ~0.5 ms to lay out, this ~20 µs (a page per site)."""
 
-    def __init__(self, text: str, *, font: str = "Helvetica", size: float = 8, space_before: float = 2,
+    def __init__(self, text: str, *, font: str = FONT, size: float = 8, space_before: float = 2,
                  space_after: float = 2):
         super().__init__()
         self.text, self.font, self.size = text, font, size

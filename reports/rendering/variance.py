@@ -8,6 +8,11 @@ chart shows one bar per site while that is legible and the distribution of site 
 
 from __future__ import annotations
 
+from dataclasses import replace
+from xml.sax.saxutils import escape
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
@@ -22,6 +27,8 @@ from customer.perception.types import PerceptionGap
 from . import not_applicable
 from .appendix import Layout, variance_appendix
 from .common import (
+    FONT,
+    FONT_BOLD,
     FRAME_WIDTH,
     STYLES,
     TABLE_BASE,
@@ -29,10 +36,16 @@ from .common import (
     Progress,
     Stepper,
     build,
+    cell_words,
+    cell_words_now,
+    generated,
     interval,
+    interval_95,
+    number,
     pct,
     rate_colour,
     signed_pts,
+    text_of,
     zebra,
 )
 from .grid import PAD, Grid, Line, fit_text
@@ -47,26 +60,34 @@ HEAT_MAP_COLUMNS = 10  # touch points per heat map: 14 mm a column, a long word 
 def render_variance(report: VarianceReport, *, meta: DocumentMeta, progress: Progress | None = None,
                     perception: PerceptionGap | None = None) -> bytes:
     """The report as PDF bytes. ``progress`` receives 0..100 as the document is assembled and laid out.
-    ``perception``: the perception gap of the same sites and period, drawn as its own section."""
+    ``perception``: the perception gap of the same sites and period, drawn as its own section. Its words are
+    those of the active language; the standard's texts those of ``meta.texts``."""
+    with cell_words():
+        return _render(report, meta=replace(meta, title=_("variance report")), progress=progress,
+                       perception=perception)
+
+
+def _render(report: VarianceReport, *, meta: DocumentMeta, progress: Progress | None,
+            perception: PerceptionGap | None) -> bytes:
     sites = report.sites
-    touch_points = _touch_point_names(report)
+    touch_points = _touch_point_names(report, meta)
     step = Stepper(progress, 0, 25, len(sites))
     story: list = []
     story += _cover(report, meta, len(sites))
-    story += _summary(report)
+    story += _summary(report, meta)
     story += _heat_map(report, touch_points)
     story += _league_table(report)
     story += _photo_evidence(report)
     story += not_applicable.variance_section(report)
-    story += perception_section(perception)
+    story += perception_section(perception, name_of=lambda key, own: text_of(meta, "name", key, own))
     story += _charts(report, touch_points)
     for index, site in enumerate(sites):
-        story += _site_page(site)
+        story += _site_page(site, meta)
         step(index + 1)
     story += variance_appendix(report, Layout(best_worst=SUMMARY_TOP, shortfalls=SHORTFALLS_PER_SITE,
                                               bars_up_to=BARS_PER_SITE_UP_TO), perception=perception is not None)
     expected_pages = 8 + len(sites) + 3 * (len(sites) // 40 + 1) + len(touch_points) // 3
-    pdf = build(story, meta, subject="Touchpoint variance report",
+    pdf = build(story, meta, subject=_("Touchpoint variance report"),
                 on_page=_page_progress(progress, 25, 99, expected_pages))
     if progress is not None:
         progress(99)  # the page estimate may have been generous
@@ -80,35 +101,36 @@ def _page_progress(progress: Progress | None, start: int, end: int, expected: in
     return lambda page: step(min(page, expected))
 
 
-def _touch_point_names(report: VarianceReport) -> list[tuple[str, str]]:
-    """(key, name) of every touch point, in the order the sites list them."""
+def _touch_point_names(report: VarianceReport, meta: DocumentMeta) -> list[tuple[str, str]]:
+    """(key, name) of every touch point, in the order the sites list them; the name in the document's language."""
     seen: dict[str, str] = {}
     for site in report.sites:
         for tp in site.touch_points:
             seen.setdefault(tp.key, tp.name)
     for spread in report.touch_point_spread:
         seen.setdefault(spread.key, spread.name)
-    return list(seen.items())
+    return [(key, text_of(meta, "name", key, name)) for key, name in seen.items()]
 
 
 def _cover(report: VarianceReport, meta: DocumentMeta, site_count: int) -> list:
-    versions = ", ".join(meta.versions) or ", ".join(f"v{n}" for n in report.versions) or "none in force"
+    versions = (", ".join(meta.versions) or ", ".join(f"v{n}" for n in report.versions)
+                or _("none in force"))
     rows = [
-        ["Scope", meta.scope],
-        ["Period", meta.period],
-        ["Sites", str(site_count)],
-        ["Standard version(s)", versions],
-        ["Generated", meta.generated_at.strftime("%Y-%m-%d %H:%M UTC") if meta.generated_at else "-"],
-        ["Run", meta.run_id or "-"],
+        [_("Scope"), meta.scope],
+        [_("Period"), meta.period],
+        [_("Sites"), str(site_count)],
+        [_("Standard version(s)"), versions],
+        [_("Generated"), generated(meta.generated_at)],
+        [_("Run"), meta.run_id or "-"],
     ]
-    table = Table(rows, colWidths=[45 * mm, 110 * mm])
-    table.setStyle([("FONT", (0, 0), (-1, -1), "Helvetica", 10), ("FONT", (0, 0), (0, -1), "Helvetica-Bold", 10),
+    table = Table(rows, colWidths=[55 * mm, 110 * mm])
+    table.setStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("FONT", (0, 0), (0, -1), FONT_BOLD, 10),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 6), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey)])
-    return [Spacer(1, 50 * mm), Paragraph("Variance report", STYLES["title"]),
-            Paragraph(f"{meta.scope} · {meta.period}", STYLES["subtitle"]), Spacer(1, 15 * mm), table,
+    return [Spacer(1, 50 * mm), Paragraph(_("Variance report"), STYLES["title"]),
+            Paragraph(escape(f"{meta.scope} · {meta.period}"), STYLES["subtitle"]), Spacer(1, 15 * mm), table,
             Spacer(1, 15 * mm),
-            Paragraph("Every site against the master standard and against each other. The appendix explains "
-                      "how every number in this report is computed.", STYLES["body"]),
+            Paragraph(_("Every site against the master standard and against each other. The appendix explains "
+                        "how every number in this report is computed."), STYLES["body"]),
             PageBreak()]
 
 
@@ -117,48 +139,51 @@ def _ranked(report: VarianceReport) -> list[SiteVariance]:
     return sorted(report.sites, key=lambda s: (s.score is None, -(s.score or 0.0), s.code))
 
 
-def _summary(report: VarianceReport) -> list:
+def _summary(report: VarianceReport, meta: DocumentMeta) -> list:
     ranked = [s for s in _ranked(report) if s.score is not None]
     lo, hi = report.network_score_interval
     head = Table([
-        ["Network score", "95% interval", "Consistency index", "Sites", "Flagged (below network)", "Above network"],
-        [pct(report.network_score), interval(lo, hi), f"{report.consistency_index:.1f} / 100",
+        [_("Network score"), interval_95(), _("Consistency index"), _("Sites"), _("Flagged (below network)"),
+         _("Above network")],
+        [pct(report.network_score), interval(lo, hi), f"{number(report.consistency_index, 1)} / 100",
          str(len(report.sites)), str(sum(1 for s in report.sites if s.flagged)),
          str(sum(1 for s in report.sites if s.flag == "above"))],
     ], colWidths=[28 * mm, 32 * mm, 32 * mm, 18 * mm, 38 * mm, 32 * mm])
-    head.setStyle([*TABLE_BASE, ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 12), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+    head.setStyle([*TABLE_BASE, ("FONT", (0, 1), (-1, 1), FONT_BOLD, 12), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                    ("TOPPADDING", (0, 1), (-1, 1), 6), ("BOTTOMPADDING", (0, 1), (-1, 1), 6)])
 
     def site_rows(items: list[SiteVariance]) -> list[list[str]]:
         return [[s.code, _fit(s.name, widths[1]), s.region, pct(s.score), _score_interval(s), signed_pts(s.trend)]
                 for s in items]
 
-    header = ["Site", "Name", "Region", "Score", "95% interval", "Trend"]
+    header = [_("Site"), _("Name"), _("Region"), _("Score"), interval_95(), _("Trend")]
     widths = [22 * mm, 60 * mm, 25 * mm, 20 * mm, 30 * mm, 23 * mm]
     # With 10 scored sites or fewer, the two lists split them (the better half is the longer) instead of
     # naming a site as both one of the best and one of the worst.
     top = ranked[:min(SUMMARY_TOP, (len(ranked) + 1) // 2)]
     bottom = list(reversed(ranked[len(top):][-SUMMARY_TOP:]))
     best = _table([header, *site_rows(top)], widths)
-    worst = _table([header, *site_rows(bottom)], widths) if bottom else Paragraph("No other site is scored.",
+    worst = _table([header, *site_rows(bottom)], widths) if bottom else Paragraph(_("No other site is scored."),
                                                                                    STYLES["body"])
     spread = sorted(report.touch_point_spread, key=lambda s: -s.stddev)[:SUMMARY_TOP]
     spread_table = _table(
-        [["Touch point", "Network rate", "Std dev", "Lowest", "Highest", "Sites driving the spread"],
-         *[[_fit(s.name, 35 * mm), pct(s.network_rate), pct(s.stddev), pct(s.min_rate), pct(s.max_rate),
+        [[_("Touch point"), _("Network rate"), _("Std dev"), _("Lowest"), _("Highest"), _("Sites driving the spread")],
+         *[[_fit(text_of(meta, "name", s.key, s.name), 35 * mm), pct(s.network_rate), pct(s.stddev), pct(s.min_rate), pct(s.max_rate),
             ", ".join(s.drivers[:4])] for s in spread]],
         [35 * mm, 22 * mm, 18 * mm, 18 * mm, 18 * mm, 69 * mm])
-    drivers = ", ".join(report.drivers[:10]) or "none"
-    return [Paragraph("Summary", STYLES["h1"]), head, Spacer(1, 1 * mm),
-            Paragraph(f"<i>Flagged</i>: a site whose score is below the network's by more than its 95% interval "
-                      f"allows, on at least {stats.MIN_FLAG_OBSERVATIONS} expected observations: it needs "
-                      "attention. A site above the network by as much is counted apart.", STYLES["small"]),
+    drivers = ", ".join(report.drivers[:10]) or _("none")
+    return [Paragraph(pgettext("the heading of a report's summary page", "Summary"), STYLES["h1"]), head, Spacer(1, 1 * mm),
+            Paragraph(_("<i>Flagged</i>: a site whose score is below the network's by more than its 95%% interval "
+                        "allows, on at least %(least)s expected observations: it needs attention. A site above the "
+                        "network by as much is counted apart.") % {"least": stats.MIN_FLAG_OBSERVATIONS},
+                      STYLES["small"]),
             Spacer(1, 2 * mm), _photo_summary(report), Spacer(1, 2 * mm),
-            Paragraph("Best sites", STYLES["h2"]), best,
-            Paragraph("Worst sites", STYLES["h2"]), worst,
-            Paragraph("Touch points with the most spread between sites", STYLES["h2"]), spread_table,
+            Paragraph(_("Best sites"), STYLES["h2"]), best,
+            Paragraph(_("Worst sites"), STYLES["h2"]), worst,
+            Paragraph(_("Touch points with the most spread between sites"), STYLES["h2"]), spread_table,
             Spacer(1, 3 * mm),
-            Paragraph(f"<b>Sites that drive the network's spread most:</b> {drivers}", STYLES["body"]),
+            Paragraph(_("<b>Sites that drive the network's spread most:</b> %(sites)s") % {"sites": escape(drivers)},
+                      STYLES["body"]),
             PageBreak()]
 
 
@@ -173,14 +198,15 @@ def _heat_map(report: VarianceReport, touch_points: list[tuple[str, str]]) -> li
     """Sites x touch points, with the touch points' full names as column headers (wrapped onto as many lines
     as they need). More touch points than fit at a readable width make several maps, each with the sites."""
     groups = [touch_points[i:i + HEAT_MAP_COLUMNS] for i in range(0, len(touch_points), HEAT_MAP_COLUMNS)] or [[]]
-    out: list = [Paragraph("Heat map: sites x touch points", STYLES["h1"]),
-                 Paragraph("Each cell is the site's pass rate for the touch point over every expected day "
-                           "(a missed day counts as nothing passed). Red is 0%, amber 50%, green 100%.",
+    out: list = [Paragraph(_("Heat map: sites x touch points"), STYLES["h1"]),
+                 Paragraph(_("Each cell is the site's pass rate for the touch point over every expected day "
+                             "(a missed day counts as nothing passed). Red is 0%, amber 50%, green 100%."),
                            STYLES["small"])]
-    for number, group in enumerate(groups, start=1):
+    for index, group in enumerate(groups, start=1):
         if len(groups) > 1:
-            first = (number - 1) * HEAT_MAP_COLUMNS + 1
-            out.append(Paragraph(f"Heat map, touch points {first}-{first + len(group) - 1} of {len(touch_points)}",
+            first = (index - 1) * HEAT_MAP_COLUMNS + 1
+            out.append(Paragraph(_("Heat map, touch points %(first)s-%(last)s of %(count)s")
+                                 % {"first": first, "last": first + len(group) - 1, "count": len(touch_points)},
                                  STYLES["h2"]))
         out += [Spacer(1, 2 * mm), _heat_map_table(report, group), PageBreak()]
     return out
@@ -189,12 +215,12 @@ def _heat_map(report: VarianceReport, touch_points: list[tuple[str, str]]) -> li
 def _heat_map_table(report: VarianceReport, touch_points: list[tuple[str, str]]) -> Grid:
     fixed = 22 * mm + 14 * mm
     cell = min(25 * mm, (FRAME_WIDTH - fixed) / max(len(touch_points), 1))
-    header = ["Site", "Score", *[name for _, name in touch_points]]
+    header = [_("Site"), _("Score"), *[name for _key, name in touch_points]]
     rows, fills = [], []
     for site in report.sites:
         rates = {tp.key: tp.pass_rate for tp in site.touch_points}
         row, colours = [site.code, pct(site.score, 0)], [None, rate_colour(site.score)]
-        for key, _ in touch_points:
+        for key, _name in touch_points:
             rate = rates.get(key)
             known = rate is not None and rate.expected > 0
             row.append(pct(rate.rate, 0) if known else "-")
@@ -206,21 +232,22 @@ def _heat_map_table(report: VarianceReport, touch_points: list[tuple[str, str]])
 
 
 def _league_table(report: VarianceReport) -> list:
-    header = ["#", "Site", "Name", "Region", "Score", "95% interval", "Trend", "Checked", "Missed", "Late",
-              "vs network"]
+    header = ["#", _("Site"), _("Name"), _("Region"), _("Score"), interval_95(), _("Trend"), _("Checked"),
+              _("Missed"), _("Late"), _("vs network")]
     # 180 mm: the frame's width (the table ran 9 mm into the right margin).
-    widths = [9 * mm, 20 * mm, 33 * mm, 18 * mm, 14 * mm, 22 * mm, 16 * mm, 14 * mm, 11 * mm, 8 * mm, 15 * mm]
+    widths = [9 * mm, 20 * mm, 30 * mm, 18 * mm, 14 * mm, 22 * mm, 16 * mm, 14 * mm, 12 * mm, 8 * mm, 17 * mm]
     rows = [[str(rank) if s.score is not None else "-", s.code, _fit(s.name, widths[2], 7.5),
              _fit(s.region, widths[3], 7.5), pct(s.score), _score_interval(s), signed_pts(s.trend),
-             f"{s.checked_days}/{s.expected_days}", str(s.missed_days), str(s.late_checks), s.flag or ""]
+             f"{s.checked_days}/{s.expected_days}", str(s.missed_days), str(s.late_checks), _flag(s.flag)]
             for rank, s in enumerate(_ranked(report), start=1)]
-    return [Paragraph("League table", STYLES["h1"]),
-            Paragraph("Every site by score, best first. <i>vs network</i>: <b>below</b> (flagged: needs attention) "
-                      "or <b>above</b> when the network's score lies outside the site's 95% interval, on at least "
-                      f"{stats.MIN_FLAG_OBSERVATIONS} expected observations; blank when in line with the network or "
-                      "on too few observations to say. A site of which nothing was expected in the period (opened "
-                      "after it, or closed) has no score and is listed last.", STYLES["small"]),
-            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLLLRRRRRRC"), PageBreak()]
+    return [Paragraph(_("League table"), STYLES["h1"]),
+            Paragraph(_("Every site by score, best first. <i>vs network</i>: <b>below</b> (flagged: needs attention) "
+                        "or <b>above</b> when the network's score lies outside the site's 95%% interval, on at least "
+                        "%(least)s expected observations; blank when in line with the network or on too few "
+                        "observations to say. A site of which nothing was expected in the period (opened after it, "
+                        "or closed) has no score and is listed last.") % {"least": stats.MIN_FLAG_OBSERVATIONS},
+                      STYLES["small"]),
+            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLLLRRRRRRC", wrap_header=True), PageBreak()]
 
 
 def _suspect_sites(report: VarianceReport) -> list[SiteVariance]:
@@ -235,13 +262,14 @@ def _photo_summary(report: VarianceReport) -> Paragraph:
     stale = sum(s.photos.stale for s in report.sites)
     suspect = _suspect_sites(report)
     if not suspect:
-        text = (f"<b>Photo evidence:</b> {verified} verified photo(s) in the period; none reused or captured far "
-                "from its day.")
+        text = _("<b>Photo evidence:</b> %(verified)s verified photo(s) in the period; none reused or captured far "
+                 "from its day.") % {"verified": verified}
     else:
-        text = (f"<b>Photo evidence:</b> {verified} verified photo(s) in the period; {reused} reused and {stale} "
-                f"captured far from their day, at {len(suspect)} site(s): "
-                f"{', '.join(s.code for s in suspect[:SUMMARY_TOP])}{', ...' if len(suspect) > SUMMARY_TOP else ''} "
-                "(see <i>Photo evidence to look at</i>).")
+        codes = f"{', '.join(s.code for s in suspect[:SUMMARY_TOP])}{', ...' if len(suspect) > SUMMARY_TOP else ''}"
+        text = _("<b>Photo evidence:</b> %(verified)s verified photo(s) in the period; %(reused)s reused and "
+                 "%(stale)s captured far from their day, at %(count)s site(s): %(sites)s (see <i>Photo evidence to "
+                 "look at</i>).") % {"verified": verified, "reused": reused, "stale": stale, "count": len(suspect),
+                                     "sites": escape(codes)}
     return Paragraph(text, STYLES["body"])
 
 
@@ -250,30 +278,32 @@ def _photo_evidence(report: VarianceReport) -> list:
     suspect = _suspect_sites(report)
     if not suspect:
         return []
-    header = ["Site", "Name", "Score", "vs network", "Verified photos", "Reused", "Stale capture", "Either flag",
-              "Share"]
-    rows = [[s.code, _fit(s.name, 38 * mm), pct(s.score), s.flag or "", str(s.photos.verified), str(s.photos.reused),
+    header = [_("Site"), _("Name"), _("Score"), _("vs network"), _("Verified photos"), _("Reused"), _("Stale capture"),
+              _("Either flag"), _("Share")]
+    rows = [[s.code, _fit(s.name, 34 * mm), pct(s.score), _flag(s.flag), str(s.photos.verified), str(s.photos.reused),
              str(s.photos.stale), str(s.photos.suspect), pct(s.photos.suspect / s.photos.verified)] for s in suspect]
-    widths = [18 * mm, 38 * mm, 14 * mm, 18 * mm, 22 * mm, 15 * mm, 20 * mm, 17 * mm, 18 * mm]
-    return [Paragraph("Photo evidence to look at", STYLES["h1"]),
-            Paragraph(f"Sites with verified photos of the period that carry a trust flag, the largest share first. "
-                      f"<i>Reused</i>: the same bytes as, or a picture within {trust.REUSE_MAX_DISTANCE} of 64 bits "
-                      "(perceptual hash) of, a photo already submitted for another day or another site. <i>Stale "
-                      f"capture</i>: taken more than {trust.STALE_CAPTURE_HOURS} hours from noon of the day it stands "
-                      "for. A photo may carry both. The scores count these photos as verified: the flags do not "
-                      "change a score, they say where the evidence behind one deserves a second look. The site's "
-                      "compliance pack lists each photo with its flags.", STYLES["small"]),
-            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLRCRRRRR"), PageBreak()]
+    widths = [18 * mm, 34 * mm, 14 * mm, 18 * mm, 24 * mm, 15 * mm, 22 * mm, 17 * mm, 18 * mm]
+    return [Paragraph(_("Photo evidence to look at"), STYLES["h1"]),
+            Paragraph(_("Sites with verified photos of the period that carry a trust flag, the largest share first. "
+                        "<i>Reused</i>: the same bytes as, or a picture within %(distance)s of 64 bits (perceptual "
+                        "hash) of, a photo already submitted for another day or another site. <i>Stale capture</i>: "
+                        "taken more than %(hours)s hours from noon of the day it stands for. A photo may carry both. "
+                        "The scores count these photos as verified: the flags do not change a score, they say where "
+                        "the evidence behind one deserves a second look. The site's compliance pack lists each photo "
+                        "with its flags.") % {"distance": trust.REUSE_MAX_DISTANCE,
+                                              "hours": trust.STALE_CAPTURE_HOURS}, STYLES["small"]),
+            Spacer(1, 2 * mm), Grid(header, rows, widths, align="LLRCRRRRR", wrap_header=True), PageBreak()]
 
 
 def _charts(report: VarianceReport, touch_points: list[tuple[str, str]]) -> list:
     spreads = {s.key: s for s in report.touch_point_spread}
-    out: list = [Paragraph("Touch points across the network", STYLES["h1"])]
+    out: list = [Paragraph(_("Touch points across the network"), STYLES["h1"])]
     for key, name in touch_points:
         rates = sorted(((s.code, tp.pass_rate.rate) for s in report.sites for tp in s.touch_points
                         if tp.key == key and tp.pass_rate.expected), key=lambda x: (-x[1], x[0]))
         out.append(CondPageBreak(80 * mm))
-        out.append(KeepTogether([Paragraph(name, STYLES["h2"]), _chart(rates), _spread_line(spreads.get(key))]))
+        out.append(KeepTogether([Paragraph(escape(name), STYLES["h2"]), _chart(rates),
+                                 _spread_line(spreads.get(key))]))
     out.append(PageBreak())
     return out
 
@@ -281,31 +311,36 @@ def _charts(report: VarianceReport, touch_points: list[tuple[str, str]]) -> list
 def _spread_line(spread: Spread | None) -> Paragraph:
     if spread is None:
         return Paragraph("", STYLES["small"])
-    drivers = ", ".join(spread.drivers[:6]) or "none"
-    return Paragraph(f"Network rate {pct(spread.network_rate)} · std dev between sites {pct(spread.stddev)} · "
-                     f"range {pct(spread.min_rate)} to {pct(spread.max_rate)} · driving the spread: {drivers}",
+    drivers = ", ".join(spread.drivers[:6]) or _("none")
+    return Paragraph(escape(_("Network rate %(rate)s · std dev between sites %(stddev)s · range %(low)s to %(high)s "
+                              "· driving the spread: %(sites)s")
+                            % {"rate": pct(spread.network_rate), "stddev": pct(spread.stddev),
+                               "low": pct(spread.min_rate), "high": pct(spread.max_rate), "sites": drivers}),
                      STYLES["small"])
 
 
 def _chart(rates: list[tuple[str, float]]) -> Drawing:
     drawing = Drawing(FRAME_WIDTH, 62 * mm)
+    drawing.initialFontName = FONT  # the renderer's starting font (else Helvetica, named in the PDF for nothing)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 30, 28, FRAME_WIDTH - 45, 62 * mm - 40
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 6
+    chart.categoryAxis.labels.fontName = FONT
     if len(rates) <= BARS_PER_SITE_UP_TO:
-        chart.data = [[round(rate * 100, 1) for _, rate in rates] or [0]]
-        chart.categoryAxis.categoryNames = [code for code, _ in rates] or [""]
+        chart.data = [[round(rate * 100, 1) for _code, rate in rates] or [0]]
+        chart.categoryAxis.categoryNames = [code for code, _rate in rates] or [""]
         chart.categoryAxis.labels.angle = 45 if len(rates) > 12 else 0
         chart.categoryAxis.labels.boxAnchor = "ne" if len(rates) > 12 else "n"
-        for i, (_, rate) in enumerate(rates):
+        for i, (_code, rate) in enumerate(rates):
             chart.bars[(0, i)].fillColor = rate_colour(rate)
-        caption = "Pass rate per site (%)"
+        caption = _("Pass rate per site (%)")
     else:
         # Beyond ~40 bars a per-site chart is unreadable: show how many sites fall in each 10% band.
         bands = [0] * 10
-        for _, rate in rates:
+        for _code, rate in rates:
             bands[min(int(rate * 10), 9)] += 1
         chart.data = [bands]
         chart.valueAxis.valueMax = max(bands) or 1
@@ -313,10 +348,10 @@ def _chart(rates: list[tuple[str, float]]) -> Drawing:
         chart.categoryAxis.categoryNames = [f"{i * 10}-{i * 10 + 10}%" for i in range(10)]
         for i in range(10):
             chart.bars[(0, i)].fillColor = rate_colour(i / 9)
-        caption = f"Number of sites per pass-rate band ({len(rates)} sites)"
+        caption = _("Number of sites per pass-rate band (%(count)s sites)") % {"count": len(rates)}
     chart.barSpacing = 1
     drawing.add(chart)
-    drawing.add(String(30, 62 * mm - 8, caption, fontSize=7, fontName="Helvetica"))
+    drawing.add(String(30, 62 * mm - 8, caption, fontSize=7, fontName=FONT))
     return drawing
 
 
@@ -324,42 +359,51 @@ def _score_interval(site: SiteVariance) -> str:
     return interval(*site.score_interval) if site.score is not None else "-"
 
 
-def _site_page(site: SiteVariance) -> list:
-    figures = Grid(["Score", "95% interval", "Previous period", "Trend", "Checked days", "Missed days",
-                    "Late checks", "vs network"],
+def _site_page(site: SiteVariance, meta: DocumentMeta) -> list:
+    figures = Grid([_("Score"), interval_95(), _("Previous period"), _("Trend"), _("Checked days"),
+                    _("Missed days"), _("Late checks"), _("vs network")],
                    [[pct(site.score), _score_interval(site), pct(site.previous_score), signed_pts(site.trend),
                      f"{site.checked_days}/{site.expected_days}", str(site.missed_days), str(site.late_checks),
-                     _versus(site.flag)]], [FRAME_WIDTH / 8] * 8, align="C")
-    tps = Grid(["Touch point", "Pass rate", "95% interval", "Mean deviation", "Observed", "Trend", "vs network"],
-               [[_fit(tp.name, 50 * mm, 7.5), pct(tp.pass_rate.rate), interval(tp.pass_rate.low, tp.pass_rate.high),
-                 _dev(tp.mean_deviation), str(tp.observations), signed_pts(tp.trend), tp.flag or ""]
+                     _versus(site.flag)]],
+                   # 180 mm, the English headings on one line each (a longer language's wrap).
+                   [18 * mm, 24 * mm, 25 * mm, 18 * mm, 24 * mm, 22 * mm, 22 * mm, 27 * mm], align="C",
+                   wrap_header=True)
+    tps = Grid([_("Touch point"), _("Pass rate"), interval_95(), _("Mean deviation"), _("Observed"), _("Trend"),
+                _("vs network")],
+               [[_fit(text_of(meta, "name", tp.key, tp.name), 50 * mm, 7.5), pct(tp.pass_rate.rate),
+                 interval(tp.pass_rate.low, tp.pass_rate.high), _dev(tp.mean_deviation), str(tp.observations),
+                 signed_pts(tp.trend), _flag(tp.flag)]
                 for tp in site.touch_points],
-               [50 * mm, 20 * mm, 28 * mm, 24 * mm, 18 * mm, 22 * mm, 18 * mm], align="LRRRRRC",
+               [50 * mm, 20 * mm, 28 * mm, 24 * mm, 18 * mm, 22 * mm, 18 * mm], align="LRRRRRC", wrap_header=True,
                fill=lambda r, c, tps=site.touch_points: rate_colour(tps[r].pass_rate.rate) if c == 1 else None)
     short = sorted((c for c in site.criteria if c.pass_rate.expected and c.pass_rate.rate < 1),
                    key=lambda c: (c.pass_rate.rate, c.key))
-    out = [Line(f"{site.code} · {site.name}", font="Helvetica-Bold", size=15, space_after=4),
-           Line(f"Region {site.region} · {site.missed_days} missed day(s) of {site.expected_days} expected · "
-                f"trend {signed_pts(site.trend)} against the previous period", size=8, space_after=2),
+    out = [Line(f"{site.code} · {site.name}", font=FONT_BOLD, size=15, space_after=4),
+           Line(_("Region %(region)s · %(missed)s missed day(s) of %(expected)s expected · trend %(trend)s against "
+                  "the previous period") % {"region": site.region, "missed": site.missed_days,
+                                            "expected": site.expected_days, "trend": signed_pts(site.trend)},
+                size=8, space_after=2),
            Line(_photo_line(site), size=8, space_after=4),
-           figures, Line("Touch points", font="Helvetica-Bold", size=11, space_before=8, space_after=3), tps,
-           Line("Shortfalls (criteria below 100%, worst first)", font="Helvetica-Bold", size=11, space_before=8,
+           figures, Line(_("Touch points"), font=FONT_BOLD, size=11, space_before=8, space_after=3), tps,
+           Line(_("Shortfalls (criteria below 100%, worst first)"), font=FONT_BOLD, size=11, space_before=8,
                 space_after=3)]
     if short:
         # The prompt and the touch point's name, as a person reads them, each cut after a word to its column.
-        names = {tp.key: tp.name for tp in site.touch_points}
-        widths = [52 * mm, 32 * mm, 14 * mm, 21 * mm, 15 * mm, 16 * mm, 14 * mm, 16 * mm]
-        out.append(Grid(["Criterion", "Touch point", "Pass rate", "95% interval", "Mean dev.", "Observed", "Trend",
-                         "vs network"],
-                        [[_fit(c.prompt, widths[0], 7.5), _fit(names.get(c.touch_point, c.touch_point), widths[1], 7.5),
+        names = {tp.key: text_of(meta, "name", tp.key, tp.name) for tp in site.touch_points}
+        widths = [49 * mm, 32 * mm, 15 * mm, 21 * mm, 16 * mm, 16 * mm, 14 * mm, 17 * mm]
+        out.append(Grid([_("Criterion"), _("Touch point"), _("Pass rate"), interval_95(), _("Mean dev."),
+                         _("Observed"), _("Trend"), _("vs network")],
+                        [[_fit(text_of(meta, "prompt", c.key, c.prompt), widths[0], 7.5),
+                          _fit(names.get(c.touch_point, c.touch_point), widths[1], 7.5),
                           pct(c.pass_rate.rate), interval(c.pass_rate.low, c.pass_rate.high), _dev(c.mean_deviation),
-                          str(c.observations), signed_pts(c.trend), c.flag or ""] for c in short[:SHORTFALLS_PER_SITE]],
-                        widths, align="LLRRRRRC"))
+                          str(c.observations), signed_pts(c.trend), _flag(c.flag)]
+                         for c in short[:SHORTFALLS_PER_SITE]],
+                        widths, align="LLRRRRRC", wrap_header=True))
         if len(short) > SHORTFALLS_PER_SITE:
-            out.append(Line(f"... and {len(short) - SHORTFALLS_PER_SITE} more criteria below 100% "
-                            "(the site's compliance pack lists every result).", size=7.5, space_before=3))
+            out.append(Line(_("... and %(count)s more criteria below 100%% (the site's compliance pack lists every "
+                              "result).") % {"count": len(short) - SHORTFALLS_PER_SITE}, size=7.5, space_before=3))
     else:
-        out.append(Line("No shortfalls: every expected criterion passed.", size=9))
+        out.append(Line(_("No shortfalls: every expected criterion passed."), size=9))
     out.append(PageBreak())
     return out
 
@@ -367,19 +411,27 @@ def _site_page(site: SiteVariance) -> list:
 def _photo_line(site: SiteVariance) -> str:
     p = site.photos
     if not p.suspect:
-        return f"Photos: {p.verified} verified, none reused or captured far from its day"
-    return (f"Photos: {p.verified} verified · {p.reused} reused · {p.stale} captured far from their day "
-            f"({p.suspect} with a flag, {pct(p.suspect / p.verified, 0)}: check them before relying on this score)")
+        return _("Photos: %(verified)s verified, none reused or captured far from its day") % {"verified": p.verified}
+    return (_("Photos: %(verified)s verified · %(reused)s reused · %(stale)s captured far from their day "
+              "(%(flagged)s with a flag, %(share)s: check them before relying on this score)")
+            % {"verified": p.verified, "reused": p.reused, "stale": p.stale, "flagged": p.suspect,
+               "share": pct(p.suspect / p.verified, 0)})
+
+
+def _flag(flag: str | None) -> str:
+    """A site's, touch point's or criterion's place against the network, in a table's column: below, above or
+    blank."""
+    return cell_words_now().flags.get(flag, flag) if flag else ""
 
 
 def _versus(flag: str | None) -> str:
-    return {"below": "below (flagged)", "above": "above"}.get(flag or "", "-")
+    return cell_words_now().versus.get(flag, flag) if flag else "-"
 
 
 def _fit(text: str, column: float, size: float = 7.5) -> str:
     """``text`` cut after a word (with an ellipsis) to fit a column, never in the middle of a word."""
-    return fit_text(text, column - 2 * PAD, "Helvetica", size)
+    return fit_text(text, column - 2 * PAD, FONT, size)
 
 
 def _dev(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+    return "-" if value is None else number(value, 3)

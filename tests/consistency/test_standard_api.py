@@ -383,7 +383,7 @@ def test_a_field_a_standard_body_does_not_have_is_refused_naming_it(network, sta
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == ["touch_point", "standard.title"]
     assert response.json()["errors"][0]["message"] == ("touch_point: is not a field of a standard document "
-                                                       "(expected one of departments, notes, standard, touch_points).")
+                                                       "(expected one of departments, languages, notes, standard, touch_points).")
     assert snapshot(2) == before
 
 
