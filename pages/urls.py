@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audits, calibration, feedback, overview, perception, site, standard, today
+from .views import audits, calibration, feedback, language, overview, perception, site, standard, today
 from .views import reports as report_views
 
 app_name = "pages"
@@ -21,4 +21,6 @@ urlpatterns = [
     path("audits/", audits.audit_list, name="audits"),
     path("audits/new/", audits.audit_new, name="audit-new"),
     path("audits/<int:audit_id>/", audits.audit_detail, name="audit"),
+    path("language/", language.choose, name="language"),
+    path("jsi18n/<str:language>/", language.javascript_catalog, name="jsi18n"),
 ]

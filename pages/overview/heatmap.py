@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consistency.variance import SiteVariance, Spread
 
@@ -22,14 +24,14 @@ from ..format import number
 # points. The steps are narrower at the top, where most sites are and where head office needs to tell
 # 92% from 97%.
 STEPS = (
-    (0.0, "below 50%", "#440154", "#ffffff"),
-    (50.0, "50–60%", "#46327e", "#ffffff"),
-    (60.0, "60–70%", "#365c8d", "#ffffff"),
-    (70.0, "70–80%", "#277f8e", "#ffffff"),
-    (80.0, "80–85%", "#1fa187", "#000000"),
-    (85.0, "85–90%", "#4ac16d", "#000000"),
-    (90.0, "90–95%", "#a0da39", "#000000"),
-    (95.0, "95–100%", "#fde725", "#000000"),
+    (0.0, _("below 50%"), "#440154", "#ffffff"),
+    (50.0, _("50–60%"), "#46327e", "#ffffff"),
+    (60.0, _("60–70%"), "#365c8d", "#ffffff"),
+    (70.0, _("70–80%"), "#277f8e", "#ffffff"),
+    (80.0, _("80–85%"), "#1fa187", "#000000"),
+    (85.0, _("85–90%"), "#4ac16d", "#000000"),
+    (90.0, _("90–95%"), "#a0da39", "#000000"),
+    (95.0, _("95–100%"), "#fde725", "#000000"),
 )
 
 
@@ -103,7 +105,9 @@ def heat_map(*, rows: list[SiteVariance], touch_points: list[Spread], region_nam
         cells = []
         for col in columns:
             rate = rates.get(col.key)
-            label = f"% {col.name} at {site.code}" if rate is not None else f"{col.name} at {site.code}: not expected"
+            label = (gettext("%% %(touch_point)s at %(site)s") if rate is not None
+                     else gettext("%(touch_point)s at %(site)s: not expected")) % {"touch_point": col.name,
+                                                                                  "site": site.code}
             cells.append(_cell(rate, key=col.key, href=cell_href(site.code, col.key, period_query), label=label))
         groups.setdefault(site.region, []).append(Row(site, cells))
     return HeatMap(columns, [Group(code, region_names.get(code, code), group) for code, group in groups.items()])
