@@ -35,6 +35,9 @@ LABELS = {
         RunStatus.DONE: pgettext_lazy("report status", "Done"),
         RunStatus.FAILED: pgettext_lazy("report status", "Failed"),
     },
+}
+# Statuses as the pages write them in a sentence or a badge, lower case ("photo verified", "overdue").
+STATUS_WORDS = {
     EvidenceStatus: {
         EvidenceStatus.PENDING: pgettext_lazy("photo status", "pending"),
         EvidenceStatus.VERIFIED: pgettext_lazy("photo status", "verified"),
@@ -45,12 +48,12 @@ LABELS = {
         ActionStatus.RESOLVED: pgettext_lazy("action status", "resolved"),
     },
 }
-BY_NAME = {choices.__name__: labels for choices, labels in LABELS.items()}
+BY_NAME = {choices.__name__: labels for choices, labels in (*LABELS.items(), *STATUS_WORDS.items())}
 
 
 def label(choices: str | type, value) -> str:
     """``value`` of the choices ``choices`` (the class or its name) in words; the value itself if unknown."""
-    labels = BY_NAME[choices] if isinstance(choices, str) else LABELS[choices]
+    labels = BY_NAME[choices if isinstance(choices, str) else choices.__name__]
     return str(labels.get(value, value))
 
 

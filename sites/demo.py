@@ -23,6 +23,9 @@ REGIONS = [
 AUDITOR_REGION = "nz"
 # The accounting department's demo person: submits accounting's touch points (invoicing) for every demo site.
 ACCOUNTS_USERNAME = "accounts"
+# Demo people who read the pages in French (Profile.language): a second manager of AKL-01, so the same site reads
+# in both languages side by side; head office and everyone else keep the browser's language (English by default).
+FRENCH_MANAGERS = {"gerante.akl-01": ("Camille", "Martin", "AKL-01")}
 # The demo sites open this many days before the first seeding, so the demo history (consistency.
 # demo_history) covers their whole life and "missed days" mean days that were really skipped.
 DEMO_HISTORY_DAYS = 60
@@ -91,4 +94,11 @@ def seed_network(*, password: str) -> dict:
                            role=Role.MANAGER)
         profile.sites.set([site])
     _seed_accounts(password_hash, sites)
+    by_code = {site.code: site for site in sites}
+    for username, (first, last, code) in FRENCH_MANAGERS.items():
+        _, profile = _user(username, password_hash, first=first, last=last, role=Role.MANAGER)
+        profile.sites.set([by_code[code]])
+        if profile.language != "fr":
+            profile.language = "fr"
+            profile.save(update_fields=["language"])
     return {"sites": sites, "regions": Region.objects.count()}

@@ -90,8 +90,8 @@ def cell_href(code: str, touch_point: str, period_query: str) -> str:
 def _cell(rate: float | None, **link) -> Cell:
     if rate is None:
         return Cell("\u2013", None, **link)
-    text = number(rate)
-    return Cell(text, step_of(text), **link)
+    # The step of the number as written (one decimal), whichever decimal mark the language writes it with.
+    return Cell(number(rate), step_of(f"{rate * 100:.1f}"), **link)
 
 
 def heat_map(*, rows: list[SiteVariance], touch_points: list[Spread], region_names: dict[str, str],
