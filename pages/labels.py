@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import pgettext_lazy
 
+from consistency.models import Kind
 from consistency.models.checks import ActionStatus, EvidenceStatus
 from customer.models import AuditKind
 from reports.models import ReportKind, RunStatus
@@ -28,6 +29,11 @@ LABELS = {
         ReportKind.VARIANCE: pgettext_lazy("kind of report", "Variance report"),
         ReportKind.COMPLIANCE_PACK: pgettext_lazy("kind of report", "Compliance pack"),
         ReportKind.RESULTS_CSV: pgettext_lazy("kind of report", "Raw results (CSV)"),
+    },
+    Kind: {
+        Kind.BOOLEAN: pgettext_lazy("kind of criterion", "Yes / no (expected yes)"),
+        Kind.SCORE: pgettext_lazy("kind of criterion", "Score 1-5 (target is a minimum)"),
+        Kind.NUMBER: pgettext_lazy("kind of criterion", "Number with a unit"),
     },
     RunStatus: {
         RunStatus.QUEUED: pgettext_lazy("report status", "Queued"),

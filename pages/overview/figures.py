@@ -4,6 +4,7 @@ the criteria with the most spread, the sites below the network. Formatting only 
 from __future__ import annotations
 
 from ..format import direction, index, index_points, interval, number, pct, points, spread
+from ..names import StandardNames
 from .network import NetworkOverview
 
 ARROWS = {"up": "▲", "down": "▼", "same": "="}
@@ -25,8 +26,9 @@ def network_figures(o: NetworkOverview) -> dict:
     }
 
 
-def spread_rows(o: NetworkOverview) -> list[dict]:
-    return [{"key": s.key, "name": s.name, "network": pct(s.network_rate), "spread": spread(s.stddev),
+def spread_rows(o: NetworkOverview, names: StandardNames | None = None) -> list[dict]:
+    names = names or StandardNames()
+    return [{"key": s.key, "name": names.criterion(s.key, s.name), "network": pct(s.network_rate), "spread": spread(s.stddev),
              "range": f"{number(s.min_rate)}\u2013{pct(s.max_rate)}", "drivers": s.drivers} for s in o.spread]
 
 

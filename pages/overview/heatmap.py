@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from consistency.variance import SiteVariance, Spread
 
 from ..format import number
+from ..names import StandardNames
 
 # (lowest percentage of the step, its label, background, text colour), worst first: viridis sampled at 8
 # points. The steps are narrower at the top, where most sites are and where head office needs to tell
@@ -95,10 +96,11 @@ def _cell(rate: float | None, **link) -> Cell:
 
 
 def heat_map(*, rows: list[SiteVariance], touch_points: list[Spread], region_names: dict[str, str],
-             period_query: str) -> HeatMap:
+             period_query: str, names: StandardNames | None = None) -> HeatMap:
     """The heat map of ``rows`` (the sites the table shows, in its order), grouped by region in order of first
     appearance, with one column per touch point the network reported on (the engine's touch_point_spread)."""
-    columns = [Column(t.key, t.name, _cell(t.network_rate, key=t.key)) for t in touch_points]
+    names = names or StandardNames()
+    columns = [Column(t.key, names.touch_point(t.key, t.name), _cell(t.network_rate, key=t.key)) for t in touch_points]
     groups: dict[str, list[Row]] = {}
     for site in rows:
         rates = {t.key: t.pass_rate.rate for t in site.touch_points}

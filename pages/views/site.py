@@ -32,6 +32,7 @@ from sites.selectors import site_get
 
 from .. import charts
 from ..format import pct, points
+from ..names import standard_names
 from ..perception import perception_text, site_text
 from ..period import page_period
 from ..site_audits import site_audits
@@ -170,12 +171,13 @@ def _sections(report, mine, beside: bool, period) -> list[TouchPointSection]:
     rules = check_selectors.version_criteria(version).by_key if version is not None else {}
     tp_network = {s.key: s.network_rate for s in report.touch_point_spread}
     key_network = {s.key: s.network_rate for s in report.criterion_spread}
-    sections = {t.key: TouchPointSection(t.key, t.name, t.pass_rate, tp_network.get(t.key) if beside else None,
+    names = standard_names(version)  # the page's language (the engine's words are the standard's own)
+    sections = {t.key: TouchPointSection(t.key, names.touch_point(t.key, t.name), t.pass_rate, tp_network.get(t.key) if beside else None,
                                          t.flag) for t in mine.touch_points}
     for c in mine.criteria:
         section = sections.get(c.touch_point)
         if section is not None:
-            section.criteria.append(CriterionRow(c.key, c.prompt, c.pass_rate, c.observations,
+            section.criteria.append(CriterionRow(c.key, names.criterion(c.key, c.prompt), c.pass_rate, c.observations,
                                                  key_network.get(c.key) if beside else None, c.flag,
                                                  _standard_text(rules.get(c.key))))
     return list(sections.values())

@@ -96,9 +96,10 @@ def test_one_french_page_leaves_the_next_request_and_the_thread_in_english(netwo
 def test_the_switch_keeps_a_signed_in_persons_choice_and_gives_it_back_to_the_browser(network, standard):
     manager = signed_in(network.manager_a, HTTP_ACCEPT_LANGUAGE="en")
     page = manager.get("/app/today/").content.decode()
-    # A plain form: no script needed. Each language in its own words, and the browser's.
+    # A plain form: no script needed. The other language in its own words; the browser's once one is chosen.
     form = re.search(r'<form method="post" action="/app/language/" class="language">.*?</form>', page, re.S).group(0)
-    assert '<option value="" selected>' in form and '<option value="fr" lang="fr">Français</option>' in form
+    assert '<button type="submit" class="link" name="language" value="fr" lang="fr">Français</button>' in form
+    assert 'value="en"' not in form and 'value=""' not in form  # English is the page's; nothing chosen yet
     assert 'name="next" value="/app/today/"' in form
 
     answer = manager.post("/app/language/", {"language": "fr", "next": "/app/today/"})
@@ -106,7 +107,10 @@ def test_the_switch_keeps_a_signed_in_persons_choice_and_gives_it_back_to_the_br
     assert Profile.objects.get(user=network.manager_a).language == "fr"
     assert answer.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
     again = signed_in(network.manager_a, HTTP_ACCEPT_LANGUAGE="en").get("/app/today/")  # another device
-    assert html_lang(again) == "fr" and '<option value="fr" lang="fr" selected>' in again.content.decode()
+    assert html_lang(again) == "fr"
+    switch = again.content.decode()
+    assert 'name="language" value="en" lang="en">English</button>' in switch
+    assert 'name="language" value="">La langue du navigateur</button>' in switch  # back to the browser's
 
     answer = manager.post("/app/language/", {"language": "", "next": "/app/today/"})
     assert Profile.objects.get(user=network.manager_a).language == ""
