@@ -23,9 +23,10 @@ REGIONS = [
 AUDITOR_REGION = "nz"
 # The accounting department's demo person: submits accounting's touch points (invoicing) for every demo site.
 ACCOUNTS_USERNAME = "accounts"
-# Demo people who read the pages in French (Profile.language): a second manager of AKL-01, so the same site reads
-# in both languages side by side; head office and everyone else keep the browser's language (English by default).
-FRENCH_MANAGERS = {"gerante.akl-01": ("Camille", "Martin", "AKL-01")}
+# Demo people who read the pages in French (Profile.language): a second manager of LON-02, so the same site reads
+# in both languages side by side (manager.lon-02 keeps English); head office and everyone else keep the browser's
+# language (English by default).
+FRENCH_MANAGERS = {"gerante.lon-02": ("Camille", "Martin", "LON-02")}
 # The demo sites open this many days before the first seeding, so the demo history (consistency.
 # demo_history) covers their whole life and "missed days" mean days that were really skipped.
 DEMO_HISTORY_DAYS = 60

@@ -60,7 +60,7 @@ def test_head_office_and_the_french_manager_read_their_pages_in_french(french_he
     username = next(iter(FRENCH_MANAGERS))
     page = open_as(username, "/app/today/", viewport=PHONE)
     assert page.locator("html").get_attribute("lang") == "fr"
-    assert page.locator("h1").inner_text().startswith("Aujourd’hui à AKL-01")
+    assert page.locator("h1").inner_text().startswith("Aujourd’hui à LON-02")
     assert page.get_by_text("Vos réponses sont gardées sur ce téléphone jusqu’à leur envoi.").count()
     # The script's own words come from the French catalogue: a first answer is "Enregistré sur ce téléphone."
     page.locator("fieldset.crit input[type=radio]").first.check()
