@@ -14,8 +14,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext, pgettext
+
+from .format import whole_pct
 
 WIDTH, HEIGHT = 800, 300
 LEFT, RIGHT, TOP, BOTTOM = 52, 16, 40, 44
@@ -36,11 +40,11 @@ class Point:
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    return whole_pct(value)
 
 
 def _day(d: dt.date) -> str:
-    return f"{d.day} {d:%b}"
+    return date_format(d, pgettext("a date: day and short month (Django's date format)", "j M"))
 
 
 def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-chart",
@@ -59,8 +63,9 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
 
     scored = [p for p in points if p.score is not None]
     desc = _description(points, scored, site_name, median_label)
-    title = f"{site_name}: weekly score, {_day(points[0].start)} to {_day(points[-1].end)}" if points \
-        else f"{site_name}: weekly score"
+    title = gettext("%(site)s: weekly score, %(start)s to %(end)s") % {
+        "site": site_name, "start": _day(points[0].start), "end": _day(points[-1].end)} if points \
+        else gettext("%(site)s: weekly score") % {"site": site_name}
     out = [f'<svg class="chart" id="{chart_id}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
            f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
            f'<title id="{chart_id}-title">{escape(title)}</title>',
@@ -81,7 +86,7 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
             out.append(f'<text x="{x(i):.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" fill="{INK}" '
                        f'font-size="13">{escape(_day(p.start))}</text>')
     out.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle" fill="{INK}" '
-               f'font-size="13">Week starting</text></g>')
+               f'font-size="13">{escape(gettext("Week starting"))}</text></g>')
     # The network median: a dashed line with squares.
     medians = [(x(i), y(p.median)) for i, p in enumerate(points) if p.median is not None]
     out.append('<g class="median" aria-hidden="true">')
@@ -102,7 +107,8 @@ def score_chart(points: list[Point], *, site_name: str, chart_id: str = "score-c
         if p.score is None:
             continue
         cx, lo, hi = x(i), y(p.low), y(p.high)
-        label = (f"Week of {_day(p.start)}: {_pct(p.score)} (95% interval {_pct(p.low)} to {_pct(p.high)})"
+        label = (gettext("Week of %(day)s: %(score)s (95%% interval %(low)s to %(high)s)") % {
+            "day": _day(p.start), "score": _pct(p.score), "low": _pct(p.low), "high": _pct(p.high)}
                  + (f"; {median_label.lower()} {_pct(p.median)}" if p.median is not None else ""))
         out.append(f'<g class="point" data-week="{p.start.isoformat()}"><title>{escape(label)}</title>'
                    f'<line x1="{cx:.1f}" x2="{cx:.1f}" y1="{lo:.1f}" y2="{hi:.1f}" stroke="{SITE_COLOUR}" '
@@ -137,7 +143,8 @@ def _legend(median_label: str | None) -> str:
     site = ('<g class="legend" aria-hidden="true">'
             f'<line x1="{LEFT}" x2="{LEFT + 24}" y1="16" y2="16" stroke="{SITE_COLOUR}" stroke-width="2.5"/>'
             f'<circle cx="{LEFT + 12}" cy="16" r="4.5" fill="{SITE_COLOUR}"/>'
-            f'<text x="{LEFT + 32}" y="20" fill="{INK}" font-size="13">This site, with its 95% interval</text>')
+            f'<text x="{LEFT + 32}" y="20" fill="{INK}" font-size="13">'
+            f'{escape(gettext("This site, with its 95% interval"))}</text>')
     if median_label is None:  # no network beside the site (a manager of one site)
         return site + "</g>"
     return (site +
@@ -153,13 +160,17 @@ def _path(points: list[tuple[float, float]]) -> str:
 
 def _description(points: list[Point], scored: list[Point], site_name: str, median_label: str) -> str:
     if not scored:
-        return f"No week of the period had anything expected of {site_name}."
+        return gettext("No week of the period had anything expected of %(site)s.") % {"site": site_name}
     low = min(scored, key=lambda p: p.score)
     high = max(scored, key=lambda p: p.score)
     last = scored[-1]
-    text = (f"{len(scored)} weekly points. Latest, week of {_day(last.start)}: {_pct(last.score)}. "
-            f"Lowest {_pct(low.score)} (week of {_day(low.start)}), highest {_pct(high.score)} "
-            f"(week of {_day(high.start)}).")
+    text = (ngettext("%(count)s weekly point.", "%(count)s weekly points.", len(scored)) % {"count": len(scored)}
+            + " " + gettext("Latest, week of %(day)s: %(score)s.") % {"day": _day(last.start),
+                                                                      "score": _pct(last.score)}
+            + " " + gettext("Lowest %(low)s (week of %(low_day)s), highest %(high)s (week of %(high_day)s).") % {
+                "low": _pct(low.score), "low_day": _day(low.start), "high": _pct(high.score),
+                "high_day": _day(high.start)})
     if last.median is not None:
-        text += f" {median_label} that week: {_pct(last.median)}."
-    return text + " The table below the chart lists every week."
+        text += " " + gettext("%(median)s that week: %(score)s.") % {"median": median_label,
+                                                                    "score": _pct(last.median)}
+    return text + " " + gettext("The table below the chart lists every week.")

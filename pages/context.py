@@ -1,35 +1,40 @@
-"""What every page's header needs: the person's role and the links their role may follow."""
+"""What every page's header needs: the person's role, the links their role may follow, and the language they
+chose (the header's language switch)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext
 
 from sites import access
 from sites.models import Role
+
+from .labels import label
+from .language import chosen_language
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     role = access.role_of(user)
     if role is None:
-        return {"role": None, "nav_links": []}
+        return {"role": None, "nav_links": [], "chosen_language": chosen_language(user)}
     links = []
     if role == Role.MYSTERY_SHOPPER:
         # Only the pages open to them (pages.views.common.open_to_mystery_shoppers): the audit form and their own.
-        links += [("pages:audit-new", "New visit"), ("pages:audits", "My visits")]
+        links += [("pages:audit-new", gettext("New visit")), ("pages:audits", gettext("My visits"))]
     else:
         if role in (Role.HEAD_OFFICE, Role.AUDITOR):
-            links += [("pages:overview", "Network"), ("pages:audits", "Audits")]
+            links += [("pages:overview", gettext("Network")), ("pages:audits", gettext("Audits"))]
         if role == Role.MANAGER:
-            links += [("pages:today", "Today"), ("pages:overview", "My site")]
+            links += [("pages:today", gettext("Today")), ("pages:overview", gettext("My site"))]
         if role == Role.DEPARTMENT:  # their department's part of the checks of the sites they serve
-            links.append(("pages:today", "Today"))
-        links.append(("pages:perception", "Perception"))  # every other role reads a site's checks
+            links.append(("pages:today", gettext("Today")))
+        links.append(("pages:perception", pgettext("the perception page", "Perception")))  # every other role reads a site's checks
         if role == Role.HEAD_OFFICE:
-            links.append(("pages:calibration", "Calibration"))
-        links += [("pages:standard", "Standard"), ("pages:reports", "Reports")]
+            links.append(("pages:calibration", gettext("Calibration")))
+        links += [("pages:standard", gettext("Standard")), ("pages:reports", gettext("Reports"))]
         if role == Role.HEAD_OFFICE:
-            links.append(("pages:feedback", "Feedback"))
-    links.append(("pages:notifications", "Notifications"))  # every role: what they are told, and how
-    return {"role": role, "role_label": Role(role).label,
+            links.append(("pages:feedback", gettext("Feedback")))
+    links.append(("pages:notifications", gettext("Notifications")))  # every role: what they are told, and how
+    return {"role": role, "role_label": label(Role, role), "chosen_language": chosen_language(user),
             "nav_links": [(href, label, _is_current(request.path, href))
                           for href, label in ((reverse(name), label) for name, label in links)]}
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from customer.perception import Correlation, CustomerScore, Gap, GapRow, PerceptionGap, Rate, SiteGap
 from customer.perception.stats import MIN_OBSERVATIONS
 
 from .format import coefficient, count, interval, pct, points, points_interval
 
-MEASURES = {"self_check": "Self-check pass rate", "audit": "Audit pass rate"}
-VERDICTS = {"positive": "Goes with satisfaction", "negative": "Goes against satisfaction",
-            "no_clear_link": "No clear link", "too_thin": "Too thin to say"}
+MEASURES = {"self_check": _("Self-check pass rate"), "audit": _("Audit pass rate")}
+VERDICTS = {"positive": _("Goes with satisfaction"), "negative": _("Goes against satisfaction"),
+            "no_clear_link": _("No clear link"), "too_thin": _("Too thin to say")}
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,10 @@ def site_text(site: SiteGap) -> SiteText:
 
 
 def correlation_text(c: Correlation) -> CorrelationText:
-    bounds = f"{coefficient(c.low)} to {coefficient(c.high)}" if c.low is not None and c.high is not None else ""
-    return CorrelationText(c.measure, MEASURES.get(c.measure, c.measure), c.verdict,
-                           VERDICTS.get(c.verdict, c.verdict), c.message, coefficient(c.r), bounds, c.sites)
+    bounds = gettext("%(low)s to %(high)s") % {"low": coefficient(c.low), "high": coefficient(c.high)} \
+        if c.low is not None and c.high is not None else ""
+    return CorrelationText(c.measure, str(MEASURES.get(c.measure, c.measure)), c.verdict,
+                           str(VERDICTS.get(c.verdict, c.verdict)), c.message, coefficient(c.r), bounds, c.sites)
 
 
 def criteria_by_touch_point(gap: PerceptionGap) -> dict[str, list[RowText]]:
@@ -138,13 +142,15 @@ def unranked_text(gap: PerceptionGap) -> str:
     """How many of the scope's sites the ranking leaves out, and why, in a sentence."""
     total, unranked = len(gap.sites), len(gap.sites) - len(gap.optimistic)
     if not unranked:
-        return f"Every site ({total}) is ranked." if total else "No site in scope."
+        return gettext("Every site (%(total)s) is ranked.") % {"total": total} if total else gettext("No site in scope.")
     unaudited = sum(1 for s in gap.sites if not s.audits)
-    are = "is" if unranked == 1 else "are"
-    head = f"{unranked} of {total} site{'s' if total != 1 else ''} {are} not ranked"
+    numbers = {"unranked": unranked, "total": total, "unaudited": unaudited}
+    head = gettext("%(unranked)s of %(total)s site is not ranked") % numbers if total == 1 else ngettext(
+        "%(unranked)s of %(total)s sites is not ranked", "%(unranked)s of %(total)s sites are not ranked",
+        unranked) % numbers
     if unaudited == unranked:
-        return f"{head}: no audit in the period."
-    rest = "too few observations, or no clear optimism"
+        return gettext("%(head)s: no audit in the period.") % {"head": head}
     if not unaudited:
-        return f"{head}: {rest}."
-    return f"{head}: {unaudited} had no audit in the period; the others have {rest}."
+        return gettext("%(head)s: too few observations, or no clear optimism.") % {"head": head}
+    return gettext("%(head)s: %(unaudited)s had no audit in the period; the others have too few observations, or "
+                   "no clear optimism.") % {"head": head, "unaudited": unaudited}

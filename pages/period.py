@@ -10,18 +10,19 @@ from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from backend.errors import AppError
 from consistency.services.period import DEFAULT_PERIOD_DAYS, period_check, period_complete
 
-PRESETS = (("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("custom", "Custom"))
+PRESETS = (("7", _("Last 7 days")), ("30", _("Last 30 days")), ("90", _("Last 90 days")), ("custom", _("Custom")))
 DEFAULT_PRESET = str(DEFAULT_PERIOD_DAYS)  # the API's default period, offered as the preset it is
 
 
 class PeriodForm(forms.Form):
-    period = forms.ChoiceField(choices=PRESETS, required=False, label="Period")
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    period = forms.ChoiceField(choices=PRESETS, required=False, label=_("Period"))
+    date_from = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, data=None, *, today: dt.date | None = None, **kwargs):
         self.today = today or timezone.localdate()

@@ -14,6 +14,7 @@ from customer.models import AuditKind, AuditResult
 from customer.selectors.audits import audit_list, names_submitter
 
 from .format import pct
+from .labels import label
 
 AUDITS_SHOWN = 50
 
@@ -38,8 +39,7 @@ def site_audits(*, user, site, date_from, date_to) -> tuple[int, list[AuditLine]
                         .select_related("criterion").order_by("criterion__touch_point__order", "criterion__order"))
     shown = list(audits.prefetch_related(failures)[:AUDITS_SHOWN])
     total = len(shown) if len(shown) < AUDITS_SHOWN else audits.count()
-    kinds = dict(AuditKind.choices)
-    return total, [AuditLine(a.id, a.date, a.kind, kinds.get(a.kind, a.kind), pct(a.score), a.observed, a.failures,
+    return total, [AuditLine(a.id, a.date, a.kind, label(AuditKind, a.kind), pct(a.score), a.observed, a.failures,
                              (a.submitted_by.get_full_name() or a.submitted_by.username)
                              if names_submitter(user, a.kind) else None)
                    for a in shown]

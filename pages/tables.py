@@ -12,13 +12,14 @@ import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableListData
 
 from consistency.variance import SiteVariance
 from customer.perception import SiteGap
 
-from .format import direction, interval, pct, points
+from .format import count, direction, interval, pct, points
 from .perception import gap_text
 
 SORT_KEYS: dict[str, Callable[[SiteVariance], object]] = {
@@ -55,22 +56,22 @@ class SiteRows(TableListData):
 class LeagueTable(tables.Table):
     # Each column's accessor names a field the row has: a failed lookup would cost a repr of the whole row
     # (its 40 criteria) in django-tables2's error message, for every cell.
-    site = tables.Column(accessor="code", empty_values=(), verbose_name="Site", attrs={"th": {"scope": "col"}})
-    region = tables.Column(empty_values=(), verbose_name="Region", attrs={"th": {"scope": "col"}})
-    score = tables.Column(empty_values=(), verbose_name="Score",
+    site = tables.Column(accessor="code", empty_values=(), verbose_name=_("Site"), attrs={"th": {"scope": "col"}})
+    region = tables.Column(empty_values=(), verbose_name=_("Region"), attrs={"th": {"scope": "col"}})
+    score = tables.Column(empty_values=(), verbose_name=_("Score"),
                           attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    trend = tables.Column(empty_values=(), verbose_name="Trend", attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    missed = tables.Column(accessor="missed_days", empty_values=(), verbose_name="Missed days", initial_sort_descending=True,
+    trend = tables.Column(empty_values=(), verbose_name=_("Trend"), attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
+    missed = tables.Column(accessor="missed_days", empty_values=(), verbose_name=_("Missed days"), initial_sort_descending=True,
                            attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    checked = tables.Column(accessor="checked_days", empty_values=(), verbose_name="Checked days",
+    checked = tables.Column(accessor="checked_days", empty_values=(), verbose_name=_("Checked days"),
                             attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    late = tables.Column(accessor="late_checks", empty_values=(), verbose_name="Late checks", initial_sort_descending=True,
+    late = tables.Column(accessor="late_checks", empty_values=(), verbose_name=_("Late checks"), initial_sort_descending=True,
                          attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
-    photos = tables.Column(accessor="photos__suspect", empty_values=(), verbose_name="Photos flagged", initial_sort_descending=True,
+    photos = tables.Column(accessor="photos__suspect", empty_values=(), verbose_name=_("Photos flagged"), initial_sort_descending=True,
                            attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
     # The perception gap's optimism (customer.perception: self-check minus audit on the criteria the audits
     # observed), from the one engine call of the page; most optimistic first when sorted.
-    gap = tables.Column(accessor="code", empty_values=(), verbose_name="Self-check − audit",
+    gap = tables.Column(accessor="code", empty_values=(), verbose_name=_("Self-check − audit"),
                         initial_sort_descending=True, attrs={"th": {"scope": "col"}, "td": {"class": "num"}})
 
     class Meta:
@@ -78,7 +79,7 @@ class LeagueTable(tables.Table):
         order_by = ("score",)  # the weakest sites first: what head office acts on
         attrs = {"class": "league"}
         row_attrs = {"class": lambda record: "below" if record.flagged else ""}
-        empty_text = "No site matches."
+        empty_text = _("No site matches.")
 
     def __init__(self, rows: list[SiteVariance], *, period_query: str, region_names: dict[str, str],
                  gaps: dict[str, SiteGap] | None = None, **kwargs):
@@ -97,12 +98,12 @@ class LeagueTable(tables.Table):
 
     def render_score(self, record: SiteVariance):
         if record.score is None:
-            return mark_safe('<span class="muted">not expected</span>')
+            return format_html('<span class="muted">{}</span>', gettext("not expected"))
         badge = ""
         if record.flag:
-            badge = format_html(' <span class="badge {}">{} network</span>', record.flag, record.flag)
-        return format_html('{}{}<br><span class="muted small">95% CI {}</span>', pct(record.score), badge,
-                           interval(record.score_interval))
+            badge = format_html(' <span class="badge {}">{}</span>', record.flag, flag_text(record.flag))
+        return format_html('{}{}<br><span class="muted small">{} {}</span>', pct(record.score), badge,
+                           gettext("95% CI"), interval(record.score_interval))
 
     def render_trend(self, record: SiteVariance):
         way = direction(record.trend)
@@ -111,30 +112,38 @@ class LeagueTable(tables.Table):
                            points(record.trend))
 
     def render_missed(self, record: SiteVariance):
-        return record.missed_days
+        return count(record.missed_days)
 
     def render_checked(self, record: SiteVariance):
-        return format_html("{} <span class='muted small'>of {}</span>", record.checked_days, record.expected_days)
+        return format_html("{} <span class='muted small'>{}</span>", count(record.checked_days),
+                           gettext("of %(expected)s") % {"expected": count(record.expected_days)})
 
     def render_late(self, record: SiteVariance):
-        return record.late_checks
+        return count(record.late_checks)
 
     def render_gap(self, record: SiteVariance):
         site = self.gaps.get(record.code)
         if site is None or site.optimism.value is None:
-            why = "no audit" if site is None or not site.audits else "no data to compare"
+            why = gettext("no audit") if site is None or not site.audits else gettext("no data to compare")
             return format_html('<span class="muted small">{}</span>', why)
         g = gap_text(site.optimism)
-        marker = mark_safe(' <span class="badge warn">clear</span>') if g.supported else ""
+        marker = format_html(' <span class="badge warn">{}</span>', pgettext("a gap", "clear")) if g.supported else ""
         return format_html('<span class="gap {}">{}</span>{}<br><span class="muted small">{}</span>', g.way, g.text,
                            marker, g.interval)
 
     def render_photos(self, record: SiteVariance):
         p = record.photos
         if not p.suspect:
-            return format_html('0 <span class="muted small">of {}</span>', p.verified)
-        return format_html('{} <span class="muted small">of {}: {} reused, {} stale</span>', p.suspect, p.verified,
-                           p.reused, p.stale)
+            return format_html('0 <span class="muted small">{}</span>',
+                               gettext("of %(verified)s") % {"verified": count(p.verified)})
+        return format_html('{} <span class="muted small">{}</span>', count(p.suspect),
+                           gettext("of %(verified)s: %(reused)s reused, %(stale)s stale") % {
+                               "verified": count(p.verified), "reused": count(p.reused), "stale": count(p.stale)})
+
+
+def flag_text(flag: str) -> str:
+    """A site's flag against the network, in words: "below network", "above network"."""
+    return {"below": gettext("below network"), "above": gettext("above network")}.get(flag, flag)
 
 
 def paginate(table: tables.Table, request, *, per_page: int) -> None:

@@ -4,6 +4,7 @@ from .views import (
     audits,
     calibration,
     feedback,
+    language,
     not_applicable,
     notifications,
     overview,
@@ -37,4 +38,6 @@ urlpatterns = [
     path("evidence/<uuid:public_id>/review/", review.photo_review, name="photo-review"),
     path("retakes/<int:retake_id>/photo/", review.retake_photo, name="retake-photo"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("language/", language.choose, name="language"),
+    path("jsi18n/<str:language>/", language.javascript_catalog, name="jsi18n"),
 ]

@@ -25,6 +25,10 @@ AUDITOR_REGION = "nz"
 ACCOUNTS_USERNAME = "accounts"
 # The demo people's e-mail domain (reserved for examples: nothing is ever delivered there by a real server).
 DEMO_MAIL_DOMAIN = "example.com"
+# Demo people who read the pages in French (Profile.language): a second manager of LON-02, so the same site reads
+# in both languages side by side (manager.lon-02 keeps English); head office and everyone else keep the browser's
+# language (English by default).
+FRENCH_MANAGERS = {"gerante.lon-02": ("Camille", "Martin", "LON-02")}
 # The demo sites open this many days before the first seeding, so the demo history (consistency.
 # demo_history) covers their whole life and "missed days" mean days that were really skipped.
 DEMO_HISTORY_DAYS = 60
@@ -99,4 +103,11 @@ def seed_network(*, password: str) -> dict:
                            role=Role.MANAGER)
         profile.sites.set([site])
     _seed_accounts(password_hash, sites)
+    by_code = {site.code: site for site in sites}
+    for username, (first, last, code) in FRENCH_MANAGERS.items():
+        _, profile = _user(username, password_hash, first=first, last=last, role=Role.MANAGER)
+        profile.sites.set([by_code[code]])
+        if profile.language != "fr":
+            profile.language = "fr"
+            profile.save(update_fields=["language"])
     return {"sites": sites, "regions": Region.objects.count()}

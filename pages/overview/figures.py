@@ -3,14 +3,11 @@ the criteria with the most spread, the sites below the network. Formatting only 
 
 from __future__ import annotations
 
-from ..format import direction, index_points, interval, number, pct, points
+from ..format import direction, index, index_points, interval, number, pct, points, spread
+from ..names import StandardNames
 from .network import NetworkOverview
 
 ARROWS = {"up": "▲", "down": "▼", "same": "="}
-
-
-def _index(value: float | None) -> str:
-    return "\u2013" if value is None else f"{value:.1f}"
 
 
 def network_figures(o: NetworkOverview) -> dict:
@@ -21,16 +18,17 @@ def network_figures(o: NetworkOverview) -> dict:
     return {
         "score": pct(r.network_score if expected else None),
         "interval": interval(r.network_score_interval) if expected else "\u2013",
-        "index": _index(r.consistency_index if expected else None),
-        "previous_score": pct(t.score), "previous_index": _index(t.consistency_index),
+        "index": index(r.consistency_index if expected else None),
+        "previous_score": pct(t.score), "previous_index": index(t.consistency_index),
         "score_change": points(t.score_change), "score_way": score_way, "score_arrow": ARROWS.get(score_way, ""),
         "index_change": index_points(t.index_change), "index_way": index_way,
         "index_arrow": ARROWS.get(index_way, ""),
     }
 
 
-def spread_rows(o: NetworkOverview) -> list[dict]:
-    return [{"key": s.key, "name": s.name, "network": pct(s.network_rate), "spread": f"{s.stddev * 100:.1f} pts",
+def spread_rows(o: NetworkOverview, names: StandardNames | None = None) -> list[dict]:
+    names = names or StandardNames()
+    return [{"key": s.key, "name": names.criterion(s.key, s.name), "network": pct(s.network_rate), "spread": spread(s.stddev),
              "range": f"{number(s.min_rate)}\u2013{pct(s.max_rate)}", "drivers": s.drivers} for s in o.spread]
 
 

@@ -5,19 +5,21 @@ narrows the table and the heat map only; the network's numbers stay those of the
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consistency.variance import SiteVariance
 
 
 class SitesFilterForm(forms.Form):
-    region = forms.ChoiceField(required=False, label="Region")
-    q = forms.CharField(required=False, max_length=100, label="Search a site", strip=True,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Code or name",
+    region = forms.ChoiceField(required=False, label=_("Region"))
+    q = forms.CharField(required=False, max_length=100, label=_("Search a site"), strip=True,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Code or name"),
                                                       "autocomplete": "off"}))
 
     def __init__(self, data=None, *, regions: list[tuple[str, str]], **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["region"].choices = [("", "All regions"), *((code, f"{name} ({code})") for code, name in regions)]
+        self.fields["region"].choices = [("", gettext("All regions")), *((code, f"{name} ({code})") for code, name in regions)]
 
 
 def search(rows: list[SiteVariance], q: str) -> list[SiteVariance]:

@@ -13,23 +13,26 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consistency.variance import SiteVariance, Spread
 
 from ..format import number
+from ..names import StandardNames
 
 # (lowest percentage of the step, its label, background, text colour), worst first: viridis sampled at 8
 # points. The steps are narrower at the top, where most sites are and where head office needs to tell
 # 92% from 97%.
 STEPS = (
-    (0.0, "below 50%", "#440154", "#ffffff"),
-    (50.0, "50–60%", "#46327e", "#ffffff"),
-    (60.0, "60–70%", "#365c8d", "#ffffff"),
-    (70.0, "70–80%", "#277f8e", "#ffffff"),
-    (80.0, "80–85%", "#1fa187", "#000000"),
-    (85.0, "85–90%", "#4ac16d", "#000000"),
-    (90.0, "90–95%", "#a0da39", "#000000"),
-    (95.0, "95–100%", "#fde725", "#000000"),
+    (0.0, _("below 50%"), "#440154", "#ffffff"),
+    (50.0, _("50–60%"), "#46327e", "#ffffff"),
+    (60.0, _("60–70%"), "#365c8d", "#ffffff"),
+    (70.0, _("70–80%"), "#277f8e", "#ffffff"),
+    (80.0, _("80–85%"), "#1fa187", "#000000"),
+    (85.0, _("85–90%"), "#4ac16d", "#000000"),
+    (90.0, _("90–95%"), "#a0da39", "#000000"),
+    (95.0, _("95–100%"), "#fde725", "#000000"),
 )
 
 
@@ -88,22 +91,25 @@ def cell_href(code: str, touch_point: str, period_query: str) -> str:
 def _cell(rate: float | None, **link) -> Cell:
     if rate is None:
         return Cell("\u2013", None, **link)
-    text = number(rate)
-    return Cell(text, step_of(text), **link)
+    # The step of the number as written (one decimal), whichever decimal mark the language writes it with.
+    return Cell(number(rate), step_of(f"{rate * 100:.1f}"), **link)
 
 
 def heat_map(*, rows: list[SiteVariance], touch_points: list[Spread], region_names: dict[str, str],
-             period_query: str) -> HeatMap:
+             period_query: str, names: StandardNames | None = None) -> HeatMap:
     """The heat map of ``rows`` (the sites the table shows, in its order), grouped by region in order of first
     appearance, with one column per touch point the network reported on (the engine's touch_point_spread)."""
-    columns = [Column(t.key, t.name, _cell(t.network_rate, key=t.key)) for t in touch_points]
+    names = names or StandardNames()
+    columns = [Column(t.key, names.touch_point(t.key, t.name), _cell(t.network_rate, key=t.key)) for t in touch_points]
     groups: dict[str, list[Row]] = {}
     for site in rows:
         rates = {t.key: t.pass_rate.rate for t in site.touch_points}
         cells = []
         for col in columns:
             rate = rates.get(col.key)
-            label = f"% {col.name} at {site.code}" if rate is not None else f"{col.name} at {site.code}: not expected"
+            label = (gettext("%% %(touch_point)s at %(site)s") if rate is not None
+                     else gettext("%(touch_point)s at %(site)s: not expected")) % {"touch_point": col.name,
+                                                                                  "site": site.code}
             cells.append(_cell(rate, key=col.key, href=cell_href(site.code, col.key, period_query), label=label))
         groups.setdefault(site.region, []).append(Row(site, cells))
     return HeatMap(columns, [Group(code, region_names.get(code, code), group) for code, group in groups.items()])

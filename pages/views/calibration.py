@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.shortcuts import render
+from django.utils.translation import get_language
 
+from consistency.services.translation import translated
 from customer.models import AuditKind
 from customer.services.calibration import (
     CalibrationReport,
@@ -21,6 +23,7 @@ from reports.packs import value_text
 from sites.models import Role
 
 from ..format import coefficient, interval, pct
+from ..labels import label
 from ..period import page_period
 from .common import page, require_role
 
@@ -90,7 +93,6 @@ def _pair(p: PairComparison, names: dict[str, str]) -> PairText:
 
 
 def _visit(v: VisitComparison) -> VisitText:
-    kinds = dict(AuditKind.choices)
     # The service's audits carry their results with their criteria (prefetched): the words of each reading.
     results = {(a.pk, r.criterion.key): r for a in v.audits for r in a.results.all()}
     lines = []
@@ -101,7 +103,8 @@ def _visit(v: VisitComparison) -> VisitText:
             r = results.get((a.pk, c.criterion))
             readings.append(None if r is None else
                             Reading(value_text(r.criterion.kind, r.value, r.criterion.unit), r.met))
-        lines.append(CriterionLine(c.criterion, first.criterion.prompt, c.agree, readings))
+        lines.append(CriterionLine(c.criterion, translated(first.criterion, "prompt", get_language()), c.agree,
+                                   readings))
     return VisitText(v.visit, [(a.submitted_by.get_full_name() or a.submitted_by.get_username(),
-                                kinds.get(a.kind, a.kind), pct(a.score)) for a in v.audits],
+                                label(AuditKind, a.kind), pct(a.score)) for a in v.audits],
                      lines, sum(1 for line in lines if not line.agree))

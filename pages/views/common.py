@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render, resolve_url
+from django.utils.translation import gettext
 
 from backend.errors import Forbidden, NotFound
 from sites import access
@@ -56,7 +57,7 @@ def page(view):
 def _refusals_as_pages(view, request, *args, shoppers: bool, **kwargs):
     try:
         if not shoppers and access.role_of(request.user) == Role.MYSTERY_SHOPPER:
-            raise Forbidden("This page is not open to mystery shoppers.")
+            raise Forbidden(gettext("This page is not open to mystery shoppers."))
         return view(request, *args, **kwargs)
     except (NotFound, Http404):
         # Rendered here rather than raised: under DEBUG (make run) Django answers a raised 404 with its technical
@@ -70,7 +71,7 @@ def require_role(request, *roles: str) -> str:
     """The person's role, if it is one of ``roles``; otherwise the 403 page."""
     role = access.role_of(request.user)
     if role not in roles:
-        raise PermissionDenied("This page is not open to your role.")
+        raise PermissionDenied(gettext("This page is not open to your role."))
     return role
 
 

@@ -19,6 +19,8 @@ from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -39,13 +41,13 @@ SHOWN_PROBLEMS = 200
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="CSV export", widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
-                           error_messages={"required": "file: choose the CSV file to import.",
-                                           "empty": "file: the file is empty."})
-    dry_run = forms.BooleanField(required=False, label="Only check the file (store nothing)")
+    file = forms.FileField(label=_("CSV export"), widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+                           error_messages={"required": _("file: choose the CSV file to import."),
+                                           "empty": _("file: the file is empty.")})
+    dry_run = forms.BooleanField(required=False, label=_("Only check the file (store nothing)"))
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255,
-                                      error_messages={"required": "This form has no upload key; it was renewed, "
-                                                                  "choose the file again."})
+                                      error_messages={"required": _("This form has no upload key; it was renewed, "
+                                                                    "choose the file again.")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)
@@ -60,8 +62,9 @@ class UploadForm(forms.Form):
 
 
 def _too_large(size: int) -> str:
-    return (f"file: the file is {size / 1024 / 1024:.1f} MB; this page imports files of up to {MAX_UPLOAD_LABEL}. "
-            "Split the export, or import it with manage.py import_feedback, which takes any size.")
+    return gettext("file: the file is %(size)s MB; this page imports files of up to %(limit)s. Split the export, or "
+                   "import it with manage.py import_feedback, which takes any size.") % {
+        "size": f"{size / 1024 / 1024:.1f}", "limit": MAX_UPLOAD_LABEL}
 
 
 class _SizeLimit(FileUploadHandler):
@@ -129,16 +132,16 @@ def _upload(request):
     except Unprocessable:
         # This form already imported another file (Back, another file chosen, sent again): a new form, a new key.
         return _page(request, UploadForm(), status=422, refusal=(
-            None, "This form was already used for another file; choose the file and import again."))
+            None, gettext("This form was already used for another file; choose the file and import again.")))
     except Conflict as exc:
         return _page(request, UploadForm(), status=exc.status_code, refusal=(None, (
-            "This file is still being imported (the form was sent twice); wait a moment and reload."
+            gettext("This file is still being imported (the form was sent twice); wait a moment and reload.")
             if exc.code == "idempotency_in_progress" else exc.message)))
     except AppError as exc:  # the file refused whole (no header, a required column missing): nothing stored
         return _page(request, UploadForm(), status=exc.status_code, refusal=("file", exc.message))
     if stored.replayed:
-        messages.info(request, "This file was already sent with this form; here is its report (nothing was "
-                               "imported twice).")
+        messages.info(request, gettext("This file was already sent with this form; here is its report (nothing "
+                                       "was imported twice)."))
     return _page(request, UploadForm(), result=orjson.loads(stored.content))
 
 

@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from backend.errors import AppError
 from sites.models import Role
 
+from ..names import standard_names_on
 from ..overview.figures import below_rows, network_figures, spread_rows
 from ..overview.filters import SitesFilterForm, named_errors, search
 from ..overview.heatmap import heat_map
@@ -42,8 +43,9 @@ def overview(request):
         except AppError as exc:  # the API's refusal of a region: shown beside the field
             filters.add_error("region" if exc.field == "region" else None, exc.message)
         else:
-            context.update(_sites_view(request, overview_, period, filters.cleaned_data["q"]))
-            context.update(figures=network_figures(overview_), spread_rows=spread_rows(overview_),
+            names = standard_names_on(period.date_to)  # the standard's words in the page's language
+            context.update(_sites_view(request, overview_, period, filters.cleaned_data["q"], names))
+            context.update(figures=network_figures(overview_), spread_rows=spread_rows(overview_, names),
                            below=below_rows(overview_), region_name=dict(regions).get(region, region))
     context["fields"] = [(f, named_errors(f)) for f in (*period_form, filters["region"])]
     partial = (request.htmx and request.htmx.target == SITES_PART and not request.htmx.history_restore_request
@@ -55,7 +57,7 @@ def overview(request):
     return response
 
 
-def _sites_view(request, overview_, period, q: str) -> dict:
+def _sites_view(request, overview_, period, q: str, names) -> dict:
     """The league table (sorted, searched, paged) and the heat map of the same page of sites."""
     rows = search(overview_.report.sites, q)
     table = LeagueTable(rows, period_query=period.query, region_names=overview_.region_names, gaps=overview_.gaps)
@@ -69,5 +71,5 @@ def _sites_view(request, overview_, period, q: str) -> dict:
         "keep": [(name, value) for name in ("period", "from", "to", "region", "sort")
                  for value in request.GET.getlist(name)],
         "heat_map": heat_map(rows=shown, touch_points=overview_.report.touch_point_spread,
-                             region_names=overview_.region_names, period_query=period.query),
+                             region_names=overview_.region_names, period_query=period.query, names=names),
     }

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 
 from consistency.models import CheckResult, Evidence
 from consistency.selectors import actions as action_selectors
@@ -31,6 +32,7 @@ from sites.selectors import site_get
 
 from .. import charts
 from ..format import pct, points
+from ..names import standard_names
 from ..perception import perception_text, site_text
 from ..period import page_period
 from ..site_audits import site_audits
@@ -53,7 +55,9 @@ class _Shown:
 
     @property
     def interval_pct(self) -> str:
-        return f"{pct(self.rate.low)} to {pct(self.rate.high)}" if self.rate.expected else "nothing expected"
+        if not self.rate.expected:
+            return gettext("nothing expected")
+        return gettext("%(low)s to %(high)s") % {"low": pct(self.rate.low), "high": pct(self.rate.high)}
 
     @property
     def network_pct(self) -> str:
@@ -101,7 +105,8 @@ def _site_in_depth(request, site, period) -> dict:
     mine = next(s for s in report.sites if s.code == site.code)
     beside = len(report.sites) > 1  # a manager of one site has no network to stand beside
     series = weekly_scores(weeks=weeks_of(period.date_from, period.date_to), sites=scope)
-    median_label = "Network median" if access.is_head_office(user) else "Median of the sites you can see"
+    whole_network = access.is_head_office(user)
+    median_label = gettext("Network median") if whole_network else gettext("Median of the sites you can see")
     weekly = [charts.Point(w.start, w.end, s.score, s.low, s.high, series.medians[i] if beside else None)
               for i, (w, s) in enumerate(zip(series.weeks, series.sites[site.code], strict=True))]
     sections = _sections(report, mine, beside, period)
@@ -115,7 +120,7 @@ def _site_in_depth(request, site, period) -> dict:
     audit_count, audits = site_audits(user=user, site=site, date_from=period.date_from, date_to=period.date_to)
     return {
         "report": report, "mine": mine, "beside": beside, "network_size": len(report.sites),
-        "median_label": median_label,
+        "median_label": median_label, "whole_network": whole_network,
         "chart": charts.score_chart(weekly, site_name=f"{site.code} {site.name}", median_label=median_label),
         "weeks": [(p, pct(p.score), pct(p.low), pct(p.high), pct(p.median)) for p in weekly],
         "sections": sections,
@@ -147,17 +152,17 @@ def _perception(site, scope, period) -> dict:
 
 
 def _points(trend: float | None) -> str:
-    return "" if trend is None else f"{points(trend)} on the previous period"
+    return "" if trend is None else gettext("%(points)s on the previous period") % {"points": points(trend)}
 
 
 def _standard_text(rule) -> str:
     """The target of a criterion as a person reads it (services.criterion_text, the words of every page and
     the pack), and its critical and photo rules."""
     if rule is None:
-        return "Not in the version in force"
-    extras = [w for w, on in (("critical", rule.critical),
-                              (f"{rule.photos_required} photo{'s' if rule.photos_required > 1 else ''}",
-                               rule.photos_required)) if on]
+        return gettext("Not in the version in force")
+    extras = [w for w, on in ((gettext("critical"), rule.critical),
+                              (ngettext("%(count)s photo", "%(count)s photos", rule.photos_required) % {
+                                  "count": rule.photos_required}, rule.photos_required)) if on]
     return capfirst(rule_text(rule)) + "".join(f" · {extra}" for extra in extras)
 
 
@@ -166,12 +171,13 @@ def _sections(report, mine, beside: bool, period) -> list[TouchPointSection]:
     rules = check_selectors.version_criteria(version).by_key if version is not None else {}
     tp_network = {s.key: s.network_rate for s in report.touch_point_spread}
     key_network = {s.key: s.network_rate for s in report.criterion_spread}
-    sections = {t.key: TouchPointSection(t.key, t.name, t.pass_rate, tp_network.get(t.key) if beside else None,
+    names = standard_names(version)  # the page's language (the engine's words are the standard's own)
+    sections = {t.key: TouchPointSection(t.key, names.touch_point(t.key, t.name), t.pass_rate, tp_network.get(t.key) if beside else None,
                                          t.flag) for t in mine.touch_points}
     for c in mine.criteria:
         section = sections.get(c.touch_point)
         if section is not None:
-            section.criteria.append(CriterionRow(c.key, c.prompt, c.pass_rate, c.observations,
+            section.criteria.append(CriterionRow(c.key, names.criterion(c.key, c.prompt), c.pass_rate, c.observations,
                                                  key_network.get(c.key) if beside else None, c.flag,
                                                  _standard_text(rules.get(c.key))))
     return list(sections.values())

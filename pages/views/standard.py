@@ -15,6 +15,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from backend.errors import AppError, NotFound
@@ -26,6 +29,7 @@ from consistency.services.standard_diff import diff_for, requirement, tolerance_
 from sites import access
 from sites.models import Role
 
+from ..labels import label
 from .common import page, require_role
 
 
@@ -36,9 +40,9 @@ class VersionQuery(forms.Form):
 class PublishForm(forms.Form):
     version = forms.IntegerField(min_value=1, max_value=VERSION_NUMBER_MAX, widget=forms.HiddenInput)
     effective_from = forms.DateField(
-        required=False, label="Takes effect on", widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The first local day whose checks are judged by this version, at every site. Leave empty for "
-                  "the earliest day it can: today, unless checks were already sent for today.")
+        required=False, label=_("Takes effect on"), widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The first local day whose checks are judged by this version, at every site. Leave empty for "
+                    "the earliest day it can: today, unless checks were already sent for today."))
 
 
 def _person(user) -> str:
@@ -48,15 +52,20 @@ def _person(user) -> str:
 def _state(version, in_force, today: dt.date) -> tuple[str, str]:
     """Where a version stands for a reader, as (word, badge class): the version in force is the selector's."""
     if version.status == VersionStatus.DRAFT:
-        return "Draft", "draft"
+        return pgettext("version state", "Draft"), "draft"
     if in_force is not None and version.pk == in_force.pk:
-        return "In force", "ok"
+        return pgettext("version state", "In force"), "ok"
     if version.status == VersionStatus.RETIRED:
         # Retired before its day came: a later publication superseded it, so it never will be in force.
-        return "Retired", "retired"
+        return pgettext("version state", "Retired"), "retired"
     if version.effective_from > today:
-        return f"Takes effect {version.effective_from:%-d %b %Y}", "warn"
-    return "Published", "ok"
+        return gettext("Takes effect %(day)s") % {"day": _day(version.effective_from, "j M Y")}, "warn"
+    return pgettext("version state", "Published"), "ok"
+
+
+def _day(day: dt.date, english_format: str) -> str:
+    """A date in the page's language: the format is translated ("j M Y" is "j N Y" in French: "5 déc. 2026")."""
+    return date_format(day, gettext(english_format))
 
 
 def _versions(request, today: dt.date):
@@ -77,18 +86,18 @@ def _default_number(versions, in_force) -> int:
         found = next((v for v in versions if v.status == status), None)
         if found is not None:
             return found.number
-    raise NotFound("No version of the standard has been published yet.")
+    raise NotFound(gettext("No version of the standard has been published yet."))
 
 
 # Short words for a table cell; what the target means is said by the requirement beside it.
-KIND_WORDS = {Kind.BOOLEAN: "Yes / no", Kind.SCORE: "Score 1–5", Kind.NUMBER: "Number"}
+KIND_WORDS = {Kind.BOOLEAN: _("Yes / no"), Kind.SCORE: _("Score 1–5"), Kind.NUMBER: _("Number")}
 
 
 def _criterion_rows(version) -> list[dict]:
     """The touch points in order, each criterion with what it asks said in words (services.standard_diff)."""
     out = []
     for tp in version.touch_points.all():
-        criteria = [{"c": c, "kind": KIND_WORDS[c.kind], "requirement": requirement(c),
+        criteria = [{"c": c, "kind": str(KIND_WORDS[c.kind]), "requirement": requirement(c),
                      "tolerance": tolerance_text(c)} for c in tp.criteria.all()]
         out.append({"tp": tp, "criteria": criteria})
     return out
@@ -168,15 +177,20 @@ def _publish(request):
         else:
             # About the version itself (released already, no criteria): said at the top, where it is seen even
             # when there is no draft left to show the form for.
-            messages.error(request, f"Version {version.number} was not published: {exc.message}")
+            messages.error(request, gettext("Version %(number)s was not published: %(why)s") % {
+                "number": version.number, "why": exc.message})
         return _document(request, number=version.number, publish_form=form, status=exc.status_code)
-    when = f"{published.effective_from:%-d %B %Y}"
-    if published.effective_from <= today:
-        messages.success(request, f"Version {published.number} is published and in force"
-                                  + (" from today." if published.effective_from == today else f" from {when}."))
+    said = {"number": published.number, "when": _day(published.effective_from, "j F Y"),
+            "before": before.number if before else None}
+    if published.effective_from == today:
+        messages.success(request, gettext("Version %(number)s is published and in force from today.") % said)
+    elif published.effective_from < today:
+        messages.success(request, gettext("Version %(number)s is published and in force from %(when)s.") % said)
+    elif before:
+        messages.success(request, gettext("Version %(number)s is published and takes effect on %(when)s; until then "
+                                          "version %(before)s stays in force.") % said)
     else:
-        messages.success(request, f"Version {published.number} is published and takes effect on {when}"
-                                  + (f"; until then version {before.number} stays in force." if before else "."))
+        messages.success(request, gettext("Version %(number)s is published and takes effect on %(when)s.") % said)
     if before is None:
         return redirect(f"{reverse('pages:standard')}?{urlencode({'version': published.number})}")
     return redirect(f"{reverse('pages:standard-diff')}?{urlencode({'from': before.number, 'to': published.number})}")
@@ -184,30 +198,31 @@ def _publish(request):
 
 # -- the diff -------------------------------------------------------------------------------------------------
 
-FIELD_LABELS = {"prompt": "Prompt", "kind": "Kind", "target": "Target", "comparison": "Comparison",
-                "tolerance": "Tolerance", "unit": "Unit", "minimum": "Lowest reading", "maximum": "Highest reading",
-                "weight": "Weight", "critical": "Critical", "photos_required": "Photos required",
-                "touch_point": "Touch point", "name": "Name", "why": "Why it matters", "order": "Order"}
+FIELD_LABELS = {"prompt": _("Prompt"), "kind": _("Kind"), "target": _("Target"), "comparison": _("Comparison"),
+                "tolerance": _("Tolerance"), "unit": _("Unit"), "minimum": _("Lowest reading"),
+                "maximum": _("Highest reading"), "weight": _("Weight"), "critical": _("Critical"),
+                "photos_required": _("Photos required"), "touch_point": _("Touch point"), "name": _("Name"),
+                "why": _("Why it matters"), "order": _("Order")}
 
 
 def _value_text(field: str, value) -> str:
     if field == "comparison":
-        return {Comparison.LTE: "at most", Comparison.GTE: "at least"}.get(value, "none")
+        return {Comparison.LTE: gettext("at most"), Comparison.GTE: gettext("at least")}.get(value, gettext("none"))
     if field == "kind":
-        return Kind(value).label
+        return label(Kind, value)
     if field in ("minimum", "maximum") and value is None:
-        return "no bound"
+        return gettext("no bound")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, list):
         return ", ".join(value)
-    return "(empty)" if value == "" else str(value)
+    return gettext("(empty)") if value == "" else str(value)
 
 
 def _changes(changes) -> list[dict]:
-    return [{"label": FIELD_LABELS.get(ch.field, ch.field), "before": _value_text(ch.field, ch.before),
+    return [{"label": str(FIELD_LABELS.get(ch.field, ch.field)), "before": _value_text(ch.field, ch.before),
              "after": _value_text(ch.field, ch.after)} for ch in changes]
 
 
@@ -248,21 +263,20 @@ def standard_diff(request):
     return render(request, "pages/standard_diff.html", context, status=status)
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _summary(diff) -> str:
     """"2 criteria changed, 1 touch point added": the kinds of change there are, none said as zero."""
-    parts = [(len(diff.criteria_changed), "criterion changed", "criteria changed"),
-             (len(diff.criteria_added), "criterion added", "criteria added"),
-             (len(diff.criteria_removed), "criterion removed", "criteria removed"),
-             (len(diff.touch_points_changed), "touch point renamed or reworded", "touch points renamed or reworded"),
-             (len(diff.touch_points_added), "touch point added", "touch points added"),
-             (len(diff.touch_points_removed), "touch point removed", "touch points removed")]
-    said = [_count(n, one, many) for n, one, many in parts if n]
+    parts = [
+        (n := len(diff.criteria_changed), ngettext("%(n)s criterion changed", "%(n)s criteria changed", n)),
+        (n := len(diff.criteria_added), ngettext("%(n)s criterion added", "%(n)s criteria added", n)),
+        (n := len(diff.criteria_removed), ngettext("%(n)s criterion removed", "%(n)s criteria removed", n)),
+        (n := len(diff.touch_points_changed), ngettext("%(n)s touch point renamed or reworded",
+                                                       "%(n)s touch points renamed or reworded", n)),
+        (n := len(diff.touch_points_added), ngettext("%(n)s touch point added", "%(n)s touch points added", n)),
+        (n := len(diff.touch_points_removed), ngettext("%(n)s touch point removed", "%(n)s touch points removed",
+                                                       n))]
+    said = [words % {"n": n} for n, words in parts if n]
     if diff.touch_point_order is not None:
-        said.append("the touch points reordered")
+        said.append(gettext("the touch points reordered"))
     return ", ".join(said)
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext
 
 from backend.errors import AppError, NotFound
 from backend.inputs import slug_param
@@ -29,11 +30,14 @@ from consistency.services import actions as action_services
 from consistency.services.check_parts import covers
 from consistency.services.checks import NOTE_MAX_LENGTH, REASON_MAX_LENGTH, validate_check_date
 from consistency.services.criterion_text import rule_text
+from consistency.services.translation import translated
 from reports.packs import outcome_text, value_text
 from sites import access
 from sites.models import Role
 from sites.selectors import site_get
 
+from ..format import whole_pct
+from ..labels import action_status
 from ..not_applicable import checklist_marks
 from .common import own_site_code, page, require_role
 
@@ -49,7 +53,7 @@ def _site(request, sites: list[tuple[str, str]]):
         raise Http404(exc.message) from exc
     code = code or (sites[0][0] if sites else own_site_code(request.user))
     if code is None:
-        raise Http404("You manage no site yet; head office assigns one.")
+        raise Http404(gettext("You manage no site yet; head office assigns one."))
     return site_get(user=request.user, code=code, for_write=True)
 
 
@@ -78,12 +82,13 @@ def _check_view(check, body: dict) -> dict:
     rows = []
     for result, shown in zip(check.results.all(), body["results"], strict=True):
         c = result.criterion
-        rows.append({"key": c.key, "prompt": c.prompt, "critical": c.critical, "passed": shown["passed"],
+        rows.append({"key": c.key, "prompt": translated(c, "prompt", get_language()), "critical": c.critical, "passed": shown["passed"],
                      "met": shown["met"], "value": value_text(c.kind, result.value, c.unit),
                      "outcome": outcome_text(passed=shown["passed"], met=shown["met"]), "note": shown["note"]})
     prompts = {r["key"]: r["prompt"] for r in rows}
-    actions = [{**a, "prompt": prompts.get(a["criterion"], a["criterion"])} for a in body["actions"]]
-    return {"body": body, "failed": [r for r in rows if not r["passed"]], "passed": [r for r in rows if r["passed"]],
+    actions = [{**a, "prompt": prompts.get(a["criterion"], a["criterion"]), "status_text": action_status(a["status"])}
+               for a in body["actions"]]
+    return {"body": body, "score": whole_pct(body["score"]) if body["score"] is not None else "\u2013", "failed": [r for r in rows if not r["passed"]], "passed": [r for r in rows if r["passed"]],
             "actions": actions, "photos": body["evidence"]}
 
 
@@ -105,8 +110,8 @@ def today(request):
     role = require_role(request, Role.MANAGER, Role.DEPARTMENT)
     department = access.department_of(request.user) if role == Role.DEPARTMENT else None
     if role == Role.DEPARTMENT and (department is None or department.submitted_by != SubmittedBy.DEPARTMENT):
-        raise PermissionDenied("Your department's touch points are reported by the sites' own checks: there is no "
-                               "checklist of its own to fill here.")
+        raise PermissionDenied(gettext("Your department's touch points are reported by the sites' own checks: there "
+                                       "is no checklist of its own to fill here."))
     sites = list(access.writable_sites(request.user).order_by("code").values_list("code", "name"))
     site = _site(request, sites)
     now = timezone.now()

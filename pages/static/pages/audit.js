@@ -11,6 +11,12 @@
   "use strict";
   const root = document.getElementById("audit");
   if (!root) return;
+  // The page's words in the person's language: Django's JavaScriptCatalog (loaded before this script) gives
+  // gettext and ngettext; without it (not loaded on a bad line) the English stands.
+  const gettext = window.gettext || (s => s);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const pgettext = window.pgettext || ((_context, s) => s);
+  const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, k) => values[k]);
   const cfg = root.dataset;
   const {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = window.touchpointClient(cfg.csrf);
   const store = window.touchpointStore;
@@ -34,7 +40,7 @@
   let kept = true;
   const save = () => {
     kept = store.write(STORE, draft);
-    if (!kept) say("This phone cannot keep the answers: keep this page open until they are sent.");
+    if (!kept) say(gettext("This phone cannot keep the answers: keep this page open until they are sent."));
     return kept;
   };
   const backoff = job => Math.min(20, 2 ** Math.min(job.attempt++, 5)) * (0.75 + Math.random() / 2);
@@ -57,8 +63,9 @@
   function observedCount() { return criteria.filter(fs => draft.observed[fs.dataset.key]).length; }
   function sayCount() {
     const n = observedCount();
-    say(n ? `${n} of ${criteria.length} criteria observed. Saved on this phone.`
-      : "Nothing observed yet. Your answers are kept on this phone until they are sent.");
+    say(n ? fill(gettext("%(observed)s of %(count)s criteria observed. Saved on this phone."),
+      {observed: n, count: criteria.length})
+      : gettext("Nothing observed yet. Your answers are kept on this phone until they are sent."));
   }
   function restore() {
     if (!form) return;
@@ -75,7 +82,8 @@
       showObserved(fs);
       if ((draft.photos[key] || []).length) showPhotos(key);
     }
-    if (observedCount() && !draft.sub) say(`Saved on this phone: your answers from before are back (${observedCount()} observed).`);
+    if (observedCount() && !draft.sub) say(fill(gettext("Saved on this phone: your answers from before are back (%(observed)s observed)."),
+      {observed: observedCount()}));
   }
   async function showPhotos(key) {
     const list = document.getElementById(`ph-${key}`), items = [];
@@ -83,16 +91,18 @@
     for (const p of draft.photos[key] || []) {
       let blob = null, unread = false;
       try { blob = await getPhoto(p.id); } catch { unread = true; }
-      const remove = el("button", {type: "button", class: "link-dark", "aria-label": `Remove photo ${p.name}`}, "Remove");
+      const remove = el("button", {type: "button", class: "link-dark", "aria-label": fill(gettext("Remove photo %(name)s"), {name: p.name})},
+        gettext("Remove"));
       remove.addEventListener("click", () => {
         draft.photos[key] = draft.photos[key].filter(q => q.id !== p.id);
         dropPhoto(p.id); save(); showPhotos(key);
       });
       items.push(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
-        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? ": kept, but not readable just now" : ": no longer on this phone"}`),
+        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? gettext(": kept, but not readable just now")
+          : gettext(": no longer on this phone")}`),
         draft.sub ? null : remove));
     }
-    list.setAttribute("aria-label", "Photos kept for this criterion");
+    list.setAttribute("aria-label", gettext("Photos kept for this criterion"));
     clear(list, ...items);
   }
   async function onEdit(event) {
@@ -118,7 +128,12 @@
       }
       target.value = "";
       showPhotos(key);
-      if (refused) { save(); say(`This phone could not keep the photo (${refused.message || refused}); free some space and try again.`); return; }
+      if (refused) {
+        save();
+        say(fill(gettext("This phone could not keep the photo (%(error)s); free some space and try again."),
+          {error: refused.message || refused}));
+        return;
+      }
     } else if (target.tagName === "TEXTAREA") draft.notes[fs.dataset.key] = target.value;
     else draft.values[fs.dataset.key] = valueOf(fs);
     draft.at = new Date().toISOString();
@@ -183,16 +198,17 @@
       if (raw === "" || !Number.isFinite(Number(value))) { missing.push(key); continue; }
       results.push({criterion: key, value, note: $("textarea", fs).value});
     }
-    for (const key of missing) showError(key, "Say what you observed, or mark it “Not observed”.");
+    for (const key of missing) showError(key, gettext("Say what you observed, or mark it “Not observed”."));
     if (!results.length && !missing.length) {
-      const message = "Nothing observed: mark at least one criterion “Observed” and say what you saw before sending.";
+      const message = gettext("Nothing observed: mark at least one criterion “Observed” and say what you saw before sending.");
       showError(null, message);
-      say(`Not sent: ${message}`);
+      say(fill(gettext("Not sent: %(error)s"), {error: message}));
       focusField(null);
       return;
     }
     if (missing.length) {
-      say(`Not sent: ${missing.length} observed criteri${missing.length > 1 ? "a have" : "on has"} no answer (marked below).`);
+      say(fill(ngettext("Not sent: %(count)s observed criterion has no answer (marked below).",
+        "Not sent: %(count)s observed criteria have no answer (marked below).", missing.length), {count: missing.length}));
       focusField(missing[0]);
       return;
     }
@@ -232,7 +248,7 @@
     job.busy = true; clearTimeout(job.timer);
     lock();
     try {
-      say("Sending…");
+      say(gettext("Sending…"));
       if (!sub.audit) {
         const stored = await postAudit(sub);
         sub.audit = {id: stored.id};
@@ -240,7 +256,7 @@
       }
       const todo = sub.photos.filter(p => !p.done);
       for (const [i, p] of todo.entries()) {
-        say(`Sending… photo ${i + 1} of ${todo.length}.`);
+        say(fill(gettext("Sending… photo %(number)s of %(count)s."), {number: i + 1, count: todo.length}));
         await sendPhoto(`/api/v1/audits/${sub.audit.id}/evidence/`, p, persist);
         persist();
       }
@@ -250,17 +266,20 @@
     } catch (error) {
       if (error instanceof Retry) {
         const wait = backoff(job);
-        say(error.signIn ? `Not sent yet: ${error.message} It is kept; it goes once you are signed in.`
+        const seconds = Math.round(wait);
+        say(error.signIn ? fill(gettext("Not sent yet: %(error)s It is kept; it goes once you are signed in."),
+          {error: error.message})
           : error.message === "storage"
-            ? `Waiting for the photo storage, which does not answer this page; will retry in ${Math.round(wait)} s. The visit is stored.`
-            : `Waiting for signal, will retry in ${Math.round(wait)} s. ${kept ? "Your answers are saved on this phone." : "Keep this page open."}`);
+            ? fill(gettext("Waiting for the photo storage, which does not answer this page; will retry in %(seconds)s s. The visit is stored."), {seconds})
+            : `${fill(gettext("Waiting for signal, will retry in %(seconds)s s."), {seconds})} ${kept
+              ? gettext("Your answers are saved on this phone.") : gettext("Keep this page open.")}`);
         job.timer = setTimeout(pump, (error.signIn ? 30 : wait) * 1000);
       } else if (error instanceof Refused && !sub.audit) {
         draft.sub = null; persist();
         lock();
         showRefusal(error, JSON.parse(sub.body));
       } else {
-        say(`Not sent: ${error.message}`);
+        say(fill(gettext("Not sent: %(error)s"), {error: error.message}));
       }
     } finally { job.busy = false; lock(); }
   }
@@ -271,7 +290,7 @@
     const button = $("button[type=submit]", form);
     button.dataset.label = button.dataset.label || button.textContent;
     button.disabled = job.busy;
-    button.textContent = !draft.sub ? button.dataset.label : job.busy ? "Sending…" : "Try again now";
+    button.textContent = !draft.sub ? button.dataset.label : job.busy ? gettext("Sending…") : gettext("Try again now");
   }
   function showRefusal(error, body) {
     const errors = error.body.errors || [error.body];
@@ -283,14 +302,14 @@
       showError(key, e.message || error.message);
       if (first === undefined) first = key;
     }
-    say(`Not sent: ${error.message}`);
+    say(fill(gettext("Not sent: %(error)s"), {error: error.message}));
     focusField(first);
   }
 
   /* --- what the answer says --------------------------------------------------------------------- */
   function shown(r) {
     const fs = fieldsetOf(r.criterion), kind = fs ? fs.dataset.kind : "";
-    if (kind === "boolean") return r.value ? "yes" : "no";
+    if (kind === "boolean") return r.value ? gettext("yes") : gettext("no");
     if (kind === "score") return `${r.value} / 5`;
     const unit = fs ? $(".unit", fs).textContent : "";
     return `${r.value} ${unit}`.trim();
@@ -301,24 +320,26 @@
     const failed = results.filter(r => !r.passed);
     const photoErrors = sub.photos.filter(p => p.error).map(p => p.error);
     const sent = sub.photos.filter(p => p.done && !p.error).length;
-    const parts = [el("p", {}, "Score ", el("strong", {}, `${Math.round((audit.score || 0) * 100)}%`),
-      ` over ${results.length} criteri${results.length === 1 ? "on" : "a"} observed; ${failed.length} not met.`
-      + (sent ? ` ${sent} photo${sent > 1 ? "s" : ""} sent.` : ""))];
+    const parts = [el("p", {}, `${gettext("Score")} `,
+      el("strong", {}, `${Math.round((audit.score || 0) * 100)}${pgettext("a percent sign after a number", "%")}`),
+      ` ${fill(ngettext("over %(count)s criterion observed; %(failed)s not met.",
+        "over %(count)s criteria observed; %(failed)s not met.", results.length), {count: results.length, failed: failed.length})}`
+      + (sent ? ` ${fill(ngettext("%(count)s photo sent.", "%(count)s photos sent.", sent), {count: sent})}` : ""))];
     if (failed.length) {
-      parts.push(el("h3", {}, "Not met"), el("ul", {class: "results"}, ...failed.map(r => el("li", {},
-        el("span", {class: "badge fail"}, "fail"), ` ${promptOf(r.criterion)}: `, el("strong", {}, shown(r))))));
+      parts.push(el("h3", {}, gettext("Not met")), el("ul", {class: "results"}, ...failed.map(r => el("li", {},
+        el("span", {class: "badge fail"}, gettext("fail")), ` ${promptOf(r.criterion)}: `, el("strong", {}, shown(r))))));
     }
     if (photoErrors.length) {
-      parts.push(el("h3", {}, "Photos not accepted"), el("ul", {class: "error"}, ...photoErrors.map(m => el("li", {}, m))));
+      parts.push(el("h3", {}, gettext("Photos not accepted")), el("ul", {class: "error"}, ...photoErrors.map(m => el("li", {}, m))));
     }
-    parts.push(el("p", {}, el("a", {href: `/app/audits/${audit.id}/`}, `Open audit ${audit.id}`), " · ",
-      el("a", {href: location.pathname + location.search}, "Start another visit")));
+    parts.push(el("p", {}, el("a", {href: `/app/audits/${audit.id}/`}, fill(gettext("Open audit %(id)s"), {id: audit.id})), " · ",
+      el("a", {href: location.pathname + location.search}, gettext("Start another visit"))));
     try {
       clear(inner, ...parts);
       box.insertBefore(statusEl, inner);
       box.hidden = false;
       form.hidden = true;
-      say(`Sent: audit ${audit.id} is stored.`);
+      say(fill(gettext("Sent: audit %(id)s is stored."), {id: audit.id}));
       box.focus();
     } finally {
       // A photo leaves the phone once confirmed (or when its criterion was not observed); a refused one is kept
@@ -340,8 +361,9 @@
       box = el("section", {class: "card", id: "failed-photos", "aria-labelledby": "failed-h"});
       root.insertBefore(box, $("#audit-result"));
     }
-    clear(box, el("h2", {id: "failed-h"}, "Photos not accepted, kept on this phone"), el("ul", {}, ...failed.map(p => {
-      const dismiss = el("button", {type: "button", class: "link-dark", "aria-label": `Dismiss ${p.name}`}, "Dismiss");
+    clear(box, el("h2", {id: "failed-h"}, gettext("Photos not accepted, kept on this phone")), el("ul", {}, ...failed.map(p => {
+      const dismiss = el("button", {type: "button", class: "link-dark", "aria-label": fill(gettext("Dismiss %(name)s"), {name: p.name})},
+        gettext("Dismiss"));
       dismiss.addEventListener("click", () => {
         dropPhoto(p.id);
         store.write(FAILED, store.read(FAILED, []).filter(q => q.id !== p.id));
@@ -361,8 +383,9 @@
       if (!other || !site || !/^\d{4}-\d{2}-\d{2}$/.test(day || "")) continue;
       const seen = Object.keys(other.observed || {}).length;
       if (!other.sub && !seen) { store.remove(key); continue; }
-      const link = el("a", {href: `?site=${encodeURIComponent(site)}&date=${day}`}, `${site} on ${day}`);
-      items.push(el("li", {}, link, other.sub ? ": being sent; open it to finish sending." : `: ${seen} observed, not sent.`));
+      const link = el("a", {href: `?site=${encodeURIComponent(site)}&date=${day}`}, fill(gettext("%(site)s on %(day)s"), {site, day}));
+      items.push(el("li", {}, link, other.sub ? gettext(": being sent; open it to finish sending.")
+        : fill(gettext(": %(observed)s observed, not sent."), {observed: seen})));
     }
     if (!items.length) return;
     clear($("ul", box), ...items);

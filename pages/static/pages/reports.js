@@ -18,12 +18,15 @@
     var result = document.getElementById("verify-result");
     if (!form || !zone || !result || !window.fetch || !window.FormData) return;
     var input = form.querySelector("input[type=file]");
+    // The page's words in the person's language (Django's JavaScriptCatalog, loaded before; English without it).
+    var gettext = window.gettext || function (s) { return s; };
     var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
 
     function send(file) {
       var body = new FormData();
       body.append("file", file, file.name || "report.pdf");
-      result.textContent = "Checking " + (file.name || "the file") + "…";
+      result.textContent = file.name ? gettext("Checking %(name)s…").replace("%(name)s", file.name)
+        : gettext("Checking the file…");
       zone.classList.add("busy");
       // HX-Request: the view answers the fragment, as it does to htmx.
       fetch(form.action, {method: "POST", body: body, credentials: "same-origin",
@@ -34,10 +37,10 @@
           return response.text();
         })
         .then(function (html) {
-          if (html === null) result.textContent = "You are signed out; reload the page and sign in again.";
+          if (html === null) result.textContent = gettext("You are signed out; reload the page and sign in again.");
           else result.innerHTML = html;
         })
-        .catch(function () { result.textContent = "The server could not be reached; try again."; })
+        .catch(function () { result.textContent = gettext("The server could not be reached; try again."); })
         .then(function () { zone.classList.remove("busy"); });
     }
 

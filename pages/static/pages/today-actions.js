@@ -6,8 +6,15 @@ window.touchpointActionsInit = shared => {
   "use strict";
   const {cfg, client, el, $, clear, promptOf, say, read, keep, backoff} = shared;
   const {uuid, putPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = client;
+  // The page's words in the person's language (Django's JavaScriptCatalog, loaded before; English without it).
+  const gettext = window.gettext || (s => s);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const pgettext = window.pgettext || ((_context, s) => s);
+  const fmt = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, k) => values[k]);
+  const statusText = status => ({open: pgettext("action status", "open"), overdue: pgettext("action status", "overdue"),
+    resolved: pgettext("action status", "resolved")})[status] || status;
   const actionList = $("#action-list");
-  if (!actionList) return {refresh() {}, resume() {}};
+  if (!actionList) return {refresh() {}, resume() {}, statusText};
   const ACTIONS = `touchpoint:actions:${cfg.user}:${cfg.site}`;
   const resolves = read(ACTIONS, {});
   const saveResolves = () => keep(ACTIONS, resolves);
@@ -25,7 +32,8 @@ window.touchpointActionsInit = shared => {
       control.id = `${prefix}-${id}`;
       control.closest("p").querySelector("label").htmlFor = control.id;
     }
-    $("[data-f=photo_rule]", f).textContent = needed ? `(${needed} required)` : "(optional)";
+    $("[data-f=photo_rule]", f).textContent = needed ? fmt(gettext("(%(count)s required)"), {count: needed})
+      : gettext("(optional)");
     const opener = $("button.open-resolve", item);
     if (opener) opener.remove();
     item.append(f);
@@ -69,7 +77,7 @@ window.touchpointActionsInit = shared => {
         for (const f of item.querySelectorAll("[data-f]")) if (f.dataset.f in fill) f.textContent = fill[f.dataset.f];
       }
       const badge = $("[data-f=status]", item);
-      badge.textContent = a.status; badge.className = `badge ${a.status}`;
+      badge.textContent = statusText(a.status); badge.className = `badge ${a.status}`;
       return item;
     });
     for (const item of existing.values()) if (editing(item)) items.push(item);
@@ -89,8 +97,11 @@ window.touchpointActionsInit = shared => {
     const note = f.elements.note.value.trim(), needed = Number(item.dataset.photos);
     const error = $(".field-error", f);
     const refuse = text => { error.textContent = text; error.hidden = false; button.disabled = false; };
-    if (!note) return refuse("Say what was done.");
-    if (files.length < needed) return refuse(`Add ${needed} photo${needed > 1 ? "s" : ""} of it put right.`);
+    if (!note) return refuse(gettext("Say what was done."));
+    if (files.length < needed) {
+      return refuse(fmt(ngettext("Add %(count)s photo of it put right.", "Add %(count)s photos of it put right.", needed),
+        {count: needed}));
+    }
     error.hidden = true;
     button.disabled = true;  // a double tap must not make two jobs
     // A job the server refused is replaced now that the manager sends again: its photos were never accepted.
@@ -100,7 +111,8 @@ window.touchpointActionsInit = shared => {
       const pid = uuid();
       try { await putPhoto(pid, file); } catch (e) {
         for (const p of job.photos) dropPhoto(p.id);
-        return refuse(`This phone could not keep the photo (${e.message || e}); free some space and try again.`);
+        return refuse(fmt(gettext("This phone could not keep the photo (%(error)s); free some space and try again."),
+          {error: e.message || e}));
       }
       job.photos.push({id: pid, name: file.name || "photo.jpg", type: file.type || "image/jpeg", size: file.size,
         criterion: null, reqKey: uuid(), confKey: uuid()});
@@ -124,7 +136,7 @@ window.touchpointActionsInit = shared => {
       if (error) { error.textContent = wrong ? text : ""; error.hidden = !wrong; }
     };
     try {
-      tell("Sending…");
+      tell(gettext("Sending…"));
       for (const p of job.photos.filter(q => !q.done)) {
         await sendPhoto(`/api/v1/actions/${id}/evidence/`, p, saveResolves);
         saveResolves();
@@ -134,19 +146,21 @@ window.touchpointActionsInit = shared => {
       for (const p of job.photos) dropPhoto(p.id);
       delete resolves[id]; saveResolves();
       if (item) clear(item, el("p", {}, el("strong", {}, $("[data-f=prompt]", item).textContent), " ",
-        el("span", {class: "badge resolved"}, action.status), el("br"), `Resolved: ${action.resolution_note}`));
+        el("span", {class: "badge resolved"}, statusText(action.status)), el("br"),
+        fmt(gettext("Resolved: %(note)s"), {note: action.resolution_note})));
       for (const badge of document.querySelectorAll(`[data-action="${id}"] .badge`)) {
-        badge.textContent = action.status; badge.className = `badge ${action.status}`;
+        badge.textContent = statusText(action.status); badge.className = `badge ${action.status}`;
       }
-      say(`Sent: action ${id} is resolved.`);
+      say(fmt(gettext("Sent: action %(id)s is resolved."), {id}));
     } catch (e) {
       if (e instanceof Retry) {
-        tell(e.signIn ? `Not sent yet: ${e.message}` : "Waiting for signal, will retry. Saved on this phone.");
+        tell(e.signIn ? fmt(gettext("Not sent yet: %(error)s"), {error: e.message})
+          : gettext("Waiting for signal, will retry. Saved on this phone."));
         timers[id] = setTimeout(() => resolve(id), (e.signIn ? 30 : backoff(job)) * 1000);  // one timer per action
       } else {
         // Kept (and not retried) until the manager sends again: the photos stay on the phone meanwhile.
         job.refused = e.message; saveResolves();
-        tell(`Not sent: ${e.message}`, true);
+        tell(fmt(gettext("Not sent: %(error)s"), {error: e.message}), true);
       }
     } finally {
       resolving.delete(id);
@@ -157,9 +171,9 @@ window.touchpointActionsInit = shared => {
     for (const [id, job] of Object.entries(resolves)) {
       if (!job.refused) { job.attempt = 0; resolve(id); } else if (itemOf(id)) {
         const f = openForm(itemOf(id)), error = $(".field-error", f);
-        f.elements.note.value = job.note; error.textContent = `Not sent: ${job.refused}`; error.hidden = false;
+        f.elements.note.value = job.note; error.textContent = fmt(gettext("Not sent: %(error)s"), {error: job.refused}); error.hidden = false;
       }
     }
   }
-  return {refresh, resume};
+  return {refresh, resume, statusText};
 };

@@ -7,6 +7,7 @@
  * photos itself or the page cannot hash (no crypto.subtle outside https), one multipart upload to the API. */
 window.touchpointClient = csrf => {
   "use strict";
+  const gettext = window.gettext || (s => s);  // Django's JavaScriptCatalog, loaded before; English without it
   const subtle = window.crypto && crypto.subtle;  // only in a secure context (https, localhost)
 
   const uuid = () => crypto.randomUUID ? crypto.randomUUID()
@@ -50,7 +51,7 @@ window.touchpointClient = csrf => {
   }
   class Refused extends Error {
     constructor(status, body) {
-      super((body && body.message) || `Refused (HTTP ${status}).`);
+      super((body && body.message) || gettext("Refused (HTTP %(status)s).").replace("%(status)s", status));
       this.status = status; this.body = body || {};
     }
   }
@@ -163,7 +164,7 @@ window.touchpointClient = csrf => {
     // pending evidence with a fresh form. Expiries are not refusals: only refusals count toward giving up.
     if (expired) p.expiries = (p.expiries || 0) + 1; else p.renewals = (p.renewals || 0) + 1;
     if (p.expiries > 6) { p.expiries = 2; throw new Retry("upload form"); }  // no loop: wait, then ask again
-    if (p.renewals > 3) throw new Refused(status || 403, {message: "the storage refused the photo."});
+    if (p.renewals > 3) throw new Refused(status || 403, {message: gettext("the storage refused the photo.")});
     p.reqKey = uuid(); p.ev = null; p.form = null; persist();
     return sendPhoto(url, p, persist);
   }

@@ -11,6 +11,12 @@
   "use strict";
   const root = document.getElementById("today");
   if (!root) return;
+  // The page's words in the person's language: Django's JavaScriptCatalog (loaded before this script) gives
+  // gettext and ngettext; without it (not loaded on a bad line) the English stands.
+  const gettext = window.gettext || (s => s);
+  const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
+  const pgettext = window.pgettext || ((_context, s) => s);
+  const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, k) => values[k]);
   const cfg = root.dataset;
   const client = window.touchpointClient(cfg.csrf);
   const {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = client;
@@ -35,7 +41,7 @@
   let kept = true;  // false: this phone refuses to keep them (full, or blocked): they live in this page only
   function keep(key, value) {
     kept = store.write(key, value);
-    if (!kept) say("This phone cannot keep the answers: keep this page open until they are sent.");
+    if (!kept) say(gettext("This phone cannot keep the answers: keep this page open until they are sent."));
     return kept;
   }
   const save = () => keep(STORE, draft);
@@ -75,23 +81,25 @@
     if (reason && draft.reason) reason.value = draft.reason;
     const touched = Object.keys(draft.values).length || Object.keys(draft.photos).length;
     if (touched && $("#amend")) $("#amend").open = true;
-    if (touched && !draft.sub) say("Saved on this phone: your answers from before are back.");
+    if (touched && !draft.sub) say(gettext("Saved on this phone: your answers from before are back."));
   }
   async function showPhotos(key) {
     const list = document.getElementById(`ph-${key}`), items = [];
     for (const p of draft.photos[key] || []) {
       let blob = null, unread = false;
       try { blob = await getPhoto(p.id); } catch { unread = true; }
-      const remove = el("button", {type: "button", class: "link-dark", "aria-label": `Remove photo ${p.name}`}, "Remove");
+      const remove = el("button", {type: "button", class: "link-dark", "aria-label": fill(gettext("Remove photo %(name)s"), {name: p.name})},
+        gettext("Remove"));
       remove.addEventListener("click", () => {
         draft.photos[key] = draft.photos[key].filter(q => q.id !== p.id);
-        dropPhoto(p.id); save(); showPhotos(key); say("Saved on this phone.");
+        dropPhoto(p.id); save(); showPhotos(key); say(gettext("Saved on this phone."));
       });
       items.push(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
-        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? ": kept, but not readable just now" : ": no longer on this phone"}`),
+        el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? gettext(": kept, but not readable just now")
+          : gettext(": no longer on this phone")}`),
         draft.sub ? null : remove));
     }
-    list.setAttribute("aria-label", "Photos kept for this criterion");  // set here: 40 empty lists weigh on the page
+    list.setAttribute("aria-label", gettext("Photos kept for this criterion"));  // set here: 40 empty lists weigh on the page
     clear(list, ...items);  // at once: two calls in flight cannot interleave their items
   }
   if (form) {
@@ -116,13 +124,14 @@
       target.value = "";  // kept in IndexedDB now; the list below the field shows it
       showPhotos(key);
       if (refused) {
-        save(); say(`This phone could not keep the photo (${refused.message || refused}); free some space and try again.`);
+        save(); say(fill(gettext("This phone could not keep the photo (%(error)s); free some space and try again."),
+          {error: refused.message || refused}));
         return;
       }
     } else if (target.tagName === "TEXTAREA") draft.notes[fs.dataset.key] = target.value;
     else draft.values[fs.dataset.key] = valueOf(fs);
     draft.at = new Date().toISOString();  // when it was answered: an earlier day's draft is sent with it
-    if (!draft.sub) { if (save()) say("Saved on this phone."); }
+    if (!draft.sub) { if (save()) say(gettext("Saved on this phone.")); }
   }
 
   /* --- sending the check ----------------------------------------------------------------------- */
@@ -146,7 +155,7 @@
     event.preventDefault();
     if (draft.sub) { today.attempt = 0; pump(); return; }
     if (newDay()) {  // kept for its own day: the reloaded page offers it
-      save(); say("A new day has begun: the page reloads, and offers these answers for their own day.");
+      save(); say(gettext("A new day has begun: the page reloads, and offers these answers for their own day."));
       location.reload(); return;
     }
     clearErrors();
@@ -157,7 +166,7 @@
       if (raw === "" || !Number.isFinite(Number(value))) { missing.push(key); continue; }
       results.push({criterion: key, value, note: $("textarea", fs).value});
     }
-    for (const key of missing) showError(key, "Answer this before sending.");
+    for (const key of missing) showError(key, gettext("Answer this before sending."));
     // One client_id per draft, whatever the re-sends: the server knows its own check by it (duplicate_client_id).
     draft.clientId = draft.clientId || uuid();
     const body = {date: cfg.date, performed_at: new Date().toISOString(), client_id: draft.clientId, results};
@@ -165,10 +174,11 @@
     if (form.dataset.amends) {
       body.amends = Number(form.dataset.amends);
       body.reason = ($("#reason").value || "").trim();
-      if (!body.reason) { missing.push("reason"); showError("reason", "Say why you amend today's check."); }
+      if (!body.reason) { missing.push("reason"); showError("reason", gettext("Say why you amend today's check.")); }
     }
     if (missing.length) {
-      say(`Not sent: ${missing.length} answer${missing.length > 1 ? "s are" : " is"} missing (marked below).`);
+      say(fill(ngettext("Not sent: %(count)s answer is missing (marked below).",
+        "Not sent: %(count)s answers are missing (marked below).", missing.length), {count: missing.length}));
       focusField(missing[0]);
       return;
     }
@@ -206,14 +216,14 @@
     job.busy = true; clearTimeout(job.timer);
     if (job.mine) lock();
     try {
-      job.say("Sending…");
+      job.say(gettext("Sending…"));
       if (!sub.check) {
         sub.check = await postCheck(sub);
         persist();
       }
       const todo = sub.photos.filter(p => !p.done);
       for (const [i, p] of todo.entries()) {
-        job.say(`Sending… photo ${i + 1} of ${todo.length}.`);
+        job.say(fill(gettext("Sending… photo %(number)s of %(count)s."), {number: i + 1, count: todo.length}));
         await sendPhoto(`/api/v1/checks/${sub.check.id}/evidence/`, p, persist);
         persist();
       }
@@ -224,10 +234,13 @@
     } catch (error) {
       if (error instanceof Retry) {
         const wait = backoff(job);
-        job.say(error.signIn ? `Not sent yet: ${error.message} It is kept; it goes once you are signed in.`
+        const seconds = Math.round(wait);
+        job.say(error.signIn ? fill(gettext("Not sent yet: %(error)s It is kept; it goes once you are signed in."),
+          {error: error.message})
           : error.message === "storage"
-            ? `Waiting for the photo storage, which does not answer this page; will retry in ${Math.round(wait)} s. The check is stored.`
-            : `Waiting for signal, will retry in ${Math.round(wait)} s. ${kept ? "Your answers are saved on this phone." : "Keep this page open."}`);
+            ? fill(gettext("Waiting for the photo storage, which does not answer this page; will retry in %(seconds)s s. The check is stored."), {seconds})
+            : `${fill(gettext("Waiting for signal, will retry in %(seconds)s s."), {seconds})} ${kept
+              ? gettext("Your answers are saved on this phone.") : gettext("Keep this page open.")}`);
         job.timer = setTimeout(() => pump(job), (error.signIn ? 30 : wait) * 1000);
       } else if (error instanceof Refused && !sub.check) {
         d.sub = null; persist();
@@ -235,9 +248,9 @@
           lock();  // the fieldsets enabled first: a control in a disabled one cannot take the focus
           showRefusal(error, JSON.parse(sub.body));
           for (const key of Object.keys(draft.photos)) showPhotos(key);
-        } else job.say(`Not sent: ${error.message}`);
+        } else job.say(fill(gettext("Not sent: %(error)s"), {error: error.message}));
       } else {
-        job.say(`Not sent: ${error.message}`);
+        job.say(fill(gettext("Not sent: %(error)s"), {error: error.message}));
       }
     } finally { job.busy = false; if (job.mine) lock(); else if (job.lock) job.lock(); }
   }
@@ -250,7 +263,7 @@
     const button = $("button[type=submit]", form);
     button.dataset.label = button.dataset.label || button.textContent;
     button.disabled = today.busy;
-    button.textContent = !draft.sub ? button.dataset.label : today.busy ? "Sending…" : "Try again now";
+    button.textContent = !draft.sub ? button.dataset.label : today.busy ? gettext("Sending…") : gettext("Try again now");
   }
   function focusField(key) {
     // The first control the manager must change: scrolled to and focused, so a screen reader lands on it.
@@ -269,7 +282,7 @@
       showError(key, e.message || error.message);
       if (first === undefined) first = key;
     }
-    say(`Not sent: ${error.message}`);
+    say(fill(gettext("Not sent: %(error)s"), {error: error.message}));
     focusField(first);
   }
   const clear = (node, ...children) => { node.textContent = ""; node.append(...children); };  // replaceChildren: Chrome 86+
@@ -279,20 +292,20 @@
     const photoErrors = sub.photos.filter(p => p.error).map(p => p.error);
     const box = $("#today-result"), inner = $("div", box);
     const failed = check.results.filter(r => !r.passed);
-    const parts = [el("p", {}, "Score ",
-      el("strong", {}, `${Math.round(check.score * 100)}%`), `; ${failed.length} of ${check.results.length} criteria not passed.`)];
+    const parts = [el("p", {}, `${gettext("Score")} `, el("strong", {}, `${Math.round(check.score * 100)}${pgettext("a percent sign after a number", "%")}`),
+      `; ${fill(gettext("%(failed)s of %(total)s criteria not passed."), {failed: failed.length, total: check.results.length})}`)];
     if (failed.length) {
-      parts.push(el("h3", {}, "Not passed"), el("ul", {class: "results"}, ...failed.map(r => el("li", {},
-        el("span", {class: `badge ${r.met ? "warn" : "fail"}`}, r.met ? "met; photo not verified" : "fail"),
+      parts.push(el("h3", {}, gettext("Not passed")), el("ul", {class: "results"}, ...failed.map(r => el("li", {},
+        el("span", {class: `badge ${r.met ? "warn" : "fail"}`}, r.met ? gettext("met; photo not verified") : gettext("fail")),
         ` ${promptOf(r.criterion)}: `, el("strong", {}, shown(r))))));
     }
     if (check.actions.length) {
-      parts.push(el("h3", {}, "Corrective actions it opened"), el("ul", {}, ...check.actions.map(a => el("li", {"data-action": a.id},
-        `${promptOf(a.criterion)}: due `, el("span", {class: "nowrap"}, a.due_on), " ",
-        el("span", {class: `badge ${a.status}`}, a.status)))));
+      parts.push(el("h3", {}, gettext("Corrective actions it opened")), el("ul", {}, ...check.actions.map(a => el("li", {"data-action": a.id},
+        `${promptOf(a.criterion)}: ${gettext("due")} `, el("span", {class: "nowrap"}, a.due_on), " ",
+        el("span", {class: `badge ${a.status}`}, actions.statusText(a.status))))));
     }
     if (photoErrors.length) {
-      parts.push(el("h3", {}, "Photos not accepted"), el("ul", {class: "error"}, ...photoErrors.map(m => el("li", {}, m))));
+      parts.push(el("h3", {}, gettext("Photos not accepted")), el("ul", {class: "error"}, ...photoErrors.map(m => el("li", {}, m))));
     }
     // The screen first, the draft after: whatever throws below, a stored check is never shown as "Not sent".
     try {
@@ -300,7 +313,7 @@
       box.insertBefore(statusEl, inner);  // the form that held it is put away
       box.hidden = false;
       for (const old of [$("#today-check"), $("#amend"), form]) if (old) old.hidden = true;
-      say(`Sent: check ${check.id} is stored.`);
+      say(fill(gettext("Sent: check %(id)s is stored."), {id: check.id}));
       box.focus();
     } finally {
       forget(STORE, sub);
@@ -325,8 +338,8 @@
       box = el("section", {class: "card", id: "failed-photos", "aria-labelledby": "failed-h"});
       root.insertBefore(box, $("#today-result"));
     }
-    clear(box, el("h2", {id: "failed-h"}, "Photos not accepted, kept on this phone"), el("ul", {}, ...failed.map(p => {
-      const dismiss = el("button", {type: "button", class: "link-dark"}, "Dismiss");
+    clear(box, el("h2", {id: "failed-h"}, gettext("Photos not accepted, kept on this phone")), el("ul", {}, ...failed.map(p => {
+      const dismiss = el("button", {type: "button", class: "link-dark"}, gettext("Dismiss"));
       dismiss.addEventListener("click", () => {
         dropPhoto(p.id);
         store.write(FAILED, read(FAILED, []).filter(q => q.id !== p.id));
@@ -337,7 +350,7 @@
   }
   function shown(r) {
     const fs = fieldsetOf(r.criterion), kind = fs ? fs.dataset.kind : "";
-    if (kind === "boolean") return r.value ? "yes" : "no";
+    if (kind === "boolean") return r.value ? gettext("yes") : gettext("no");
     if (kind === "score") return `${r.value} / 5`;
     const unit = fs ? $(".unit", fs).textContent : "";
     return `${r.value} ${unit}`.trim();
@@ -354,16 +367,16 @@
         store.remove(key); continue;  // nothing was answered that day
       }
       const status = el("p", {role: "status"});
-      const send = el("button", {type: "button", class: "primary"}, "Send it");
-      const discard = el("button", {type: "button"}, "Discard it");
-      const box = el("section", {class: "card late", "aria-label": `Unsent checklist from ${day}`},
-        el("p", {}, `An unsent checklist from ${day} is on this phone: send it (it is stored for ${day}), or discard it.`),
+      const send = el("button", {type: "button", class: "primary"}, gettext("Send it"));
+      const discard = el("button", {type: "button"}, gettext("Discard it"));
+      const box = el("section", {class: "card late", "aria-label": fill(gettext("Unsent checklist from %(day)s"), {day})},
+        el("p", {}, fill(gettext("An unsent checklist from %(day)s is on this phone: send it (it is stored for %(day)s), or discard it."), {day})),
         el("p", {}, send, " ", discard), status);
       const job = {key, d: old, mine: false, attempt: 0, busy: false, timer: null,
         say: text => { if (status.textContent !== text) status.textContent = text; },
         lock: () => { send.hidden = discard.hidden = Boolean(old.sub); },
         finish: (check, sub) => {
-          clear(box, el("p", {}, `The checklist of ${day} is sent: check ${check.id} is stored.`));
+          clear(box, el("p", {}, fill(gettext("The checklist of %(day)s is sent: check %(id)s is stored."), {day, id: check.id})));
           forget(key, sub);
         }};
       send.addEventListener("click", () => {
@@ -379,7 +392,7 @@
       });
       discard.addEventListener("click", () => {
         for (const list of Object.values(old.photos || {})) for (const p of list) dropPhoto(p.id);
-        store.remove(key); box.remove(); say(`The checklist of ${day} is discarded.`);
+        store.remove(key); box.remove(); say(fill(gettext("The checklist of %(day)s is discarded."), {day}));
       });
       root.insertBefore(box, $("h1", root).nextSibling);
       earlier.push(job);

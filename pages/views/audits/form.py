@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from backend.errors import AppError, NotFound
 from backend.inputs import iso_day, slug_param
@@ -26,6 +27,7 @@ from customer.services.audits import kinds_for
 from sites import access
 from sites.models import Role
 
+from ...labels import label
 from ..common import open_to_mystery_shoppers, page, require_role
 
 AUDITORS = (Role.MYSTERY_SHOPPER, Role.AUDITOR, Role.HEAD_OFFICE)
@@ -51,7 +53,7 @@ def _site(request, scope):
     qs = scope.order_by("code")
     site = qs.filter(code=code).first() if code else qs.first()
     if code and site is None:
-        raise NotFound(f"No site {code!r} among the sites you visit.", field="site")
+        raise NotFound(gettext("No site %(code)s among the sites you visit.") % {"code": repr(code)}, field="site")
     return site
 
 
@@ -61,7 +63,7 @@ def _day(request, site) -> tuple[dt.date, str | None]:
     raw = request.GET.get("date") or ""
     day = iso_day(raw) if raw else None
     if raw and day is None:
-        return today, f"date: {raw!r} is not a date (YYYY-MM-DD); showing today's."
+        return today, gettext("date: %(raw)s is not a date (YYYY-MM-DD); showing today's.") % {"raw": repr(raw)}
     day = day or today
     try:
         validate_check_date(site=site, day=day, now=timezone.now())
@@ -76,7 +78,7 @@ def audit_new(request):
     role = require_role(request, *AUDITORS)
     scope = access.auditable_sites(request.user)
     site = _site(request, scope)
-    kinds = [(k, AuditKind(k).label) for k in kinds_for(request.user)]
+    kinds = [(k, label(AuditKind, k)) for k in kinds_for(request.user)]
     context = {"role": role, "kinds": kinds, "note_max": NOTE_MAX, "site": site}
     if site is None:
         return render(request, "pages/audit_new.html", context)

@@ -17,6 +17,8 @@ from customer.selectors import audits as audit_selectors
 from reports.packs import outcome_text, value_text
 from sites.models import Role
 
+from ...format import whole_pct
+from ...labels import label
 from ..common import open_to_mystery_shoppers, page, require_role
 from .form import AUDITORS
 
@@ -32,12 +34,20 @@ def audit_list(request):
     date_from, date_to = iso_day(request.GET.get("from") or ""), iso_day(request.GET.get("to") or "")
     audits = list(audit_selectors.audit_list(user=request.user, date_from=date_from, date_to=date_to,
                                              kind=kind or None)[:SHOWN + 1])
+    for a in audits:  # written as every page writes them
+        a.kind_label, a.score_text = label(AuditKind, a.kind), _score(a.score)
     return render(request, "pages/audit_list.html", {
         "audits": audits[:SHOWN], "more": len(audits) > SHOWN, "shown": SHOWN,
         # A shopper's list is their own: their name on every row would say nothing.
         "show_author": role != Role.MYSTERY_SHOPPER, "role": role,
-        "kinds": AuditKind.choices, "kind": kind, "date_from": date_from, "date_to": date_to,
+        "kinds": [(k, label(AuditKind, k)) for k in AuditKind.values], "kind": kind, "date_from": date_from,
+        "date_to": date_to,
     })
+
+
+def _score(score: float | None) -> str:
+    """An audit's score as a whole percentage: "83%" ("83 %" in French)."""
+    return "" if score is None else whole_pct(score)
 
 
 @dataclass
@@ -69,7 +79,7 @@ def audit_detail(request, audit_id: int):
             row["photos"] = photos.get(row["c"].pk, [])
     failed = sum(1 for g in groups for row in g["results"] if not row["r"].passed)
     return render(request, "pages/audit_detail.html", {
-        "audit": audit, "groups": groups, "failed": failed, "role": role,
+        "audit": audit, "groups": groups, "failed": failed, "role": role, "score": _score(audit.score),
         "show_author": role != Role.MYSTERY_SHOPPER,
         "photo_count": sum(len(v) for v in photos.values()),
     })

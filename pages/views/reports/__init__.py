@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
@@ -62,7 +63,7 @@ def _highlighted(request):
     try:
         return selectors.run_get(user=request.user, public_id=uuid.UUID(raw))
     except (ValueError, NotFound):
-        messages.error(request, "run: no such report among those you can see.")
+        messages.error(request, gettext("run: no such report among those you can see."))
         return None
 
 
@@ -91,17 +92,19 @@ def _order(request):
         data["idempotency_key"] = str(uuid.uuid4())
         form = OrderForm(data, user=request.user)
         form.is_valid()
-        form.add_error(None, "This form was already used for another order; check it and order again. "
-                             f"({exc.message})")
+        form.add_error(None, gettext("This form was already used for another order; check it and order again.")
+                       + f" ({exc.message})")
         return _page(request, form, status=exc.status_code)
     except AppError as exc:
         form.add_refusal(exc)
         return _page(request, form, status=exc.status_code)
     public_id = orjson.loads(stored.content)["run"]
     if stored.replayed:
-        messages.info(request, "This order was already placed; here is its report (nothing was ordered twice).")
+        messages.info(request, gettext("This order was already placed; here is its report (nothing was ordered "
+                                       "twice)."))
     else:
-        messages.success(request, "Report ordered. It renders in the background; this page shows its progress.")
+        messages.success(request, gettext("Report ordered. It renders in the background; this page shows its "
+                                          "progress."))
     response = HttpResponseRedirect(f"{reverse('pages:reports')}?run={public_id}#run")
     response.status_code = 303  # See Other: the browser GETs the run's page; Reload does not post again
     return response

@@ -11,11 +11,15 @@ import uuid
 from itertools import groupby
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from backend.errors import AppError
 from pages.period import DEFAULT_PRESET, PeriodForm
 from reports.models import ReportKind
 from sites import access
+
+from ...labels import LABELS
 
 
 class _Unjudged:
@@ -39,21 +43,22 @@ class OrderForm(PeriodForm):
     several values), and the ``idempotency_key`` generated when the form was rendered. The site page posts the
     same names: kind=compliance_pack, sites=<code>, from, to, idempotency_key."""
 
-    kind = forms.ChoiceField(choices=ReportKind.choices, initial=ReportKind.VARIANCE, label="Report",
+    kind = forms.ChoiceField(choices=[(k, LABELS[ReportKind][k]) for k in ReportKind], initial=ReportKind.VARIANCE,
+                             label=_("Report"),
                              widget=forms.RadioSelect)
-    region = RegionField(required=False, label="Region")
-    sites = SitesField(required=False, label="Sites",
-                       help_text="One site for a compliance pack; one or several for a variance report.")
+    region = RegionField(required=False, label=_("Region"))
+    sites = SitesField(required=False, label=_("Sites"),
+                       help_text=_("One site for a compliance pack; one or several for a variance report."))
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255,
-                                      error_messages={"required": "This form has no order key; it was renewed, "
-                                                                  "order again."})
+                                      error_messages={"required": _("This form has no order key; it was renewed, "
+                                                                    "order again.")})
 
     # Where the service's field names land on the form (the API's "sites[2]" is this form's "sites").
     FIELD_OF = {"from": "date_from", "to": "date_to", "kind": "kind", "region": "region", "sites": "sites"}
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, label_suffix="", **kwargs)
-        self.fields["period"].label = "Days"  # the fieldset's legend says "Period"
+        self.fields["period"].label = gettext("Days")  # the fieldset's legend says "Period"
         self.fields["period"].initial = DEFAULT_PRESET  # the pages' default, shown as the choice it is
         if data is None:
             # A fresh key per rendered form: a double click or a resent form is the same order, a new form a new one.
@@ -61,11 +66,11 @@ class OrderForm(PeriodForm):
         sites = list(access.readable_sites(user).select_related("region").order_by("region__name", "code"))
         self.fields["sites"].choices = [
             (region, [(s.code, f"{s.code} · {s.name}") for s in group])
-            for region, group in groupby(sites, key=lambda s: s.region.name if s.region_id else "No region")]
+            for region, group in groupby(sites, key=lambda s: s.region.name if s.region_id else gettext("No region"))]
         regions = {s.region.code: s.region.name for s in sites if s.region_id}
-        everything = "Whole network" if access.is_head_office(user) else "All the sites I can read"
+        everything = gettext("Whole network") if access.is_head_office(user) else gettext("All the sites I can read")
         self.fields["region"].choices = [("", everything), *sorted(regions.items(), key=lambda r: r[1])]
-        self.fields["region"].help_text = "Or pick sites below; not both."
+        self.fields["region"].help_text = gettext("Or pick sites below; not both.")
         self.fields["sites"].widget.attrs["size"] = min(8, max(3, len(sites) + len(regions)))
 
     def order(self) -> dict:
@@ -82,9 +87,9 @@ class OrderForm(PeriodForm):
 
 
 class VerifyForm(forms.Form):
-    file = forms.FileField(label="PDF to verify", widget=forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
+    file = forms.FileField(label=_("PDF to verify"), widget=forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
                            error_messages={
-        "required": "file: choose a PDF to verify.", "empty": "file: the file is empty."})
+        "required": _("file: choose a PDF to verify."), "empty": _("file: the file is empty.")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)

@@ -6,8 +6,13 @@ import django_tables2 as tables
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
+from reports.models import ReportKind, RunStatus
 from reports.selectors import run_scope_label
+
+from ...labels import label
 
 
 def duration(run) -> str:
@@ -22,28 +27,28 @@ def duration(run) -> str:
 
 
 def status_badge(run):
-    label = run.get_status_display()
+    label_ = label(RunStatus, run.status)
     if run.status == "running":
-        label = f"{label} {run.progress} %"
-    return format_html('<span class="badge run-{}">{}</span>', run.status, label)
+        label_ = f"{label_} {run.progress} %"
+    return format_html('<span class="badge run-{}">{}</span>', run.status, label_)
 
 
 class RunTable(tables.Table):
-    created_at = tables.DateTimeColumn(verbose_name="Ordered", format="Y-m-d H:i")
-    requested_by = tables.Column(verbose_name="By", order_by=("requested_by__username",),
-                                 default="Schedule")  # no person: the beat schedule ordered it
-    kind = tables.Column(verbose_name="Report")
-    scope = tables.Column(verbose_name="Scope", accessor="pk", orderable=False)
-    period = tables.Column(verbose_name="Period", accessor="period_from", order_by=("period_from", "period_to"))
-    status = tables.Column(verbose_name="Status")
-    took = tables.Column(verbose_name="Took", accessor="pk", orderable=False)
+    created_at = tables.DateTimeColumn(verbose_name=_("Ordered"), format="Y-m-d H:i")
+    requested_by = tables.Column(verbose_name=_("By"), order_by=("requested_by__username",),
+                                 default=_("Schedule"))  # no person: the beat schedule ordered it
+    kind = tables.Column(verbose_name=_("Report"))
+    scope = tables.Column(verbose_name=_("Scope"), accessor="pk", orderable=False)
+    period = tables.Column(verbose_name=_("Period"), accessor="period_from", order_by=("period_from", "period_to"))
+    status = tables.Column(verbose_name=_("Status"))
+    took = tables.Column(verbose_name=_("Took"), accessor="pk", orderable=False)
     pdf_sha256 = tables.Column(verbose_name="SHA-256", orderable=False, attrs={"td": {"class": "sha"}})
     pdf = tables.Column(verbose_name="PDF", accessor="pk", orderable=False)
 
     class Meta:
         template_name = "pages/reports_table.html"
         attrs = {"class": "runs", "aria-labelledby": "runs-heading"}
-        empty_text = "No reports yet."
+        empty_text = _("No reports yet.")
         row_attrs = {"id": lambda record: f"row-{record.public_id}",
                      "class": lambda record, table: "current" if table.highlight == record.public_id else "",
                      "aria-current": lambda record, table: "true" if table.highlight == record.public_id else None}
@@ -66,7 +71,8 @@ class RunTable(tables.Table):
         return run_scope_label(record)  # the sites are prefetched by reports.selectors.run_list
 
     def render_period(self, record):
-        return format_html('{}&nbsp;to {}', record.period_from, record.period_to)
+        return format_html('{}&nbsp;{} {}', record.period_from, pgettext("from a date to a date", "to"),
+                           record.period_to)
 
     def render_status(self, record):
         return status_badge(record)
@@ -77,7 +83,11 @@ class RunTable(tables.Table):
     def render_pdf(self, record):
         if record.status != "done":
             return "—"
-        return format_html('<a href="{}">Download<span class="visually-hidden"> the report ordered {}</span></a>'
+        return format_html('<a href="{}">{}<span class="visually-hidden"> {}</span></a>'
                            '<br><span class="small muted">{}</span>',
-                           reverse("pages:report-download", args=[record.public_id]),
-                           record.created_at.strftime("%Y-%m-%d %H:%M"), filesizeformat(record.pdf_size))
+                           reverse("pages:report-download", args=[record.public_id]), gettext("Download"),
+                           gettext("the report ordered %(when)s") % {"when": record.created_at.strftime("%Y-%m-%d %H:%M")},
+                           filesizeformat(record.pdf_size))
+
+    def render_kind(self, record):
+        return label(ReportKind, record.kind)
