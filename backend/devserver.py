@@ -108,6 +108,7 @@ BANNER = """
     auditor.two                 auditor: the other regions
     shopper                     mystery shopper: a few sites, nothing of them but the audit form
     accounts                    accounting staff: invoicing, for every site
+    gerante.lon-02              a manager of LON-02 who reads Touchpoint in French
   PostgreSQL: {database}.
   A Celery worker (pid {pid}) renders reports and sends notifications in the background.
   Mail: {mail}.
