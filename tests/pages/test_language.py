@@ -98,7 +98,7 @@ def test_the_switch_keeps_a_signed_in_persons_choice_and_gives_it_back_to_the_br
     page = manager.get("/app/today/").content.decode()
     # A plain form: no script needed. The other language in its own words; the browser's once one is chosen.
     form = re.search(r'<form method="post" action="/app/language/" class="language">.*?</form>', page, re.S).group(0)
-    assert '<button type="submit" class="link" name="language" value="fr" lang="fr">Français</button>' in form
+    assert '<button class="link" name="language" value="fr" lang="fr">Français</button>' in form
     assert 'value="en"' not in form and 'value=""' not in form  # English is the page's; nothing chosen yet
     assert 'name="next" value="/app/today/"' in form
 
