@@ -132,6 +132,7 @@ class PackEvidence:
     thumbnail_key: str
     thumbnail: bytes | None = None
     day_only: bool = False        # a mystery shop's photo: its day, never its hour (the shopper stays anonymous)
+    hashed: bool = False          # its bytes were read and hashed when it was verified (rejected on review since, or not)
 
 
 @dataclass
@@ -280,4 +281,5 @@ def _evidence(e: Evidence, site: Site, local, *, day: dt.date | None, day_only: 
     return PackEvidence(
         str(e.public_id), day, e.criterion.key, e.criterion.prompt, e.status, local(e.captured_at),
         local(e.created_at), e.sha256 or e.declared_sha256, e.size, e.width, e.height, reused, e.stale_capture,
-        e.action_id is not None and e.daily_check_id is None, e.thumbnail_key, day_only=day_only)
+        e.action_id is not None and e.daily_check_id is None, e.thumbnail_key, day_only=day_only,
+        hashed=e.verified_at is not None)

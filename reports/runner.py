@@ -195,7 +195,7 @@ def _version_labels(numbers: list[int]) -> list[str]:
 def _fetch_thumbnails(evidence) -> None:
     """Read the thumbnails made at confirmation, in parallel (S3 round trips dominate otherwise).
     A missing thumbnail leaves the evidence listed without an image."""
-    wanted = [e for e in evidence if e.thumbnail_key and e.status == "verified"]
+    wanted = [e for e in evidence if e.thumbnail_key and e.hashed]  # a photo rejected on review keeps its image
     if not wanted:
         return
 

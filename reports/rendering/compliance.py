@@ -289,7 +289,7 @@ def _evidence_cell(e: PackEvidence, meta: DocumentMeta) -> list:
         flags.append(words.status(e.status).upper())
     sha = e.sha256 or "-"
     # Only a verified photo's hash was computed from its bytes; otherwise it is what the phone declared.
-    declared = "" if e.status == "verified" else _("declared: ")
+    declared = "" if e.hashed else _("declared: ")
     lines = [f"<b>{escape(text_of(meta, 'prompt', e.criterion, e.prompt))}</b> · {day(e.date)}"
              + (" · " + _("action") if e.for_action else ""),
              *_photo_times(e),
@@ -332,6 +332,8 @@ def _manifest(pack: CompliancePack, meta: DocumentMeta) -> list:
     rows = [["#", _("Evidence"), _("Criterion"), _("Day"), _("SHA-256 of the original")]]
 
     def declared(e: PackEvidence) -> str:
+        if e.hashed:  # verified from its bytes, then rejected on review: the hash is the bytes'
+            return _(" (%(status)s on review)") % {"status": words.status(e.status)}
         return _(" (%(status)s: hash as declared)") % {"status": words.status(e.status)}
 
     for i, e in enumerate(pack.evidence, start=1):

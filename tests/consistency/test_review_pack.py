@@ -55,3 +55,8 @@ def test_the_pack_shows_rejected_photos_and_cleared_flags(network, standard):
     assert "asked for, due" in flat
     # The checks' table says the restroom is no longer passed: its photo is not verified any more.
     assert "met; photo not verified" in text
+    # The manifest says the photo was rejected on review (its hash is its bytes', not a phone's declaration), and
+    # its thumbnail is still embedded beside it: 2 photos, 2 thumbnails.
+    manifest = " ".join(text[text.index("Manifest"):].split())
+    assert "(rejected on" in manifest and "hash as declared" not in manifest  # the cell wraps before "review)"
+    assert "Thumbnails embedded 2" in manifest

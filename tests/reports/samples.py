@@ -186,6 +186,6 @@ def pack_sample(*, photos: int = 200, days: int = 30, with_thumbnails: bool = Tr
                                      criteria[i % 10].prompt, "verified", at, at,
                                      hashlib.sha256(f"photo{i}".encode()).hexdigest(),
                                      3_000_000, 4032, 3024, "B1 2026-09-01" if i == 3 else None, i == 5, False,
-                                     f"thumbs/{i}.jpg", body))
+                                     f"thumbs/{i}.jpg", body, hashed=True))
     return CompliancePack("A1", "Site A1", "Region A", "Pacific/Auckland", start, start + dt.timedelta(days=days - 1),
                           [version], checks, days, missed, failures, evidence)
