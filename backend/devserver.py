@@ -57,7 +57,7 @@ def _spawn(*args: str) -> subprocess.Popen:
 def _mail_said(settings) -> str:
     """Where the notifications' mail goes, for the banner."""
     if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
-        return f"written to {settings.EMAIL_FILE_PATH}/ (one file per message)"
+        return f"written to {settings.EMAIL_FILE_PATH}/ (a .log file per batch sent)"
     if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
         return "printed by the worker (EMAIL_PROVIDER=console)"
     if settings.EMAIL_PROVIDER == "smtp":

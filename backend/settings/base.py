@@ -319,7 +319,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Notifications: e-mail and webhooks (notify/) -------------------------------------------------
 # How mail leaves: EMAIL_PROVIDER=smtp (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-# EMAIL_USE_TLS / EMAIL_USE_SSL), file (one file per message in EMAIL_FILE_PATH, var/mail/ by default), console,
+# EMAIL_USE_TLS / EMAIL_USE_SSL), file (a .log file per batch sent, in EMAIL_FILE_PATH, var/mail/ by default), console,
 # or a provider's API through django-anymail: postmark, mailgun, amazon_ses, sendgrid, brevo, mailjet, resend,
 # sparkpost... Its settings come from ANYMAIL_<NAME> variables, e.g. ANYMAIL_POSTMARK_SERVER_TOKEN or
 # ANYMAIL_MAILGUN_API_KEY + ANYMAIL_MAILGUN_SENDER_DOMAIN (the prefix is dropped: ANYMAIL = {"POSTMARK_SERVER_TOKEN": ...}).

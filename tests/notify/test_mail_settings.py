@@ -55,7 +55,7 @@ def test_make_run_writes_mail_to_var_mail_and_says_so(monkeypatch):
     assert found["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert found["EMAIL_FILE_PATH"] == found["VAR_DIR"] / "mail"
     assert found["WEBHOOK_ALLOW_LOOPBACK_HTTP"] is True
-    assert devserver._mail_said(SimpleNamespace(**found)) == f"written to {found['VAR_DIR'] / 'mail'}/ (one file per message)"
+    assert devserver._mail_said(SimpleNamespace(**found)) == f"written to {found['VAR_DIR'] / 'mail'}/ (a .log file per batch sent)"
     assert "Mail: {mail}." in devserver.BANNER
 
 
