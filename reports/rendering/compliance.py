@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, LongTable, PageBreak, Paragraph, Spacer, Table
 
@@ -121,8 +122,13 @@ def _cover(pack: CompliancePack, meta: DocumentMeta) -> list:
         [_("Generated"), generated(meta.generated_at)],
         [_("Run"), meta.run_id or "-"],
     ]
+    # The values as paragraphs in the table's own font: a long one (a French time zone line) wraps in its column
+    # instead of running past the table's edge.
+    value_style = ParagraphStyle("tp-cover-value", parent=STYLES["body"], fontSize=10, leading=12.5)
+    rows = [[label, Paragraph(escape(value), value_style)] for label, value in rows]
     table = Table(rows, colWidths=[55 * mm, 120 * mm])
     table.setStyle([("FONT", (0, 0), (-1, -1), FONT, 10), ("FONT", (0, 0), (0, -1), FONT_BOLD, 10),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 5), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey)])
     return [Spacer(1, 35 * mm), Paragraph(_("Compliance pack"), STYLES["title"]),
             _p(f"{pack.site_code} · {meta.period}", "subtitle"), Spacer(1, 10 * mm), table, Spacer(1, 10 * mm),
