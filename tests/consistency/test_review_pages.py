@@ -29,8 +29,9 @@ def signed_in(user) -> Client:
 
 @pytest.fixture
 def today_shot(network, standard):
-    """A1's check of today (local) with its restroom photo, captured a week before: verified, flagged stale."""
-    day = local_today(network.a1)
+    """A1's check of yesterday (local) with its restroom photo, captured a week before: verified, flagged stale.
+    Yesterday, not today: Auckland's today is a day ahead of the site page's "last 7 days" from 11:00 UTC on."""
+    day = local_today(network.a1) - dt.timedelta(days=1)
     check = make_check(network.a1, standard, network.manager_a, date=day)
     stamp = (day - dt.timedelta(days=7)).strftime("%Y:%m:%d 08:00:00")
     response = client_for(network.manager_a).post(

@@ -72,7 +72,9 @@ def test_a_shopper_sends_a_partial_mystery_shop_offline_and_one_audit_is_stored_
 
     observe(page, observed)
     page.locator(f"#c-{keys[0]} textarea").fill("Not greeted at all")
-    page.locator("#visited-at").fill("10:15")
+    # Just after the local midnight: a visit time never in the future, whatever the hour the suite runs at
+    # (the form dates the visit on the site's today; 10:15 was in the future between midnight and 10:15 there).
+    page.locator("#visited-at").fill("00:05")
     page.locator(f"#p-{PHOTO_CRITERION}").set_input_files(
         files=[{"name": "restroom.jpg", "mimeType": "image/jpeg", "buffer": jpeg(640, 480, seed=5, photo_like=True)}])
     page.locator(f"#ph-{PHOTO_CRITERION} li").filter(has_text="restroom.jpg").wait_for()
@@ -89,7 +91,7 @@ def test_a_shopper_sends_a_partial_mystery_shop_offline_and_one_audit_is_stored_
         else:
             assert fieldset.get_by_label(value, exact=True).is_checked(), key
     assert page.locator(f"#c-{keys[0]} textarea").input_value() == "Not greeted at all"
-    assert page.locator("#visited-at").input_value() == "10:15"
+    assert page.locator("#visited-at").input_value() == "00:05"
     check_axe(page)
 
     # Offline as the shopper presses Send: kept, retried by itself, sent once the signal is back.
@@ -119,7 +121,7 @@ def test_a_shopper_sends_a_partial_mystery_shop_offline_and_one_audit_is_stored_
     page.wait_for_load_state()
     assert "Mystery shop at AKL-01" in page.locator("h1").inner_text()
     assert "Not greeted at all" in page.content()
-    assert "10:15 site time" in page.locator("dl.facts").inner_text()  # the site's wall clock, as given
+    assert "00:05 site time" in page.locator("dl.facts").inner_text()  # the site's wall clock, as given
     assert page.locator(f"#r-{PHOTO_CRITERION} .photos li").count() == 1
     page.locator(f"#r-{PHOTO_CRITERION} img").wait_for()  # the verified photo's thumbnail, through its signed link
     check_axe(page)
@@ -134,7 +136,7 @@ def one_audit_is_stored_with_its_photo(observed: dict, noted: str) -> None:
     assert audit.kind == "mystery_shop" and audit.submitted_by.username == SHOPPER
     assert audit.observed == 3 and audit.visited_at is not None
     local = audit.visited_at.astimezone(audit.site.tz)
-    assert (local.date(), local.hour, local.minute) == (audit.date, 10, 15)  # the site's wall clock
+    assert (local.date(), local.hour, local.minute) == (audit.date, 0, 5)  # the site's wall clock
     results = {r.criterion.key: r for r in audit.results.select_related("criterion")}
     assert set(results) == set(observed)
     assert results[noted].note == "Not greeted at all" and results[noted].value == 0
