@@ -49,3 +49,25 @@ class CompiledQuery:
             cursor.execute(sql, bound)
             row = cursor.fetchone()
         return None if row is None else rows.from_row(model, row)
+
+
+def inlined_sql(queryset: QuerySet, expressions: Callable[[object], str | None], *, prefix: str) -> tuple[str, dict]:
+    """A queryset as a parenthesised subquery for hand-written SQL with named parameters: each parameter for
+    which ``expressions(value)`` gives an SQL expression (a sentinel standing for a column or an outer
+    parameter) becomes that expression; the others become parameters named ``<prefix>_<n>``, returned with
+    the SQL. The SQL is Django's for the queryset, so a rule written once as a queryset serves the raw SQL
+    too."""
+    sql, params = queryset.query.sql_with_params()
+    parts = sql.split("%s")
+    if len(parts) != len(params) + 1:
+        raise RuntimeError(f"Unexpected placeholders in {sql!r}")
+    out, named = [parts[0]], {}
+    for i, (value, rest) in enumerate(zip(params, parts[1:], strict=True)):
+        expression = expressions(value)
+        if expression is not None:
+            out.append(f"({expression})")
+        else:
+            named[f"{prefix}_{i}"] = value
+            out.append(f"%({prefix}_{i})s")
+        out.append(rest)
+    return f"({''.join(out)})", named

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
-from backend.compiled import CompiledQuery
+from backend.compiled import CompiledQuery, inlined_sql
 from backend.errors import NotFound
 from sites import access
 from sites.models import Site
@@ -132,20 +132,8 @@ def version_in_force_sql(day: str) -> tuple[str, dict]:
     """The id of the version in force on ``day`` (an SQL expression of type date) as a scalar subquery, for
     statements with named parameters, and the parameters it adds (named ``in_force_<n>``): the SQL of
     :func:`version_in_force`'s queryset as Django compiles it, so the two cannot differ."""
-    sql, params = versions_in_force(on=_SENTINEL_DAY).values("id")[:1].query.sql_with_params()
-    parts = sql.split("%s")
-    if len(parts) != len(params) + 1:
-        raise RuntimeError(f"Unexpected placeholders in {sql!r}")
-    out, named = [parts[0]], {}
-    for i, (value, rest) in enumerate(zip(params, parts[1:], strict=True)):
-        if value == _SENTINEL_DAY:
-            out.append(f"({day})")
-        else:
-            named[f"in_force_{i}"] = value
-            out.append(f"%(in_force_{i})s")
-        out.append(rest)
-    return f"({''.join(out)})", named
-
+    return inlined_sql(versions_in_force(on=_SENTINEL_DAY).values("id")[:1],
+                       lambda value: day if value == _SENTINEL_DAY else None, prefix="in_force")
 
 class StandardTexts:
     """The texts of some versions of the standard in one language, by key: a touch point's ``name`` and ``why``,

@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.compiled import inlined_sql
 from backend.errors import AppError, Conflict, Forbidden, NotFound
 from backend.inputs import EARLIEST_DAY
 from sites import access
@@ -69,38 +70,30 @@ _SENTINEL_KEY = "\x00key"
 _SENTINEL_DAY = dt.date(1, 1, 1)
 
 
-@cache
-def _compiled(columns: tuple[str, ...], with_key: bool) -> tuple[str, list]:
+def _covering_queryset(columns: tuple[str, ...], with_key: bool):
     qs = NotApplicable.objects.filter(covering(_SENTINEL_DAY), site_id=_SENTINEL_SITE)
     if with_key:
         qs = qs.filter(criterion_key=_SENTINEL_KEY)
-    sql, params = qs.order_by("criterion_key").values(*columns).query.sql_with_params()
-    return sql, list(params)
+    return qs.order_by("criterion_key").values(*columns)
 
 
+@cache  # compiled once per process and shape: the submission path reads it
 def covering_sql(*, site: str, day: str, key: str | None = None, columns: tuple[str, ...] = ("criterion_key",),
                  prefix: str = "na") -> tuple[str, dict]:
     """The marks covering ``day`` at ``site`` (and, given, for the criterion ``key``) as a subquery for
     hand-written SQL with named parameters: ``site``, ``day`` and ``key`` are SQL expressions. It is the SQL of
     :func:`covering`'s queryset as Django compiles it, so the two cannot differ. Returns the SQL and the
     parameters it adds (named ``<prefix>_<n>``)."""
-    sql, params = _compiled(columns, key is not None)
-    parts = sql.split("%s")
-    if len(parts) != len(params) + 1:
-        raise RuntimeError(f"Unexpected placeholders in {sql!r}")
-    out, named = [parts[0]], {}
-    for i, (value, rest) in enumerate(zip(params, parts[1:], strict=True)):
+    def expression(value) -> str | None:
         if type(value) is dt.date and value == _SENTINEL_DAY:
-            out.append(f"({day})")
-        elif type(value) is int and value == _SENTINEL_SITE:
-            out.append(f"({site})")
-        elif value == _SENTINEL_KEY and key is not None:
-            out.append(f"({key})")
-        else:
-            named[f"{prefix}_{i}"] = value
-            out.append(f"%({prefix}_{i})s")
-        out.append(rest)
-    return f"({''.join(out)})", named
+            return day
+        if type(value) is int and value == _SENTINEL_SITE:
+            return site
+        if value == _SENTINEL_KEY and key is not None:
+            return key
+        return None
+
+    return inlined_sql(_covering_queryset(columns, key is not None), expression, prefix=prefix)
 
 
 @dataclass(frozen=True)
