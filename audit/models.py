@@ -50,9 +50,10 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=40, choices=Action.choices)
     target_type = models.CharField(max_length=60, help_text="app_label.model of what was acted on.")
     target_id = models.CharField(max_length=64)
-    site_code = models.CharField(max_length=32, null=True, blank=True)
+    # NULL, not "": "concerns no site" and "no request" (a task, a command) read plainly in SQL and the API.
+    site_code = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
     data = models.JSONField(default=dict, help_text="What changed: before and after where it matters.")
-    request_id = models.CharField(max_length=64, null=True, blank=True)
+    request_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

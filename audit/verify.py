@@ -66,7 +66,7 @@ def _walk(connection) -> Outcome:
         cursor.execute(select)
         while rows := cursor.fetchmany(BATCH):
             for row in rows:
-                fields = dict(zip(chain.COLUMNS, row))
+                fields = dict(zip(chain.COLUMNS, row[:-1], strict=True))
                 fields["data"] = json.loads(row[data_at])
                 stored = row[-1]
                 if fields["seq"] != seq + 1:
