@@ -132,12 +132,18 @@ class Franchise:
         response = client.post(f"/api/v1/evidence/{rejected.public_id}/review/", {
             "decision": "reject", "reason": "The mirror is not in the picture."}, format="json")
         _expect(response, 201, "photo review")
-        response = client.post("/api/v1/reports/", {
+        ordered = self.order_pack()
+        return Written(other=["phone_rings marked not applicable at DRL-03", f"photo {rejected.public_id} rejected",
+                              f"compliance pack {ordered} ordered"])
+
+    def order_pack(self) -> str:
+        """Head office orders DRL-01's compliance pack for the last week; returns the run's id."""
+        today = timezone.localdate()
+        response = self._client(self.head_office).post("/api/v1/reports/", {
             "kind": "compliance_pack", "sites": ["DRL-01"], "from": (today - dt.timedelta(days=6)).isoformat(),
             "to": today.isoformat()}, format="json")
         _expect(response, 202, "report order")
-        return Written(other=["phone_rings marked not applicable at DRL-03", f"photo {rejected.public_id} rejected",
-                              f"compliance pack {response.json()['id']} ordered"])
+        return response.json()["id"]
 
 
 def _expect(response, status: int, what: str) -> None:

@@ -50,6 +50,7 @@ class Drill:
         self.sample = sample
         self.failures: list[str] = []
         self.started = time.monotonic()
+        self.audit_at_t = ""
         self.figures: dict[str, str] = {}
         self._moto: subprocess.Popen | None = None
         self._bucket_owned = False
@@ -99,7 +100,7 @@ class Drill:
             # The drill is not the suite: the laptop settings, no broker to leave messages in (the tasks the API
             # queues are not the drill's subject), its own folder for anything written to disk.
             "DJANGO_SETTINGS_MODULE": "backend.settings.local",
-            "CELERY_BROKER_URL": "memory://",
+            "CELERY_BROKER_URL": "memory://localhost/",
             "TOUCHPOINT_VAR_DIR": str(self.work / "var"),
         })
         self._storage()
@@ -169,8 +170,8 @@ class Drill:
         self.step(f"Written after the base backup (in the archived WAL only): {len(after_backup.checks)} checks with "
                   f"photos; {'; '.join(work.other)}")
 
+        audit_head = self.audit_head()
         at_t = self.fingerprints(self.source)
-        audit_head = self.audit_head(self.source)
         with self.source.connect("touchpoint", autocommit=True) as conn:
             target = conn.execute("SELECT clock_timestamp()").fetchone()[0]
         time.sleep(0.05)  # every commit from here on is stamped after T
@@ -178,8 +179,9 @@ class Drill:
                   f"fingerprinted{'; audit trail head ' + audit_head if audit_head else ''}")
 
         after_t = franchise.day_of_checks(1, seed=3)
+        pack = franchise.order_pack()
         self.step(f"Written after T: {len(after_t.checks)} checks with photos (client ids "
-                  f"{', '.join(c[:8] for c in after_t.client_ids)})")
+                  f"{', '.join(c[:8] for c in after_t.client_ids)}), compliance pack {pack} ordered")
         deleted = self.bad_actor()
         self.step(f"The bad actor, after T, with triggers off: deleted {deleted}")
         archived = self.archive_everything()
@@ -190,10 +192,13 @@ class Drill:
         self.figures["recovery (copy, replay to T, promotion)"] = f"{recovery:.1f} s"
 
         self.step("Checks")
+        audit_restored = self._manage(self.restored, "audit_verify")
+        audit_live = self._manage(self.source, "audit_verify")
+        reconciled = self._manage(self.restored, "reconcile_storage", "--json", "--grace-minutes", "0", "--limit", "0")
         self.verify_tables(at_t, after_t)
-        self.verify_audit_chain()
         self.verify_photo_hashes()
-        self.verify_reconciliation(after_t)
+        self.verify_audit_chain(audit_restored, audit_live)
+        self.verify_reconciliation(reconciled, after_t)
 
         self.step("Figures")
         for name, value in self.figures.items():
@@ -219,12 +224,22 @@ class Drill:
                 out[table] = (count, digest)
         return out
 
-    def audit_head(self, where: cluster.Cluster) -> str:
-        return ""
+    def audit_head(self) -> str:
+        """Verify the source's chain as the daily task does, and keep the outcome (the head it saw), in-process."""
+        from audit.verify import verify
+
+        outcome = verify()
+        outcome.save()
+        if not self.check(outcome.intact and outcome.head_seq, f"the source's audit chain verifies at T: "
+                                                              f"{outcome.entries} entries"):
+            return ""
+        self.audit_at_t = outcome.head_hash
+        return f"#{outcome.head_seq} sha256 {outcome.head_hash}"
 
     def bad_actor(self) -> str:
         """Deletes as a superuser would who turned the triggers off (session_replication_role = replica skips
         every trigger, the immutability guards and the foreign keys' alike): what the restore must bring back."""
+        from audit.models import AuditEntry
         from consistency.models import CheckResult, DailyCheck, Evidence
 
         tables = [(Evidence._meta.db_table, "photos"), (CheckResult._meta.db_table, "results"),
@@ -234,12 +249,12 @@ class Drill:
             conn.execute("SET session_replication_role = replica")
             for table, what in tables:
                 said.append(f"{conn.execute(f'DELETE FROM {table}').rowcount} {what}")
-            said += self.delete_audit_tail(conn)
+            # Covering their tracks: the entry that says a photo was rejected.
+            gone = conn.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE action = %s",
+                                [AuditEntry.Action.PHOTO_REVIEWED.value]).rowcount
+            said.append(f"{gone} audit entry (the photo review's)")
             conn.commit()
         return ", ".join(said)
-
-    def delete_audit_tail(self, conn) -> list[str]:
-        return []
 
     def archive_everything(self) -> str:
         """Switch to a new WAL segment and wait until the one holding the last commits is archived."""
@@ -300,25 +315,21 @@ class Drill:
                    f"nothing written after T is there: {found} of its {len(after_t.checks)} checks, {photos} of its "
                    f"{len(after_t.photos)} photos")
 
-    def _manage(self, where: cluster.Cluster, *args: str) -> subprocess.CompletedProcess:
+    def _manage(self, where: cluster.Cluster, *args: str) -> subprocess.Popen:
+        """``manage.py`` with DATABASE_URL pointed at ``where``, started (each its own process: they run side by
+        side); ``communicate()`` it."""
         env = {**os.environ, "DATABASE_URL": where.url("touchpoint")}
-        return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    def verify_audit_chain(self) -> None:
-        from django.core.management import get_commands
-
-        if "audit_verify" not in get_commands():
-            self.check(False, "audit_verify: the command is not installed (the audit app is missing)")
-            return
-        restored = self._manage(self.restored, "audit_verify")
-        self.check(restored.returncode == 0,
-                   f"audit_verify on the restored database: exit {restored.returncode}: "
-                   f"{(restored.stdout + restored.stderr).strip().splitlines()[-1:] }")
-        live = self._manage(self.source, "audit_verify")
-        self.check(live.returncode != 0,
-                   f"audit_verify on the damaged live database fails as it must: exit {live.returncode}: "
-                   f"{(live.stdout + live.stderr).strip().splitlines()[-1:]}")
+    def verify_audit_chain(self, restored: subprocess.Popen, live: subprocess.Popen) -> None:
+        said = "".join(restored.communicate(timeout=300)).strip()
+        self.check(restored.returncode == 0 and bool(self.audit_at_t) and self.audit_at_t in said,
+                   f"audit_verify on the restored database: exit {restored.returncode}, ending at the head noted at "
+                   f"T: {said}")
+        said = "".join(live.communicate(timeout=300)).strip()
+        self.check(live.returncode == 1, f"audit_verify on the damaged live database fails, as it must: exit "
+                                         f"{live.returncode}: {said}")
 
     def verify_photo_hashes(self) -> None:
         from consistency import storage
@@ -342,12 +353,12 @@ class Drill:
                    f"{len(rows) - len(wrong)} of {len(rows)} sampled photos' SHA-256 on record match the bytes in S3"
                    + (f"; wrong: {'; '.join(wrong)}" if wrong else ""))
 
-    def verify_reconciliation(self, after_t) -> None:
-        done = self._manage(self.restored, "reconcile_storage", "--json", "--grace-minutes", "0", "--limit", "0")
+    def verify_reconciliation(self, done: subprocess.Popen, after_t) -> None:
+        out, err = done.communicate(timeout=300)
         try:
-            found = json.loads(done.stdout)
+            found = json.loads(out)
         except json.JSONDecodeError:
-            self.check(False, f"reconcile_storage on the restored database: {done.stderr.strip()[-300:]}")
+            self.check(False, f"reconcile_storage on the restored database: {err.strip()[-300:]}")
             return
         missing = found["counts"]["rows_without_objects"]
         self.check(missing == 0, f"reconcile_storage: every one of the {found['counts']['rows_checked']} stored files "
