@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -393,6 +394,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="Keep the drill's folder (clusters, archive, logs).")
     parser.add_argument("--sample", type=int, default=20, help="Photos whose bytes are hashed against S3.")
     args = parser.parse_args(argv)
+    # Stopped from outside (a test's timeout, Ctrl-C): the clusters and the S3 server it started are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="touchpoint-drill-"))
     drill = Drill(work, sample=args.sample)
     try:
