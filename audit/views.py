@@ -31,7 +31,7 @@ NAV_LABEL = gettext_lazy("Audit trail")  # the header's link (pages.context), fo
 def details(data: dict) -> list[tuple[str, str]]:
     """An entry's data as lines a person reads: ``before → after`` where both are given, lists joined."""
     lines = []
-    for key, value in data.items():
+    for key, value in sorted(data.items()):  # jsonb keeps keys shortest first; a reader looks them up by name
         if isinstance(value, dict) and set(value) == {"before", "after"}:
             text = f"{_text(value['before'])} → {_text(value['after'])}"
         elif isinstance(value, dict) and all(isinstance(v, dict) and set(v) == {"before", "after"}
@@ -60,7 +60,7 @@ class EntryTable(tables.Table):
     actor_name = tables.Column(verbose_name=pgettext_lazy("audit trail", "Who"), empty_values=())
     action = tables.Column(verbose_name=pgettext_lazy("audit trail", "What"))
     target_id = tables.Column(verbose_name=pgettext_lazy("audit trail", "On"))
-    site_code = tables.Column(verbose_name=gettext_lazy("Site"))
+    site_code = tables.Column(verbose_name=gettext_lazy("Site"), attrs={"td": {"class": "nowrap"}})
     data = tables.Column(verbose_name=gettext_lazy("Details"), empty_values=())
 
     class Meta:

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from audit.models import AuditEntry
-from consistency.models import StandardVersion
 from audit.verify import verify
+from consistency.models import StandardVersion
 from reports.models import ReportRun
 from sites.models import DeviceToken, Profile
 from sites.tokens import token_issue
