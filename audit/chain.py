@@ -53,10 +53,17 @@ def _at(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# The same text written by PostgreSQL: verify reads ``at`` through it, which spares parsing a datetime and
+# formatting it again for every entry (a third of the time per entry). tests/audit/test_chain.py holds the two
+# equal on awkward instants.
+AT_SQL = """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
 def canonical(fields: dict) -> bytes:
     """The bytes an entry's hash is taken over. ``fields``: every column in ``COLUMNS``."""
     row = {name: fields[name] for name in COLUMNS}
-    row["at"] = _at(row["at"])
+    if not isinstance(row["at"], str):  # verify reads it already written (AT_SQL)
+        row["at"] = _at(row["at"])
     return json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode()
 

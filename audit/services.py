@@ -7,7 +7,7 @@ both take ``seq`` N or both point at the same ``prev_hash``. The lock is why "la
 would keep every other audited action in the network waiting for the rest of this transaction.
 
 Cost: three statements (the lock, the head with the database's clock, the INSERT); pinned by
-tests/audit/test_record.py.
+tests/audit/test_chain.py.
 """
 
 from __future__ import annotations

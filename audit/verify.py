@@ -59,7 +59,7 @@ def verify(using: str = DEFAULT_DB_ALIAS, *, previous: ChainCheck | None | bool 
 def _walk(connection) -> Outcome:
     seq, head = 0, chain.GENESIS
     # data read as text and parsed here: the same value whatever json loader the connection has registered.
-    columns = ", ".join("data::text" if name == "data" else name for name in chain.COLUMNS)
+    columns = ", ".join({"data": "data::text", "at": chain.AT_SQL}.get(name, name) for name in chain.COLUMNS)
     select = f"SELECT {columns}, hash FROM audit_auditentry ORDER BY seq"
     data_at = chain.COLUMNS.index("data")
     with connection.chunked_cursor() as cursor:

@@ -169,3 +169,13 @@ def test_concurrent_appends_never_share_a_number_or_a_predecessor():
     assert not errors
     assert sorted(AuditEntry.objects.values_list("seq", flat=True)) == list(range(1, 41))
     assert verify().intact
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("instant", ["2026-12-05T00:00:00+00:00", "2026-12-31T23:59:59.999999+13:00",
+                                     "2000-02-29T12:00:00.000001-05:30", "2026-03-29T01:30:00.5+01:00"])
+def test_postgresql_writes_the_time_as_the_hash_does(instant):
+    moment = dt.datetime.fromisoformat(instant)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {chain.AT_SQL} FROM (SELECT %s::timestamptz AS at) t", [moment])
+        assert cursor.fetchone()[0] == chain._at(moment)
