@@ -308,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="Keep the drill's folder (clusters, archive, logs).")
     parser.add_argument("--sample", type=int, default=20, help="Photos whose bytes are hashed against S3.")
     args = parser.parse_args(argv)
+    if args.sample < 1:
+        parser.error("--sample: at least 1 photo")
     # Stopped from outside (a test's timeout, Ctrl-C): the clusters and the S3 server it started are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="touchpoint-drill-"))
