@@ -43,3 +43,10 @@ lock:
 
 clean:
 	rm -rf var .pytest_cache
+
+# The restore drill (infra/backup/restore_drill.py, docs/backups.md): private PostgreSQL clusters from the wheel,
+# WAL archived, a bad actor, a point-in-time restore on another port, checked. Uses S3 from STORAGE_BACKEND=s3 /
+# S3_ENDPOINT_URL if set, else a moto server of its own. KEEP=1 keeps its folder (clusters, archive, logs).
+.PHONY: restore-drill
+restore-drill: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m infra.backup.restore_drill $(if $(KEEP),--keep)

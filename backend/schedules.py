@@ -64,4 +64,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notify.gather_digests",
         "schedule": crontab(minute=2),
     },
+    # The audit trail's chain walked end to end (audit/verify.py), its outcome kept for /app/audit/; head office
+    # is told once if an entry was changed or deleted. At night (UTC), when little is appended.
+    "audit-verify-chain": {
+        "task": "audit.verify_chain",
+        "schedule": crontab(minute=45, hour=2),
+    },
 }

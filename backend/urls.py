@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("consistency.api.review_urls")),
     path("api/v1/", include("consistency.api.applicability_urls")),
     path("api/v1/", include("exports.urls")),
+    path("api/v1/", include("audit.urls")),  # the audit trail (issue 19)
     # Last: any other API address answers the API's JSON 404, whatever the method, even under DEBUG (``make
     # run``), where Django shows its HTML debug page instead of ``handler404``. An address without its final
     # slash ends here too: the view redirects a read as APPEND_SLASH would, and answers a write itself.

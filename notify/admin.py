@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from audit.models import Action
+from audit.services import record
 from backend.errors import AppError
 
 from .models import Notice, Preference, WebhookDelivery, WebhookEndpoint
@@ -68,6 +71,18 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        record(Action.WEBHOOK_CHANGED if change else Action.WEBHOOK_CREATED, actor=request.user, target=obj,
+               request=request, data={**webhooks.endpoint_facts(obj), "changed": sorted(form.changed_data)})
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, WebhookEndpoint.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for endpoint in queryset:
+                record(Action.WEBHOOK_DELETED, actor=request.user, target=endpoint, request=request,
+                       data=webhooks.endpoint_facts(endpoint))
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(WebhookDelivery)

@@ -23,6 +23,7 @@ class Event(models.TextChoices):
     WEEKLY_DIGEST = "digest.weekly", _("The network's week: score, consistency, worst movers")
     REPORT_WEEKLY_VARIANCE = "report.weekly_variance", _("The weekly variance report (PDF)")
     REPORT_MONTHLY_PACK = "report.monthly_pack", _("Monthly compliance packs (PDF)")
+    AUDIT_CHAIN_BROKEN = "audit.chain_broken", _("The audit trail was tampered with: an entry changed or deleted")
 
 
 class Mode(models.TextChoices):
@@ -45,4 +46,5 @@ DEFAULT_MODES: dict[str, str] = {
     Event.WEEKLY_DIGEST: Mode.IMMEDIATE,
     Event.REPORT_WEEKLY_VARIANCE: Mode.OFF,
     Event.REPORT_MONTHLY_PACK: Mode.OFF,
+    Event.AUDIT_CHAIN_BROKEN: Mode.IMMEDIATE,
 }

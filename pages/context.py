@@ -4,6 +4,7 @@ chose (the header's language switch)."""
 from django.urls import reverse
 from django.utils.translation import gettext, pgettext
 
+from audit.views import NAV_LABEL as AUDIT_TRAIL
 from sites import access
 from sites.models import Role
 
@@ -33,6 +34,7 @@ def navigation(request) -> dict:
         links += [("pages:standard", gettext("Standard")), ("pages:reports", gettext("Reports"))]
         if role == Role.HEAD_OFFICE:
             links.append(("pages:feedback", gettext("Feedback")))
+            links.append(("pages:audit-trail", str(AUDIT_TRAIL)))  # its label is translated with the audit app
     links.append(("pages:notifications", gettext("Notifications")))  # every role: what they are told, and how
     return {"role": role, "role_label": label(Role, role), "chosen_language": chosen_language(user),
             "nav_links": [(href, label, _is_current(request.path, href))

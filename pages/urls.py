@@ -1,5 +1,7 @@
 from django.urls import path
 
+from audit import views as audit_views
+
 from .views import (
     audits,
     calibration,
@@ -38,6 +40,7 @@ urlpatterns = [
     path("evidence/<uuid:public_id>/review/", review.photo_review, name="photo-review"),
     path("retakes/<int:retake_id>/photo/", review.retake_photo, name="retake-photo"),
     path("notifications/", notifications.notifications, name="notifications"),
+    path("audit/", audit_views.trail, name="audit-trail"),  # head office: the audit trail (issue 19)
     path("language/", language.choose, name="language"),
     path("jsi18n/<str:language>/", language.javascript_catalog, name="jsi18n"),
 ]

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from audit.models import Action
+from audit.services import record
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
 from consistency import storage
 from consistency.services.period import period_check
@@ -51,8 +53,15 @@ def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, regio
             # A region's sites too, as they are now: a site moved or added later neither joins the report nor
             # hands it to someone who may not read every site in it.
             run.sites.set(scope)
+        record(Action.REPORT_ORDERED, actor=user, target=run, target_id=run.public_id, site=_one_site(scope), data={
+            "kind": kind, "from": date_from, "to": date_to, "region": region, "sites": sorted(s.code for s in scope or [])})
         transaction.on_commit(lambda: enqueue(run.id))
     return run
+
+
+def _one_site(scope: list[Site] | None) -> str | None:
+    """The site an entry about a run is filed under: its only site, if it has one."""
+    return scope[0].code if scope and len(scope) == 1 else None
 
 
 def order_language(*, user, requested: str | None) -> str:
@@ -143,6 +152,9 @@ def report_download(*, run: ReportRun, user, request=None) -> dict:
     seconds = settings.AWS_QUERYSTRING_EXPIRE
     url = storage.signed_link(url_name="report-file", salt=DOWNLOAD_SALT, subject=[str(run.public_id)], reader=user,
                               request=request)
+    # The link is the download: it is made for this user alone, and only for as long as they may read the run.
+    record(Action.REPORT_DOWNLOADED, actor=user, target=run, target_id=run.public_id,
+           site=_one_site(list(run.sites.all())), data={"kind": run.kind, "sha256": run.pdf_sha256}, request=request)
     return {"url": url, "expires_in": seconds, "expires_at": timezone.now() + dt.timedelta(seconds=seconds),
             "filename": download_filename(run), "sha256": run.pdf_sha256, "size": run.pdf_size}
 

@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
 from django.db.models import Q
+
+from audit import people
+from audit.models import Action
+from audit.services import record
 
 from .models import DeviceToken, Profile, Region, Role, Site
 
@@ -30,12 +36,53 @@ class SiteAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
 
 
+class AccessAudited:
+    """Changes to who may do what are on the audit trail (audit.people): a snapshot before the save, the
+    entries after the last of it (a profile's sites and regions are saved after the profile)."""
+
+    def save_model(self, request, obj, form, change):
+        user_id = self._person(obj)
+        obj._access_before = people.access_of(user_id if change else None)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        people.record_access_change(actor=request.user, user_id=self._person(form.instance),
+                                    before=form.instance._access_before, request=request)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            befores = {self._person(obj): people.access_of(self._person(obj)) for obj in queryset}
+            super().delete_queryset(request, queryset)
+            for user_id, before in befores.items():
+                people.record_access_change(actor=request.user, user_id=user_id, before=before, request=request)
+
+
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(AccessAudited, admin.ModelAdmin):
     list_display = ["user", "role"]
     list_filter = ["role"]
     filter_horizontal = ["sites", "regions"]
     search_fields = ["user__username"]
+
+    @staticmethod
+    def _person(obj) -> int:
+        return obj.user_id
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PersonAdmin(AccessAudited, UserAdmin):
+    """Django's user admin, with superuser (head office) and active changes on the audit trail."""
+
+    @staticmethod
+    def _person(obj) -> int:
+        return obj.pk
 
 
 @admin.register(DeviceToken)
@@ -53,3 +100,14 @@ class DeviceTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, DeviceToken.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        # Deleting a token signs its device out: a revocation, on the audit trail as the API's is.
+        with transaction.atomic():
+            for token in queryset.select_related("user"):
+                record(Action.TOKEN_REVOKED, actor=request.user, target_type="sites.devicetoken", target_id=token.pk,
+                       request=request, data={"user": token.user.get_username(), "device_name": token.device_name})
+            super().delete_queryset(request, queryset)

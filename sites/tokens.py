@@ -7,6 +7,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from audit.models import Action
+from audit.services import record
 from backend.errors import AppError, NotFound
 from backend.inputs import NUL, NUL_MESSAGE
 
@@ -57,6 +59,11 @@ def token_revoke(*, viewer, token_id: int) -> None:
     """Sign a device out: its token stops working at once. The owner may revoke any of theirs, head office
     anyone's; to anyone else another person's token does not exist (404)."""
     tokens = DeviceToken.objects.all() if access.is_head_office(viewer) else DeviceToken.objects.filter(user=viewer)
-    deleted, _ = tokens.filter(pk=token_id).delete()
+    with transaction.atomic():
+        owner = tokens.filter(pk=token_id).values("user__username", "device_name").first()
+        deleted, _ = tokens.filter(pk=token_id).delete()
+        if deleted:
+            record(Action.TOKEN_REVOKED, actor=viewer, target_type="sites.devicetoken", target_id=token_id, data={
+                "user": owner["user__username"], "device_name": owner["device_name"]})
     if not deleted:
         raise NotFound("No such device among yours.")

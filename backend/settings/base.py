@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "notify",
     "alerts",
     "exports",
+    "audit",  # the audit trail (issue 19): append-only, hash-chained
     "pages",
     "django_htmx",
     "django_tables2",

@@ -35,3 +35,9 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=5)
 SITE_URL = env.str("SITE_URL", default="http://testserver")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = True
+
+# --- Audit trail (issue 19) ---
+# pytest-django empties the database between transactional tests with TRUNCATE, which the triggers of
+# audit/migrations/0002 refuse on the audit trail, evidence and report runs unless the session allows it.
+# Only the test settings do; no deployment sets touchpoint.allow_purge.
+DATABASES["default"]["OPTIONS"]["options"] = "-c touchpoint.allow_purge=on"  # noqa: F405

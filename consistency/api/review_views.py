@@ -104,7 +104,7 @@ class ReferencePhotoView(APIView):
 
     @extend_schema(responses={204: None}, summary="Remove a criterion's reference photo (head office)")
     def delete(self, request, key: str):
-        reference_photos.reference_photo_remove(criterion_key=key)
+        reference_photos.reference_photo_remove(criterion_key=key, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

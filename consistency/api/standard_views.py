@@ -186,12 +186,12 @@ class VersionDetailView(APIView):
     def put(self, request, number: int):
         answer_language(request)
         version = selectors.version_get(number=number, with_contents=False)
-        services.version_replace_contents(version=version, doc=parse_document(request.data))
+        services.version_replace_contents(version=version, doc=parse_document(request.data), user=request.user)
         return _version_answer(request, selectors.version_get(number=number))
 
     @extend_schema(responses={204: None}, summary="Delete a draft")
     def delete(self, request, number: int):
-        services.version_delete_draft(version=selectors.version_get(number=number, with_contents=False))
+        services.version_delete_draft(version=selectors.version_get(number=number, with_contents=False), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -205,7 +205,7 @@ class CriterionDetailView(APIView):
         body = s.CriterionPatchSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         version = selectors.version_get(number=number, with_contents=False)
-        criterion = services.criterion_update(version=version, key=key, changes=body.validated_data)
+        criterion = services.criterion_update(version=version, key=key, changes=body.validated_data, user=request.user)
         return _in_language(Response(s.CriterionSerializer(criterion, context={"language": language}).data),
                             language)
 

@@ -33,6 +33,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import record
 from backend.compiled import inlined_sql
 from backend.errors import AppError, Conflict, Forbidden, NotFound
 from backend.inputs import EARLIEST_DAY
@@ -245,6 +247,8 @@ def mark(*, user, site: Site, criterion_key: str, starts_on: dt.date, ends_on: d
         made = NotApplicable.objects.create(site=site, criterion_key=criterion_key, starts_on=starts_on,
                                             ends_on=ends_on, reason=reason, created_by=user)
         rollup.rebuild_from(site_id=site.pk, day=starts_on, site_locked=True)
+        record(Action.NOT_APPLICABLE_MARKED, actor=user, target=made, site=site, data={
+            "criterion": criterion_key, "starts_on": starts_on, "ends_on": ends_on, "reason": reason})
     return made
 
 
@@ -267,6 +271,8 @@ def end(*, user, site: Site, mark_id: int, ends_on: dt.date) -> NotApplicable:
         found.ends_on = ends_on
         found.save(update_fields=["ends_on"])
         rollup.rebuild_from(site_id=site.pk, day=changed + dt.timedelta(days=1), site_locked=True)
+        record(Action.NOT_APPLICABLE_ENDED, actor=user, target=found, site=site, data={
+            "criterion": found.criterion_key, "ends_on": {"before": old, "after": ends_on}})
     return found
 
 

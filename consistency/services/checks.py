@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts import critical
+from audit.models import Action
+from audit.services import record
 from backend.errors import AppError, Conflict
 
 from ..models import DailyCheck
@@ -53,6 +55,10 @@ def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = N
             raise check_conflict(site=site, payload=payload, department_id=plan.check.department_id) or RuntimeError(
                 f"A unique constraint refused the check of {site.code} for {payload.date}, and none explains it.")
         critical.check_written(plan)  # the region's contact hears of a critical failure when this commits
+        if plan.supersedes is not None:
+            record(Action.CHECK_AMENDED, actor=user, target=submitted.check, site=site, data={
+                "date": payload.date, "amends": plan.supersedes.check.pk, "reason": submitted.check.amendment_reason,
+                "score": {"before": plan.supersedes.check.score, "after": submitted.check.score}})
     return submitted
 
 

@@ -27,6 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from audit.models import Action
+from audit.services import record
 from backend.errors import AppError, NotFound, TooLarge
 
 from .. import storage
@@ -76,22 +78,28 @@ def reference_photo_put(*, user, criterion_key: str, file: IO[bytes], size: int,
             _lock(criterion_key)
             ReferencePhoto.objects.filter(criterion_key=criterion_key, replaced_at__isnull=True).update(
                 replaced_at=timezone.now())
-            return ReferencePhoto.objects.create(
+            made = ReferencePhoto.objects.create(
                 criterion_key=criterion_key, key=key, thumbnail_key=thumb, content_type=content_type, size=actual,
                 sha256=digest.hexdigest(), width=facts.width, height=facts.height, caption=caption,
                 uploaded_by=user)
+            record(Action.REFERENCE_PHOTO_SET, actor=user, target=made,
+                   data={"criterion": criterion_key, "sha256": made.sha256, "caption": caption})
+            return made
     except Exception:
         storage.delete(key)  # nothing half-saved: no stored file without its record
         storage.delete(thumb)
         raise
 
 
-def reference_photo_remove(*, criterion_key: str) -> None:
+def reference_photo_remove(*, criterion_key: str, user=None) -> None:
     """The criterion shows no reference photo any more (the one it had stays on record, replaced now)."""
     with transaction.atomic():
         _lock(criterion_key)
         removed = ReferencePhoto.objects.filter(criterion_key=criterion_key, replaced_at__isnull=True).update(
             replaced_at=timezone.now())
+        if removed:
+            record(Action.REFERENCE_PHOTO_REMOVED, actor=user, target_type="consistency.referencephoto",
+                   target_id=criterion_key, data={"criterion": criterion_key})
     if not removed:
         _criterion_exists(criterion_key)
         raise NotFound(f"key: {criterion_key!r} has no reference photo.", field="key")

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audit.models import Action
+from audit.services import record
 from backend.bodies import UNKNOWN_FIELD, unknown_fields
 from backend.errors import AppError, Conflict, FieldError, NotFound
 from backend.inputs import EARLIEST_DAY
@@ -77,6 +79,7 @@ def version_create_from_document(*, doc: StandardDocument, user=None) -> Standar
     number = (standard.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = StandardVersion.objects.create(standard=standard, number=number, notes=doc.notes, created_by=user)
     _write_contents(version, doc)
+    record(Action.STANDARD_EDITED, actor=user, target=version, data=_edited(version, "created from a document"))
     return version
 
 
@@ -97,11 +100,13 @@ def version_draft(*, standard: Standard, user=None, notes: str = "") -> Standard
             pk=source.pk)
         # Its contents only: the draft's notes are its own (the source's were bounded by rules of their day).
         _write_contents(draft, parse_document({**document_of(source), "notes": ""}))
+    record(Action.STANDARD_EDITED, actor=user, target=draft,
+           data=_edited(draft, f"drafted from version {source.number}" if source else "drafted empty"))
     return draft
 
 
 @transaction.atomic
-def version_replace_contents(*, version: StandardVersion, doc: StandardDocument) -> StandardVersion:
+def version_replace_contents(*, version: StandardVersion, doc: StandardDocument, user=None) -> StandardVersion:
     version = StandardVersion.objects.select_for_update().get(pk=version.pk)
     _require_draft(version)
     if doc.slug != version.standard.slug:
@@ -112,16 +117,19 @@ def version_replace_contents(*, version: StandardVersion, doc: StandardDocument)
         # named it otherwise was accepted, and the name left as it was.
         raise AppError(f"The standard is named {version.standard.name!r}, not {doc.name!r}, and a draft cannot "
                        "rename it: its released versions carry the name too.", field="standard.name")
+    before = _edited(version, "")
     version.criteria.all().delete()
     version.touch_points.all().delete()
     version.notes = doc.notes
     version.save(update_fields=["notes"])
     _write_contents(version, doc)
+    record(Action.STANDARD_EDITED, actor=user, target=version,
+           data={**_edited(version, "contents replaced"), "before": before})
     return version
 
 
 @transaction.atomic
-def criterion_update(*, version: StandardVersion, key: str, changes: dict) -> Criterion:
+def criterion_update(*, version: StandardVersion, key: str, changes: dict, user=None) -> Criterion:
     """Edit one criterion of a draft. The merged result is validated as the loader would."""
     version = StandardVersion.objects.select_for_update().get(pk=version.pk)
     _require_draft(version)
@@ -134,16 +142,21 @@ def criterion_update(*, version: StandardVersion, key: str, changes: dict) -> Cr
     merged = {f: getattr(criterion, f) for f in EDITABLE_CRITERION_FIELDS}
     merged.update(changes, key=criterion.key, kind=criterion.kind)
     spec = parse_criterion(merged)
+    changed = {f: {"before": getattr(criterion, f), "after": getattr(spec, f)} for f in EDITABLE_CRITERION_FIELDS
+               if getattr(criterion, f) != getattr(spec, f)}
     for f in EDITABLE_CRITERION_FIELDS:
         setattr(criterion, f, getattr(spec, f))
     criterion.save()
+    record(Action.STANDARD_EDITED, actor=user, target=version,
+           data={"version": version.number, "what": f"criterion {key} edited", "criterion": key, "changes": changed})
     return criterion
 
 
 @transaction.atomic
-def version_delete_draft(*, version: StandardVersion) -> None:
+def version_delete_draft(*, version: StandardVersion, user=None) -> None:
     version = StandardVersion.objects.select_for_update().get(pk=version.pk)
     _require_draft(version)
+    record(Action.STANDARD_DISCARDED, actor=user, target=version, data=_edited(version, "draft deleted"))
     version.criteria.all().delete()
     version.touch_points.all().delete()
     version.delete()
@@ -203,5 +216,14 @@ def version_publish(*, version: StandardVersion, user=None, effective_from: dt.d
         status=VersionStatus.PUBLISHED, published_at=now, published_by=user, effective_from=effective_from
     )
     version.refresh_from_db()
+    record(Action.STANDARD_PUBLISHED, actor=user, target=version,
+           data={"version": version.number, "effective_from": effective_from,
+                 "retired": current.number if current else None})
     return version
+
+
+def _edited(version: StandardVersion, what: str) -> dict:
+    """What the audit trail keeps of a draft's contents: enough to see what changed, not the document."""
+    return {"version": version.number, "what": what, "notes": version.notes,
+            "touch_points": version.touch_points.count(), "criteria": version.criteria.count()}
 

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 
+from audit.models import Action
+from audit.services import record
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound
 from sites import access
 
@@ -84,8 +86,12 @@ def _check_url(url: str) -> str:
 def endpoint_create(*, user, url: str, events: Iterable[str], description: str = "",
                     active: bool = True) -> WebhookEndpoint:
     require_head_office(user)
-    return WebhookEndpoint.objects.create(url=_check_url(url), events=events_checked(events), description=description,
-                                          active=active, created_by=user, secret=new_secret())
+    with transaction.atomic():
+        made = WebhookEndpoint.objects.create(url=_check_url(url), events=events_checked(events),
+                                              description=description, active=active, created_by=user,
+                                              secret=new_secret())
+        record(Action.WEBHOOK_CREATED, actor=user, target=made, data=endpoint_facts(made))
+    return made
 
 
 def endpoint_get(*, user, endpoint_id: int) -> WebhookEndpoint:
@@ -99,6 +105,7 @@ def endpoint_get(*, user, endpoint_id: int) -> WebhookEndpoint:
 def endpoint_update(*, user, endpoint_id: int, **changes) -> WebhookEndpoint:
     """Change any of url, events, description, active (those given)."""
     endpoint = endpoint_get(user=user, endpoint_id=endpoint_id)
+    before = endpoint_facts(endpoint)
     if "url" in changes:
         endpoint.url = _check_url(changes["url"])
     if "events" in changes:
@@ -106,7 +113,11 @@ def endpoint_update(*, user, endpoint_id: int, **changes) -> WebhookEndpoint:
     for name in ("description", "active"):
         if name in changes:
             setattr(endpoint, name, changes[name])
-    endpoint.save()
+    with transaction.atomic():
+        endpoint.save()
+        after = endpoint_facts(endpoint)
+        record(Action.WEBHOOK_CHANGED, actor=user, target=endpoint, data={
+            name: {"before": before[name], "after": after[name]} for name in after if before[name] != after[name]})
     return endpoint
 
 
@@ -115,13 +126,24 @@ def endpoint_rotate_secret(*, user, endpoint_id: int) -> WebhookEndpoint:
     signed with the old one)."""
     endpoint = endpoint_get(user=user, endpoint_id=endpoint_id)
     endpoint.secret = new_secret()
-    endpoint.save(update_fields=["secret"])
+    with transaction.atomic():
+        endpoint.save(update_fields=["secret"])
+        record(Action.WEBHOOK_CHANGED, actor=user, target=endpoint, data={"secret": "rotated"})
     return endpoint
 
 
 def endpoint_delete(*, user, endpoint_id: int) -> None:
     """The endpoint and its delivery history go; deliveries queued for it find nothing to send."""
-    endpoint_get(user=user, endpoint_id=endpoint_id).delete()
+    endpoint = endpoint_get(user=user, endpoint_id=endpoint_id)
+    with transaction.atomic():
+        record(Action.WEBHOOK_DELETED, actor=user, target=endpoint, data=endpoint_facts(endpoint))
+        endpoint.delete()
+
+
+def endpoint_facts(endpoint: WebhookEndpoint) -> dict:
+    """What the audit trail keeps of an endpoint: never its secret."""
+    return {"url": endpoint.url, "events": sorted(endpoint.events), "description": endpoint.description,
+            "active": endpoint.active}
 
 
 def replay(*, user, delivery_id: int) -> WebhookDelivery:

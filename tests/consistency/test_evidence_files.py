@@ -121,7 +121,8 @@ def test_a_link_does_not_outlive_its_user_s_access(network, uploaded):
 
 def test_a_photo_not_verified_has_no_link(network, uploaded):
     body, _ = uploaded
-    Evidence.objects.filter(public_id=body["id"]).update(status="pending")
+    # Rejected on review (a photo never goes back to pending: audit/migrations/0002's triggers).
+    Evidence.objects.filter(public_id=body["id"]).update(status="rejected", reject_reason="Rejected on review: blurred")
     shown = client_for(network.head_office).get(f"/api/v1/evidence/{body['id']}/").json()
     assert shown["url"] is None and shown["thumbnail_url"] is None
     assert fetch(body["url"]).status_code == 404

@@ -22,6 +22,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.models import Action
+from audit.services import record
 from backend.errors import AppError, Conflict, Forbidden
 from sites import access
 from sites.models import Role
@@ -99,6 +101,7 @@ def _reject(photo: Evidence, *, user, reason: str, now, cleared: bool) -> PhotoR
     rejudge(check_id=photo.daily_check_id, criterion_ids=[photo.criterion_id])
     retake = RetakeRequest.objects.create(review=review, rejected=photo, site=photo.site, criterion=photo.criterion,
                                           daily_check_id=photo.daily_check_id, due_at=retakes.due_at(now))
+    _record(review, photo, user, retake=retake)
     _tell_managers("photo.rejected", photo, review, link=f"/app/today/?site={photo.site.code}",
                    extra={"due_at": retake.due_at.isoformat(), "due": retakes.local_text(retake.due_at, photo.site),
                           "retake": retake.pk})
@@ -117,8 +120,18 @@ def _clear(photo: Evidence, *, user, reason: str, now, cleared: PhotoReview | No
                                         decided_by=user, decided_at=now)
     if photo.audit_id is None:  # an audit's photo counts in no site's photo totals
         photo_days.flags_cleared(photo)
+    _record(review, photo, user)
     _tell_managers("photo.cleared", photo, review, link=f"/app/sites/{photo.site.code}/")
     return review
+
+
+def _record(review: PhotoReview, photo: Evidence, user, *, retake: RetakeRequest | None = None) -> None:
+    """The audit entry of a review: the decision, the photo (its SHA-256) and, for a rejection, the retake asked."""
+    record(Action.PHOTO_REVIEWED, actor=user, target=photo, target_id=photo.public_id, site=photo.site, data={
+        "decision": review.decision, "reason": review.reason, "review": review.pk, "criterion": photo.criterion.key,
+        "day": photo.day, "sha256": photo.sha256, "flags": {"reused": photo.reused_from_id is not None,
+                                                            "stale": photo.stale_capture},
+        "retake": {"id": retake.pk, "due_at": retake.due_at} if retake is not None else None})
 
 
 def site_managers(site_id: int) -> list[int]:
