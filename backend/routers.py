@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 REPLICA = "replica"
 _wanted: contextvars.ContextVar[bool] = contextvars.ContextVar("replica_reads", default=False)
@@ -46,3 +46,9 @@ class ReplicaRouter:
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         return db == DEFAULT_DB_ALIAS  # the replica follows the primary's schema by replication
+
+
+def reading(model=None):
+    """The connection for a hand-written read (raw SQL: the engine's running totals, photo counts, the perception
+    sums): where the router sends the ORM's reads of ``model``, so those go to the replica with the rest."""
+    return connections[router.db_for_read(model)]
