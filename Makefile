@@ -43,3 +43,8 @@ lock:
 
 clean:
 	rm -rf var .pytest_cache
+
+.PHONY: image
+# The production image (infra/Dockerfile: API, workers and beat in one); needs a Docker engine.
+image:
+	docker build -f infra/Dockerfile -t touchpoint:$$(git rev-parse --short HEAD 2>/dev/null || echo local) .

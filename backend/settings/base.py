@@ -415,7 +415,7 @@ LOGGING = _logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
 # Errors to Sentry when SENTRY_DSN is set (Django and Celery integrations; no personal data sent).
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
-SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or env.str("RELEASE", default="")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 if SENTRY_DSN:
     _logs.init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE,
