@@ -70,7 +70,9 @@ def timed_report_run(run_report):
             outcome = run_report(run_id=run_id, **kwargs)
             return outcome
         except Exception as exc:
-            outcome = "retry" if type(exc).__name__ == "TransientStorageError" else "error"
+            from reports.runner import TransientStorageError
+
+            outcome = "retry" if isinstance(exc, TransientStorageError) else "error"
             raise
         finally:
             if outcome != "skipped":
@@ -102,11 +104,12 @@ class QueueDepth:
             with Connection(self.broker_url, connect_timeout=self.timeout,
                             transport_options={"socket_timeout": self.timeout}) as conn:
                 conn.ensure_connection(max_retries=1)
+                missing = (ChannelError, *conn.channel_errors)  # kombu's, and the transport's own (py-amqp's 404)
                 for queue in self.queues:
                     channel = conn.channel()
                     try:
                         count = channel.queue_declare(queue=queue, passive=True).message_count
-                    except ChannelError:
+                    except missing:
                         count = 0  # never declared, or (Redis) empty: nothing waits in it
                     finally:
                         try:

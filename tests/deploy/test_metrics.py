@@ -73,11 +73,13 @@ def test_queue_depth_is_read_from_the_broker_at_scrape_time(settings, broker):
     if not url.startswith(("redis://", "amqp://")):
         pytest.skip("the filesystem broker of a laptop run keeps no countable queue")
     queue = f"touchpoint-depth-{uuid.uuid4().hex[:8]}"
-    settings.CELERY_BROKER_URL, settings.METRICS_QUEUES = url, [queue]
+    settings.CELERY_BROKER_URL, settings.METRICS_QUEUES = url, [queue, f"{queue}-never-declared"]
     try:
         publish(url, queue, 3)
         text = scrape()[1]
         assert sample(text, "touchpoint_celery_queue_depth", queue=queue) == 3
+        # A queue nobody declared is empty, not a broker failure (RabbitMQ answers it with a 404 on its channel).
+        assert f'touchpoint_celery_queue_depth{{queue="{queue}-never-declared"}} 0.0' in text
         assert sample(text, "touchpoint_celery_broker_up") == 1
     finally:
         drop(url, queue)
