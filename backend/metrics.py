@@ -29,6 +29,8 @@ import time
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from celery import signals
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -82,6 +84,40 @@ def timed_report_run(run_report):
                 REPORT_DURATION.labels(kind=kind, outcome=outcome).observe(time.monotonic() - started)
 
     return timed
+
+
+# --- The database's queries ----------------------------------------------------------------------
+
+@receiver(connection_created)
+def _count_queries(sender, connection, **kwargs):
+    """django-prometheus's database metrics (django_db_new_connections_total, django_db_execute_total,
+    django_db_query_duration_seconds, django_db_errors_total), fed by an execute wrapper on every connection: its
+    own way is to replace the database ENGINE with its instrumented copy of Django's backend, which every other
+    part of the project (the settings' PostgreSQL-only rule, the embedded server) would then have to know."""
+    from django_prometheus.db import connections_total
+
+    connections_total.labels(connection.alias, connection.vendor).inc()
+    if _timed_query not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_timed_query)
+
+
+def _timed_query(execute, sql, params, many, context):
+    from django_prometheus.db import errors_total, execute_many_total, execute_total, query_duration_seconds
+
+    connection = context["connection"]
+    labels = (connection.alias, connection.vendor)
+    count = len(params) if many and hasattr(params, "__len__") else 1
+    execute_total.labels(*labels).inc(count)
+    if many:
+        execute_many_total.labels(*labels).inc(count)
+    started = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    except Exception as exc:
+        errors_total.labels(*labels, type(exc).__name__).inc()
+        raise
+    finally:
+        query_duration_seconds.labels(*labels).observe(time.perf_counter() - started)
 
 
 # --- Queue depth, read from the broker at scrape time ------------------------------------------------

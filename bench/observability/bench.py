@@ -92,7 +92,7 @@ with each Celery queue's depth read from Redis ({settings.CELERY_BROKER_URL.spli
 | `/api/v1/me/` without them, per request | {statistics.median(b) * 1000:.2f} ms |
 | **ratio (with / without)** | **{ratio:.3f}** |
 | `/metrics` scrape, median | {statistics.median(scrapes) * 1000:.1f} ms ({size:,} bytes) |
-| spread of the ratio over rounds (min - max) | {min(x / y for x, y in zip(a, b)):.3f} - {max(x / y for x, y in zip(a, b)):.3f} |
+| spread of the ratio over rounds (min - max) | {min(x / y for x, y in zip(a, b, strict=True)):.3f} - {max(x / y for x, y in zip(a, b, strict=True)):.3f} |
 
 Measured on {os.cpu_count()} CPUs shared with other work; the ratio is the figure, the milliseconds are this run's.
 """

@@ -9,7 +9,9 @@ import uuid
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from kombu import Connection, Exchange, Producer, Queue
 
 from ..conftest import client_for
@@ -44,13 +46,21 @@ def test_production_without_a_token_answers_nothing(settings):
     assert scrape()[0] == 404
 
 
-def test_requests_are_counted_by_view_and_status(network):
-    before = sample(scrape()[1], "django_http_responses_total_by_status_view_method_total",
+def test_requests_and_queries_are_counted(network):
+    client = client_for(network.manager_a)
+    text = scrape()[1]
+    before = sample(text, "django_http_responses_total_by_status_view_method_total",
                     method="GET", status="200", view="me")
-    assert client_for(network.manager_a).get("/api/v1/me/").status_code == 200
-    after = sample(scrape()[1], "django_http_responses_total_by_status_view_method_total",
-                   method="GET", status="200", view="me")
-    assert after == before + 1
+    queries_before = sample(text, "django_db_execute_total", alias="default", vendor="postgresql")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/api/v1/me/").status_code == 200
+    ran = len(captured)  # read now: the next request empties the connection's log
+    assert ran >= 3  # the token, the person, their sites
+    text = scrape()[1]
+    assert sample(text, "django_http_responses_total_by_status_view_method_total",
+                  method="GET", status="200", view="me") == before + 1
+    assert sample(text, "django_db_execute_total", alias="default", vendor="postgresql") == \
+        queries_before + ran
 
 
 def publish(url: str, queue: str, count: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -76,19 +77,25 @@ def server(tmp_path):
                             cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health/live", timeout=10)
+                break
+            except OSError:  # not listening yet, or the first answer slow (the workers import Django)
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start:\n{log.read_text(errors='replace')}") from None
+                time.sleep(0.2)
+        yield base, inbox, log
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the arbiter and its workers
         try:
-            urllib.request.urlopen(f"{base}/health/live", timeout=10)
-            break
-        except OSError:  # not listening yet, or the first answer slow (the workers import Django)
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text(errors='replace')}") from None
-            time.sleep(0.2)
-    yield base, inbox, log
-    proc.terminate()
-    proc.wait(timeout=30)
-    inbox.close()
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        inbox.close()
 
 
 def get(url: str, **headers) -> tuple[int, bytes, dict]:
