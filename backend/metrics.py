@@ -26,6 +26,7 @@ import logging
 import os
 import threading
 import time
+from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from celery import signals
@@ -45,6 +46,11 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import ThreadingWSGIServer
 
 log = logging.getLogger(__name__)
+
+# Every process of the image has PROMETHEUS_MULTIPROC_DIR (/tmp/prometheus), but only gunicorn makes it when it
+# starts: a worker, beat or the migration would fail at its first sample, in a folder that is not there yet.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 REPORT_DURATION = Histogram(
     "touchpoint_report_duration_seconds", "A report run, from its claim to its outcome.", ["kind", "outcome"],
@@ -246,6 +252,17 @@ def serve_worker_metrics(port: int, addr: str = "0.0.0.0"):  # noqa: S104 - a po
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     log.info("worker metrics on port %s", server.server_port)
     return server
+
+
+@signals.worker_init.connect
+def _fresh_metrics_folder(**kwargs):
+    """A worker that serves its own metrics owns its folder (a container's /tmp): samples left there by its previous
+    run (a restarted container keeps its emptyDir) are not this run's. Before the pool forks."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    if folder and os.environ.get("METRICS_PORT"):
+        for leftover in Path(folder).glob("*.db"):
+            if not leftover.stem.endswith(f"_{os.getpid()}"):  # this process's own file is open already
+                leftover.unlink(missing_ok=True)
 
 
 @signals.worker_ready.connect
