@@ -5,6 +5,9 @@ mode, on its METRICS_PORT, behind the bearer token). One worker start for both: 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -17,6 +20,14 @@ from ..worker import wait_for
 from .conftest import free_port
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+STALE_RENDER = """
+import os
+from prometheus_client import Histogram
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+Histogram("touchpoint_report_duration_seconds", "x", ["kind", "outcome"]).labels("variance", "done").observe(3)
+"""
 
 
 def json_lines(path) -> list[dict]:
@@ -45,7 +56,12 @@ def test_the_request_id_follows_a_submission_into_its_tasks_and_a_render_is_time
     network.head_office.email = "head.office@example.com"
     network.head_office.save(update_fields=["email"])
     port = free_port()
-    worker = start_worker(LOG_FORMAT="json", PROMETHEUS_MULTIPROC_DIR=tmp_path, METRICS_PORT=port,
+    # A render counted by the worker's previous run (its container restarted, its /tmp kept): not this run's.
+    folder = tmp_path / "prometheus"
+    subprocess.run([sys.executable, "-c", STALE_RENDER], env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)},
+                   check=True)
+    assert list(folder.glob("histogram_*.db"))
+    worker = start_worker(LOG_FORMAT="json", PROMETHEUS_MULTIPROC_DIR=folder, METRICS_PORT=port,
                           METRICS_TOKEN="scrape-secret", EMAIL_PORT=free_port())
 
     # A critical failure: the check's transaction publishes a notice, queued on commit, sent by the worker.
