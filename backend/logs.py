@@ -115,14 +115,17 @@ def _request_id_into_message(headers=None, **kwargs):
 
 @signals.task_prerun.connect
 def _request_id_from_message(task=None, **kwargs):
+    if task is not None and task.request.is_eager:
+        return  # run inside its caller (CELERY_TASK_ALWAYS_EAGER): the caller's id stands
     value = getattr(task.request, CELERY_HEADER, None) if task is not None else None
     # A task queued by another task carries the id on: it is set for the whole of this one.
     request_id.set(value if well_formed(value) else "")
 
 
 @signals.task_postrun.connect
-def _request_id_cleared(**kwargs):
-    request_id.set("")
+def _request_id_cleared(task=None, **kwargs):
+    if task is None or not task.request.is_eager:
+        request_id.set("")
 
 
 # --- Sentry --------------------------------------------------------------------------------------

@@ -79,3 +79,18 @@ def test_an_unknown_format_is_refused():
 
     with pytest.raises(ImproperlyConfigured, match="LOG_FORMAT"):
         logs.logging_config(log_format="xml", level="INFO")
+
+
+def test_a_task_run_in_its_callers_process_keeps_the_callers_id():
+    from backend.celery import app
+
+    @app.task(name="tests.deploy.request_id_probe")
+    def probe():
+        return logs.request_id.get()
+
+    token = logs.request_id.set("caller-42")
+    try:
+        assert probe.apply().get() == "caller-42"  # eager: no message, no header; the caller's id stands
+        assert logs.request_id.get() == "caller-42"
+    finally:
+        logs.request_id.reset(token)
