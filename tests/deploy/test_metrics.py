@@ -33,10 +33,17 @@ def sample(text: str, name: str, **labels) -> float:
     return float(found.group(1)) if found else 0.0
 
 
-def test_a_token_is_needed_when_one_is_set(settings):
+def test_a_token_is_needed_when_one_is_set(settings, network):
+    from sites import tokens
+
     settings.METRICS_TOKEN = "scrape-secret"
     assert scrape()[0] == 401
     assert scrape(HTTP_AUTHORIZATION="Bearer wrong")[0] == 401
+    # No person's sign-in opens it, head office's included: only the scrape token does.
+    for person in (network.head_office, network.auditor, network.manager_a):
+        _, api_token = tokens.token_issue(user=person, device_name="phone")
+        assert scrape(HTTP_AUTHORIZATION=f"Token {api_token}")[0] == 401
+        assert scrape(HTTP_AUTHORIZATION=f"Bearer {api_token}")[0] == 401
     status, text = scrape(HTTP_AUTHORIZATION="Bearer scrape-secret")
     assert status == 200 and "touchpoint_celery_queue_depth" in text
 
