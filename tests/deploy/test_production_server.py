@@ -131,10 +131,18 @@ def test_the_production_server_with_its_database_down(server):
     assert event["release"] == "touchpoint@test" and event["environment"] == "production"
     assert b"not-a-real-token" not in b"".join(inbox.envelopes)  # send_default_pii=False: no credentials
 
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    def logged() -> list[dict]:
+        return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+    def accessed(lines):  # gunicorn writes its access line once the answer is sent: it may come a moment later
+        return any(r.get("logger") == "gunicorn.access" and "request_id=sentry-check-1" in r["message"] for r in lines)
+
+    deadline = time.monotonic() + 20
+    while not accessed(lines := logged()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert accessed(lines)
     failed = [r for r in lines if r.get("logger") == "django.request" and "/api/v1/me/" in r["message"]]
     assert failed and all(r["request_id"] == "sentry-check-1" for r in failed)
-    assert any(r.get("logger") == "gunicorn.access" and "request_id=sentry-check-1" in r["message"] for r in lines)
 
     for _ in range(6):
         assert get(f"{base}/api/v1/no-such-thing/")[0] == 404
