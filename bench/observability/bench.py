@@ -94,7 +94,9 @@ with each Celery queue's depth read from Redis ({settings.CELERY_BROKER_URL.spli
 | `/metrics` scrape, median | {statistics.median(scrapes) * 1000:.1f} ms ({size:,} bytes) |
 | spread of the ratio over rounds (min - max) | {min(x / y for x, y in zip(a, b, strict=True)):.3f} - {max(x / y for x, y in zip(a, b, strict=True)):.3f} |
 
-Measured on {os.cpu_count()} CPUs shared with other work; the ratio is the figure, the milliseconds are this run's.
+Measured on {os.cpu_count()} CPUs shared with other work (the spread says how noisy); the ratio is the figure, the
+milliseconds are this run's. The database execute wrapper that feeds the `django_db_*` metrics is on in both handlers
+(it is per connection, not a middleware): its cost is not in the ratio.
 """
     OUT.write_text(text)
     print(text)
