@@ -50,3 +50,8 @@ clean:
 .PHONY: restore-drill
 restore-drill: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m infra.backup.restore_drill $(if $(KEEP),--keep)
+
+.PHONY: image
+# The production image (infra/Dockerfile: API, workers and beat in one); needs a Docker engine.
+image:
+	docker build -f infra/Dockerfile -t touchpoint:$$(git rev-parse --short HEAD 2>/dev/null || echo local) .

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(submit evidence variance reports pages perception feedback_import alerts export_csv notify_send audit)
+[ ${#names[@]} -eq 0 ] && names=(submit evidence variance reports pages perception feedback_import alerts export_csv notify_send audit observability)
 for name in "${names[@]}"; do
   echo "== bench/$name"
   "bench/$name/run.sh"

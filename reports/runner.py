@@ -32,6 +32,8 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from alerts import reports as alert_reports
+from backend import metrics
+from backend.routers import replica_reads
 from consistency import storage
 from consistency.models import StandardVersion
 from consistency.selectors.standard import standard_texts
@@ -96,6 +98,7 @@ def claim(*, run_id: int, worker: str) -> Claim | None:
     return None
 
 
+@metrics.timed_report_run
 def run_report(*, run_id: int, worker: str) -> str:
     """Render the run if it can be claimed. Returns "done", "failed" or "skipped"; raises
     TransientStorageError when the task should retry."""
@@ -156,6 +159,7 @@ def _fail(held: Claim, error: str) -> None:
     held.mine().update(status=RunStatus.FAILED, finished_at=timezone.now(), error=error[:5000])
 
 
+@replica_reads()  # the render's reads: the replica when there is one (backend/routers.py)
 def _render(run: ReportRun, progress) -> bytes:
     meta = DocumentMeta(title="variance report" if run.kind == ReportKind.VARIANCE else "compliance pack",
                         scope=run_scope_label(run), date_from=run.period_from, date_to=run.period_to,

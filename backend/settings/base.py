@@ -50,9 +50,14 @@ INSTALLED_APPS = [
     "pages",
     "django_htmx",
     "django_tables2",
+    "health_check",  # /health/live and /health/ready (backend/health.py): the library's templates
+    "django_prometheus",  # /metrics (backend/metrics.py): requests, latencies, database
 ]
 
 MIDDLEWARE = [
+    "backend.logs.RequestId",  # first: every log line of the request, redirects too, carries its id
+    "backend.health.Probes",  # /health/* and /metrics answered here, whatever the Host (kubelet, Prometheus)
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first but the id: times the whole request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.middleware.CompressApiReads",
@@ -66,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused by django-axes (the login page, the admin) into its 429 page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last: counts every answer, by view and status
 ]
 
 # django-axes first: it refuses a locked-out username or address before any password is checked.
@@ -369,14 +375,6 @@ WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 # (make run and the tests: a receiver on the laptop).
 WEBHOOK_ALLOW_LOOPBACK_HTTP = env.bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", default=False)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
-
 from backend.schedules import CELERY_BEAT_SCHEDULE  # noqa: E402,F401  (all schedules live in one file)
 
 # The pages (pages/): after signing in, "/" takes each person to their page (pages.views.home).
@@ -384,3 +382,42 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
+
+# --- Deployment: health, metrics, logs, Sentry, read replica (issue 19) ---------------------------
+# A read replica (DATABASE_REPLICA_URL, same form as DATABASE_URL) takes the heavy reads: report renders and the
+# variance engine behind the API's variance answers and the pages (backend/routers.py says which and the lag
+# that comes with it). Its sessions are read-only, so a write routed there by mistake fails loudly.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**env.db_url_config(DATABASE_REPLICA_URL), "ATOMIC_REQUESTS": False,
+                            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"], "TEST": {"MIRROR": "default"}}
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"]["OPTIONS"],
+                                       **DATABASES["replica"].get("OPTIONS", {}),
+                                       "options": "-c default_transaction_read_only=on"}
+DATABASE_ROUTERS = ["backend.routers.ReplicaRouter"]
+
+# /metrics (backend/metrics.py): with METRICS_TOKEN set, only "Authorization: Bearer <token>" reads it. Without
+# one it is open here (make run, tests); production.py closes it (404) unless METRICS_OPEN=true says that the
+# network keeps strangers out. The queues whose depth it reports, beside Celery's default one.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_OPEN = env.bool("METRICS_OPEN", default=True)
+METRICS_QUEUES = env.list("METRICS_QUEUES", default=[])
+PROMETHEUS_EXPORT_MIGRATIONS = False  # django-prometheus would query the migration table at every start
+
+# Logs: LOG_FORMAT=json (production's default) is one JSON object a line; text is for a terminal. Both carry the
+# request id (backend/logs.py), in the web processes and in the Celery tasks a request queued.
+from backend import logs as _logs  # noqa: E402  (also connects the Celery signals that carry the request id)
+from backend import metrics as _metrics  # noqa: E402,F401  (connects the worker's metrics server)
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = _logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# Errors to Sentry when SENTRY_DSN is set (Django and Celery integrations; no personal data sent).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    _logs.init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE,
+                      traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DATABASE_URL_GIVEN, SECRET_KEY, env
+from .base import ALLOWED_HOSTS, DATABASE_URL_GIVEN, SECRET_KEY, _logs, env
 
 if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters.")
@@ -28,3 +28,10 @@ REST_FRAMEWORK = {
 # The links in e-mail and webhooks: the first allowed host over HTTPS unless SITE_URL names the address.
 SITE_URL = env.str("SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "").rstrip("/")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = False
+
+# --- Deployment (issue 19) ---------------------------------------------------------------------------
+# JSON log lines for the log collector; /metrics needs METRICS_TOKEN unless METRICS_OPEN=true (the network keeps
+# strangers out). The probes answer over plain HTTP on any Host (backend.health.Probes, before the SSL redirect).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json").strip().lower()
+LOGGING = _logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
+METRICS_OPEN = env.bool("METRICS_OPEN", default=False)

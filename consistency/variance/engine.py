@@ -31,6 +31,7 @@ import numpy as np
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from backend.routers import replica_reads
 from sites.models import Site
 
 from ..models import DailyCheck
@@ -48,6 +49,7 @@ DETAILS = ("criteria", "touch_points")
 NO_DEPARTMENT = "No department"  # the department row of touch points that belong to none
 
 
+@replica_reads()  # the heaviest read of the API and the pages: the replica when there is one (backend/routers.py)
 def variance_report(*, date_from: dt.date, date_to: dt.date, sites: QuerySet[Site],
                     detail: str = "criteria", criteria_for: Collection[str] = (),
                     departments: bool = False) -> VarianceReport:

@@ -18,6 +18,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
+from backend import routers
 from sites.models import Site
 
 from ..models import SitePhotoDay
@@ -47,6 +48,6 @@ def photo_counts(*, sites: QuerySet[Site], date_from: dt.date, date_to: dt.date)
            f"CROSS JOIN LATERAL ({last_row('<=')}) e LEFT JOIN LATERAL ({last_row('<')}) b ON true "
            f"WHERE s.id IN ({site_sql})")
     day = connection.ops.adapt_datefield_value
-    with connection.cursor() as cursor:
+    with routers.reading(Site).cursor() as cursor:  # the replica when there is one
         cursor.execute(sql, [day(date_to), day(date_from), *site_params])
         return {site_id: PhotoCounts(*counts) for site_id, *counts in cursor.fetchall()}

@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from psycopg.pq import Format
 
+from backend import routers
 from sites.models import Site
 
 from ..models import SiteRollup
@@ -102,7 +103,7 @@ def _fetch(sites: QuerySet[Site], boundaries: list[dt.date]) -> list[tuple]:
            f"{', '.join(f'array_send({qn(f)})' for f in CRITERION_FIELDS)} "
            f"FROM {qn(SiteRollup._meta.db_table)} WHERE site_id IN ({site_sql}) "
            f"AND (date IN ({', '.join(['%s'] * len(boundaries))}) OR (is_head AND date < %s))")
-    with connection.cursor() as cursor:
+    with routers.reading(SiteRollup).cursor() as cursor:  # the replica when there is one
         # Binary results: the arrays' bytes arrive as they are, not hex-encoded (half the bytes to move).
         cursor.cursor.format = Format.BINARY
         cursor.execute(sql, [*site_params, *(day(b) for b in boundaries), day(boundaries[-1])])

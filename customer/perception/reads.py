@@ -13,6 +13,7 @@ import numpy as np
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
+from backend import routers
 from consistency.models import Criterion, TouchPoint
 from consistency.variance import totals
 from consistency.variance.timeline import Segment
@@ -118,7 +119,7 @@ def _raw(qs: QuerySet) -> list[tuple]:
 
 
 def _execute(sql: str, params) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with routers.reading().cursor() as cursor:  # the replica when there is one
         cursor.execute(sql, params)
         return cursor.fetchall()
 

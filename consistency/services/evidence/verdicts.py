@@ -9,6 +9,7 @@ from typing import NoReturn
 from django.db import transaction
 from django.utils import timezone
 
+from backend import metrics
 from backend.errors import Conflict, Unprocessable
 
 from ... import storage
@@ -24,6 +25,7 @@ def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images
     retake asked for its day and criterion, if one waits (``retakes.fulfil``)."""
     copies = fill_verified(evidence, size=size, sha256=sha256, facts=facts)
     evidence.save()
+    metrics.photo_verdict("verified")
     if evidence.audit_id is None:  # an audit's photo counts in no site's variance totals (photo_days)
         photo_days.photo_verified(evidence)
     flag_copies(evidence, copies)
@@ -78,6 +80,7 @@ def reject(evidence: Evidence, reason: str, *, size: int | None = None, sha256: 
             locked.size = size
             locked.sha256 = sha256
             locked.save(update_fields=["status", "reject_reason", "size", "sha256"])
+            metrics.photo_verdict("rejected")
             evidence.status, evidence.reject_reason = locked.status, reason
     if verdict != Evidence.Status.PENDING:  # a concurrent confirmation reached a verdict first; it stands
         raise Conflict(f"This photo already has a verdict ({verdict}); it is not judged again.", field="id",
