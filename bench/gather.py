@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify", "year"]
 
 HEADER = """# Benchmark results
 
@@ -24,6 +24,7 @@ here by `bench/gather.py`.
 | who must be reminded or escalated for 5,000 sites in eight time zones (`alerts.rules.due`) vs a plain `SELECT` of the same sites | one statement, whatever the number of sites; time as a ratio to the SELECT in the same run | [alerts](#alerts) |
 | `GET /api/v1/exports/results.csv` of 1 and 10 million results vs psql's `COPY (the same query) TO STDOUT` | >= 0.3x COPY's throughput in the same run; peak memory flat from 1 to 10 million rows | [export](#export) |
 | 10,000 notices by e-mail through a real worker (prefork, 2 processes) SIGKILLed halfway and restarted, to an SMTP sink on loopback | none lost, none doubled (doubles counted and explained if the window bites); messages/s as a ratio to one `send_mail` loop over one SMTP connection in the same run | [notify](#notify) |
+| a year at 1,000 and 5,000 sites (73 M results): variance API and `/app/` for a quarter and the year, the variance PDF, the monthly compliance packs with 2 and 4 worker processes | time and peak memory, growth 1,000 -> 5,000 as a ratio, each against a `count(*)` of the same rows in the same run | [year](#year) |
 """
 
 
