@@ -266,7 +266,9 @@ def packs(label: str, sample: int, concurrencies: list[int]) -> None:
                 loads.append(_load())
                 time.sleep(0.5)
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)  # warm shutdown: the packs being rendered finish
+            # Warm shutdown, by the main process only (a pool child given SIGTERM itself dies mid-render): the
+            # packs being rendered finish.
+            proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=300)
             except subprocess.TimeoutExpired:

@@ -65,8 +65,8 @@ def generation(out: Path, labels: list[str]) -> list[str]:
             t = (sizes[lab] or {}).get("tables", {}).get(table)
             cells.append(f"{t['rows']:,} | {_mb(t['table'])} | {_mb(t['indexes'])}" if t else "- | - | -")
         lines.append(f"| {name} (`{table}`) | " + " | ".join(cells) + " |")
-    lines.append("| **whole database** | " + " | ".join(
-        f"| **{_mb(sizes[lab]['database'])}** |" if sizes[lab] else "| - |" for lab in labels) + " |")
+    lines.append("| **whole database** (`pg_database_size`) | " + " | ".join(
+        f" | **{_mb(sizes[lab]['database'])}** | " if sizes[lab] else " | - | " for lab in labels) + " |")
     for lab in labels:
         if sizes[lab]:
             lines.append(f"\n{lab} sites: pass rate of all results {sizes[lab]['pass_rate']:.1%}; `df -h /work` after: "
