@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -136,7 +135,7 @@ def web(label: str) -> None:
         api = ("api", "/api/v1/variance/", {"from": date_from.isoformat(), "to": date_to.isoformat()})
         page = ("page", "/app/", {"period": "custom", "from": date_from.isoformat(), "to": date_to.isoformat()})
         runs = {"api": [], "page": [], "count": []}
-        for what, url, params in (api, page):  # warm: plans, imports, caches
+        for _what, url, params in (api, page):  # warm: plans, imports, caches
             answer = client.get(url, params)
             assert answer.status_code == 200, (url, answer.status_code, answer.content[:300])
         for i in range(ROUNDS):
