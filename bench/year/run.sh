@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A year of a franchise at 1,000 and 5,000 sites, one command:   bench/year/run.sh   -> bench/RESULTS-year.md
 # (make bench-year is not needed: bench/run.sh year runs it too). Needs PostgreSQL on 127.0.0.1:5432, Redis
-# (YEAR_BROKER, default redis://127.0.0.1:6379/10) and ~40 GB of free disk; takes ~1.5 h on a busy 2-CPU machine.
+# (YEAR_BROKER, default redis://127.0.0.1:6379/10) and ~25 GB of free disk; takes ~2 h on a busy 2-CPU machine.
 #
 # 1. Creates YEAR_DB (bench_year), migrates, and generates 1,000 sites x 365 days x 40 criteria (14.6 M
 #    results) with bench/year/generate.py; measures sizes, the variance API and /app/ (quarter, year), the
