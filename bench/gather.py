@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify", "audit", "observability"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify", "audit", "observability", "year"]
 
 HEADER = """# Benchmark results
 
@@ -26,6 +26,7 @@ here by `bench/gather.py`.
 | 10,000 notices by e-mail through a real worker (prefork, 2 processes) SIGKILLed halfway and restarted, to an SMTP sink on loopback | none lost, none doubled (doubles counted and explained if the window bites); messages/s as a ratio to one `send_mail` loop over one SMTP connection in the same run | [notify](#notify) |
 | the audit trail: an append (`audit.services.record`) vs a plain INSERT of the same row; `audit_verify` of 1,000,000 entries vs a plain streamed read of them | a fixed number of statements per append; verify's memory flat from 100,000 to 1,000,000 entries | [audit](#audit) |
 | what watching costs: `GET /api/v1/me/` through the request-id, probe and Prometheus middlewares vs without them; a `/metrics` scrape | the ratio recorded (with / without, same run) | [observability](#observability) |
+| a year at 1,000 and 5,000 sites (73 M results): variance API and `/app/` for a quarter and the year, the variance PDF, the monthly compliance packs with 2 and 4 worker processes | time and peak memory, growth 1,000 -> 5,000 as a ratio, each against a `count(*)` of the same rows in the same run | [year](#year) |
 """
 
 

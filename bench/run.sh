@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Every benchmark, one command:   make bench            (all)
 #                                 bench/run.sh variance  (some: submit evidence variance reports pages perception feedback_import alerts export_csv notify_send audit)
+#                                 bench/run.sh variance  (some: submit evidence variance reports pages perception feedback_import alerts export_csv notify_send year)
 # Each writes bench/RESULTS-<name>.md with its figures as ratios to a baseline measured in the same run;
-# this script then gathers them into bench/RESULTS.md. Needs PostgreSQL on 127.0.0.1:5432 (submit, variance, feedback_import, alerts, export_csv, notify_send) and Redis (notify_send).
+# this script then gathers them into bench/RESULTS.md. Needs PostgreSQL on 127.0.0.1:5432 (submit, variance, feedback_import, alerts, export_csv, notify_send) and Redis (notify_send, year). year takes ~2 h and ~25 GB of disk (bench/year/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(submit evidence variance reports pages perception feedback_import alerts export_csv notify_send audit observability)
+[ ${#names[@]} -eq 0 ] && names=(submit evidence variance reports pages perception feedback_import alerts export_csv notify_send audit observability year)
 for name in "${names[@]}"; do
   echo "== bench/$name"
   "bench/$name/run.sh"
