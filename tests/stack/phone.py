@@ -1,8 +1,8 @@
 """What a manager's phone does over HTTP, and nothing else: sign in for a token, read the standard in force,
 send the day's check, and attach photos through the presigned S3 POST and the confirmation. Used by the
 stack's smoke test (tests/stack/) and by the morning-rush bench (bench/morning_rush/), which passes locust's
-HTTP session: any object with requests.Session's ``get``/``post`` will do, and ``name`` (locust's label for
-its statistics) is given only when the session takes it."""
+HTTP session: any object with requests.Session's ``get``/``post`` will do; ``named=True`` labels each request
+for locust's statistics (its ``name`` argument, which requests does not take)."""
 
 from __future__ import annotations
 
@@ -68,28 +68,45 @@ def unique(data: bytes, tag: str) -> bytes:
     return data[:2] + b"\xff\xfe" + (len(text) + 2).to_bytes(2, "big") + text + data[2:]
 
 
-def s3_form(fields: dict, data: bytes) -> dict:
-    """The presigned POST's fields in order, the file last (S3 ignores fields after the file)."""
-    return {"data": fields, "files": {"file": ("photo.jpg", data, "image/jpeg")}}
+def s3_form(fields: dict, data: bytes) -> tuple[bytes, str]:
+    """The presigned POST as a multipart body: its fields in order, the file last (S3 ignores fields after the
+    file). Built here, not by requests' ``files=``, because locust's fast session takes a body only."""
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo.jpg"\r\n'
+                 f"Content-Type: image/jpeg\r\n\r\n".encode() + data + f"\r\n--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def _kw(session, name: str) -> dict:
-    return {"name": name} if getattr(session, "takes_name", False) else {}
+def submit_check(session, base: str, code: str, body: dict, *, named: bool = False) -> dict:
+    """The day's check, with an Idempotency-Key as the phone sends it (a retry would reuse it)."""
+    response = session.post(f"{base}/api/v1/sites/{code}/checks/", json=body,
+                            headers={"Idempotency-Key": str(uuid.uuid4())}, **_kw(named, "check: submit"))
+    response.raise_for_status()
+    return response.json()
 
 
-def attach_photo(session, base: str, check_id: int, criterion: str, data: bytes, *, s3=None) -> dict:
+def _kw(named: bool, name: str) -> dict:
+    return {"name": name} if named else {}
+
+
+def attach_photo(session, base: str, check_id: int, criterion: str, data: bytes, *, s3=None,
+                 named: bool = False) -> dict:
     """Ask for an upload, send the photo to S3 with the presigned POST, confirm: the confirmed evidence.
 
     ``s3``: the session that talks to S3 (the same one by default)."""
     s3 = s3 or session
     asked = session.post(f"{base}/api/v1/checks/{check_id}/evidence/", json={
         "criterion": criterion, "content_type": "image/jpeg", "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest()}, **_kw(session, "evidence: ask"))
+        "sha256": hashlib.sha256(data).hexdigest()}, **_kw(named, "evidence: ask"))
     asked.raise_for_status()
     body = asked.json()
     upload = body["upload"]
-    sent = s3.post(upload["url"], **s3_form(upload["fields"], data), **_kw(s3, "S3: presigned POST"))
+    body_bytes, content_type = s3_form(upload["fields"], data)
+    sent = s3.post(upload["url"], data=body_bytes, headers={"Content-Type": content_type},
+                   **_kw(named, "S3: presigned POST"))
     sent.raise_for_status()
-    confirmed = session.post(f"{base}/api/v1/evidence/{body['id']}/confirm/", **_kw(session, "evidence: confirm"))
+    confirmed = session.post(f"{base}/api/v1/evidence/{body['id']}/confirm/", **_kw(named, "evidence: confirm"))
     confirmed.raise_for_status()
     return confirmed.json()
