@@ -43,3 +43,10 @@ lock:
 
 clean:
 	rm -rf var .pytest_cache
+
+# The production processes on this machine (backend/stack.py): gunicorn, two Celery workers and beat on PostgreSQL,
+# Redis (BROKER=rabbitmq for RabbitMQ) and S3 over HTTP (moto unless S3_ENDPOINT_URL is given); Ctrl-C stops them all.
+.PHONY: stack
+STACK_PORT ?= 8100
+stack: install
+	PORT=$(if $(filter command line environment,$(origin PORT)),$(PORT),$(STACK_PORT)) $(BIN)/python -m backend.stack

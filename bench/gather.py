@@ -3,7 +3,8 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify",
+         "morning_rush"]
 
 HEADER = """# Benchmark results
 

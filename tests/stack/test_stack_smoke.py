@@ -1,7 +1,7 @@
 """`make stack` end to end: ``python -m backend.stack`` as a subprocess (gunicorn, two Celery workers, beat, on a
-scratch database), driven over HTTP like the phone, then stopped with SIGTERM; every process it started must
-be gone. Once on Redis with the stack's own S3 server (moto), once on RabbitMQ with the suite's S3 endpoint
-(which an S3_ENDPOINT_URL given to the stack stands for: MinIO, AWS)."""
+scratch database), driven over HTTP like the phone, then stopped; every process it started must be gone. Once
+on Redis with the stack's own S3 server (moto), stopped with SIGTERM; once on RabbitMQ with the suite's S3
+endpoint (which an S3_ENDPOINT_URL given to the stack stands for: MinIO, AWS), stopped by a worker's death."""
 
 from __future__ import annotations
 
@@ -204,14 +204,23 @@ def _cpu_seconds(processes) -> float:
     return total
 
 
-def _stop_and_assert_nothing_left(stack: RunningStack) -> None:
+def _stop_and_assert_nothing_left(stack: RunningStack, *, by: str = "SIGTERM") -> None:
+    """Stop the stack (``by``: SIGTERM to it, or ``a worker dying``: SIGKILL to one Celery worker's main
+    process, which leaves its pool child orphaned) and check that every process it started is gone."""
     children = stack.tree()
     # For the report (pytest -s): what the stack cost, independent of how busy the machine is.
     print(f"stack CPU so far: {_cpu_seconds([psutil.Process(stack.proc.pid), *children]):.1f} s")
     names = " ".join(" ".join(p.cmdline()) for p in children)
     assert "gunicorn" in names and names.count("celery -A backend worker") >= 2 and "celery -A backend beat" in names
-    stack.proc.send_signal(signal.SIGTERM)
-    assert stack.proc.wait(timeout=45) == 0, stack.text()
+    if by == "SIGTERM":
+        stack.proc.send_signal(signal.SIGTERM)
+        assert stack.proc.wait(timeout=45) == 0, stack.text()
+    else:
+        worker = next(p for p in psutil.Process(stack.proc.pid).children() if "worker -n stack2" in " ".join(p.cmdline()))
+        assert worker.children(), "the worker's pool child"
+        worker.kill()
+        assert stack.proc.wait(timeout=45) == 1, stack.text()
+        assert f"worker2 (pid {worker.pid}) exited with status -9" in stack.text()
     assert "stack: stopped" in stack.text()
     left = []
     for child in children:
@@ -249,7 +258,7 @@ def test_the_stack_on_redis_with_its_own_s3_server_serves_a_phone_and_stops_ever
 
 
 @pytest.mark.skipif(settings.STORAGE_BACKEND != "s3", reason="the smoke test runs with the suite's services (CI=true)")
-def test_the_stack_on_rabbitmq_with_a_given_s3_endpoint_serves_a_phone_and_stops_everything(start_stack):
+def test_the_stack_on_rabbitmq_with_a_given_s3_endpoint_serves_a_phone_and_stops_everything_when_a_worker_dies(start_stack):
     s3 = {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": settings.AWS_S3_ENDPOINT_URL,
           "S3_BUCKET": f"stack-smoke-{uuid.uuid4().hex[:8]}", "S3_REGION": settings.AWS_S3_REGION_NAME,
           "S3_ACCESS_KEY_ID": settings.AWS_ACCESS_KEY_ID or "test",
@@ -264,4 +273,5 @@ def test_the_stack_on_rabbitmq_with_a_given_s3_endpoint_serves_a_phone_and_stops
     _drive_like_a_phone(stack)
     print(f"phone and report: {time.monotonic() - started:.1f} s")
     assert _which_worker_rendered(stack)
-    _stop_and_assert_nothing_left(stack)
+    # The other way a stack ends: one of its processes dies, and the stack stops all the others.
+    _stop_and_assert_nothing_left(stack, by="a worker dying")
