@@ -76,7 +76,8 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
-        log = (self.logs / f"{name}.log").open("ab")
+        # Each run's own log: readiness is read from it (a worker's "ready." of the last run must not count).
+        log = (self.logs / f"{name}.log").open("wb")
         proc = subprocess.Popen(list(args), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
         log.close()
