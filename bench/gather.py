@@ -25,6 +25,7 @@ here by `bench/gather.py`.
 | who must be reminded or escalated for 5,000 sites in eight time zones (`alerts.rules.due`) vs a plain `SELECT` of the same sites | one statement, whatever the number of sites; time as a ratio to the SELECT in the same run | [alerts](#alerts) |
 | `GET /api/v1/exports/results.csv` of 1 and 10 million results vs psql's `COPY (the same query) TO STDOUT` | >= 0.3x COPY's throughput in the same run; peak memory flat from 1 to 10 million rows | [export](#export) |
 | 10,000 notices by e-mail through a real worker (prefork, 2 processes) SIGKILLed halfway and restarted, to an SMTP sink on loopback | none lost, none doubled (doubles counted and explained if the window bites); messages/s as a ratio to one `send_mail` loop over one SMTP connection in the same run | [notify](#notify) |
+| morning rush: 5,000 sites each send a check with two photos (presigned S3 POST, confirmation) to `make stack` on loopback, open loop (locust) | throughput at saturation, p50/p99 at 60% of it as ratios to `GET /api/v1/me/` at the same request rate, errors (goal none), CPU per process: what limits it | [morning_rush](#morning_rush) |
 """
 
 
