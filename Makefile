@@ -55,3 +55,10 @@ restore-drill: install
 # The production image (infra/Dockerfile: API, workers and beat in one); needs a Docker engine.
 image:
 	docker build -f infra/Dockerfile -t touchpoint:$$(git rev-parse --short HEAD 2>/dev/null || echo local) .
+
+# The production processes on this machine (backend/stack.py): gunicorn, two Celery workers and beat on PostgreSQL,
+# Redis (BROKER=rabbitmq for RabbitMQ) and S3 over HTTP (moto unless S3_ENDPOINT_URL is given); Ctrl-C stops them all.
+.PHONY: stack
+STACK_PORT ?= 8100
+stack: install
+	PORT=$(if $(filter command line environment,$(origin PORT)),$(PORT),$(STACK_PORT)) $(BIN)/python -m backend.stack

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify", "audit", "observability", "year"]
+ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify",
+         "audit", "observability", "morning_rush", "year"]
 
 HEADER = """# Benchmark results
 
@@ -27,6 +28,7 @@ here by `bench/gather.py`.
 | the audit trail: an append (`audit.services.record`) vs a plain INSERT of the same row; `audit_verify` of 1,000,000 entries vs a plain streamed read of them | a fixed number of statements per append; verify's memory flat from 100,000 to 1,000,000 entries | [audit](#audit) |
 | what watching costs: `GET /api/v1/me/` through the request-id, probe and Prometheus middlewares vs without them; a `/metrics` scrape | the ratio recorded (with / without, same run) | [observability](#observability) |
 | a year at 1,000 and 5,000 sites (73 M results): variance API and `/app/` for a quarter and the year, the variance PDF, the monthly compliance packs with 2 and 4 worker processes | time and peak memory, growth 1,000 -> 5,000 as a ratio, each against a `count(*)` of the same rows in the same run | [year](#year) |
+| morning rush: 5,000 sites each send a check with two photos (presigned S3 POST, confirmation) to `make stack` on loopback, open loop (locust) | throughput at saturation, p50/p99 at 60% of it as ratios to `GET /api/v1/me/` at the same request rate, errors (goal none), CPU per process: what limits it | [morning_rush](#morning_rush) |
 """
 
 

@@ -13,6 +13,12 @@ from sites.demo import AUDITOR_REGION, seed_network
 class Command(BaseCommand):
     help = "Build (or bring up to date) the demo franchise. Safe to run twice."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--minimal", action="store_true",
+            help="Only the network, its logins and the standard: no history, photos or customer data (seconds "
+                 "instead of a minute; the smoke test and the morning-rush bench of `make stack` use it).")
+
     def handle(self, *args, **options):
         if settings.SETTINGS_MODULE == "backend.settings.production":
             # The demo's logins follow a pattern and share one password: never on a real franchise's data.
@@ -23,16 +29,8 @@ class Command(BaseCommand):
         version = seed_standard()
         self.stdout.write(f"Reference photos: {seed_reference_photos()} new (what right looks like).")
         sites = network["sites"]
-        history = seed_history(days=60)
-        self.stdout.write(f"History: {history['checks']} new daily checks, {history['amendments']} amendments.")
-        self.stdout.write(f"Not applicable: {seed_not_applicable()} new marks (no restroom at CHC-02, no delivery at SFO-02).")
-        photos = seed_demo_photos()
-        self.stdout.write(f"Photos: {photos['photos']} new, verified ({REUSING_SITE} reuses one every morning).")
-        actions = resolve_demo_actions()
-        self.stdout.write(f"Corrective actions: {actions['resolved']} resolved ({actions['photos']} photos of fixes).")
-        customer = seed_customer(password=password)
-        self.stdout.write(f"Customer view: {customer['audits']} audits, {customer['mystery_shops']} mystery shops, "
-                          f"{customer['calibrations']} calibration visit, {customer['feedback']} feedback responses.")
+        if not options["minimal"]:
+            self._seed_history()
         self.stdout.write(self.style.SUCCESS(
             f"Demo franchise: {network['regions']} regions, {len(sites)} sites, "
             f"standard version {version.number} published."
@@ -43,3 +41,17 @@ class Command(BaseCommand):
             + f"): head.office | auditor (region {AUDITOR_REGION}) | manager.<site code in lower case>, "
             f"e.g. manager.{sites[0].code.lower()} | shopper (mystery shopper) | auditor.two | accounts (accounting)"
         )
+
+    def _seed_history(self) -> None:
+        """60 days of checks, their photos and fixes, audits and customer feedback: what --minimal leaves out."""
+        password = settings.DEMO_PASSWORD
+        history = seed_history(days=60)
+        self.stdout.write(f"History: {history['checks']} new daily checks, {history['amendments']} amendments.")
+        self.stdout.write(f"Not applicable: {seed_not_applicable()} new marks (no restroom at CHC-02, no delivery at SFO-02).")
+        photos = seed_demo_photos()
+        self.stdout.write(f"Photos: {photos['photos']} new, verified ({REUSING_SITE} reuses one every morning).")
+        actions = resolve_demo_actions()
+        self.stdout.write(f"Corrective actions: {actions['resolved']} resolved ({actions['photos']} photos of fixes).")
+        customer = seed_customer(password=password)
+        self.stdout.write(f"Customer view: {customer['audits']} audits, {customer['mystery_shops']} mystery shops, "
+                          f"{customer['calibrations']} calibration visit, {customer['feedback']} feedback responses.")
