@@ -2,7 +2,7 @@
 entries at a time by position in the chain, and the last verification of the chain.
 
 The verification shown is the daily task's (``audit.verify_chain``, kept as a ``ChainCheck``), not one run for
-the page: walking the whole chain takes seconds per million entries, too long for a page and pointless to repeat
+the page: walking the whole chain takes minutes per million entries, far too long for a page and pointless to repeat
 on every view. The page says how many entries were written since, which the next run will cover.
 """
 

@@ -46,7 +46,7 @@ def make_run(*, sites=(), region=None, status="done", user=None, kind="complianc
     now = timezone.now()
     done = status == "done"
     run = ReportRun.objects.create(
-        kind=kind, period_from=dt.date(2026, 3, 1), period_to=dt.date(2026, 3, 7), region=region, status=status,
+        kind=kind, period_from=dt.date(2026, 3, 1), period_to=dt.date(2026, 3, 7), region=region,
         requested_by=user, progress=100 if done else extra.pop("progress", 0),
         started_at=now - dt.timedelta(seconds=75) if status != "queued" else None,
         finished_at=now if status in ("done", "failed") else None,
