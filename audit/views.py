@@ -75,7 +75,9 @@ class EntryTable(tables.Table):
         return format_html('<span title="{}">{}</span>', record.action, record.get_action_display())
 
     def render_target_id(self, record: AuditEntry):
-        return format_html('<span class="muted small">{}</span> {}', record.target_type, record.target_id)
+        # One element: on a phone each cell is a grid of its label and its value.
+        return format_html('<span><span class="muted small">{}</span> {}</span>', record.target_type,
+                           record.target_id)
 
     def render_data(self, value):
         lines = details(value or {})
