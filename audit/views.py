@@ -2,7 +2,7 @@
 entries at a time by position in the chain, and the last verification of the chain.
 
 The verification shown is the daily task's (``audit.verify_chain``, kept as a ``ChainCheck``), not one run for
-the page: walking the whole chain takes seconds per million entries, too long for a page and pointless to repeat
+the page: walking the whole chain takes minutes per million entries, far too long for a page and pointless to repeat
 on every view. The page says how many entries were written since, which the next run will cover.
 """
 
@@ -75,7 +75,9 @@ class EntryTable(tables.Table):
         return format_html('<span title="{}">{}</span>', record.action, record.get_action_display())
 
     def render_target_id(self, record: AuditEntry):
-        return format_html('<span class="muted small">{}</span> {}', record.target_type, record.target_id)
+        # One element: on a phone each cell is a grid of its label and its value.
+        return format_html('<span><span class="muted small">{}</span> {}</span>', record.target_type,
+                           record.target_id)
 
     def render_data(self, value):
         lines = details(value or {})

@@ -15,6 +15,11 @@ class ReportRunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # runs are ordered (the API, the pages) and rendered by the workers
 
+    def has_change_permission(self, request, obj=None):
+        # Every field is read-only anyway; a released run offers no Save at all (the database refuses a change).
+        return not (obj is not None and obj.status == ReportRun.Status.DONE) and super().has_change_permission(
+            request, obj)
+
     def has_delete_permission(self, request, obj=None):
         # A released run (done: its PDF and SHA-256 on record) is never deleted; the database refuses it too
         # (audit/migrations/0002). Without an object (the list's bulk action) none: the list mixes both kinds.

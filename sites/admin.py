@@ -41,8 +41,8 @@ class AccessAudited:
     entries after the last of it (a profile's sites and regions are saved after the profile)."""
 
     def save_model(self, request, obj, form, change):
-        user_id = self._person(obj)
-        obj._access_before = people.access_of(user_id if change else None)
+        # The person as they were (a new profile's user may exist already; a new user is no one yet).
+        obj._access_before = people.access_of(self._person(obj))
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

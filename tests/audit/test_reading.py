@@ -131,3 +131,14 @@ def test_the_page_in_french(trail):
     browser.force_login(trail.head_office)
     html = browser.get("/app/audit/").content.decode()
     assert "Journal d’audit" in html and "Photo examinée" in html and "le système" in html
+
+
+def test_the_page_goes_back_from_an_entry(trail, monkeypatch):
+    monkeypatch.setattr("audit.views.PER_PAGE", 5)
+    browser = Client()
+    browser.force_login(trail.head_office)
+    first = browser.get("/app/audit/").content.decode()
+    assert first.count("<tr") == 6 and "before=9" in first  # 13..9, and the way to 8..4
+    older = browser.get("/app/audit/", {"before": 9}).content.decode()
+    assert ">8<" in older and ">4<" in older and ">9<" not in older and "before=4" in older
+    assert browser.get("/app/audit/", {"before": "x"}).status_code == 400

@@ -47,7 +47,7 @@ def check(site, day: dt.date, values: dict[str, float], *, user, late: bool = Fa
 
 
 def photo(dc: DailyCheck, *, key: str = "restroom_clean", status: str = "verified",
-          reused_from: Evidence | None = None, stale: bool = False, action=None) -> Evidence:
+          reused_from: Evidence | None = None, stale: bool = False, action=None, thumbnail_key: str = "") -> Evidence:
     """A photo of ``dc``'s day as the evidence service leaves it (its trust flags set, its bytes aside)."""
     criterion = Criterion.objects.get(version=dc.version, key=key)
     digest = uuid.uuid4().hex * 2
@@ -55,7 +55,7 @@ def photo(dc: DailyCheck, *, key: str = "restroom_clean", status: str = "verifie
         daily_check=None if action else dc, action=action, criterion=criterion, site=dc.site,
         uploaded_by=dc.submitted_by, key=f"evidence/{uuid.uuid4().hex}.jpg", declared_content_type="image/jpeg",
         declared_size=1000, declared_sha256=digest, sha256=digest if status == "verified" else "", status=status,
-        day=dc.date, reused_from=reused_from, stale_capture=stale)
+        day=dc.date, reused_from=reused_from, stale_capture=stale, thumbnail_key=thumbnail_key)
     if status == "verified":
         photo_days.photo_verified(evidence)  # as the evidence service counts a photo it verifies
     return evidence

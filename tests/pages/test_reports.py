@@ -46,13 +46,18 @@ def make_run(*, sites=(), region=None, status="done", user=None, kind="complianc
     now = timezone.now()
     done = status == "done"
     run = ReportRun.objects.create(
-        kind=kind, period_from=dt.date(2026, 3, 1), period_to=dt.date(2026, 3, 7), region=region, status=status,
+        kind=kind, period_from=dt.date(2026, 3, 1), period_to=dt.date(2026, 3, 7), region=region,
         requested_by=user, progress=100 if done else extra.pop("progress", 0),
         started_at=now - dt.timedelta(seconds=75) if status != "queued" else None,
         finished_at=now if status in ("done", "failed") else None,
         pdf_key=f"reports/test/{uuid.uuid4()}.pdf" if done else "",
-        pdf_sha256=hashlib.sha256(body).hexdigest() if done else "", pdf_size=len(body) if done else None, **extra)
+        pdf_sha256=hashlib.sha256(body).hexdigest() if done else "", pdf_size=len(body) if done else None,
+        **{**extra, "status": "queued" if done else status})
+    # The scope first, then released, as a run is: a done run's sites never change (audit/migrations/0002).
     run.sites.set(sites)
+    if done:
+        ReportRun.objects.filter(pk=run.pk).update(status="done")
+        run.status = "done"
     return run
 
 

@@ -198,11 +198,8 @@ def test_recent_checks_show_failures_photos_and_their_flags(network, standard):
     good = check(network.a1, D(2026, 3, 20), ALL_PASS_V1, user=network.manager_a)
     bad = check(network.a1, D(2026, 3, 21), {**ALL_PASS_V1, "phone_rings": 7, "delivery_on_time_pct": 80},
                 user=network.manager_a)
-    first = photo(good)
-    reused = photo(bad, reused_from=first, stale=True)
-    for ev in (first, reused):
-        ev.thumbnail_key = f"evidence/thumbs/{uuid.uuid4().hex}.jpg"
-        ev.save(update_fields=["thumbnail_key"])
+    first = photo(good, thumbnail_key=f"evidence/thumbs/{uuid.uuid4().hex}.jpg")
+    photo(bad, reused_from=first, stale=True, thumbnail_key=f"evidence/thumbs/{uuid.uuid4().hex}.jpg")
     _, html = page_of(network.head_office, "A1")
     assert "2 failed" in html and "Rings to answer" in html and "recorded 7 rings" in html
     assert "recorded 80%" in html  # the pack's and the checklist's words for a reading (reports.packs.value_text)
