@@ -25,9 +25,14 @@ _WHY = {
     "415": "Send JSON (Content-Type: application/json).",
     "422": "An Idempotency-Key reused with another body, or a photo that is not an acceptable image.",
     "429": "Too many attempts: wait a minute and try again.",
+    "503": "The database took longer than REQUEST_STATEMENT_TIMEOUT_MS to answer: try again shortly.",
 }
+# Operations that count against a person's daily quota (backend.quotas): their 429 says so.
+_QUOTA = {"checks_evidence_create", "actions_evidence_create", "audits_evidence_create", "reports_create"}
+_QUOTA_WHY = ("Today's quota of photos (PHOTO_QUOTA_PER_DAY) or report orders (REPORT_ORDER_QUOTA_PER_DAY) is "
+              "used; the message says when it resets (00:00 UTC), and Retry-After in how many seconds.")
 # Operations whose refusals are not the general ones: logging in needs no token and is throttled.
-_ONLY = {"auth_token_create": ["400", "413", "415", "429"]}
+_ONLY = {"auth_token_create": ["400", "413", "415", "429", "503"]}
 _WRITES = {"post", "put", "patch", "delete"}
 
 
@@ -44,7 +49,12 @@ def document_refusals(result, generator, request, public):
                     codes += ["415"]
                 if method == "post":
                     codes.append("422")
+            # Any request's SQL may be cut at REQUEST_STATEMENT_TIMEOUT_MS (backend.timeouts).
+            codes.append("503")
             responses = operation.setdefault("responses", {})
             for code in sorted(set(_ONLY.get(operation.get("operationId"), codes))):
                 responses.setdefault(code, {"description": _WHY[code], "content": ref})
+            if operation.get("operationId") in _QUOTA:
+                responses["429"] = {"description": _QUOTA_WHY, "content": ref, "headers": {"Retry-After": {
+                    "schema": {"type": "integer"}, "description": "Seconds until the quota resets."}}}
     return result

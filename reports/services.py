@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from backend import quotas
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
 from consistency import storage
 from consistency.services.period import period_check
@@ -38,6 +39,7 @@ def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, regio
     """Validate an order against the user's scope and queue the run. Ordering is reading: an auditor
     orders packs for the sites assigned to them; a manager only for their own sites. ``language``: the
     request's (its Accept-Language); the PDF is written in :func:`order_language`."""
+    quotas.check_report_quota(user)  # before anything is judged: a refused order costs one count query
     codes = list(dict.fromkeys(sites or []))
     if region and codes:
         raise AppError("Give either region or sites, not both.", field="sites")

@@ -383,3 +383,15 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
+
+# --- Hardening (issue 19) ---
+# Daily quotas per person (backend/quotas.py), counted in the database per UTC day; 0: no quota. Head office has
+# none. A manager's site has ~40 criteria, a few of them with photos: a day's work is a few dozen photos.
+PHOTO_QUOTA_PER_DAY = env.int("PHOTO_QUOTA_PER_DAY", default=300)
+REPORT_ORDER_QUOTA_PER_DAY = env.int("REPORT_ORDER_QUOTA_PER_DAY", default=30)
+# A web request's SQL statements are cut after this many milliseconds (backend/timeouts.py; 0: none), and answered
+# 503. Set per connection by the web process only (backend/wsgi.py): workers and commands keep no limit.
+REQUEST_STATEMENT_TIMEOUT_MS = env.int("REQUEST_STATEMENT_TIMEOUT_MS", default=15_000)
+# A page session idle longer than this is ended (backend/middleware.py, IdleSessionTimeout); 0: never. API tokens
+# have their own idle limit (TOKEN_IDLE_DAYS).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
