@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backend.body_limits.LimitBodies",  # a body over its view's limit: 413 before it is read (chunked too)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.middleware.CompressApiReads",
     "backend.middleware.StatementTimeout",  # a statement cut at REQUEST_STATEMENT_TIMEOUT_MS: 503, not 500
