@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
+from django.contrib import auth, messages
+from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError
+from django.http import HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 from . import timeouts
 from .errors import json_error
@@ -58,3 +63,48 @@ class StatementTimeout:
             response = render(request, "503.html", status=503)
         response["Retry-After"] = self.RETRY_AFTER
         return response
+
+
+class IdleSessionTimeout:
+    """A page session left idle longer than SESSION_IDLE_MINUTES is ended: the next request signs the person out
+    and takes them to the login page, which says why, and back to where they were once signed in. Each request
+    is activity; it is written to the session at most every tenth of the period (a minute at most), not on
+    every request. API tokens carry no session and are left alone (they have their own idle limit,
+    TOKEN_IDLE_DAYS); an API call made with an ended session is answered as any call without sign-in."""
+
+    KEY = "touchpoint_last_activity"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        idle = settings.SESSION_IDLE_MINUTES * 60
+        # Only a request that carries a signed-in session: a token's request has no session to load.
+        if idle > 0 and auth.SESSION_KEY in request.session:
+            now = time.time()
+            last = request.session.get(self.KEY)
+            if last is not None and now - last > idle:
+                auth.logout(request)
+                if not request.path_info.startswith("/api/"):
+                    return self._to_login(request)
+            elif last is None or now - last > min(60, idle / 10):
+                request.session[self.KEY] = now
+        return self.get_response(request)
+
+    @staticmethod
+    def _to_login(request):
+        period = settings.SESSION_IDLE_MINUTES
+        minutes = f"{period:g}"
+        plural = int(period) if period == int(period) else 2  # ngettext counts whole things; 0.5 is "minutes"
+        messages.info(request, ngettext("You were signed out after %(minutes)s minute without activity; sign in "
+                                        "again to go on.",
+                                        "You were signed out after %(minutes)s minutes without activity; sign in "
+                                        "again to go on.", plural) % {"minutes": minutes})
+        # Back where they were: the page they asked for (a form sent after the pause is sent again from it).
+        back = request.get_full_path() if request.method in ("GET", "HEAD") else request.path
+        if request.headers.get("HX-Request"):
+            # An htmx request would swap the login page into a fragment: htmx loads it as a whole page instead.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = redirect_to_login(back).url
+            return response
+        return redirect_to_login(back)

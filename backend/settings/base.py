@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pages.language.PersonLanguage",  # the person's language, else the browser's (after the user is known)
     "django.contrib.messages.middleware.MessageMiddleware",
+    "backend.middleware.IdleSessionTimeout",  # a page session idle past SESSION_IDLE_MINUTES ends (after messages)
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused by django-axes (the login page, the admin) into its 429 page.
