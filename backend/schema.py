@@ -46,7 +46,7 @@ def document_refusals(result, generator, request, public):
     """drf-spectacular post-processing hook: the Error component, and the refusals of every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
     ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for path, operations in result.get("paths", {}).items():
+    for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             # Every operation: a role that may not (403), and a site, region or id named in the path or the query
             # that is not among what the person can see (404).

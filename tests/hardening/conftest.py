@@ -61,16 +61,25 @@ class Gunicorn:
         self.sock.close()
 
 
+# What the tests of the web process need of it, set in its environment: statements cut after 2 s, photos of
+# 200 kB at most. The spool folder is its TMPDIR, where a body that outgrows memory would be written.
+STATEMENT_LIMIT_MS = 2000
+PHOTO_LIMIT = 200_000
+
+
+@pytest.fixture(scope="session")
+def web_server(django_db_setup, tmp_path_factory):
+    """One gunicorn for the session (each xdist worker has its own), on the test database: the tests that use it
+    ask for ``transactional_db`` so that what they write is committed where the server reads."""
+    folder = tmp_path_factory.mktemp("gunicorn")
+    (folder / "tmp").mkdir()
+    server = Gunicorn(folder / "gunicorn.log", REQUEST_STATEMENT_TIMEOUT_MS=STATEMENT_LIMIT_MS,
+                      MAX_PHOTO_BYTES=PHOTO_LIMIT, TMPDIR=folder / "tmp")
+    server.spool = folder / "tmp"
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def gunicorn(transactional_db, tmp_path):
-    """``gunicorn(**env)``: a started server with these settings in its environment; stopped after the test."""
-    started: list[Gunicorn] = []
-
-    def start(**env) -> Gunicorn:
-        server = Gunicorn(tmp_path / f"gunicorn-{len(started)}.log", **env)
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
+def server(web_server, transactional_db):
+    return web_server

@@ -22,13 +22,13 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error
 
 from consistency.models import CorrectiveAction, Criterion
 from reports.services import report_order
@@ -39,7 +39,7 @@ from tests.consistency.checks_support import check_body, local_today, submit
 from tests.consistency.evidence_factories import multipart, photo
 from tests.customer.audit_support import audit_body, post_audit
 
-EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "2"))
 ROLES = ["head_office", "auditor", "manager_a", "shopper", "accountant", None]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
@@ -120,32 +120,35 @@ def in_the_test_transaction():
     signals.request_finished.connect(close_old_connections)
 
 
+def _fuzz_operation(operation, seeded: Seeded, role, statuses: list) -> None:
+    names = [p.name for p in operation.path_parameters]
+    body = seeded.bodies.get(operation.label)
+    headers = {**seeded.auth[role], "Accept-Encoding": "identity"}  # a WSGI call has no client to undo gzip
+
+    # No one signed in is refused the same way whatever the request: one example each is enough.
+    @settings(max_examples=EXAMPLES if role else 1, deadline=None, database=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def run(data):
+        fixed = {name: data.draw(st.sampled_from(seeded.real[name])) for name in names
+                 if name in seeded.real and data.draw(st.integers(0, 4)) < 4}  # real ids four times in five
+        if body is not None and data.draw(st.booleans()):
+            case = data.draw(operation.as_strategy(path_parameters=fixed, body=body, media_type="application/json"))
+        else:
+            case = data.draw(operation.as_strategy(path_parameters=fixed))
+        response = case.call(headers=headers)
+        statuses.append(response.status_code)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    run()
+
+
 def _fuzz(schema, seeded: Seeded, role, answered: dict) -> list[str]:
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        statuses = answered.setdefault(operation.label, [])
-        names = [p.name for p in operation.path_parameters]
-
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-        @given(data=st.data())
-        def run(data):
-            fixed = {name: data.draw(st.sampled_from(seeded.real[name])) for name in names
-                     if name in seeded.real and data.draw(st.integers(0, 4)) < 4}  # real ids four times in five
-            body = seeded.bodies.get(operation.label)
-            if body is not None and data.draw(st.booleans()):
-                case = data.draw(operation.as_strategy(path_parameters=fixed, body=body, media_type="application/json"))
-            else:
-                case = data.draw(operation.as_strategy(path_parameters=fixed))
-            # identity: a WSGI call has no HTTP client to undo the gzip the API's reads are sent with.
-            headers = {**seeded.auth[role], "Accept-Encoding": "identity"}
-            response = case.call(headers=headers)
-            statuses.append(response.status_code)
-            case.validate_response(response, checks=CHECKS, headers=headers)
-
         try:
-            run()
+            _fuzz_operation(operation, seeded, role, answered.setdefault(operation.label, []))
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # every operation is tried, all failures reported (schemathesis's are groups)
@@ -164,3 +167,6 @@ def test_every_operation_answers_as_documented(api_schema, seeded, in_the_test_t
             for label, codes in answered.items():
                 out.write(f"  {label}: {codes}\n")
     assert not failures, f"{len(failures)} operations answered outside the schema:\n" + "\n".join(failures)
+    # The seeded ids and bodies take requests past the front door: head office gets a 2xx from most operations.
+    succeeded = sum(any(200 <= code < 300 for code in codes) for codes in answered.values())
+    assert succeeded >= {"head_office": 35, None: 0}.get(role, 8), answered

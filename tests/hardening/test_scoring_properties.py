@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,6 +17,9 @@ from hypothesis import strategies as st
 
 from consistency.services import scoring
 from consistency.variance import grid, stats
+
+# ``make fuzz`` runs them with ten times as many examples.
+FACTOR = int(os.environ.get("PROPERTY_EXAMPLES_FACTOR", "1"))
 
 # --- the score of one result and of a check ----------------------------------------------------
 
@@ -34,6 +38,7 @@ def criteria(draw):
                             tolerance=draw(st.floats(0, 1e4))), finite)
 
 
+@settings(max_examples=100 * FACTOR)
 @given(st.data())
 def test_a_result_is_met_exactly_when_its_deviation_is_zero_and_deviation_grows_with_the_shortfall(data):
     criterion, values = data.draw(criteria())
@@ -53,6 +58,7 @@ def test_a_result_is_met_exactly_when_its_deviation_is_zero_and_deviation_grows_
 results = st.lists(st.tuples(st.floats(0.01, 10), st.booleans()), min_size=1, max_size=40)
 
 
+@settings(max_examples=100 * FACTOR)
 @given(results, st.randoms(use_true_random=False))
 def test_a_checks_score_is_the_weighted_share_of_passes_in_any_order(items, rng):
     score = scoring.check_score(items)
@@ -66,6 +72,7 @@ def test_a_checks_score_is_the_weighted_share_of_passes_in_any_order(items, rng)
         assert score == pytest.approx(1)
 
 
+@settings(max_examples=100 * FACTOR)
 @given(results, st.data())
 def test_a_checks_score_never_falls_when_a_result_turns_to_pass(items, data):
     i = data.draw(st.integers(0, len(items) - 1))
@@ -78,6 +85,7 @@ def test_a_checks_score_never_falls_when_a_result_turns_to_pass(items, data):
 rates_and_counts = st.integers(1, 100_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n)))
 
 
+@settings(max_examples=100 * FACTOR)
 @given(rates_and_counts)
 def test_the_interval_contains_its_rate_and_the_array_copy_agrees(passed_n):
     passed, n = passed_n
@@ -89,6 +97,7 @@ def test_the_interval_contains_its_rate_and_the_array_copy_agrees(passed_n):
     assert (a_low[0], a_high[0]) == pytest.approx((low, high), abs=1e-12)
 
 
+@settings(max_examples=100 * FACTOR)
 @given(st.floats(0, 1), st.integers(1, 50_000), st.integers(1, 50_000))
 def test_the_interval_shrinks_as_observations_grow(rate, n, more):
     low, high = stats.wilson(rate, n)
@@ -146,7 +155,7 @@ def _oracle_score(weights, expected_days, passed, skip=()):
     return wp / we if we else 0.0
 
 
-@settings(max_examples=150)
+@settings(max_examples=150 * FACTOR)
 @given(networks())
 def test_rates_lie_in_their_intervals_and_the_network_score_is_the_weighted_share(net):
     weights, days, passed, prev_passed = net
@@ -162,7 +171,7 @@ def test_rates_lie_in_their_intervals_and_the_network_score_is_the_weighted_shar
     assert 0 <= g.consistency_index <= 100 + 1e-9
 
 
-@settings(max_examples=100)
+@settings(max_examples=100 * FACTOR)
 @given(networks(), st.randoms(use_true_random=False))
 def test_the_order_of_sites_changes_nothing(net, rng):
     weights, days, passed, prev_passed = net
@@ -175,7 +184,7 @@ def test_the_order_of_sites_changes_nothing(net, rng):
     assert h.criteria.sigma == pytest.approx(g.criteria.sigma)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100 * FACTOR)
 @given(networks(), st.data())
 def test_a_site_never_scores_lower_for_one_more_pass(net, data):
     weights, days, passed, prev_passed = net
@@ -190,7 +199,7 @@ def test_a_site_never_scores_lower_for_one_more_pass(net, data):
     assert after.network_score >= before.network_score
 
 
-@settings(max_examples=100)
+@settings(max_examples=100 * FACTOR)
 @given(networks(), st.data())
 def test_a_criterion_not_applicable_all_period_leaves_the_rest_of_the_score_as_it_was(net, data):
     weights, days, passed, prev_passed = net
@@ -213,7 +222,7 @@ D = dt.date
 
 
 @pytest.mark.django_db
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6 * FACTOR, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=st.lists(st.tuples(st.sampled_from(["A1", "B1"]), st.integers(0, 9),
                                   st.fixed_dictionaries({}, optional={
                                       "phone_rings": st.integers(1, 8), "phone_greeting": st.integers(0, 1),

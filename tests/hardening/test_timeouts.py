@@ -22,7 +22,7 @@ from sites import tokens
 from tests.consistency.checks_support import check_body
 from tests.worker import _database_url
 
-LIMIT_MS = 1000
+from .conftest import STATEMENT_LIMIT_MS as LIMIT_MS
 
 
 def _send(request: urllib.request.Request, opener=None) -> tuple[int, dict, bytes, float]:
@@ -41,8 +41,7 @@ def _holding(sql: str) -> psycopg.Connection:
     return other
 
 
-def test_a_submission_waiting_on_a_lock_is_cut_and_answered_503_and_its_retry_succeeds(gunicorn, network, standard):
-    server = gunicorn(REQUEST_STATEMENT_TIMEOUT_MS=LIMIT_MS)
+def test_a_submission_waiting_on_a_lock_is_cut_and_answered_503_and_its_retry_succeeds(server, network, standard):
     _, token = tokens.token_issue(user=network.manager_a, device_name="phone")
     body = json.dumps(check_body(network.a1)).encode()
     key = str(uuid.uuid4())
@@ -71,8 +70,7 @@ def test_a_submission_waiting_on_a_lock_is_cut_and_answered_503_and_its_retry_su
     assert DailyCheck.objects.count() == 1
 
 
-def test_a_page_held_up_by_a_lock_is_answered_with_the_503_page(gunicorn, network, standard):
-    server = gunicorn(REQUEST_STATEMENT_TIMEOUT_MS=LIMIT_MS)
+def test_a_page_held_up_by_a_lock_is_answered_with_the_503_page(server, network, standard):
     network.head_office.set_password("secret-pass-1")
     network.head_office.save()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))

@@ -17,15 +17,9 @@ from sites import tokens
 from tests.consistency.checks_support import check_body
 from tests.consistency.evidence_factories import photo
 
-PHOTO_LIMIT = 200_000  # bytes: MAX_PHOTO_BYTES of the server under test
+from .conftest import PHOTO_LIMIT  # bytes: MAX_PHOTO_BYTES of the server under test
+
 BOUNDARY = "harden-boundary"
-
-
-@pytest.fixture
-def server(gunicorn, tmp_path):
-    spool = tmp_path / "tmp"
-    spool.mkdir()
-    return gunicorn(MAX_PHOTO_BYTES=PHOTO_LIMIT, TMPDIR=spool)
 
 
 def _token(user) -> str:
@@ -120,7 +114,7 @@ def test_any_body_declared_over_the_request_limit_is_refused_unread(server, netw
     assert status == 413 and json.loads(body)["field"] == "body"
 
 
-def test_a_chunked_photo_over_the_limit_is_cut_while_it_streams(server, network, check_id, tmp_path):
+def test_a_chunked_photo_over_the_limit_is_cut_while_it_streams(server, network, check_id):
     total = 40 * PHOTO_LIMIT  # 8 MB offered
     status, _, body, sent = _post(server, f"/api/v1/checks/{check_id}/evidence/", {
         "Authorization": f"Token {_token(network.manager_a)}",
@@ -129,7 +123,7 @@ def test_a_chunked_photo_over_the_limit_is_cut_while_it_streams(server, network,
     assert json.loads(body)["field"] == "file"
     assert sent < total / 2  # answered long before the client was done: the rest was never read
     assert not Evidence.objects.exists()
-    assert list((tmp_path / "tmp").iterdir()) == []  # nothing left on disk
+    assert list(server.spool.iterdir()) == []  # nothing left on disk
 
 
 def test_a_chunked_photo_under_the_limit_is_taken_whole(server, network, check_id):
