@@ -15,7 +15,7 @@ from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
-from . import timeouts
+from . import idle, timeouts
 from .errors import json_error
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class IdleSessionTimeout:
     every request. API tokens carry no session and are left alone (they have their own idle limit,
     TOKEN_IDLE_DAYS); an API call made with an ended session is answered as any call without sign-in."""
 
-    KEY = "touchpoint_last_activity"
+    KEY = idle.KEY  # set at sign-in (backend.idle)
 
     def __init__(self, get_response):
         self.get_response = get_response
