@@ -62,3 +62,12 @@ image:
 STACK_PORT ?= 8100
 stack: install
 	PORT=$(if $(filter command line environment,$(origin PORT)),$(PORT),$(STACK_PORT)) $(BIN)/python -m backend.stack
+
+# Schemathesis over the API's own schema, every role, with more examples per operation than the suite's 2
+# (FUZZ_EXAMPLES), and the Hypothesis properties of scoring with ten times the suite's examples. The services as
+# for `make test` (CI=true for the system ones).
+.PHONY: fuzz
+FUZZ_EXAMPLES ?= 10
+fuzz: install
+	SCHEMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PROPERTY_EXAMPLES_FACTOR=10 PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh -n 2 \
+		tests/hardening/test_api_schema.py tests/hardening/test_scoring_properties.py

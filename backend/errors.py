@@ -38,6 +38,7 @@ class AppError(Exception):
 
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
+    headers: dict[str, str] = {}  # sent with the refusal, e.g. Retry-After (backend.quotas)
 
     def __init__(self, message: str | None = None, *, field: str | None = None, code: str | None = None,
                  status_code: int | None = None, errors: list[FieldError] | None = None):
@@ -155,7 +156,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = _unknown_format(context) or exc
     if isinstance(exc, AppError):
-        return Response(error_body(exc.errors), status=exc.status_code)
+        return Response(error_body(exc.errors), status=exc.status_code, headers=exc.headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):

@@ -50,7 +50,9 @@ class ReportRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]),
+                   # A person's orders of the day, counted for their quota (backend.quotas).
+                   models.Index(fields=["requested_by", "created_at"], name="report_run_requester_day")]
         constraints = [
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="report_progress_at_most_100"),
             # A run is only ever "done" together with the stored PDF's key, fingerprint and size.

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
+from backend import quotas
 from backend.errors import AppError, Conflict, FieldError, Forbidden, NotFound, TooLarge
 from consistency import storage
 from consistency.services.period import period_check
@@ -40,6 +41,7 @@ def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, regio
     """Validate an order against the user's scope and queue the run. Ordering is reading: an auditor
     orders packs for the sites assigned to them; a manager only for their own sites. ``language``: the
     request's (its Accept-Language); the PDF is written in :func:`order_language`."""
+    quotas.check_report_quota(user)  # before anything is judged: a refused order costs one count query
     codes = list(dict.fromkeys(sites or []))
     if region and codes:
         raise AppError("Give either region or sites, not both.", field="sites")

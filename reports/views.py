@@ -1,6 +1,7 @@
 """HTTP wiring for report runs: order, list, status, download link, the signed file link, verify."""
 
 import orjson
+from django.conf import settings
 from django.utils.translation import get_language_from_request
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -9,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.body_limits import body_limit
 from consistency.api.idempotent import KEY_PARAMETER, Answer, idempotent_post, request_key
 
 from . import selectors, services
@@ -79,6 +81,7 @@ class ReportFileView(APIView):
         return services.report_file_response(token=token, opener=request.user)
 
 
+@body_limit(lambda: settings.REPORT_MAX_VERIFY_BYTES, what="a PDF to verify")  # backend.body_limits
 class ReportVerifyView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 

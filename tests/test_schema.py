@@ -85,7 +85,7 @@ def test_refusals_are_documented_in_their_one_shape(network, standard, tmp_path)
     submit_op = schema["paths"]["/api/v1/sites/{code}/checks/"]["post"]["responses"]
     assert {"400", "401", "404", "409", "413", "415", "422"} <= set(submit_op)
     assert submit_op["422"]["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
-    assert set(schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]) == {"200", "400", "413", "415", "429"}
+    assert set(schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]) == {"200", "400", "413", "415", "429", "503"}
     # And a refusal the API sends has exactly the documented fields.
     refusal = client_for(network.manager_a).get("/api/v1/sites/B1/checks/")
     assert refusal.status_code == 404 and set(refusal.json()) == set(error["properties"])

@@ -59,14 +59,17 @@ MIDDLEWARE = [
     "backend.health.Probes",  # /health/* and /metrics answered here, whatever the Host (kubelet, Prometheus)
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first but the id: times the whole request
     "django.middleware.security.SecurityMiddleware",
+    "backend.body_limits.LimitBodies",  # a body over its view's limit: 413 before it is read (chunked too)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.middleware.CompressApiReads",
+    "backend.middleware.StatementTimeout",  # a statement cut at REQUEST_STATEMENT_TIMEOUT_MS: 503, not 500
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pages.language.PersonLanguage",  # the person's language, else the browser's (after the user is known)
     "django.contrib.messages.middleware.MessageMiddleware",
+    "backend.middleware.IdleSessionTimeout",  # a page session idle past SESSION_IDLE_MINUTES ends (after messages)
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused by django-axes (the login page, the admin) into its 429 page.
@@ -421,3 +424,15 @@ SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 if SENTRY_DSN:
     _logs.init_sentry(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=SENTRY_RELEASE,
                       traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+
+# --- Hardening (issue 19) ---
+# Daily quotas per person (backend/quotas.py), counted in the database per UTC day; 0: no quota. Head office has
+# none. A manager's site has ~40 criteria, a few of them with photos: a day's work is a few dozen photos.
+PHOTO_QUOTA_PER_DAY = env.int("PHOTO_QUOTA_PER_DAY", default=300)
+REPORT_ORDER_QUOTA_PER_DAY = env.int("REPORT_ORDER_QUOTA_PER_DAY", default=30)
+# A web request's SQL statements are cut after this many milliseconds (backend/timeouts.py; 0: none), and answered
+# 503. Set per connection by the web process only (backend/wsgi.py): workers and commands keep no limit.
+REQUEST_STATEMENT_TIMEOUT_MS = env.int("REQUEST_STATEMENT_TIMEOUT_MS", default=15_000)
+# A page session idle longer than this is ended (backend/middleware.py, IdleSessionTimeout); 0: never. API tokens
+# have their own idle limit (TOKEN_IDLE_DAYS).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)

@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.errors import TooLarge
+from backend.body_limits import body_limit
 from backend.parsers import JSONParser
 from sites import access
 
@@ -25,9 +25,6 @@ from ..services import evidence_files
 from . import evidence_serializers as s
 from .idempotent import KEY_PARAMETER, Answer, idempotent_post, request_key
 from .review_serializers import EvidenceWithReviewsSerializer as ReviewedEvidence
-
-# Room for the multipart envelope and the small fields around the photo.
-_MULTIPART_OVERHEAD = 64 * 1024
 
 
 def _context(request, items) -> dict:
@@ -44,6 +41,8 @@ def evidence_body(request, evidence) -> dict:
     return s.EvidenceSerializer(evidence, context=_context(request, [evidence])).data
 
 
+# An oversized upload is refused before Django spools it to disk (backend.body_limits).
+@body_limit(lambda: settings.MAX_PHOTO_BYTES, what="a photo")
 class _AttachView(APIView):
     """GET lists the photos of a check/action; POST JSON asks for a direct upload, POST multipart uploads."""
 
@@ -59,11 +58,6 @@ class _AttachView(APIView):
 
     def post(self, request, pk: int):
         multipart = request.content_type.startswith("multipart/")
-        if multipart:
-            # Refuse an oversized upload before Django spools it to disk.
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-            if length > settings.MAX_PHOTO_BYTES + _MULTIPART_OVERHEAD:
-                raise TooLarge(f"file: a photo may be at most {settings.MAX_PHOTO_BYTES:,} bytes.", field="file")
         target = self.target(request, pk, for_write=True)
         if multipart:
             return self._upload(request, target)

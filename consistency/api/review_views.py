@@ -19,7 +19,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.errors import AppError, NotFound, TooLarge
+from backend.body_limits import body_limit
+from backend.errors import AppError, NotFound
 from backend.pagination import Pagination
 from backend.permissions import HeadOfficeWrites
 from sites.selectors import site_get
@@ -30,8 +31,6 @@ from ..services import reference_photos
 from ..services.evidence import review as review_services
 from . import review_serializers as s
 from .evidence_views import _context
-
-_MULTIPART_OVERHEAD = 64 * 1024
 
 
 class EvidenceReviewView(APIView):
@@ -74,6 +73,7 @@ class SiteRetakesView(APIView):
         return paginator.get_paginated_response(s.RetakeSerializer(page, many=True, context={"now": now}).data)
 
 
+@body_limit(lambda: settings.MAX_PHOTO_BYTES, what="a photo")  # refused unread past it (backend.body_limits)
 class ReferencePhotoView(APIView):
     permission_classes = [HeadOfficeWrites]
     parser_classes = [MultiPartParser]
@@ -91,9 +91,6 @@ class ReferencePhotoView(APIView):
                    description="Replaces the current one (which stays on record). The image is checked as a photo "
                                "of evidence is: 400 naming `file` when it is not an acceptable JPEG or PNG.")
     def put(self, request, key: str):
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > settings.MAX_PHOTO_BYTES + _MULTIPART_OVERHEAD:
-            raise TooLarge(f"file: a photo may be at most {settings.MAX_PHOTO_BYTES:,} bytes.", field="file")
         body = s.ReferencePhotoUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]

@@ -137,7 +137,9 @@ class Evidence(models.Model):
                                    name="evidence_belongs_to_check_action_or_audit"),
         ]
         # The few photos still waiting for their confirmation, oldest first (consistency.settle_unconfirmed_photos).
-        indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="evidence_pending")]
+        indexes = [models.Index(fields=["created_at"], condition=Q(status="pending"), name="evidence_pending"),
+                   # A person's photos of the day, counted for their quota (backend.quotas).
+                   models.Index(fields=["uploaded_by", "created_at"], name="evidence_uploader_day")]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from backend.body_limits import body_limit
 from backend.errors import AppError, Conflict, Unprocessable
 from consistency.services import idempotency
 from customer.services.feedback import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, feedback_import
@@ -68,8 +69,8 @@ def _too_large(size: int) -> str:
 
 
 class _SizeLimit(FileUploadHandler):
-    """Stops reading an upload past the limit (a body without Content-Length, or one that lies about it): the
-    rest is not written to disk."""
+    """Stops reading the file past the limit (the body's own limit, backend.body_limits, allows for the form's
+    other fields): the rest is not written to disk."""
 
     def receive_data_chunk(self, raw_data, start):
         if start + len(raw_data) > MAX_UPLOAD_BYTES:
@@ -81,26 +82,19 @@ class _SizeLimit(FileUploadHandler):
         return None
 
 
+# A body over the limit (declared, or counted as it streams in) is refused unread by backend.body_limits, with this
+# page's own message; nothing changes, so no CSRF check is needed to say no.
+@body_limit(lambda: MAX_UPLOAD_BYTES, what="a CSV export",
+            page=lambda request, size: _page(request, UploadForm(), status=413, refusal=("file", _too_large(size))))
 @csrf_exempt  # checked below, once the size guard is in place: Django's CSRF check would read the body first
 @page
 @require_http_methods(["GET", "POST"])
 def feedback(request):
     require_role(request, Role.HEAD_OFFICE)
     if request.method == "POST":
-        declared = _declared_length(request)
-        if declared > MAX_UPLOAD_BYTES + 64 * 1024:  # the form's other fields are a few hundred bytes
-            # Refused unread: nothing changes, so no CSRF check is needed to say no.
-            return _page(request, UploadForm(), status=413, refusal=("file", _too_large(declared)))
         request.upload_handlers.insert(0, _SizeLimit(request))
         return csrf_protect(_upload)(request)
     return _page(request, UploadForm())
-
-
-def _declared_length(request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
 
 
 def _upload(request):

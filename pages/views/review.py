@@ -4,6 +4,7 @@ calls decide everything (``consistency.services.evidence.review``, ``.uploads``,
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from backend.body_limits import body_limit
 from backend.errors import AppError
 from consistency.models import DailyCheck, RetakeRequest
 from consistency.selectors import evidence as evidence_selectors
@@ -49,6 +51,7 @@ def photo_review(request, public_id):
     return redirect(back)
 
 
+@body_limit(lambda: settings.MAX_PHOTO_BYTES, what="a photo")  # refused unread past it (backend.body_limits)
 @require_POST
 @page
 def retake_photo(request, retake_id: int):

@@ -45,12 +45,7 @@ def read_json(request) -> tuple[bytes, object]:
     """The raw body (for the idempotency fingerprint) and its parsed JSON; 413 over the size limit."""
     limit = settings.MAX_REQUEST_BYTES
     too_large = TooLarge(f"The request body is over the limit of {limit} bytes.", field="body")
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
-        raise too_large
+    # A declared length over it was refused unread before the view (backend.body_limits).
     try:
         raw = request.body
     except RequestDataTooBig:

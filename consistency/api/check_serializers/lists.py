@@ -43,7 +43,8 @@ class ActionSerializer(serializers.ModelSerializer):
     criterion = serializers.CharField(source="criterion.key")
     check_id = serializers.IntegerField(source="daily_check_id")
     check_date = serializers.DateField(source="daily_check.date")
-    resolved_by = serializers.CharField(source="resolved_by.username", default=None)
+    resolved_by = serializers.CharField(source="resolved_by.username", default=None, allow_null=True,
+                                        help_text="Who resolved it; null while it is open.")
     photos_required = serializers.IntegerField(source="criterion.photos_required")
 
     class Meta:

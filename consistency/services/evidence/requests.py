@@ -42,7 +42,7 @@ def evidence_request(*, user, target: Target, criterion_key: str, content_type: 
             raise closed
         duplicates.refuse_a_second_copy(target, criterion, sha256, field="sha256")
         if evidence is None:
-            check_room(target, criterion)
+            check_room(target, criterion, user)
             public_id, key = new_key(target, content_type)
             evidence = Evidence.objects.create(
                 public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,

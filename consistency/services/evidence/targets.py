@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 
+from backend import quotas
 from backend.errors import AppError, Conflict, TooLarge
 from sites.models import Site
 
@@ -145,8 +146,11 @@ def criterion_of(target: Target, key: str | None) -> CriterionRef:
     return CriterionRef(spec.id, spec.key)
 
 
-def check_room(target: Target, criterion: CriterionRef) -> None:
-    """409 once the criterion has ``MAX_PHOTOS_PER_CRITERION`` photos here (the refused ones do not count)."""
+def check_room(target: Target, criterion: CriterionRef, user) -> None:
+    """Room for one more photo, asked for before any new photo is recorded (both ways in): 409 once the criterion
+    has ``MAX_PHOTOS_PER_CRITERION`` photos here (the refused ones do not count); 429 once ``user`` has used the
+    day's photo quota (``backend.quotas``)."""
+    quotas.check_photo_quota(user)
     taken = (Evidence.objects.filter(**target.filter(), criterion_id=criterion.id)
              .exclude(status=Evidence.Status.REJECTED).count())
     if taken >= MAX_PHOTOS_PER_CRITERION:

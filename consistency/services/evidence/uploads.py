@@ -59,7 +59,7 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
         return Uploaded(same, replayed=True)
     if (closed := target.closed_for(criterion.id)) is not None:
         raise closed
-    check_room(target, criterion)
+    check_room(target, criterion, user)
     try:
         facts = images.inspect_photo(file, declared_type=content_type)
     except images.NotAcceptable as refusal:
@@ -80,7 +80,7 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
             same = duplicates.same_photo_here(target, criterion, actual_sha)
             if same is None:
                 duplicates.refuse_a_second_copy(target, criterion, actual_sha, field="file")
-                check_room(target, criterion)  # again, now that no other upload of the site can be counting
+                check_room(target, criterion, user)  # again, now that no other upload of the site can be counting
                 evidence = Evidence(
                     public_id=public_id, key=key, **target.filter(), criterion_id=criterion.id, site=target.site,
                     day=target.day, uploaded_by=user, declared_content_type=content_type, declared_size=actual_size,

@@ -11,6 +11,7 @@ import uuid
 from time import monotonic, sleep
 
 import orjson
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 from django_tables2 import RequestConfig
 
+from backend.body_limits import body_limit
 from backend.errors import AppError, Conflict, NotFound, Unprocessable
 from consistency.services import idempotency
 from reports import selectors, services
@@ -160,6 +162,7 @@ def report_download(request, public_id):
 
 # --- verifying a PDF ----------------------------------------------------------------------------------
 
+@body_limit(lambda: settings.REPORT_MAX_VERIFY_BYTES, what="a PDF to verify")  # backend.body_limits
 @page
 @require_http_methods(["GET", "POST"])
 def report_verify(request):
