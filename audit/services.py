@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from django.db import connection, models, transaction
 
+from backend import logs
+
 from . import chain
 from .models import Action, AuditEntry
 
@@ -61,7 +63,8 @@ def record(action: Action | str, *, actor, target=None, target_type: str = "", t
 
 
 def _request_id(request) -> str | None:
-    if request is None:
-        return None
-    value = getattr(request, "request_id", None) or request.META.get("HTTP_X_REQUEST_ID")
+    """The id of the request (or of the request that queued this task) doing the action: backend.logs keeps it
+    for the whole request and carries it into Celery tasks, so entries written by services without the request
+    in hand carry it too; the request's own id if one is passed."""
+    value = (getattr(request, "request_id", None) if request is not None else None) or logs.request_id.get()
     return str(value)[:64] if value else None

@@ -75,9 +75,12 @@ def test_roles_and_site_assignments_changed_in_the_admin(network, admin_browser)
 @pytest.mark.django_db
 def test_tokens_revoked_by_the_api_and_in_the_admin(network, admin_browser):
     phone, _ = token_issue(user=network.manager_a, device_name="lost phone")
-    assert client_for(network.head_office).delete(f"/api/v1/auth/tokens/{phone.pk}/").status_code == 204
+    assert client_for(network.head_office).delete(f"/api/v1/auth/tokens/{phone.pk}/",
+                                                  HTTP_X_REQUEST_ID="revoke-lost-phone-1").status_code == 204
     entry = last()
     assert (entry.action, entry.actor_name, entry.target_id) == ("token.revoked", "head.office", str(phone.pk))
+    # The service is not handed the request: the id comes from the request's context (backend.logs).
+    assert entry.request_id == "revoke-lost-phone-1"
     assert entry.data == {"user": "manager.a1", "device_name": "lost phone"}
     # Someone else's token is not found, and nothing is recorded.
     other, _ = token_issue(user=network.manager_b, device_name="tablet")
