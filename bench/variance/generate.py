@@ -10,7 +10,6 @@ parallel over site ranges.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 import sys
 import time
@@ -23,6 +22,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
 django.setup()
 
 from django.db import connection, connections  # noqa: E402
+
+from bench import photo_days as photo_days_sql  # noqa: E402
 
 SITES = int(os.environ.get("BENCH_SITES", 1000))
 DAYS = int(os.environ.get("BENCH_DAYS", 90))
@@ -125,13 +126,6 @@ WHERE dc.is_current AND dc.id BETWEEN %(lo)s AND %(hi)s
 """
 
 
-def _migration_sql(name: str) -> str:
-    return next(op.sql for op in importlib.import_module(f"consistency.migrations.{name}").Migration.operations
-                if hasattr(op, "sql"))
-
-
-# The per-site-day counts, then their running totals, as the migrations that made them count existing photos.
-PHOTO_DAYS_SQL = [_migration_sql("0011_site_photo_days"), _migration_sql("0012_site_photo_running_totals")]
 
 
 def generate() -> None:
@@ -160,8 +154,7 @@ def generate() -> None:
                             {**params, "photos": PHOTOS, "lo": start, "hi": start + step - 1})
             # The per-site-day counts and running totals the evidence service keeps as it verifies them (the
             # SQL of the migrations that made them).
-            for sql in PHOTO_DAYS_SQL:
-                cur.execute(sql)
+            photo_days_sql.count(cur)
         cur.execute("ANALYZE")
 
 
