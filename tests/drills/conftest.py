@@ -1,0 +1,55 @@
+"""Fault drills (``make drills``; the suite runs the same drills at a reduced size).
+
+``DRILLS_SIZE``: ``small`` (the default, the suite's) or ``full`` (``make drills``): how many submissions,
+photos, notices and runs each drill puts through its fault. ``drill_record`` is how a drill says what it tried,
+what was acknowledged, stored, lost and doubled; with ``DRILLS_REPORT_DIR`` set each record is written there as
+JSON, and ``python -m tests.drills.report`` turns them into docs/drills.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ..reports.conftest import history, storage_keys  # noqa: F401  (fixtures: a site's week, stored keys)
+from ..worker import report_queue, start_worker, wait_for  # noqa: F401  (fixtures and helpers)
+
+SIZE = os.environ.get("DRILLS_SIZE", "small")
+if SIZE not in ("small", "full"):
+    raise pytest.UsageError(f"DRILLS_SIZE is 'small' or 'full', not {SIZE!r}")
+
+
+def sized(small: int, full: int) -> int:
+    """The drill's count at this run's size."""
+    return full if SIZE == "full" else small
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "drills: a fault drill (tests/drills/, make drills)")
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.drills)
+
+
+@pytest.fixture
+def drill_record(request):
+    """``drill_record(drill=..., fault=..., tried=n, acknowledged=n, stored=n, lost=n, doubled=n, note=...)``:
+    one row of the drills' report. The drill asserts its own outcome; this only writes it down."""
+
+    def record(**row) -> dict:
+        row = {"test": request.node.nodeid, "size": SIZE, **row}
+        folder = os.environ.get("DRILLS_REPORT_DIR")
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            (Path(folder) / f"{uuid.uuid4().hex}.json").write_text(json.dumps(row, default=str))
+        return row
+
+    return record
