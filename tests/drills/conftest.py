@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from ..notify.conftest import people  # noqa: F401  (fixture: the network's people with addresses)
 from ..reports.conftest import history, storage_keys  # noqa: F401  (fixtures: a site's week, stored keys)
-from ..worker import report_queue, start_worker, wait_for  # noqa: F401  (fixtures and helpers)
+from ..worker import report_queue, wait_for  # noqa: F401  (fixtures and helpers)
+from ..worker import start_worker as _start_worker  # noqa: F401  (fixture, wrapped below)
 
 SIZE = os.environ.get("DRILLS_SIZE", "small")
 if SIZE not in ("small", "full"):
@@ -37,6 +40,40 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.drills)
+
+
+@pytest.fixture
+def start_worker(_start_worker, report_queue):  # noqa: F811
+    """tests/worker.py's worker with the notification tests' settings (short report limits, and what the worker
+    queues itself - a retry, a notice - goes to the queue it takes)."""
+
+    def start(name: str = "w1", **env):
+        return _start_worker(name, DJANGO_SETTINGS_MODULE="tests.notify.worker_settings",
+                             TEST_CELERY_QUEUE=report_queue, **env)
+
+    return start
+
+
+@contextmanager
+def broker(url: str):
+    """This process's Celery app producing to ``url`` (a drill's private Redis) instead of the run's broker."""
+    from backend.celery import app
+
+    def switch(to: str | None) -> str | None:
+        # broker_write_url: Celery reads broker_url from the CELERY_BROKER_URL environment variable first.
+        was = app.conf.get("broker_write_url")
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+        app.conf.broker_write_url = to
+        return was
+
+    previous = switch(url)
+    try:
+        yield
+    finally:
+        switch(previous)
 
 
 @pytest.fixture
