@@ -383,3 +383,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
+
+# --- fault drills (issue 19) ---
+# A connection kept between requests (CONN_MAX_AGE) is checked (one SELECT 1) before a request reuses it: after
+# PostgreSQL restarts or fails over, every process's kept connection is dead, and without the check each one's next
+# request fails with a 500 (tests/drills/test_postgres_restart.py: two of two after an idle restart; none with it).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)

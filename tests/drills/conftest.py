@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,6 +76,16 @@ def broker(url: str):
         yield
     finally:
         switch(previous)
+
+
+@pytest.fixture
+def drill_dir():
+    """A scratch folder of the drill's own for data that must outlive a kill (PostgreSQL's, Redis's): not under
+    pytest's tmp_path, whose old folders another pytest run on this machine may remove (it keeps three)."""
+    folder = Path(tempfile.mkdtemp(prefix="touchpoint-drill-"))
+    folder.chmod(0o755)  # the embedded PostgreSQL runs as a user of its own (backend/embedded_db.py)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

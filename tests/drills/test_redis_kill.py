@@ -34,9 +34,9 @@ def _missed(people, day: str) -> Occurrence:
                       data={"date": day}, site_id=people.a1.pk, link="/app/sites/A1/")
 
 
-def test_queued_work_survives_redis_killed_and_beat_orders_once(people, standard, history, start_worker, tmp_path,
+def test_queued_work_survives_redis_killed_and_beat_orders_once(people, standard, history, start_worker, drill_dir,
                                                                 smtp_inbox, report_queue, settings, drill_record):
-    server = RedisServer(tmp_path / "redis", fsync="everysec").start()
+    server = RedisServer(drill_dir / "redis", fsync="everysec").start()
     try:
         with broker(server.url):
             _drill(people, history, start_worker, smtp_inbox, report_queue, settings, drill_record, server)
