@@ -28,3 +28,10 @@ REST_FRAMEWORK = {
 # The links in e-mail and webhooks: the first allowed host over HTTPS unless SITE_URL names the address.
 SITE_URL = env.str("SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else "").rstrip("/")
 WEBHOOK_ALLOW_LOOPBACK_HTTP = False
+
+# --- fault drills (issue 19) ---
+# The broker (CELERY_BROKER_URL) must persist what it holds: a Redis broker runs with append-only persistence and
+# never evicts (infra/redis.conf: appendonly yes, appendfsync everysec, maxmemory-policy noeviction); a RabbitMQ
+# broker with durable queues and persistent messages (Celery's defaults). A Redis without them loses every queued
+# render, notice and retry when it restarts; the database's sweeps would queue them again, minutes late
+# (docs/drills.md). The cache (CACHE_URL) belongs on another Redis, one that may evict.
