@@ -14,6 +14,7 @@ from reports.models import ReportRun
 from reports.services import (
     last_monthly_due,
     last_weekly_due,
+    report_order,
     scheduled_monthly_packs,
     scheduled_weekly_variance,
 )
@@ -50,8 +51,11 @@ def test_ordering_twice_gives_one_run_per_period(network, standard):
     assert scheduled_monthly_packs(today=dt.date(2026, 12, 1)) == 3
     assert scheduled_monthly_packs(today=dt.date(2026, 12, 15)) == 0
     assert ReportRun.objects.filter(kind="compliance_pack").count() == 3
-    # A person's order of the same period is theirs, not the schedule's.
-    assert ReportRun.objects.filter(schedule_key__isnull=True).count() == 0
+    # A person's order of the same period is theirs: neither taken for the schedule's nor refused because of it.
+    mine = report_order(user=network.head_office, kind="variance", date_from=dt.date(2026, 11, 23),
+                        date_to=dt.date(2026, 11, 29))
+    assert mine != weekly and mine.schedule_key is None
+    assert scheduled_weekly_variance(today=dt.date(2026, 11, 30)) == weekly
 
 
 @pytest.mark.django_db(transaction=True)
