@@ -16,6 +16,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+import kombu.pools
 import pytest
 
 from ..notify.conftest import people  # noqa: F401  (fixture: the network's people with addresses)
@@ -68,6 +69,9 @@ def broker(url: str):
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu keeps producer pools by connection, process-wide: forget them all, or the next send on the run's
+        # broker finds the pool closed above ("Acquire on closed pool").
+        kombu.pools.reset()
         app.conf.broker_write_url = to
         return was
 

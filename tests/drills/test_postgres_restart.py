@@ -98,6 +98,7 @@ def _burst(server, phones, sites, days, pg, restarts) -> dict:
     results: dict[str, object] = {}
     failures: Counter = Counter()
     back_at: list[float] = []  # when PostgreSQL answered again after each restart
+    down = threading.Event()  # set while it is stopped
     after_restart: list[str] = []  # failures once it had (a connection kept from before, a claim left behind)
     queue = list(submissions)
     deadline = time.monotonic() + 240
@@ -112,7 +113,7 @@ def _burst(server, phones, sites, days, pg, restarts) -> dict:
             def failed(kind):
                 with lock:
                     failures[kind] += 1
-                    if back_at and time.monotonic() > back_at[-1] + 0.5:
+                    if back_at and not down.is_set() and time.monotonic() > back_at[-1] + 0.5:
                         after_restart.append(kind)
             results[key] = phone.post_until_answered(f"/api/v1/sites/{code}/checks/", bodies[key], key=key,
                                                      deadline=deadline, pause=0.3, on_failure=failed)
@@ -120,18 +121,20 @@ def _burst(server, phones, sites, days, pg, restarts) -> dict:
     threads = [threading.Thread(target=phone_loop, args=(p,), daemon=True) for p in phones]
     for t in threads:
         t.start()
-    down = 0.0
+    down_seconds = 0.0
     for i, mode in enumerate(restarts):
         # Mid-burst: once a share of the submissions is answered.
         share = (i + 1) / (len(restarts) + 1)
         while len(results) < len(submissions) * share and any(t.is_alive() for t in threads):
             time.sleep(0.05)
         started = time.monotonic()
+        down.set()
         pg.stop(mode)
         time.sleep(1.5)
         pg.start()
         back_at.append(time.monotonic())
-        down += time.monotonic() - started
+        down.clear()
+        down_seconds += time.monotonic() - started
     for t in threads:
         t.join(timeout=300)
     answered = {k: r for k, r in results.items() if r.status}
@@ -143,7 +146,7 @@ def _burst(server, phones, sites, days, pg, restarts) -> dict:
         "retried": sum(1 for r in results.values() if r.failures),
         "failed_attempts": sum(failures.values()),
         "failure_kinds": failures,
-        "down_seconds": down,
+        "down_seconds": down_seconds,
         "after_restart": Counter(after_restart),
     }
 

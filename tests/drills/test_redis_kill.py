@@ -58,7 +58,7 @@ def _drill(people, history, start_worker, smtp_inbox, report_queue, settings, dr
     # Ordered while Redis is dead: nothing reaches a queue (the order and the notice are stored all the same).
     while_down = report_order(user=people.head_office, kind="compliance_pack", date_from=history["from"],
                               date_to=history["to"], sites=["A1"])
-    [late_notice] = publish([_missed(people, "2026-06-30")]).notices
+    [late_notice] = publish([_missed(people, "while-down")]).notices
     # The beat's tick meets the dead broker: lost (beat logs it and waits for the next).
     with pytest.raises(Exception):  # noqa: B017 - kombu's OperationalError, whatever the transport says
         app.send_task("reports.order_weekly_variance", retry=False)

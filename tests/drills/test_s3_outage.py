@@ -52,7 +52,7 @@ def _drill(network, standard, history, start_worker, tmp_path, storage_keys, dri
 
         run = report_order(user=network.head_office, kind="compliance_pack", date_from=history["from"],
                            date_to=history["to"], sites=["A1"])
-        wait_for(lambda: ReportRun.objects.get(pk=run.id).progress >= 15, timeout=60,
+        wait_for(lambda: ReportRun.objects.get(pk=run.id).progress >= 15, timeout=120,
                  message="the worker never reached the render")
 
         proxy.outage()

@@ -29,6 +29,7 @@ from ..conftest import client_for
 from ..consistency.evidence_factories import make_check, photo, post_form, sha
 from ..reports import test_worker as report_tests  # its kill, called (a name imported here would run twice)
 from .conftest import SIZE, sized, wait_for
+from .sites import managed_sites
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -37,14 +38,15 @@ SETTLE_TASK = "consistency.settle_unconfirmed_photos"
 
 def _unconfirmed_photos(network, standard, count: int) -> list[Evidence]:
     """``count`` photos asked for and uploaded a day ago, never confirmed (the phone lost its line): the hourly
-    settling verifies them. Different pictures, so none is another's duplicate."""
-    day = dt.datetime.now(network.a1.tz).date() - dt.timedelta(days=2)
-    check = make_check(network.a1, standard, network.manager_a, date=day)
+    settling verifies them. Different pictures, so none is another's duplicate; at most 10 per criterion and check
+    (MAX_PHOTOS_PER_CRITERION), so a check per 40 photos, each at a site of its own."""
     client = client_for(network.manager_a)
+    checks = [make_check(site, standard, network.manager_a, date=dt.datetime.now(site.tz).date() - dt.timedelta(days=2))
+              for site in managed_sites(network, -(-count // 40))]
     ids = []
     for i in range(count):
         data = photo(seed=3000 + i)
-        asked = client.post(f"/api/v1/checks/{check.pk}/evidence/", {
+        asked = client.post(f"/api/v1/checks/{checks[i // 40].pk}/evidence/", {
             "criterion": ("restroom_clean", "phone_rings", "phone_greeting", "delivery_on_time_pct")[i % 4],
             "content_type": "image/jpeg", "size": len(data), "sha256": sha(data)}, format="json")
         assert asked.status_code == 201, asked.json()
@@ -80,7 +82,7 @@ def test_workers_killed_mid_task_leave_nothing_lost_or_doubled(people, standard,
     second = start_worker("photo-rescuer", **smtp_inbox.env)
     app.send_task(SETTLE_TASK)  # the next hourly run
     wait_for(lambda: verified.count() == len(pks), timeout=120, message="the photos were not all verified")
-    counted = sum(SitePhotoDay.objects.filter(site=people.a1).values_list("verified", flat=True))
+    counted = sum(SitePhotoDay.objects.filter(site__in={e.site_id for e in photos}).values_list("verified", flat=True))
     assert counted == len(pks), "a photo was counted twice (or not at all) in the site's photo totals"
     assert all(e.sha256 == e.declared_sha256 for e in verified)
     assert all(storage.exists(e.key) for e in verified)  # each original stored
