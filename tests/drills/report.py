@@ -35,6 +35,9 @@ def main(argv: list[str]) -> int:
     folder, output = Path(argv[0]), Path(argv[1])
     outcome = argv[2] if len(argv) > 2 else "see the run's output"
     rows = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    if not rows:  # the run stopped before any drill: keep the last report rather than write an empty one
+        print(f"no drill records in {folder}; {output} left as it was", file=sys.stderr)
+        return 1
     text = output.read_text()
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{output} has no {BEGIN} ... {END} section to write the run into")
