@@ -71,3 +71,14 @@ FUZZ_EXAMPLES ?= 10
 fuzz: install
 	SCHEMA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PROPERTY_EXAMPLES_FACTOR=10 PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh -n 2 \
 		tests/hardening/test_api_schema.py tests/hardening/test_scoring_properties.py
+
+# Fault drills at full size (tests/drills/; the suite runs them smaller): workers SIGKILLed mid-task, PostgreSQL
+# restarted mid-burst, Redis killed with work queued, S3 cut off, phones hanging up. Each drill kills only services
+# of its own. What was tried, acknowledged, stored, lost and doubled is written into docs/drills.md.
+.PHONY: drills
+drills: install
+	rm -rf var/drills && mkdir -p var/drills
+	DRILLS_SIZE=full DRILLS_REPORT_DIR="$(CURDIR)/var/drills" PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh tests/drills; \
+	status=$$?; \
+	$(BIN)/python -m tests.drills.report var/drills docs/drills.md "$$(if [ $$status = 0 ]; then echo passed; else echo FAILED; fi)"; \
+	exit $$status

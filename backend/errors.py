@@ -78,6 +78,20 @@ class TooLarge(AppError):
     default_code = "too_large"
 
 
+class StorageUnavailable(AppError):
+    """Object storage (S3) is unreachable or failing for a while: nothing was decided, the same request may
+    work a little later. A 503 with Retry-After, so a phone keeps its photo and retries with the same key."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "storage_unavailable"
+    retry_after = 30  # seconds; S3's own incidents last minutes, a phone retrying sooner only adds load
+    headers = {"Retry-After": str(retry_after)}
+
+    def __init__(self):
+        super().__init__(f"The photo and report storage is not answering right now; nothing was changed. Try "
+                         f"again in {self.retry_after} seconds with the same Idempotency-Key.")
+
+
 def _flatten(detail, prefix: str | None = None) -> list[FieldError]:
     """Turn DRF's nested error detail into a flat list with dotted/indexed field paths."""
     out: list[FieldError] = []
@@ -144,6 +158,12 @@ def _unknown_format(context) -> AppError | None:
                     "leave it out.", field="format")
 
 
+def _storage_failing(exc) -> bool:
+    from consistency.storage import is_transient  # here: the storage module imports this one
+
+    return is_transient(exc)
+
+
 def exception_handler(exc, context):
     # Django's own limits on a request body, met while DRF reads it: answered in the API's shape (Django
     # would answer its HTML 400 page).
@@ -155,6 +175,8 @@ def exception_handler(exc, context):
         exc = _csrf_failure(str(exc.detail))
     elif isinstance(exc, Http404):
         exc = _unknown_format(context) or exc
+    elif _storage_failing(exc):
+        exc = StorageUnavailable()
     if isinstance(exc, AppError):
         return Response(error_body(exc.errors), status=exc.status_code, headers=exc.headers)
     if isinstance(exc, DjangoValidationError):

@@ -63,6 +63,27 @@ class ObjectInfo:
     content_type: str
 
 
+# S3 error codes that say "not now" rather than "never": the same request may well work a little later.
+_TRANSIENT_CODES = {"500", "502", "503", "504", "SlowDown", "RequestTimeout", "InternalError",
+                    "ServiceUnavailable", "RequestTimeTooSkewed"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` is object storage being unreachable or failing for a while (a retry may work), as
+    opposed to an answer that stays the same (a missing key, a refused permission). The one rule for the
+    report workers (which retry with backoff) and the API (which answers 503 with Retry-After)."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
+        return True
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        return str(error.get("Code", "")) in _TRANSIENT_CODES or status.startswith("5")
+    return False
+
+
 def direct_upload_available() -> bool:
     """Phones can upload straight to object storage only where that storage is S3."""
     return settings.STORAGE_BACKEND == "s3"

@@ -47,6 +47,10 @@ class ReportRun(models.Model):
     language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE, choices=settings.LANGUAGES,
                                 help_text="The language the PDF is written in: that of whoever ordered it "
                                           "(reports.services.report_order); a scheduled run's is the default.")
+    schedule_key = models.CharField(
+        max_length=120, null=True, blank=True, unique=True, editable=False,
+        help_text="A run the beat ordered: which schedule and period (reports.services.scheduled_*). Unique, so "
+                  "a tick delivered twice or made up after a broker outage orders it once.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -23,8 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO
 
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import ClientError
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
@@ -51,8 +50,6 @@ from .selectors import run_scope_label, run_sites, stored_file_type
 log = logging.getLogger(__name__)
 
 MAX_THUMBNAIL_BYTES = 2 * 1024 * 1024
-_TRANSIENT_CODES = {"500", "502", "503", "504", "SlowDown", "RequestTimeout", "InternalError",
-                    "ServiceUnavailable", "RequestTimeTooSkewed"}
 
 
 class TransientStorageError(Exception):
@@ -221,13 +218,7 @@ def _fetch_thumbnails(evidence) -> None:
 
 
 def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, (BotoConnectionError, HTTPClientError)):
-        return True
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
-        return str(error.get("Code", "")) in _TRANSIENT_CODES or status.startswith("5")
-    return False
+    return storage.is_transient(exc)
 
 
 def _store_results(run: ReportRun) -> tuple[str, str, int]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import IO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -37,20 +37,31 @@ _WHAT, _RENEW = "report", "ask for the report's download again for a fresh link"
 # --- ordering -----------------------------------------------------------------------------------
 
 def report_order(*, user, kind: str, date_from: dt.date, date_to: dt.date, region: str | None = None,
-                 sites: Iterable[str] | None = None, language: str | None = None) -> ReportRun:
+                 sites: Iterable[str] | None = None, language: str | None = None,
+                 schedule_key: str | None = None) -> ReportRun:
     """Validate an order against the user's scope and queue the run. Ordering is reading: an auditor
     orders packs for the sites assigned to them; a manager only for their own sites. ``language``: the
-    request's (its Accept-Language); the PDF is written in :func:`order_language`."""
+    request's (its Accept-Language); the PDF is written in :func:`order_language`. ``schedule_key``: a
+    scheduled order's schedule and period; the run already ordered under it, if any, is returned instead."""
     quotas.check_report_quota(user)  # before anything is judged: a refused order costs one count query
     codes = list(dict.fromkeys(sites or []))
     if region and codes:
         raise AppError("Give either region or sites, not both.", field="sites")
     period_check(date_from, date_to)  # the one period rule: how far back, how long, not in the future
     region_obj, scope = _scope(user=user, kind=kind, region=region, codes=codes)
+    if schedule_key is not None and (ordered := ReportRun.objects.filter(schedule_key=schedule_key).first()):
+        return ordered
     with transaction.atomic():
-        run = ReportRun.objects.create(kind=kind, period_from=date_from, period_to=date_to, region=region_obj,
-                                       requested_by=user if getattr(user, "is_authenticated", False) else None,
-                                       language=order_language(user=user, requested=language))
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent tick may insert the same key first
+                run = ReportRun.objects.create(
+                    kind=kind, period_from=date_from, period_to=date_to, region=region_obj,
+                    requested_by=user if getattr(user, "is_authenticated", False) else None,
+                    language=order_language(user=user, requested=language), schedule_key=schedule_key)
+        except IntegrityError:
+            if schedule_key is None:
+                raise
+            return ReportRun.objects.get(schedule_key=schedule_key)
         if scope is not None:
             # A region's sites too, as they are now: a site moved or added later neither joins the report nor
             # hands it to someone who may not read every site in it.
@@ -119,21 +130,53 @@ def _scope(*, user, kind: str, region: str | None, codes: list[str]) -> tuple[Re
     return None, mine
 
 
+# When each scheduled order falls due (UTC). The beat pokes the ordering tasks every hour
+# (backend/schedules.py) and each orders the latest period that has fallen due, once (``schedule_key``): a tick
+# delivered twice orders nothing new, and a tick lost while the broker was down is made up by the next one.
+WEEKLY_VARIANCE_DUE = dt.time(5, 0)  # on Mondays: last Monday..Sunday
+MONTHLY_PACKS_DUE = dt.time(5, 30)  # on the 1st: the previous calendar month
+
+
+def last_weekly_due(now: dt.datetime) -> dt.date:
+    """The Monday of the latest weekly variance order that has fallen due at ``now``."""
+    now = now.astimezone(dt.UTC)
+    monday = now.date() - dt.timedelta(days=now.weekday())
+    return monday if now.time() >= WEEKLY_VARIANCE_DUE else monday - dt.timedelta(days=7)
+
+
+def last_monthly_due(now: dt.datetime) -> dt.date:
+    """The 1st of the month of the latest monthly packs order that has fallen due at ``now``."""
+    now = now.astimezone(dt.UTC)
+    first = now.date().replace(day=1)
+    if now.date() == first and now.time() < MONTHLY_PACKS_DUE:
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return first
+
+
 def scheduled_weekly_variance(*, today: dt.date | None = None) -> ReportRun:
-    """The previous Monday..Sunday for the whole network."""
-    today = today or timezone.now().date()
+    """The previous Monday..Sunday for the whole network; ordered once per week however often it is asked."""
+    today = today or last_weekly_due(timezone.now())
     end = today - dt.timedelta(days=today.weekday() + 1)
-    return report_order(user=None, kind=ReportKind.VARIANCE, date_from=end - dt.timedelta(days=6), date_to=end)
+    start = end - dt.timedelta(days=6)
+    return report_order(user=None, kind=ReportKind.VARIANCE, date_from=start, date_to=end,
+                        schedule_key=f"weekly-variance:{start}")
 
 
 def scheduled_monthly_packs(*, today: dt.date | None = None) -> int:
-    """A compliance pack per active site for the previous calendar month."""
-    today = today or timezone.now().date()
+    """A compliance pack per active site for the previous calendar month, each ordered once however often
+    this runs. Returns how many were ordered now."""
+    today = today or last_monthly_due(timezone.now())
     end = today.replace(day=1) - dt.timedelta(days=1)
     start = end.replace(day=1)
+    prefix = f"monthly-pack:{start:%Y-%m}:"
+    # One query for what is ordered already: the hourly tick at 5,000 sites orders nothing most hours.
+    ordered = set(ReportRun.objects.filter(schedule_key__startswith=prefix).values_list("schedule_key", flat=True))
     count = 0
     for code in Site.objects.filter(active=True, opened_on__lte=end).order_by("code").values_list("code", flat=True):
-        report_order(user=None, kind=ReportKind.COMPLIANCE_PACK, date_from=start, date_to=end, sites=[code])
+        if prefix + code in ordered:
+            continue
+        report_order(user=None, kind=ReportKind.COMPLIANCE_PACK, date_from=start, date_to=end, sites=[code],
+                     schedule_key=prefix + code)
         count += 1
     return count
 

@@ -436,3 +436,11 @@ REQUEST_STATEMENT_TIMEOUT_MS = env.int("REQUEST_STATEMENT_TIMEOUT_MS", default=1
 # A page session idle longer than this is ended (backend/middleware.py, IdleSessionTimeout); 0: never. API tokens
 # have their own idle limit (TOKEN_IDLE_DAYS).
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+
+# --- fault drills (issue 19) ---
+# A connection kept between requests (CONN_MAX_AGE) is checked (one SELECT 1) before a request reuses it: after
+# PostgreSQL restarts or fails over, every process's kept connection is dead, and without the check each one's next
+# request fails with a 500 (tests/drills/test_postgres_restart.py: two of two after an idle restart; none with it).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+if "replica" in DATABASES:  # a replica's kept connections die with a failover just the same
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_HEALTH_CHECKS"]

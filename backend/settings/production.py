@@ -35,3 +35,10 @@ WEBHOOK_ALLOW_LOOPBACK_HTTP = False
 LOG_FORMAT = env.str("LOG_FORMAT", default="json").strip().lower()
 LOGGING = _logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
 METRICS_OPEN = env.bool("METRICS_OPEN", default=False)
+
+# --- fault drills (issue 19) ---
+# The broker (CELERY_BROKER_URL) must persist what it holds: a Redis broker runs with append-only persistence and
+# never evicts (infra/redis.conf: appendonly yes, appendfsync everysec, maxmemory-policy noeviction); a RabbitMQ
+# broker with durable queues and persistent messages (Celery's defaults). A Redis without them loses every queued
+# render, notice and retry when it restarts; the database's sweeps would queue them again, minutes late
+# (docs/drills.md). The cache (CACHE_URL) belongs on another Redis, one that may evict.

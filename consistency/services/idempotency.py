@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from backend.errors import AppError, Conflict, Unprocessable
@@ -69,9 +72,10 @@ def _claim(*, user, key: str, request_fingerprint: str) -> int | StoredResponse:
     # Short constant SQL; the unique (user, key) decides who claims the key (no error, so no savepoint).
     asynchronous = "FROM set_config('synchronous_commit', 'off', true) " if not connection.in_atomic_block else ""
     with connection.cursor() as cursor:
-        cursor.execute(_sql("INSERT INTO {t} (user_id, key, request_fingerprint, created_at) SELECT %s, %s, %s, %s "
-                            f"{asynchronous}ON CONFLICT (user_id, key) DO NOTHING RETURNING id"),
-                       [user.pk, key, request_fingerprint, timezone.now()])
+        # The claim's time is the database's own clock, the one a takeover compares with the server's start.
+        cursor.execute(_sql("INSERT INTO {t} (user_id, key, request_fingerprint, created_at) SELECT %s, %s, %s, "
+                            f"statement_timestamp() {asynchronous}ON CONFLICT (user_id, key) DO NOTHING RETURNING id"),
+                       [user.pk, key, request_fingerprint])
         row = cursor.fetchone()
     if row is not None:
         return row[0]
@@ -81,10 +85,14 @@ def _claim(*, user, key: str, request_fingerprint: str) -> int | StoredResponse:
     stored = _stored(record, request_fingerprint)
     if stored is not None:
         return stored
-    now = timezone.now()
+    # Abandoned: older than any request lives, or made before PostgreSQL last started. A claim whose work failed
+    # because the database went away could not be released either (tests/drills/test_postgres_restart.py); no
+    # session of the server that held it survives a restart, so it is taken over at once, not after a minute of
+    # 409s to a phone retrying.
     taken_over = IdempotencyRecord.objects.filter(
-        pk=record.pk, completed_at__isnull=True, created_at__lt=now - ABANDONED_AFTER
-    ).update(created_at=now)
+        Q(created_at__lt=timezone.now() - ABANDONED_AFTER) | Q(created_at__lt=RawSQL("pg_postmaster_start_time()", [])),
+        pk=record.pk, completed_at__isnull=True,
+    ).update(created_at=Now())
     if taken_over:
         return record.pk
     raise _in_progress()
