@@ -76,7 +76,23 @@ def _copy_of_the_test_database(url: str) -> None:
     conninfo = psycopg.conninfo.conninfo_to_dict(url.replace("postgres://", "postgresql://", 1))
     name = conninfo.pop("dbname")
     with psycopg.connect(**conninfo, dbname="postgres", autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
+        # Sessions an earlier test of this process left on its database (a live server's thread, a worker being
+        # reaped) would refuse the copy ("being accessed by other users"): give them a moment to go, then end
+        # them. Only this test process and its children use this database (pytest-xdist gives each its own), and
+        # a kept connection that was ended is replaced at its next use (CONN_HEALTH_CHECKS).
+        others = ("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()")
+        deadline = time.monotonic() + 5
+        while admin.execute(others, [template]).fetchall() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        admin.execute(f"SELECT pg_terminate_backend(pid) FROM ({others}) s", [template])
+        for _ in range(50):
+            try:
+                admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
+                                                                               sql.Identifier(template)))
+                return
+            except psycopg.errors.ObjectInUse:
+                time.sleep(0.2)  # an ended session takes a moment to leave
+        raise AssertionError(f"could not copy {template}: sessions still on it")
 
 
 def _drop_database(url: str) -> None:
