@@ -20,6 +20,19 @@ from .factories import RegionFactory, SiteFactory, person, published_version
 # For every folder: the browser fixtures (Chromium, the demo franchise), the SMTP server (tests/mail.py).
 pytest_plugins = ["tests.browser", "tests.mail"]
 
+# The longest files, run first. Under --dist loadfile (scripts/test.sh) a file runs whole on one process, and files
+# are handed out in collection order: tests/test_seed_demo.py (about two minutes, one test) collected last ran alone
+# while the other process had nothing left, adding its whole length to the suite's wall time.
+LONGEST_FIRST = ("tests/test_seed_demo.py", "tests/stack/", "tests/drills/", "tests/backup/")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item) -> int:
+        return next((n for n, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+                    len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: each file's own order, and the rest's, unchanged
+
 
 @pytest.fixture(scope="session", autouse=True)
 def s3_bucket():
