@@ -64,37 +64,6 @@ def _scratch_database_url(name: str) -> str:
     return urlsplit(settings.DATABASE_URL)._replace(path=f"/{name}").geturl()
 
 
-def _copy_of_the_test_database(url: str) -> None:
-    """A new database made from pytest-django's test database: already migrated, so that the stack's own
-    ``migrate`` has nothing to do (it takes 10-15 s on a busy two-core machine, twice)."""
-    import psycopg
-    from django.db import connection, connections
-    from psycopg import sql
-
-    template = connection.settings_dict["NAME"]
-    connections.close_all()  # CREATE DATABASE ... TEMPLATE needs the template without sessions
-    conninfo = psycopg.conninfo.conninfo_to_dict(url.replace("postgres://", "postgresql://", 1))
-    name = conninfo.pop("dbname")
-    with psycopg.connect(**conninfo, dbname="postgres", autocommit=True) as admin:
-        # Sessions an earlier test of this process left on its database (a live server's thread, a worker being
-        # reaped) would refuse the copy ("being accessed by other users"): give them a moment to go, then end
-        # them. Only this test process and its children use this database (pytest-xdist gives each its own), and
-        # a kept connection that was ended is replaced at its next use (CONN_HEALTH_CHECKS).
-        others = ("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()")
-        deadline = time.monotonic() + 5
-        while admin.execute(others, [template]).fetchall() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        admin.execute(f"SELECT pg_terminate_backend(pid) FROM ({others}) s", [template])
-        for _ in range(50):
-            try:
-                admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
-                                                                               sql.Identifier(template)))
-                return
-            except psycopg.errors.ObjectInUse:
-                time.sleep(0.2)  # an ended session takes a moment to leave
-        raise AssertionError(f"could not copy {template}: sessions still on it")
-
-
 def _drop_database(url: str) -> None:
     from backend.stack import _drop_database as drop
 
@@ -130,8 +99,8 @@ def start_stack(tmp_path, django_db_setup, django_db_blocker):
     def start(*, broker: str, broker_url: str, s3: dict | None) -> RunningStack:
         port = free_port()
         database = _scratch_database_url(f"stack_smoke_{uuid.uuid4().hex[:10]}")
-        with django_db_blocker.unblock():
-            _copy_of_the_test_database(database)
+        # A database of its own that the stack creates and migrates, as `make stack` does. (A copy of the test
+        # database was quicker, but needs that database free of sessions: ending them broke the next tests.)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "STORAGE_"))}
         env.update({
             "DATABASE_URL": database, "CELERY_BROKER_URL": broker_url, "CACHE_URL": _redis_url(),
