@@ -5,6 +5,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS
@@ -41,6 +42,11 @@ class Site(models.Model):
     check_cutoff = models.TimeField(default=dt.time(10, 0),
                                     help_text="Local time by which the day's check should be in; after it the "
                                               "manager is reminded.")
+    # Optional: where the site is, so that a photo's GPS position can be compared with it (capture checks).
+    latitude = models.FloatField(null=True, blank=True,
+                                 validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(null=True, blank=True,
+                                  validators=[MinValueValidator(-180), MaxValueValidator(180)])
 
     class Meta:
         ordering = ["code"]

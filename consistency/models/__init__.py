@@ -1,4 +1,4 @@
-from .checks import CheckResult, CorrectiveAction, DailyCheck, Evidence, IdempotencyRecord
+from .checks import CheckResult, CorrectiveAction, DailyCheck, Evidence, IdempotencyRecord, PhotoKey
 from .review import NotApplicable, PhotoReview, ReferencePhoto, RetakeRequest, ReviewDecision
 from .standard import (
                        Comparison,
@@ -24,6 +24,7 @@ __all__ = [
     "IdempotencyRecord",
     "Kind",
     "NotApplicable",
+    "PhotoKey",
     "PhotoReview",
     "ReferencePhoto",
     "RetakeRequest",

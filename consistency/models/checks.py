@@ -3,6 +3,8 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
@@ -127,6 +129,29 @@ class Evidence(models.Model):
                                     help_text="An earlier photo, of another day or site, with the same bytes "
                                               "or perceptual hash.")
     stale_capture = models.BooleanField(default=False, help_text="Captured far from the check's day.")
+    # What matched, written once with ``reused_from`` (consistency.services.reuse.Match).
+    reuse_kind = models.CharField(max_length=24, blank=True,
+                                  help_text="How the photo repeats the earlier one: identical, re-encoded, cropped, "
+                                            "rotated, mirrored, adjusted, screenshot.")
+    reuse_score = models.FloatField(null=True, blank=True, help_text="How strongly it matched, 0 to 1.")
+    reuse_detail = models.CharField(max_length=200, blank=True, help_text="What matched, in words.")
+    # Capture checks (consistency.services.capture): what the inspection read, and the flags drawn from it.
+    sharpness = models.FloatField(null=True, blank=True, help_text="Variance of the Laplacian of the report copy.")
+    brightness = models.FloatField(null=True, blank=True, help_text="Mean luminance of the report copy, 0 to 255.")
+    quality_issue = models.CharField(max_length=16, blank=True,
+                                     help_text="blurred or dark: too little to show anything; retake it.")
+    edited_with = models.CharField(max_length=120, blank=True,
+                                   help_text="The editing software the photo's EXIF names, if any.")
+    captured_after_upload = models.BooleanField(default=False,
+                                                help_text="The capture time is later than the upload.")
+    gps_latitude = models.FloatField(null=True, blank=True)
+    gps_longitude = models.FloatField(null=True, blank=True)
+    gps_distance_m = models.PositiveIntegerField(null=True, blank=True,
+                                                 help_text="From the site's location, where both are known.")
+    far_from_site = models.BooleanField(default=False, help_text="Its GPS position is far from the site.")
+    content_credentials = models.JSONField(null=True, blank=True,
+                                           help_text="C2PA content credentials read from the photo: who signed "
+                                                     "its capture, with what, and whether they validate.")
 
     class Meta:
         ordering = ["created_at"]
@@ -192,3 +217,20 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PhotoKey(models.Model):
+    """One indexed view of a verified photo (``consistency.services.reuse``): its 256-bit hash and the band keys
+    the candidate search looks up in a GIN index, so that a new photo's near-copies are found without a scan."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="keys")
+    view = models.PositiveSmallIntegerField(help_text="Which view of the photo: 0 the whole picture, then crops.")
+    hash = models.BinaryField(max_length=32)
+    bands = ArrayField(models.BigIntegerField(), help_text="reuse.band_keys(hash): what the index looks up.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["evidence", "view"], name="photokey_one_per_view")]
+        indexes = [GinIndex(fields=["bands"], name="photokey_bands")]
+
+    def __str__(self) -> str:
+        return f"key {self.view} of evidence {self.evidence_id}"

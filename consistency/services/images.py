@@ -36,6 +36,8 @@ import imagehash
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, ImageStat
 
+from . import reuse
+
 logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
@@ -72,6 +74,13 @@ class PhotoFacts:
     captured_offset: dt.timedelta | None  # from OffsetTimeOriginal, when present
     phash: str  # 16 hex digits; empty for a featureless picture
     thumbnail: bytes  # JPEG, long side <= THUMBNAIL_PX, upright, without metadata
+    fingerprint: reuse.Fingerprint | None = None  # what reuse detection indexes; None for a featureless picture
+    # Capture checks (consistency.services.capture)
+    sharpness: float | None = None  # variance of the Laplacian of the report copy
+    brightness: float | None = None  # mean luminance of the report copy, 0..255
+    software: str = ""  # the EXIF Software tag, when it names an editor
+    gps: tuple[float, float] | None = None  # (latitude, longitude) from EXIF GPS
+    credentials: dict | None = None  # C2PA content credentials, when the photo carries them
 
 
 def sniff(head: bytes) -> str | None:
@@ -261,7 +270,8 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
     featureless = max(ImageStat.Stat(thumb.convert("L")).stddev) < FEATURELESS_STDDEV
     phash = "" if featureless else str(imagehash.phash(thumb))
     return PhotoFacts(content_type=content_type, width=width, height=height, captured_local=captured_local,
-                      captured_offset=captured_offset, phash=phash, thumbnail=out.getvalue())
+                      captured_offset=captured_offset, phash=phash, thumbnail=out.getvalue(),
+                      fingerprint=None if featureless else reuse.fingerprint(thumb))
 
 
 def _shrink(im: Image.Image) -> Image.Image:
