@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from typing import IO
 
 import imagehash
-from django.conf import settings
 import pillow_heif
+from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, ImageStat
 
 from . import heif, reuse
@@ -56,6 +56,25 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Content type -> the extension of the original's key (a HEIC keeps its own: the original is kept as sent).
 ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png", heif.HEIC: "heic", heif.HEIF: "heif"}
 ACCEPTED_NAMES = "JPEG, PNG or HEIC"  # what messages say is accepted
+# The photo inputs' ``accept``: the types, and the extensions, for systems that know no type for a .heic file.
+ACCEPT_ATTRIBUTE = ",".join([*ALLOWED_TYPES, ".jpg", ".jpeg", ".png", ".heic", ".heif"])
+_BY_EXTENSION = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "heic": heif.HEIC, "heif": heif.HEIF}
+
+
+def part_type(content_type: str | None, filename: str | None) -> str:
+    """The type a multipart upload declares: its part's, or, where the browser knew none (a .heic on most desktops
+    goes as application/octet-stream), the one its name says. The bytes are checked against it all the same."""
+    if content_type and content_type != "application/octet-stream":
+        return content_type
+    extension = (filename or "").rpartition(".")[2].lower()
+    return _BY_EXTENSION.get(extension, content_type or "") if "." in (filename or "") else (content_type or "")
+
+
+def accepted_types() -> str:
+    """"image/jpeg, image/png, image/heic or image/heif": the content types a message names."""
+    *first, last = ALLOWED_TYPES
+    return f"{', '.join(first)} or {last}"
+
 
 # Once, at import: the HEIF opener, without reading embedded thumbnails (``draft`` would decode one instead of the
 # image, which may show something else), depth or auxiliary images (never looked at; less parsed). Two threads:

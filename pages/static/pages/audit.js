@@ -18,7 +18,7 @@
   const pgettext = window.pgettext || ((_context, s) => s);
   const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, k) => values[k]);
   const cfg = root.dataset;
-  const {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = window.touchpointClient(cfg.csrf);
+  const {uuid, photoType, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = window.touchpointClient(cfg.csrf);
   const store = window.touchpointStore;
   const form = document.getElementById("audit-form");
   const statusEl = document.getElementById("audit-status");
@@ -124,7 +124,7 @@
         const id = uuid();
         try { await putPhoto(id, file); } catch (e) { refused = e; break; }
         (draft.photos[key] = draft.photos[key] || []).push({id, name: file.name || "photo.jpg",
-          type: file.type || "image/jpeg", size: file.size});
+          type: photoType(file), size: file.size});
       }
       target.value = "";
       showPhotos(key);

@@ -13,6 +13,11 @@ window.touchpointClient = csrf => {
   const uuid = () => crypto.randomUUID ? crypto.randomUUID()
     : "10000000-1000-4000-8000-100000000000".replace(/[018]/g,
       c => (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16));
+  // The type a photo is declared with: the browser's, or, where it knows none (a .heic on most desktops), the one
+  // its name says. The server reads the file's first bytes either way.
+  const TYPES = {jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", heic: "image/heic", heif: "image/heif"};
+  const photoType = file => file.type || TYPES[((/\.(\w+)$/.exec(file.name || "") || [])[1] || "").toLowerCase()]
+    || "image/jpeg";
   /* --- photos kept on the phone until they are sent: Blobs in IndexedDB ------------------------ */
   let dbPromise = null;
   function db() {
@@ -119,7 +124,7 @@ window.touchpointClient = csrf => {
           const data = new FormData();
           if (p.criterion) data.append("criterion", p.criterion);
           if (p.sha256) data.append("sha256", p.sha256);
-          data.append("file", blob, p.name);
+          data.append("file", new Blob([blob], {type: p.type}), p.name);  // the part's type: the one declared
           const answer = await api("POST", url, {data, key: p.reqKey, size: p.size});
           p.ev = answer.id; p.status = answer.status; p.done = true;
           return;
@@ -169,5 +174,5 @@ window.touchpointClient = csrf => {
     return sendPhoto(url, p, persist);
   }
 
-  return {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto};
+  return {uuid, photoType, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto};
 };

@@ -119,7 +119,7 @@
         const id = uuid();
         try { await putPhoto(id, file); } catch (e) { refused = e; break; }  // those kept before it stay listed
         (draft.photos[key] = draft.photos[key] || []).push({id, name: file.name || "photo.jpg",
-          type: file.type || "image/jpeg", size: file.size});
+          type: client.photoType(file), size: file.size});
       }
       target.value = "";  // kept in IndexedDB now; the list below the field shows it
       showPhotos(key);
