@@ -18,6 +18,22 @@ window.touchpointClient = csrf => {
   const TYPES = {jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", heic: "image/heic", heif: "image/heif"};
   const photoType = file => file.type || TYPES[((/\.(\w+)$/.exec(file.name || "") || [])[1] || "").toLowerCase()]
     || "image/jpeg";
+  // The small picture of a kept photo. A browser that cannot draw its format (HEIC outside Safari) shows the format's
+  // name instead of a broken image; the server makes the JPEG copy reports show.
+  function preview(blob, type) {
+    const img = document.createElement("img");
+    img.alt = "";
+    img.src = URL.createObjectURL(blob);
+    img.addEventListener("error", () => {
+      const tag = document.createElement("span");
+      tag.className = "nopreview";
+      tag.setAttribute("aria-hidden", "true");
+      tag.textContent = ((type || "").split("/")[1] || "?").toUpperCase();
+      URL.revokeObjectURL(img.src);
+      img.replaceWith(tag);
+    }, {once: true});
+    return img;
+  }
   /* --- photos kept on the phone until they are sent: Blobs in IndexedDB ------------------------ */
   let dbPromise = null;
   function db() {
@@ -174,5 +190,5 @@ window.touchpointClient = csrf => {
     return sendPhoto(url, p, persist);
   }
 
-  return {uuid, photoType, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto};
+  return {uuid, photoType, preview, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto};
 };
