@@ -281,7 +281,7 @@ def _check_sizes(f: IO[bytes], meta: _Meta, *, max_pixels: int, end: int) -> Non
     for width, height in sizes:
         if width * height > max_pixels:
             raise Malformed(f"The image is {width} x {height} pixels, over the limit of {max_pixels:,} pixels for "
-                            "a HEIC; it is refused without being decoded.")
+                            "a HEIC; it is refused without being decoded. Take it at a lower resolution, or as a JPEG.")
 
 
 def _coded_extents(meta: _Meta, end: int) -> list[tuple[int, int]]:

@@ -290,7 +290,7 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
     heic_limit = min(max_pixels, settings.MAX_HEIC_PIXELS)  # heif.walk checked every size the file declares
     if content_type in heif.TYPES and width * height > heic_limit:
         raise NotAcceptable(f"The image is {width} x {height} pixels, over the limit of {heic_limit:,} pixels for "
-                            "a HEIC; it is refused without being decoded.")
+                            "a HEIC; it is refused without being decoded. Take it at a lower resolution, or as a JPEG.")
     if width * height > max_pixels:
         raise NotAcceptable(
             f"The image is {width} x {height} pixels, over the limit of {max_pixels:,} pixels."
