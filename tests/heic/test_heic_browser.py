@@ -32,7 +32,7 @@ def test_a_manager_sends_a_heic_photo_from_the_phone_page(answers, bucket_cors, 
     page = open_as(MANAGER, "/app/today/", viewport=PHONE)
     photo_input = page.locator(f"#p-{PHOTO_CRITERION}")
     accept = photo_input.get_attribute("accept").split(",")
-    assert {"image/heic", "image/heif", ".heic", ".heif", "image/jpeg", "image/png"} <= set(accept)
+    assert {"image/*", ".heic"} <= set(accept)
     assert accept == images.ACCEPT_ATTRIBUTE.split(",")
     # Every photo input of the page offers the same types.
     assert set(page.eval_on_selector_all("input[type=file]", "els => els.map(e => e.accept)")) == {
@@ -47,7 +47,7 @@ def test_a_manager_sends_a_heic_photo_from_the_phone_page(answers, bucket_cors, 
     page.wait_for_function(f"""() => {{ const i = document.querySelector('#ph-{PHOTO_CRITERION} li img');
         return !i || (i.complete && i.naturalWidth > 0); }}""")
     if kept.locator("img").count() == 0:
-        assert kept.locator(".nopreview").inner_text() == "HEIC"
+        assert kept.locator(".fmt").inner_text() == "HEIC"
     photo_input.scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, -200)")
     screenshot(page, "today-heic", full_page=False)

@@ -13,25 +13,12 @@ window.touchpointClient = csrf => {
   const uuid = () => crypto.randomUUID ? crypto.randomUUID()
     : "10000000-1000-4000-8000-100000000000".replace(/[018]/g,
       c => (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16));
-  // The type a photo is declared with: the browser's, or, where it knows none (a .heic on most desktops), the one
-  // its name says. The server reads the file's first bytes either way.
-  const TYPES = {jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", heic: "image/heic", heif: "image/heif"};
-  const photoType = file => file.type || TYPES[((/\.(\w+)$/.exec(file.name || "") || [])[1] || "").toLowerCase()]
-    || "image/jpeg";
-  // The small picture of a kept photo. A browser that cannot draw its format (HEIC outside Safari) shows the format's
-  // name instead of a broken image; the server makes the JPEG copy reports show.
+  // A photo's type: the browser's, else its name's (most desktops give a .heic none).
+  const photoType = f => f.type || (/\.hei[cf]$/i.test(f.name) ? "image/" + f.name.slice(-4).toLowerCase() : "image/jpeg");
+  // A kept photo; its format where it cannot be drawn (HEIC outside Safari).
   function preview(blob, type) {
-    const img = document.createElement("img");
-    img.alt = "";
-    img.src = URL.createObjectURL(blob);
-    img.addEventListener("error", () => {
-      const tag = document.createElement("span");
-      tag.className = "nopreview";
-      tag.setAttribute("aria-hidden", "true");
-      tag.textContent = ((type || "").split("/")[1] || "?").toUpperCase();
-      URL.revokeObjectURL(img.src);
-      img.replaceWith(tag);
-    }, {once: true});
+    const img = Object.assign(document.createElement("img"), {alt: "", src: URL.createObjectURL(blob)});
+    img.onerror = () => img.replaceWith(Object.assign(document.createElement("b"), {className: "fmt", textContent: type.slice(6).toUpperCase()}));
     return img;
   }
   /* --- photos kept on the phone until they are sent: Blobs in IndexedDB ------------------------ */
@@ -140,7 +127,7 @@ window.touchpointClient = csrf => {
           const data = new FormData();
           if (p.criterion) data.append("criterion", p.criterion);
           if (p.sha256) data.append("sha256", p.sha256);
-          data.append("file", new Blob([blob], {type: p.type}), p.name);  // the part's type: the one declared
+          data.append("file", blob, p.name);
           const answer = await api("POST", url, {data, key: p.reqKey, size: p.size});
           p.ev = answer.id; p.status = answer.status; p.done = true;
           return;
