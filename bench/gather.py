@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify",
+ORDER = ["submit", "evidence", "heic", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify",
          "audit", "observability", "morning_rush", "year"]
 
 HEADER = """# Benchmark results
@@ -17,6 +17,7 @@ here by `bench/gather.py`.
 | --- | --- | --- |
 | 40-result check submission over HTTP vs the straightforward DRF reference (gunicorn, PostgreSQL, 16 clients) | >= 2.5x the reference's throughput in the same run, a constant number of queries, 0 errors | [submit](#submit) |
 | confirming a 5 MB photo: memory vs reading it whole | flat | [evidence](#evidence) |
+| inspecting a 12 and a 24 Mpx HEIC vs the same picture as JPEG | memory bounded by MAX_HEIC_PIXELS; peak and time as ratios to the JPEG's | [heic](#heic) |
 | variance engine vs a raw SQL aggregate, 1,000 sites x 90 days x 40 criteria | <= 0.25x time, identical numbers | [variance](#variance) |
 | variance PDF at 250/500/1,000 sites; compliance pack with 200 photos | <= 5 s, linear; <= 3 s and < 400 MB | [reports](#reports) |
 | `/app/` network overview vs `GET /api/v1/variance/`, same period and scope, 1,000 sites x 90 days | <= 1.5x the API's server time in the same run, a constant number of queries | [pages](#pages) |

@@ -325,6 +325,10 @@ MAX_PHOTO_BYTES = env.int("MAX_PHOTO_BYTES", default=15 * 1024 * 1024)
 MAX_PHOTO_PIXELS = env.int("MAX_PHOTO_PIXELS", default=40_000_000)
 # A PNG cannot be decoded at reduced scale as a JPEG can: every pixel is held at once (up to 4 bytes each).
 MAX_PNG_PIXELS = env.int("MAX_PNG_PIXELS", default=16_000_000)
+# Nor can a HEIC: libheif decodes every pixel of its HEVC tiles into one full-size image. 25 Mpx takes the 24 Mpx
+# that iPhones 15 and later shoot by default (5712 x 4284) and the 12 Mpx of earlier ones and of Android phones;
+# decoding it peaks near 210 MB (bench/RESULTS-heic.md). A 48 Mpx "HEIF Max" photo is refused, saying so.
+MAX_HEIC_PIXELS = env.int("MAX_HEIC_PIXELS", default=25_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -11,14 +11,17 @@ from ..services import evidence_files, images
 class EvidenceRequestSerializer(serializers.Serializer):
     criterion = serializers.CharField(max_length=64, required=False, allow_blank=False,
                                       help_text="Criterion key (optional for a corrective action: its own).")
-    content_type = serializers.ChoiceField(choices=sorted(images.ALLOWED_TYPES))
+    content_type = serializers.ChoiceField(choices=sorted(images.ALLOWED_TYPES),
+                                           help_text="The photo's type; the file's first bytes must agree (HEIC and "
+                                                     "HEIF are one container: either name is taken for either).")
     size = serializers.IntegerField(min_value=1, help_text="Exact size of the file in bytes.")
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", help_text="SHA-256 of the file, hex.",
                                     error_messages={"invalid": "Give the file's SHA-256 as 64 hex digits."})
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The photo (JPEG or PNG).", allow_empty_file=False)
+    file = serializers.FileField(help_text="The photo (JPEG, PNG, or HEIC/HEIF as iPhones take it).",
+                                 allow_empty_file=False)
     criterion = serializers.CharField(max_length=64, required=False, allow_blank=False)
     sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False,
                                     error_messages={"invalid": "Give the file's SHA-256 as 64 hex digits."})

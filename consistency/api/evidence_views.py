@@ -21,7 +21,7 @@ from sites import access
 from .. import storage
 from ..selectors import evidence as selectors
 from ..services import evidence as services
-from ..services import evidence_files
+from ..services import evidence_files, images
 from . import evidence_serializers as s
 from .idempotent import KEY_PARAMETER, Answer, idempotent_post, request_key
 from .review_serializers import EvidenceWithReviewsSerializer as ReviewedEvidence
@@ -85,7 +85,7 @@ class _AttachView(APIView):
         def store() -> Answer:
             uploaded = services.evidence_upload(
                 user=request.user, target=target, criterion_key=data.get("criterion"), file=upload.file,
-                size=upload.size, content_type=upload.content_type, sha256=data.get("sha256"),
+                size=upload.size, content_type=images.part_type(upload.content_type, upload.name), sha256=data.get("sha256"),
             )
             out = dict(evidence_body(request, uploaded.evidence))
             out["upload"] = None
@@ -172,7 +172,7 @@ class EvidenceFileView(APIView):
     # No sign-in needed, but one is read: a link opened by someone signed in as another user is refused.
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (200, "image/png"): OpenApiTypes.BINARY},
+    @extend_schema(responses={(200, t): OpenApiTypes.BINARY for t in images.ALLOWED_TYPES},
                    summary="A photo behind the short-lived link given as `url` / `thumbnail_url`")
     def get(self, request, token: str):
         return evidence_files.photo_response(token=token, opener=request.user)

@@ -99,7 +99,7 @@ class RetakeSerializer(serializers.ModelSerializer):
 
 
 class ReferencePhotoUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="The photo (JPEG or PNG).", allow_empty_file=False)
+    file = serializers.FileField(help_text="The photo (JPEG, PNG or HEIC/HEIF).", allow_empty_file=False)
     caption = serializers.CharField(max_length=CAPTION_MAX, required=False, allow_blank=True,
                                     help_text="What to look at in it (shown under the photo).")
 

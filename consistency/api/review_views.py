@@ -27,7 +27,7 @@ from sites.selectors import site_get
 
 from ..selectors import evidence as evidence_selectors
 from ..selectors.review import RETAKE_STATUSES, retake_list
-from ..services import reference_photos
+from ..services import images, reference_photos
 from ..services.evidence import review as review_services
 from . import review_serializers as s
 from .evidence_views import _context
@@ -89,14 +89,14 @@ class ReferencePhotoView(APIView):
                    responses={200: s.ReferencePhotoSerializer},
                    summary="Put a criterion's reference photo (head office): what \"right\" looks like",
                    description="Replaces the current one (which stays on record). The image is checked as a photo "
-                               "of evidence is: 400 naming `file` when it is not an acceptable JPEG or PNG.")
+                               "of evidence is: 400 naming `file` when it is not an acceptable JPEG, PNG or HEIC.")
     def put(self, request, key: str):
         body = s.ReferencePhotoUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
         photo = reference_photos.reference_photo_put(
             user=request.user, criterion_key=key, file=upload.file, size=upload.size,
-            content_type=upload.content_type, caption=body.validated_data.get("caption", ""))
+            content_type=images.part_type(upload.content_type, upload.name), caption=body.validated_data.get("caption", ""))
         return Response({"criterion": key, **reference_photos.photo_urls(photo, request)})
 
     @extend_schema(responses={204: None}, summary="Remove a criterion's reference photo (head office)")
@@ -106,7 +106,7 @@ class ReferencePhotoView(APIView):
 
 
 class ReferencePhotoFileView(APIView):
-    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (200, "image/png"): OpenApiTypes.BINARY},
+    @extend_schema(responses={(200, t): OpenApiTypes.BINARY for t in images.ALLOWED_TYPES},
                    summary="A reference photo's file (everyone signed in reads the standard)")
     def get(self, request, pk: int, which: str):
         return reference_photos.file_response(pk=pk, which=which)

@@ -8,18 +8,21 @@ pixel buffer stays near the thumbnail's size.
 
 What is refused, and why:
 
-- **Not an image**: the first bytes must be a JPEG (FF D8 FF) or PNG signature. A text file renamed
-  ``.jpg`` fails here. The signature must also match the declared content type.
+- **Not an image**: the first bytes must be a JPEG (FF D8 FF) or PNG signature, or a HEIF ``ftyp`` box with a
+  HEIC or HEIF brand (``heif``). A text file renamed ``.jpg`` or ``.heic`` fails here. The signature must also
+  match the declared content type (HEIC and HEIF are one container: either name is taken for either).
 - **Polyglot**: a file that is a valid image *and* something else a browser or server could act on.
   We refuse (a) any bytes before the image signature (covered by the rule above), (b) markup (HTML,
   SVG, script, PHP) inside the image's metadata segments (JPEG APPn/COM, PNG text chunks), which is
   where classic JPEG/HTML polyglots and IE-style content sniffing find it, and (c) markup in any data
-  after the end-of-image marker (JPEG EOI, PNG IEND). Trailing data without markup is allowed:
+  after the end-of-image marker (JPEG EOI, PNG IEND). A HEIF file is scanned in every byte that is not coded
+  image data (``heif.walk``). Trailing data without markup is allowed:
   cameras append legitimate trailers (multi-picture depth maps, motion-photo videos).
 - **Decompression bombs**: the pixel count from the header is checked against
   ``settings.MAX_PHOTO_PIXELS`` before anything is decoded; Pillow's own bomb guard
   (``Image.MAX_IMAGE_PIXELS``) is a second line. A 50,000 x 50,000 header is refused without
-  allocating its pixels.
+  allocating its pixels. A HEIC has no reduced-scale decode either: its own, lower limit
+  (``settings.MAX_HEIC_PIXELS``), checked on every size the file declares before libheif decodes anything.
 - **Damaged images**: Pillow ``verify()`` (PNG CRCs, structure) and a full ``load()``.
 """
 
@@ -33,10 +36,11 @@ from dataclasses import dataclass
 from typing import IO
 
 import imagehash
+import pillow_heif
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, ImageStat
 
-from . import reuse
+from . import heif, reuse
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +53,34 @@ MAX_TEXT_SEGMENT = 256 * 1024  # a PNG text chunk larger than this is not camera
 
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
+# Content type -> the extension of the original's key (a HEIC keeps its own: the original is kept as sent).
+ALLOWED_TYPES = {"image/jpeg": "jpg", "image/png": "png", heif.HEIC: "heic", heif.HEIF: "heif"}
+ACCEPTED_NAMES = "JPEG, PNG or HEIC"  # what messages say is accepted
+# The photo inputs' ``accept``: any image (a phone's camera and library; a type refused here is refused with its
+# reason), and .heic, which most desktops give no image type. Short: a checklist has 40 inputs and a byte budget.
+ACCEPT_ATTRIBUTE = "image/*,.heic"
+_BY_EXTENSION = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "heic": heif.HEIC, "heif": heif.HEIF}
+
+
+def part_type(content_type: str | None, filename: str | None) -> str:
+    """The type a multipart upload declares: its part's, or, where the browser knew none (a .heic on most desktops
+    goes as application/octet-stream), the one its name says. The bytes are checked against it all the same."""
+    if content_type and content_type != "application/octet-stream":
+        return content_type
+    extension = (filename or "").rpartition(".")[2].lower()
+    return _BY_EXTENSION.get(extension, content_type or "") if "." in (filename or "") else (content_type or "")
+
+
+def accepted_types() -> str:
+    """"image/jpeg, image/png, image/heic or image/heif": the content types a message names."""
+    *first, last = ALLOWED_TYPES
+    return f"{', '.join(first)} or {last}"
+
+
+# Once, at import: the HEIF opener, without reading embedded thumbnails (``draft`` would decode one instead of the
+# image, which may show something else), depth or auxiliary images (never looked at; less parsed). Two threads:
+# the machine's workers share its cores, and libde265's memory grows with its threads.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False, decode_threads=2)
 
 # Markup a browser or server would act on. Requires a delimiter after the tag name, so that binary
 # metadata and XMP (``<x:xmpmeta``, ``<rdf:RDF``) do not match.
@@ -84,25 +115,42 @@ class PhotoFacts:
 
 
 def sniff(head: bytes) -> str | None:
+    """The type the first bytes say (give ``heif.HEAD_BYTES``): JPEG, PNG, HEIC, HEIF, AVIF (refused by name), or
+    None."""
     if head.startswith(JPEG_SIGNATURE):
         return "image/jpeg"
     if head.startswith(PNG_SIGNATURE):
         return "image/png"
-    return None
+    return heif.sniff(head)
+
+
+def same_type(actual: str, declared: str) -> bool:
+    """Whether the file is what was declared. ``image/heif`` names the container and ``image/heic`` its HEVC
+    coding: phones name the same file either way (an Android ``.heif`` is HEVC-coded too), so either is taken."""
+    return actual == declared or (actual in heif.TYPES and declared in heif.TYPES)
 
 
 def inspect_photo(f: IO[bytes], *, declared_type: str, max_pixels: int | None = None) -> PhotoFacts:
     max_pixels = max_pixels or settings.MAX_PHOTO_PIXELS
     f.seek(0)
-    actual = sniff(f.read(16))
+    actual = sniff(f.read(heif.HEAD_BYTES))
     if actual is None:
-        raise NotAcceptable("The file is not a JPEG or PNG image (its first bytes are not an image signature).")
-    if actual != declared_type:
+        raise NotAcceptable(f"The file is not a {ACCEPTED_NAMES} image (its first bytes are not an image "
+                            "signature).")
+    if actual == heif.AVIF:
+        raise NotAcceptable(f"The file is an AVIF image, which is not accepted; send the photo as a {ACCEPTED_NAMES}.")
+    if not same_type(actual, declared_type):
         raise NotAcceptable(f"The file is {_type_name(actual)} but {declared_type} was declared.")
+    actual = declared_type  # a HEIF under either of its names: the one declared, which its key and storage carry
     if actual == "image/jpeg":
         _walk_jpeg(f)
-    else:
+    elif actual == "image/png":
         _walk_png(f)
+    else:
+        try:
+            heif.walk(f, scan=_scan_markup, max_pixels=min(max_pixels, settings.MAX_HEIC_PIXELS))
+        except heif.Malformed as error:
+            raise NotAcceptable(str(error)) from None
     try:
         return _decode(f, content_type=actual, max_pixels=max_pixels)
     except NotAcceptable:
@@ -115,7 +163,8 @@ def inspect_photo(f: IO[bytes], *, declared_type: str, max_pixels: int | None = 
 
 
 def _type_name(content_type: str) -> str:
-    return {"image/jpeg": "a JPEG image", "image/png": "a PNG image"}.get(content_type, content_type)
+    return {"image/jpeg": "a JPEG image", "image/png": "a PNG image", heif.HEIC: "a HEIC image",
+            heif.HEIF: "a HEIF image"}.get(content_type, content_type)
 
 
 # --- structure walks (bounded reads) ------------------------------------------------------------------
@@ -214,10 +263,15 @@ def _walk_png(f: IO[bytes]) -> None:
 
 # --- decoding -------------------------------------------------------------------------------------
 
-def _open(f: IO[bytes], max_pixels: int) -> Image.Image:
+_FORMATS = {"image/jpeg": ["JPEG"], "image/png": ["PNG"], heif.HEIC: ["HEIF"], heif.HEIF: ["HEIF"]}
+
+
+def _open(f: IO[bytes], max_pixels: int, content_type: str) -> Image.Image:
+    """The image from its header, nothing decoded yet (a HEIF: the whole file read, at most MAX_PHOTO_BYTES, and
+    its boxes parsed by libheif), by the one decoder of the type the signature named."""
     f.seek(0)
     try:
-        return Image.open(f, formats=["JPEG", "PNG"])
+        return Image.open(f, formats=_FORMATS[content_type])
     except Image.DecompressionBombError as error:  # Pillow's own guard, on the header alone
         raise NotAcceptable(f"The image claims far more than {max_pixels:,} pixels; it is refused without being "
                             "decoded.") from error
@@ -226,7 +280,7 @@ def _open(f: IO[bytes], max_pixels: int) -> Image.Image:
 
 
 def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
-    im = _open(f, max_pixels)
+    im = _open(f, max_pixels, content_type)
     width, height = im.size
     # Before any pixel is decoded: the header alone says how much memory decoding would take. A JPEG is
     # decoded at reduced scale below; a PNG cannot be, so it has a lower limit.
@@ -234,6 +288,10 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
     if content_type == "image/png" and width * height > png_limit:
         raise NotAcceptable(f"The PNG is {width} x {height} pixels, over the limit of {png_limit:,} pixels for a "
                             "PNG; send the photo as a JPEG.")
+    heic_limit = min(max_pixels, settings.MAX_HEIC_PIXELS)  # heif.walk checked every size the file declares
+    if content_type in heif.TYPES and width * height > heic_limit:
+        raise NotAcceptable(f"The image is {width} x {height} pixels, over the limit of {heic_limit:,} pixels for "
+                            "a HEIC; it is refused without being decoded. Take it at a lower resolution, or as a JPEG.")
     if width * height > max_pixels:
         raise NotAcceptable(
             f"The image is {width} x {height} pixels, over the limit of {max_pixels:,} pixels."
@@ -245,7 +303,7 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
     except Exception as error:  # Pillow raises a variety of types for corrupt data
         raise NotAcceptable(f"The image is damaged: {error}.") from error
 
-    im = _open(f, max_pixels)  # verify() leaves the image unusable; decode from a fresh open
+    im = _open(f, max_pixels, content_type)  # verify() leaves the image unusable; decode from a fresh open
     captured_local, captured_offset = _capture_time(im)
     if content_type == "image/jpeg":
         long_side = max(width, height)
@@ -256,7 +314,7 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
         im.load()
     except Exception as error:
         raise NotAcceptable(f"The image is damaged or truncated: {error}.") from error
-    if content_type == "image/png":  # a JPEG was decoded at reduced scale already
+    if content_type != "image/jpeg":  # a JPEG was decoded at reduced scale already; a PNG or HEIC at full size
         im = _shrink(im)
 
     thumb = _thumbnail(im)

@@ -59,7 +59,7 @@ def reference_photo_put(*, user, criterion_key: str, file: IO[bytes], size: int,
         raise TooLarge(f"file: a photo may be at most {settings.MAX_PHOTO_BYTES:,} bytes; this one is {size:,}.",
                        field="file")
     if content_type not in images.ALLOWED_TYPES:
-        raise AppError(f"file: send a JPEG or PNG photo (image/jpeg or image/png), not "
+        raise AppError(f"file: send a {images.ACCEPTED_NAMES} photo ({images.accepted_types()}), not "
                        f"{content_type or 'a file without a type'}.", field="file")
     try:
         facts = images.inspect_photo(file, declared_type=content_type)

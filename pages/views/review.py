@@ -18,6 +18,7 @@ from backend.errors import AppError
 from consistency.models import DailyCheck, RetakeRequest
 from consistency.selectors import evidence as evidence_selectors
 from consistency.services import evidence as evidence_services
+from consistency.services import images
 from consistency.services.evidence import review as review_services
 from sites import access
 
@@ -74,7 +75,7 @@ def retake_photo(request, retake_id: int):
     try:
         evidence_services.evidence_upload(
             user=request.user, target=evidence_services.target_for_check(check), criterion_key=retake.criterion.key,
-            file=upload.file, size=upload.size, content_type=upload.content_type)
+            file=upload.file, size=upload.size, content_type=images.part_type(upload.content_type, upload.name))
     except AppError as refusal:
         messages.error(request, refusal.message)
         return redirect(back)

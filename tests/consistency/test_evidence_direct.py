@@ -371,8 +371,8 @@ def test_hash_mismatch_is_refused(network, check):
 
 
 BAD_FILES = {
-    "text renamed .jpg": (b"Meeting notes: the restroom was fine today.\n" * 40, "not a JPEG or PNG image"),
-    "html before the JPEG": (b"<html><script>alert(1)</script></html>" + photo(seed=11), "not a JPEG or PNG"),
+    "text renamed .jpg": (b"Meeting notes: the restroom was fine today.\n" * 40, "not a JPEG, PNG or HEIC image"),
+    "html before the JPEG": (b"<html><script>alert(1)</script></html>" + photo(seed=11), "not a JPEG, PNG or HEIC"),
     "html after the JPEG end": (photo(seed=12) + b"<html><body><script>alert(document.cookie)</script>",
                                 "polyglot"),
     "script in a JPEG comment": (with_comment(photo(seed=13), b"<script src=//evil.example/x.js></script>"),

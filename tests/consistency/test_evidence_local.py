@@ -77,7 +77,7 @@ def test_the_same_photo_sent_again_is_not_a_second_photo(network, check, local_s
 
 
 @pytest.mark.parametrize("data, reason", [
-    (b"just some text, honestly a jpeg", "not a JPEG or PNG image"),
+    (b"just some text, honestly a jpeg", "not a JPEG, PNG or HEIC image"),
     (photo(seed=2) + b"<script>alert(1)</script>", "polyglot"),
     (with_comment(photo(seed=3), b"<html><body>hi</body></html>"), "polyglot"),
 ])

@@ -10,6 +10,7 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from consistency.models import DailyCheck
+from consistency.services import images
 from sites.models import Profile, Role
 from tests.conftest import client_for
 from tests.consistency.checks_support import check_body, local_today, submit
@@ -46,7 +47,7 @@ def test_a_manager_sees_todays_checklist_of_their_site(network, standard):
     assert re.search(r'<label for="v-phone_rings">Reading, in rings</label>', html)
     assert re.search(r'<input type="number" id="v-phone_rings"', html)
     assert all(f'<label for="n-{k}">Note</label>' in html for k in keys)
-    assert re.search(r'<input type="file" id="p-restroom_clean" accept="image/\*" capture="environment"', html)
+    assert f'<input type="file" id="p-restroom_clean" accept="{images.ACCEPT_ATTRIBUTE}" capture="environment"' in html
     assert "1 photo required" in html
     # Critical criteria are marked in words (phone_greeting and restroom_clean are critical).
     legend = re.search(r'id="c-phone_greeting".*?<legend>(.*?)</legend>', html, re.S).group(1)

@@ -41,7 +41,8 @@ def evidence_upload(*, user, target: Target, criterion_key: str | None, file: IO
     check_declared_size(size, "file")
     if content_type not in images.ALLOWED_TYPES:
         sent = content_type or "a file without a type"
-        raise AppError(f"file: send a JPEG or PNG photo (image/jpeg or image/png), not {sent}.", field="file")
+        raise AppError(f"file: send a {images.ACCEPTED_NAMES} photo ({images.accepted_types()}), not {sent}.",
+                       field="file")
 
     digest, actual_size = hashlib.sha256(), 0
     file.seek(0)

@@ -18,7 +18,7 @@
   const pgettext = window.pgettext || ((_context, s) => s);
   const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_m, k) => values[k]);
   const cfg = root.dataset;
-  const {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = window.touchpointClient(cfg.csrf);
+  const {uuid, photoType, preview, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = window.touchpointClient(cfg.csrf);
   const store = window.touchpointStore;
   const form = document.getElementById("audit-form");
   const statusEl = document.getElementById("audit-status");
@@ -97,7 +97,7 @@
         draft.photos[key] = draft.photos[key].filter(q => q.id !== p.id);
         dropPhoto(p.id); save(); showPhotos(key);
       });
-      items.push(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
+      items.push(el("li", {}, blob ? preview(blob, p.type) : null,
         el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? gettext(": kept, but not readable just now")
           : gettext(": no longer on this phone")}`),
         draft.sub ? null : remove));
@@ -124,7 +124,7 @@
         const id = uuid();
         try { await putPhoto(id, file); } catch (e) { refused = e; break; }
         (draft.photos[key] = draft.photos[key] || []).push({id, name: file.name || "photo.jpg",
-          type: file.type || "image/jpeg", size: file.size});
+          type: photoType(file), size: file.size});
       }
       target.value = "";
       showPhotos(key);

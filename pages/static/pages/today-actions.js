@@ -5,7 +5,7 @@
 window.touchpointActionsInit = shared => {
   "use strict";
   const {cfg, client, el, $, clear, promptOf, say, read, keep, backoff} = shared;
-  const {uuid, putPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = client;
+  const {uuid, photoType, putPhoto, dropPhoto, Retry, Refused, api, sendPhoto} = client;
   // The page's words in the person's language (Django's JavaScriptCatalog, loaded before; English without it).
   const gettext = window.gettext || (s => s);
   const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
@@ -114,7 +114,7 @@ window.touchpointActionsInit = shared => {
         return refuse(fmt(gettext("This phone could not keep the photo (%(error)s); free some space and try again."),
           {error: e.message || e}));
       }
-      job.photos.push({id: pid, name: file.name || "photo.jpg", type: file.type || "image/jpeg", size: file.size,
+      job.photos.push({id: pid, name: file.name || "photo.jpg", type: photoType(file), size: file.size,
         criterion: null, reqKey: uuid(), confKey: uuid()});
     }
     resolves[id] = job;  // saved, with its keys, before the first attempt

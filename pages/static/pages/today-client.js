@@ -13,6 +13,14 @@ window.touchpointClient = csrf => {
   const uuid = () => crypto.randomUUID ? crypto.randomUUID()
     : "10000000-1000-4000-8000-100000000000".replace(/[018]/g,
       c => (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16));
+  // A photo's type: the browser's, else its name's (most desktops give a .heic none).
+  const photoType = f => f.type || (/\.hei[cf]$/i.test(f.name) ? "image/" + f.name.slice(-4).toLowerCase() : "image/jpeg");
+  // A kept photo; its format where it cannot be drawn (HEIC outside Safari).
+  function preview(blob, type) {
+    const img = Object.assign(document.createElement("img"), {alt: "", src: URL.createObjectURL(blob)});
+    img.onerror = () => img.replaceWith(Object.assign(document.createElement("b"), {className: "fmt", textContent: type.slice(6).toUpperCase()}));
+    return img;
+  }
   /* --- photos kept on the phone until they are sent: Blobs in IndexedDB ------------------------ */
   let dbPromise = null;
   function db() {
@@ -169,5 +177,5 @@ window.touchpointClient = csrf => {
     return sendPhoto(url, p, persist);
   }
 
-  return {uuid, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto};
+  return {uuid, photoType, preview, putPhoto, getPhoto, dropPhoto, Retry, Refused, api, sendPhoto};
 };

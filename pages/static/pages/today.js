@@ -94,7 +94,7 @@
         draft.photos[key] = draft.photos[key].filter(q => q.id !== p.id);
         dropPhoto(p.id); save(); showPhotos(key); say(gettext("Saved on this phone."));
       });
-      items.push(el("li", {}, blob ? el("img", {src: URL.createObjectURL(blob), alt: ""}) : null,
+      items.push(el("li", {}, blob ? client.preview(blob, p.type) : null,
         el("span", {}, `${p.name} (${Math.round(p.size / 1024)} kB)${blob ? "" : unread ? gettext(": kept, but not readable just now")
           : gettext(": no longer on this phone")}`),
         draft.sub ? null : remove));
@@ -119,7 +119,7 @@
         const id = uuid();
         try { await putPhoto(id, file); } catch (e) { refused = e; break; }  // those kept before it stay listed
         (draft.photos[key] = draft.photos[key] || []).push({id, name: file.name || "photo.jpg",
-          type: file.type || "image/jpeg", size: file.size});
+          type: client.photoType(file), size: file.size});
       }
       target.value = "";  // kept in IndexedDB now; the list below the field shows it
       showPhotos(key);
