@@ -51,48 +51,61 @@ class Stored:
     photos: int
 
 
-def archive_photos(pack_evidence) -> tuple[list, int]:
-    """The pack's photos that go in the archive (verified ones, whose bytes were hashed), and how many a mystery
-    shop's anonymity withholds."""
+@dataclass(frozen=True)
+class Original:
+    """One photo of the pack, as the archive lists it: its evidence id, day and criterion (the pack's), and where
+    its original is and what it was when verified (the evidence's key, SHA-256 and size)."""
+    evidence: str
+    day: dt.date | None
+    criterion: str
+    status: str
+    key: str
+    sha256: str
+    size: int
+    uploaded_at: dt.datetime | None = None
+
+
+def originals_of(pack_evidence) -> tuple[list[Original], int]:
+    """The pack's photos that go in the archive (those whose bytes were hashed when verified, rejected on review
+    since or not), with their storage keys (one query); and how many a mystery shop's anonymity withholds."""
     wanted = [e for e in pack_evidence if e.hashed and e.sha256]
     kept = [e for e in wanted if not e.day_only]
-    return kept, len(wanted) - len(kept)
+    stored = {str(e.public_id): e for e in Evidence.objects.filter(public_id__in=[p.id for p in kept])
+              .only("public_id", "key", "sha256", "size")}
+    originals = [Original(p.id, p.date, p.criterion, p.status, stored[p.id].key, stored[p.id].sha256,
+                          stored[p.id].size or 0, p.uploaded_at) for p in kept if p.id in stored]
+    return originals, len(wanted) - len(kept)
 
 
-def write_archive(dest: IO[bytes], *, run, site_code: str, pack_evidence, pack_sha256: str,
-                  pack_filename: str, progress=lambda fraction: None) -> Stored:
-    """Write the signed archive of ``pack_evidence`` (reports.packs.PackEvidence) into ``dest`` (a seekable
-    temporary file). Raises ArchiveError, storage.ObjectMissing, or the storage's own errors."""
-    photos, withheld = archive_photos(pack_evidence)
-    originals = {str(e.public_id): e for e in Evidence.objects.filter(public_id__in=[p.id for p in photos])
-                 .only("public_id", "key", "sha256", "size")}
-    total = sum(originals[p.id].size or 0 for p in photos if p.id in originals)
+def write_archive(dest: IO[bytes], *, originals: list[Original], withheld: int, run_id: str, site_code: str,
+                  date_from: dt.date, date_to: dt.date, pack_sha256: str, pack_filename: str,
+                  progress=lambda fraction: None) -> Stored:
+    """Write the signed archive of ``originals`` into ``dest`` (a seekable temporary file), streaming each from
+    storage. Raises ArchiveError, storage.ObjectMissing, or the storage's own errors."""
+    total = sum(o.size for o in originals)
     if total > settings.PACK_ARCHIVE_MAX_BYTES:
-        raise ArchiveError(f"The pack's {len(photos)} photos hold {total} bytes, more than an archive may "
+        raise ArchiveError(f"The pack's {len(originals)} photos hold {total} bytes, more than an archive may "
                            f"({settings.PACK_ARCHIVE_MAX_BYTES}); order the pack for a shorter period.")
     entries = []
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for i, photo in enumerate(photos):
-            original = originals.get(photo.id)
-            if original is None:
-                continue
-            name = _file_name(photo, original.key)
+        for i, photo in enumerate(originals):
+            name = _file_name(photo)
             with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as buffer:
-                fetched = storage.fetch(original.key, buffer, max_bytes=settings.MAX_PHOTO_BYTES)
-                if fetched.sha256 != original.sha256:
-                    raise ArchiveError(f"Photo {photo.id}: its bytes in storage (SHA-256 {fetched.sha256}) are not "
-                                       f"those verified ({original.sha256}); the archive is not made.")
+                fetched = storage.fetch(photo.key, buffer, max_bytes=max(photo.size, settings.MAX_PHOTO_BYTES))
+                if fetched.sha256 != photo.sha256:
+                    raise ArchiveError(f"Photo {photo.evidence}: its bytes in storage (SHA-256 {fetched.sha256}) "
+                                       f"are not those verified ({photo.sha256}); the archive is not made.")
                 with archive.open(zipfile.ZipInfo(name, date_time=_zip_time(photo.uploaded_at)), "w") as entry:
                     while chunk := buffer.read(1024 * 1024):
                         entry.write(chunk)
-            entries.append({"evidence": photo.id, "site": site_code, "day": photo.date.isoformat() if photo.date
-                            else None, "criterion": photo.criterion, "status": photo.status, "file": name,
-                            "sha256": fetched.sha256, "size": fetched.size})
-            progress((i + 1) / max(1, len(photos)))
+            entries.append({"evidence": photo.evidence, "site": site_code,
+                            "day": photo.day.isoformat() if photo.day else None, "criterion": photo.criterion,
+                            "status": photo.status, "file": name, "sha256": fetched.sha256, "size": fetched.size})
+            progress((i + 1) / max(1, len(originals)))
         creds = signing.credentials()
         manifest = json.dumps({
-            "format": FORMAT, "issued_by": creds.name, "run": str(run.public_id), "site": site_code,
-            "from": run.period_from.isoformat(), "to": run.period_to.isoformat(),
+            "format": FORMAT, "issued_by": creds.name, "run": run_id, "site": site_code,
+            "from": date_from.isoformat(), "to": date_to.isoformat(),
             "made_at": timezone.now().isoformat(timespec="seconds"),
             "pack": {"file": pack_filename, "sha256": pack_sha256},
             "withheld": {"mystery_shop_photos": withheld} if withheld else {},
@@ -109,10 +122,10 @@ def write_archive(dest: IO[bytes], *, run, site_code: str, pack_evidence, pack_s
     return Stored(digest.hexdigest(), size, len(entries))
 
 
-def _file_name(photo, key: str) -> str:
-    extension = os.path.splitext(key)[1].lower() or ".jpg"
-    day = photo.date.isoformat() if photo.date else "undated"
-    return f"photos/{day}/{photo.criterion}/{photo.id}{extension}"
+def _file_name(photo: Original) -> str:
+    extension = os.path.splitext(photo.key)[1].lower() or ".jpg"
+    day = photo.day.isoformat() if photo.day else "undated"
+    return f"photos/{day}/{photo.criterion}/{photo.evidence}{extension}"
 
 
 def _zip_time(moment: dt.datetime | None) -> tuple:

@@ -41,7 +41,7 @@ from customer.perception import perception_gap
 from exports import runs as results_csv
 
 from . import signing
-from .archive import ArchiveError, write_archive
+from .archive import ArchiveError, originals_of, write_archive
 from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
 from .packs import compliance_pack_data
@@ -121,14 +121,14 @@ def run_report(*, run_id: int, worker: str) -> str:
             key, sha256, size = _store_results(run)
         else:
             with translation.override(run.language):  # the words, numbers and dates of whoever ordered it
-                pdf, photos = _render(run, progress)
+                pdf = _render(run, progress)
             # Every PDF Touchpoint issues is signed by the franchise; the stored SHA-256 is the signed file's.
             pdf = signing.sign_pdf(pdf, run_id=str(run.public_id), kind=run.kind)
             progress(95 if run.with_photos else 99)
             key = _upload(run, pdf)
             sha256, size = hashlib.sha256(pdf).hexdigest(), len(pdf)
             if run.with_photos:
-                archive = _store_archive(run, photos, pack_sha256=sha256, progress=progress)
+                archive = _store_archive(run, run.pack_evidence, pack_sha256=sha256, progress=progress)
                 archive_key = archive[0]
     except TransientStorageError as exc:
         _delete_quietly(key)
@@ -184,8 +184,9 @@ def _fail(held: Claim, error: str) -> None:
 
 
 @replica_reads()  # the render's reads: the replica when there is one (backend/routers.py)
-def _render(run: ReportRun, progress) -> tuple[bytes, list]:
-    """The unsigned PDF, and for a compliance pack its evidence (what its photo archive holds)."""
+def _render(run: ReportRun, progress) -> bytes:
+    """The unsigned PDF. A compliance pack's evidence is left on ``run.pack_evidence``: what its photo archive
+    holds is exactly what the pack lists."""
     meta = DocumentMeta(title="variance report" if run.kind == ReportKind.VARIANCE else "compliance pack",
                         scope=run_scope_label(run), date_from=run.period_from, date_to=run.period_to,
                         run_id=str(run.public_id), generated_at=timezone.now())
@@ -199,7 +200,7 @@ def _render(run: ReportRun, progress) -> tuple[bytes, list]:
         meta.texts = standard_texts(language=run.language, numbers=report.versions)
         progress(10)
         _test_pause()
-        return render_variance(report, meta=meta, perception=gap, progress=lambda p: progress(10 + p * 80 // 100)), []
+        return render_variance(report, meta=meta, perception=gap, progress=lambda p: progress(10 + p * 80 // 100))
     site = run_sites(run).get()
     pack = compliance_pack_data(site=site, date_from=run.period_from, date_to=run.period_to)
     meta.versions = [f"v{v.number}" for v in pack.versions]
@@ -208,8 +209,8 @@ def _render(run: ReportRun, progress) -> tuple[bytes, list]:
     _fetch_thumbnails([*pack.evidence, *(e for audit in pack.audits for e in audit.evidence)])
     progress(15)
     _test_pause()
-    evidence = [*pack.evidence, *(e for audit in pack.audits for e in audit.evidence)]
-    return render_compliance_pack(pack, meta=meta, progress=lambda p: progress(15 + p * 75 // 100)), evidence
+    run.pack_evidence = [*pack.evidence, *(e for audit in pack.audits for e in audit.evidence)]
+    return render_compliance_pack(pack, meta=meta, progress=lambda p: progress(15 + p * 75 // 100))
 
 
 def _test_pause() -> None:
@@ -265,7 +266,9 @@ def _store_archive(run: ReportRun, evidence: list, *, pack_sha256: str, progress
     site = run_sites(run).get()
     with tempfile.TemporaryFile() as file:
         try:
-            stored = write_archive(file, run=run, site_code=site.code, pack_evidence=evidence,
+            originals, withheld = originals_of(evidence)
+            stored = write_archive(file, originals=originals, withheld=withheld, run_id=str(run.public_id),
+                                   site_code=site.code, date_from=run.period_from, date_to=run.period_to,
                                    pack_sha256=pack_sha256, pack_filename=download_filename(run),
                                    progress=lambda f: progress(95 + int(f * 4)))
         except storage.ObjectMissing as exc:

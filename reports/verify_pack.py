@@ -113,8 +113,47 @@ def verify_pdf(data: bytes, certs: list[x509.Certificate]) -> Verdict:
     if not verdict.covers_whole_file:
         verdict.problems.append("the file was changed after it was signed (bytes were appended after the "
                                 "signature: an incremental update); the signed revision is not the whole file")
+    if verdict.intact:
+        try:
+            verdict.problems.extend(_unsigned_parts_changed(bytes(sig.sig_object["/Contents"]), certs))
+        except Exception as exc:  # noqa: BLE001 - a mangled encoding pyHanko tolerated
+            verdict.problems.append(f"the signature's encoding was changed ({type(exc).__name__})")
     verdict.valid = not verdict.problems
     return verdict
+
+
+def _unsigned_parts_changed(contents: bytes, certs: list[x509.Certificate]) -> list[str]:
+    """What the cryptography alone lets through: the parts of /Contents no signature covers. The certificates a
+    CMS signature carries are outside what it signs, and so is the zero padding after it; a changed byte there
+    leaves the signature "valid". A Touchpoint pack is the exact file issued, so both are held to it: nothing but
+    zeros after the signature's DER, and an embedded certificate with the key of one given must be that very
+    certificate (one that merely chains to a given CA is checked by its issuer's signature already), and the
+    SignedData's list of digest algorithms must name the one the signer used."""
+    problems = []
+    der = cms.ContentInfo.load(contents).dump()
+    if contents[len(der):].strip(b"\x00"):
+        problems.append("bytes after the signature (its padding) were changed")
+    if cms.ContentInfo.load(contents).dump(force=True) != der:
+        problems.append("the signature's encoding was changed (it is not the DER it was written as)")
+    signed = cms.ContentInfo.load(contents)["content"]
+    versions = [("v1" if info["sid"].name == "issuer_and_serial_number" else "v3", info["version"].native)
+                for info in signed["signer_infos"]]
+    plain = signed["encap_content_info"]["content_type"].native == "data"
+    if any(expected != found for expected, found in versions) or signed["version"].native != (
+            "v1" if plain and all(e == "v1" for e, _ in versions) else "v3"):
+        problems.append("the signature's version numbers were changed (RFC 5652 says what they must be)")
+    listed = {a.dump() for a in signed["digest_algorithms"]}
+    if any(info["digest_algorithm"].dump() not in listed for info in signed["signer_infos"]):
+        problems.append("the signature's list of digest algorithms was changed")
+    by_key = {c.public_key.dump(): c.dump() for c in certs}
+    by_serial = {(c.issuer.dump(), c.serial_number): c.dump() for c in certs}
+    for embedded in signed["certificates"] or []:
+        cert = embedded.chosen
+        same = by_key.get(cert.public_key.dump()) or by_serial.get((cert.issuer.dump(), cert.serial_number))
+        if same is not None and cert.dump() != same:
+            problems.append("a certificate carried in the signature was changed: it names or holds the key of the "
+                            "certificate given, but is not its bytes")
+    return problems
 
 
 def _text(value) -> str | None:
@@ -135,6 +174,11 @@ def verify_signed_data(data: bytes, signature: bytes, certs: list[x509.Certifica
     verdict.intact, verdict.trusted = bool(status.intact and status.valid), bool(status.trusted)
     if not verdict.intact:
         verdict.problems.append(f"{MANIFEST} was changed: its signature does not match it")
+    else:
+        try:
+            verdict.problems.extend(_unsigned_parts_changed(signature, certs))
+        except Exception as exc:  # noqa: BLE001
+            verdict.problems.append(f"{MANIFEST_SIGNATURE}'s encoding was changed ({type(exc).__name__})")
     if not verdict.trusted:
         verdict.problems.append(f"{MANIFEST} is signed by a certificate that is not, and does not chain to, the "
                                 "certificate given")
