@@ -23,6 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, directory, name, **options):
         key, cert, made = ensure_certificate(directory, name or settings.FRANCHISE_NAME or "Touchpoint Franchise")
+        if not made and options["verbosity"] < 2:
+            return  # make run asks at every start: nothing to say when the pair is there
         verb = "Made" if made else "Kept"
         self.stdout.write(f"{verb} the signing key {key} and certificate {cert} (give the certificate to whoever "
                           "verifies packs: python -m reports.verify_pack PACK.pdf --cert CERT).")
