@@ -135,8 +135,7 @@ def test_the_archive_download_without_a_login_or_archive(issued, network):
     assert APIClient().get(f"/api/v1/reports/{issued.run.public_id}/photos/").status_code in (401, 403)
     plain = issue_without_photos(network)
     response = client_for(network.head_office).get(f"/api/v1/reports/{plain.public_id}/photos/")
-    assert response.status_code == 404 and "without its photos" in response.json()["detail"] \
-        if "detail" in response.json() else response.status_code == 404
+    assert response.status_code == 404 and "without its photos" in response.content.decode()
     listed = client_for(network.auditor).get(f"/api/v1/reports/{issued.run.public_id}/").json()
     assert listed["links"]["photos"] == f"/api/v1/reports/{issued.run.public_id}/photos/"
     assert listed["archive_sha256"] == issued.run.archive_sha256
