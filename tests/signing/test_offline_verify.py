@@ -133,3 +133,53 @@ def test_usage_errors_exit_2(our_cert, tmp_path):
     # Not a PDF at all is a verdict, not a usage error.
     done = offline(pdf, "--cert", our_cert)
     assert done.returncode == 1 and "NOT VALID" in done.stdout
+
+
+def _issued_by_ca(tmp_path):
+    """A franchise certificate issued by a CA of its own (as a real deployment's would be): the CA's PEM file and
+    the franchise's signing credentials, the CA as their chain (PACK_SIGNING_CHAIN)."""
+    import datetime as dt
+
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Franchise Root CA")])
+    ca = (cx509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(cx509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(cx509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(cx509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
+                                        data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                        crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    leaf = (cx509.CertificateBuilder()
+            .subject_name(cx509.Name([cx509.NameAttribute(NameOID.ORGANIZATION_NAME, "Chained Franchise Ltd")]))
+            .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(cx509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(cx509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                          data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                          crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    ca_path = tmp_path / "ca.pem"
+    ca_path.write_bytes(ca.public_bytes(pem))
+    key = leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    creds = signing.Credentials(key=load_private_key_from_pemder_data(key, None),
+                                cert=next(iter(load_certs_from_pemder_data(leaf.public_bytes(pem)))),
+                                chain=tuple(load_certs_from_pemder_data(ca.public_bytes(pem))),
+                                name="Chained Franchise Ltd")
+    return ca_path, creds
+
+
+def test_a_certificate_that_chains_to_the_one_given_verifies(issued, our_cert, tmp_path):
+    ca_path, creds = _issued_by_ca(tmp_path)
+    path = tmp_path / "chained.pdf"
+    path.write_bytes(signing.sign_pdf(_rendered(issued.pdf), run_id=str(issued.run.public_id), creds=creds))
+    done = offline(path, "--cert", ca_path)  # the verifier holds the CA only
+    assert done.returncode == 0, done.stdout
+    assert "signed by: Organization: Chained Franchise Ltd" in done.stdout
+    assert offline(path, "--cert", our_cert).returncode == 1  # another root: not ours
