@@ -34,6 +34,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reports.certificates import ensure_certificate
+
 ROOT = Path(__file__).resolve().parent.parent
 BROKERS = {"redis": "redis://127.0.0.1:6379/2", "rabbitmq": "amqp://guest:guest@127.0.0.1:5672//"}
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/touchpoint_stack"
@@ -202,6 +204,10 @@ def environment(args, state: Path) -> tuple[dict, bool]:
     env["DJANGO_SETTINGS_MODULE"] = "backend.settings.stack"
     env["PORT"] = str(args.port)
     env.setdefault("SECRET_KEY", _secret_key(state))
+    if not env.get("PACK_SIGNING_KEY") and not env.get("PACK_SIGNING_CERT"):
+        # Production settings sign every pack: a self-signed franchise certificate of the stack's, made once.
+        key, cert, _ = ensure_certificate(state / "signing", "Touchpoint Franchise (make stack)")
+        env["PACK_SIGNING_KEY"], env["PACK_SIGNING_CERT"] = str(key), str(cert)
     env.setdefault("DATABASE_URL", DEFAULT_DATABASE)
     env["CELERY_BROKER_URL"] = os.environ.get("CELERY_BROKER_URL") or BROKERS[args.broker]
     env.setdefault("CACHE_URL", DEFAULT_CACHE)

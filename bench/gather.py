@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "heic", "variance", "reports", "pages", "perception", "feedback", "alerts", "export", "notify",
+ORDER = ["submit", "evidence", "heic", "variance", "reports", "signing", "pages", "perception", "feedback", "alerts", "export", "notify",
          "audit", "observability", "morning_rush", "year"]
 
 HEADER = """# Benchmark results
@@ -20,6 +20,7 @@ here by `bench/gather.py`.
 | inspecting a 12 and a 24 Mpx HEIC vs the same picture as JPEG | memory bounded by MAX_HEIC_PIXELS; peak and time as ratios to the JPEG's | [heic](#heic) |
 | variance engine vs a raw SQL aggregate, 1,000 sites x 90 days x 40 criteria | <= 0.25x time, identical numbers | [variance](#variance) |
 | variance PDF at 250/500/1,000 sites; compliance pack with 200 photos | <= 5 s, linear; <= 3 s and < 400 MB | [reports](#reports) |
+| the 200-photo compliance pack with vs without its PAdES signature; signing and offline verification alone; the signed archive of 200 original photos vs a plain ZIP of them | the signature adds little (ratio recorded); archive time as a ratio to the plain ZIP | [signing](#signing) |
 | `/app/` network overview vs `GET /api/v1/variance/`, same period and scope, 1,000 sites x 90 days | <= 1.5x the API's server time in the same run, a constant number of queries | [pages](#pages) |
 | `GET /api/v1/perception-gap/` vs `GET /api/v1/variance/`, 1,000 sites x 90 days, one audit per site per month, 50 feedback responses per site per day | <= 2x the variance API's time in the same run, a constant number of queries | [perception](#perception) |
 | `manage.py import_feedback` of 1,000,000 CSV rows vs PostgreSQL's `COPY` of the same file | throughput recorded as a ratio to COPY's in the same run; peak memory flat from 100,000 to 1,000,000 rows | [feedback](#feedback) |

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.core import checks
 
-from .checks import report_limits
+from .checks import pack_signing, report_limits
 
 
 class ReportsConfig(AppConfig):
@@ -11,3 +11,4 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(report_limits, "reports")
+        checks.register(pack_signing, "reports")

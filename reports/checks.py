@@ -7,7 +7,9 @@ The settings themselves are read once, in backend/settings/base.py.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error
+from django.core.checks import Error, Warning
+
+from .signing import configuration_problem
 
 
 def report_limits(app_configs=None, **kwargs) -> list[Error]:
@@ -32,3 +34,20 @@ def report_limits(app_configs=None, **kwargs) -> list[Error]:
         if getattr(settings, name) < 1:
             errors.append(Error(f"{name} must be at least 1, not {getattr(settings, name)}.", id="reports.E004"))
     return errors
+
+
+def pack_signing(app_configs=None, **kwargs) -> list[Error | Warning]:
+    """Compliance packs are issued signed: where signing is required (production), a key and certificate that
+    cannot be read, or do not belong together, stop every start (migrate included) rather than the first pack.
+    Elsewhere (a laptop before make run has made its certificate) it is a warning: packs would fail to render."""
+    configured = settings.PACK_SIGNING_KEY or settings.PACK_SIGNING_CERT
+    if not configured and not settings.PACK_SIGNING_REQUIRED:
+        return []  # a laptop before make run has made its certificate: packs fail with the same words
+    problem = configuration_problem()
+    if problem is None:
+        return []
+    kind, code = (Error, "reports.E010") if settings.PACK_SIGNING_REQUIRED else (Warning, "reports.W010")
+    return [kind(f"Compliance packs cannot be signed: {problem}",
+                  hint="Set PACK_SIGNING_KEY and PACK_SIGNING_CERT to the franchise's private key and certificate "
+                       "(paths to PEM files, or the PEM text itself); `manage.py make_signing_cert DIR` makes a "
+                       "self-signed pair.", id=code)]

@@ -52,6 +52,17 @@ class ReportRun(models.Model):
         help_text="A run the beat ordered: which schedule and period (reports.services.scheduled_*). Unique, so "
                   "a tick delivered twice or made up after a broker outage orders it once.")
 
+    # Issue 20: the photo archive a compliance pack was ordered with (a signed ZIP of the originals), and the pack a
+    # re-issued one replaces (reports.services.packs_affected). Both set before the run is done, in the same write.
+    with_photos = models.BooleanField(default=False, help_text="Also make a signed ZIP of the pack's original "
+                                                               "photos with their SHA-256 manifest.")
+    archive_key = models.CharField(max_length=300, blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    archive_size = models.PositiveBigIntegerField(null=True, blank=True)
+    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   help_text="The issued pack this one re-issues: a check of its days was amended "
+                                             "or one of its photos reviewed after it was issued.")
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"]),
@@ -64,6 +75,13 @@ class ReportRun(models.Model):
                 condition=~models.Q(status="done")
                 | (~models.Q(pdf_key="") & ~models.Q(pdf_sha256="") & models.Q(pdf_size__isnull=False)),
                 name="report_done_has_its_pdf"),
+            models.CheckConstraint(
+                condition=~models.Q(status="done", with_photos=True)
+                | (~models.Q(archive_key="") & ~models.Q(archive_sha256="") & models.Q(archive_size__isnull=False)),
+                name="report_done_has_its_archive"),
+            # A burst of amendments and reviews re-issues a pack once: one queued re-issue per pack it replaces.
+            models.UniqueConstraint(fields=["supersedes"], condition=models.Q(status="queued"),
+                                    name="report_one_queued_reissue"),
         ]
 
     def __str__(self) -> str:

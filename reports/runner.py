@@ -40,12 +40,21 @@ from consistency.variance import variance_report
 from customer.perception import perception_gap
 from exports import runs as results_csv
 
+from . import signing
+from .archive import ArchiveError, originals_of, write_archive
 from .dispatch import enqueue
 from .models import ReportKind, ReportRun, RunStatus
 from .packs import compliance_pack_data
 from .rendering import render_compliance_pack, render_variance
 from .rendering.common import DocumentMeta, version_label
-from .selectors import run_scope_label, run_sites, stored_file_type
+from .selectors import (
+    ARCHIVE_CONTENT_TYPE,
+    ARCHIVE_EXTENSION,
+    download_filename,
+    run_scope_label,
+    run_sites,
+    stored_file_type,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +113,8 @@ def run_report(*, run_id: int, worker: str) -> str:
         return "skipped"
     run = ReportRun.objects.select_related("region").get(pk=run_id)
     progress = _progress_writer(held)
-    key = ""
+    key = archive_key = ""
+    archive: tuple = ("", "", None)  # the photo archive's key, SHA-256 and size, if the pack was ordered with one
     try:
         progress(2)
         if run.kind == ReportKind.RESULTS_CSV:
@@ -112,11 +122,17 @@ def run_report(*, run_id: int, worker: str) -> str:
         else:
             with translation.override(run.language):  # the words, numbers and dates of whoever ordered it
                 pdf = _render(run, progress)
-            progress(99)
+            # Every PDF Touchpoint issues is signed by the franchise; the stored SHA-256 is the signed file's.
+            pdf = signing.sign_pdf(pdf, run_id=str(run.public_id), kind=run.kind)
+            progress(95 if run.with_photos else 99)
             key = _upload(run, pdf)
             sha256, size = hashlib.sha256(pdf).hexdigest(), len(pdf)
+            if run.with_photos:
+                archive = _store_archive(run, run.pack_evidence, pack_sha256=sha256, progress=progress)
+                archive_key = archive[0]
     except TransientStorageError as exc:
         _delete_quietly(key)
+        _delete_quietly(archive_key)
         error = f"storage unavailable: {exc}"
         if run.attempts >= settings.REPORT_MAX_ATTEMPTS:  # ``run`` was read after the claim counted this attempt
             _fail(held, f"Gave up after {run.attempts} attempts: {error}")
@@ -129,6 +145,15 @@ def run_report(*, run_id: int, worker: str) -> str:
         return "failed"
     except Exception as exc:  # noqa: BLE001 - any other error is this run's, not the worker's
         log.exception("report run %s failed", run_id)
+        _delete_quietly(key)
+        _delete_quietly(archive_key)
+        if isinstance(exc, signing.SigningNotConfigured):  # the worker's log has which file and why
+            _fail(held, "The report could not be signed: the franchise's signing key or certificate is not "
+                        "configured or cannot be read. Tell your administrator.")
+            return "failed"
+        if isinstance(exc, ArchiveError):  # its words name photos and sizes, nothing of the servers
+            _fail(held, f"The photo archive could not be made: {exc}")
+            return "failed"
         # Whoever ordered the run reads this: the kind of error, not its text (a database host, a file path);
         # the text is in the worker's log with the traceback.
         _fail(held, f"The report could not be made ({type(exc).__name__}); the worker's log has the details "
@@ -136,12 +161,14 @@ def run_report(*, run_id: int, worker: str) -> str:
         return "failed"
     with transaction.atomic():  # done, and its subscribers told (alerts.reports) when this commits
         finished = held.mine().update(status=RunStatus.DONE, progress=100, finished_at=timezone.now(), error="",
-                                      pdf_key=key, pdf_sha256=sha256, pdf_size=size)
+                                      pdf_key=key, pdf_sha256=sha256, pdf_size=size, archive_key=archive[0],
+                                      archive_sha256=archive[1], archive_size=archive[2])
         if finished:
             alert_reports.run_done(run)
     if not finished:
         # We were too slow and our claim was taken over: the other worker's PDF is the one on record.
         _delete_quietly(key)
+        _delete_quietly(archive_key)
         return "skipped"
     return "done"
 
@@ -158,6 +185,8 @@ def _fail(held: Claim, error: str) -> None:
 
 @replica_reads()  # the render's reads: the replica when there is one (backend/routers.py)
 def _render(run: ReportRun, progress) -> bytes:
+    """The unsigned PDF. A compliance pack's evidence is left on ``run.pack_evidence``: what its photo archive
+    holds is exactly what the pack lists."""
     meta = DocumentMeta(title="variance report" if run.kind == ReportKind.VARIANCE else "compliance pack",
                         scope=run_scope_label(run), date_from=run.period_from, date_to=run.period_to,
                         run_id=str(run.public_id), generated_at=timezone.now())
@@ -171,7 +200,7 @@ def _render(run: ReportRun, progress) -> bytes:
         meta.texts = standard_texts(language=run.language, numbers=report.versions)
         progress(10)
         _test_pause()
-        return render_variance(report, meta=meta, perception=gap, progress=lambda p: progress(10 + p * 88 // 100))
+        return render_variance(report, meta=meta, perception=gap, progress=lambda p: progress(10 + p * 80 // 100))
     site = run_sites(run).get()
     pack = compliance_pack_data(site=site, date_from=run.period_from, date_to=run.period_to)
     meta.versions = [f"v{v.number}" for v in pack.versions]
@@ -180,7 +209,8 @@ def _render(run: ReportRun, progress) -> bytes:
     _fetch_thumbnails([*pack.evidence, *(e for audit in pack.audits for e in audit.evidence)])
     progress(15)
     _test_pause()
-    return render_compliance_pack(pack, meta=meta, progress=lambda p: progress(15 + p * 83 // 100))
+    run.pack_evidence = [*pack.evidence, *(e for audit in pack.audits for e in audit.evidence)]
+    return render_compliance_pack(pack, meta=meta, progress=lambda p: progress(15 + p * 75 // 100))
 
 
 def _test_pause() -> None:
@@ -230,8 +260,31 @@ def _store_results(run: ReportRun) -> tuple[str, str, int]:
     return key, stored.sha256, stored.size
 
 
-def _upload(run: ReportRun, data: bytes | IO[bytes]) -> str:
-    extension, content_type = stored_file_type(run)
+def _store_archive(run: ReportRun, evidence: list, *, pack_sha256: str, progress) -> tuple[str, str, int]:
+    """The pack's signed photo archive (reports/archive.py), built in a temporary file and stored next to the
+    PDF. Returns its key, SHA-256 and size."""
+    site = run_sites(run).get()
+    with tempfile.TemporaryFile() as file:
+        try:
+            originals, withheld = originals_of(evidence)
+            stored = write_archive(file, originals=originals, withheld=withheld, run_id=str(run.public_id),
+                                   site_code=site.code, date_from=run.period_from, date_to=run.period_to,
+                                   pack_sha256=pack_sha256, pack_filename=download_filename(run),
+                                   progress=lambda f: progress(95 + int(f * 4)))
+        except storage.ObjectMissing as exc:
+            raise ArchiveError("An original photo is missing from storage; the archive is not made.") from exc
+        except Exception as exc:
+            if _transient(exc):
+                raise TransientStorageError(str(exc)) from exc
+            raise
+        key = _upload(run, file, extension=ARCHIVE_EXTENSION, content_type=ARCHIVE_CONTENT_TYPE)
+    return key, stored.sha256, stored.size
+
+
+def _upload(run: ReportRun, data: bytes | IO[bytes], *, extension: str | None = None,
+            content_type: str | None = None) -> str:
+    if extension is None:
+        extension, content_type = stored_file_type(run)
     # One key per attempt: a retry never overwrites (or races) what an earlier attempt may have left.
     key = f"reports/{run.kind}/{run.public_id}/attempt-{run.attempts}{extension}"
     try:

@@ -6,7 +6,7 @@ read (sites.access decides), so a manager never sees a run that includes a site 
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from backend.errors import NotFound
@@ -18,7 +18,11 @@ from .models import ReportKind, ReportRun
 
 
 def run_list(*, user) -> QuerySet[ReportRun]:
-    qs = ReportRun.objects.select_related("region", "requested_by").prefetch_related("sites")
+    # ``superseded_by``: the newest issued re-issue of a pack (reports.services.packs_affected), in the same query.
+    newer = (ReportRun.objects.filter(supersedes=OuterRef("pk"), status=ReportRun.Status.DONE)
+             .order_by("-finished_at", "-id").values("public_id")[:1])
+    qs = (ReportRun.objects.select_related("region", "requested_by", "supersedes").prefetch_related("sites")
+          .annotate(superseded_by=Subquery(newer)))
     if access.is_head_office(user):
         return qs
     readable = access.readable_sites(user).values("id")
@@ -57,8 +61,18 @@ def run_scope_label(run: ReportRun) -> str:
     return ", ".join(codes) if len(codes) <= 5 else _("%(count)s sites") % {"count": len(codes)}
 
 
+# A compliance pack's photo archive (reports/archive.py), stored next to its PDF.
+ARCHIVE_EXTENSION, ARCHIVE_CONTENT_TYPE = "-photos.zip", "application/zip"
+
+
 def stored_file_type(run: ReportRun) -> tuple[str, str]:
     """(extension, content type) of the run's stored file: a PDF, or a results export's gzip-compressed CSV."""
     if run.kind == ReportKind.RESULTS_CSV:
         return results_csv.EXTENSION, results_csv.CONTENT_TYPE
     return ".pdf", "application/pdf"
+
+
+def download_filename(run: ReportRun) -> str:
+    scope = run.region.code if run.region_id else "-".join(sorted(s.code for s in run.sites.all())[:3]) or "network"
+    extension = stored_file_type(run)[0]
+    return f"touchpoint-{run.kind.replace('_', '-')}-{scope}-{run.period_from}-{run.period_to}{extension}"

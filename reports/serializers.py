@@ -11,6 +11,9 @@ class ReportOrderSerializer(serializers.Serializer):
     region = serializers.SlugField(required=False, max_length=32)
     sites = serializers.ListField(child=serializers.CharField(max_length=32), required=False, allow_empty=False,
                                   max_length=5000)
+    with_photos = serializers.BooleanField(required=False, default=False, help_text=(
+        "A compliance pack only: also a signed ZIP of its original photos with their SHA-256 manifest "
+        "(head office and auditors)."))
 
     def get_fields(self):
         fields = super().get_fields()
@@ -28,11 +31,15 @@ class ReportRunSerializer(serializers.ModelSerializer):
     sites = serializers.SerializerMethodField()
     requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     links = serializers.SerializerMethodField()
+    supersedes = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True,
+                                              help_text="The issued pack this one re-issues.")
+    superseded_by = serializers.SerializerMethodField(help_text="The newest issued pack that re-issues this one.")
 
     class Meta:
         model = ReportRun
         fields = ["id", "kind", "status", "progress", "error", "attempts", "region", "sites", "requested_by",
-                  "created_at", "started_at", "finished_at", "pdf_sha256", "pdf_size", "links"]
+                  "created_at", "started_at", "finished_at", "pdf_sha256", "pdf_size", "with_photos",
+                  "archive_sha256", "archive_size", "supersedes", "superseded_by", "links"]
         read_only_fields = fields
 
     def get_fields(self):
@@ -44,9 +51,15 @@ class ReportRunSerializer(serializers.ModelSerializer):
     def get_sites(self, run) -> list[str]:
         return sorted(s.code for s in run.sites.all())
 
+    def get_superseded_by(self, run) -> str | None:
+        newer = getattr(run, "superseded_by", None)  # annotated by selectors.run_list
+        return str(newer) if newer else None
+
     def get_links(self, run) -> dict:
         base = f"/api/v1/reports/{run.public_id}/"
-        return {"self": base, "download": f"{base}download/" if run.status == "done" else None}
+        done = run.status == "done"
+        return {"self": base, "download": f"{base}download/" if done else None,
+                "photos": f"{base}photos/" if done and run.with_photos else None}
 
 
 class DownloadSerializer(serializers.Serializer):
@@ -64,6 +77,9 @@ class VerifyUploadSerializer(serializers.Serializer):
 
 class VerifyResultSerializer(serializers.Serializer):
     verified = serializers.BooleanField()
+    signature = serializers.DictField(allow_null=True, help_text=(
+        "The PDF's embedded signature checked against the franchise's certificate: valid, signed_by, signing_time, "
+        "covers_whole_file, intact, trusted, problems; null for a file with no PDF to check."))
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     message = serializers.CharField()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("reports/files/<str:token>/", views.ReportFileView.as_view(), name="report-file"),
     path("reports/<uuid:public_id>/", views.ReportDetailView.as_view(), name="report-detail"),
     path("reports/<uuid:public_id>/download/", views.ReportDownloadView.as_view(), name="report-download"),
+    path("reports/<uuid:public_id>/photos/", views.ReportArchiveDownloadView.as_view(), name="report-photos"),
 ]

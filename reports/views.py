@@ -44,7 +44,7 @@ class ReportListView(generics.ListAPIView):
         def order() -> Answer:
             run = services.report_order(user=request.user, kind=v["kind"], date_from=v["from"], date_to=v["to"],
                                         region=v.get("region"), sites=v.get("sites"),
-                                        language=get_language_from_request(request))
+                                        language=get_language_from_request(request), with_photos=v["with_photos"])
             run = selectors.run_get(user=request.user, public_id=run.public_id)
             return Answer(202, ReportRunSerializer(run).data)
 
@@ -66,6 +66,15 @@ class ReportDownloadView(APIView):
         run = selectors.run_get(user=request.user, public_id=public_id)
         return Response(DownloadSerializer(services.report_download(run=run, user=request.user,
                                                                      request=request)).data)
+
+
+class ReportArchiveDownloadView(APIView):
+    @extend_schema(responses=DownloadSerializer)
+    def get(self, request, public_id):
+        """A short-lived link to the pack's signed ZIP of original photos (head office and auditors)."""
+        run = selectors.run_get(user=request.user, public_id=public_id)
+        return Response(DownloadSerializer(services.report_archive_download(run=run, user=request.user,
+                                                                             request=request)).data)
 
 
 class ReportFileView(APIView):

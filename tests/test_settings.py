@@ -26,11 +26,18 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def _signing() -> dict[str, str]:
+    from reports.certificates import make_certificate
+
+    key, cert = make_certificate("Settings Test Franchise")
+    return {"PACK_SIGNING_KEY": key.decode(), "PACK_SIGNING_CERT": cert.decode()}
+
+
 def test_production_passes_the_deploy_check():
     result = run(["check", "--deploy", "--fail-level", "WARNING"],
                  DJANGO_SETTINGS_MODULE="backend.settings.production", SECRET_KEY=PRODUCTION_KEY,
                  ALLOWED_HOSTS="touchpoint.example.com", CACHE_URL="redis://127.0.0.1:6379/1",
-                 DATABASE_URL="postgres://touchpoint@db.example:5432/touchpoint", TRUSTED_PROXIES="1")
+                 DATABASE_URL="postgres://touchpoint@db.example:5432/touchpoint", TRUSTED_PROXIES="1", **_signing())
     assert result.returncode == 0, result.stderr
 
 
@@ -38,7 +45,7 @@ def test_the_deploy_check_warns_when_every_client_would_share_the_proxy_s_addres
     result = run(["check", "--deploy", "--fail-level", "WARNING"],
                  DJANGO_SETTINGS_MODULE="backend.settings.production", SECRET_KEY=PRODUCTION_KEY,
                  ALLOWED_HOSTS="touchpoint.example.com", CACHE_URL="redis://127.0.0.1:6379/1",
-                 DATABASE_URL="postgres://touchpoint@db.example:5432/touchpoint", TRUSTED_PROXIES="0")
+                 DATABASE_URL="postgres://touchpoint@db.example:5432/touchpoint", TRUSTED_PROXIES="0", **_signing())
     assert result.returncode != 0
     assert "sites.W002" in result.stderr
 

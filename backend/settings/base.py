@@ -321,6 +321,20 @@ REPORT_MAX_VERIFY_BYTES = env.int("REPORT_MAX_VERIFY_BYTES", default=200 * 1024 
 REPORT_THUMBNAIL_FETCH_THREADS = env.int("REPORT_THUMBNAIL_FETCH_THREADS", default=8)
 # Seconds a render pauses after its claim: 0 but in the tests that kill a worker mid-render.
 REPORT_TEST_RENDER_PAUSE = 0.0
+# Compliance packs are signed by the franchise (reports/signing.py): PACK_SIGNING_KEY and PACK_SIGNING_CERT are each
+# a path to a PEM file or the PEM text itself (a secret in the environment); PACK_SIGNING_CHAIN optionally the
+# intermediate certificates. Production refuses to start without them (reports/checks.py, PACK_SIGNING_REQUIRED);
+# make run and the tests make a self-signed certificate under the var dir (manage.py make_signing_cert).
+PACK_SIGNING_KEY = env.str("PACK_SIGNING_KEY", default="", multiline=True)
+PACK_SIGNING_CERT = env.str("PACK_SIGNING_CERT", default="", multiline=True)
+PACK_SIGNING_CHAIN = env.str("PACK_SIGNING_CHAIN", default="", multiline=True)
+PACK_SIGNING_KEY_PASSWORD = env.str("PACK_SIGNING_KEY_PASSWORD", default="")
+PACK_SIGNING_REQUIRED = False
+PACK_SIGNING_DIR = VAR_DIR / "signing"  # where make_signing_cert writes the laptop's self-signed pair
+# Who signs the packs, as readers show it; empty: the signing certificate's organisation (or common name).
+FRANCHISE_NAME = env.str("FRANCHISE_NAME", default="")
+# The most photo bytes one compliance pack's archive of originals may hold (an order beyond it is refused).
+PACK_ARCHIVE_MAX_BYTES = env.int("PACK_ARCHIVE_MAX_BYTES", default=4 * 1024 * 1024 * 1024)
 MAX_PHOTO_BYTES = env.int("MAX_PHOTO_BYTES", default=15 * 1024 * 1024)
 MAX_PHOTO_PIXELS = env.int("MAX_PHOTO_PIXELS", default=40_000_000)
 # A PNG cannot be decoded at reduced scale as a JPEG can: every pixel is held at once (up to 4 bytes each).

@@ -35,6 +35,9 @@ WEBHOOK_ALLOW_LOOPBACK_HTTP = False
 LOG_FORMAT = env.str("LOG_FORMAT", default="json").strip().lower()
 LOGGING = _logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)  # noqa: F405
 METRICS_OPEN = env.bool("METRICS_OPEN", default=False)
+# A compliance pack is never issued unsigned: migrate (the release step, the chart's Job, compose's one-shot) and
+# every check refuse to run without a usable PACK_SIGNING_KEY and PACK_SIGNING_CERT (reports.E010).
+PACK_SIGNING_REQUIRED = True
 
 # --- fault drills (issue 19) ---
 # The broker (CELERY_BROKER_URL) must persist what it holds: a Redis broker runs with append-only persistence and

@@ -41,3 +41,12 @@ WEBHOOK_ALLOW_LOOPBACK_HTTP = True
 # audit/migrations/0002 refuse on the audit trail, evidence and report runs unless the session allows it.
 # Only the test settings do; no deployment sets touchpoint.allow_purge.
 DATABASES["default"]["OPTIONS"]["options"] = "-c touchpoint.allow_purge=on"  # noqa: F405
+
+# --- Signed compliance packs (issue 20) ---
+# A self-signed franchise certificate under the run's var dir, made once (every test process and worker of the run
+# shares it): tests verify packs against it, and sign with another key of their own to see it refused.
+if not env.str("PACK_SIGNING_KEY", default=""):
+    from reports.certificates import ensure_certificate
+
+    _key, _cert, _ = ensure_certificate(PACK_SIGNING_DIR, "Touchpoint Test Franchise")  # noqa: F405
+    PACK_SIGNING_KEY, PACK_SIGNING_CERT = str(_key), str(_cert)

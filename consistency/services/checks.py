@@ -8,6 +8,7 @@ use are re-exported here.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from alerts import critical
 from audit.models import Action
 from audit.services import record
 from backend.errors import AppError, Conflict
+from reports import services as reissue
 
 from ..models import DailyCheck
 from .check_plan import CheckPlan, check_plan
@@ -56,6 +58,7 @@ def check_submit(*, site, user, payload: CheckInput, now: dt.datetime | None = N
                 f"A unique constraint refused the check of {site.code} for {payload.date}, and none explains it.")
         critical.check_written(plan)  # the region's contact hears of a critical failure when this commits
         if plan.supersedes is not None:
+            transaction.on_commit(partial(reissue.packs_affected, site.pk, [payload.date]), robust=True)
             record(Action.CHECK_AMENDED, actor=user, target=submitted.check, site=site, data={
                 "date": payload.date, "amends": plan.supersedes.check.pk, "reason": submitted.check.amendment_reason,
                 "score": {"before": plan.supersedes.check.score, "after": submitted.check.score}})

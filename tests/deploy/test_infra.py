@@ -43,6 +43,14 @@ RUNTIME = {"django", "djangorestframework", "celery", "gunicorn", "psycopg", "ps
            "sentry-sdk", "django-health-check", "django-prometheus", "python-json-logger", "redis", "kombu", "whitenoise"}
 
 
+def signing_pems() -> dict[str, str]:
+    """The franchise's key and certificate as a Secret gives them: PEM text in the environment."""
+    from reports.certificates import make_certificate
+
+    key, cert = make_certificate("Deploy Test Franchise")
+    return {"PACK_SIGNING_KEY": key.decode(), "PACK_SIGNING_CERT": cert.decode()}
+
+
 def names(pins: str) -> set[str]:
     return {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower() for line in pins.splitlines() if "==" in line}
 
@@ -270,7 +278,7 @@ def test_the_charts_settings_are_the_projects_and_pass_the_deploy_checks(manifes
     filled = {**config, **secret, "SECRET_KEY": secrets.token_urlsafe(50),
               "DATABASE_URL": "postgres://touchpoint:pw@db.internal:5432/touchpoint",
               "CELERY_BROKER_URL": "redis://redis.internal:6379/0", "CACHE_URL": "redis://redis.internal:6379/1",
-              "METRICS_TOKEN": secrets.token_urlsafe(20)}
+              "METRICS_TOKEN": secrets.token_urlsafe(20), **signing_pems()}
     image_env = {k: v for k, v in env_of(dockerfile(), 1).items() if k != "PATH"}
     done = run_in_image(runtime_pins, {**image_env, **filled, "TOUCHPOINT_VAR_DIR": str(tmp_path / "var")},
                         "manage.py", "check", "--deploy", "--fail-level", "WARNING")

@@ -189,3 +189,18 @@ def pack_sample(*, photos: int = 200, days: int = 30, with_thumbnails: bool = Tr
                                      f"thumbs/{i}.jpg", body, hashed=True))
     return CompliancePack("A1", "Site A1", "Region A", "Pacific/Auckland", start, start + dt.timedelta(days=days - 1),
                           [version], checks, days, missed, failures, evidence)
+
+
+def tiny_pdf(text: str = "test") -> bytes:
+    """A real one-page PDF (reportlab): what a render stands for where a test replaces it. The worker signs every
+    PDF it issues, and a signature needs a PDF, not the bytes "%PDF" alone."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, text)
+    page.showPage()
+    page.save()
+    return out.getvalue()

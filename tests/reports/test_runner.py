@@ -14,6 +14,8 @@ from reports.models import ReportRun
 from reports.services import report_order
 from reports.tasks import render_report
 
+from .samples import tiny_pdf
+
 
 @pytest.fixture
 def queued(network, standard):
@@ -69,7 +71,7 @@ def test_an_error_in_rendering_fails_the_run_saying_so_without_its_internals(que
 
 
 def test_transient_storage_errors_give_the_claim_back_then_fail_at_the_cap(queued, monkeypatch):
-    monkeypatch.setattr(runner, "_render", lambda run, progress: b"%PDF-1.4 test")
+    monkeypatch.setattr(runner, "_render", lambda run, progress: tiny_pdf())
 
     def unavailable(run, pdf):
         try:
@@ -135,7 +137,7 @@ def test_the_render_task_survives_a_lost_worker_and_stays_under_the_visibility_t
 
 def test_the_task_retries_transient_storage_errors_until_the_attempt_cap(queued, monkeypatch):
     calls = []
-    monkeypatch.setattr(runner, "_render", lambda run, progress: b"%PDF-1.4 test")
+    monkeypatch.setattr(runner, "_render", lambda run, progress: tiny_pdf())
 
     def unavailable(run, pdf):
         calls.append(run.attempts)

@@ -14,11 +14,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+
+from reports import services as reissue
 
 from ...models import Evidence, RetakeRequest
 
@@ -74,7 +77,8 @@ def fulfil(evidence: Evidence, *, now: dt.datetime | None = None) -> None:
     oldest = (_of_day(evidence.site_id, evidence.day).filter(criterion_id=evidence.criterion_id,
                                                              fulfilled_at__isnull=True)
               .order_by("due_at", "id").values("id")[:1])
-    RetakeRequest.objects.filter(id__in=oldest).update(retake=evidence, fulfilled_at=now or timezone.now())
+    if RetakeRequest.objects.filter(id__in=oldest).update(retake=evidence, fulfilled_at=now or timezone.now()):
+        transaction.on_commit(partial(reissue.packs_affected, evidence.site_id, [evidence.day]), robust=True)
 
 
 def region_contacts(site_ids) -> dict[int, list[int]]:

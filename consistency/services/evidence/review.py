@@ -17,6 +17,7 @@ photos they read (``review_target``).
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
@@ -25,6 +26,7 @@ from django.utils import timezone
 from audit.models import Action
 from audit.services import record
 from backend.errors import AppError, Conflict, Forbidden
+from reports import services as reissue
 from sites import access
 from sites.models import Role
 
@@ -76,6 +78,7 @@ def photo_review(*, user, evidence: Evidence, decision: str, reason: str) -> Pho
         rollup.lock_site(evidence.site_id)
         photo = (Evidence.objects.select_for_update(of=("self",)).select_related("site", "criterion")
                  .get(pk=evidence.pk))
+        transaction.on_commit(partial(reissue.packs_affected, photo.site_id, [photo.day]), robust=True)
         cleared = photo.reviews.filter(decision=ReviewDecision.CLEAR).first()
         if decision == ReviewDecision.REJECT:
             return _reject(photo, user=user, reason=reason, now=now, cleared=cleared is not None)

@@ -75,7 +75,11 @@ class RunTable(tables.Table):
                            record.period_to)
 
     def render_status(self, record):
-        return status_badge(record)
+        newer = getattr(record, "superseded_by", None)  # reports.selectors.run_list: its newest re-issue
+        if not newer:
+            return status_badge(record)
+        return format_html('{}<br><span class="small">{} <a href="{}?run={}#run">{}</a></span>', status_badge(record),
+                           gettext("superseded by"), reverse("pages:reports"), newer, str(newer)[:8])
 
     def render_took(self, record):
         return duration(record) or "—"
