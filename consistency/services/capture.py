@@ -209,7 +209,10 @@ def apply(evidence, facts) -> None:
     evidence.sharpness, evidence.brightness = facts.sharpness, facts.brightness
     evidence.quality_issue = quality_issue(facts.sharpness, facts.brightness)
     evidence.edited_with = editing_software(facts.software)
-    evidence.captured_after_upload = captured_after_upload(evidence.captured_at, evidence.created_at)
+    # The upload was asked for when the evidence was made; a multipart upload is made and verified in one go (not
+    # saved yet: its verification time is its upload's).
+    evidence.captured_after_upload = captured_after_upload(evidence.captured_at,
+                                                           evidence.created_at or evidence.verified_at)
     gps = valid_position(*facts.gps) if facts.gps else None
     evidence.gps_latitude, evidence.gps_longitude = gps if gps else (None, None)
     evidence.gps_distance_m = site_distance(gps, evidence.site)

@@ -112,8 +112,7 @@ def photo_response(*, token: str, opener=None) -> HttpResponse:
     if not _stored_verified(evidence) or not key:
         raise NotFound("token: no such photo.", field="token")
     suffix = "" if code == "o" else "-report-copy"
-    if code == "o" and not reads_originals(reader):
+    if code == "o" and not reads_originals(reader):  # named as the original is: it stands for it
         key, content_type = _location_free(evidence)
-        suffix = "-without-location"
     return storage.serve(key, content_type=content_type, as_attachment=False, what=_WHAT,
                          filename=f"{evidence.public_id}{suffix}.{images.ALLOWED_TYPES[content_type]}")
