@@ -349,8 +349,9 @@ def _evidence_cell(e: PackEvidence, meta: DocumentMeta) -> list:
         lines.append(escape(e.reuse_detail))
     if e.gps_distance_m is not None and not e.far_from_site:
         lines.append(escape(_("taken %(metres)s m from the site") % {"metres": e.gps_distance_m}))
-    if credentials := _credentials_line(e):
-        lines.append(f"<font color='#1b5e20'>{escape(credentials)}</font>")
+    if credentials := _credentials_line(e):  # green only when the signature validates
+        colour = "#1b5e20" if e.credentials.get("valid") else "#000000"
+        lines.append(f"<font color='{colour}'>{escape(credentials)}</font>")
     caption = Paragraph("<br/>".join(lines), STYLES["small"])
     if e.thumbnail:
         return [image_flowable(e.thumbnail, (THUMB_BOX, THUMB_BOX * 0.75)), caption]
