@@ -61,12 +61,13 @@ CREDENTIAL_TEXT_MAX = 200
 
 # The Laplacian's second derivative along each of four directions (0, 90, 45 and 135 degrees). A photo shaken in
 # one direction keeps its detail across it, so the full Laplacian (the sum of two of these) still varies a lot;
-# along the direction of the shake it does not. The weakest direction's variance is the photo's sharpness.
-_DIRECTIONS = (
-    np.array([[0, 0, 0], [1, -2, 1], [0, 0, 0]], dtype=np.float32),
-    np.array([[0, 1, 0], [0, -2, 0], [0, 1, 0]], dtype=np.float32),
-    np.array([[1, 0, 0], [0, -2, 0], [0, 0, 1]], dtype=np.float32) / 2,  # a diagonal step is sqrt(2) long
-    np.array([[0, 0, 1], [0, -2, 0], [1, 0, 0]], dtype=np.float32) / 2,
+# along the direction of the shake it does not. The weakest direction's variance is the photo's sharpness. Integer
+# kernels into 16-bit results: a confirmation holds a few hundred kB of them, one at a time, never floats.
+_DIRECTIONS = (  # (kernel, the square of its step's length: a diagonal step is sqrt(2) pixels long)
+    (np.array([[0, 0, 0], [1, -2, 1], [0, 0, 0]], dtype=np.int16), 1),
+    (np.array([[0, 1, 0], [0, -2, 0], [0, 1, 0]], dtype=np.int16), 1),
+    (np.array([[1, 0, 0], [0, -2, 0], [0, 0, 1]], dtype=np.int16), 4),
+    (np.array([[0, 0, 1], [0, -2, 0], [1, 0, 0]], dtype=np.int16), 4),
 )
 
 
@@ -80,10 +81,12 @@ def measure(thumb: Image.Image) -> tuple[float, float]:
     if scale < 1:  # a smaller picture is measured as it is: enlarging it would blur it
         grey = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))),
                            Image.Resampling.BOX)
-    pixels = np.asarray(grey, dtype=np.float32)
-    sharpness = min(float(cv2.filter2D(pixels, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT).var())
-                    for kernel in _DIRECTIONS)
-    return round(sharpness, 2), round(float(pixels.mean()), 2)
+    pixels = np.asarray(grey, dtype=np.uint8)
+    variances = []
+    for kernel, step in _DIRECTIONS:
+        _, std = cv2.meanStdDev(cv2.filter2D(pixels, cv2.CV_16S, kernel, borderType=cv2.BORDER_REFLECT))
+        variances.append(float(std[0, 0]) ** 2 / step)
+    return round(min(variances), 2), round(float(cv2.mean(pixels)[0]), 2)
 
 
 def quality_issue(sharpness: float | None, brightness: float | None) -> str:

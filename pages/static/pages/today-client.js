@@ -149,7 +149,6 @@ window.touchpointClient = csrf => {
       }
       try {
         const answer = await api("POST", `/api/v1/evidence/${p.ev}/confirm/`, {key: p.confKey});
-        // A blurred or dark photo is verified, with what to tell the manager: shown at once, to retake it on site.
         p.status = answer.status; p.warning = answer.capture_warning || null; p.done = true;
       } catch (error) {
         if (error instanceof Refused && error.body.code === "not_uploaded") { p.uploaded = false; persist(); throw new Retry("upload again"); }
