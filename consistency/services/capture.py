@@ -27,6 +27,7 @@ import datetime as dt
 import logging
 import math
 import re
+from functools import cache
 from typing import IO
 
 import numpy as np
@@ -166,8 +167,7 @@ def read_credentials(f: IO[bytes], content_type: str) -> dict | None:
 
     f.seek(0)
     try:
-        context = c2pa.Context.from_dict(C2PA_SETTINGS)
-        reader = c2pa.Reader.try_create(content_type, f, None, context)
+        reader = c2pa.Reader.try_create(content_type, f, None, _c2pa_context())
     except Exception:  # noqa: BLE001 - a damaged manifest is reported as unreadable, never a refused photo
         logger.info("C2PA manifest present but unreadable", exc_info=True)
         return {"signer": "", "issuer": "", "claim_generator": "", "signed_at": None, "state": "Unreadable",
@@ -179,6 +179,14 @@ def read_credentials(f: IO[bytes], content_type: str) -> dict | None:
         state = reader.get_validation_state() or ""
         results = (reader.get_validation_results() or {}).get("activeManifest") or {}
     return credentials_summary(active, state, results)
+
+
+@cache
+def _c2pa_context():
+    """The readers' settings (``C2PA_SETTINGS``), made once per process: c2pa shares a context between readers."""
+    import c2pa
+
+    return c2pa.Context.from_dict(C2PA_SETTINGS)
 
 
 def credentials_summary(active: dict, state: str, results: dict) -> dict:
