@@ -3,7 +3,7 @@
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["submit", "evidence", "heic", "variance", "reports", "signing", "pages", "perception", "feedback", "alerts", "export", "notify",
+ORDER = ["submit", "evidence", "capture", "heic", "variance", "reports", "signing", "pages", "perception", "feedback", "alerts", "export", "notify",
          "audit", "observability", "morning_rush", "year"]
 
 HEADER = """# Benchmark results

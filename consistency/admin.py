@@ -18,6 +18,7 @@ from .models import (
 )
 from .selectors import evidence as evidence_selectors
 from .services import evidence_files
+from .services.evidence import review
 
 
 def local_time(value: dt.datetime | None, site) -> str:
@@ -169,7 +170,7 @@ class DailyCheckAdmin(RecordReadOnly, admin.ModelAdmin):
                       .order_by("criterion__touch_point__order", "criterion__order", "created_at"))
             extra_context = {**(extra_context or {}), "photos": [
                 {"evidence": e, "criterion": e.criterion, "captured": local_time(e.captured_at, e.site),
-                 "uploaded": local_time(e.created_at, e.site),
+                 "uploaded": local_time(e.created_at, e.site), "flags": flag_words(e),
                  "url": evidence_files.photo_link(e, "original", reader=request.user),
                  "thumbnail_url": evidence_files.photo_link(e, "thumbnail", reader=request.user)}
                 for e in photos]}
@@ -187,22 +188,55 @@ class CheckResultAdmin(RecordReadOnly, admin.ModelAdmin):
         return deviation_text(obj)
 
 
+def flag_words(e: Evidence) -> list[str]:
+    """Every trust flag of a photo (``review.flags``), in words with what qualifies it: how a reused photo
+    matched, the editor, the distance, who signed the capture (C2PA)."""
+    words = []
+    for flag in review.flags(e):
+        if flag == "reused":
+            how = ", ".join(part for part in (e.reuse_kind, f"{e.reuse_score:.0%} match" if e.reuse_score is not None
+                                              else "", e.reuse_detail) if part)
+            words.append(f"reused ({how})" if how else "reused")
+        elif flag == "stale":
+            words.append("stale capture")
+        elif flag == "edited":
+            words.append(f"edited with {e.edited_with}")
+        elif flag == "captured_after_upload":
+            words.append("captured after its upload")
+        elif flag == "far_from_site":
+            words.append(f"far from the site ({e.gps_distance_m / 1000:.1f} km)")
+        elif flag == "credentials_invalid":
+            errors = ", ".join((e.content_credentials or {}).get("validation_errors") or [])
+            words.append(f"content credentials do not validate ({errors})")
+        else:  # blurred, dark
+            words.append(f"too {flag} to show anything")
+    if e.content_credentials and e.content_credentials.get("valid"):
+        c = e.content_credentials
+        words.append(f"capture signed by {c.get('signer') or '?'} ({c.get('claim_generator') or 'C2PA'})")
+    return words
+
+
 @admin.register(Evidence)
 @local_times("captured_at", "created_at", "verified_at")
 class EvidenceAdmin(RecordReadOnly, admin.ModelAdmin):
     list_display = ["public_id", "site", "day", "criterion", "status", "size", "captured_at_local", "reused",
-                    "stale_capture"]
-    list_filter = ["status", "stale_capture", ("site", admin.RelatedOnlyFieldListFilter)]
+                    "stale_capture", "trust_flags"]
+    list_filter = ["status", "stale_capture", "quality_issue", "far_from_site", "captured_after_upload",
+                   ("site", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["site__code", "criterion__key", "=sha256", "=public_id"]
     list_select_related = ["site", "criterion"]
     date_hierarchy = "day"
     raw_id_fields = ["daily_check", "action", "criterion", "site", "uploaded_by", "reused_from"]
     exclude = ["captured_at", "verified_at"]
-    readonly_fields = ["captured_at_local", "created_at_local", "verified_at_local"]
+    readonly_fields = ["captured_at_local", "created_at_local", "verified_at_local", "trust_flags"]
 
     @admin.display(boolean=True, description="reused")
     def reused(self, obj):
         return obj.reused_from_id is not None
+
+    @admin.display(description="trust flags")
+    def trust_flags(self, obj):
+        return "; ".join(flag_words(obj)) or "-"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The photo, through the links the API gives (made for this user, checked against their access):

@@ -52,6 +52,11 @@ def whole_pct(rate: float) -> str:
     return f"{rate * 100:.0f}{_style().percent}"
 
 
+def kilometres(metres: int | None) -> str:
+    """1234 -> "1.2": a distance in metres as kilometres with one decimal; "" when unknown."""
+    return "" if metres is None else _fixed(metres / 1000, 1)
+
+
 def number(rate: float | None) -> str:
     """0.8734 -> "87.3": a rate as a percentage without its sign (the heat map's cells)."""
     if rate is None:

@@ -1,6 +1,6 @@
 """The compliance pack's section on photo review: every photo of the period that head office or an auditor
-rejected (it no longer counts; the retake asked for, and whether it came) or cleared (its reuse or staleness
-flag accepted), with the reason, who decided and when. Read in one query when the pack is drawn, and drawn by
+rejected (it no longer counts; the retake asked for, and whether it came) or cleared (its trust flag
+accepted), with the reason, who decided and when. Read in one query when the pack is drawn, and drawn by
 ``photo_reviews_section`` (reports/rendering/compliance.py calls it once, after the photo evidence)."""
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def photo_reviews_section(pack) -> list:
     out: list = [CondPageBreak(50 * mm), Paragraph(_("Photo reviews"), STYLES["h1"]),
                  Paragraph(_("Photos of the period that head office or an auditor rejected (they no longer count: the "
                              "criterion they supported was judged again without them, and a retake was asked for) or "
-                             "cleared (a reuse or staleness flag looked at and accepted). Rejected photos stay on "
+                             "cleared (a trust flag looked at and accepted). Rejected photos stay on "
                              "record, listed above with their fingerprint."), STYLES["small"]), Spacer(1, 2 * mm)]
     if not reviews:
         return [*out, Paragraph(_("No photo of the period was reviewed."), STYLES["body"]), Spacer(1, 4 * mm)]

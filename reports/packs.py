@@ -133,6 +133,17 @@ class PackEvidence:
     thumbnail: bytes | None = None
     day_only: bool = False        # a mystery shop's photo: its day, never its hour (the shopper stays anonymous)
     hashed: bool = False          # its bytes were read and hashed when it was verified (rejected on review since, or not)
+    # How it repeats the earlier photo (consistency.services.reuse): kind, strength 0..1, what matched.
+    reuse_kind: str = ""
+    reuse_score: float | None = None
+    reuse_detail: str = ""
+    # Capture checks (consistency.services.capture).
+    quality_issue: str = ""       # blurred | dark
+    edited_with: str = ""         # the editing software its EXIF names
+    captured_after_upload: bool = False
+    gps_distance_m: int | None = None  # from the site's location, when both are known
+    far_from_site: bool = False
+    credentials: dict | None = None  # C2PA content credentials: who signed the capture (capture.credentials_summary)
 
 
 @dataclass
@@ -282,4 +293,8 @@ def _evidence(e: Evidence, site: Site, local, *, day: dt.date | None, day_only: 
         str(e.public_id), day, e.criterion.key, e.criterion.prompt, e.status, local(e.captured_at),
         local(e.created_at), e.sha256 or e.declared_sha256, e.size, e.width, e.height, reused, e.stale_capture,
         e.action_id is not None and e.daily_check_id is None, e.thumbnail_key, day_only=day_only,
-        hashed=e.verified_at is not None)
+        hashed=e.verified_at is not None,
+        reuse_kind=e.reuse_kind if reused else "", reuse_score=e.reuse_score if reused else None,
+        reuse_detail=e.reuse_detail if reused else "",
+        quality_issue=e.quality_issue, edited_with=e.edited_with, captured_after_upload=e.captured_after_upload,
+        gps_distance_m=e.gps_distance_m, far_from_site=e.far_from_site, credentials=e.content_credentials)

@@ -31,7 +31,11 @@ class RegionAdmin(admin.ModelAdmin):
 class SiteAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "region", "timezone", "check_cutoff", "active", "opened_on"]
     list_filter = ["region", "active", "timezone"]
-    fields = ["code", "name", "region", "timezone", "check_cutoff", "active", "opened_on"]
+    fieldsets = [(None, {"fields": ["code", "name", "region", "timezone", "check_cutoff", "active", "opened_on"]}),
+                 ("Location", {"fields": ["latitude", "longitude"],
+                               "description": "Optional, in decimal degrees (WGS 84, as a phone's GPS writes them): "
+                                              "a photo whose GPS position is further than PHOTO_MAX_DISTANCE_M from "
+                                              "it is flagged far from the site."})]
     search_fields = ["code", "name"]
     list_select_related = ["region"]
 

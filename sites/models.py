@@ -55,6 +55,15 @@ class Site(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def clean(self):
+        """A location is both coordinates or neither: a photo's distance from the site needs both (the ranges are
+        the fields' validators)."""
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            missing = "longitude" if self.longitude is None else "latitude"
+            raise ValidationError({missing: f"Give the site's latitude and longitude together, or neither: the "
+                                            f"{missing} is missing."})
+
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)

@@ -343,6 +343,16 @@ MAX_PNG_PIXELS = env.int("MAX_PNG_PIXELS", default=16_000_000)
 # that iPhones 15 and later shoot by default (5712 x 4284) and the 12 Mpx of earlier ones and of Android phones;
 # decoding it peaks near 210 MB (bench/RESULTS-heic.md). A 48 Mpx "HEIF Max" photo is refused, saying so.
 MAX_HEIC_PIXELS = env.int("MAX_HEIC_PIXELS", default=25_000_000)
+# Capture checks (consistency/services/capture.py; the thresholds are measured in bench/RESULTS-capture.md).
+# Too blurred: the variance of the Laplacian of the report copy (grey, 512 px long side, its weakest direction)
+# below this.
+PHOTO_BLUR_VARIANCE = env.float("PHOTO_BLUR_VARIANCE", default=10.0)
+# Too dark: the mean luminance (0 to 255) of the report copy below this.
+PHOTO_DARK_LUMINANCE = env.float("PHOTO_DARK_LUMINANCE", default=35.0)
+# A capture time later than the upload by more than this (phone clocks drift) is flagged.
+PHOTO_CLOCK_TOLERANCE_MINUTES = env.int("PHOTO_CLOCK_TOLERANCE_MINUTES", default=10)
+# A photo whose GPS position is further than this from its site's location is flagged.
+PHOTO_MAX_DISTANCE_M = env.int("PHOTO_MAX_DISTANCE_M", default=1000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ..models import Evidence
-from ..services import evidence_files, images
+from ..services import capture, evidence_files, images
+from ..services.evidence import review
 
 
 class EvidenceRequestSerializer(serializers.Serializer):
@@ -56,6 +57,19 @@ class EvidenceSerializer(serializers.ModelSerializer):
                                                       "where photos are on local disk.")
     thumbnail_url = serializers.SerializerMethodField(help_text="Short-lived link to the 800 px report copy, the "
                                                                 "same way.")
+    # Capture checks (consistency.services.capture).
+    flags = serializers.SerializerMethodField(help_text="Every trust flag the photo carries (what puts it in the "
+                                                        "review): reused, stale, blurred, dark, edited, "
+                                                        "captured_after_upload, far_from_site, credentials_invalid.")
+    quality_issue = serializers.CharField(help_text="'blurred' or 'dark': too little to show anything, flagged at "
+                                                    "confirmation so that it is taken again on site; '' otherwise.")
+    capture_warning = serializers.SerializerMethodField(help_text="What to tell the person who took it about a "
+                                                                  "blurred or dark photo, in their language; null.")
+    gps = serializers.SerializerMethodField(help_text="The photo's EXIF GPS position {latitude, longitude}: to head "
+                                                      "office and auditors only (others get photos without it).")
+    content_credentials = serializers.JSONField(help_text="C2PA content credentials read from the photo: signer, "
+                                                          "issuer, claim_generator, signed_at, state, valid, "
+                                                          "trusted, validation_errors; null without them.")
 
     class Meta:
         model = Evidence
@@ -63,6 +77,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
                   "content_type", "declared", "size", "sha256", "width", "height", "captured_at", "phash",
                   "reused", "reused_from", "stale_capture", "created_at", "verified_at", "url",
                   "thumbnail_url"]
+        # Capture checks (consistency.services.capture).
+        fields += ["flags", "sharpness", "brightness", "quality_issue", "capture_warning", "edited_with",
+                   "captured_after_upload", "gps", "gps_distance_m", "far_from_site", "content_credentials"]
 
     def get_uploaded_by(self, obj) -> str | None:
         return obj.uploaded_by.username if self._names_uploader(obj) else None
@@ -79,6 +96,17 @@ class EvidenceSerializer(serializers.ModelSerializer):
         if not self._names_uploader(obj):
             data["captured_at"] = data["created_at"] = data["verified_at"] = None  # the visit's time, to the site
         return data
+
+    def get_flags(self, obj) -> list[str]:
+        return review.flags(obj)
+
+    def get_capture_warning(self, obj) -> str | None:
+        return capture.quality_message(obj.quality_issue) or None
+
+    def get_gps(self, obj) -> dict | None:
+        if obj.gps_latitude is None or not evidence_files.reads_originals(self.context.get("reader")):
+            return None
+        return {"latitude": obj.gps_latitude, "longitude": obj.gps_longitude}
 
     def get_declared(self, obj) -> dict:
         return {"content_type": obj.declared_content_type, "size": obj.declared_size, "sha256": obj.declared_sha256}

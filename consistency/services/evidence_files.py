@@ -5,20 +5,31 @@ report's PDF link is: made only for a user who reads the photo, ``/api/v1/eviden
 expiring after ``DOWNLOAD_LINK_SECONDS``, naming its user; opening it checks again that this user still reads
 the photo's site, then serves the file (local disk) or redirects to a presigned GET of seconds (S3). The file
 served is the one the evidence record names, never a path taken from the request.
+
+The original's link opens the original bytes for head office and auditors only (``reads_originals``); every other
+reader (a manager, a mystery shopper, department staff) gets a copy without where the photo was taken
+(``photo_location``), made on the first such read and kept under a derived key (``location_free_key``). Made on
+first read rather than at verification: most photos are never opened full size, and a copy of each would double
+the storage of every photo for the few that are; the first opening pays for reading it once (at most
+``MAX_PHOTO_BYTES``), later ones are served as the original is.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Literal
 
+from django.conf import settings
 from django.http import HttpResponse
 
 from backend.errors import NotFound
+from sites import access
+from sites.models import Role
 
 from .. import storage
 from ..models import Evidence
 from ..selectors import evidence as evidence_selectors
-from . import images
+from . import images, photo_location
 
 LINK_SALT = "consistency.evidence.file"
 Which = Literal["original", "thumbnail"]
@@ -31,6 +42,35 @@ def _file_of(evidence: Evidence, which: Which) -> tuple[str, str]:
     if which == "original":
         return evidence.key, evidence.declared_content_type
     return evidence.thumbnail_key, "image/jpeg"
+
+
+def reads_originals(user) -> bool:
+    """Head office and auditors open a photo's original bytes, with where it was taken; other readers a copy
+    without its location (module docstring)."""
+    return access.role_of(user) in (Role.HEAD_OFFICE, Role.AUDITOR)
+
+
+def location_free_key(evidence: Evidence) -> str:
+    """Where the original's copy without its location is kept, next to the original."""
+    extension = images.ALLOWED_TYPES.get(photo_location.output_type(evidence.declared_content_type), "jpg")
+    return f"{evidence.key.rsplit('.', 1)[0]}.nolocation.{extension}"
+
+
+def _location_free(evidence: Evidence) -> tuple[str, str]:
+    """(key, content type) of the original's copy without its location, made now if it is not stored yet."""
+    content_type = photo_location.output_type(evidence.declared_content_type)
+    derived = location_free_key(evidence)
+    if not storage.exists(derived):
+        try:
+            data = storage.read_bytes(evidence.key, max_bytes=settings.MAX_PHOTO_BYTES)
+        except storage.ObjectMissing:
+            raise NotFound("token: the photo is missing from storage.", field="token") from None
+        stripped, content_type = photo_location.without_location(data, evidence.declared_content_type)
+        try:
+            storage.put_new(derived, io.BytesIO(stripped), content_type=content_type)
+        except storage.KeyExists:  # another reader's first opening made it a moment ago: the same bytes
+            pass
+    return derived, content_type
 
 
 def _stored_verified(evidence: Evidence) -> bool:
@@ -72,5 +112,7 @@ def photo_response(*, token: str, opener=None) -> HttpResponse:
     if not _stored_verified(evidence) or not key:
         raise NotFound("token: no such photo.", field="token")
     suffix = "" if code == "o" else "-report-copy"
+    if code == "o" and not reads_originals(reader):  # named as the original is: it stands for it
+        key, content_type = _location_free(evidence)
     return storage.serve(key, content_type=content_type, as_attachment=False, what=_WHAT,
                          filename=f"{evidence.public_id}{suffix}.{images.ALLOWED_TYPES[content_type]}")

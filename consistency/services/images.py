@@ -40,7 +40,7 @@ import pillow_heif
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, ImageStat
 
-from . import heif, reuse
+from . import capture, heif, reuse
 
 logger = logging.getLogger(__name__)
 
@@ -327,9 +327,15 @@ def _decode(f: IO[bytes], *, content_type: str, max_pixels: int) -> PhotoFacts:
     # Its bytes are still compared.
     featureless = max(ImageStat.Stat(thumb.convert("L")).stddev) < FEATURELESS_STDDEV
     phash = "" if featureless else str(imagehash.phash(thumb))
+    # Capture checks (consistency.services.capture): measured on the upright report copy, read from the EXIF and
+    # from the original bytes (C2PA content credentials).
+    sharpness, brightness = capture.measure(thumb)
+    software, gps = _capture_facts(im)
     return PhotoFacts(content_type=content_type, width=width, height=height, captured_local=captured_local,
                       captured_offset=captured_offset, phash=phash, thumbnail=out.getvalue(),
-                      fingerprint=None if featureless else reuse.fingerprint(thumb))
+                      fingerprint=None if featureless else reuse.fingerprint(thumb),
+                      sharpness=sharpness, brightness=brightness, software=software, gps=gps,
+                      credentials=capture.read_credentials(f, content_type))
 
 
 def _shrink(im: Image.Image) -> Image.Image:
@@ -407,6 +413,37 @@ def _capture_time(im: Image.Image) -> tuple[dt.datetime | None, dt.timedelta | N
         if local is not None:
             return local, parse_exif_offset(exif_ifd.get(offset_tag))
     return None, None
+
+
+def _capture_facts(im: Image.Image) -> tuple[str, tuple[float, float] | None]:
+    """The EXIF Software tag (as written) and the GPS position (latitude, longitude), when the photo carries them."""
+    try:
+        exif = im.getexif()
+        software = exif.get(ExifTags.Base.Software)
+        gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    except Exception:  # unreadable EXIF says nothing, as for the capture time
+        return "", None
+    if isinstance(software, bytes):
+        software = software.decode("utf-8", "replace")
+    return str(software or "").strip("\x00 ")[:200], parse_gps(gps_ifd)
+
+
+def parse_gps(gps_ifd) -> tuple[float, float] | None:
+    """(latitude, longitude) in degrees from an EXIF GPS IFD (degrees, minutes, seconds and N/S, E/W refs)."""
+    try:
+        lat = _degrees(gps_ifd[ExifTags.GPS.GPSLatitude], gps_ifd.get(ExifTags.GPS.GPSLatitudeRef), "S")
+        lon = _degrees(gps_ifd[ExifTags.GPS.GPSLongitude], gps_ifd.get(ExifTags.GPS.GPSLongitudeRef), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    return capture.valid_position(lat, lon)
+
+
+def _degrees(dms, ref, negative: str) -> float:
+    degrees, minutes, seconds = (float(part) for part in dms)
+    value = degrees + minutes / 60 + seconds / 3600
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    return -value if str(ref or "").strip("\x00 ").upper() == negative else value
 
 
 def parse_exif_time(value) -> dt.datetime | None:

@@ -13,7 +13,9 @@ from django.utils import timezone
 from consistency.selectors.review import retake_list, site_reviews
 from consistency.services import evidence_files, reference_photos
 from consistency.services.evidence import retakes
+from consistency.services.evidence.review import flags as _flags
 from consistency.services.evidence.review import may_review as _may_review
+from pages.format import kilometres, whole_pct
 
 register = template.Library()
 
@@ -22,6 +24,32 @@ register = template.Library()
 def may_review(user) -> bool:
     """Whether ``user`` rejects and clears photos (head office, auditors): the API's rule."""
     return _may_review(user)
+
+
+@register.filter
+def photo_flags(evidence) -> list[str]:
+    """The trust flags the photo carries (``review.flags``: the one rule the API and the review use)."""
+    return _flags(evidence)
+
+
+@register.filter
+def reuse_kind(kind: str) -> str:
+    """How a reused photo repeats the earlier one, in the page's language (the pack's words)."""
+    from reports.rendering.words import reuse_kind as words
+
+    return words(kind)
+
+
+@register.filter
+def percent(score: float | None) -> str:
+    """0.93 -> "93%" (the pages' format: ``pages.format``)."""
+    return "" if score is None else whole_pct(score)
+
+
+@register.filter
+def km(metres: int | None) -> str:
+    """Metres as kilometres with one decimal and the language's decimal mark."""
+    return kilometres(metres)
 
 
 @register.simple_tag(takes_context=True)

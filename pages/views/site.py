@@ -188,6 +188,7 @@ class PhotoView:
     evidence: Evidence
     thumbnail: str | None
     original: str | None
+    earlier: str | None = None  # a reused photo: the link to the earlier one, for a reader of its site
 
 
 def _recent_checks(user, site, period):
@@ -199,8 +200,15 @@ def _recent_checks(user, site, period):
                   .prefetch_related(failures)[:RECENT_CHECKS])
     photos: dict = {}
     if checks:
-        for ev in evidence_selectors.verified_photos_of_days(site_id=site.pk, days=[c.date for c in checks]):
+        shown = list(evidence_selectors.verified_photos_of_days(site_id=site.pk, days=[c.date for c in checks]))
+        # The earlier photo a reused one repeats opens only for a reader of its site (the API's rule): read once,
+        # and only when a photo is reused.
+        readable = (set(access.readable_sites(user).values_list("pk", flat=True))
+                    if any(ev.reused_from_id for ev in shown) else set())
+        for ev in shown:
+            earlier = ev.reused_from if ev.reused_from_id and ev.reused_from.site_id in readable else None
             photos.setdefault(ev.daily_check.date, []).append(PhotoView(
                 ev, evidence_files.photo_link(ev, "thumbnail", reader=user),
-                evidence_files.photo_link(ev, "original", reader=user)))
+                evidence_files.photo_link(ev, "original", reader=user),
+                evidence_files.photo_link(earlier, "original", reader=user) if earlier is not None else None))
     return [(c, photos.get(c.date, [])) for c in checks]

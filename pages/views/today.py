@@ -89,7 +89,8 @@ def _check_view(check, body: dict) -> dict:
     actions = [{**a, "prompt": prompts.get(a["criterion"], a["criterion"]), "status_text": action_status(a["status"])}
                for a in body["actions"]]
     return {"body": body, "score": whole_pct(body["score"]) if body["score"] is not None else "\u2013", "failed": [r for r in rows if not r["passed"]], "passed": [r for r in rows if r["passed"]],
-            "actions": actions, "photos": body["evidence"]}
+            "actions": actions, "photos": [{**p, "prompt": prompts.get(p["criterion"], p["criterion"])}
+                                           for p in body["evidence"]]}
 
 
 def _initial_values(check, body: dict) -> dict:

@@ -3,7 +3,8 @@
 Sections: cover; the standard version(s) in full; every check with its results and notes (amended
 checks shown as changed, with when and why); missed days; each failure with its corrective action;
 photo evidence as the thumbnails made at confirmation (never resized here), with capture time, upload
-time, SHA-256 and reuse/staleness flags; a closing manifest.
+time, SHA-256, every trust flag (reused, stale, blurred or dark, edited, captured after its upload, far from the
+site) and who signed the capture (C2PA content credentials); a closing manifest.
 """
 
 from __future__ import annotations
@@ -285,14 +286,55 @@ def _visits(pack: CompliancePack) -> str:
     return _("%(audits)s audit(s), %(shops)s mystery shop(s)") % {"audits": len(pack.audits) - shops, "shops": shops}
 
 
-def _evidence_cell(e: PackEvidence, meta: DocumentMeta) -> list:
+def _flags(e: PackEvidence) -> list[str]:
+    """The photo's trust flags, in words (printed in red under its thumbnail)."""
     flags = []
-    if e.reused_from:
+    if e.reused_from and e.reuse_kind:
+        flags.append(_("REUSED (%(kind)s, %(score)s match; same as %(earlier)s)") % {
+            "kind": words.reuse_kind(e.reuse_kind), "earlier": e.reused_from,
+            "score": pct(e.reuse_score, 0)})
+    elif e.reused_from:
         flags.append(_("REUSED (same as %(earlier)s)") % {"earlier": e.reused_from})
     if e.stale:
         flags.append(_("STALE capture"))
+    if e.quality_issue == "blurred":
+        flags.append(_("TOO BLURRED to show anything"))
+    elif e.quality_issue == "dark":
+        flags.append(_("TOO DARK to show anything"))
+    if e.edited_with:
+        flags.append(_("EDITED with %(software)s") % {"software": e.edited_with})
+    if e.captured_after_upload:
+        flags.append(_("CAPTURED AFTER its upload"))
+    if e.far_from_site:
+        flags.append(_("FAR FROM THE SITE (%(km)s km)") % {"km": number(e.gps_distance_m / 1000, 1)})
+    if e.credentials and not e.credentials.get("valid"):
+        flags.append(_("CONTENT CREDENTIALS DO NOT VALIDATE"))
     if e.status != "verified":
         flags.append(words.status(e.status).upper())
+    return flags
+
+
+def _credentials_line(e: PackEvidence) -> str:
+    """Who signed the capture (C2PA), with what, when, and whether it validates; '' without content credentials."""
+    c = e.credentials
+    if not c:
+        return ""
+    parts = [_("Capture signed by %(signer)s") % {"signer": c.get("signer") or _("an unnamed signer")}]
+    if c.get("issuer") and c.get("issuer") != c.get("signer"):
+        parts.append(_("certificate from %(issuer)s") % {"issuer": c["issuer"]})
+    if c.get("claim_generator"):
+        parts.append(_("with %(software)s") % {"software": c["claim_generator"]})
+    if c.get("signed_at"):
+        parts.append(_("on %(time)s") % {"time": c["signed_at"]})
+    if c.get("valid"):
+        parts.append(_("signature valid") if c.get("trusted") else _("signature valid, signer not on a trust list"))
+    else:
+        parts.append(_("does not validate: %(errors)s") % {"errors": ", ".join(c.get("validation_errors") or [])})
+    return "; ".join(parts)
+
+
+def _evidence_cell(e: PackEvidence, meta: DocumentMeta) -> list:
+    flags = _flags(e)
     sha = e.sha256 or "-"
     # Only a verified photo's hash was computed from its bytes; otherwise it is what the phone declared.
     declared = "" if e.hashed else _("declared: ")
@@ -303,6 +345,13 @@ def _evidence_cell(e: PackEvidence, meta: DocumentMeta) -> list:
              f"<font face='Courier' size='5.5'>{declared}{sha[:32]}<br/>{sha[32:]}</font>"]
     if flags:
         lines.append(f"<font color='#b00020'><b>{escape(', '.join(flags))}</b></font>")
+    if e.reused_from and e.reuse_detail:
+        lines.append(escape(e.reuse_detail))
+    if e.gps_distance_m is not None and not e.far_from_site:
+        lines.append(escape(_("taken %(metres)s m from the site") % {"metres": e.gps_distance_m}))
+    if credentials := _credentials_line(e):  # green only when the signature validates
+        colour = "#1b5e20" if e.credentials.get("valid") else "#000000"
+        lines.append(f"<font color='{colour}'>{escape(credentials)}</font>")
     caption = Paragraph("<br/>".join(lines), STYLES["small"])
     if e.thumbnail:
         return [image_flowable(e.thumbnail, (THUMB_BOX, THUMB_BOX * 0.75)), caption]

@@ -15,10 +15,18 @@ _STATUS = {
     "pending": _("pending"), "verified": _("verified"), "rejected": _("rejected"),
 }
 _VISIT = {"audit": _("Independent audit"), "mystery_shop": _("Mystery shop")}
+# How a reused photo repeats the earlier one (consistency.services.reuse).
+_REUSE = {"identical": _("identical"), "re-encoded": _("re-encoded"), "reencoded": _("re-encoded"),
+          "cropped": _("cropped"), "rotated": _("rotated"), "mirrored": _("mirrored"),
+          "adjusted": _("brightness or contrast changed"), "screenshot": _("a screenshot of it")}
 
 
 def status(value: str) -> str:
     return str(_STATUS.get(value, value))
+
+
+def reuse_kind(kind: str) -> str:
+    return str(_REUSE.get(kind, kind))
 
 
 def visit_kind(kind: str, label: str) -> str:

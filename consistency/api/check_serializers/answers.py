@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ...models import DailyCheck
 from ...services import actions as action_services
+from ...services import capture
 from ...services.checks import SubmittedCheck
+from ...services.evidence import review
 
 
 def _value(kind: str, value: float):
@@ -67,6 +69,10 @@ def evidence_item(e) -> dict:
         "captured_at": e.captured_at.isoformat() if e.captured_at else None,
         "verified_at": e.verified_at.isoformat() if e.verified_at else None,
         "reused": e.reused_from_id is not None, "stale_capture": e.stale_capture,
+        # Capture checks (consistency.services.capture)
+        "flags": review.flags(e), "quality_issue": e.quality_issue,
+        "capture_warning": capture.quality_message(e.quality_issue) or None,
+        "far_from_site": e.far_from_site, "gps_distance_m": e.gps_distance_m,
     }
 
 

@@ -65,6 +65,12 @@ class CheckEvidenceItemSerializer(serializers.Serializer):
     verified_at = serializers.DateTimeField(allow_null=True)
     reused = serializers.BooleanField()
     stale_capture = serializers.BooleanField()
+    # Capture checks (consistency.services.capture)
+    flags = serializers.ListField(child=serializers.CharField(), help_text="Every trust flag the photo carries.")
+    quality_issue = serializers.CharField(help_text="'blurred' or 'dark' (take it again on site), or ''.")
+    capture_warning = serializers.CharField(allow_null=True, help_text="What to tell the person who took it.")
+    far_from_site = serializers.BooleanField()
+    gps_distance_m = serializers.IntegerField(allow_null=True, help_text="From the site's location, in metres.")
 
 
 class CheckActionItemSerializer(serializers.Serializer):

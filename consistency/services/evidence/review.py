@@ -7,8 +7,15 @@
   totals told, and the day's photo counts lose it (``photo_days``). A retake request opens, due
   ``RETAKE_DUE_HOURS`` later (``retakes``), and the site's managers are told (``photo.rejected``). The same bytes
   are refused if sent again (``duplicates.already_counted``).
-- **Clear** (a verified photo flagged reused or stale): the flag stays, as a fact, but the photo is trusted,
-  with the reason: it no longer counts as suspect. The site's managers are told (``photo.cleared``).
+- **Clear** (a verified photo carrying any of its trust flags, ``flags``): the flag stays, as a fact, but the
+  photo is trusted, with the reason: it no longer counts as suspect. The site's managers are told
+  (``photo.cleared``).
+
+The photos that need a review are those with a flag (``flags``): reused or stale (``evidence_trust``), and the
+capture checks' (``capture``): blurred or dark, edited, captured after its upload, far from its site, or content
+credentials that do not validate. A blurred or dark photo still counts until it is rejected here (``capture``).
+The variance's photo totals count the first two as suspect (``photo_days``), the photos that may not be of
+their day or site at all.
 
 Each decision is a ``PhotoReview`` (who, when, why), kept. Who may decide: head office, and an auditor for the
 photos they read (``review_target``).
@@ -41,6 +48,17 @@ REVIEWERS = (Role.HEAD_OFFICE, Role.AUDITOR)
 # A photo rejected on review: it was verified (its bytes are stored), then rejected. A photo refused when it was
 # checked was never verified.
 REJECTED_ON_REVIEW = Q(status=Evidence.Status.REJECTED, verified_at__isnull=False)
+
+
+def flags(photo: Evidence) -> list[str]:
+    """The trust flags ``photo`` carries, by name: the one rule of which photos need a review (the pages' and the
+    API's flags, the "Clear" button, ``_clear``)."""
+    credentials = photo.content_credentials
+    named = [("reused", photo.reused_from_id is not None), ("stale", photo.stale_capture),
+             (photo.quality_issue, bool(photo.quality_issue)), ("edited", bool(photo.edited_with)),
+             ("captured_after_upload", photo.captured_after_upload), ("far_from_site", photo.far_from_site),
+             ("credentials_invalid", bool(credentials) and not credentials.get("valid"))]
+    return [name for name, carried in named if carried]
 
 
 def may_review(user) -> bool:
@@ -112,16 +130,17 @@ def _reject(photo: Evidence, *, user, reason: str, now, cleared: bool) -> PhotoR
 
 
 def _clear(photo: Evidence, *, user, reason: str, now, cleared: PhotoReview | None) -> PhotoReview:
-    if photo.status != Evidence.Status.VERIFIED or not (photo.reused_from_id or photo.stale_capture):
+    if photo.status != Evidence.Status.VERIFIED or not flags(photo):
         state = photo.status if photo.status != Evidence.Status.VERIFIED else "verified and not flagged"
-        raise Conflict(f"Only a flagged photo (reused or stale) can be cleared; this one is {state}.", field="id",
-                       code="not_flagged")
+        raise Conflict(f"Only a flagged photo (reused, stale, blurred, dark, edited, captured after its upload, far "
+                       f"from its site) can be cleared; this one is {state}.", field="id", code="not_flagged")
     if cleared is not None:
         raise Conflict(f"This photo was already cleared by {cleared.decided_by.get_username()} on "
                        f"{cleared.decided_at:%Y-%m-%d}: {cleared.reason}", field="id", code="already_cleared")
     review = PhotoReview.objects.create(evidence=photo, decision=ReviewDecision.CLEAR, reason=reason,
                                         decided_by=user, decided_at=now)
-    if photo.audit_id is None:  # an audit's photo counts in no site's photo totals
+    # An audit's photo counts in no site's photo totals, and only reused and stale photos count there as suspect.
+    if photo.audit_id is None and (photo.reused_from_id or photo.stale_capture):
         photo_days.flags_cleared(photo)
     _record(review, photo, user)
     _tell_managers("photo.cleared", photo, review, link=f"/app/sites/{photo.site.code}/")
@@ -132,8 +151,7 @@ def _record(review: PhotoReview, photo: Evidence, user, *, retake: RetakeRequest
     """The audit entry of a review: the decision, the photo (its SHA-256) and, for a rejection, the retake asked."""
     record(Action.PHOTO_REVIEWED, actor=user, target=photo, target_id=photo.public_id, site=photo.site, data={
         "decision": review.decision, "reason": review.reason, "review": review.pk, "criterion": photo.criterion.key,
-        "day": photo.day, "sha256": photo.sha256, "flags": {"reused": photo.reused_from_id is not None,
-                                                            "stale": photo.stale_capture},
+        "day": photo.day, "sha256": photo.sha256, "flags": flags(photo),
         "retake": {"id": retake.pk, "due_at": retake.due_at} if retake is not None else None})
 
 

@@ -14,8 +14,8 @@ from backend.errors import Conflict, Unprocessable
 
 from ... import storage
 from ...models import Evidence
+from .. import capture, images, photo_days
 from .. import evidence_trust as trust
-from .. import images, photo_days
 from . import retakes
 from .targets import thumbnail_key
 
@@ -49,6 +49,7 @@ def fill_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.P
     evidence.status = Evidence.Status.VERIFIED
     evidence.verified_at = verified_at or timezone.now()
     evidence.stale_capture = trust.is_stale(evidence.captured_at, evidence.day, tz)
+    capture.apply(evidence, facts)  # blurred or dark, edited, captured after its upload, far from the site, C2PA
     evidence.reused_from, copies = trust.reuse_links(evidence, index=index)
     return copies
 

@@ -129,7 +129,7 @@ window.touchpointClient = csrf => {
           if (p.sha256) data.append("sha256", p.sha256);
           data.append("file", blob, p.name);
           const answer = await api("POST", url, {data, key: p.reqKey, size: p.size});
-          p.ev = answer.id; p.status = answer.status; p.done = true;
+          p.ev = answer.id; p.status = answer.status; p.warning = answer.capture_warning || null; p.done = true;
           return;
         }
       }
@@ -157,7 +157,7 @@ window.touchpointClient = csrf => {
       }
       try {
         const answer = await api("POST", `/api/v1/evidence/${p.ev}/confirm/`, {key: p.confKey});
-        p.status = answer.status; p.done = true;
+        p.status = answer.status; p.warning = answer.capture_warning || null; p.done = true;
       } catch (error) {
         if (error instanceof Refused && error.body.code === "not_uploaded") { p.uploaded = false; persist(); throw new Retry("upload again"); }
         throw error;

@@ -307,6 +307,10 @@
     if (photoErrors.length) {
       parts.push(el("h3", {}, gettext("Photos not accepted")), el("ul", {class: "error"}, ...photoErrors.map(m => el("li", {}, m))));
     }
+    const retake = sub.photos.filter(p => p.warning && !p.error);  // verified, but too blurred or dark: first
+    if (retake.length) parts.splice(1, 0, el("div", {class: "retake-now", role: "alert"}, el("h3", {}, gettext("Take these photos again now")),
+      el("ul", {}, ...retake.map(p => el("li", {}, el("strong", {}, promptOf(p.criterion)), ` (${p.name}): ${p.warning}`))),
+      el("p", {class: "small"}, gettext("They were sent, but show too little to prove anything. Amend today's check and add the new photos while you are on site."))));
     // The screen first, the draft after: whatever throws below, a stored check is never shown as "Not sent".
     try {
       clear(inner, ...parts);
