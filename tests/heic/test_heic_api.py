@@ -86,11 +86,17 @@ def test_a_heic_from_an_iphone_is_verified_through_the_presigned_upload(network,
     assert im.format == "JPEG" and im.size == (600, 800) and not im.getexif()
     assert red_is_top_right(copy)
 
-    # The original is served as what it is, byte for byte; the report copy as a JPEG.
-    opened = Client().get(out["url"])
+    # The original is served to head office as what it is, byte for byte; to the manager, as a copy without its
+    # location (a JPEG: consistency.services.photo_location), upright; the report copy as a JPEG.
+    head_office_url = client_for(network.head_office).get(f"/api/v1/evidence/{asked['id']}/").json()["url"]
+    opened = Client().get(head_office_url)
     assert opened.status_code == 302
     with urllib.request.urlopen(opened["Location"], timeout=30) as got:
         assert got.headers["Content-Type"] == "image/heic" and got.read() == data
+    opened = Client().get(out["url"])
+    with urllib.request.urlopen(opened["Location"], timeout=30) as got:
+        assert got.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(got.read())).size == (1200, 1600)
     opened = Client().get(out["thumbnail_url"])
     with urllib.request.urlopen(opened["Location"], timeout=30) as got:
         assert got.headers["Content-Type"] == "image/jpeg" and got.read() == copy
@@ -182,8 +188,12 @@ def test_a_heic_sent_as_multipart_is_verified_and_stored_as_sent(network, check,
     assert evidence.key.endswith(".heic") and (local_storage / evidence.key).read_bytes() == data
     copy = (local_storage / evidence.thumbnail_key).read_bytes()
     assert Image.open(io.BytesIO(copy)).size == (640, 800) and red_is_top_right(copy)
-    original = Client().get(body["url"])
+    original = Client().get(body["url"])  # the manager's: a copy without its location, as a JPEG
+    assert original["Content-Type"] == "image/jpeg" and original["X-Content-Type-Options"] == "nosniff"
+    head_office_url = client_for(network.head_office).get(f"/api/v1/evidence/{body['id']}/").json()["url"]
+    original = Client().get(head_office_url)  # head office's: the HEIC as sent
     assert original["Content-Type"] == "image/heic" and original["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(original.streaming_content if original.streaming else [original.content]) == data
 
 
 def test_a_heic_from_a_browser_that_knows_no_type_for_it_is_taken_by_its_name(network, check, local_storage):
