@@ -9,13 +9,12 @@ import time
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.views import redirect_to_login
-from django.db import DatabaseError
 from django.http import HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 from django.utils.translation import ngettext
 
-from . import idle, timeouts
+from . import db_unavailable, idle
 from .errors import json_error
 
 logger = logging.getLogger(__name__)
@@ -35,13 +34,13 @@ class CompressApiReads(GZipMiddleware):
         return super().process_response(request, response)
 
 
-class StatementTimeout:
+class DatabaseUnavailable:
     """A statement the database cut at REQUEST_STATEMENT_TIMEOUT_MS (``backend.timeouts``) answers 503 with a
-    message, not a 500: the request waited on a lock or ran a query too slow, its transaction is rolled back,
-    and the same request may succeed in a moment. DRF re-raises what its handler does not know, so the API's
-    views end here too."""
-
-    RETRY_AFTER = "5"
+    message and Retry-After, not a 500: the request waited on a lock or ran a query too slow, its transaction is
+    rolled back, and the same request may succeed in a moment. DRF re-raises what its handler does not know, so
+    the API's views end here too. What decides is ``backend.db_unavailable.unavailable``; a database that gives
+    no connection at all is answered by the 500 handler (``backend.views.server_error``), which also sees what
+    the middleware met."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -50,7 +49,7 @@ class StatementTimeout:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DatabaseError) or not timeouts.was_cut(exception):
+        if db_unavailable.unavailable(exception) is not db_unavailable.STATEMENT_CUT:
             return None
         logger.warning("Statement cut at %s ms: %s %s", settings.REQUEST_STATEMENT_TIMEOUT_MS, request.method,
                        request.path)
@@ -61,7 +60,7 @@ class StatementTimeout:
                                   code="timeout")
         else:
             response = render(request, "503.html", status=503)
-        response["Retry-After"] = self.RETRY_AFTER
+        response["Retry-After"] = str(db_unavailable.STATEMENT_CUT.retry_after)
         return response
 
 

@@ -3,8 +3,9 @@
 A request that waits on a lock, or a query gone wrong, would otherwise hold its gunicorn worker (and its
 connection) until gunicorn kills the worker at its own timeout, answering nothing. Cut at the database, the
 statement ends, its transaction is rolled back (nothing half-saved), and the person gets a 503 saying to try
-again (``backend.middleware.StatementTimeout``). A report render or a command may run long on purpose: they
-never import ``backend.wsgi``, which is the only caller of :func:`limit_web_statements`.
+again (``backend.middleware.DatabaseUnavailable``; ``backend.db_unavailable`` tells a cut statement). A report
+render or a command may run long on purpose: they never import ``backend.wsgi``, which is the only caller of
+:func:`limit_web_statements`.
 
 Set once per connection (a connection serves many requests: CONN_MAX_AGE), by ``set_config`` rather than
 libpq's ``options=-c ...``: the setting is the web process's, not the database URL's, which every process
@@ -16,9 +17,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.backends.signals import connection_created
-
-# SQLSTATEs of a statement the server cut: statement_timeout (or a cancel), lock_timeout.
-_CUT = {"57014", "55P03"}
 
 
 def _limit(sender, connection, **kwargs) -> None:
@@ -32,8 +30,3 @@ def limit_web_statements() -> None:
     """Every database connection this process opens from now on cuts statements at REQUEST_STATEMENT_TIMEOUT_MS."""
     connection_created.connect(_limit, dispatch_uid="backend.timeouts.limit_web_statements")
 
-
-def was_cut(exc: BaseException) -> bool:
-    """``exc`` is the database cutting a statement at its time limit (the error as Django raises it)."""
-    cause = exc.__cause__ if exc.__cause__ is not None else exc
-    return getattr(cause, "sqlstate", None) in _CUT

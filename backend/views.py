@@ -1,5 +1,7 @@
+import sys
+
 from django.conf import settings
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -8,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from pages.views.common import landing_url
 from sites import access
 
+from . import db_unavailable
 from .errors import json_error
 
 # The name of the last pattern of backend/urls.py: whatever else is under /api/.
@@ -71,8 +74,23 @@ def bad_request(request, exception):
 
 
 def server_error(request):
-    """Django's 500 (an error no view caught; it is logged with its traceback). Under DEBUG Django shows its
-    debug page instead, with the traceback a developer needs."""
+    """Django's 500 (an error no view caught; it is logged with its traceback, and reported to Sentry). Under
+    DEBUG Django shows its debug page instead, with the traceback a developer needs.
+
+    A database that gives no connection (down, restarting, out of connection slots) is not a fault of the
+    request: 503 with Retry-After, so a phone keeps what it sends and tries again (``backend.db_unavailable``
+    decides; Django calls this inside its ``except``, where ``sys.exc_info()`` is the error)."""
+    if db_unavailable.unavailable(sys.exc_info()[1]) is db_unavailable.DATABASE_DOWN:
+        retry_after = db_unavailable.DATABASE_DOWN.retry_after
+        if _under_api(request):
+            response = json_error(503, "The database is not answering right now; nothing was changed. Try again in "
+                                       f"{retry_after} seconds (a write with an Idempotency-Key is safe to send "
+                                       "again).", code=db_unavailable.DATABASE_DOWN.kind)
+        else:  # Django's own error page: a template here could need the database (the person's session)
+            response = HttpResponse(defaults.ERROR_PAGE_TEMPLATE % {"title": "Service Unavailable (503)",
+                                                                    "details": ""}, status=503)
+        response["Retry-After"] = str(retry_after)
+        return response
     if _under_api(request):
         return json_error(500, "Something went wrong on the server; it has been logged. Try again later.",
                           code="server_error")

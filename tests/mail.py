@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 import threading
 import time
 from dataclasses import dataclass
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from .servers import free_port
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,6 @@ class Inbox:
             time.sleep(0.05)
         raise AssertionError(f"the SMTP server received {len(self.messages())} messages, not {count}, "
                              f"in {timeout} s")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

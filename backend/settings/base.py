@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "backend.body_limits.LimitBodies",  # a body over its view's limit: 413 before it is read (chunked too)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.middleware.CompressApiReads",
-    "backend.middleware.StatementTimeout",  # a statement cut at REQUEST_STATEMENT_TIMEOUT_MS: 503, not 500
+    "backend.middleware.DatabaseUnavailable",  # a statement cut at REQUEST_STATEMENT_TIMEOUT_MS: 503, not 500
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -7,17 +7,10 @@
 # run, BENCH_ROUNDS (9) rounds alternating, and writes bench/RESULTS-alerts.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY="${PYTHON:-.venv/bin/python}"
-DB="${BENCH_DB:-touchpoint_bench_alerts}"
-PGURL="postgres://postgres@127.0.0.1:5432"
-export DATABASE_URL="$PGURL/$DB"
-export DJANGO_SETTINGS_MODULE=backend.settings.local
-export TOUCHPOINT_VAR_DIR="${TOUCHPOINT_VAR_DIR:-$(mktemp -d -t touchpoint-bench-XXXXXX)}"
-export LOG_LEVEL=WARNING
+source bench/database.sh touchpoint_bench_alerts
 
 if [ "${BENCH_REUSE:-0}" != "1" ]; then
-  psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-  "$PY" manage.py migrate -v 0
+  bench_db_create
   "$PY" bench/alerts/generate.py
 fi
 "$PY" bench/alerts/bench.py "$@"

@@ -11,14 +11,7 @@
 # and writes bench/RESULTS-audit.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY="${PYTHON:-.venv/bin/python}"
-DB="${BENCH_DB:-touchpoint_bench_audit}"
-PGURL="postgres://postgres@127.0.0.1:5432"
-export DATABASE_URL="$PGURL/$DB"
-export DJANGO_SETTINGS_MODULE=backend.settings.local
-export TOUCHPOINT_VAR_DIR="${TOUCHPOINT_VAR_DIR:-$(mktemp -d -t touchpoint-bench-XXXXXX)}"
-export LOG_LEVEL=WARNING
+source bench/database.sh touchpoint_bench_audit
 
-psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-"$PY" manage.py migrate -v 0
+bench_db_create
 "$PY" bench/audit/bench.py "$@"

@@ -6,17 +6,8 @@
 # bench/RESULTS-feedback.md. The database is dropped at the end (BENCH_KEEP=1 keeps it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY="${PYTHON:-.venv/bin/python}"
-DB="${BENCH_DB:-touchpoint_bench_feedback}"
-PGURL="postgres://postgres@127.0.0.1:5432"
-export DATABASE_URL="$PGURL/$DB"
-export DJANGO_SETTINGS_MODULE=backend.settings.local
-export TOUCHPOINT_VAR_DIR="${TOUCHPOINT_VAR_DIR:-$(mktemp -d -t touchpoint-bench-XXXXXX)}"
-export LOG_LEVEL=WARNING
+source bench/database.sh touchpoint_bench_feedback
 
-psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-"$PY" manage.py migrate -v 0
+bench_db_create
 "$PY" bench/feedback_import/bench.py "$@"
-if [ "${BENCH_KEEP:-0}" != "1" ]; then
-  psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB"
-fi
+bench_db_drop

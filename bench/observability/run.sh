@@ -6,16 +6,10 @@
 # writes bench/RESULTS-observability.md. Needs Redis on 127.0.0.1:6379.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY="${PYTHON:-.venv/bin/python}"
-DB="${BENCH_DB:-touchpoint_bench_observability}"
-PGURL="postgres://postgres@127.0.0.1:5432"
-export DATABASE_URL="$PGURL/$DB"
-export DJANGO_SETTINGS_MODULE=backend.settings.local
-export TOUCHPOINT_VAR_DIR="${TOUCHPOINT_VAR_DIR:-$(mktemp -d -t touchpoint-bench-XXXXXX)}"
+source bench/database.sh touchpoint_bench_observability
 export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:6379/13}"
 export LOG_LEVEL=WARNING DEBUG=false ALLOWED_HOSTS=testserver,localhost
 if [ "${BENCH_REUSE:-0}" != "1" ]; then
-  psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-  "$PY" manage.py migrate -v 0
+  bench_db_create
 fi
 "$PY" bench/observability/bench.py "$@"

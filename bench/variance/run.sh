@@ -8,17 +8,10 @@
 #   BENCH_SITES=5000 BENCH_DB=touchpoint_bench5k bench/variance/run.sh   # 18 M results: ~10 min to generate
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY="${PYTHON:-.venv/bin/python}"
-DB="${BENCH_DB:-touchpoint_bench}"
-PGURL="postgres://postgres@127.0.0.1:5432"
-export DATABASE_URL="$PGURL/$DB"
-export DJANGO_SETTINGS_MODULE=backend.settings.local
-export TOUCHPOINT_VAR_DIR="${TOUCHPOINT_VAR_DIR:-$(mktemp -d -t touchpoint-bench-XXXXXX)}"
-export LOG_LEVEL=WARNING
+source bench/database.sh touchpoint_bench
 
 if [ "${BENCH_REUSE:-0}" != "1" ]; then
-  psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-  "$PY" manage.py migrate -v 0
+  bench_db_create
   "$PY" bench/variance/generate.py
 fi
 "$PY" bench/variance/bench.py "$@"

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from ..events import Event, Mode
 from ..models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from ..services.webhooks import NO_EVENTS
 
 
 class EndpointSerializer(serializers.ModelSerializer):
@@ -36,7 +37,9 @@ class EndpointWithSecretSerializer(EndpointSerializer):
 class EndpointWriteSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=500, help_text="https://... (http:// only to this machine where "
                                                           "WEBHOOK_ALLOW_LOOPBACK_HTTP is on).")
-    events = serializers.ListField(child=serializers.CharField(max_length=48), allow_empty=True,
+    # At least one (minItems in the schema), refused with the service's own words (notify.services.webhooks).
+    events = serializers.ListField(child=serializers.CharField(max_length=48), min_length=1,
+                                   error_messages={"empty": NO_EVENTS, "min_length": NO_EVENTS},
                                    help_text="Event names it receives (GET /api/v1/me/notifications/ lists them).")
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     active = serializers.BooleanField(required=False, default=True)

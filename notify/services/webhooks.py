@@ -64,10 +64,14 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+# An endpoint receives at least one event; the API's schema says so too (minItems 1, notify/api/serializers.py).
+NO_EVENTS = "name at least one event."
+
+
 def events_checked(events: Iterable[str]) -> list[str]:
     events = list(events)
     if not events:
-        raise AppError("events: name at least one event.", field="events")
+        raise AppError(f"events: {NO_EVENTS}", field="events")
     errors = [FieldError(f"events[{i}]: {e!r} is not an event; one of {', '.join(Event.values)}.", f"events[{i}]")
               for i, e in enumerate(events) if e not in Event.values]
     if errors:

@@ -1,12 +1,11 @@
 """The deployment tests' parts: the real worker of tests/worker.py on the notification tests' settings (the test's
-queue is the worker's default queue, so what a task queues is taken too), free ports, processes to stop."""
+queue is the worker's default queue, so what a task queues is taken too), free ports."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
+from ..servers import free_port  # noqa: F401  (this folder's tests import it from here)
 from ..worker import report_queue  # noqa: F401  (fixture)
 from ..worker import start_worker as _start_worker  # noqa: F401  (fixture, used by start_worker below)
 
@@ -20,7 +19,3 @@ def start_worker(_start_worker, report_queue):  # noqa: F811
     return start
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

@@ -1,14 +1,14 @@
 """gunicorn as the image runs it (infra/gunicorn.conf.py, production settings, two workers), with its database
-down: liveness still 200, readiness 503; a view that fails sends its error to Sentry (a DSN pointing at an HTTP
-server of this test's: a real envelope over HTTP) with the request id and no credentials; the log lines are JSON
-with that id; /metrics adds up both workers' counts (multiprocess) behind its token."""
+down: liveness still 200, readiness 503; the API and the pages answer 503 with Retry-After; the outage still
+sends its error to Sentry (a DSN pointing at an HTTP server of this test's: a real envelope over HTTP) with the
+request id and no credentials; the log lines are JSON with that id; /metrics adds up both workers' counts
+(multiprocess) behind its token."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from ..servers import Gunicorn
 from .conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,35 +67,19 @@ class SentryInbox:
 def server(tmp_path):
     inbox = SentryInbox()
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings.production", "SECRET_KEY": "k" * 60,
+    env = {"DJANGO_SETTINGS_MODULE": "backend.settings.production", "SECRET_KEY": "k" * 60,
            "DATABASE_URL": f"postgres://touchpoint:pw@127.0.0.1:{free_port()}/touchpoint",  # nothing listens
            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "false", "STORAGE_BACKEND": "local",
            "TOUCHPOINT_VAR_DIR": str(tmp_path / "var"), "SENTRY_DSN": inbox.dsn, "SENTRY_RELEASE": "touchpoint@test",
            "LOG_FORMAT": "json", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
            "METRICS_TOKEN": "scrape-secret", "WEB_CONCURRENCY": "2", "PORT": str(port)}
-    log = tmp_path / "gunicorn.log"
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "backend.wsgi", "--config", "infra/gunicorn.conf.py"],
-                            cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    server = Gunicorn(tmp_path / "gunicorn.log", "--config", "infra/gunicorn.conf.py", app="backend.wsgi",
+                      bind="config", port=port, env=env)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health/live", timeout=10)
-                break
-            except OSError:  # not listening yet, or the first answer slow (the workers import Django)
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start:\n{log.read_text(errors='replace')}") from None
-                time.sleep(0.2)
-        yield base, inbox, log
+        server.wait_ready(timeout=90)  # the first answer may be slow: the workers import Django
+        yield server.url, inbox, server.log
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the arbiter and its workers
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        server.stop(grace=30)  # the arbiter and its workers
         inbox.close()
 
 
@@ -117,9 +102,12 @@ def test_the_production_server_with_its_database_down(server):
     status, body, _ = get(f"{base}/health/ready?format=json", Host="10.42.0.17:8000")
     assert status == 503 and json.loads(body)["Database(alias='default')"].startswith("Unavailable")
 
-    status, _, headers = get(f"{base}/api/v1/me/", Authorization="Token not-a-real-token-0123456789",
-                             **{"X-Request-ID": "sentry-check-1"})
-    assert status == 500 and headers["X-Request-ID"] == "sentry-check-1"
+    # The API with its database down: 503 with Retry-After in the API's shape (a phone tries again), not a 500;
+    # still an error in the log and in Sentry, as an outage should be.
+    status, body, headers = get(f"{base}/api/v1/me/", Authorization="Token not-a-real-token-0123456789",
+                                **{"X-Request-ID": "sentry-check-1"})
+    assert status == 503 and headers["X-Request-ID"] == "sentry-check-1"
+    assert headers["Retry-After"] == "10" and json.loads(body)["code"] == "database_unavailable"
     deadline = time.monotonic() + 20
     while not any(b'"type":"event"' in e for e in inbox.envelopes) and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -150,4 +138,10 @@ def test_the_production_server_with_its_database_down(server):
     status, text, _ = get(f"{base}/metrics", Authorization="Bearer scrape-secret")
     assert status == 200
     assert b'django_http_responses_total_by_status_total{status="404"} 6.0' in text  # both workers' counts
-    assert b'django_http_responses_total_by_status_total{status="500"} 1.0' in text
+    assert b'django_http_responses_total_by_status_total{status="503"} 1.0' in text
+    assert b'django_http_responses_total_by_status_total{status="500"}' not in text
+
+    # A page with a session: the session, loaded by a middleware before any view, meets the outage first.
+    status, page, headers = get(f"{base}/app/", Cookie="sessionid=abcdefghijklmnopqrstuvwxyz012345")
+    assert status == 503 and headers["Retry-After"] == "10" and b"Service Unavailable" in page
+

@@ -14,7 +14,7 @@ import requests
 
 from sites import tokens
 
-from ..worker import _database_url
+from ..servers import on_test_database
 
 # What a phone retries: no answer at all, the server or a proxy failing (5xx), and the key still being answered
 # by a request that the server may have lost (409 idempotency_in_progress). Anything else is the answer.
@@ -24,7 +24,7 @@ RETRYABLE = {500, 502, 503, 504}
 def server_env(**extra) -> dict:
     """The environment a server or worker process of a drill needs: the test run's database (pytest-django's
     test database), settings and everything else from this process's environment."""
-    return {"DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "backend.settings.test", **extra}
+    return on_test_database(**extra)
 
 
 @dataclass

@@ -11,25 +11,17 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import redis
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ..servers import Gunicorn, free_port
 
 
 def _wait(predicate, *, timeout: float, what: str) -> None:
@@ -168,41 +160,17 @@ class FaultProxy:
 
 # --- the API in gunicorn ------------------------------------------------------------------------
 
-class Server:
-    """``gunicorn backend.wsgi`` with sync workers on a free port, its environment given by the drill."""
+class Server(Gunicorn):
+    """``gunicorn backend.wsgi`` (tests/servers.py) with sync workers on a free port, its environment given by the
+    drill; ready once it answers."""
 
     def __init__(self, log: Path, *, workers: int = 2, **env):
-        self.port = free_port()
-        self.log = log
-        full = {**os.environ, **{k: str(v) for k, v in env.items()}}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "backend.wsgi", "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
-             "--worker-class", "sync", "--timeout", "60", "--graceful-timeout", "5", "--access-logfile", "-"],
-            cwd=ROOT, env=full, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        super().__init__(log, "-w", str(workers), "--worker-class", "sync", "--timeout", "60",
+                         "--graceful-timeout", "5", "--access-logfile", "-", app="backend.wsgi", env=env)
+        self.wait_ready()
 
-        def ready():
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{log.read_text(errors='replace')}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return True
-            except OSError:
-                return False
-        _wait(ready, timeout=60, what="gunicorn")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+    def stop(self, grace: float = 15) -> None:
+        super().stop(grace)
 
 
 # --- a PostgreSQL of the drill's own ------------------------------------------------------------

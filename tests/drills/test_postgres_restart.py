@@ -19,8 +19,9 @@ import psycopg
 import pytest
 
 from ..consistency.checks_support import GOOD, check_body
+from ..servers import test_database_url
 from .conftest import SIZE, sized
-from .phone import Phone, _database_url
+from .phone import Phone
 from .services import PrivatePostgres, Server
 from .sites import managed_sites
 
@@ -52,7 +53,7 @@ def test_every_acknowledged_submission_survives_a_postgres_restart(network, stan
     phones = [Phone("http://unset", network.manager_a) for _ in range(phones_count)]  # tokens, copied below
     pg = PrivatePostgres(drill_dir / "pg", "drill")
     try:
-        _copy_database(_database_url(), pg)
+        _copy_database(test_database_url(), pg)
         server = Server(tmp_path / "gunicorn.log", workers=2, DATABASE_URL=pg.url,
                         DJANGO_SETTINGS_MODULE="backend.settings.test")
         try:

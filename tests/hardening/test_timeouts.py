@@ -20,7 +20,7 @@ from django.db import connection
 from consistency.models import DailyCheck
 from sites import tokens
 from tests.consistency.checks_support import check_body
-from tests.worker import _database_url
+from tests.servers import test_database_url
 
 from .conftest import STATEMENT_LIMIT_MS as LIMIT_MS
 
@@ -36,7 +36,7 @@ def _send(request: urllib.request.Request, opener=None) -> tuple[int, dict, byte
 
 def _holding(sql: str) -> psycopg.Connection:
     """Another connection to the test database, in a transaction holding what ``sql`` locks."""
-    other = psycopg.connect(_database_url().replace("postgres://", "postgresql://", 1))
+    other = psycopg.connect(test_database_url().replace("postgres://", "postgresql://", 1))
     other.execute(sql)
     return other
 

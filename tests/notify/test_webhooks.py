@@ -97,6 +97,25 @@ def test_bad_events_are_refused_naming_each(network, api):
     assert not WebhookEndpoint.objects.exists()
 
 
+def test_an_endpoint_names_at_least_one_event_in_the_schema_as_in_its_refusals(network, api, tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(out))
+    schema = yaml.safe_load(out.read_text())
+    for body in ("EndpointWriteRequest", "PatchedEndpointWriteRequest"):  # POST, and PATCH (partial)
+        assert schema["components"]["schemas"][body]["properties"]["events"]["minItems"] == 1, body
+    # What the schema says is what the API refuses, with one message: on a new endpoint and on a change.
+    refused = register(api, network, events=[])
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "events" and refused.json()["message"] == "events: name at least one event."
+    endpoint = register(api, network).json()["id"]
+    changed = api(network.head_office).patch(f"/api/v1/webhooks/{endpoint}/", {"events": []}, format="json")
+    assert changed.status_code == 400 and changed.json()["message"] == "events: name at least one event."
+    assert WebhookEndpoint.objects.get().events == ["check.missed"]  # nothing changed
+
+
 @pytest.mark.parametrize("who", ["manager_a", "auditor", "auditor_b1", "shopper", "accountant"])
 def test_no_one_but_head_office_reaches_webhooks(network, api, who):
     endpoint = WebhookEndpoint.objects.create(url="https://hooks.example.com/x", events=["check.missed"])

@@ -20,7 +20,7 @@ LAPTOP = {"width": 1366, "height": 900}
 
 
 @pytest.fixture
-def open_as(browser, live_server):
+def open_as(browser, app_server):
     """``open_as(username, path, viewport=LAPTOP)``: a fresh browser context signed in through the login page
     as ``username``, on ``path``. ``username=None``: not signed in."""
 
@@ -29,13 +29,13 @@ def open_as(browser, live_server):
         context.set_default_timeout(15_000)
         page = context.new_page()
         if username is not None:
-            page.goto(f"{live_server.url}/accounts/login/?next={path}")
+            page.goto(f"{app_server.url}/accounts/login/?next={path}")
             page.get_by_label("Username").fill(username)
             page.get_by_label("Password").fill(DEMO_PASSWORD)
             page.get_by_role("button", name="Log in").click()
             page.wait_for_load_state()
         else:
-            page.goto(f"{live_server.url}{path}")
+            page.goto(f"{app_server.url}{path}")
         return page
 
     return open_as

@@ -1,6 +1,9 @@
 """/app/ in a real browser (Chromium through Playwright): head office opens a heat map cell and lands on that
 site and touch point; the numbers on the page are the API's for the same period; axe-core; the heat map and the
-sort links by keyboard; the screenshot docs/screenshots/app-overview.png."""
+sort links by keyboard; the screenshot docs/screenshots/app-overview.png.
+
+The tests only read (sorting and searching are GETs): the two weeks are built once for the module
+(tests/browser.py, ``read_only_server``)."""
 
 from __future__ import annotations
 
@@ -13,44 +16,42 @@ from consistency.demo_history import resolve_demo_actions, seed_history
 from consistency.demo_photos import seed_demo_photos
 from pages.format import number, pct
 
-from ..browser import browser_available
+from ..browser import browser_available, seed_demo_franchise
 from .conftest import PHONE, check_axe, screenshot
 
-pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
+pytestmark = [browser_available]
 
 
-@pytest.fixture
-def demo_history(demo_franchise):
+@pytest.fixture(scope="module")
+def demo_history(read_only_server):
     """Every demo site, 14 days: the last 7 days and the 7 before them (the trend), with the demo's habits
     (weak restrooms at CHC-01, MEL-02 and SEA-01, slow deliveries at LAX-01, BOS-02 skipping days)."""
+    franchise = seed_demo_franchise()
     seed_history(days=14)
     seed_demo_photos()  # photo criteria pass only with their photos; one site reuses its restroom photo
     resolve_demo_actions()
-    return demo_franchise
+    return franchise
 
 
 @pytest.fixture
-def short_history(demo_franchise):
-    """A week and a day of checks for a few sites (the others have none: every day missed): quicker to seed,
-    enough to sort and to open a cell."""
-    seed_history(days=8, site_codes=["AKL-01", "CHC-01", "WLG-01", "LAX-01", "BOS-02", "SEA-01"])
-    return demo_franchise
+def app_server(demo_history, read_only_server):
+    return read_only_server
 
 
-def api_variance(page, live_server, href: str) -> dict:
+def api_variance(page, server, href: str) -> dict:
     """GET /api/v1/variance/ for the period of a page's link, through the browser's own session."""
     query = parse_qs(urlsplit(href).query)
-    answer = page.request.get(f"{live_server.url}/api/v1/variance/?from={query['from'][0]}&to={query['to'][0]}")
+    answer = page.request.get(f"{server.url}/api/v1/variance/?from={query['from'][0]}&to={query['to'][0]}")
     assert answer.ok, answer.text()
     return answer.json()
 
 
-def test_head_office_opens_a_heat_map_cell_and_the_numbers_are_the_apis(demo_history, open_as, live_server):
+def test_head_office_opens_a_heat_map_cell_and_the_numbers_are_the_apis(demo_history, open_as, app_server):
     page = open_as("head.office", "/app/?period=7")
     assert page.title() == "Network overview · Touchpoint"
     cell = page.locator('td[data-site="CHC-01"][data-tp="restroom"] a')
     href = cell.get_attribute("href")
-    api = api_variance(page, live_server, href)
+    api = api_variance(page, app_server, href)
     site = next(s for s in api["sites"] if s["code"] == "CHC-01")
     restroom = next(t for t in site["touch_points"] if t["key"] == "restroom")
     assert cell.inner_text().startswith(number(restroom["pass_rate"]["rate"]))
@@ -70,7 +71,7 @@ def test_head_office_opens_a_heat_map_cell_and_the_numbers_are_the_apis(demo_his
     assert re.search(r"/app/sites/CHC-01/\?touch_point=restroom&from=[-0-9]+&to=[-0-9]+#tp-restroom$", page.url)
 
 
-def test_the_heat_map_and_the_sort_links_work_by_keyboard(short_history, open_as, live_server):
+def test_the_heat_map_and_the_sort_links_work_by_keyboard(demo_history, open_as, app_server):
     page = open_as("head.office", "/app/?period=7")
     # From the search box, Tab walks into the heat map: the first site, then its first cell.
     page.focus("#id_q")
@@ -90,7 +91,7 @@ def test_the_heat_map_and_the_sort_links_work_by_keyboard(short_history, open_as
     page.wait_for_url(re.compile(r"sort=-score"))
     page.wait_for_selector('th[aria-sort="descending"] #sort-score')
     codes = page.eval_on_selector_all("table.league tbody tr", "rows => rows.map(r => r.dataset.site)")
-    api = api_variance(page, live_server, page.locator("table.heat td[data-tp] a").first.get_attribute("href"))
+    api = api_variance(page, app_server, page.locator("table.heat td[data-tp] a").first.get_attribute("href"))
     best = sorted((s for s in api["sites"] if s["score"] is not None), key=lambda s: (-s["score"], s["code"]))
     assert codes[:3] == [s["code"] for s in best[:3]]
     assert page.locator("h1").count() == 1  # the part was swapped, not nested
@@ -106,7 +107,7 @@ def test_the_heat_map_and_the_sort_links_work_by_keyboard(short_history, open_as
     page.wait_for_url(re.compile(r"/app/sites/LAX-01/\?touch_point=delivery"))
 
 
-def test_an_auditor_sees_their_region_and_a_manager_their_site(short_history, open_as, live_server):
+def test_an_auditor_sees_their_region_and_a_manager_their_site(demo_history, open_as, app_server):
     page = open_as("auditor", "/app/?period=7")
     codes = page.eval_on_selector_all("table.league tbody tr", "rows => rows.map(r => r.dataset.site)")
     assert codes and all(c.split("-")[0] in ("AKL", "WLG", "CHC") for c in codes)  # New Zealand only
@@ -116,4 +117,4 @@ def test_an_auditor_sees_their_region_and_a_manager_their_site(short_history, op
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     check_axe(phone)
     page = open_as("manager.akl-01", "/app/")
-    assert page.url == f"{live_server.url}/app/sites/AKL-01/"
+    assert page.url == f"{app_server.url}/app/sites/AKL-01/"

@@ -1,6 +1,8 @@
 """/app/perception/ and the site page's perception panel in a real browser, on the demo network with a month
 of checks, audits and feedback: the pages render, pass axe-core, and the screenshots
-docs/screenshots/app-perception.png and app-site-perception.png are made here."""
+docs/screenshots/app-perception.png and app-site-perception.png are made here.
+
+The tests only read: the month is built once for the module (tests/browser.py, ``read_only_server``)."""
 
 import datetime as dt
 
@@ -12,11 +14,11 @@ from consistency.demo_photos import seed_demo_photos
 from sites.models import Role, Site
 from tests.factories import person
 
-from ..browser import DEMO_PASSWORD, browser_available
+from ..browser import DEMO_PASSWORD, browser_available, seed_demo_franchise
 from .conftest import PHONE, check_axe, screenshot
 from .perception_data import seed_outside_view
 
-pytestmark = [pytest.mark.django_db(transaction=True), browser_available]
+pytestmark = [browser_available]
 
 SITES = ["SYD-01", "SYD-03", "MEL-01", "MEL-02", "BNE-01", "CHC-01"]
 # MEL-02 and CHC-01 are weak on restrooms in their own checks; SYD-03 and BNE-01 report well but audits and
@@ -25,8 +27,9 @@ AUDIT_PASS = {"SYD-01": 0.9, "SYD-03": 0.55, "MEL-01": 0.88, "MEL-02": 0.6, "BNE
 SATISFIED = {"SYD-01": 0.85, "SYD-03": 0.55, "MEL-01": 0.8, "MEL-02": 0.6, "BNE-01": 0.5, "CHC-01": 0.7}
 
 
-@pytest.fixture
-def outside_view(demo_franchise):
+@pytest.fixture(scope="module")
+def outside_view(read_only_server):
+    seed_demo_franchise()
     seed_history(days=31, site_codes=SITES)
     seed_demo_photos()  # a criterion that requires a photo is not passed without it
     Site.objects.exclude(code__in=SITES).update(active=False)
@@ -36,6 +39,11 @@ def outside_view(demo_franchise):
     shopper = person("shopper", Role.MYSTERY_SHOPPER, sites=Site.objects.filter(code__in=SITES))
     seed_outside_view(SITES, days=30, today=timezone.localdate() - dt.timedelta(days=1), audit_pass=AUDIT_PASS,
                       satisfied=SATISFIED, auditor=auditor, shopper=shopper)
+
+
+@pytest.fixture
+def app_server(outside_view, read_only_server):
+    return read_only_server
 
 
 def test_head_office_reads_the_perception_gap(outside_view, open_as):
@@ -49,7 +57,7 @@ def test_head_office_reads_the_perception_gap(outside_view, open_as):
     check_axe(page)
 
 
-def test_the_site_page_shows_its_perception_and_audits(outside_view, open_as, live_server):
+def test_the_site_page_shows_its_perception_and_audits(outside_view, open_as):
     page = open_as("head.office", "/app/sites/SYD-03/?period=30")
     panel = page.locator("#perception")
     panel.wait_for()

@@ -1,8 +1,7 @@
 """The lockout, and with Redis the sign-in throttle, are shared by every server process: fail on one, be
 refused on the other.
 
-Two real gunicorn servers on free loopback ports, on the test run's database (handed over as
-tests/reports/conftest.py hands it to a Celery worker)."""
+Two real gunicorn servers (tests/servers.py) on free loopback ports, on the test run's database."""
 
 from __future__ import annotations
 
@@ -11,10 +10,6 @@ import json
 import os
 import random
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,49 +20,15 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from tests.worker import _database_url
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import Gunicorn, on_test_database
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server(Gunicorn):
+    """gunicorn (tests/servers.py) with one worker on the test database, and what these tests send it."""
 
-
-class Server:
     def __init__(self, name: str, log: Path, **extra_env):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "backend.settings.test",
-               **extra_env}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "backend.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", "1", "--name", name],
-            cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-        self.log = log
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log.read_text(errors='replace')}")
-            try:
-                urllib.request.urlopen(self.url + "/", timeout=2).close()
-                return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.2)
-        raise RuntimeError(f"server not ready after 60 s:\n{self.log.read_text(errors='replace')}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        super().__init__(log, "--workers", "1", "--name", name,
+                         env=on_test_database(**extra_env))
 
     def sign_in(self, username: str, password: str, forwarded_for: str) -> tuple[int, dict]:
         request = urllib.request.Request(

@@ -9,6 +9,9 @@ from consistency.demo_reference_photos import seed_reference_photos
 from customer.demo import seed_customer
 from sites.demo import AUDITOR_REGION, seed_network
 
+# The history `make run` shows: two months, enough for monthly audits and a perception gap that holds.
+HISTORY_DAYS = 60
+
 
 class Command(BaseCommand):
     help = "Build (or bring up to date) the demo franchise. Safe to run twice."
@@ -18,19 +21,25 @@ class Command(BaseCommand):
             "--minimal", action="store_true",
             help="Only the network, its logins and the standard: no history, photos or customer data (seconds "
                  "instead of a minute; the smoke test and the morning-rush bench of `make stack` use it).")
+        parser.add_argument(
+            "--days", type=int, default=HISTORY_DAYS,
+            help=f"How many days of history before today: checks, their photos and fixes, audits (one a site a "
+                 f"month: at least 30 days for one) and feedback (default {HISTORY_DAYS}).")
 
     def handle(self, *args, **options):
         if settings.SETTINGS_MODULE == "backend.settings.production":
             # The demo's logins follow a pattern and share one password: never on a real franchise's data.
             raise CommandError("seed_demo refuses to run under production settings (backend.settings.production): "
                                "it creates logins anyone can guess. Run it on a laptop or a staging copy.")
+        if options["days"] < 1:
+            raise CommandError(f"--days: at least 1 day of history, not {options['days']}.")
         password = settings.DEMO_PASSWORD
         network = seed_network(password=password)
         version = seed_standard()
         self.stdout.write(f"Reference photos: {seed_reference_photos()} new (what right looks like).")
         sites = network["sites"]
         if not options["minimal"]:
-            self._seed_history()
+            self._seed_history(days=options["days"])
         self.stdout.write(self.style.SUCCESS(
             f"Demo franchise: {network['regions']} regions, {len(sites)} sites, "
             f"standard version {version.number} published."
@@ -42,16 +51,16 @@ class Command(BaseCommand):
             f"e.g. manager.{sites[0].code.lower()} | shopper (mystery shopper) | auditor.two | accounts (accounting)"
         )
 
-    def _seed_history(self) -> None:
-        """60 days of checks, their photos and fixes, audits and customer feedback: what --minimal leaves out."""
+    def _seed_history(self, *, days: int) -> None:
+        """``days`` of checks, their photos and fixes, audits and customer feedback: what --minimal leaves out."""
         password = settings.DEMO_PASSWORD
-        history = seed_history(days=60)
+        history = seed_history(days=days)
         self.stdout.write(f"History: {history['checks']} new daily checks, {history['amendments']} amendments.")
         self.stdout.write(f"Not applicable: {seed_not_applicable()} new marks (no restroom at CHC-02, no delivery at SFO-02).")
         photos = seed_demo_photos()
         self.stdout.write(f"Photos: {photos['photos']} new, verified ({REUSING_SITE} reuses one every morning).")
         actions = resolve_demo_actions()
         self.stdout.write(f"Corrective actions: {actions['resolved']} resolved ({actions['photos']} photos of fixes).")
-        customer = seed_customer(password=password)
+        customer = seed_customer(password=password, days=days)
         self.stdout.write(f"Customer view: {customer['audits']} audits, {customer['mystery_shops']} mystery shops, "
                           f"{customer['calibrations']} calibration visit, {customer['feedback']} feedback responses.")
