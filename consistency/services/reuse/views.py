@@ -1,0 +1,188 @@
+"""The views of a photo that reuse detection hashes, and the hash.
+
+**The picture without its frame.** A screenshot shows the photo letterboxed on a black or white screen with the
+phone's status bar and the viewer's buttons around it. ``content_box`` finds the photo inside: the longest run
+of rows (then columns) that are not mostly the screen's flat colour, kept only when the bands it removes touch
+the edges and are mostly flat. An ordinary photo has no such bands and is kept whole.
+
+**The hash** (``dct_hash``): the view reduced to 64 x 64 grey levels, its 2-D DCT, and the signs of the 256
+lowest-frequency coefficients (the DC term left out) in zig-zag order - so the first 32-bit band holds the
+coarsest, most robust structure. Signs, not a median threshold, so that a brightness or contrast change keeps
+every bit, and so that the hashes of the picture turned or mirrored (the dihedral variants) are exact bit
+permutations and sign flips of one DCT: no second pass over the pixels.
+
+**Anchored views, for crops.** Hashes of the whole picture do not survive a crop of a few percent (published
+figures and ours: PDQ and pHash move by 60-120 of 256 bits). A crop keeps what is inside, so the views that
+survive it are anchored on the content, not on the frame: the strongest blobs of a coarse difference of
+Gaussians (sigma 3.5% of the long side), located to a fraction of a pixel, and for a pair of them the square
+centred between them, as wide as they are apart. The same two blobs found in a cropped, resized or
+screenshotted copy give the same square, whatever the frame did. A photo stores the views of its strongest
+blobs away from its edges (a crop may take up to 10% of each); a new photo probes with the views of more of its
+blobs, nearer its edges too.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+import cv2
+import numpy as np
+from PIL import Image
+
+TRIM_PX = 400  # long side of the copy the frame is looked for on
+ANALYSIS_PX = 256  # long side of the content the blobs are found on
+SIDE = 64  # a view is reduced to SIDE x SIDE before its DCT
+BLOB_SIGMA = 0.035  # of the long side: coarse structure, which re-encoding and resizing keep
+STORED_MARGIN = 0.12  # blobs this near an edge of a stored photo may be cropped away in a copy
+PROBE_MARGIN = 0.03  # a new photo's blobs nearer its edges are unreliable (the DoG sees the frame)
+MIN_SPAN = 0.12  # two blobs closer than this (of the long side) give too small a view to trust
+
+
+def content_box(im: Image.Image) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1), as fractions of ``im``: the picture without letterbox bands."""
+    g = im.convert("L")
+    g.thumbnail((TRIM_PX, TRIM_PX), Image.Resampling.BOX)
+    a = np.asarray(g)
+    h, w = a.shape
+    whole = (0.0, 0.0, 1.0, 1.0)
+    screen = int(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])))
+    if 16 < screen < 239:  # photo viewers show a photo on black or white; a photo's own edge is neither
+        return whole
+    flat = cv2.absdiff(a, np.full_like(a, screen)) <= 6
+    rows = flat.mean(axis=1) >= 0.6  # a status bar's text covers less than 40% of its rows
+    y0, y1 = _longest_run(~rows)
+    cols = flat[y0:y1].mean(axis=0) >= 0.6
+    x0, x1 = _longest_run(~cols)
+    for lo, hi, lines in ((y0, y1, rows), (x0, x1, cols)):
+        if (lo and lines[:lo].mean() < 0.7) or (hi < len(lines) and lines[hi:].mean() < 0.7):
+            return whole  # what would be cut away is not a flat band but part of the picture
+    if x1 - x0 < 0.2 * w or y1 - y0 < 0.2 * h:
+        return whole
+    box = (x0 / w, y0 / h, x1 / w, y1 / h)
+    if box[0] < 0.02 and box[1] < 0.02 and box[2] > 0.98 and box[3] > 0.98:
+        return whole
+    return box
+
+
+def _longest_run(keep: np.ndarray) -> tuple[int, int]:
+    best, start = (0, len(keep)), None
+    best_len = -1
+    for i, k in enumerate([*keep.tolist(), False]):
+        if k and start is None:
+            start = i
+        elif not k and start is not None:
+            if i - start > best_len:
+                best_len, best = i - start, (start, i)
+            start = None
+    return best
+
+
+def content(im: Image.Image) -> tuple[Image.Image, tuple[float, float, float, float]]:
+    """The grey picture without its frame, and where it was in ``im``."""
+    box = content_box(im)
+    g = im.convert("L")
+    if box != (0.0, 0.0, 1.0, 1.0):
+        g = g.crop((round(box[0] * im.width), round(box[1] * im.height),
+                    round(box[2] * im.width), round(box[3] * im.height)))
+    return g, box
+
+
+# --- the hash ----------------------------------------------------------------------------------------------
+
+@cache
+def _dct_rows() -> np.ndarray:
+    n = SIDE
+    k = np.arange(20)[:, None]
+    x = np.arange(n)[None, :]
+    m = np.cos(np.pi * (2 * x + 1) * k / (2 * n)) * np.sqrt(2 / n)
+    m[0] /= np.sqrt(2)
+    return m.astype(np.float32)
+
+
+@cache
+def _zigzag() -> tuple[np.ndarray, np.ndarray]:
+    """The 256 lowest frequencies (v, u), DC left out, coarsest first."""
+    order = sorted(((v, u) for v in range(20) for u in range(20) if (v, u) != (0, 0)),
+                   key=lambda t: (t[0] + t[1], max(t), t[0]))[:256]
+    return np.array([o[0] for o in order]), np.array([o[1] for o in order])
+
+
+def dct_low(view: np.ndarray) -> np.ndarray:
+    """The 20 x 20 lowest DCT coefficients of a SIDE x SIDE view: c[v, u], v down, u across."""
+    d = _dct_rows()
+    return d @ view @ d.T
+
+
+def sign_hash(c: np.ndarray) -> bytes:
+    v, u = _zigzag()
+    return np.packbits(c[v, u] > 0).tobytes()
+
+
+def dihedral(c: np.ndarray) -> list[np.ndarray]:
+    """The DCT of the view turned and mirrored, from its DCT: a left-right mirror negates the odd columns u, a
+    top-bottom mirror the odd rows v, and a transpose swaps u and v. Order: as is, mirrored left-right, then
+    turned by 90, 180 and 270 degrees (counter-clockwise) and each of those mirrored."""
+    n = c.shape[0]
+    odd = (np.arange(n) % 2 == 1)
+    def lr(x):
+        return np.where(odd[None, :], -x, x)
+    def tb(x):
+        return np.where(odd[:, None], -x, x)
+    r90 = tb(c.T)  # np.rot90 is a transpose, then a top-bottom mirror
+    r180 = lr(tb(c))
+    r270 = lr(c.T)
+    return [c, lr(c), r90, lr(r90), r180, lr(r180), r270, lr(r270)]
+
+
+def square(g: Image.Image) -> np.ndarray:
+    """The whole of ``g`` squeezed to SIDE x SIDE (turning the picture turns this exactly)."""
+    return np.asarray(g.resize((SIDE, SIDE), Image.Resampling.BOX), dtype=np.float32)
+
+
+# --- anchored views ------------------------------------------------------------------------------------------
+
+def analysis(g: Image.Image) -> np.ndarray:
+    """The content at ANALYSIS_PX on its long side (resized exactly, so every copy is seen at one scale)."""
+    s = ANALYSIS_PX / max(g.size)
+    small = g.resize((max(1, round(g.width * s)), max(1, round(g.height * s))), Image.Resampling.BOX)
+    return np.asarray(small, dtype=np.float32)
+
+
+def blobs(a: np.ndarray, *, margin: float, count: int) -> list[tuple[float, float]]:
+    """The ``count`` strongest coarse blobs of ``a`` at least ``margin`` from its edges, strongest first."""
+    h, w = a.shape
+    sigma = BLOB_SIGMA * max(h, w)
+    dog = cv2.GaussianBlur(a, (0, 0), sigma)
+    wide = cv2.GaussianBlur(a, (0, 0), 1.6 * sigma)
+    cv2.absdiff(dog, wide, dst=dog)
+    cv2.dilate(dog, np.ones((7, 7), np.uint8), dst=wide)  # (a buffer reused: the heap of a confirmation is small)
+    peaks = (dog >= wide) & (dog > 1.0)
+    del wide
+    ys, xs = np.nonzero(peaks[1:-1, 1:-1])
+    found = []
+    for y, x in zip((ys + 1).tolist(), (xs + 1).tolist(), strict=True):
+        if not (margin * w <= x < (1 - margin) * w and margin * h <= y < (1 - margin) * h):
+            continue
+        c, left, r, t, b = dog[y, x], dog[y, x - 1], dog[y, x + 1], dog[y - 1, x], dog[y + 1, x]
+        dx = (r - left) / (2 * (2 * c - left - r) + 1e-6)  # the peak of a parabola through three samples
+        dy = (b - t) / (2 * (2 * c - t - b) + 1e-6)
+        found.append((float(c), x + float(np.clip(dx, -0.5, 0.5)), y + float(np.clip(dy, -0.5, 0.5))))
+    found.sort(reverse=True)
+    return [(x, y) for _, x, y in found[:count]]
+
+
+def anchored(a: np.ndarray, points: list[tuple[float, float]]) -> list[np.ndarray]:
+    """For each pair of ``points`` far enough apart: the square centred between them, as wide as they are apart,
+    reduced to SIDE x SIDE."""
+    long = max(a.shape)
+    views = []
+    for p, q in itertools.combinations(points, 2):
+        span = float(np.hypot(q[0] - p[0], q[1] - p[1]))
+        if span < MIN_SPAN * long:
+            continue
+        s = SIDE / span
+        m = np.float32([[s, 0, SIDE / 2 - s * (p[0] + q[0]) / 2], [0, s, SIDE / 2 - s * (p[1] + q[1]) / 2]])
+        src = cv2.GaussianBlur(a, (0, 0), 0.5 / s) if s < 1 else a  # no aliasing from the reduction
+        views.append(cv2.warpAffine(src, m, (SIDE, SIDE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+    return views
