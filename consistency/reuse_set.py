@@ -32,6 +32,7 @@ NOT_REUSE_KINDS = ("reshot", "near-identical", "unrelated")
 COMBINED_KINDS = ("cropped+rotated", "cropped+mirrored", "resized+adjusted", "cropped+adjusted",
                   "screenshot+cropped")
 MAX_CROP = 0.10  # of each dimension, at most, over both its edges
+FITOUTS = 24  # a network's few fit-outs: pairs share them, so that photos of different pairs are near-identical too
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def _pair(kind: str, *, seed: int, n: int) -> Pair:
         raise ValueError(f"unknown kind {kind!r}")
     rng = random.Random(f"{seed}/{kind}/{n}")
     size = (1600, 1200) if rng.random() < 0.75 else (1200, 1600)
-    scene = Scene(fitout=rng.randrange(2**31), site=rng.randrange(2**31), day=rng.randrange(2**31))
+    fitout = seed * FITOUTS + rng.randrange(FITOUTS)
+    scene = Scene(fitout=fitout, site=rng.randrange(2**31), day=rng.randrange(2**31))
     cam = random_camera(rng, size=size)
     taken = dt.datetime(2026, 1, 1, 7) + dt.timedelta(days=rng.randrange(300), minutes=rng.randrange(600))
     first_pixels = render(scene, cam)
@@ -72,7 +74,8 @@ def _pair(kind: str, *, seed: int, n: int) -> Pair:
         second = _camera_jpeg(render(other, moved_camera(rng, cam)), rng, taken + dt.timedelta(hours=rng.randrange(1, 90)))
         return Pair(kind, False, first, second, "another site with the same fit-out, from about the same spot")
     if kind == "unrelated":
-        other = Scene(rng.randrange(2**31), rng.randrange(2**31), rng.randrange(2**31))
+        others = [f for f in range(seed * FITOUTS, (seed + 1) * FITOUTS) if f != fitout]
+        other = Scene(rng.choice(others), rng.randrange(2**31), rng.randrange(2**31))
         second = _camera_jpeg(render(other, random_camera(rng, size=size)), rng, taken + dt.timedelta(days=1))
         return Pair(kind, False, first, second, "another room")
     im = Image.open(io.BytesIO(first))

@@ -34,7 +34,7 @@ MAX_CANDIDATES = 12
 
 STORED_BLOBS = 3  # -> up to 3 anchored keys, with the whole picture 4 keys a photo
 PROBE_BLOBS = 6  # -> up to 15 anchored probes in the photo's own orientation
-TURNED_BLOBS = 3  # -> up to 3 anchored probes, each in its 7 other orientations (21)
+TURNED_BLOBS = 3  # the first 3 anchored probes (those of the strongest blobs), each in its 7 other orientations
 # Probes: 8 + 15 + 21 = 44 at most.
 
 KINDS = ("identical", "re-encoded", "cropped", "rotated", "mirrored", "adjusted", "screenshot")
@@ -59,15 +59,16 @@ def fingerprint(im: Image.Image) -> Fingerprint:
     whole = views.dct_low(views.square(g))
     a = views.analysis(g)
     del g
-    stored = views.anchored(a, views.blobs(a, margin=views.STORED_MARGIN, count=STORED_BLOBS))
-    probing = views.anchored(a, views.blobs(a, margin=views.PROBE_MARGIN, count=PROBE_BLOBS))
-    turning = views.anchored(a, views.blobs(a, margin=views.PROBE_MARGIN, count=TURNED_BLOBS))
+    found = views.blobs(a)
+    stored = views.anchored(a, views.strongest(found, a.shape, margin=views.STORED_MARGIN, count=STORED_BLOBS))
+    probing = views.anchored(a, views.strongest(found, a.shape, margin=views.PROBE_MARGIN, count=PROBE_BLOBS))
+    turning = views.anchored(a, views.strongest(found, a.shape, margin=views.PROBE_MARGIN, count=TURNED_BLOBS))
     del a
-    keys = [views.sign_hash(whole)] + [views.sign_hash(views.dct_low(v)) for v in stored]
+    keys = [views.sign_hash(c) for c in (whole, *stored)]
     probes = [views.sign_hash(c) for c in views.dihedral(whole)]
-    probes += [views.sign_hash(views.dct_low(v)) for v in probing]
-    for v in turning:
-        probes += [views.sign_hash(c) for c in views.dihedral(views.dct_low(v))[1:]]
+    probes += [views.sign_hash(c) for c in probing]
+    for c in turning:
+        probes += [views.sign_hash(t) for t in views.dihedral(c)[1:]]
     return Fingerprint(keys=tuple(keys), probes=tuple(dict.fromkeys(probes)))
 
 

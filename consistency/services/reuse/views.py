@@ -49,10 +49,11 @@ def content_box(im: Image.Image) -> tuple[float, float, float, float]:
     screen = int(np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])))
     if 16 < screen < 239:  # photo viewers show a photo on black or white; a photo's own edge is neither
         return whole
-    flat = cv2.absdiff(a, np.full_like(a, screen)) <= 6
-    rows = flat.mean(axis=1) >= 0.6  # a status bar's text covers less than 40% of its rows
-    y0, y1 = _longest_run(~rows)
-    cols = flat[y0:y1].mean(axis=0) >= 0.6
+    flat = cv2.inRange(a, max(0, screen - 6), min(255, screen + 6))  # 255 where the screen's colour
+    del a
+    rows = cv2.reduce(flat, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel() >= 0.6 * 255  # a status bar's text
+    y0, y1 = _longest_run(~rows)  # covers less than 40% of its rows
+    cols = cv2.reduce(flat[y0:y1], 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel() >= 0.6 * 255
     x0, x1 = _longest_run(~cols)
     for lo, hi, lines in ((y0, y1, rows), (x0, x1, cols)):
         if (lo and lines[:lo].mean() < 0.7) or (hi < len(lines) and lines[hi:].mean() < 0.7):
@@ -149,34 +150,47 @@ def analysis(g: Image.Image) -> np.ndarray:
     return np.asarray(small, dtype=np.float32)
 
 
-def blobs(a: np.ndarray, *, margin: float, count: int) -> list[tuple[float, float]]:
-    """The ``count`` strongest coarse blobs of ``a`` at least ``margin`` from its edges, strongest first."""
-    h, w = a.shape
+def blobs(a: np.ndarray) -> list[tuple[float, float, float]]:
+    """The coarse blobs of ``a`` as (x, y, strength), strongest first, each located to a fraction of a pixel.
+    Found on ``a`` at half its size (the blobs are coarse; a quarter of the buffers)."""
+    half = cv2.pyrDown(a)
+    h, w = half.shape
     sigma = BLOB_SIGMA * max(h, w)
-    dog = cv2.GaussianBlur(a, (0, 0), sigma)
-    wide = cv2.GaussianBlur(a, (0, 0), 1.6 * sigma)
+    dog = cv2.GaussianBlur(half, (0, 0), sigma)
+    wide = cv2.GaussianBlur(half, (0, 0), 1.6 * sigma)
+    del half
     cv2.absdiff(dog, wide, dst=dog)
     cv2.dilate(dog, np.ones((7, 7), np.uint8), dst=wide)  # (a buffer reused: the heap of a confirmation is small)
     peaks = (dog >= wide) & (dog > 1.0)
     del wide
     ys, xs = np.nonzero(peaks[1:-1, 1:-1])
+    del peaks
     found = []
     for y, x in zip((ys + 1).tolist(), (xs + 1).tolist(), strict=True):
-        if not (margin * w <= x < (1 - margin) * w and margin * h <= y < (1 - margin) * h):
-            continue
         c, left, r, t, b = dog[y, x], dog[y, x - 1], dog[y, x + 1], dog[y - 1, x], dog[y + 1, x]
         dx = (r - left) / (2 * (2 * c - left - r) + 1e-6)  # the peak of a parabola through three samples
         dy = (b - t) / (2 * (2 * c - t - b) + 1e-6)
-        found.append((float(c), x + float(np.clip(dx, -0.5, 0.5)), y + float(np.clip(dy, -0.5, 0.5))))
-    found.sort(reverse=True)
-    return [(x, y) for _, x, y in found[:count]]
+        # pyrDown's pixel (x, y) covers a's pixels 2x-0.5 .. 2x+1.5: its centre is 2x + 0.5
+        found.append((2 * (x + float(np.clip(dx, -0.5, 0.5))) + 0.5, 2 * (y + float(np.clip(dy, -0.5, 0.5))) + 0.5,
+                      float(c)))
+    found.sort(key=lambda f: -f[2])
+    return found
+
+
+def strongest(found: list[tuple[float, float, float]], shape: tuple[int, int], *, margin: float,
+              count: int) -> list[tuple[float, float]]:
+    """The ``count`` strongest of ``found`` at least ``margin`` (a fraction) from every edge."""
+    h, w = shape
+    inside = [(x, y) for x, y, _ in found
+              if margin * w <= x < (1 - margin) * w and margin * h <= y < (1 - margin) * h]
+    return inside[:count]
 
 
 def anchored(a: np.ndarray, points: list[tuple[float, float]]) -> list[np.ndarray]:
-    """For each pair of ``points`` far enough apart: the square centred between them, as wide as they are apart,
-    reduced to SIDE x SIDE."""
+    """For each pair of ``points`` far enough apart, the DCT (``dct_low``) of the square centred between them, as
+    wide as they are apart, reduced to SIDE x SIDE."""
     long = max(a.shape)
-    views = []
+    out = []
     for p, q in itertools.combinations(points, 2):
         span = float(np.hypot(q[0] - p[0], q[1] - p[1]))
         if span < MIN_SPAN * long:
@@ -184,5 +198,7 @@ def anchored(a: np.ndarray, points: list[tuple[float, float]]) -> list[np.ndarra
         s = SIDE / span
         m = np.float32([[s, 0, SIDE / 2 - s * (p[0] + q[0]) / 2], [0, s, SIDE / 2 - s * (p[1] + q[1]) / 2]])
         src = cv2.GaussianBlur(a, (0, 0), 0.5 / s) if s < 1 else a  # no aliasing from the reduction
-        views.append(cv2.warpAffine(src, m, (SIDE, SIDE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-    return views
+        out.append(dct_low(cv2.warpAffine(src, m, (SIDE, SIDE), flags=cv2.INTER_LINEAR,
+                                          borderMode=cv2.BORDER_REPLICATE)))
+        del src
+    return out
