@@ -14,8 +14,8 @@ docs/reuse.md has the figures.
 
 Keys: the whole picture (without a screenshot's frame) and up to three views anchored on its strongest coarse
 blobs away from its edges. Probes: the whole picture's eight dihedral variants (turned, mirrored), the anchored
-views of more of the new photo's blobs, and the turned and mirrored variants of the strongest few of those (a
-crop that was also turned).
+views of more of the new photo's blobs (each also with its least certain bit flipped), and the turned and
+mirrored variants of the view of its two strongest blobs (a crop that was also turned).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ BAND_BITS = 32
 RADIUS = 48  # of 256 bits: the candidates a probe reaches are ranked by distance, the closest kept
 MAX_CANDIDATES = 12
 
-STORED_BLOBS = 3  # -> up to 3 anchored keys, with the whole picture 4 keys a photo
-PROBE_BLOBS = 6  # -> up to 15 anchored probes in the photo's own orientation
-TURNED_BLOBS = 3  # the first 3 anchored probes (those of the strongest blobs), each in its 7 other orientations
-# Probes: 8 + 15 + 21 = 44 at most.
+STORED_BLOBS = 3  # -> up to 3 anchored keys; with the whole picture, 4 keys a photo
+PROBE_BLOBS = 6  # -> up to 15 anchored probes in the photo's own orientation, and 15 more with one bit flipped
+TURNED_BLOBS = 2  # -> the view of the two strongest blobs, in its 7 other orientations (a crop also turned)
+# Probes: 8 + 15 + 15 + 7 = 45 at most.
 
 KINDS = ("identical", "re-encoded", "cropped", "rotated", "mirrored", "adjusted", "screenshot")
 
@@ -67,6 +67,7 @@ def fingerprint(im: Image.Image) -> Fingerprint:
     keys = [views.sign_hash(c) for c in (whole, *stored)]
     probes = [views.sign_hash(c) for c in views.dihedral(whole)]
     probes += [views.sign_hash(c) for c in probing]
+    probes += [views.weakest_flipped(c) for c in probing]
     for c in turning:
         probes += [views.sign_hash(t) for t in views.dihedral(c)[1:]]
     return Fingerprint(keys=tuple(keys), probes=tuple(dict.fromkeys(probes)))

@@ -33,10 +33,12 @@ from PIL import Image
 TRIM_PX = 400  # long side of the copy the frame is looked for on
 ANALYSIS_PX = 256  # long side of the content the blobs are found on
 SIDE = 64  # a view is reduced to SIDE x SIDE before its DCT
-BLOB_SIGMA = 0.035  # of the long side: coarse structure, which re-encoding and resizing keep
+BLOB_SIGMA = 0.018  # of the long side: coarse enough for re-encoding and resizing to keep, fine enough to
+# locate well (a blob's position error is the view's misalignment)
 STORED_MARGIN = 0.12  # blobs this near an edge of a stored photo may be cropped away in a copy
 PROBE_MARGIN = 0.03  # a new photo's blobs nearer its edges are unreliable (the DoG sees the frame)
 MIN_SPAN = 0.12  # two blobs closer than this (of the long side) give too small a view to trust
+SPAN_SIDE = 1.0  # the side of an anchored view, as a share of its two blobs' distance
 
 
 def content_box(im: Image.Image) -> tuple[float, float, float, float]:
@@ -120,6 +122,17 @@ def sign_hash(c: np.ndarray) -> bytes:
     return np.packbits(c[v, u] > 0).tobytes()
 
 
+def weakest_flipped(c: np.ndarray) -> bytes:
+    """``sign_hash(c)`` with the sign of the weakest coefficient of the first band flipped: the bit a slightly
+    misaligned view most likely has the other way (a second chance for that band, one probe)."""
+    v, u = _zigzag()
+    coefficients = c[v, u]
+    bits = coefficients > 0
+    weakest = int(np.argmin(np.abs(coefficients[:32])))
+    bits[weakest] = not bits[weakest]
+    return np.packbits(bits).tobytes()
+
+
 def dihedral(c: np.ndarray) -> list[np.ndarray]:
     """The DCT of the view turned and mirrored, from its DCT: a left-right mirror negates the odd columns u, a
     top-bottom mirror the odd rows v, and a transpose swaps u and v. Order: as is, mirrored left-right, then
@@ -151,14 +164,11 @@ def analysis(g: Image.Image) -> np.ndarray:
 
 
 def blobs(a: np.ndarray) -> list[tuple[float, float, float]]:
-    """The coarse blobs of ``a`` as (x, y, strength), strongest first, each located to a fraction of a pixel.
-    Found on ``a`` at half its size (the blobs are coarse; a quarter of the buffers)."""
-    half = cv2.pyrDown(a)
-    h, w = half.shape
+    """The coarse blobs of ``a`` as (x, y, strength), strongest first, each located to a fraction of a pixel."""
+    h, w = a.shape
     sigma = BLOB_SIGMA * max(h, w)
-    dog = cv2.GaussianBlur(half, (0, 0), sigma)
-    wide = cv2.GaussianBlur(half, (0, 0), 1.6 * sigma)
-    del half
+    dog = cv2.GaussianBlur(a, (0, 0), sigma)
+    wide = cv2.GaussianBlur(a, (0, 0), 1.6 * sigma)
     cv2.absdiff(dog, wide, dst=dog)
     cv2.dilate(dog, np.ones((7, 7), np.uint8), dst=wide)  # (a buffer reused: the heap of a confirmation is small)
     peaks = (dog >= wide) & (dog > 1.0)
@@ -170,9 +180,7 @@ def blobs(a: np.ndarray) -> list[tuple[float, float, float]]:
         c, left, r, t, b = dog[y, x], dog[y, x - 1], dog[y, x + 1], dog[y - 1, x], dog[y + 1, x]
         dx = (r - left) / (2 * (2 * c - left - r) + 1e-6)  # the peak of a parabola through three samples
         dy = (b - t) / (2 * (2 * c - t - b) + 1e-6)
-        # pyrDown's pixel (x, y) covers a's pixels 2x-0.5 .. 2x+1.5: its centre is 2x + 0.5
-        found.append((2 * (x + float(np.clip(dx, -0.5, 0.5))) + 0.5, 2 * (y + float(np.clip(dy, -0.5, 0.5))) + 0.5,
-                      float(c)))
+        found.append((x + float(np.clip(dx, -0.5, 0.5)), y + float(np.clip(dy, -0.5, 0.5)), float(c)))
     found.sort(key=lambda f: -f[2])
     return found
 
@@ -186,16 +194,17 @@ def strongest(found: list[tuple[float, float, float]], shape: tuple[int, int], *
     return inside[:count]
 
 
-def anchored(a: np.ndarray, points: list[tuple[float, float]]) -> list[np.ndarray]:
-    """For each pair of ``points`` far enough apart, the DCT (``dct_low``) of the square centred between them, as
-    wide as they are apart, reduced to SIDE x SIDE."""
+def anchored(a: np.ndarray, points: list[tuple[float, float]], *, keep: int | None = None) -> list[np.ndarray]:
+    """For each pair of ``points`` far enough apart (the ``keep`` farthest apart, if given), the DCT (``dct_low``)
+    of the square centred between them, as wide as they are apart, reduced to SIDE x SIDE."""
     long = max(a.shape)
+    pairs = [(p, q, float(np.hypot(q[0] - p[0], q[1] - p[1]))) for p, q in itertools.combinations(points, 2)]
+    pairs = [t for t in pairs if t[2] >= MIN_SPAN * long]
+    if keep is not None:
+        pairs = sorted(pairs, key=lambda t: -t[2])[:keep]
     out = []
-    for p, q in itertools.combinations(points, 2):
-        span = float(np.hypot(q[0] - p[0], q[1] - p[1]))
-        if span < MIN_SPAN * long:
-            continue
-        s = SIDE / span
+    for p, q, span in pairs:
+        s = SIDE / (SPAN_SIDE * span)
         m = np.float32([[s, 0, SIDE / 2 - s * (p[0] + q[0]) / 2], [0, s, SIDE / 2 - s * (p[1] + q[1]) / 2]])
         src = cv2.GaussianBlur(a, (0, 0), 0.5 / s) if s < 1 else a  # no aliasing from the reduction
         out.append(dct_low(cv2.warpAffine(src, m, (SIDE, SIDE), flags=cv2.INTER_LINEAR,
