@@ -12,10 +12,10 @@ Two stages (the contract the rest of Touchpoint relies on; the methods behind it
 The views and the hash are in ``views`` (why they survive what they must), the comparison in ``verify``;
 docs/reuse.md has the figures.
 
-Keys: the whole picture (without a screenshot's frame) and up to three views anchored on its strongest coarse
-blobs away from its edges. Probes: the whole picture's eight dihedral variants (turned, mirrored), the anchored
-views of more of the new photo's blobs (each also with its least certain bit flipped), and the turned and
-mirrored variants of the view of its two strongest blobs (a crop that was also turned).
+Keys: the whole picture (without a screenshot's frame) and up to three views anchored on pairs of its strongest
+coarse blobs away from its edges. Probes: the whole picture's eight dihedral variants (turned, mirrored), the
+anchored views of more of the new photo's blobs (the first ones also with their least certain bit flipped), and
+the turned and mirrored variants of the view of its two strongest blobs (a crop that was also turned).
 """
 
 from __future__ import annotations
@@ -32,10 +32,12 @@ BAND_BITS = 32
 RADIUS = 48  # of 256 bits: the candidates a probe reaches are ranked by distance, the closest kept
 MAX_CANDIDATES = 12
 
-STORED_BLOBS = 3  # -> up to 3 anchored keys; with the whole picture, 4 keys a photo
-PROBE_BLOBS = 6  # -> up to 15 anchored probes in the photo's own orientation, and 15 more with one bit flipped
+STORED_BLOBS = 4  # the strongest blobs away from the edges; the views of their first pairs (strongest first) ->
+STORED_VIEWS = 3  # anchored keys: with the whole picture, 4 keys a photo
+PROBE_BLOBS = 7  # -> up to 21 anchored probes in the photo's own orientation
+FLIPPED_VIEWS = 12  # the first 12 of those again, their least certain bit flipped
 TURNED_BLOBS = 2  # -> the view of the two strongest blobs, in its 7 other orientations (a crop also turned)
-# Probes: 8 + 15 + 15 + 7 = 45 at most.
+MAX_PROBES = 48  # 8 + 21 + 12 + 7
 
 KINDS = ("identical", "re-encoded", "cropped", "rotated", "mirrored", "adjusted", "screenshot")
 
@@ -60,17 +62,19 @@ def fingerprint(im: Image.Image) -> Fingerprint:
     a = views.analysis(g)
     del g
     found = views.blobs(a)
-    stored = views.anchored(a, views.strongest(found, a.shape, margin=views.STORED_MARGIN, count=STORED_BLOBS))
+    stored = views.anchored(a, views.strongest(found, a.shape, margin=views.STORED_MARGIN, count=STORED_BLOBS),
+                            keep=STORED_VIEWS)
     probing = views.anchored(a, views.strongest(found, a.shape, margin=views.PROBE_MARGIN, count=PROBE_BLOBS))
     turning = views.anchored(a, views.strongest(found, a.shape, margin=views.PROBE_MARGIN, count=TURNED_BLOBS))
     del a
     keys = [views.sign_hash(c) for c in (whole, *stored)]
     probes = [views.sign_hash(c) for c in views.dihedral(whole)]
     probes += [views.sign_hash(c) for c in probing]
-    probes += [views.weakest_flipped(c) for c in probing]
+    probes += [views.weakest_flipped(c) for c in probing[:FLIPPED_VIEWS]]
     for c in turning:
         probes += [views.sign_hash(t) for t in views.dihedral(c)[1:]]
-    return Fingerprint(keys=tuple(keys), probes=tuple(dict.fromkeys(probes)))
+    probes = list(dict.fromkeys(probes))[:MAX_PROBES]
+    return Fingerprint(keys=tuple(keys), probes=tuple(probes))
 
 
 def band_keys(h: bytes) -> list[int]:

@@ -195,13 +195,11 @@ def strongest(found: list[tuple[float, float, float]], shape: tuple[int, int], *
 
 
 def anchored(a: np.ndarray, points: list[tuple[float, float]], *, keep: int | None = None) -> list[np.ndarray]:
-    """For each pair of ``points`` far enough apart (the ``keep`` farthest apart, if given), the DCT (``dct_low``)
-    of the square centred between them, as wide as they are apart, reduced to SIDE x SIDE."""
+    """For each pair of ``points`` far enough apart (the first ``keep`` such pairs, if given), the DCT
+    (``dct_low``) of the square centred between them, as wide as they are apart, reduced to SIDE x SIDE."""
     long = max(a.shape)
-    pairs = [(p, q, float(np.hypot(q[0] - p[0], q[1] - p[1]))) for p, q in itertools.combinations(points, 2)]
-    pairs = [t for t in pairs if t[2] >= MIN_SPAN * long]
-    if keep is not None:
-        pairs = sorted(pairs, key=lambda t: -t[2])[:keep]
+    pairs = [(p, q, span) for p, q in itertools.combinations(points, 2)
+             if (span := float(np.hypot(q[0] - p[0], q[1] - p[1]))) >= MIN_SPAN * long][:keep]
     out = []
     for p, q, span in pairs:
         s = SIDE / (SPAN_SIDE * span)
