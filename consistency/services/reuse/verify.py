@@ -177,8 +177,9 @@ def _describe(fit, quarter, scale, agreeing, covered, brightness, contrast, *, s
     what = []
     if screenshot:
         what.append("shown on a screen and screenshotted")
-    if quarter:
-        what.append(f"turned by {quarter * 90} degrees")
+    if quarter:  # the fitted turn is in image coordinates (y down): a positive angle turns clockwise
+        what.append({1: "turned a quarter turn clockwise", 2: "turned upside down",
+                     3: "turned a quarter turn counter-clockwise"}[quarter])
     if fit.mirrored:
         what.append("mirrored")
     if covered < CROPPED_BELOW:
