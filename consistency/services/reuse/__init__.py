@@ -29,7 +29,8 @@ from .verify import compare_images
 
 HASH_BYTES = 32
 BAND_BITS = 32
-RADIUS = 48  # of 256 bits: the candidates a probe reaches are ranked by distance, the closest kept
+RADIUS = 48  # of 256 bits: two hashes of one view this close are very likely one picture. Not a filter: a shared
+# band makes a candidate, and candidates are ranked by distance (a crop may share one band and differ in others)
 MAX_CANDIDATES = 12
 
 STORED_BLOBS = 4  # the strongest blobs away from the edges; the views of their first pairs (strongest first) ->

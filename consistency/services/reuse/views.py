@@ -53,23 +53,38 @@ def content_box(im: Image.Image) -> tuple[float, float, float, float]:
         return whole
     flat = cv2.inRange(a, max(0, screen - 6), min(255, screen + 6))  # 255 where the screen's colour
     del a
-    rows = cv2.reduce(flat, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel() >= 0.6 * 255  # a status bar's text
-    y0, y1 = _longest_run(~rows)  # covers less than 40% of its rows
-    cols = cv2.reduce(flat[y0:y1], 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel() >= 0.6 * 255
-    x0, x1 = _longest_run(~cols)
-    for lo, hi, lines in ((y0, y1, rows), (x0, x1, cols)):
+    # Letterboxed (bands above and below) or pillarboxed (bands left and right, the phone held sideways): the
+    # bands of one direction first, then the other within what is left.
+    for axis in (1, 0):
+        box = _unframed(flat, axis)
+        if box is not None:
+            return box
+    return whole
+
+
+def _unframed(flat: np.ndarray, axis: int) -> tuple[float, float, float, float] | None:
+    """The box left once the flat bands across ``axis`` (1: rows, 0: columns), then along it, are cut; None when
+    what would be cut is not a flat band or what is left is too small."""
+    h, w = flat.shape
+    first = cv2.reduce(flat, axis, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel() >= 0.6 * 255  # a status bar's
+    lo1, hi1 = _longest_run(~first)  # text covers less than 40% of its line
+    inner = flat[lo1:hi1] if axis == 1 else flat[:, lo1:hi1]
+    second = cv2.reduce(inner, 1 - axis, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel() >= 0.6 * 255
+    lo2, hi2 = _longest_run(~second)
+    for lo, hi, lines in ((lo1, hi1, first), (lo2, hi2, second)):
+        if hi - lo < 0.2 * len(lines):
+            return None
         if (lo and lines[:lo].mean() < 0.7) or (hi < len(lines) and lines[hi:].mean() < 0.7):
-            return whole  # what would be cut away is not a flat band but part of the picture
-    if x1 - x0 < 0.2 * w or y1 - y0 < 0.2 * h:
-        return whole
+            return None  # what would be cut away is not a flat band but part of the picture
+    (y0, y1), (x0, x1) = ((lo1, hi1), (lo2, hi2)) if axis == 1 else ((lo2, hi2), (lo1, hi1))
     box = (x0 / w, y0 / h, x1 / w, y1 / h)
     if box[0] < 0.02 and box[1] < 0.02 and box[2] > 0.98 and box[3] > 0.98:
-        return whole
+        return (0.0, 0.0, 1.0, 1.0)
     return box
 
 
 def _longest_run(keep: np.ndarray) -> tuple[int, int]:
-    best, start = (0, len(keep)), None
+    best, start = (0, 0), None
     best_len = -1
     for i, k in enumerate([*keep.tolist(), False]):
         if k and start is None:
@@ -209,3 +224,4 @@ def anchored(a: np.ndarray, points: list[tuple[float, float]], *, keep: int | No
                                           borderMode=cv2.BORDER_REPLICATE)))
         del src
     return out
+
