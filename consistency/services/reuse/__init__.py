@@ -14,7 +14,8 @@ docs/reuse.md has the figures.
 
 Keys: the whole picture (without a screenshot's frame) and up to three views anchored on pairs of its strongest
 coarse blobs away from its edges. Probes: the whole picture's eight dihedral variants (turned, mirrored), the
-anchored views of more of the new photo's blobs (the first ones also with their least certain bit flipped), and
+anchored views of more of the new photo's blobs (the first ones also with the least certain bit of each band
+flipped), and
 the turned and mirrored variants of the view of its two strongest blobs (a crop that was also turned).
 """
 
@@ -36,7 +37,7 @@ MAX_CANDIDATES = 12
 STORED_BLOBS = 4  # the strongest blobs away from the edges; the views of their first pairs (strongest first) ->
 STORED_VIEWS = 3  # anchored keys: with the whole picture, 4 keys a photo
 PROBE_BLOBS = 7  # -> up to 21 anchored probes in the photo's own orientation
-FLIPPED_VIEWS = 12  # the first 12 of those again, their least certain bit flipped
+FLIPPED_VIEWS = 12  # the first 12 of those again, the least certain bit of each band flipped
 TURNED_BLOBS = 2  # -> the view of the two strongest blobs, in its 7 other orientations (a crop also turned)
 MAX_PROBES = 48  # 8 + 21 + 12 + 7
 
@@ -68,12 +69,13 @@ def fingerprint(im: Image.Image) -> Fingerprint:
     probing = views.anchored(a, views.strongest(found, a.shape, margin=views.PROBE_MARGIN, count=PROBE_BLOBS))
     turning = views.anchored(a, views.strongest(found, a.shape, margin=views.PROBE_MARGIN, count=TURNED_BLOBS))
     del a
-    keys = [views.sign_hash(c) for c in (whole, *stored)]
+    keys = [views.sign_hash(whole)] + [views.bands_hash(b) for b in stored]
     probes = [views.sign_hash(c) for c in views.dihedral(whole)]
-    probes += [views.sign_hash(c) for c in probing]
-    probes += [views.weakest_flipped(c) for c in probing[:FLIPPED_VIEWS]]
-    for c in turning:
-        probes += [views.sign_hash(t) for t in views.dihedral(c)[1:]]
+    probes += [views.bands_hash(b) for b in probing]
+    probes += [views.bands_hash(b, flip_weakest=True) for b in probing[:FLIPPED_VIEWS]]
+    for b in turning:
+        turned = [views.dihedral(c) for c in b]
+        probes += [views.bands_hash([t[i] for t in turned]) for i in range(1, 8)]
     probes = list(dict.fromkeys(probes))[:MAX_PROBES]
     return Fingerprint(keys=tuple(keys), probes=tuple(probes))
 

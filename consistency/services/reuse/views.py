@@ -13,12 +13,14 @@ permutations and sign flips of one DCT: no second pass over the pixels.
 
 **Anchored views, for crops.** Hashes of the whole picture do not survive a crop of a few percent (published
 figures and ours: PDQ and pHash move by 60-120 of 256 bits). A crop keeps what is inside, so the views that
-survive it are anchored on the content, not on the frame: the strongest blobs of a coarse difference of
-Gaussians (sigma 3.5% of the long side), located to a fraction of a pixel, and for a pair of them the square
-centred between them, as wide as they are apart. The same two blobs found in a cropped, resized or
-screenshotted copy give the same square, whatever the frame did. A photo stores the views of its strongest
-blobs away from its edges (a crop may take up to 10% of each); a new photo probes with the views of more of its
-blobs, nearer its edges too.
+survive it are anchored on the content, not on the frame: the strongest blobs of a difference of Gaussians
+(sigma 1.8% of the long side), located to a fraction of a pixel, and for a pair of them squares centred between
+them at eight sizes (0.55 to 1.25 times their distance), the same two blobs found in a cropped, resized or
+screenshotted copy giving the same squares whatever the frame did. Each square is reduced to 16 x 16 and gives
+one 32-bit band: the signs of its 32 lowest DCT coefficients. A band must match exactly to make a candidate;
+coarse signs at eight sizes are eight chances, and a blob found a pixel away in the copy (near a cut edge)
+rarely changes them all. A photo stores the views of its strongest blobs away from its edges (a crop may take up
+to 10% of each); a new photo probes with the views of more of its blobs, nearer its edges too.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ BLOB_SIGMA = 0.018  # of the long side: coarse enough for re-encoding and resizi
 STORED_MARGIN = 0.12  # blobs this near an edge of a stored photo may be cropped away in a copy
 PROBE_MARGIN = 0.03  # a new photo's blobs nearer its edges are unreliable (the DoG sees the frame)
 MIN_SPAN = 0.12  # two blobs closer than this (of the long side) give too small a view to trust
-SPAN_SIDE = 1.0  # the side of an anchored view, as a share of its two blobs' distance
+SUB = 16  # side of the view of one band of an anchored key
+BAND_SCALES = (0.55, 0.65, 0.75, 0.85, 0.95, 1.05, 1.15, 1.25)  # its side, of the blobs' distance, band by band
 
 
 def content_box(im: Image.Image) -> tuple[float, float, float, float]:
@@ -137,17 +140,6 @@ def sign_hash(c: np.ndarray) -> bytes:
     return np.packbits(c[v, u] > 0).tobytes()
 
 
-def weakest_flipped(c: np.ndarray) -> bytes:
-    """``sign_hash(c)`` with the sign of the weakest coefficient of the first band flipped: the bit a slightly
-    misaligned view most likely has the other way (a second chance for that band, one probe)."""
-    v, u = _zigzag()
-    coefficients = c[v, u]
-    bits = coefficients > 0
-    weakest = int(np.argmin(np.abs(coefficients[:32])))
-    bits[weakest] = not bits[weakest]
-    return np.packbits(bits).tobytes()
-
-
 def dihedral(c: np.ndarray) -> list[np.ndarray]:
     """The DCT of the view turned and mirrored, from its DCT: a left-right mirror negates the odd columns u, a
     top-bottom mirror the odd rows v, and a transpose swaps u and v. Order: as is, mirrored left-right, then
@@ -209,19 +201,67 @@ def strongest(found: list[tuple[float, float, float]], shape: tuple[int, int], *
     return inside[:count]
 
 
-def anchored(a: np.ndarray, points: list[tuple[float, float]], *, keep: int | None = None) -> list[np.ndarray]:
-    """For each pair of ``points`` far enough apart (the first ``keep`` such pairs, if given), the DCT
-    (``dct_low``) of the square centred between them, as wide as they are apart, reduced to SIDE x SIDE."""
+def anchored(a: np.ndarray, points: list[tuple[float, float]], *, keep: int | None = None) -> list[list[np.ndarray]]:
+    """For each pair of ``points`` far enough apart (the first ``keep`` such pairs, if given): the low DCTs
+    (``dct_sub``) of squares centred between them at ``BAND_SCALES`` times their distance, one a band."""
     long = max(a.shape)
     pairs = [(p, q, span) for p, q in itertools.combinations(points, 2)
              if (span := float(np.hypot(q[0] - p[0], q[1] - p[1]))) >= MIN_SPAN * long][:keep]
+    if not pairs:
+        return []
+    levels = [a]  # a pyramid, so that a small view is sampled from a reduced picture, without aliasing
+    while max(levels[-1].shape) > SUB:
+        levels.append(cv2.pyrDown(levels[-1]))
     out = []
     for p, q, span in pairs:
-        s = SIDE / (SPAN_SIDE * span)
-        m = np.float32([[s, 0, SIDE / 2 - s * (p[0] + q[0]) / 2], [0, s, SIDE / 2 - s * (p[1] + q[1]) / 2]])
-        src = cv2.GaussianBlur(a, (0, 0), 0.5 / s) if s < 1 else a  # no aliasing from the reduction
-        out.append(dct_low(cv2.warpAffine(src, m, (SIDE, SIDE), flags=cv2.INTER_LINEAR,
-                                          borderMode=cv2.BORDER_REPLICATE)))
-        del src
+        cx, cy = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+        bands = []
+        for f in BAND_SCALES:
+            s = SUB / (f * span)
+            k = 0
+            while s * 2 ** (k + 1) <= 1 and k + 1 < len(levels):
+                k += 1
+            sk = s * 2 ** k  # pixels of level k: a pyrDown pixel i covers 2i-0.5..2i+1.5, its centre 2i+0.5
+            ox, oy = (cx - (2 ** k - 1) / 2) / 2 ** k, (cy - (2 ** k - 1) / 2) / 2 ** k
+            m = np.float32([[sk, 0, SUB / 2 - sk * (ox + 0.5) + 0.5], [0, sk, SUB / 2 - sk * (oy + 0.5) + 0.5]])
+            bands.append(dct_sub(cv2.warpAffine(levels[k], m, (SUB, SUB), flags=cv2.INTER_LINEAR,
+                                                borderMode=cv2.BORDER_REPLICATE)))
+        out.append(bands)
     return out
 
+
+@cache
+def _dct_sub_rows() -> np.ndarray:
+    n = SUB
+    k = np.arange(8)[:, None]
+    x = np.arange(n)[None, :]
+    m = np.cos(np.pi * (2 * x + 1) * k / (2 * n)) * np.sqrt(2 / n)
+    m[0] /= np.sqrt(2)
+    return m.astype(np.float32)
+
+
+@cache
+def _zigzag8() -> tuple[np.ndarray, np.ndarray]:
+    order = sorted(((v, u) for v in range(8) for u in range(8) if (v, u) != (0, 0)),
+                   key=lambda t: (t[0] + t[1], max(t), t[0]))[:32]
+    return np.array([o[0] for o in order]), np.array([o[1] for o in order])
+
+
+def dct_sub(view: np.ndarray) -> np.ndarray:
+    d = _dct_sub_rows()
+    return d @ view @ d.T
+
+
+def bands_hash(bands: list[np.ndarray], *, flip_weakest: bool = False) -> bytes:
+    """32 bits a band: the signs of its 32 lowest DCT coefficients (DC left out); with ``flip_weakest``, the least
+    certain one of each band the other way."""
+    v, u = _zigzag8()
+    bits = []
+    for c in bands:
+        coefficients = c[v, u]
+        b = coefficients > 0
+        if flip_weakest:
+            i = int(np.argmin(np.abs(coefficients)))
+            b[i] = not b[i]
+        bits.append(b)
+    return np.packbits(np.concatenate(bits)).tobytes()
