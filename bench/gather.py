@@ -4,7 +4,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["submit", "evidence", "capture", "heic", "variance", "reports", "signing", "pages", "perception", "feedback", "alerts", "export", "notify",
-         "audit", "observability", "morning_rush", "year"]
+         "audit", "observability", "reuse_accuracy", "morning_rush", "year"]
 
 HEADER = """# Benchmark results
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark, one command:   make bench            (all)
-#                                 bench/run.sh variance  (some: submit evidence capture heic variance reports signing pages perception feedback_import alerts export_csv notify_send audit observability morning_rush year)
+#                                 bench/run.sh variance  (some: submit evidence capture heic variance reports signing pages perception feedback_import alerts export_csv notify_send audit observability morning_rush year reuse_accuracy)
 # Each writes bench/RESULTS-<name>.md with its figures as ratios to a baseline measured in the same run;
 # this script then gathers them into bench/RESULTS.md. Needs PostgreSQL on 127.0.0.1:5432 (submit, variance, feedback_import, alerts,
 # export_csv, notify_send, audit, morning_rush, year) and Redis (notify_send, morning_rush, year). year takes ~2 h and ~25 GB of disk
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-.venv/bin/python}"
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(submit evidence capture heic variance reports signing pages perception feedback_import alerts export_csv notify_send audit observability year morning_rush)
+[ ${#names[@]} -eq 0 ] && names=(submit evidence capture heic variance reports signing pages perception feedback_import alerts export_csv notify_send audit observability reuse_accuracy year morning_rush)
 for name in "${names[@]}"; do
   echo "== bench/$name"
   "bench/$name/run.sh"
