@@ -67,6 +67,7 @@ def evidence_item(e) -> dict:
         "captured_at": e.captured_at.isoformat() if e.captured_at else None,
         "verified_at": e.verified_at.isoformat() if e.verified_at else None,
         "reused": e.reused_from_id is not None, "stale_capture": e.stale_capture,
+        "reuse_kind": e.reuse_kind, "reuse_score": e.reuse_score, "reuse_detail": e.reuse_detail,
     }
 
 

@@ -65,6 +65,11 @@ class CheckEvidenceItemSerializer(serializers.Serializer):
     verified_at = serializers.DateTimeField(allow_null=True)
     reused = serializers.BooleanField()
     stale_capture = serializers.BooleanField()
+    reuse_kind = serializers.CharField(help_text="How the photo repeats an earlier one (empty when it does not): "
+                                                 "identical, re-encoded, cropped, rotated, mirrored, adjusted, "
+                                                 "screenshot.")
+    reuse_score = serializers.FloatField(allow_null=True, help_text="How strongly it matched, 0 to 1.")
+    reuse_detail = serializers.CharField(help_text="What matched, in words.")
 
 
 class CheckActionItemSerializer(serializers.Serializer):
