@@ -80,16 +80,16 @@ class Found:
 _CANDIDATE_FIELDS = ("id", "site_id", "day", "criterion_id", "status", "sha256", "created_at", "reused_from_id",
                      "thumbnail_key")
 
-# One statement, two index paths: the keys sharing a band value with a probe (GIN on bands), the nearest first,
-# and the photos of the same bytes (btree on sha256). The distance is taken over the hit keys only, in SQL, so
-# that the cap keeps the nearest; the eligibility filter is ``may_repeat``'s (NULL days compare as equal).
+# One statement, two index paths: the keys sharing a band value with a probe (GIN on bands, read by the function
+# of migration consistency 0019: why a function is said there), the nearest first, and the photos of the same
+# bytes (btree on sha256). The distance is taken over the hit keys only, in SQL, so that the cap keeps the
+# nearest; the eligibility filter is ``may_repeat``'s (NULL days compare as equal).
 _CANDIDATES_SQL = f"""
 (SELECT {", ".join("e." + f for f in _CANDIDATE_FIELDS)}, hit.distance
    FROM (SELECT k.evidence_id,
                 min(bit_count(('x' || encode(k.hash, 'hex'))::bit({{bits}}) # ('x' || p.probe)::bit({{bits}})))
                   AS distance
-           FROM consistency_photokey k CROSS JOIN unnest(%(probes)s::text[]) AS p(probe)
-          WHERE k.bands && %(bands)s::bigint[]
+           FROM touchpoint_photokey_hits(%(bands)s::bigint[]) k CROSS JOIN unnest(%(probes)s::text[]) AS p(probe)
           GROUP BY k.evidence_id) hit
    JOIN consistency_evidence e ON e.id = hit.evidence_id
   WHERE e.status = 'verified' AND e.id IS DISTINCT FROM %(pk)s

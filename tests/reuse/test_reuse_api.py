@@ -160,22 +160,23 @@ def test_a_confirmation_searches_for_reuse_with_one_query_and_stores_its_keys_wi
     data = photo(seed=71, size=(1600, 1200))
     first, fresh = _confirmation_queries(network.manager_a, monday, data)
     assert first["reused"] is False
-    searches = [q for q in fresh if "consistency_photokey" in q and q.lstrip("(\n ").upper().startswith("SELECT")]
+    searches = [q for q in fresh if "touchpoint_photokey_hits" in q]  # the keys' index lookup (consistency 0019)
     inserts = [q for q in fresh if q.startswith('INSERT INTO "consistency_photokey"')]
     assert len(searches) == 1 and len(inserts) == 1, "\n".join(fresh)
-    assert "bands" in searches[0] and "sha256" in searches[0]  # both paths, one statement
+    assert "e.sha256 =" in searches[0]  # both paths, one statement
     # Token 1, profile 1, the photo 1, the site in the reader's scope 1; SAVEPOINT; the photo locked with its site
     # and check 1, the site's lock 1, the same bytes counted already 1; the reuse search 1 (two before PhotoKey:
     # the bytes, then the phash bands), the save 1, its keys 1; the day's photo totals 2, a waiting retake 1; the
     # result re-judged and the check's score 7; the rollup, RELEASE...: 24 in all, whatever is on record.
     assert len(fresh) == 24, "\n".join(fresh)
 
-    # The same photo, turned, given for Tuesday: flagged, for the same queries; the earlier photo's report copy
-    # is read from S3, not from the database.
+    # The same photo, turned, given for Tuesday: flagged, for the same queries (the earlier photo's report copy is
+    # read from S3, not from the database) and one more to answer: the sites the reader may read, to name the
+    # earlier photo or not.
     second, copy = _confirmation_queries(network.manager_a, tuesday, turned(data))
     assert second["reused"] is True and second["reuse_kind"] == "rotated"
-    assert len([q for q in copy if "consistency_photokey" in q and "bands" in q]) == 1
-    assert len(copy) == len(fresh), "\n".join(copy)
+    assert len([q for q in copy if "touchpoint_photokey_hits" in q]) == 1
+    assert len(copy) == len(fresh) + 1, "\n".join(copy)
 
 
 def test_the_search_stays_within_max_candidates(network, standard):
