@@ -1,12 +1,12 @@
 """Fill the bench database (DATABASE_URL, ``bench_reuse``) with N verified photos on record, for each N of
-BENCH_SIZES: a schema ``n<N>`` holding copies of the product's two tables (``consistency_evidence``,
+BENCH_SIZES: a schema ``n<N>_k<keys>`` holding copies of the product's two tables (``consistency_evidence``,
 ``consistency_photokey``: ``CREATE TABLE ... (LIKE public.<table>)``), so that the product's own queries, which name
-their tables unqualified, read them under ``SET search_path TO n<N>``, and both sizes stay on record for one run.
+their tables unqualified, read them under ``SET search_path TO n<N>_k<keys>, public``, and every size stay on record for one run.
 
 * Evidence: N verified photos, 5,000 sites x 2 photos a day x N / 10,000 days, 40 criteria, written by
   PostgreSQL's ``generate_series`` (sha256 distinct, a random 64-bit phash with its four 16-bit bands).
-* PhotoKey: ``keys`` per photo, as many as ``reuse.fingerprint`` gives for a photo today, each a random 256-bit
-  hash with its ``reuse.band_keys`` (computed by the product's function in Python, loaded with COPY).
+* PhotoKey: ``keys`` per photo, as many as ``reuse.fingerprint`` gives for a photo today (or BENCH_KEYS), each a
+  random 256-bit hash with its ``reuse.band_keys`` (computed by the product's function in Python, loaded with COPY).
 * Planted: PLANTED photos' keys are the real keys of generated scenes (``photos.scene``), so that altered copies of
   them (bench.py) are true near-copies that the search must find among the N.
 * Indexes: the ones the searches read (the product's GIN on the bands, the evidence primary key and sha256, and
@@ -83,7 +83,7 @@ def _copy_keys(cursor, first: int, last: int, views: int, planted: dict[int, tup
 
 
 def generate(n: int, views: int) -> dict:
-    schema = f"n{n}"
+    schema = f"n{n}_k{views}"
     timings = {}
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
@@ -135,12 +135,12 @@ def generate(n: int, views: int) -> dict:
         cursor.execute("SELECT count(*) FROM consistency_photokey")
         key_rows = cursor.fetchone()[0]
         cursor.execute("RESET search_path")
-    stats = {"n": n, "views": views, "key_rows": key_rows, "seconds": timings, "bytes": sizes,
+    stats = {"schema": schema, "n": n, "views": views, "key_rows": key_rows, "seconds": timings, "bytes": sizes,
              "band_bits": getattr(reuse, "BAND_BITS", None)}
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS public.bench_generated (n bigint PRIMARY KEY, stats jsonb)")
-        cursor.execute("INSERT INTO public.bench_generated VALUES (%s, %s) ON CONFLICT (n) DO UPDATE "
-                       "SET stats = excluded.stats", [n, json.dumps(stats)])
+        cursor.execute("CREATE TABLE IF NOT EXISTS public.bench_generated (schema text PRIMARY KEY, stats jsonb)")
+        cursor.execute("INSERT INTO public.bench_generated VALUES (%s, %s) ON CONFLICT (schema) DO UPDATE "
+                       "SET stats = excluded.stats", [schema, json.dumps(stats)])
     return stats
 
 

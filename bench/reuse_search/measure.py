@@ -1,6 +1,6 @@
 """Time the product's reuse candidate search (``evidence_trust.candidates``: one GIN-indexed query) with N photos
-on record, for each N that ``generate.py`` wrote (schemas ``n<N>`` of the bench database), and write
-bench/RESULTS-reuse_search.md.
+on record, for each N (and keys per photo) that ``generate.py`` wrote (schemas ``n<N>_k<keys>`` of the bench
+database), and write bench/RESULTS-reuse_search.md.
 
 Each new photo is a real one: a generated scene (``photos.scene``), encoded as a phone would, inspected by
 ``images.inspect_photo`` (its fingerprint: the probes searched with). Two sets: NEW photos with no copy on record,
@@ -36,6 +36,7 @@ from django.db.models import Q  # noqa: E402
 from bench.reuse_search import photos  # noqa: E402
 from consistency.models import Evidence  # noqa: E402
 from consistency.services import evidence_trust as trust  # noqa: E402
+from consistency.services import reuse  # noqa: E402
 
 NEW = int(os.environ.get("BENCH_NEW", 60))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
@@ -87,13 +88,14 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(n: int, probes_new, probes_copies) -> dict:
+def measure(schema: str, probes_new, probes_copies) -> dict:
     with connection.cursor() as cursor:
-        cursor.execute(f"SET search_path TO n{n}, public")  # public: the search's function
+        cursor.execute(f"SET search_path TO {schema}, public")  # public: the search's function
         cursor.execute("SELECT seed, evidence_id FROM bench_planted ORDER BY seed")
         planted = dict(cursor.fetchall())
         cursor.execute("SELECT max(id) FROM consistency_evidence")
         top = cursor.fetchone()[0]
+    n = top
     rng = random.Random(n)
     ids = [rng.randrange(1, top + 1) for _ in range(len(probes_new))]
     phashes = [f"{rng.getrandbits(64):016x}" for _ in probes_new]
@@ -108,7 +110,7 @@ def measure(n: int, probes_new, probes_copies) -> dict:
         times, answers = paced(calls, ROUNDS)
         out[name] = {"p50": statistics.median(times), "p99": pct(times, 0.99), "n": len(times),
                      "rows": statistics.mean(len(a) if isinstance(a, list) else 1 for a in answers)}
-        print(f"  n={n:,} {name}: p50 {out[name]['p50']:.2f} ms, p99 {out[name]['p99']:.2f} ms, "
+        print(f"  {schema} {name}: p50 {out[name]['p50']:.2f} ms, p99 {out[name]['p99']:.2f} ms, "
               f"{out[name]['rows']:.1f} rows", flush=True)
     found = 0
     for seed, fp in probes_copies:
@@ -130,44 +132,50 @@ def fingerprints():
     return new, copies
 
 
-def write(results: dict, stats: dict) -> None:
-    sizes = sorted(results)
+def write(results: dict, stats: dict, method: str) -> None:
+    schemas = sorted(results, key=lambda k: (stats[k]["n"], stats[k]["views"]))
     lines = ["## reuse_search", "",
-             "The reuse candidate search (`evidence_trust.candidates`: one query, the GIN index on `PhotoKey.bands`, "
-             "the evidence primary key and sha256) with N verified photos on record, one new photo searched at a "
-             f"time, offered at {RATE:g} a second, {ROUNDS} rounds after a warm-up round (`bench/run.sh "
-             "reuse_search`; bench/reuse_search/). Each new photo's probes are those of a real fingerprint "
-             "(`images.inspect_photo` of a generated 1600 x 1200 scene); *copies* are altered (re-encoded, "
-             "cropped, rotated, mirrored, adjusted) from photos planted among the N. Baselines in the same run and "
-             "at the same load: a primary-key read of one photo, and the query confirmations ran before (the bytes "
-             "or a shared 16-bit phash band, btrees).", "",
-             "| photos on record | query | p50 ms | p99 ms | p99 / pk p99 | rows answered (mean) |",
-             "| ---: | --- | ---: | ---: | ---: | ---: |"]
-    for n in sizes:
-        base = results[n]["pk"]["p99"]
+             "The reuse candidate search (`evidence_trust.candidates`: one query, the GIN index on `PhotoKey.bands` "
+             "through `touchpoint_photokey_hits`, the evidence primary key and sha256) with N verified photos on "
+             f"record, one new photo searched at a time, offered at {RATE:g} a second, {ROUNDS} rounds after a "
+             "warm-up round (`bench/run.sh reuse_search`; bench/reuse_search/). Each new photo's probes are those of "
+             "a real fingerprint (`images.inspect_photo` of a generated 1600 x 1200 scene; " + method + "); "
+             "*copies* are altered (re-encoded, cropped, rotated, mirrored, adjusted) from photos planted among the "
+             "N. Baselines in the same run and at the same load: a primary-key read of one photo, and the query "
+             "confirmations ran before (the bytes or a shared 16-bit phash band, btrees).", "",
+             "| photos on record | keys a photo | keys on record | query | p50 ms | p99 ms | p99 / pk p99 | "
+             "rows answered (mean) |",
+             "| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
+    for schema in schemas:
+        st = stats[schema]
+        base = results[schema]["pk"]["p99"]
         for name in ("pk", "search: new photos", "search: copies", "old phash-band query"):
-            r = results[n][name]
-            lines.append(f"| {n:,} | {name} | {r['p50']:.2f} | {r['p99']:.2f} | {r['p99'] / base:.1f}x | "
-                         f"{r['rows']:.1f} |")
-    if len(sizes) > 1:
-        lo, hi = sizes[0], sizes[-1]
-        lines += ["", f"Growth from {lo:,} to {hi:,} photos ({hi // lo}x): p99 of the search "
-                  f"{results[hi]['search: new photos']['p99'] / results[lo]['search: new photos']['p99']:.2f}x "
-                  "(new photos), "
-                  f"{results[hi]['search: copies']['p99'] / results[lo]['search: copies']['p99']:.2f}x (copies); "
-                  f"the primary-key read {results[hi]['pk']['p99'] / results[lo]['pk']['p99']:.2f}x; the old "
-                  f"phash-band query {results[hi]['old phash-band query']['p99'] / results[lo]['old phash-band query']['p99']:.2f}x."]
-    lines += ["", "Copies found by the search (candidate stage, the method of the day): " + ", ".join(
-        f"{results[n]['copies found'][0]} of {results[n]['copies found'][1]} at {n:,}" for n in sizes) + ".", "",
-        "| photos on record | keys per photo | band bits | evidence rows (GB) | PhotoKey rows (GB) | GIN on bands (GB) | "
-        "generation: rows + keys + GIN build (s) |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for n in sizes:
-        s = stats[n]
-        gb = {k: v / 1e9 for k, v in s["bytes"].items()}
-        sec = s["seconds"]
-        lines.append(f"| {n:,} | {s['views']} | {s['band_bits']} | {gb['consistency_evidence']:.2f} | "
-                     f"{gb['consistency_photokey']:.2f} | {gb['photokey_bands']:.2f} | "
-                     f"{sec['evidence rows']:.0f} + {sec['photo keys (COPY)']:.0f} + {sec['photokey GIN (bands)']:.0f} |")
+            r = results[schema][name]
+            lines.append(f"| {st['n']:,} | {st['views']} | {st['key_rows']:,} | {name} | {r['p50']:.2f} | "
+                         f"{r['p99']:.2f} | {r['p99'] / base:.1f}x | {r['rows']:.1f} |")
+    by_keys = sorted(schemas, key=lambda k: stats[k]["key_rows"])
+    if len(by_keys) > 1:
+        lo, hi = by_keys[0], by_keys[-1]
+
+        def growth(name: str) -> float:
+            return results[hi][name]["p99"] / results[lo][name]["p99"]
+
+        lines += ["", f"Growth from {stats[lo]['key_rows']:,} to {stats[hi]['key_rows']:,} keys on record "
+                  f"({stats[lo]['n']:,} to {stats[hi]['n']:,} photos): p99 of the search {growth('search: new photos'):.2f}x "
+                  f"(new photos), {growth('search: copies'):.2f}x (copies); the primary-key read "
+                  f"{growth('pk'):.2f}x; the old phash-band query {growth('old phash-band query'):.2f}x."]
+    lines += ["", "Copies found by the search (candidate stage): " + ", ".join(
+        f"{results[k]['copies found'][0]} of {results[k]['copies found'][1]} in {k}" for k in schemas) + ".", "",
+        "| schema | photos | keys a photo | band bits | evidence rows (GB) | PhotoKey rows (GB) | GIN on bands (GB) | "
+        "generation: rows + keys + GIN build (s) |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for schema in schemas:
+        st = stats[schema]
+        gb = {k: v / 1e9 for k, v in st["bytes"].items()}
+        sec = st["seconds"]
+        lines.append(f"| {schema} | {st['n']:,} | {st['views']} | {st['band_bits']} | "
+                     f"{gb['consistency_evidence']:.2f} | {gb['consistency_photokey']:.2f} | "
+                     f"{gb['photokey_bands']:.2f} | {sec['evidence rows']:.0f} + {sec['photo keys (COPY)']:.0f} + "
+                     f"{sec['photokey GIN (bands)']:.0f} |")
     lines += ["", f"Machine: {os.cpu_count()} cores shared with other work; PostgreSQL "
               f"{connection.cursor().connection.info.server_version // 10000}, shared_buffers as configured "
               "(the tables are larger than it: the OS cache holds what it can). Measured "
@@ -178,15 +186,16 @@ def write(results: dict, stats: dict) -> None:
 
 def main() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT n, stats FROM public.bench_generated ORDER BY n")
-        stats = {n: (s if isinstance(s, dict) else json.loads(s)) for n, s in cursor.fetchall()}
-    wanted = [int(s) for s in os.environ.get("BENCH_SIZES", ",".join(map(str, stats))).split(",")]
+        cursor.execute("SELECT schema, stats FROM public.bench_generated")
+        stats = {k: (v if isinstance(v, dict) else json.loads(v)) for k, v in cursor.fetchall()}
+    wanted = os.environ.get("BENCH_SCHEMAS", ",".join(sorted(stats))).split(",")
     new, copies = fingerprints()
-    results = {}
-    for n in wanted:
-        results[n] = measure(n, new, copies)
-    write(results, stats)
-    print(json.dumps({str(n): r for n, r in results.items()}, indent=1))
+    probes = len(new[0].probes)
+    method = (f"{len(new[0].keys)} keys and {probes} probes a photo, {probes * len(reuse.band_keys(new[0].probes[0]))} "
+              "band values searched")
+    results = {schema: measure(schema, new, copies) for schema in wanted}
+    write(results, {k: stats[k] for k in wanted}, method)
+    print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":
