@@ -12,8 +12,8 @@ every later one is flagged ``reused_from`` (same bytes) and ``stale_capture`` (c
 
 Thousands of photos (60 days x 28 sites x 5 photo criteria): each is inspected (``images.inspect_photo``) and
 its trust flags set (``verdicts.fill_verified``) one by one, with the verified photos held in memory
-(``evidence_trust.PhotoIndex``), and a check's photos are stored and inserted together, with the keys reuse
-detection finds them by (``PhotoKey``). A phone's upload
+(``evidence_trust.PhotoIndex``: the rule the database search applies), and a check's photos are stored and
+inserted together, with the keys reuse detection finds them by (``PhotoKey``). A phone's upload
 (``evidence.uploads``) adds the rules of a request from outside (retries, room, second copies), which the
 demo's own pictures do not need.
 
