@@ -4,7 +4,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["submit", "evidence", "capture", "heic", "variance", "reports", "signing", "pages", "perception", "feedback", "alerts", "export", "notify",
-         "audit", "observability", "reuse_accuracy", "morning_rush", "year"]
+         "audit", "observability", "reuse_accuracy", "morning_rush", "year", "reuse_search"]
 
 HEADER = """# Benchmark results
 
@@ -31,6 +31,7 @@ here by `bench/gather.py`.
 | what watching costs: `GET /api/v1/me/` through the request-id, probe and Prometheus middlewares vs without them; a `/metrics` scrape | the ratio recorded (with / without, same run) | [observability](#observability) |
 | a year at 1,000 and 5,000 sites (73 M results): variance API and `/app/` for a quarter and the year, the variance PDF, the monthly compliance packs with 2 and 4 worker processes | time and peak memory, growth 1,000 -> 5,000 as a ratio, each against a `count(*)` of the same rows in the same run | [year](#year) |
 | morning rush: 5,000 sites each send a check with two photos (presigned S3 POST, confirmation) to `make stack` on loopback, open loop (locust) | throughput at saturation, p50/p99 at 60% of it as ratios to `GET /api/v1/me/` at the same request rate, errors (goal none), CPU per process: what limits it | [morning_rush](#morning_rush) |
+| the reuse candidate search (`evidence_trust.candidates`, GIN on `PhotoKey.bands`) per new photo with 1 and 10 million verified photos on record, one at a time at a stated rate, vs a primary-key read and the old phash-band query | p99 per photo, and its growth from 1 to 10 million, as ratios to the primary-key read in the same run | [reuse_search](#reuse_search) |
 """
 
 

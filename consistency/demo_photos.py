@@ -12,7 +12,8 @@ every later one is flagged ``reused_from`` (same bytes) and ``stale_capture`` (c
 
 Thousands of photos (60 days x 28 sites x 5 photo criteria): each is inspected (``images.inspect_photo``) and
 its trust flags set (``verdicts.fill_verified``) one by one, with the verified photos held in memory
-(``evidence_trust.PhotoIndex``), and a check's photos are stored and inserted together. A phone's upload
+(``evidence_trust.PhotoIndex``: the rule the database search applies), and a check's photos are stored and
+inserted together, with the keys reuse detection finds them by (``PhotoKey``). A phone's upload
 (``evidence.uploads``) adds the rules of a request from outside (retries, room, second copies), which the
 demo's own pictures do not need.
 
@@ -32,7 +33,7 @@ from django.db.models import Exists, OuterRef
 from PIL import Image, ImageDraw
 
 from . import storage
-from .models import CheckResult, CorrectiveAction, Evidence
+from .models import CheckResult, CorrectiveAction, Evidence, PhotoKey
 from .services import evidence_trust as trust
 from .services import images, photo_days, rollup
 from .services.evidence.rejudging import rejudge_days
@@ -153,7 +154,7 @@ def photograph_fixes(fixes: list[tuple[CorrectiveAction, dt.datetime]]) -> int:
 
 def _record(photos: list[DemoPhoto], *, index: trust.PhotoIndex) -> list[Evidence]:
     """Inspect, store and record ``photos`` verified, as a confirmation records one (``verdicts``)."""
-    made, files, flagged, originals = [], [], [], {}
+    made, keys, files, flagged, originals = [], [], [], [], {}
     for photo in photos:
         facts = images.inspect_photo(io.BytesIO(photo.data), declared_type="image/jpeg")
         public_id, key = new_key(photo.target, "image/jpeg")
@@ -168,14 +169,17 @@ def _record(photos: list[DemoPhoto], *, index: trust.PhotoIndex) -> list[Evidenc
         if evidence.reused_from is not None and evidence.reused_from.pk is None:
             originals[id(evidence)] = evidence.reused_from  # in this batch: linked once it has its id
             evidence.reused_from = None
-        index.add(evidence)
+        index.add(evidence, facts.fingerprint.keys if facts.fingerprint else (), thumbnail=facts.thumbnail)
+        keys += trust.photo_keys(evidence, facts.fingerprint)
         made.append(evidence)
         flagged.append(copies)
         files += [(key, io.BytesIO(photo.data), "image/jpeg"),
                   (thumbnail_key(key), io.BytesIO(facts.thumbnail), "image/jpeg")]
     storage.put_new_all(files)
+    index.stored()
     try:
         Evidence.objects.bulk_create(made, batch_size=500)
+        PhotoKey.objects.bulk_create(keys, batch_size=2000)  # each takes its photo's id, now that it has one
         for evidence, photo in zip(made, photos, strict=True):
             # created_at is set on insert (auto_now_add): the upload's time is written after it.
             evidence.created_at = photo.uploaded

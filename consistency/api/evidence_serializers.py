@@ -38,7 +38,8 @@ class UploadFormSerializer(serializers.Serializer):
 
 class EvidenceSerializer(serializers.ModelSerializer):
     """One photo. ``reused_from`` names the earlier photo only to readers of that photo's site; the
-    ``reused`` flag itself is shown to everyone who reads this one."""
+    ``reused`` flag itself, and how it matched (``reuse_kind``, ``reuse_score``, ``reuse_detail``: nothing of the
+    other photo's site or day), are shown to everyone who reads this one."""
 
     id = serializers.UUIDField(source="public_id")
     check = serializers.IntegerField(source="daily_check_id", allow_null=True)
@@ -76,7 +77,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = ["id", "check", "action", "audit", "site", "day", "criterion", "status", "reject_reason", "uploaded_by",
                   "content_type", "declared", "size", "sha256", "width", "height", "captured_at", "phash",
                   "reused", "reused_from", "stale_capture", "created_at", "verified_at", "url",
-                  "thumbnail_url"]
+                  "thumbnail_url",
+                  "reuse_kind", "reuse_score", "reuse_detail"]
         # Capture checks (consistency.services.capture).
         fields += ["flags", "sharpness", "brightness", "quality_issue", "capture_warning", "edited_with",
                    "captured_after_upload", "gps", "gps_distance_m", "far_from_site", "content_credentials"]

@@ -97,13 +97,25 @@ def test_photos_are_taken_during_the_check_and_uploaded_one_by_one_after_it(netw
 
 def test_the_flags_the_seeding_sets_are_those_the_database_rule_finds(history):
     # The seeding finds copies in memory (evidence_trust.PhotoIndex); the rule the API applies looks in the
-    # database. On the demo's photos they agree, photo by photo.
+    # database, through the keys the seeding stored (PhotoKey). On the demo's photos they agree, photo by photo,
+    # flag and how.
+    import io
+
+    from consistency import storage
+    from consistency.models import PhotoKey
     from consistency.services import evidence_trust as trust
+    from consistency.services import images
 
     demo_photos.seed_demo_photos()
     photos = list(Evidence.objects.order_by("id"))
     assert any(e.reused_from_id for e in photos)
     for evidence in photos:
-        original, copies = trust.reuse_links(evidence)
-        assert (original.pk if original else None) == evidence.reused_from_id
-        assert copies == []
+        facts = images.inspect_photo(io.BytesIO(storage.read_bytes(evidence.key, max_bytes=10**6)),
+                                     declared_type="image/jpeg")
+        stored = list(PhotoKey.objects.filter(evidence=evidence).order_by("view").values_list("hash", flat=True))
+        assert [bytes(h) for h in stored] == list(facts.fingerprint.keys)
+        links = trust.reuse_links(evidence, fingerprint=facts.fingerprint, thumbnail=facts.thumbnail)
+        assert (links.original.pk if links.original else None) == evidence.reused_from_id
+        assert (links.how.kind if links.how else "") == evidence.reuse_kind
+        assert links.copies == []
+    assert {e.reuse_kind for e in photos if e.reused_from_id} == {"identical"}

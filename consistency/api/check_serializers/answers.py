@@ -73,6 +73,7 @@ def evidence_item(e) -> dict:
         "flags": review.flags(e), "quality_issue": e.quality_issue,
         "capture_warning": capture.quality_message(e.quality_issue) or None,
         "far_from_site": e.far_from_site, "gps_distance_m": e.gps_distance_m,
+        "reuse_kind": e.reuse_kind, "reuse_score": e.reuse_score, "reuse_detail": e.reuse_detail,
     }
 
 

@@ -71,6 +71,11 @@ class CheckEvidenceItemSerializer(serializers.Serializer):
     capture_warning = serializers.CharField(allow_null=True, help_text="What to tell the person who took it.")
     far_from_site = serializers.BooleanField()
     gps_distance_m = serializers.IntegerField(allow_null=True, help_text="From the site's location, in metres.")
+    reuse_kind = serializers.CharField(help_text="How the photo repeats an earlier one (empty when it does not): "
+                                                 "identical, re-encoded, cropped, rotated, mirrored, adjusted, "
+                                                 "screenshot.")
+    reuse_score = serializers.FloatField(allow_null=True, help_text="How strongly it matched, 0 to 1.")
+    reuse_detail = serializers.CharField(help_text="What matched, in words.")
 
 
 class CheckActionItemSerializer(serializers.Serializer):

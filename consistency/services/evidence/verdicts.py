@@ -13,18 +13,21 @@ from backend import metrics
 from backend.errors import Conflict, Unprocessable
 
 from ... import storage
-from ...models import Evidence
+from ...models import Evidence, PhotoKey
 from .. import capture, images, photo_days
 from .. import evidence_trust as trust
+from ..reuse import Match
 from . import retakes
 from .targets import thumbnail_key
 
 
 def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts) -> None:
-    """Save ``evidence`` verified, with what its inspection found and its trust flags. A check's photo answers a
-    retake asked for its day and criterion, if one waits (``retakes.fulfil``)."""
+    """Save ``evidence`` verified, with what its inspection found, its trust flags and the keys it is found by
+    (``PhotoKey``). A check's photo answers a retake asked for its day and criterion, if one waits
+    (``retakes.fulfil``)."""
     copies = fill_verified(evidence, size=size, sha256=sha256, facts=facts)
     evidence.save()
+    PhotoKey.objects.bulk_create(trust.photo_keys(evidence, facts.fingerprint))
     metrics.photo_verdict("verified")
     if evidence.audit_id is None:  # an audit's photo counts in no site's variance totals (photo_days)
         photo_days.photo_verified(evidence)
@@ -34,9 +37,10 @@ def record_verified(evidence: Evidence, *, size: int, sha256: str, facts: images
 
 
 def fill_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.PhotoFacts,
-                  index: trust.PhotoIndex | None = None, verified_at=None) -> list[int]:
-    """Set ``evidence``'s fields as verified (unsaved); returns the photos verified before it that repeat it
-    (``flag_copies``). ``index``: where the caller keeps the verified photos in memory (``trust.PhotoIndex``)."""
+                  index: trust.PhotoIndex | None = None, verified_at=None) -> list[tuple[Evidence, Match]]:
+    """Set ``evidence``'s fields as verified (unsaved), with the photo it repeats and how; returns the photos
+    verified before it that repeat it, each with how (``flag_copies``). ``index``: where the caller keeps the
+    verified photos in memory (``trust.PhotoIndex``; the caller stores the keys, ``trust.photo_keys``)."""
     tz = evidence.site.tz
     evidence.size = size
     evidence.sha256 = sha256
@@ -50,16 +54,32 @@ def fill_verified(evidence: Evidence, *, size: int, sha256: str, facts: images.P
     evidence.verified_at = verified_at or timezone.now()
     evidence.stale_capture = trust.is_stale(evidence.captured_at, evidence.day, tz)
     capture.apply(evidence, facts)  # blurred or dark, edited, captured after its upload, far from the site, C2PA
-    evidence.reused_from, copies = trust.reuse_links(evidence, index=index)
-    return copies
+    links = trust.reuse_links(evidence, fingerprint=facts.fingerprint, thumbnail=facts.thumbnail, index=index)
+    evidence.reused_from = links.original
+    _set_how(evidence, links.how)
+    return links.copies
 
 
-def flag_copies(evidence: Evidence, copies: list[int]) -> None:
-    """Photos verified before ``evidence`` that repeat it carry the flag, not the original, and point at it."""
+def _set_how(evidence: Evidence, how: Match | None) -> None:
+    evidence.reuse_kind = how.kind if how else ""
+    evidence.reuse_score = how.score if how else None
+    evidence.reuse_detail = how.detail[:200] if how else ""
+
+
+def flag_copies(evidence: Evidence, copies: list[tuple[Evidence, Match]]) -> None:
+    """Photos verified before ``evidence`` that repeat it carry the flag, not the original: they point at it,
+    with how each repeats it. One UPDATE for them all; those flagged meanwhile are left as they are (a flag is
+    written once)."""
     if copies:
-        flagged = list(Evidence.objects.select_for_update().filter(pk__in=copies, reused_from__isnull=True)
+        how = {photo.pk: match for photo, match in copies}
+        flagged = list(Evidence.objects.select_for_update().filter(pk__in=how, reused_from__isnull=True)
                        .values_list("pk", "site_id", "day", "stale_capture", "audit_id"))
-        Evidence.objects.filter(pk__in=[pk for pk, *_ in flagged]).update(reused_from=evidence)
+        updates = []
+        for pk, *_ in flagged:
+            copy = Evidence(pk=pk, reused_from=evidence)
+            _set_how(copy, how[pk])
+            updates.append(copy)
+        Evidence.objects.bulk_update(updates, ["reused_from", "reuse_kind", "reuse_score", "reuse_detail"])
         # Audits' photos are in no site's photo totals: only the others' flags count there.
         photo_days.copies_flagged([where for _, *where, audit_id in flagged if audit_id is None])
 
