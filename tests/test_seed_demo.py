@@ -95,8 +95,12 @@ def test_seed_demo_refuses_to_run_under_production_settings():
     import sys
     from pathlib import Path
 
+    from reports.certificates import make_certificate
+
+    key, cert = make_certificate("Seed Test Franchise")  # production refuses to start without its signing pair
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "backend.settings.production",
            "SECRET_KEY": "production-like-" + "k3Q!x9" * 8,
+           "PACK_SIGNING_KEY": key.decode(), "PACK_SIGNING_CERT": cert.decode(),
            # Were the guard to let it through, it would stop at a database that does not exist, not seed one.
            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/seed_demo_must_not_touch_this"}
     result = subprocess.run([sys.executable, "manage.py", "seed_demo"], cwd=Path(__file__).resolve().parent.parent,

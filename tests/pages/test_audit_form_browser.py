@@ -146,10 +146,10 @@ def one_audit_is_stored_with_its_photo(observed: dict, noted: str) -> None:
 def test_a_lost_answer_is_retried_with_the_same_key_and_body_after_a_reload_and_one_audit_is_stored(
         shopper, observed, open_as, live_server):
     page = open_as(SHOPPER, "/app/audits/new/", viewport=PHONE)
-    # The whole standard's form opens on a weak signal: under 100 kB for the HTML, stylesheets and scripts.
+    # The whole standard's form opens on a weak signal: under 75 kB for the HTML, stylesheets and scripts.
     weights = bytes_over_the_wire(page, f"{live_server.url}/app/audits/new/")
     assert {u.rsplit("/", 1)[-1] for u in weights} >= {"", "app.css", "audit.css", "today-client.js", "audit.js"}, weights
-    assert sum(weights.values()) < 100_000, weights
+    assert sum(weights.values()) < 75_000, weights
     key, (kind, value) = next(iter(observed.items()))
     observe(page, {key: (kind, value)})
     sent, answered = [], {"from now on": False}
