@@ -133,10 +133,12 @@ def _cover(pack: CompliancePack, meta: DocumentMeta) -> list:
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 5), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey)])
     return [Spacer(1, 35 * mm), Paragraph(_("Compliance pack"), STYLES["title"]),
             _p(f"{pack.site_code} · {meta.period}", "subtitle"), Spacer(1, 10 * mm), table, Spacer(1, 10 * mm),
-            Paragraph(_("This pack was produced by Touchpoint. Its SHA-256 was recorded when it was made: "
-                        "<font face='Courier'>manage.py verify_pack FILE</font> or "
-                        "<font face='Courier'>POST /api/v1/reports/verify/</font> says whether a copy is exactly "
-                        "this document, for which site and period."), STYLES["body"]),
+            Paragraph(_("This pack was produced by Touchpoint and is signed by the franchise (a PAdES signature "
+                        "any PDF reader lists). Anyone holding the franchise's certificate can check it offline: "
+                        "<font face='Courier'>python -m reports.verify_pack FILE --cert CERT</font> says who "
+                        "signed it, when, and that not a byte has changed since; "
+                        "<font face='Courier'>POST /api/v1/reports/verify/</font> says for which site and "
+                        "period Touchpoint made it."), STYLES["body"]),
             PageBreak()]
 
 
